@@ -1,0 +1,55 @@
+// One error type for everything that comes from outside (bytes, files, peers), so callers
+// can branch on `code` and report `table`/`column` without parsing messages.
+
+export type OtelArrowErrorCode =
+  /** Protobuf bytes that cannot be parsed (truncated, bad wire type, bad length). */
+  | 'MALFORMED_PROTOBUF'
+  /** OTLP/JSON that does not follow the OTLP JSON mapping. */
+  | 'MALFORMED_JSON'
+  /** Arrow IPC bytes that cannot be parsed (truncated message, bad flatbuffer, bad buffer). */
+  | 'MALFORMED_IPC'
+  /** A compressed IPC buffer that does not decompress to its declared length. */
+  | 'DECOMPRESSION_FAILED'
+  /** An ArrowPayload type that is unknown, or not allowed for the signal being decoded. */
+  | 'UNKNOWN_PAYLOAD_TYPE'
+  /** Well-formed Arrow whose content breaks OTAP rules: dangling parent ids, dictionary
+   *  keys out of range, a column of the wrong type, a missing required column. */
+  | 'INVALID_PAYLOAD'
+  /** Valid input this implementation does not support (e.g. an Arrow type OTAP never uses). */
+  | 'UNSUPPORTED'
+  /** A limit was exceeded (message size, 65535 rows in a u16 id space, ...). */
+  | 'LIMIT_EXCEEDED';
+
+export interface OtelArrowErrorContext {
+  /** OTAP payload type name, e.g. "LOG_ATTRS". */
+  table?: string;
+  /** Column path inside the table, e.g. "resource.id" or "parent_id". */
+  column?: string;
+  cause?: unknown;
+}
+
+export class OtelArrowError extends Error {
+  readonly code: OtelArrowErrorCode;
+  readonly table: string | undefined;
+  readonly column: string | undefined;
+
+  constructor(code: OtelArrowErrorCode, message: string, context: OtelArrowErrorContext = {}) {
+    const where = [context.table, context.column].filter(Boolean).join('.');
+    super(where ? `${where}: ${message}` : message, { cause: context.cause });
+    this.name = 'OtelArrowError';
+    this.code = code;
+    this.table = context.table;
+    this.column = context.column;
+  }
+}
+
+/** Wraps anything thrown while handling remote input into an OtelArrowError (keeps ours as is). */
+export function asOtelArrowError(
+  err: unknown,
+  code: OtelArrowErrorCode,
+  context: OtelArrowErrorContext = {},
+): OtelArrowError {
+  if (err instanceof OtelArrowError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new OtelArrowError(code, message, { ...context, cause: err });
+}

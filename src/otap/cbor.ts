@@ -39,8 +39,8 @@ const KEEP_SCRATCH_BYTES = 1 << 20;
 
 const textEncoder = new TextEncoder();
 
-let scratch = new Uint8Array(512);
-let scratchView = new DataView(scratch.buffer);
+let scratch: Uint8Array = new Uint8Array(512);
+let scratchView: DataView = new DataView(scratch.buffer);
 
 class Writer {
   buf: Uint8Array = scratch;
@@ -115,7 +115,9 @@ class Writer {
     // bytes back if the actual length needs a shorter header.
     const max = n * 3;
     const hdr = headSize(max);
-    this.ensure(hdr + max);
+    // +5: `head` below ensures 5 bytes itself; that must never reallocate (it would drop the
+    // string bytes already written past `pos`).
+    this.ensure(hdr + max + 5);
     const start = this.pos;
     const written = textEncoder.encodeInto(s, this.buf.subarray(start + hdr, start + hdr + max)).written;
     const actualHdr = headSize(written);

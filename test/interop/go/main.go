@@ -201,7 +201,7 @@ func cmdEncode(args []string) (any, error) {
 		var nanos int64
 		for i, d := range data {
 			start := time.Now()
-			bar, err := sig.encode(producer, d)
+			bar, err := guard(func() (*arrowpb.BatchArrowRecords, error) { return sig.encode(producer, d) })
 			nanos += time.Since(start).Nanoseconds()
 			if err != nil {
 				producer.Close()
@@ -279,7 +279,7 @@ func cmdDecode(args []string) (any, error) {
 		var nanos int64
 		for i, bar := range bars {
 			start := time.Now()
-			d, err := sig.decode(consumer, bar)
+			d, err := guard(func() (any, error) { return sig.decode(consumer, bar) })
 			nanos += time.Since(start).Nanoseconds()
 			if err != nil {
 				consumer.Close()
@@ -359,6 +359,17 @@ func readFrames(path string) ([][]byte, error) {
 		buf = buf[4+n:]
 	}
 	return frames, nil
+}
+
+// guard turns a panic inside the reference library into an error, so that
+// malformed input yields a message with the batch index rather than a crash.
+func guard[T any](f func() (T, error)) (v T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return f()
 }
 
 func median(xs []int64) int64 {

@@ -34,8 +34,9 @@ type signal struct {
 	newGenerator func(ent datagen.TestEntropy, profile string, size int) (func() any, error)
 }
 
-// Per batch, the standard generators emit 3 spans, 5 log records or 6 metrics
-// per unit of their batchSize argument; ceilDiv turns "about K items" into units.
+// Per unit of their batchSize argument, the standard generators emit 1 span
+// (TraceGenerator.Spans builds three spans into the same slot, so only one is
+// kept), 5 log records or 6 metrics; ceilDiv turns "about K items" into units.
 func ceilDiv(k, per int) int {
 	if k <= per {
 		return 1
@@ -80,7 +81,7 @@ var signals = map[string]*signal{
 			switch profile {
 			case "standard":
 				g := datagen.NewTracesGenerator(ent, ent.NewStandardResourceAttributes(), ent.NewStandardInstrumentationScopes())
-				return func() any { return g.Generate(ceilDiv(size, 3), collectInterval) }, nil
+				return func() any { return g.Generate(max(1, size), collectInterval) }, nil
 			case "random":
 				// 4 resources x 4 scopes x uniform[1, n] spans: about 8(n+1) spans.
 				g := datagen.NewTracesGenerator(ent, ent.NewRandomResourceAttributes(4), ent.NewRandomInstrumentationScopes(4))

@@ -111,7 +111,9 @@ func cmdGen(args []string) (any, error) {
 	// seed gofakeit's global faker (used for words and sentences) explicitly.
 	gofakeit.Seed(int64(*seed) + 1) // 0 would mean "seed from crypto/rand"
 	ent := datagen.NewTestEntropy()
-	ent.GenId(uint(*seed) * 8)
+	for i := uint64(0); i < *seed; i++ {
+		ent.GenId(8)
+	}
 	next, err := sig.newGenerator(ent, *profile, *size)
 	if err != nil {
 		return nil, err

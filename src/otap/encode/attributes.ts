@@ -1,0 +1,86 @@
+// Attribute tables, encode side: rows sorted by (type, key, value, parent id) so equal
+// key/value runs become small quasi-delta parent ids, as the Go producer sorts them.
+import type { AnyValue, KeyValue } from '../../otlp/model.js';
+import { encodeAnyValueCbor } from '../cbor.js';
+import { attrTypeOf, compareScalar, compareStrings, scalarEqual } from '../common/value-compare.js';
+import { quasiDeltaEncode } from './id-encoding.js';
+import { TableColumns } from './table-input.js';
+
+// Go writes empty nested byte strings as CBOR null (read back as an empty value); we keep
+// them as empty byte strings, which every CBOR reader, Go's included, decodes unchanged.
+const LOSSLESS_CBOR = { emptyBytesAsNull: false };
+
+export class AttributeRows {
+  private readonly parents: number[] = [];
+  private readonly attrs: KeyValue[] = [];
+
+  add(parent: number, attributes: readonly KeyValue[]): void {
+    for (const kv of attributes) {
+      this.parents.push(parent);
+      this.attrs.push(kv);
+    }
+  }
+
+  get length(): number {
+    return this.attrs.length;
+  }
+
+  toColumns(): TableColumns {
+    const n = this.attrs.length;
+    const types = this.attrs.map((kv) => attrTypeOf(kv.value));
+    const order = Array.from({ length: n }, (_, i) => i);
+    order.sort((a, b) => {
+      const ka = this.attrs[a]!;
+      const kb = this.attrs[b]!;
+      return (
+        types[a]! - types[b]! ||
+        compareStrings(ka.key, kb.key) ||
+        compareScalar(ka.value, kb.value) ||
+        this.parents[a]! - this.parents[b]!
+      );
+    });
+    const sortedParents = order.map((i) => this.parents[i]!);
+    const sorted = order.map((i) => this.attrs[i]!);
+    const encoded = quasiDeltaEncode(sortedParents, (i) => {
+      const prev = sorted[i - 1]!;
+      const cur = sorted[i]!;
+      return prev.key === cur.key && scalarEqual(prev.value, cur.value);
+    });
+
+    const t = new TableColumns();
+    t.length = n;
+    t.values.set('parent_id', encoded);
+    t.values.set('key', sorted.map((kv) => kv.key));
+    t.values.set('type', order.map((i) => types[i]!));
+    const str: unknown[] = new Array(n).fill(null);
+    const int: unknown[] = new Array(n).fill(null);
+    const dbl: unknown[] = new Array(n).fill(null);
+    const bool: unknown[] = new Array(n).fill(null);
+    const bytes: unknown[] = new Array(n).fill(null);
+    const ser: unknown[] = new Array(n).fill(null);
+    for (let i = 0; i < n; i++) setValueCell(sorted[i]!.value, i, str, int, dbl, bool, bytes, ser);
+    t.values.set('str', str);
+    t.values.set('int', int);
+    t.values.set('double', dbl);
+    t.values.set('bool', bool);
+    t.values.set('bytes', bytes);
+    t.values.set('ser', ser);
+    return t;
+  }
+}
+
+/** Writes one AnyValue into the column matching its type (others stay null). */
+export function setValueCell(
+  v: AnyValue, i: number,
+  str: unknown[], int: unknown[], dbl: unknown[], bool: unknown[], bytes: unknown[], ser: unknown[],
+): void {
+  switch (v.type) {
+    case 'string': str[i] = v.value; break;
+    case 'int': int[i] = v.value; break;
+    case 'double': dbl[i] = v.value; break;
+    case 'bool': bool[i] = v.value; break;
+    case 'bytes': bytes[i] = v.value; break;
+    case 'kvlist': case 'array': ser[i] = encodeAnyValueCbor(v, LOSSLESS_CBOR); break;
+    case 'empty': break;
+  }
+}

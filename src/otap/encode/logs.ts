@@ -1,0 +1,69 @@
+// OTLP logs -> OTAP tables (LOGS root, RESOURCE_ATTRS, SCOPE_ATTRS, LOG_ATTRS).
+import type { ExportLogsServiceRequest, LogRecord } from '../../otlp/model.js';
+import { compareBytes } from '../common/value-compare.js';
+import { ArrowPayloadType as T } from '../payload-type.js';
+import { attrTypeOf } from '../common/value-compare.js';
+import { AttributeRows, setValueCell } from './attributes.js';
+import { idOrZeros, type EncodedTables } from './encoded-tables.js';
+import { deltaEncode } from './id-encoding.js';
+import { assignIds, flattenRoots, writeResourceScopeColumns } from './root-rows.js';
+import { TableColumns } from './table-input.js';
+
+export function logsToTables(req: ExportLogsServiceRequest): EncodedTables {
+  const flat = flattenRoots(
+    req.resourceLogs,
+    (r) => ({ resource: r.resource, schemaUrl: r.schemaUrl, scopes: r.scopeLogs }),
+    (s) => ({ scope: s.scope, schemaUrl: s.schemaUrl, items: s.logRecords }),
+  );
+  // Go order: resource group, scope group (first appearance), then trace id.
+  const rows = flat.rows.slice().sort(
+    (a, b) => a.res - b.res || a.scope - b.scope || compareBytes(idOrZeros(a.item.traceId, 16), idOrZeros(b.item.traceId, 16)),
+  );
+  const n = rows.length;
+  const cols = new TableColumns();
+  cols.length = n;
+  const resourceAttrs = new AttributeRows();
+  const scopeAttrs = new AttributeRows();
+  const logAttrs = new AttributeRows();
+  writeResourceScopeColumns('LOGS', flat, rows, cols, resourceAttrs, scopeAttrs);
+
+  const logs: LogRecord[] = rows.map((r) => r.item);
+  const ids = assignIds(logs.map((l) => l.attributes.length > 0), 0xffff, 'LOGS');
+  logs.forEach((l, i) => {
+    if (ids[i] != null) logAttrs.add(ids[i]!, l.attributes);
+  });
+  cols.values.set('id', deltaEncode(ids));
+  cols.values.set('time_unix_nano', logs.map((l) => l.timeUnixNano));
+  cols.values.set('observed_time_unix_nano', logs.map((l) => l.observedTimeUnixNano));
+  cols.values.set('trace_id', logs.map((l) => idOrZeros(l.traceId, 16)));
+  cols.values.set('span_id', logs.map((l) => idOrZeros(l.spanId, 8)));
+  cols.values.set('severity_number', logs.map((l) => l.severityNumber || null));
+  cols.values.set('severity_text', logs.map((l) => l.severityText || null));
+  cols.values.set('dropped_attributes_count', logs.map((l) => l.droppedAttributesCount));
+  cols.values.set('flags', logs.map((l) => l.flags));
+  cols.values.set('event_name', logs.map((l) => l.eventName || null));
+
+  const bodyValid = logs.map((l) => l.body.type !== 'empty');
+  const bodyType = logs.map((l, i) => (bodyValid[i] ? attrTypeOf(l.body) : null));
+  const str: unknown[] = new Array(n).fill(null);
+  const int: unknown[] = new Array(n).fill(null);
+  const dbl: unknown[] = new Array(n).fill(null);
+  const bool: unknown[] = new Array(n).fill(null);
+  const bytes: unknown[] = new Array(n).fill(null);
+  const ser: unknown[] = new Array(n).fill(null);
+  logs.forEach((l, i) => setValueCell(l.body, i, str, int, dbl, bool, bytes, ser));
+  cols.structValidity.set('body', bodyValid);
+  cols.values.set('body.type', bodyType);
+  cols.values.set('body.str', str);
+  cols.values.set('body.int', int);
+  cols.values.set('body.double', dbl);
+  cols.values.set('body.bool', bool);
+  cols.values.set('body.bytes', bytes);
+  cols.values.set('body.ser', ser);
+
+  const tables: EncodedTables = [{ type: T.LOGS, input: cols }];
+  if (resourceAttrs.length) tables.push({ type: T.RESOURCE_ATTRS, input: resourceAttrs.toColumns() });
+  if (scopeAttrs.length) tables.push({ type: T.SCOPE_ATTRS, input: scopeAttrs.toColumns() });
+  if (logAttrs.length) tables.push({ type: T.LOG_ATTRS, input: logAttrs.toColumns() });
+  return tables;
+}

@@ -307,11 +307,12 @@ export function arrayDataEquals(a: ArrayData, b: ArrayData): boolean {
 }
 
 function rowEquals(a: ArrayData, i: number, b: ArrayData, j: number): boolean {
+  // Decode dictionary indices first: a valid index may point at a null dictionary entry.
+  if (a.dictionary !== undefined && isValid(a, i)) return rowEquals(a.dictionary, Number(a.values![i]!), b, j);
+  if (b.dictionary !== undefined && isValid(b, j)) return rowEquals(a, i, b.dictionary, Number(b.values![j]!));
   const va = isValid(a, i);
   if (va !== isValid(b, j)) return false;
   if (!va) return true;
-  if (a.dictionary !== undefined) return rowEquals(a.dictionary, Number(a.values![i]!), b, j);
-  if (b.dictionary !== undefined) return rowEquals(a, i, b.dictionary, Number(b.values![j]!));
   switch (a.type.id) {
     case 'bool':
       return getBit(a.values as Uint8Array, i) === getBit(b.values as Uint8Array, j);

@@ -1,0 +1,156 @@
+// Rebuilds ArrayData from a RecordBatch header and its body: consumes FieldNodes and
+// buffers in Arrow's depth-first order, checks every buffer against its node's length,
+// and views the body in place when alignment allows (copies otherwise).
+
+import { bitmapByteLength, emptyArrayData } from '../arrow/array-data.js';
+import type { ArrayData, Field, ValueBuffer } from '../arrow/types.js';
+import { decompressBuffer, type BodyDecompressor } from './compression.js';
+import type { BatchHeader } from './flatbuf/message-parser.js';
+import { malformed } from './flatbuf/table-reader.js';
+
+export interface LoadContext {
+  readonly dictionaries: ReadonlyMap<number, ArrayData>;
+  readonly decompressor: BodyDecompressor | undefined;
+  /** Bytes this message may still decompress to. */
+  readonly budget: { left: number };
+}
+
+type TypedArrayCtor = { new (length: number): ValueBuffer; new (buffer: ArrayBufferLike, byteOffset: number, length: number): ValueBuffer; readonly BYTES_PER_ELEMENT: number };
+
+const ZERO_OFFSETS = new Int32Array(1);
+
+export function loadColumns(fields: readonly Field[], header: BatchHeader, body: Uint8Array, ctx: LoadContext): ArrayData[] {
+  const cursor = new BodyCursor(header, body, ctx);
+  return fields.map((f) => {
+    const column = cursor.load(f);
+    if (column.length !== header.length) malformed(`column "${f.name}" has ${column.length} rows, batch has ${header.length}`);
+    return column;
+  });
+}
+
+class BodyCursor {
+  private node = 0;
+  private buffer = 0;
+
+  constructor(
+    private readonly header: BatchHeader,
+    private readonly body: Uint8Array,
+    private readonly ctx: LoadContext,
+  ) {}
+
+  load(field: Field): ArrayData {
+    const nodes = this.header.nodes;
+    if (this.node * 2 >= nodes.length) malformed(`no field node left for "${field.name}"`);
+    const length = nodes[this.node * 2]!;
+    const nullCount = nodes[this.node * 2 + 1]!;
+    this.node++;
+    if (nullCount > length) malformed(`field "${field.name}" has more nulls than rows`);
+    const validity = this.validity(field, length, nullCount);
+    const base = { type: field.type, length, nullCount, validity };
+    if (field.dictionary) {
+      const { indexBitWidth, indexSigned, id } = field.dictionary;
+      const values = this.elements(field, intCtor(indexBitWidth, indexSigned), length);
+      const dictionary = this.ctx.dictionaries.get(id) ?? (length === 0 ? emptyArrayData(field.type) : malformed(`dictionary ${id} of field "${field.name}" was never sent`));
+      return { ...base, values, dictionary };
+    }
+    const type = field.type;
+    switch (type.id) {
+      case 'int':
+        return { ...base, values: this.elements(field, intCtor(type.bitWidth, type.signed), length) };
+      case 'float64':
+        return { ...base, values: this.elements(field, Float64Array, length) };
+      case 'timestamp':
+      case 'duration':
+        return { ...base, values: this.elements(field, BigInt64Array, length) };
+      case 'bool':
+        return { ...base, values: this.bytes(field, bitmapByteLength(length)) };
+      case 'fixedSizeBinary':
+        return { ...base, values: this.bytes(field, length * type.byteWidth) };
+      case 'utf8':
+      case 'binary': {
+        const offsets = this.offsets(field, length);
+        const values = this.next(field);
+        this.checkOffsets(field, offsets, length, values.length);
+        return { ...base, offsets, values };
+      }
+      case 'struct': {
+        const children = type.children.map((c) => {
+          const child = this.load(c);
+          if (child.length < length) malformed(`struct child "${c.name}" is shorter than "${field.name}"`);
+          return child;
+        });
+        return { ...base, children };
+      }
+      case 'list': {
+        const offsets = this.offsets(field, length);
+        const child = this.load(type.child);
+        this.checkOffsets(field, offsets, length, child.length);
+        return { ...base, offsets, children: [child] };
+      }
+    }
+  }
+
+  /** The next body buffer, decompressed when the body is compressed. */
+  private next(field: Field): Uint8Array {
+    const buffers = this.header.buffers;
+    if (this.buffer * 2 >= buffers.length) malformed(`no buffer left for "${field.name}"`);
+    const offset = buffers[this.buffer * 2]!;
+    const length = buffers[this.buffer * 2 + 1]!;
+    this.buffer++;
+    if (offset + length > this.body.length) malformed(`buffer of "${field.name}" lies outside the message body`);
+    const stored = this.body.subarray(offset, offset + length);
+    return this.header.codec === null ? stored : decompressBuffer(stored, this.ctx.decompressor, this.ctx.budget);
+  }
+
+  private validity(field: Field, length: number, nullCount: number): Uint8Array | null {
+    const buf = this.next(field);
+    // Writers may send a zero-length (or any) validity buffer when nothing is null.
+    if (nullCount === 0) return null;
+    const need = bitmapByteLength(length);
+    if (buf.length < need) malformed(`validity of "${field.name}" has ${buf.length} bytes, needs ${need}`);
+    return buf.subarray(0, need);
+  }
+
+  private bytes(field: Field, need: number): Uint8Array {
+    const buf = this.next(field);
+    if (buf.length < need) malformed(`buffer of "${field.name}" has ${buf.length} bytes, needs ${need}`);
+    return buf.subarray(0, need);
+  }
+
+  private elements(field: Field, ctor: TypedArrayCtor, count: number): ValueBuffer {
+    return view(ctor, this.bytes(field, count * ctor.BYTES_PER_ELEMENT), count);
+  }
+
+  private offsets(field: Field, length: number): Int32Array {
+    const buf = this.next(field);
+    // Some writers send no offsets at all for an empty array.
+    if (length === 0 && buf.length === 0) return ZERO_OFFSETS;
+    const need = (length + 1) * 4;
+    if (buf.length < need) malformed(`offsets of "${field.name}" have ${buf.length} bytes, need ${need}`);
+    return view(Int32Array, buf, length + 1) as Int32Array;
+  }
+
+  /** First and last offsets only: enough to keep every slice inside the buffer's bounds. */
+  private checkOffsets(field: Field, offsets: Int32Array, length: number, limit: number): void {
+    const first = offsets[0]!;
+    const last = offsets[length]!;
+    if (first < 0 || first > last || last > limit) malformed(`offsets of "${field.name}" point outside their data`);
+  }
+}
+
+function view(ctor: TypedArrayCtor, bytes: Uint8Array, count: number): ValueBuffer {
+  if (count === 0) return new ctor(0);
+  if (bytes.byteOffset % ctor.BYTES_PER_ELEMENT === 0) return new ctor(bytes.buffer, bytes.byteOffset, count);
+  const out = new ctor(count);
+  new Uint8Array(out.buffer).set(bytes.subarray(0, count * ctor.BYTES_PER_ELEMENT));
+  return out;
+}
+
+function intCtor(bitWidth: 8 | 16 | 32 | 64, signed: boolean): TypedArrayCtor {
+  switch (bitWidth) {
+    case 8: return signed ? Int8Array : Uint8Array;
+    case 16: return signed ? Int16Array : Uint16Array;
+    case 32: return signed ? Int32Array : Uint32Array;
+    case 64: return signed ? BigInt64Array : BigUint64Array;
+  }
+}

@@ -338,3 +338,57 @@ describe('tablesToTraces: invalid payloads', () => {
     expectInvalid(() => tablesToTraces(toViews(tables)), 'SPAN_EVENTS');
   });
 });
+
+describe('tablesToTraces: other senders', () => {
+  it('Go-style null names (empty name written as null) decode as "" and group as equal', () => {
+    const req = request([
+      span({ name: '', events: [event({ name: '' }), event({ name: '', timeUnixNano: 9n })] }),
+      span({ name: '', spanId: id(8, 5), events: [event({ name: '' })] }),
+    ]);
+    const tables = tracesToTables(req);
+    table(tables, T.SPANS).values.set('name', [null, null]);
+    table(tables, T.SPAN_EVENTS).values.set('name', [null, null, null]);
+    const views = toViews(tables);
+    expect(views.get(T.SPAN_EVENTS)!.strings('name')).toEqual([null, null, null]);
+    expect(canonicalDiff('traces', req, tablesToTraces(views))).toBeUndefined();
+  });
+
+  it('honours encoding=plain metadata on id and parent_id (Rust in-memory form)', () => {
+    const t1 = id(16, 3);
+    const req = request([
+      span({ name: 'a', attributes: [str('k', 'v')], events: [event({ name: 'x', attributes: [str('e', '1')] })] }),
+      span({ name: 'b', events: [event({ name: 'x' }), event({ name: 'x', attributes: [str('e', '2')] })], links: [link({ traceId: t1 })] }),
+      span({ name: 'c', links: [link({ traceId: t1, attributes: [str('l', '1')] })] }),
+    ]);
+    const tables = tracesToTables(req);
+    // Plain values: span ids 0,1,2; events x(0), x(1), x(1) with ids 0,null,1; links t1(1), t1(2).
+    table(tables, T.SPANS).values.set('id', [0, 1, 2]);
+    table(tables, T.SPAN_EVENTS).values.set('id', [0, null, 1]);
+    table(tables, T.SPAN_EVENTS).values.set('parent_id', [0, 1, 1]);
+    table(tables, T.SPAN_LINKS).values.set('parent_id', [1, 2]);
+    const plain = new Set(['SPANS.id', 'SPAN_EVENTS.id', 'SPAN_EVENTS.parent_id', 'SPAN_LINKS.parent_id']);
+    const views = new Map<number, TableView>();
+    for (const [type, view] of toViews(tables)) {
+      const fields = view.batch.schema.fields.map((f) =>
+        plain.has(`${view.table}.${f.name}`) ? { ...f, metadata: new Map([['encoding', 'plain']]) } : f,
+      );
+      views.set(type, new TableView(view.table, { ...view.batch, schema: { ...view.batch.schema, fields } }));
+    }
+    expect(canonicalDiff('traces', req, tablesToTraces(views))).toBeUndefined();
+  });
+});
+
+describe('tracesToTables: limits', () => {
+  it('more than 65536 spans needing ids -> LIMIT_EXCEEDED on SPANS', () => {
+    const spans = Array.from({ length: 65537 }, (_, i) => span({ name: `s${i}`, events: [event({})] }));
+    let caught: unknown;
+    try {
+      tracesToTables(request(spans));
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(OtelArrowError);
+    expect((caught as OtelArrowError).code).toBe('LIMIT_EXCEEDED');
+    expect((caught as OtelArrowError).table).toBe('SPANS');
+  });
+});

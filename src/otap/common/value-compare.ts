@@ -17,8 +17,21 @@ export function attrTypeOf(v: AnyValue): number {
   }
 }
 
+/** Code point order, which is UTF-8 byte order (the Go reference compares bytes). */
 export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codeUnitRank(x) - codeUnitRank(y);
+  }
+  return a.length - b.length;
+}
+
+// UTF-16 puts surrogates (code points >= U+10000) below U+E000..U+FFFF; move them above.
+function codeUnitRank(u: number): number {
+  return u >= 0xe000 ? u - 0x800 : u >= 0xd800 ? u + 0x2000 : u;
 }
 
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { arrayDataEquals } from '../../src/arrow/array-data.js';
 import type { RecordBatch, Schema } from '../../src/arrow/types.js';
 import { IpcStreamReader, IpcStreamWriter, listMessages } from '../../src/ipc/index.js';
+import { expectSameBatch } from './expect-batch.js';
 import { dictArray, field, utf8Array } from './fixtures.js';
 import { makeBatch, sampleSchema } from './sample.js';
-
-export function expectSameBatch(actual: RecordBatch, expected: RecordBatch): void {
-  expect(actual.length).toBe(expected.length);
-  expect(actual.columns.length).toBe(expected.columns.length);
-  actual.columns.forEach((c, i) => {
-    const name = expected.schema.fields[i]!.name;
-    expect(arrayDataEquals(c, expected.columns[i]!), `column ${name}`).toBe(true);
-  });
-}
 
 function stripSchema(s: Schema): unknown {
   return JSON.parse(JSON.stringify(s, (_k, v) => (v instanceof Map ? Object.fromEntries(v) : v)));

@@ -3,7 +3,7 @@
 // the older readers of the same payload type (the reference consumers' rule).
 import type { RecordBatch } from '../arrow/types.js';
 import { asOtelArrowError, OtelArrowError } from '../errors.js';
-import { IpcStreamReader, type IpcReaderOptions } from '../ipc/index.js';
+import { IpcStreamReader, type IpcStreamReaderOptions } from '../ipc/index.js';
 import type {
   ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest, Signal, SignalRequest,
 } from '../otlp/model.js';
@@ -14,7 +14,7 @@ import { TableView } from './decode/table-view.js';
 import { tablesToTraces } from './decode/traces.js';
 import { PAYLOAD_ORDER, ROOT_PAYLOAD, payloadTypeName } from './payload-type.js';
 
-export type ConsumerOptions = IpcReaderOptions;
+export type ConsumerOptions = IpcStreamReaderOptions;
 
 export type DecodedBatch =
   | { signal: 'traces'; request: ExportTraceServiceRequest }

@@ -130,11 +130,17 @@ class BodyCursor {
     return view(Int32Array, buf, length + 1) as Int32Array;
   }
 
-  /** First and last offsets only: enough to keep every slice inside the buffer's bounds. */
+  /** Offsets must be non-decreasing and inside their data, so that every row's slice is
+   *  in bounds for consumers; one tight pass per offsets buffer. */
   private checkOffsets(field: Field, offsets: Int32Array, length: number, limit: number): void {
-    const first = offsets[0]!;
-    const last = offsets[length]!;
-    if (first < 0 || first > last || last > limit) malformed(`offsets of "${field.name}" point outside their data`);
+    let previous = offsets[0]!;
+    if (previous < 0) malformed(`offsets of "${field.name}" are negative`);
+    for (let i = 1; i <= length; i++) {
+      const current = offsets[i]!;
+      if (current < previous) malformed(`offsets of "${field.name}" decrease at row ${i - 1}`);
+      previous = current;
+    }
+    if (previous > limit) malformed(`offsets of "${field.name}" point past their data`);
   }
 }
 

@@ -12,6 +12,10 @@ export class DictionaryTracker {
   /** Private copies: callers may reuse their buffers after write() returns. */
   private readonly sent = new Map<number, ArrayData>();
 
+  has(id: number): boolean {
+    return this.sent.has(id);
+  }
+
   /** Decides what to send; `commit` records it once the chunk was built successfully. */
   update(id: number, current: ArrayData): DictionaryUpdate {
     const previous = this.sent.get(id);

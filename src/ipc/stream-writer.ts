@@ -36,6 +36,9 @@ export class IpcStreamWriter {
     if (!this.schemaSent) this.messages.writeSchema(out, this.streamSchema);
     const commits: (() => void)[] = [];
     for (const { id, field, data } of findDictionaries(fields, batch.columns)) {
+      // No dictionary attached (e.g. an empty column): keep what the reader has; a reader
+      // that has nothing yet still needs one, so it gets an empty dictionary.
+      if (!data && this.dictionaries.has(id)) continue;
       const update = this.dictionaries.update(id, data ?? emptyArrayData(field.type));
       if (update.kind === 'unchanged') continue;
       this.messages.writeDictionaryBatch(out, id, update.kind === 'delta', field, update.data);

@@ -105,3 +105,19 @@ describe('IpcStreamWriter -> IpcStreamReader', () => {
     expectSameBatch(new IpcStreamReader().read(shifted)[0]!, batch);
   });
 });
+
+describe('dictionary columns without an attached dictionary', () => {
+  it('sends an empty dictionary first, then keeps what the reader has', () => {
+    const enc = { id: 0, indexBitWidth: 16, indexSigned: false, ordered: false } as const;
+    const schema: Schema = { fields: [field('s', { id: 'utf8' }, { dictionary: enc })] };
+    const writer = new IpcStreamWriter(schema);
+    const reader = new IpcStreamReader();
+    const bare = (): RecordBatch => ({ schema, length: 0, columns: [{ type: { id: 'utf8' }, length: 0, nullCount: 0, validity: null, values: new Uint16Array(0) }] });
+    const first = writer.write(bare());
+    expect(listMessages(first).filter((m) => m.type === 'dictionary')).toEqual([{ type: 'dictionary', id: 0, isDelta: false, length: 0 }]);
+    reader.read(first);
+    const full: RecordBatch = { schema, length: 2, columns: [dictArray(enc, [1, 0], utf8Array(['a', 'b']))] };
+    expect(listMessages(writer.write(full))[0]).toEqual({ type: 'dictionary', id: 0, isDelta: true, length: 2 });
+    expect(listMessages(writer.write(bare())).map((m) => m.type)).toEqual(['recordBatch']);
+  });
+});

@@ -42,9 +42,9 @@ export class Consumer {
 
   /** Decodes one batch; the signal is that of its root payload (found by type, not position). */
   decode(bar: BatchArrowRecords): DecodedBatch | undefined {
-    const signal = signalOf(bar);
-    if (!signal) return undefined;
-    const tables = this.readTables(bar, signal);
+    const read = this.readBatch(bar);
+    if (!read) return undefined;
+    const { signal, tables } = read;
     switch (signal) {
       case 'traces': return { signal, request: tablesToTraces(tables) };
       case 'logs': return { signal, request: tablesToLogs(tables) };
@@ -73,7 +73,13 @@ export class Consumer {
     return this.decodeSignal('metrics', bar);
   }
 
-  /** Record batches of one BAR by payload type, for callers that want Arrow, not OTLP. */
+  /** The Arrow tables of one batch and its signal, for callers that want Arrow, not OTLP. */
+  readBatch(bar: BatchArrowRecords): { signal: Signal; tables: Map<number, TableView> } | undefined {
+    const signal = signalOf(bar);
+    return signal && { signal, tables: this.readTables(bar, signal) };
+  }
+
+  /** Record batches of one BAR by payload type. */
   readTables(bar: BatchArrowRecords, signal: Signal): Map<number, TableView> {
     const tables = new Map<number, TableView>();
     for (const payload of bar.arrowPayloads) {

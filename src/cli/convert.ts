@@ -1,0 +1,85 @@
+// `otap convert`: OTLP (protobuf or JSON) files -> one OTAP stream file, and back.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { OtelArrowError } from '../errors.js';
+import type { Signal, SignalRequest } from '../otlp/model.js';
+import { decodeOtlp, decodeOtlpJson, encodeOtlp, encodeOtlpJson, mergeRequests, signalOfOtlpJson } from '../otlp/signal-codec.js';
+import { decodeBatchArrowRecords, encodeBatchArrowRecords } from '../otap/batch-arrow-records.js';
+import { Consumer, type DecodedBatch } from '../otap/consumer.js';
+import { Producer } from '../otap/producer.js';
+import { frameMessages, unframeMessages } from '../otap/stream-file.js';
+import { fileKind, signalFrom } from './files.js';
+import { formatBytes, Progress } from './progress.js';
+
+export interface ConvertOptions {
+  inputs: string[];
+  output: string;
+  signal?: string;
+  /** OTAP -> OTLP: write one file per batch into the output directory. */
+  split?: boolean;
+}
+
+export function convert(opts: ConvertOptions): void {
+  const kinds = new Set(opts.inputs.map(fileKind));
+  if (kinds.size !== 1) throw new OtelArrowError('UNSUPPORTED', 'all inputs must be of one kind (OTLP files, or one OTAP stream file)');
+  if (kinds.has('otap')) otapToOtlp(opts);
+  else otlpToOtap(opts);
+}
+
+function otlpToOtap(opts: ConvertOptions): void {
+  const producer = new Producer();
+  const frames: Uint8Array[] = [];
+  const progress = new Progress('encoding', opts.inputs.length);
+  let signal: Signal | undefined;
+  let inBytes = 0;
+  opts.inputs.forEach((file, i) => {
+    const bytes = fs.readFileSync(file);
+    inBytes += bytes.length;
+    const kind = fileKind(file);
+    const text = kind === 'otlp-json' ? bytes.toString('utf8') : '';
+    const s = kind === 'otlp-json' ? signalFrom(opts.signal, file) ?? signalOfOtlpJson(text) : signalFrom(opts.signal, file);
+    if (!s) throw new OtelArrowError('UNSUPPORTED', `cannot tell the signal of ${file}: pass --signal traces|logs|metrics`);
+    if (signal && s !== signal) throw new OtelArrowError('UNSUPPORTED', `${file} holds ${s}, earlier inputs hold ${signal}: one stream carries one signal`);
+    signal = s;
+    const req = kind === 'otlp-json' ? decodeOtlpJson(s, text) : decodeOtlp(s, bytes);
+    frames.push(encodeBatchArrowRecords(producer.encode(s, req)));
+    progress.tick(i + 1);
+  });
+  const out = frameMessages(frames);
+  fs.writeFileSync(opts.output, out);
+  console.log(`${opts.output}: ${frames.length} ${signal} batches, ${formatBytes(inBytes)} OTLP -> ${formatBytes(out.length)} OTAP`);
+}
+
+function otapToOtlp(opts: ConvertOptions): void {
+  if (opts.inputs.length !== 1) throw new OtelArrowError('UNSUPPORTED', 'convert reads one OTAP stream file at a time');
+  const input = opts.inputs[0]!;
+  const frames = unframeMessages(fs.readFileSync(input));
+  const consumer = new Consumer();
+  const progress = new Progress('decoding', frames.length);
+  const decoded: DecodedBatch[] = [];
+  frames.forEach((frame, i) => {
+    let batch: DecodedBatch | undefined;
+    try {
+      batch = consumer.decode(decodeBatchArrowRecords(frame));
+    } catch (err) {
+      throw new OtelArrowError((err as OtelArrowError).code ?? 'INVALID_PAYLOAD', `batch ${i} of ${input}: ${(err as Error).message}`, { cause: err });
+    }
+    if (batch) decoded.push(batch);
+    progress.tick(i + 1);
+  });
+  const signals = new Set(decoded.map((d) => d.signal));
+  if (signals.size > 1) throw new OtelArrowError('INVALID_PAYLOAD', `${input} mixes signals (${[...signals].join(', ')})`);
+  const signal = decoded[0]?.signal ?? (signalFrom(opts.signal, input) || 'traces');
+  const json = fileKind(opts.output) === 'otlp-json' || (opts.split && /json/.test(opts.output));
+  const write = (file: string, req: SignalRequest[Signal]): void => {
+    fs.writeFileSync(file, json ? encodeOtlpJson(signal, req) : encodeOtlp(signal, req));
+  };
+  if (opts.split) {
+    fs.mkdirSync(opts.output, { recursive: true });
+    decoded.forEach((d, i) => write(path.join(opts.output, `${signal}-${String(i).padStart(4, '0')}.${json ? 'json' : 'pb'}`), d.request));
+    console.log(`${opts.output}/: ${decoded.length} ${signal} files`);
+  } else {
+    write(opts.output, mergeRequests(signal, decoded.map((d) => d.request)));
+    console.log(`${opts.output}: ${decoded.length} ${signal} batches merged into one request`);
+  }
+}

@@ -29,7 +29,21 @@ const EMPTY = new Uint8Array(0);
 export const EMPTY_BYTES: Uint8Array = EMPTY;
 
 const SHORT_STRING = 32;
+
+// Small bytes fields (ids, mostly) are copied into a shared slab and returned as views of it:
+// one allocation per field instead of an ArrayBuffer plus a view, and the result does not pin
+// the input buffer. Like Node's Buffer pool, the `.buffer` of such a result is the slab.
+const SLAB_SIZE = 64 * 1024;
+const SMALL_BYTES = 64;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabPos = 0;
 const textDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+// Node's Buffer.prototype.utf8Slice works on any Uint8Array and is the fastest decoder there
+// (no subarray allocation, SIMD validation); same U+FFFD replacement as TextDecoder.
+type Utf8Slice = (this: Uint8Array, start: number, end: number) => string;
+const utf8Slice = (globalThis as { Buffer?: { prototype: { utf8Slice?: Utf8Slice } } }).Buffer
+  ?.prototype.utf8Slice;
 
 function fail(reason: string): never {
   throw new OtelArrowError('MALFORMED_PROTOBUF', reason);
@@ -183,6 +197,7 @@ export class WireReader {
     const buf = this.buf;
     const start = this.pos;
     this.pos = end;
+    if (utf8Slice !== undefined) return utf8Slice.call(buf, start, end);
     if (end - start <= SHORT_STRING) {
       let s = '';
       let i = start;
@@ -201,7 +216,18 @@ export class WireReader {
     const end = this.lengthEnd();
     const start = this.pos;
     this.pos = end;
-    return end === start ? EMPTY : this.buf.slice(start, end);
+    const len = end - start;
+    if (len === 0) return EMPTY;
+    if (len > SMALL_BYTES) return this.buf.slice(start, end);
+    if (slabPos + len > SLAB_SIZE) {
+      slab = new Uint8Array(SLAB_SIZE);
+      slabPos = 0;
+    }
+    const at = slabPos;
+    const buf = this.buf;
+    for (let i = 0; i < len; i++) slab[at + i] = buf[start + i]!;
+    slabPos = at + len;
+    return slab.subarray(at, at + len);
   }
 
   /** A view into the input (no copy). */

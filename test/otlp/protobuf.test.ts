@@ -371,6 +371,13 @@ describe('OTLP protobuf wire details', () => {
     });
   });
 
+  it('decoded ids are copies: mutating the input afterwards does not change them', () => {
+    const bytes = encodeTracesRequest(tracesFixture());
+    const req = decodeTracesRequest(bytes);
+    bytes.fill(0);
+    expect(req).toStrictEqual(tracesFixture());
+  });
+
   it('keeps ids, including odd lengths, byte for byte', () => {
     const span = firstSpan(inSpan((w) => {
       w.bytesField(1, TRACE_ID);

@@ -53,3 +53,10 @@ export function asOtelArrowError(
   const message = err instanceof Error ? err.message : String(err);
   return new OtelArrowError(code, message, { ...context, cause: err });
 }
+
+/** The same error, naming `table` when it did not already (errors from shared layers such as IPC). */
+export function inTable(err: unknown, code: OtelArrowErrorCode, table: string): OtelArrowError {
+  const e = asOtelArrowError(err, code, { table });
+  if (e.table) return e;
+  return new OtelArrowError(e.code, e.message, { table, ...(e.column ? { column: e.column } : {}), cause: e });
+}

@@ -2,7 +2,7 @@
 // one reader per schema_id; a schema_id not seen before starts a new IPC stream and drops
 // the older readers of the same payload type (the reference consumers' rule).
 import type { RecordBatch } from '../arrow/types.js';
-import { asOtelArrowError, OtelArrowError } from '../errors.js';
+import { inTable, OtelArrowError } from '../errors.js';
 import { IpcStreamReader, type IpcStreamReaderOptions } from '../ipc/index.js';
 import type {
   ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest, Signal, SignalRequest,
@@ -112,7 +112,7 @@ export class Consumer {
     } catch (err) {
       // A broken IPC stream cannot be resumed: forget it so the sender's next schema reset works.
       this.streams.delete(schemaId);
-      throw asOtelArrowError(err, 'MALFORMED_IPC', { table });
+      throw inTable(err, 'MALFORMED_IPC', table);
     }
     if (batches.length !== 1) {
       throw new OtelArrowError('INVALID_PAYLOAD', `expected exactly one record batch per payload, found ${batches.length}`, { table });

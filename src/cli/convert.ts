@@ -7,8 +7,8 @@ import { decodeOtlp, decodeOtlpJson, encodeOtlp, encodeOtlpJson, mergeRequests, 
 import { decodeBatchArrowRecords, encodeBatchArrowRecords } from '../otap/batch-arrow-records.js';
 import { Consumer, type DecodedBatch } from '../otap/consumer.js';
 import { Producer } from '../otap/producer.js';
-import { frameMessages, unframeMessages } from '../otap/stream-file.js';
-import { fileKind, signalFrom } from './files.js';
+import { frameMessages } from '../otap/stream-file.js';
+import { fileKind, readOtapFile, signalFrom } from './files.js';
 import { formatBytes, Progress } from './progress.js';
 
 export interface ConvertOptions {
@@ -22,8 +22,15 @@ export interface ConvertOptions {
 export function convert(opts: ConvertOptions): void {
   const kinds = new Set(opts.inputs.map(fileKind));
   if (kinds.size !== 1) throw new OtelArrowError('UNSUPPORTED', 'all inputs must be of one kind (OTLP files, or one OTAP stream file)');
-  if (kinds.has('otap')) otapToOtlp(opts);
-  else otlpToOtap(opts);
+  const toOtap = fileKind(opts.output) === 'otap';
+  if (kinds.has('otap')) {
+    if (toOtap && !opts.split) throw new OtelArrowError('UNSUPPORTED', `${opts.output}: an OTAP stream file converts to OTLP (.json or .pb), not to OTAP`);
+    otapToOtlp(opts);
+  } else {
+    if (!toOtap) throw new OtelArrowError('UNSUPPORTED', `${opts.output}: OTLP inputs convert to an OTAP stream file (.otap)`);
+    if (opts.split) throw new OtelArrowError('UNSUPPORTED', '--split applies to OTAP -> OTLP only');
+    otlpToOtap(opts);
+  }
 }
 
 function otlpToOtap(opts: ConvertOptions): void {
@@ -37,7 +44,7 @@ function otlpToOtap(opts: ConvertOptions): void {
     inBytes += bytes.length;
     const kind = fileKind(file);
     const text = kind === 'otlp-json' ? bytes.toString('utf8') : '';
-    const s = kind === 'otlp-json' ? signalFrom(opts.signal, file) ?? signalOfOtlpJson(text) : signalFrom(opts.signal, file);
+    const s = kind === 'otlp-json' ? jsonSignal(opts.signal, file, text) : signalFrom(opts.signal, file);
     if (!s) throw new OtelArrowError('UNSUPPORTED', `cannot tell the signal of ${file}: pass --signal traces|logs|metrics`);
     if (signal && s !== signal) throw new OtelArrowError('UNSUPPORTED', `${file} holds ${s}, earlier inputs hold ${signal}: one stream carries one signal`);
     signal = s;
@@ -50,10 +57,21 @@ function otlpToOtap(opts: ConvertOptions): void {
   console.log(`${opts.output}: ${frames.length} ${signal} batches, ${formatBytes(inBytes)} OTLP -> ${formatBytes(out.length)} OTAP`);
 }
 
+/** OTLP/JSON names its signal (resourceSpans, resourceLogs, resourceMetrics): the content
+ *  wins over the file name, and contradicting --signal is an error, not an empty result. */
+function jsonSignal(flag: string | undefined, file: string, text: string): Signal | undefined {
+  const detected = signalOfOtlpJson(text);
+  const named = flag ? signalFrom(flag, file) : undefined;
+  if (detected && named && detected !== named) {
+    throw new OtelArrowError('UNSUPPORTED', `${file} holds ${detected}, not ${named} (--signal)`);
+  }
+  return detected ?? named ?? signalFrom(undefined, file);
+}
+
 function otapToOtlp(opts: ConvertOptions): void {
   if (opts.inputs.length !== 1) throw new OtelArrowError('UNSUPPORTED', 'convert reads one OTAP stream file at a time');
   const input = opts.inputs[0]!;
-  const frames = unframeMessages(fs.readFileSync(input));
+  const frames = readOtapFile(input);
   const consumer = new Consumer();
   const progress = new Progress('decoding', frames.length);
   const decoded: DecodedBatch[] = [];
@@ -77,7 +95,7 @@ function otapToOtlp(opts: ConvertOptions): void {
   if (opts.split) {
     fs.mkdirSync(opts.output, { recursive: true });
     decoded.forEach((d, i) => write(path.join(opts.output, `${signal}-${String(i).padStart(4, '0')}.${json ? 'json' : 'pb'}`), d.request));
-    console.log(`${opts.output}/: ${decoded.length} ${signal} files`);
+    console.log(`${path.join(opts.output, path.sep)}: ${decoded.length} ${signal} files`);
   } else {
     write(opts.output, mergeRequests(signal, decoded.map((d) => d.request)));
     console.log(`${opts.output}: ${decoded.length} ${signal} batches merged into one request`);

@@ -1,12 +1,12 @@
 // `otap inspect`: what an OTAP stream file holds, per payload type: schemas (and resets),
 // rows, dictionary sizes, dictionary messages (delta / replacement) and bytes.
-import * as fs from 'node:fs';
 import type { DataType, Field } from '../arrow/types.js';
 import { listMessages } from '../ipc/index.js';
 import { decodeBatchArrowRecords } from '../otap/batch-arrow-records.js';
 import { Consumer } from '../otap/consumer.js';
 import { payloadTypeName } from '../otap/payload-type.js';
-import { unframeMessages } from '../otap/stream-file.js';
+import { OtelArrowError } from '../errors.js';
+import { readOtapFile } from './files.js';
 import { formatBytes, Progress, table } from './progress.js';
 
 interface PayloadStats {
@@ -21,7 +21,7 @@ interface PayloadStats {
 }
 
 export function inspect(file: string, opts: { schemas: boolean }): void {
-  const frames = unframeMessages(fs.readFileSync(file));
+  const frames = readOtapFile(file);
   const consumer = new Consumer();
   const stats = new Map<number, PayloadStats>();
   const progress = new Progress('reading', frames.length);
@@ -29,8 +29,15 @@ export function inspect(file: string, opts: { schemas: boolean }): void {
   let totalBytes = 0;
   frames.forEach((frame, i) => {
     totalBytes += frame.length + 4;
-    const bar = decodeBatchArrowRecords(frame);
-    const read = consumer.readBatch(bar);
+    let bar: ReturnType<typeof decodeBatchArrowRecords>;
+    let read: ReturnType<Consumer['readBatch']>;
+    try {
+      bar = decodeBatchArrowRecords(frame);
+      read = consumer.readBatch(bar);
+    } catch (err) {
+      const code = err instanceof OtelArrowError ? err.code : 'INVALID_PAYLOAD';
+      throw new OtelArrowError(code, `batch ${i} of ${file}: ${(err as Error).message}`, { cause: err });
+    }
     if (read) signal = read.signal;
     for (const p of bar.arrowPayloads) {
       let s = stats.get(p.type);

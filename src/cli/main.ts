@@ -23,20 +23,7 @@ OTAP stream files hold the BatchArrowRecords of one stream, each framed by a uin
 
 function main(argv: string[]): number {
   const [command, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      output: { type: 'string', short: 'o' },
-      signal: { type: 'string' },
-      split: { type: 'boolean' },
-      schemas: { type: 'boolean' },
-      batches: { type: 'string' },
-      'batch-size': { type: 'string' },
-      seed: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseCommandLine(rest);
   if (!command || values.help || command === 'help') {
     console.log(USAGE);
     return command ? 0 : 2;
@@ -44,9 +31,9 @@ function main(argv: string[]): number {
   switch (command) {
     case 'demo':
       return runDemo({
-        batches: positiveInt(values.batches, 20, '--batches'),
-        batchSize: positiveInt(values['batch-size'], 1000, '--batch-size'),
-        seed: positiveInt(values.seed, 1, '--seed'),
+        batches: intOption(values.batches, 20, '--batches', 1),
+        batchSize: intOption(values['batch-size'], 1000, '--batch-size', 1),
+        seed: intOption(values.seed, 1, '--seed', 0),
       }) ? 0 : 1;
     case 'convert':
       if (positionals.length === 0 || !values.output) throw usage('convert needs input files and -o <output>');
@@ -61,14 +48,43 @@ function main(argv: string[]): number {
   }
 }
 
-function positiveInt(v: string | undefined, dflt: number, name: string): number {
+function parseCommandLine(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        output: { type: 'string', short: 'o' },
+        signal: { type: 'string' },
+        split: { type: 'boolean' },
+        schemas: { type: 'boolean' },
+        batches: { type: 'string' },
+        'batch-size': { type: 'string' },
+        seed: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    // Unknown options, missing option values: a usage error, not a crash.
+    throw usage((err as Error).message);
+  }
+}
+
+function intOption(v: string | undefined, dflt: number, name: string, min: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw usage(`${name} must be a non-negative integer, not "${v}"`);
+  if (v.trim() === '' || !Number.isSafeInteger(n) || n < min) throw usage(`${name} must be an integer >= ${min}, not "${v}"`);
   return n;
 }
 
 class UsageError extends Error {}
+
+/** File system errors (ENOENT, EISDIR, EACCES, ...) are the user's to fix: one line, no stack. */
+function isSystemError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code);
+}
+
 const usage = (msg: string) => new UsageError(msg);
 
 try {
@@ -77,7 +93,7 @@ try {
   if (err instanceof UsageError) {
     console.error(`otap: ${err.message}\n\n${USAGE}`);
     process.exitCode = 2;
-  } else if (err instanceof OtelArrowError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
+  } else if (err instanceof OtelArrowError || isSystemError(err)) {
     console.error(`otap: ${(err as Error).message}`);
     process.exitCode = 1;
   } else {

@@ -17,11 +17,7 @@
 //    released in go/v0.47.0) changed the `nullable` flag of the fields listed in
 //    GO_V046_NULLABLE. A field on that list must carry exactly the v0.46.0 flag on the Go
 //    side; every other field must match exactly.
-// 2. Empty dictionary -> replacement (level 3). arrow-go's IPC writer sends a delta only when
-//    the dictionary the reader holds is non-empty (`deltaStart > 0` in writeDictionaryPayloads);
-//    after an empty dictionary it sends a replacement (isDelta=false) with the same entries.
-//    Our IPC writer sends isDelta=true there. Both mean the same to any reader; the test
-//    compares isDelta only where the reader's dictionary was non-empty.
+// 2. (Fixed: after an empty dictionary we now send a full batch, as arrow-go does.)
 // 3. Tie order (levels 3 and 4). Go sorts with an unstable sort (SPEC-NOTES 4.4): rows that
 //    tie on Go's sort key (events with the same name in one span, links with the same
 //    trace id, data points of one metric, logs with equal trace ids in one scope) may come
@@ -32,20 +28,12 @@
 //    of rows without the id and parent_id columns. Dictionary entries are compared as sets,
 //    and in first-seen order where the rows matched exactly; the `parent_id` dictionary of
 //    a u32 attribute table is exempt once its parent table's rows were reordered.
-// 4. Our documented lossless choices: an empty bytes value is written as an empty byte
-//    string where Go writes null (`bytes` columns of attributes and log bodies; Go's
-//    `AsRaw()` of empty bytes is nil); histogram sum/min/max of 0 are written as 0 and
+// 4. Our documented lossless choices: histogram sum/min/max of 0 are written as 0 and
 //    explicit bounds of 0.0 as values (Go: null); summary sum and quantile/value of 0.0 are
 //    written as 0 (Go: null, see writeSummaryPoints); empty span/event names are '' (Go: null);
 //    attributes with an empty key or an empty value are kept (Go drops them). Values are
-//    normalised to Go's form before comparing; in the inputs used here the empty bytes (log
-//    bodies) and the summary quantile 0.0 (our generator) occur; the empty bytes it also adds the empty byte string to our `body.bytes`
-//    dictionary, which is the one dictionary entry allowed on our side only.
-// 5. Found by this test, not a documented choice: for NUMBER_DATA_POINTS Go writes a
-//    start_time_unix_nano of 0 as null (`AppendNull` when 0, SPEC-NOTES 6.7); our metrics
-//    encoder writes 0 once the column exists (src/otap/encode/metrics.ts, pinned by
-//    test/otap/metrics-tables.test.ts). Both decode to 0; level 4 only, schema unaffected.
-//    Normalised to Go's null here.
+//    normalised to Go's form before comparing. (Empty bytes values and number-point start
+//    times of 0 are now written as null, exactly as Go writes them.)
 // Compressed bytes (level 6) and flatbuffer layout (level 5) are not compared.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -157,12 +145,6 @@ function currentGoSchema(type: string, schema: SchemaView): SchemaView {
 
 function goForm(type: string, row: Record<string, unknown>): Record<string, unknown> {
   const r = { ...row };
-  if (ATTR_TABLES.has(type) && r.type === 7 && r.bytes === '0x') r.bytes = null;
-  if (type === 'LOGS' && r.body && typeof r.body === 'object') {
-    const body = { ...(r.body as Record<string, unknown>) };
-    if (body.type === 7 && body.bytes === '0x') body.bytes = null;
-    r.body = body;
-  }
   if (type === 'HISTOGRAM_DATA_POINTS' || type === 'EXP_HISTOGRAM_DATA_POINTS') {
     for (const k of ['sum', 'min', 'max']) if (r[k] === 0) r[k] = null;
     if (Array.isArray(r.explicit_bounds)) r.explicit_bounds = r.explicit_bounds.map((b) => (b === 0 ? null : b));
@@ -177,8 +159,6 @@ function goForm(type: string, row: Record<string, unknown>): Record<string, unkn
     }
   }
   if ((type === 'SPANS' || type === 'SPAN_EVENTS') && r.name === '') r.name = null;
-  // Tolerance 5 (not a documented choice; see the header).
-  if (type === 'NUMBER_DATA_POINTS' && r.start_time_unix_nano === '0') r.start_time_unix_nano = null;
   return r;
 }
 
@@ -271,15 +251,9 @@ function compareStreams(go: DecodedStream, ours: DecodedStream): Report {
       const g = gp.dictionaries.filter((d) => !exempt(d.path));
       const o = op.dictionaries
         .filter((d) => !exempt(d.path))
-        .map((d) => {
-          // Tolerance 4: the empty byte string we keep in `bytes` dictionaries.
-          if (!d.path.endsWith('bytes')) return d;
-          const values = d.values.filter((v) => v !== '"0x"');
-          return { ...d, values, entries: values.length };
-        })
-        .filter((d) => d.entries > 0 || g.some((x) => x.id === d.id));
+
       const shape = (ds: typeof g) =>
-        ds.map((d) => ({ id: d.id, path: d.path, isDelta: d.before > 0 ? d.isDelta : 'empty-before', entries: d.entries }));
+        ds.map((d) => ({ id: d.id, path: d.path, isDelta: d.isDelta, entries: d.entries }));
       expect(shape(o), `${where}: dictionary messages`).toEqual(shape(g));
       g.forEach((gd, j) => {
         const od = o[j]!;

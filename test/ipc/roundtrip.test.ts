@@ -64,7 +64,8 @@ describe('IpcStreamWriter -> IpcStreamReader', () => {
     const writer = new IpcStreamWriter(schema);
     const reader = new IpcStreamReader();
     const dicts = [['a', 'b'], ['a', 'b', 'c'], ['x', 'b', 'c'], ['x', 'b', 'c'], ['x', 'b'], [], ['q']];
-    const expected = [false, true, false, undefined, false, false, true];
+    // After an empty dictionary arrow-go sends a full (non-delta) batch, and so do we.
+    const expected = [false, true, false, undefined, false, false, false];
     dicts.forEach((d, i) => {
       const batch: RecordBatch = { schema, length: d.length, columns: [dictArray(enc, d.map((_, k) => d.length - 1 - k), utf8Array(d))] };
       const chunk = writer.write(batch);
@@ -117,7 +118,7 @@ describe('dictionary columns without an attached dictionary', () => {
     expect(listMessages(first).filter((m) => m.type === 'dictionary')).toEqual([{ type: 'dictionary', id: 0, isDelta: false, length: 0 }]);
     reader.read(first);
     const full: RecordBatch = { schema, length: 2, columns: [dictArray(enc, [1, 0], utf8Array(['a', 'b']))] };
-    expect(listMessages(writer.write(full))[0]).toEqual({ type: 'dictionary', id: 0, isDelta: true, length: 2 });
+    expect(listMessages(writer.write(full))[0]).toEqual({ type: 'dictionary', id: 0, isDelta: false, length: 2 });
     expect(listMessages(writer.write(bare())).map((m) => m.type)).toEqual(['recordBatch']);
   });
 });

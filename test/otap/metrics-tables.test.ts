@@ -229,7 +229,7 @@ describe('metrics <-> OTAP tables', () => {
     expect(p.get('id')).toEqual([0, 1, 1, 1]);
     // Parent metric ids 0,0,2,3 delta-encoded.
     expect(p.get('parent_id')).toEqual([0, 0, 2, 1]);
-    expect(p.get('start_time_unix_nano')).toEqual([1n, 1n, 0n, 1n]);
+    expect(p.get('start_time_unix_nano')).toEqual([1n, 1n, null, 1n]);
     expect(p.get('int_value')).toEqual([1n, null, null, 9n]);
     expect(p.get('double_value')).toEqual([null, 2, null, null]);
     expect(columns(tables, T.NUMBER_DP_ATTRS).get('parent_id')).toEqual([1]);

@@ -79,7 +79,8 @@ export function setValueCell(
     case 'int': int[i] = v.value; break;
     case 'double': dbl[i] = v.value; break;
     case 'bool': bool[i] = v.value; break;
-    case 'bytes': bytes[i] = v.value; break;
+    // Go writes an empty byte string as null; null bytes of type 7 read back as empty.
+    case 'bytes': bytes[i] = v.value.length > 0 ? v.value : null; break;
     case 'kvlist': case 'array': ser[i] = encodeAnyValueCbor(v, LOSSLESS_CBOR); break;
     case 'empty': break;
   }

@@ -190,6 +190,8 @@ function pointTable<P extends CommonPoint>(
 }
 
 function writeNumberPoints(points: readonly NumberDataPoint[], cols: TableColumns): void {
+  // Go writes an unset (0) start time of number points as null; null reads back as 0.
+  cols.values.set('start_time_unix_nano', points.map((p) => p.startTimeUnixNano || null));
   cols.values.set('int_value', points.map((p) => (p.value.type === 'int' ? p.value.value : null)));
   cols.values.set('double_value', points.map((p) => (p.value.type === 'double' ? p.value.value : null)));
 }

@@ -44,8 +44,13 @@ export function inspect(file: string, opts: { schemas: boolean }): void {
       if (!s) stats.set(p.type, (s = { batches: 0, rows: 0, bytes: 0, schemaIds: [], schemas: [], deltas: 0, replacements: 0, dictionarySizes: new Map() }));
       s.batches++;
       s.bytes += p.record.length;
-      for (const m of listMessages(p.record)) {
-        if (m.type === 'dictionary') m.isDelta ? s.deltas++ : s.replacements++;
+      const messages = listMessages(p.record);
+      // A full dictionary right after a Schema message starts a stream; only later ones replace.
+      const startsStream = messages.some((m) => m.type === 'schema');
+      for (const m of messages) {
+        if (m.type !== 'dictionary') continue;
+        if (m.isDelta) s.deltas++;
+        else if (!startsStream) s.replacements++;
       }
       const view = read?.tables.get(p.type);
       if (!view) continue;

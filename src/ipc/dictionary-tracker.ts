@@ -19,9 +19,11 @@ export class DictionaryTracker {
   /** Decides what to send; `commit` records it once the chunk was built successfully. */
   update(id: number, current: ArrayData): DictionaryUpdate {
     const previous = this.sent.get(id);
+    if (previous && isPrefixOf(previous, current)) {
+      if (previous.length === current.length) return { kind: 'unchanged' };
+    }
     // Like arrow-go, a dictionary that was sent empty is followed by a full batch, not a delta.
     if (previous && previous.length > 0 && isPrefixOf(previous, current)) {
-      if (previous.length === current.length) return { kind: 'unchanged' };
       const delta = sliceArrayData(current, previous.length, current.length);
       return { kind: 'delta', data: delta, commit: () => this.sent.set(id, concatArrayData(previous, delta)) };
     }

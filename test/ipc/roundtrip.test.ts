@@ -122,3 +122,14 @@ describe('dictionary columns without an attached dictionary', () => {
     expect(listMessages(writer.write(bare())).map((m) => m.type)).toEqual(['recordBatch']);
   });
 });
+
+describe('empty dictionaries', () => {
+  it('an empty dictionary that stays empty is not sent again', () => {
+    const enc = { id: 0, indexBitWidth: 8, indexSigned: false, ordered: false } as const;
+    const schema: Schema = { fields: [field('s', { id: 'utf8' }, { dictionary: enc, nullable: true })] };
+    const writer = new IpcStreamWriter(schema);
+    const empty = (): RecordBatch => ({ schema, length: 0, columns: [dictArray(enc, [], utf8Array([]))] });
+    expect(listMessages(writer.write(empty())).filter((m) => m.type === 'dictionary')).toHaveLength(1);
+    for (let i = 0; i < 3; i++) expect(listMessages(writer.write(empty())).map((m) => m.type)).toEqual(['recordBatch']);
+  });
+});

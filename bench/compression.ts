@@ -15,11 +15,14 @@ import type { Signal, SignalRequest } from '../src/otlp/model.js';
 import { encodeOtlp } from '../src/otlp/signal-codec.js';
 import { encodeBatchArrowRecords } from '../src/otap/batch-arrow-records.js';
 import { Producer } from '../src/otap/producer.js';
-import { goEncode, goPeerBinary, readFramedBars } from '../test/interop/go-peer.js';
+import { decodeOtlp } from '../src/otlp/signal-codec.js';
+import { goEncode, goGen, goPeerBinary, readFramedBars } from '../test/interop/go-peer.js';
 import { zstdCompress, zstdCompressor } from '../test/support/zstd.js';
 import { machineDescription, replaceSection } from './results.js';
 
 const quick = process.argv.includes('--quick');
+/** Data set: our generator (default) or the Go reference's datagen package (`--data go`). */
+const data = process.argv.includes('--data') ? process.argv[process.argv.indexOf('--data') + 1] : 'ours';
 const SIGNALS: Signal[] = ['traces', 'logs', 'metrics'];
 const SIZES = quick ? [10, 100, 1000] : [10, 100, 500, 1000, 5000];
 const generators = { traces: generateTraces, logs: generateLogs, metrics: generateMetrics } as const;
@@ -39,9 +42,15 @@ async function measure(signal: Signal, size: number, work: string): Promise<Row>
   const batches = batchesFor(size);
   const dir = path.join(work, `${signal}-${size}`);
   fs.mkdirSync(dir, { recursive: true });
-  const reqs = Array.from({ length: batches }, (_, b) =>
-    generators[signal]({ seed: 42, batchSize: size, batchIndex: b }),
-  ) as SignalRequest[Signal][];
+  let reqs: SignalRequest[Signal][];
+  if (data === 'go') {
+    await goGen({ signal, batches, batchSize: size, seed: 42, out: dir });
+    reqs = fs.readdirSync(dir).filter((n) => n.startsWith('otlp-')).sort().map((n) => decodeOtlp(signal, fs.readFileSync(path.join(dir, n))));
+  } else {
+    reqs = Array.from({ length: batches }, (_, b) =>
+      generators[signal]({ seed: 42, batchSize: size, batchIndex: b }),
+    ) as SignalRequest[Signal][];
+  }
   const otlp = reqs.map((r) => encodeOtlp(signal, r));
   otlp.forEach((bytes, i) => fs.writeFileSync(path.join(dir, `otlp-${String(i).padStart(4, '0')}.pb`), bytes));
 
@@ -100,11 +109,11 @@ async function main(): Promise<void> {
   console.log(table);
   const worse = rows.filter((r) => r.otapZstd > r.goZstd);
   const body = [
-    `Command: \`npx tsx bench/compression.ts\`${quick ? ' --quick' : ''}. Machine: ${machineDescription()}. Date: ${new Date().toISOString().slice(0, 10)}.`,
+    `Command: \`npx tsx bench/compression.ts${quick ? ' --quick' : ''}${data === 'go' ? ' --data go' : ''}\`. Machine: ${machineDescription()}. Date: ${new Date().toISOString().slice(0, 10)}.`,
     '',
     'Mean bytes per batch over a stream of batches (one Producer per stream, so dictionaries are',
-    'sent once and then as deltas). Data: `src/otlp/generate.ts`, seed 42, the same requests for',
-    'every column (the Go producer reads our OTLP files). "+zstd" = zstd level 3 of each whole',
+    `sent once and then as deltas). Data: ${data === 'go' ? "the Go reference's datagen package (traces, logs, all kinds of metrics; `otap-go-peer gen`)" : '`src/otlp/generate.ts`'}, seed 42, the same requests for`,
+    'every column (the Go producer reads the same OTLP files). "+zstd" = zstd level 3 of each whole',
     'message (gRPC message compression); "IPC-zstd" = zstd inside the Arrow IPC buffers.',
     '',
     table,
@@ -113,7 +122,7 @@ async function main(): Promise<void> {
       ? 'Target "our OTAP+zstd no larger than the Go reference on every row": **met**.'
       : `Target "our OTAP+zstd no larger than the Go reference on every row": **not met** on ${worse.map((r) => `${r.signal}/${r.size}`).join(', ')}.`,
   ].join('\n');
-  replaceSection('compression', 'Compression (bench/compression.ts)', body);
+  replaceSection(`compression-${data}`, `Compression (bench/compression.ts), data: ${data === 'go' ? 'Go datagen' : 'our generator'}`, body);
 }
 
 await main();

@@ -27,7 +27,8 @@ export function tracesToTables(req: ExportTraceServiceRequest): EncodedTables {
       flat.resourceRank[a.res]! - flat.resourceRank[b.res]! ||
       flat.scopeRank[a.scope]! - flat.scopeRank[b.scope]! ||
       compareStrings(a.item.name, b.item.name) ||
-      compareBytes(idOrZeros(a.item.traceId, 16), idOrZeros(b.item.traceId, 16)),
+      compareBytes(idOrZeros(a.item.traceId, 16), idOrZeros(b.item.traceId, 16)) ||
+      (a.item.startTimeUnixNano < b.item.startTimeUnixNano ? -1 : a.item.startTimeUnixNano > b.item.startTimeUnixNano ? 1 : 0),
   );
   const cols = new TableColumns();
   cols.length = rows.length;

@@ -103,14 +103,8 @@ export class TableEncoder {
         rebuild = true;
       }
     }
-    if (rebuild) {
-      // Values appended during the failed attempt must not stay in the memo tables of the
-      // columns that did not overflow either: rebuild them from scratch on the same stream
-      // would shift nothing (indices are stable), but the overflowing ones must restart.
-      for (const state of this.dicts.values()) {
-        if (state.mode === 'plain') state.values = new DictionaryValues(state.values.kind);
-      }
-    }
+    // Values the failed attempt added to the other dictionaries stay: they would be added
+    // again by the rebuild anyway, and the indices already handed out do not move.
     return rebuild;
   }
 

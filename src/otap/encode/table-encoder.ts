@@ -99,6 +99,7 @@ export class TableEncoder {
           state.values = new DictionaryValues(state.values.kind);
         } else {
           state.mode = 'plain';
+          state.values = new DictionaryValues(state.values.kind); // frees the memo table
         }
         rebuild = true;
       }

@@ -1,0 +1,356 @@
+// gRPC message compression for @grpc/grpc-js: zstd (plus the Go exporter's names
+// `zstdarrow1` .. `zstdarrow10`) next to grpc-js's own gzip/deflate.
+//
+// Why a runtime patch, and why this one
+// -------------------------------------
+// grpc-js (1.x) has no public hook for new message encodings:
+// - server: `BaseServerInterceptingCall.decompressMessage(message, encoding)` (a prototype
+//   method in build/src/server-interceptors.js) handles identity/deflate/gzip and answers any
+//   other `grpc-encoding` with UNIMPLEMENTED before a deserializer or an interceptor ever
+//   sees the bytes, and the response headers advertise `grpc-accept-encoding:
+//   identity,deflate,gzip` from a module-private constant.
+// - client: `CompressionFilter` (build/src/compression-filter.js) picks a handler through a
+//   module-private `getCompressionHandler(name)` switch; unknown names get a handler that
+//   rejects every message. `grpc.default_compression_algorithm` only takes keys of the
+//   exported `compressionAlgorithms` enum.
+// Alternatives considered: forking/vendoring grpc-js (ruled out); our own HTTP/2 gRPC server
+// (large, loses grpc-js's flow control/keepalive/TLS handling); rewriting `grpc-encoding`
+// in an http2 'stream' listener placed before grpc-js's and sniffing the zstd magic in our
+// deserializers (touches grpc-js's private http2 server and guesses per message). A custom
+// serializer cannot do it either: the compressed flag and the encoding are handled before
+// (receive) and after (send) serializers run.
+// The least fragile choice is therefore a small, documented patch of four prototype methods,
+// each of which *delegates to the original* for every encoding that is not ours:
+//   server  BaseServerInterceptingCall.prototype.decompressMessage  zstd*/zstdarrowN -> ours
+//           BaseServerInterceptingCall.prototype.sendMetadata       add zstd to grpc-accept-encoding
+//   client  CompressionFilter.prototype.sendMessage / receiveMetadata / sendMetadata
+//           swap in our zstd handler when the selected/received encoding is zstd
+//   enum    compressionAlgorithms[3] = 'zstd' (so `grpc.default_compression_algorithm: 3` works)
+// Guards: the grpc-js major version must be 1 (tested with 1.14), every patched member must
+// exist with the expected shape, the internal modules must be the very instances the public
+// entry point uses, and after patching a self-test pushes a message through the patched
+// client filter and server call in memory; on any failure everything is restored and
+// `installGrpcCompression` rejects with a clear error (the receiver then refuses to start,
+// rather than silently refusing Go exporters' default zstd traffic).
+// Fragility: a grpc-js minor release that renames these private members makes the install
+// fail loudly at start-up (self-test), never corrupts messages; the patch is applied once
+// per process and is idempotent. Responses are never compressed by a grpc-js server.
+import { createRequire } from 'node:module';
+import * as grpc from '@grpc/grpc-js';
+import { Decompress } from 'fzstd';
+import { OtelArrowError } from '../../errors.js';
+
+/** A zstd implementation (frames in, frames out). */
+export interface ZstdCodec {
+  compress(data: Uint8Array, level: number): Uint8Array;
+  /** Decompresses all frames of `data`; throws when the output would exceed `maxOutputBytes`. */
+  decompress(data: Uint8Array, maxOutputBytes?: number): Uint8Array;
+}
+
+/** Value of `grpc.default_compression_algorithm` that selects zstd (after install). */
+export const ZSTD_ALGORITHM = 3;
+/** grpc-js's own gzip algorithm id. */
+export const GZIP_ALGORITHM = 2;
+
+/** Encodings our server accepts (grpc-encoding request header). */
+export const ACCEPTED_ENCODINGS = [
+  'identity', 'deflate', 'gzip', 'zstd',
+  ...Array.from({ length: 10 }, (_, i) => `zstdarrow${i + 1}`),
+].join(',');
+
+/** True for `zstd` and the Go exporter's `zstdarrow1` .. `zstdarrow10`. */
+export function isZstdEncoding(encoding: unknown): boolean {
+  return typeof encoding === 'string' && (encoding === 'zstd' || /^zstdarrow([1-9]|10)$/.test(encoding));
+}
+
+/** Channel options that make a grpc-js client compress its messages. */
+export function compressionChannelOptions(algorithm: 'zstd' | 'gzip' | 'none'): Record<string, number> {
+  if (algorithm === 'none') return {};
+  return { 'grpc.default_compression_algorithm': algorithm === 'zstd' ? ZSTD_ALGORITHM : GZIP_ALGORITHM };
+}
+
+// ---------------------------------------------------------------------------------------
+// Default zstd codec: fzstd (pure JS) decompresses, @bokuweb/zstd-wasm compresses.
+
+class LimitExceeded extends Error {}
+
+/** Streaming fzstd decompression that stops as soon as the output passes `max` bytes. */
+export function fzstdDecompressLimited(data: Uint8Array, max = -1): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const d = new Decompress((chunk) => {
+    total += chunk.length;
+    if (max >= 0 && total > max) throw new LimitExceeded(`decompressed message exceeds ${max} bytes`);
+    if (chunk.length) parts.push(chunk);
+  });
+  d.push(data, true);
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (const p of parts) out.set(p, pos), (pos += p.length);
+  return out;
+}
+
+let defaultCodec: Promise<ZstdCodec> | undefined;
+
+/** The default codec (lazily initialises the zstd wasm module once). */
+export function loadDefaultZstdCodec(): Promise<ZstdCodec> {
+  defaultCodec ??= (async () => {
+    const wasm = await import('@bokuweb/zstd-wasm');
+    await wasm.init();
+    return {
+      compress: (data: Uint8Array, level: number) => wasm.compress(data, level),
+      decompress: (data: Uint8Array, max?: number) => fzstdDecompressLimited(data, max ?? -1),
+    };
+  })();
+  return defaultCodec;
+}
+
+// ---------------------------------------------------------------------------------------
+// grpc-js internals (only what we touch)
+
+interface GrpcStatusError { code: number; details: string }
+
+interface ServerCallProto {
+  decompressMessage(this: { maxReceiveMessageSize: number }, message: Buffer, encoding: string): Buffer | Promise<Buffer>;
+  sendMetadata(this: unknown, metadata?: grpc.Metadata): void;
+}
+
+interface CompressionHandlerLike {
+  writeMessage(message: Buffer, compress: boolean): Promise<Buffer>;
+  readMessage(data: Buffer): Promise<Buffer>;
+}
+
+interface FilterInstance {
+  currentCompressionAlgorithm: string;
+  sendCompression: CompressionHandlerLike;
+  receiveCompression: CompressionHandlerLike;
+  maxReceiveMessageLength: number;
+}
+
+interface FilterProto {
+  sendMessage(this: FilterInstance, message: Promise<{ message: Buffer; flags?: number }>): Promise<{ message: Buffer; flags?: number }>;
+  receiveMetadata(this: FilterInstance, metadata: grpc.Metadata): grpc.Metadata;
+  sendMetadata(this: FilterInstance, metadata: Promise<grpc.Metadata>): Promise<grpc.Metadata>;
+}
+
+interface Internals {
+  version: string;
+  serverProto: ServerCallProto;
+  filterClass: new (options: Record<string, unknown>, shared: Record<string, unknown>) => FilterInstance & FilterProto;
+  algorithms: Record<string | number, string | number>;
+}
+
+function loadInternals(): Internals {
+  // In the CJS build `require` exists; in ESM we make one. Both resolve the copy of grpc-js
+  // that `import '@grpc/grpc-js'` resolves (checked below by object identity).
+  const req = typeof require === 'function' ? require : createRequire(import.meta.url);
+  const main = req.resolve('@grpc/grpc-js');
+  const dir = main.slice(0, main.lastIndexOf('index.js'));
+  const pkg = req(main.replace(/build[\\/]src[\\/]index\.js$/, 'package.json')) as { version: string };
+  const serverMod = req(`${dir}server-interceptors.js`) as { BaseServerInterceptingCall?: { prototype: ServerCallProto }; ServerInterceptingCall?: unknown };
+  const filterMod = req(`${dir}compression-filter.js`) as { CompressionFilter?: Internals['filterClass'] };
+  const algMod = req(`${dir}compression-algorithms.js`) as { CompressionAlgorithms?: Internals['algorithms'] };
+  const fail = (what: string): never => {
+    throw new OtelArrowError('UNSUPPORTED', `grpc-js ${pkg.version}: ${what}; zstd gRPC compression cannot be installed`);
+  };
+  if (!/^1\./.test(pkg.version)) fail('only grpc-js 1.x is supported');
+  if (serverMod.ServerInterceptingCall !== grpc.ServerInterceptingCall) fail('internal module is not the loaded grpc-js');
+  if (algMod.CompressionAlgorithms !== (grpc.compressionAlgorithms as unknown)) fail('compression enum is not the loaded grpc-js');
+  const serverProto = serverMod.BaseServerInterceptingCall?.prototype;
+  if (!serverProto || typeof serverProto.decompressMessage !== 'function' || typeof serverProto.sendMetadata !== 'function') {
+    fail('BaseServerInterceptingCall.decompressMessage/sendMetadata not found');
+  }
+  const filterClass = filterMod.CompressionFilter;
+  const fp = filterClass?.prototype as FilterProto | undefined;
+  if (!fp || typeof fp.sendMessage !== 'function' || typeof fp.receiveMetadata !== 'function' || typeof fp.sendMetadata !== 'function') {
+    fail('CompressionFilter methods not found');
+  }
+  const algorithms = algMod.CompressionAlgorithms!;
+  if (algorithms[ZSTD_ALGORITHM] !== undefined && algorithms[ZSTD_ALGORITHM] !== 'zstd') fail(`compression algorithm ${ZSTD_ALGORITHM} is taken`);
+  return { version: pkg.version, serverProto: serverProto!, filterClass: filterClass!, algorithms };
+}
+
+// ---------------------------------------------------------------------------------------
+// Handlers
+
+function statusError(code: number, details: string): GrpcStatusError {
+  return { code, details };
+}
+
+async function decompressZstd(codec: ZstdCodec, body: Buffer, max: number): Promise<Buffer> {
+  try {
+    const out = codec.decompress(body, max);
+    if (max >= 0 && out.length > max) throw new LimitExceeded('');
+    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  } catch (err) {
+    if (err instanceof LimitExceeded) {
+      throw statusError(grpc.status.RESOURCE_EXHAUSTED, `Received message that decompresses to a size larger than ${max}`);
+    }
+    throw statusError(grpc.status.INTERNAL, 'Failed to decompress zstd-encoded message');
+  }
+}
+
+/** Client-side handler with the shape of grpc-js's CompressionHandler. */
+class ZstdHandler implements CompressionHandlerLike {
+  readonly ours = true;
+  constructor(private readonly maxReceive: number) {}
+
+  async writeMessage(message: Buffer, compress: boolean): Promise<Buffer> {
+    let body = message;
+    if (compress) {
+      const codec = await getCodec();
+      const c = codec.compress(message, state.level);
+      body = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    }
+    const out = Buffer.allocUnsafe(body.length + 5);
+    out.writeUInt8(compress ? 1 : 0, 0);
+    out.writeUInt32BE(body.length, 1);
+    body.copy(out, 5);
+    return out;
+  }
+
+  async readMessage(data: Buffer): Promise<Buffer> {
+    const body = data.subarray(5);
+    if (data.readUInt8(0) !== 1) return body;
+    return decompressZstd(await getCodec(), body, this.maxReceive);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Install
+
+interface State {
+  installed?: Promise<void>;
+  codec?: ZstdCodec;
+  codecPromise?: Promise<ZstdCodec>;
+  level: number;
+  restore?: () => void;
+}
+
+const state: State = { level: 3 };
+
+async function getCodec(): Promise<ZstdCodec> {
+  if (state.codec) return state.codec;
+  state.codecPromise ??= loadDefaultZstdCodec();
+  state.codec = await state.codecPromise;
+  return state.codec;
+}
+
+export interface GrpcCompressionOptions {
+  /** zstd implementation; default fzstd + @bokuweb/zstd-wasm. */
+  codec?: ZstdCodec;
+  /** zstd level for messages our clients send (default 3). */
+  level?: number;
+}
+
+/**
+ * Teaches the loaded grpc-js zstd (idempotent; the first call's codec wins unless a later
+ * call passes one). Resolves once the patch is in place and has passed its self-test.
+ */
+export function installGrpcCompression(options: GrpcCompressionOptions = {}): Promise<void> {
+  if (options.codec) state.codec = options.codec;
+  if (options.level !== undefined) state.level = options.level;
+  state.installed ??= install().catch((err) => {
+    state.installed = undefined;
+    throw err;
+  });
+  return state.installed;
+}
+
+/** Undoes the patch (tests). */
+export function uninstallGrpcCompression(): void {
+  state.restore?.();
+  state.restore = undefined;
+  state.installed = undefined;
+}
+
+async function install(): Promise<void> {
+  const codec = await getCodec();
+  const internals = loadInternals();
+  const { serverProto, algorithms } = internals;
+  const filterProto = internals.filterClass.prototype as FilterProto;
+  const orig = {
+    decompressMessage: serverProto.decompressMessage,
+    serverSendMetadata: serverProto.sendMetadata,
+    sendMessage: filterProto.sendMessage,
+    receiveMetadata: filterProto.receiveMetadata,
+    clientSendMetadata: filterProto.sendMetadata,
+    alg: algorithms[ZSTD_ALGORITHM],
+  };
+  const restore = (): void => {
+    serverProto.decompressMessage = orig.decompressMessage;
+    serverProto.sendMetadata = orig.serverSendMetadata;
+    filterProto.sendMessage = orig.sendMessage;
+    filterProto.receiveMetadata = orig.receiveMetadata;
+    filterProto.sendMetadata = orig.clientSendMetadata;
+    if (orig.alg === undefined) {
+      delete algorithms[ZSTD_ALGORITHM];
+      delete algorithms.zstd;
+    }
+  };
+
+  // Server: decompress zstd request messages; advertise the encodings we accept.
+  serverProto.decompressMessage = function (message, encoding) {
+    if (!isZstdEncoding(encoding)) return orig.decompressMessage.call(this, message, encoding);
+    return decompressZstd(state.codec ?? codec, message.subarray(5), this.maxReceiveMessageSize);
+  };
+  serverProto.sendMetadata = function (metadata) {
+    const md = metadata ?? new grpc.Metadata();
+    if (md.get('grpc-accept-encoding').length === 0) md.set('grpc-accept-encoding', ACCEPTED_ENCODINGS);
+    return orig.serverSendMetadata.call(this, md);
+  };
+
+  // Client: a zstd handler whenever zstd is selected for sending or announced for receiving.
+  algorithms[ZSTD_ALGORITHM] = 'zstd';
+  algorithms.zstd = ZSTD_ALGORITHM;
+  filterProto.sendMessage = function (message) {
+    if (this.currentCompressionAlgorithm === 'zstd' && !(this.sendCompression instanceof ZstdHandler)) {
+      this.sendCompression = new ZstdHandler(-1);
+    }
+    return orig.sendMessage.call(this, message);
+  };
+  filterProto.receiveMetadata = function (metadata) {
+    const encoding = metadata.get('grpc-encoding')[0];
+    const out = orig.receiveMetadata.call(this, metadata);
+    if (isZstdEncoding(encoding)) this.receiveCompression = new ZstdHandler(this.maxReceiveMessageLength ?? -1);
+    return out;
+  };
+  filterProto.sendMetadata = async function (metadata) {
+    const headers = await orig.clientSendMetadata.call(this, metadata);
+    headers.set('grpc-accept-encoding', 'identity,deflate,gzip,zstd');
+    return headers;
+  };
+  state.restore = restore;
+
+  try {
+    await selfTest(internals);
+  } catch (err) {
+    restore();
+    state.restore = undefined;
+    throw new OtelArrowError('UNSUPPORTED', `grpc-js ${internals.version}: zstd compression self-test failed: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Pushes one message through the patched client filter (send, then receive) and the
+ *  patched server call's decompression, in memory. */
+async function selfTest(internals: Internals): Promise<void> {
+  const text = Buffer.from('otel-arrow zstd self-test '.repeat(8));
+  const sender = new internals.filterClass({ 'grpc.default_compression_algorithm': ZSTD_ALGORITHM }, {});
+  const headers = await sender.sendMetadata(Promise.resolve(new grpc.Metadata()));
+  if (headers.get('grpc-encoding')[0] !== 'zstd') throw new Error('client does not announce grpc-encoding zstd');
+  const framed = (await sender.sendMessage(Promise.resolve({ message: text, flags: 0 }))).message;
+  if (framed.readUInt8(0) !== 1 || framed.length >= text.length + 5) throw new Error('client did not compress');
+
+  const receiver = new internals.filterClass({}, {});
+  const md = new grpc.Metadata();
+  md.set('grpc-encoding', 'zstdarrow5');
+  receiver.receiveMetadata(md);
+  const back = await receiver.receiveCompression.readMessage(framed);
+  if (!back.equals(text)) throw new Error('client round trip changed the message');
+
+  const server = await internals.serverProto.decompressMessage.call({ maxReceiveMessageSize: -1 }, framed, 'zstdarrow10');
+  if (!Buffer.from(server).equals(text)) throw new Error('server decompression changed the message');
+  const gz = await internals.serverProto.decompressMessage.call({ maxReceiveMessageSize: -1 }, Buffer.concat([Buffer.from([0, 0, 0, 0, 2]), Buffer.from('hi')]), 'identity');
+  if (!Buffer.from(gz).equals(Buffer.from('hi'))) throw new Error('identity path broken');
+}

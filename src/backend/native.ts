@@ -1,0 +1,93 @@
+// The native backend: the N-API addon built from native/napi (crate otap-node), loaded
+// with createRequire. The addon throws JS Errors carrying `code` (and `table`/`column`);
+// they are rethrown as OtelArrowError so every backend fails the same way.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { OtelArrowError, type OtelArrowErrorCode } from '../errors.js';
+import type { Signal } from '../otlp/model.js';
+import { nativeAddonPath, packageRoot } from './locate.js';
+import {
+  DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
+  type Backend, type BackendDecoder, type BackendEncoder, type DecodeResult, type EncoderOptions,
+} from './types.js';
+
+/** The addon's exports (see native/napi/src/lib.rs). */
+export interface NativeAddon {
+  Encoder: new (options?: { zstdLevel?: number; metricMetadata?: boolean }) => {
+    encode(signal: string, otlp: Uint8Array): Buffer;
+    close(): void;
+  };
+  Decoder: new () => {
+    decode(bar: Uint8Array): { signal?: string | null; otlp: Buffer };
+    close(): void;
+  };
+  zstdCompress(data: Uint8Array, level?: number): Buffer;
+  zstdDecompress(data: Uint8Array, maxSize?: number): Buffer;
+  version(): string;
+}
+
+/** Addon errors (plain Error + code/table/column) -> OtelArrowError; others unchanged. */
+export function fromAddonError(err: unknown): unknown {
+  if (!(err instanceof Error) || err instanceof OtelArrowError) return err;
+  const e = err as Error & { code?: unknown; table?: unknown; column?: unknown };
+  if (typeof e.code !== 'string' || !/^[A-Z_]+$/.test(e.code)) return err;
+  return new OtelArrowError(e.code as OtelArrowErrorCode, e.message, {
+    ...(typeof e.table === 'string' && e.table ? { table: e.table } : {}),
+    ...(typeof e.column === 'string' && e.column ? { column: e.column } : {}),
+    cause: err,
+  });
+}
+
+function call<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw fromAddonError(err);
+  }
+}
+
+export class NativeBackend implements Backend {
+  readonly name = 'native' as const;
+
+  constructor(readonly addon: NativeAddon, readonly path: string) {}
+
+  /** Loads the addon; throws with the loader's exact message when it is missing or broken. */
+  static load(path = nativeAddonPath()): NativeBackend {
+    const require = createRequire(join(packageRoot(), 'package.json'));
+    const addon = require(path) as NativeAddon;
+    if (typeof addon.Encoder !== 'function' || typeof addon.Decoder !== 'function') {
+      throw new Error(`${path} is not the otel-arrow addon (no Encoder/Decoder exports)`);
+    }
+    return new NativeBackend(addon, path);
+  }
+
+  createEncoder(options: EncoderOptions = {}): BackendEncoder {
+    const enc = call(() => new this.addon.Encoder({
+      ...(options.zstdLevel !== undefined ? { zstdLevel: options.zstdLevel } : {}),
+      metricMetadata: options.metricMetadata ?? false,
+    }));
+    return {
+      encode: (signal: Signal, otlpRequestBytes: Uint8Array) => call(() => enc.encode(signal, otlpRequestBytes)),
+      close: () => enc.close(),
+    };
+  }
+
+  createDecoder(): BackendDecoder {
+    const dec = new this.addon.Decoder();
+    return {
+      decode: (barBytes: Uint8Array): DecodeResult => {
+        const r = call(() => dec.decode(barBytes));
+        return { signal: (r.signal ?? undefined) as Signal | undefined, otlp: r.otlp };
+      },
+      close: () => dec.close(),
+    };
+  }
+
+  zstdCompress(data: Uint8Array, level = DEFAULT_ZSTD_LEVEL): Uint8Array {
+    return call(() => this.addon.zstdCompress(data, level));
+  }
+
+  zstdDecompress(data: Uint8Array, maxSize = DEFAULT_MAX_DECOMPRESSED): Uint8Array {
+    return call(() => this.addon.zstdDecompress(data, maxSize));
+  }
+}

@@ -1,0 +1,50 @@
+// The codec backend interface: one contract, three implementations (native N-API addon,
+// WebAssembly module, pure TypeScript). All of them speak bytes: OTLP protobuf requests in,
+// BatchArrowRecords protobuf out, and back.
+import type { Signal } from '../otlp/model.js';
+
+export type BackendName = 'native' | 'wasm' | 'js';
+export type BackendOption = 'auto' | BackendName;
+
+export interface EncoderOptions {
+  /** zstd level for Arrow IPC body compression; no compression when absent. */
+  zstdLevel?: number;
+  /** Send Metric.metadata as METRIC_ATTRS (see ProducerOptions.metricMetadata). */
+  metricMetadata?: boolean;
+}
+
+/** One gRPC stream's sender state: keep one encoder per stream. */
+export interface BackendEncoder {
+  /** OTLP Export*ServiceRequest protobuf bytes -> BatchArrowRecords protobuf bytes. */
+  encode(signal: Signal, otlpRequestBytes: Uint8Array): Uint8Array;
+  /** Releases the encoder's resources now (later calls throw). */
+  close(): void;
+}
+
+export interface DecodeResult {
+  /** The batch's signal, or undefined for a batch without payloads. */
+  signal: Signal | undefined;
+  /** OTLP Export*ServiceRequest protobuf bytes (empty when signal is undefined). */
+  otlp: Uint8Array;
+}
+
+/** One gRPC stream's receiver state: keep one decoder per stream. */
+export interface BackendDecoder {
+  decode(barBytes: Uint8Array): DecodeResult;
+  close(): void;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  createEncoder(options?: EncoderOptions): BackendEncoder;
+  createDecoder(): BackendDecoder;
+  /** One zstd frame of `data` (level default 3). */
+  zstdCompress(data: Uint8Array, level?: number): Uint8Array;
+  /** Decompresses zstd frames; refuses output beyond `maxSize` bytes (default 256 MiB). */
+  zstdDecompress(data: Uint8Array, maxSize?: number): Uint8Array;
+}
+
+export const DEFAULT_ZSTD_LEVEL = 3;
+export const DEFAULT_MAX_DECOMPRESSED = 256 * 1024 * 1024;
+
+export const SIGNALS: readonly Signal[] = ['traces', 'logs', 'metrics'];

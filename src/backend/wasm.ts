@@ -1,0 +1,257 @@
+// The wasm backend: wasm/otap.wasm (crate otap-wasm), instantiated with
+// WebAssembly.instantiate and driven through its plain extern "C" exports (no JS glue).
+//
+// Calls copy inputs into linear memory (otap_alloc), read the OtapResult the call returns
+// (ten u32 words, see wasm/src/lib.rs), copy the output out and free everything before
+// returning: nothing handed to the caller points into wasm memory.
+//
+// Traps: the module is built with panic=abort, so a Rust panic is a WebAssembly trap
+// (RuntimeError) that may leave the instance's heap inconsistent. The instance is then
+// dropped and the next call instantiates a fresh one from the compiled module (synchronously).
+// Encoders/decoders created on the trapped instance lost their stream state: they throw
+// (code BACKEND_TRAPPED) and must be replaced; everything created afterwards works.
+import { readFileSync } from 'node:fs';
+import { OtelArrowError, type OtelArrowErrorCode } from '../errors.js';
+import type { Signal } from '../otlp/model.js';
+import { wasmModulePath } from './locate.js';
+import {
+  DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
+  type Backend, type BackendDecoder, type BackendEncoder, type DecodeResult, type EncoderOptions,
+} from './types.js';
+
+// The project compiles without the DOM lib, so the few WebAssembly JS API types used here
+// are declared locally.
+interface WasmMemory { readonly buffer: ArrayBuffer }
+interface WasmModule { readonly __brand?: 'WebAssembly.Module' }
+interface WasmInstance { readonly exports: Record<string, unknown> }
+type WasmImports = Record<string, Record<string, unknown>>;
+interface WebAssemblyApi {
+  compile(bytes: Uint8Array): Promise<WasmModule>;
+  instantiate(module: WasmModule, imports: WasmImports): Promise<WasmInstance>;
+  Instance: new (module: WasmModule, imports: WasmImports) => WasmInstance;
+  Module: { imports(module: WasmModule): { module: string; name: string; kind: string }[] };
+  RuntimeError: new (...args: never[]) => Error;
+}
+const WA = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+interface WasmExports {
+  memory: WasmMemory;
+  otap_alloc(len: number): number;
+  otap_free(ptr: number, len: number): void;
+  otap_result_free(res: number): void;
+  otap_encoder_new(hasLevel: number, level: number, metricMetadata: number): number;
+  otap_encoder_encode(enc: number, signal: number, ptr: number, len: number): number;
+  otap_encoder_free(enc: number): void;
+  otap_decoder_new(): number;
+  otap_decoder_decode(dec: number, ptr: number, len: number): number;
+  otap_decoder_free(dec: number): void;
+  otap_zstd_compress(ptr: number, len: number, level: number): number;
+  otap_zstd_decompress(ptr: number, len: number, max: number): number;
+  otap_debug_trap(): void;
+}
+
+const REQUIRED: readonly (keyof WasmExports)[] = [
+  'memory', 'otap_alloc', 'otap_free', 'otap_result_free', 'otap_encoder_new', 'otap_encoder_encode',
+  'otap_encoder_free', 'otap_decoder_new', 'otap_decoder_decode', 'otap_decoder_free',
+  'otap_zstd_compress', 'otap_zstd_decompress',
+];
+
+const SIGNAL_CODES: Record<Signal, number> = { traces: 0, logs: 1, metrics: 2 };
+const SIGNAL_NAMES: readonly Signal[] = ['traces', 'logs', 'metrics'];
+const utf8 = new TextDecoder();
+/** The module's pointers are u32; keep inputs well inside the 4 GiB address space. */
+const MAX_INPUT = 0x7fff_0000;
+
+/** Thrown by encoders/decoders whose instance trapped, and for the trap itself. */
+export class BackendTrapError extends Error {
+  readonly code = 'BACKEND_TRAPPED';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BackendTrapError';
+  }
+}
+
+/** Imports the module might declare (it should declare none): stubs that fail loudly. */
+function stubImports(module: WasmModule): WasmImports {
+  const imports: WasmImports = {};
+  for (const imp of WA.Module.imports(module)) {
+    if (imp.kind !== 'function') throw new Error(`otap.wasm imports ${imp.module}.${imp.name} (${imp.kind}); it must import nothing`);
+    (imports[imp.module] ??= {})[imp.name] = () => {
+      throw new Error(`otap.wasm called the missing import ${imp.module}.${imp.name}`);
+    };
+  }
+  return imports;
+}
+
+/** One compiled module and its current instance; replaces the instance after a trap. */
+class WasmRuntime {
+  private ex: WasmExports | undefined;
+  /** Bumped when an instance is discarded: handles from an older generation are dead. */
+  generation = 0;
+  traps = 0;
+
+  constructor(private readonly module: WasmModule, instance: WasmInstance) {
+    this.ex = WasmRuntime.check(instance);
+  }
+
+  private static check(instance: WasmInstance): WasmExports {
+    const ex = instance.exports as unknown as WasmExports;
+    for (const name of REQUIRED) {
+      if (!(name in ex)) throw new Error(`otap.wasm does not export ${name}`);
+    }
+    return ex;
+  }
+
+  exports(): WasmExports {
+    if (!this.ex) {
+      this.ex = WasmRuntime.check(new WA.Instance(this.module, stubImports(this.module)));
+    }
+    return this.ex;
+  }
+
+  /** Runs `fn` on the instance; a trap drops the instance and is rethrown as BackendTrapError. */
+  run<T>(fn: (ex: WasmExports) => T): T {
+    const ex = this.exports();
+    try {
+      return fn(ex);
+    } catch (err) {
+      if (err instanceof WA.RuntimeError) {
+        this.ex = undefined;
+        this.generation++;
+        this.traps++;
+        throw new BackendTrapError(`otap.wasm trapped (${err.message}); the instance was discarded`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Copies `data` in, calls `fn(ptr, len)` returning an OtapResult pointer, reads it out. */
+  call(data: Uint8Array, fn: (ex: WasmExports, ptr: number, len: number) => number): { signal: number; data: Uint8Array } {
+    if (data.length > MAX_INPUT) throw new OtelArrowError('LIMIT_EXCEEDED', `input of ${data.length} bytes is too large for the wasm backend`);
+    return this.run((ex) => {
+      const len = data.length;
+      const ptr = ex.otap_alloc(len);
+      if (ptr === 0) throw new OtelArrowError('LIMIT_EXCEEDED', `wasm backend: cannot allocate ${len} bytes`);
+      let res = 0;
+      try {
+        new Uint8Array(ex.memory.buffer, ptr, len).set(data);
+        res = fn(ex, ptr, len);
+      } finally {
+        ex.otap_free(ptr, len);
+      }
+      return readResult(ex, res);
+    });
+  }
+}
+
+function readResult(ex: WasmExports, res: number): { signal: number; data: Uint8Array } {
+  if (res === 0) throw new OtelArrowError('LIMIT_EXCEEDED', 'wasm backend: out of memory');
+  try {
+    // memory.buffer may have been replaced by growth during the call: view it afresh.
+    const w = new Uint32Array(ex.memory.buffer, res, 10);
+    const bytes = (i: number) => new Uint8Array(ex.memory.buffer, w[i]!, w[i + 1]!);
+    const text = (i: number) => utf8.decode(bytes(i));
+    if (w[0] === 0) return { signal: w[1]! | 0, data: bytes(2).slice() };
+    const table = text(6);
+    const column = text(8);
+    throw new OtelArrowError(text(4) as OtelArrowErrorCode, text(2), {
+      ...(table ? { table } : {}),
+      ...(column ? { column } : {}),
+    });
+  } finally {
+    ex.otap_result_free(res);
+  }
+}
+
+/** A handle (encoder/decoder pointer) tied to the instance generation that made it. */
+class Handle {
+  private ptr: number;
+  private readonly generation: number;
+
+  constructor(private readonly rt: WasmRuntime, create: (ex: WasmExports) => number, private readonly kind: string,
+    private readonly free: (ex: WasmExports, ptr: number) => void) {
+    this.ptr = rt.run(create);
+    this.generation = rt.generation;
+    if (this.ptr === 0) throw new OtelArrowError('LIMIT_EXCEEDED', `wasm backend: cannot allocate a ${kind}`);
+  }
+
+  get(): number {
+    if (this.ptr === 0) throw new Error(`${this.kind} is closed`);
+    if (this.generation !== this.rt.generation) {
+      throw new BackendTrapError(`this ${this.kind} belonged to a wasm instance that trapped; its stream state is lost: create a new ${this.kind}`);
+    }
+    return this.ptr;
+  }
+
+  close(): void {
+    if (this.ptr === 0) return;
+    const ptr = this.ptr;
+    this.ptr = 0;
+    if (this.generation !== this.rt.generation) return; // its memory is gone with its instance
+    try {
+      this.rt.run((ex) => this.free(ex, ptr));
+    } catch {
+      // a trap while freeing already discarded the instance
+    }
+  }
+}
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm' as const;
+
+  private constructor(private readonly rt: WasmRuntime, readonly path: string) {}
+
+  /** Compiles and instantiates the module; throws with the exact reason when it cannot. */
+  static async load(path = wasmModulePath()): Promise<WasmBackend> {
+    const bytes = readFileSync(path);
+    const module = await WA.compile(bytes);
+    const instance = await WA.instantiate(module, stubImports(module));
+    return new WasmBackend(new WasmRuntime(module, instance), path);
+  }
+
+  /** Number of traps seen (each one replaced the instance). */
+  get traps(): number {
+    return this.rt.traps;
+  }
+
+  createEncoder(options: EncoderOptions = {}): BackendEncoder {
+    const level = options.zstdLevel;
+    const h = new Handle(this.rt, (ex) => ex.otap_encoder_new(level === undefined ? 0 : 1, level ?? 0, options.metricMetadata ? 1 : 0),
+      'Encoder', (ex, p) => ex.otap_encoder_free(p));
+    return {
+      encode: (signal: Signal, otlpRequestBytes: Uint8Array) => {
+        const code = SIGNAL_CODES[signal];
+        if (code === undefined) throw new TypeError(`unknown signal ${JSON.stringify(signal)} (expected traces, logs or metrics)`);
+        const enc = h.get();
+        return this.rt.call(otlpRequestBytes, (ex, ptr, len) => ex.otap_encoder_encode(enc, code, ptr, len)).data;
+      },
+      close: () => h.close(),
+    };
+  }
+
+  createDecoder(): BackendDecoder {
+    const h = new Handle(this.rt, (ex) => ex.otap_decoder_new(), 'Decoder', (ex, p) => ex.otap_decoder_free(p));
+    return {
+      decode: (barBytes: Uint8Array): DecodeResult => {
+        const dec = h.get();
+        const r = this.rt.call(barBytes, (ex, ptr, len) => ex.otap_decoder_decode(dec, ptr, len));
+        return { signal: SIGNAL_NAMES[r.signal], otlp: r.data };
+      },
+      close: () => h.close(),
+    };
+  }
+
+  zstdCompress(data: Uint8Array, level = DEFAULT_ZSTD_LEVEL): Uint8Array {
+    return this.rt.call(data, (ex, ptr, len) => ex.otap_zstd_compress(ptr, len, level | 0)).data;
+  }
+
+  zstdDecompress(data: Uint8Array, maxSize = DEFAULT_MAX_DECOMPRESSED): Uint8Array {
+    const max = Math.max(0, Math.min(maxSize, MAX_INPUT));
+    return this.rt.call(data, (ex, ptr, len) => ex.otap_zstd_decompress(ptr, len, max)).data;
+  }
+
+  /** Test hook: makes the module trap (a Rust panic), as a bug in the core would. */
+  debugTrap(): void {
+    this.rt.run((ex) => ex.otap_debug_trap());
+  }
+}

@@ -1,0 +1,195 @@
+// One OTAP bidi stream (ArrowTraces / ArrowLogs / ArrowMetrics) with its own Producer:
+// encodes batches, tracks batch_id -> pending batch, matches BatchStatus acks (in any
+// order), times out silent batches, drains and ends itself gracefully.
+import * as grpc from '@grpc/grpc-js';
+import type { Signal, SignalRequest } from '../../otlp/model.js';
+import { Producer, type ProducerOptions } from '../../otap/producer.js';
+import { decodeBatchStatus, encodeBatchArrowRecords, type BatchStatus } from '../../otap/batch-arrow-records.js';
+import { arrowPath, asBuffer } from '../grpc/services.js';
+
+/** One export() call travelling through the exporter (kept until acknowledged, so that it
+ *  can be re-encoded for another stream). */
+export interface Job {
+  readonly signal: Signal;
+  readonly request: SignalRequest[Signal];
+  readonly items: number;
+  readonly otlpBytes: number;
+  /** OTLP protobuf of `request`, kept once computed (OTLP mode). */
+  otlp?: Uint8Array;
+  readonly startedAt: number;
+  retries: number;
+  settled: boolean;
+  retryTimer?: NodeJS.Timeout;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+export interface StreamHost {
+  /** A BatchStatus arrived for a job of this stream. */
+  onAck(stream: ArrowStream, job: Job, status: BatchStatus): void;
+  /** No BatchStatus within timeoutMs: the job is no longer tracked by the stream. */
+  onAckTimeout(stream: ArrowStream, job: Job): void;
+  /** The Producer failed on the job (the stream is draining: its IPC state is suspect). */
+  onEncodeError(stream: ArrowStream, job: Job, err: unknown): void;
+  /** The stream has ended; `unacked` are the jobs it still owed an answer for. */
+  onStreamEnd(stream: ArrowStream, status: grpc.StatusObject, unacked: Job[]): void;
+  /** Bytes handed to grpc-js for this stream. */
+  onBytesOut(n: number): void;
+}
+
+export interface ArrowStreamOptions {
+  lifetimeMs: number;
+  ackTimeoutMs: number;
+  producer: ProducerOptions;
+  callOptions?: grpc.CallOptions;
+}
+
+type State = 'open' | 'draining' | 'closed';
+
+interface Pending {
+  job: Job;
+  timer: NodeJS.Timeout;
+}
+
+let nextStreamId = 1;
+
+export class ArrowStream {
+  readonly id = nextStreamId++;
+  private readonly producer: Producer;
+  private readonly call: grpc.ClientDuplexStream<Uint8Array, BatchStatus>;
+  private readonly pending = new Map<bigint, Pending>();
+  private state: State = 'open';
+  private ended = false;
+  private lifetimeTimer: NodeJS.Timeout | undefined;
+  private endTimer: NodeJS.Timeout | undefined;
+  private resolveClosed!: () => void;
+  /** Number of BatchStatus messages received. */
+  acks = 0;
+  /** Settles once the stream has its final status. */
+  readonly closed: Promise<void>;
+
+  constructor(
+    private readonly host: StreamHost,
+    client: grpc.Client,
+    readonly signal: Signal,
+    metadata: grpc.Metadata,
+    private readonly options: ArrowStreamOptions,
+  ) {
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.producer = new Producer(options.producer);
+    this.call = client.makeBidiStreamRequest<Uint8Array, BatchStatus>(
+      arrowPath(signal),
+      asBuffer,
+      decodeBatchStatus,
+      metadata,
+      options.callOptions ?? {},
+    );
+    this.call.on('data', (status: BatchStatus) => this.onData(status));
+    // A non-OK status is also emitted as 'error'; 'status' always follows and does the work.
+    this.call.on('error', () => {});
+    this.call.on('status', (status: grpc.StatusObject) => this.onStatus(status));
+    if (options.lifetimeMs > 0 && Number.isFinite(options.lifetimeMs)) {
+      this.lifetimeTimer = setTimeout(() => this.drain(), options.lifetimeMs);
+      this.lifetimeTimer.unref();
+    }
+  }
+
+  /** Accepting new batches. */
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Batches sent and not yet answered. */
+  get load(): number {
+    return this.pending.size;
+  }
+
+  /** Encodes the job with this stream's Producer and writes it. Only on an open stream. */
+  send(job: Job): void {
+    if (this.state !== 'open') throw new Error(`stream ${this.id} is ${this.state}`);
+    let bytes: Uint8Array;
+    let batchId: bigint;
+    try {
+      const bar = this.producer.encode(job.signal, job.request);
+      batchId = bar.batchId;
+      bytes = encodeBatchArrowRecords(bar);
+    } catch (err) {
+      // A throw may leave some IPC writers advanced past what the receiver will see.
+      this.drain();
+      this.host.onEncodeError(this, job, err);
+      return;
+    }
+    const timer = setTimeout(() => this.onAckTimeout(batchId), this.options.ackTimeoutMs);
+    this.pending.set(batchId, { job, timer });
+    this.host.onBytesOut(bytes.length);
+    this.call.write(bytes);
+  }
+
+  /** Takes no new batches; ends the stream once every sent batch is answered. */
+  drain(): void {
+    if (this.state !== 'open') return;
+    this.state = 'draining';
+    this.clearLifetime();
+    this.maybeEnd();
+  }
+
+  /** Ends the call now; unanswered batches are reported through onStreamEnd. */
+  cancel(): void {
+    if (this.state === 'closed') return;
+    this.state = 'draining';
+    this.call.cancel();
+  }
+
+  private onData(status: BatchStatus): void {
+    this.acks++;
+    const p = this.pending.get(status.batchId);
+    if (!p) return; // unknown id, or a batch that already timed out
+    this.pending.delete(status.batchId);
+    clearTimeout(p.timer);
+    this.host.onAck(this, p.job, status);
+    this.maybeEnd();
+  }
+
+  private onAckTimeout(batchId: bigint): void {
+    const p = this.pending.get(batchId);
+    if (!p) return;
+    this.pending.delete(batchId);
+    // A silent server: send nothing more here, let a fresh stream take over.
+    this.drain();
+    this.host.onAckTimeout(this, p.job);
+    this.maybeEnd();
+  }
+
+  private maybeEnd(): void {
+    if (this.state !== 'draining' || this.ended || this.pending.size > 0) return;
+    this.ended = true;
+    this.call.end();
+    // The server should answer the half-close with its status; do not wait forever.
+    this.endTimer = setTimeout(() => this.call.cancel(), this.options.ackTimeoutMs);
+    this.endTimer.unref();
+  }
+
+  private onStatus(status: grpc.StatusObject): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.clearLifetime();
+    if (this.endTimer) clearTimeout(this.endTimer);
+    const unacked: Job[] = [];
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      unacked.push(p.job);
+    }
+    this.pending.clear();
+    this.host.onStreamEnd(this, status, unacked);
+    this.resolveClosed();
+  }
+
+  private clearLifetime(): void {
+    if (this.lifetimeTimer) clearTimeout(this.lifetimeTimer);
+    this.lifetimeTimer = undefined;
+  }
+}

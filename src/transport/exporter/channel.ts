@@ -1,0 +1,80 @@
+// Client-side gRPC plumbing shared by OtapExporter and OtlpGrpcClient: credentials (TLS),
+// channel options (compression, reconnect backoff) and call metadata (headers).
+import * as grpc from '@grpc/grpc-js';
+import { compressionChannelOptions, installGrpcCompression } from '../grpc/compression.js';
+
+export type GrpcCompression = 'zstd' | 'gzip' | 'none';
+
+export interface TlsOptions {
+  /** PEM root certificates; the system roots when absent. */
+  ca?: Buffer;
+  /** PEM client certificate chain (mutual TLS, with `key`). */
+  cert?: Buffer;
+  /** PEM client private key (mutual TLS, with `cert`). */
+  key?: Buffer;
+  /** Name to verify the server certificate against (and to send as SNI / :authority). */
+  serverName?: string;
+}
+
+export interface ConnectionOptions {
+  /** host:port (no scheme). */
+  endpoint: string;
+  /** gRPC message compression. */
+  compression?: GrpcCompression;
+  /** Sent as gRPC metadata on every call (e.g. authorization). */
+  headers?: Record<string, string>;
+  /** true = TLS with system roots; an object for custom roots, mutual TLS or SNI. */
+  tls?: boolean | TlsOptions;
+}
+
+export function channelCredentials(tls: ConnectionOptions['tls']): grpc.ChannelCredentials {
+  if (!tls) return grpc.credentials.createInsecure();
+  if (tls === true) return grpc.credentials.createSsl();
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    throw new TypeError('tls.cert and tls.key go together (mutual TLS)');
+  }
+  return grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null);
+}
+
+export interface ChannelTuning {
+  /** Reconnect backoff of the channel (grpc-js defaults are 1 s .. 120 s, far slower than
+   *  our batch retries; a restarted collector should be found again within one retry). */
+  initialReconnectMs?: number;
+  maxReconnectMs?: number;
+}
+
+export function channelOptions(o: ConnectionOptions, tuning: ChannelTuning = {}): grpc.ChannelOptions {
+  const opts: grpc.ChannelOptions = {
+    'grpc.max_send_message_length': -1,
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    // Our own retry loop re-sends; grpc-js transparent retries would only duplicate it.
+    'grpc.enable_retries': 0,
+  };
+  if (tuning.initialReconnectMs !== undefined) opts['grpc.initial_reconnect_backoff_ms'] = Math.max(1, Math.round(tuning.initialReconnectMs));
+  if (tuning.maxReconnectMs !== undefined) opts['grpc.max_reconnect_backoff_ms'] = Math.max(1, Math.round(tuning.maxReconnectMs));
+  if (o.tls && o.tls !== true && o.tls.serverName) {
+    opts['grpc.ssl_target_name_override'] = o.tls.serverName;
+    opts['grpc.default_authority'] = o.tls.serverName;
+  }
+  Object.assign(opts, compressionChannelOptions(o.compression ?? 'zstd'));
+  return opts;
+}
+
+export function metadataOf(headers: Record<string, string> | undefined): grpc.Metadata {
+  const md = new grpc.Metadata();
+  for (const [k, v] of Object.entries(headers ?? {})) md.set(k.toLowerCase(), v);
+  return md;
+}
+
+/** Resolves once the channel can use the chosen compression (zstd patches grpc-js once per
+ *  process, see grpc/compression.ts); undefined when nothing needs preparing. */
+export function prepareCompression(compression: GrpcCompression | undefined): Promise<void> | undefined {
+  return (compression ?? 'zstd') === 'zstd' ? installGrpcCompression() : undefined;
+}
+
+export function newClient(o: ConnectionOptions, tuning?: ChannelTuning): grpc.Client {
+  if (!o.endpoint || /^[a-z]+:\/\//i.test(o.endpoint)) {
+    throw new TypeError(`endpoint must be host:port, got ${JSON.stringify(o.endpoint)}`);
+  }
+  return new grpc.Client(o.endpoint, channelCredentials(o.tls), channelOptions(o, tuning));
+}

@@ -1,0 +1,1 @@
+//! CBOR encoding of nested AnyValues (the `ser` columns).

@@ -1,0 +1,260 @@
+//! One incoming Arrow IPC stream delivered in chunks (OTAP: one `ArrowPayload.record` each).
+//!
+//! arrow-ipc does the decoding (schema, replacement and delta dictionaries, zstd bodies)
+//! through its message-level functions (`read_dictionary`, `read_record_batch`); its
+//! `StreamDecoder` is not used because it leaves a body-less message that ends a chunk
+//! pending until more bytes arrive. This wrapper splits each chunk into whole messages and
+//! checks what arrow-ipc would otherwise trust (or panic on) before handing a message over:
+//! - every message is complete inside its chunk (a chunk never ends mid-message);
+//! - the flatbuffer header verifies, has the header union it announces, and every body
+//!   buffer lies inside the body;
+//! - declared decompressed sizes stay within `max_message_bytes` (a forged length would
+//!   otherwise become one huge allocation);
+//! - the schema uses only the Arrow types OTAP uses (anything else is `UNSUPPORTED`);
+//! - a new Schema message starts a new stream (earlier dictionaries no longer apply), and
+//!   an end-of-stream marker ends it (later data is an error).
+//!
+//! Errors carry no table: the caller names it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_buffer::Buffer;
+use arrow_ipc::reader::{read_dictionary, read_record_batch};
+use arrow_ipc::{CompressionType, MessageHeader};
+use arrow_schema::{ArrowError, DataType, Field, SchemaRef};
+
+use crate::error::OtapError;
+
+/// Cap on one message's metadata + body, and on what its body may decompress to.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
+
+/// Deepest nesting of struct/list types accepted in a schema.
+const MAX_TYPE_DEPTH: usize = 64;
+
+fn err(code: &'static str, message: impl Into<String>) -> OtapError {
+    OtapError { code, table: None, column: None, message: message.into() }
+}
+
+fn malformed(message: impl Into<String>) -> OtapError {
+    err("MALFORMED_IPC", message)
+}
+
+/// Maps an arrow-ipc error to our codes: decompression problems are DECOMPRESSION_FAILED.
+fn from_arrow(e: ArrowError) -> OtapError {
+    let text = e.to_string();
+    let lower = text.to_ascii_lowercase();
+    let decompression = matches!(e, ArrowError::IoError(..) | ArrowError::ExternalError(_))
+        || lower.contains("decompress");
+    err(if decompression { "DECOMPRESSION_FAILED" } else { "MALFORMED_IPC" }, text)
+}
+
+pub struct IpcStream {
+    schema: Option<SchemaRef>,
+    dictionaries: HashMap<i64, ArrayRef>,
+    ended: bool,
+    max_message_bytes: usize,
+}
+
+impl Default for IpcStream {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl IpcStream {
+    pub fn new() -> IpcStream {
+        IpcStream::with_max_message_bytes(DEFAULT_MAX_MESSAGE_BYTES)
+    }
+
+    pub fn with_max_message_bytes(max_message_bytes: usize) -> IpcStream {
+        IpcStream { schema: None, dictionaries: HashMap::new(), ended: false, max_message_bytes }
+    }
+
+    /// True once an end-of-stream marker was read.
+    pub fn is_ended(&self) -> bool {
+        self.ended
+    }
+
+    /// Decodes every message of `chunk` and returns its record batches.
+    pub fn read(&mut self, chunk: &[u8]) -> Result<Vec<RecordBatch>, OtapError> {
+        if self.ended && !chunk.is_empty() {
+            return Err(malformed("data after the end-of-stream marker"));
+        }
+        // One copy of the chunk; every message is a zero-copy slice of it.
+        let all = Buffer::from(chunk.to_vec());
+        let mut batches = Vec::new();
+        let n = chunk.len();
+        let mut pos = 0usize;
+        while pos < n {
+            let mut meta_len = read_i32(chunk, pos).ok_or_else(|| malformed("truncated message length"))?;
+            pos += 4;
+            if meta_len == -1 {
+                meta_len = read_i32(chunk, pos).ok_or_else(|| malformed("truncated message length"))?;
+                pos += 4;
+            }
+            if meta_len == 0 {
+                self.ended = true;
+                break;
+            }
+            let meta_len = usize::try_from(meta_len).map_err(|_| malformed(format!("negative metadata length {meta_len}")))?;
+            if meta_len > n - pos {
+                return Err(malformed(format!("metadata length {meta_len} exceeds the {} bytes left", n - pos)));
+            }
+            if meta_len > self.max_message_bytes {
+                return Err(too_big(meta_len, self.max_message_bytes));
+            }
+            let meta = &chunk[pos..pos + meta_len];
+            pos += meta_len;
+            let message = arrow_ipc::root_as_message(meta).map_err(|e| malformed(format!("bad message flatbuffer: {e}")))?;
+            let body_len = usize::try_from(message.bodyLength())
+                .map_err(|_| malformed(format!("negative body length {}", message.bodyLength())))?;
+            if body_len > n - pos {
+                return Err(malformed(format!("body length {body_len} exceeds the {} bytes left", n - pos)));
+            }
+            if meta_len + body_len > self.max_message_bytes {
+                return Err(too_big(meta_len + body_len, self.max_message_bytes));
+            }
+            pos += body_len;
+
+            let body = all.slice_with_length(pos - body_len, body_len);
+            let version = message.version();
+            match message.header_type() {
+                MessageHeader::Schema => {
+                    let fb = message.header_as_schema().ok_or_else(|| malformed("schema message without a schema"))?;
+                    let schema = arrow_ipc::convert::try_fb_to_schema(fb).map_err(from_arrow)?;
+                    for f in schema.fields() {
+                        check_field(f, 0)?;
+                    }
+                    // A new Schema starts a new stream: earlier dictionaries no longer apply.
+                    self.schema = Some(Arc::new(schema));
+                    self.dictionaries.clear();
+                }
+                MessageHeader::RecordBatch => {
+                    let batch = message.header_as_record_batch().ok_or_else(|| malformed("record batch message without a header"))?;
+                    let schema = self.schema.clone().ok_or_else(|| malformed("record batch before the schema"))?;
+                    self.check_batch(batch, &body)?;
+                    let rb = read_record_batch(&body, batch, schema, &self.dictionaries, None, &version).map_err(from_arrow)?;
+                    batches.push(rb);
+                }
+                MessageHeader::DictionaryBatch => {
+                    let dict = message.header_as_dictionary_batch().ok_or_else(|| malformed("dictionary message without a header"))?;
+                    let schema = self.schema.clone().ok_or_else(|| malformed("dictionary batch before the schema"))?;
+                    let batch = dict.data().ok_or_else(|| malformed("dictionary batch without data"))?;
+                    self.check_batch(batch, &body)?;
+                    read_dictionary(&body, dict, &schema, &mut self.dictionaries, &version).map_err(from_arrow)?;
+                }
+                MessageHeader::NONE => {}
+                other => {
+                    return Err(err("UNSUPPORTED", format!("Arrow message header type {} is not supported", other.0)));
+                }
+            }
+        }
+        Ok(batches)
+    }
+
+    /// Checks a RecordBatch header against its body before arrow-ipc reads it.
+    fn check_batch(&self, batch: arrow_ipc::RecordBatch<'_>, body: &Buffer) -> Result<(), OtapError> {
+        if batch.length() < 0 {
+            return Err(malformed(format!("negative record batch length {}", batch.length())));
+        }
+        let nodes = batch.nodes().ok_or_else(|| malformed("record batch without field nodes"))?;
+        for node in nodes.iter() {
+            if node.length() < 0 || node.null_count() < 0 || node.null_count() > node.length() || node.length() > i64::from(i32::MAX) {
+                return Err(malformed(format!("bad field node (length {}, null count {})", node.length(), node.null_count())));
+            }
+        }
+        let buffers = batch.buffers().ok_or_else(|| malformed("record batch without buffers"))?;
+        let compressed = match batch.compression() {
+            None => false,
+            Some(c) => {
+                if c.method() != arrow_ipc::BodyCompressionMethod::BUFFER {
+                    return Err(err("UNSUPPORTED", "body compression method other than BUFFER"));
+                }
+                match c.codec() {
+                    CompressionType::ZSTD => true,
+                    CompressionType::LZ4_FRAME => return Err(err("UNSUPPORTED", "LZ4_FRAME body compression is not supported")),
+                    other => return Err(err("UNSUPPORTED", format!("body compression codec {} is not supported", other.0))),
+                }
+            }
+        };
+        let mut budget = self.max_message_bytes;
+        for b in buffers.iter() {
+            let (offset, length) = (b.offset(), b.length());
+            let end = offset.checked_add(length);
+            let ok = offset >= 0 && length >= 0 && end.is_some_and(|e| usize::try_from(e).is_ok_and(|e| e <= body.len()));
+            if !ok {
+                return Err(malformed(format!("buffer {offset}+{length} lies outside the {}-byte body", body.len())));
+            }
+            if compressed && length > 0 {
+                let off = offset as usize;
+                if length < 8 {
+                    return Err(err("DECOMPRESSION_FAILED", format!("compressed buffer of {length} bytes has no length prefix")));
+                }
+                let mut prefix = [0u8; 8];
+                prefix.copy_from_slice(&body[off..off + 8]);
+                let declared = i64::from_le_bytes(prefix);
+                if declared == -1 || declared == 0 {
+                    continue;
+                }
+                let declared = usize::try_from(declared)
+                    .map_err(|_| err("DECOMPRESSION_FAILED", format!("bad decompressed length {declared}")))?;
+                if declared > budget {
+                    return Err(err("LIMIT_EXCEEDED", "decompressed message body exceeds the maxMessageBytes limit"));
+                }
+                budget -= declared;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn too_big(size: usize, max: usize) -> OtapError {
+    err("LIMIT_EXCEEDED", format!("IPC message of {size} bytes exceeds maxMessageBytes ({max})"))
+}
+
+fn read_i32(b: &[u8], pos: usize) -> Option<i32> {
+    let s = b.get(pos..pos.checked_add(4)?)?;
+    Some(i32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+/// The Arrow types an OTAP table may use (the TS reader's set); anything else is UNSUPPORTED.
+fn check_field(f: &Field, depth: usize) -> Result<(), OtapError> {
+    if depth > MAX_TYPE_DEPTH {
+        return Err(malformed("schema nests types too deeply"));
+    }
+    check_type(f.name(), f.data_type(), depth)
+}
+
+fn check_type(name: &str, t: &DataType, depth: usize) -> Result<(), OtapError> {
+    match t {
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64
+        | DataType::Float64
+        | DataType::Boolean
+        | DataType::Utf8
+        | DataType::Binary
+        | DataType::Timestamp(..)
+        | DataType::Duration(_) => Ok(()),
+        DataType::FixedSizeBinary(w) if *w >= 0 => Ok(()),
+        DataType::Struct(children) => children.iter().try_for_each(|c| check_field(c, depth + 1)),
+        DataType::List(child) => check_field(child, depth + 1),
+        DataType::Dictionary(key, value) => {
+            if !key.is_dictionary_key_type() {
+                return Err(err("UNSUPPORTED", format!("field \"{name}\": dictionary key type {key} is not supported")));
+            }
+            if matches!(value.as_ref(), DataType::Dictionary(..)) {
+                return Err(err("UNSUPPORTED", format!("field \"{name}\": nested dictionaries are not supported")));
+            }
+            check_type(name, value, depth + 1)
+        }
+        other => Err(err("UNSUPPORTED", format!("field \"{name}\": Arrow type {other} is not supported"))),
+    }
+}

@@ -1,0 +1,1 @@
+//! Arrow IPC stream writing (one IPC stream per payload type).

@@ -1,0 +1,36 @@
+//! otap_core: the OTAP codec core shared by the N-API and WASM bindings.
+//!
+//! Encoder: `ExportXServiceRequest` protobuf -> `BatchArrowRecords` protobuf, keeping the
+//! per-gRPC-stream state (one Arrow IPC stream per payload type, schema ids, batch ids)
+//! exactly as the TypeScript `Producer` (src/otap/producer.ts) does.
+
+pub mod bar;
+pub mod cbor_encode;
+pub mod encode;
+pub mod error;
+pub mod ipc_writer;
+pub mod otlp;
+pub mod schema;
+mod zstd;
+
+pub use crate::encode::{Encoder, EncoderOptions};
+pub use crate::error::OtapError;
+pub use crate::zstd::{zstd_compress, zstd_decompress};
+
+/// The three OTLP signals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Signal {
+    Traces,
+    Logs,
+    Metrics,
+}
+
+impl Signal {
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Traces => "traces",
+            Signal::Logs => "logs",
+            Signal::Metrics => "metrics",
+        }
+    }
+}

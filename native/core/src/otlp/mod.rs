@@ -1,0 +1,1 @@
+//! OTLP protobuf types and parsing.

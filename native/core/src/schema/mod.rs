@@ -1,0 +1,1 @@
+//! OTAP table prototypes.

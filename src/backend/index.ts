@@ -36,7 +36,8 @@ export interface BackendInfo {
 const ORDER: readonly BackendName[] = ['native', 'wasm', 'js'];
 const OPTIONS: readonly BackendOption[] = ['auto', ...ORDER];
 
-const cache = new Map<BackendName, Promise<Backend>>();
+/** Loads by backend and file: a changed OTEL_ARROW_*_PATH loads anew. */
+const cache = new Map<string, Promise<Backend>>();
 const errors = new Map<BackendName, string>();
 let lastInfo: BackendInfo | undefined;
 
@@ -51,7 +52,8 @@ function pathOf(name: BackendName): string | undefined {
 }
 
 function open(name: BackendName): Promise<Backend> {
-  let p = cache.get(name);
+  const key = `${name}:${pathOf(name) ?? ''}`;
+  let p = cache.get(key);
   if (!p) {
     p = (async (): Promise<Backend> => {
       switch (name) {
@@ -62,10 +64,10 @@ function open(name: BackendName): Promise<Backend> {
     })();
     // Failures are not cached: a later call may find a freshly built file.
     p.catch((err: unknown) => {
-      cache.delete(name);
+      cache.delete(key);
       errors.set(name, err instanceof Error ? err.message : String(err));
     });
-    cache.set(name, p);
+    cache.set(key, p);
   }
   return p;
 }

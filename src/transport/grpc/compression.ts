@@ -93,15 +93,29 @@ export function fzstdDecompressLimited(data: Uint8Array, max = -1): Uint8Array {
 
 let defaultCodec: Promise<ZstdCodec> | undefined;
 
-/** The default codec (lazily initialises the zstd wasm module once). */
+/**
+ * The default codec: the project backend (`loadBackend()`: native or wasm zstd when built)
+ * compresses, and decompresses too unless it is the pure-JS backend, whose fzstd call
+ * would allocate a frame without a declared size in full before checking the limit; then,
+ * and when no backend loads, streaming fzstd with an early stop does it (and
+ * @bokuweb/zstd-wasm compresses).
+ */
 export function loadDefaultZstdCodec(): Promise<ZstdCodec> {
-  defaultCodec ??= (async () => {
-    const wasm = await import('@bokuweb/zstd-wasm');
-    await wasm.init();
-    return {
-      compress: (data: Uint8Array, level: number) => wasm.compress(data, level),
-      decompress: (data: Uint8Array, max?: number) => fzstdDecompressLimited(data, max ?? -1),
-    };
+  defaultCodec ??= (async (): Promise<ZstdCodec> => {
+    const limited = (data: Uint8Array, max?: number): Uint8Array => fzstdDecompressLimited(data, max ?? -1);
+    try {
+      const { loadBackend } = await import('../../backend/index.js');
+      const backend = await loadBackend();
+      backend.zstdCompress(new Uint8Array(8), 1); // throws when this backend cannot compress
+      return {
+        compress: (data, level) => backend.zstdCompress(data, level),
+        decompress: backend.name === 'js' ? limited : (data, max) => backend.zstdDecompress(data, max === undefined || max < 0 ? undefined : max),
+      };
+    } catch {
+      const wasm = await import('@bokuweb/zstd-wasm');
+      await wasm.init();
+      return { compress: (data, level) => wasm.compress(data, level), decompress: limited };
+    }
   })();
   return defaultCodec;
 }
@@ -184,7 +198,7 @@ async function decompressZstd(codec: ZstdCodec, body: Buffer, max: number): Prom
     if (max >= 0 && out.length > max) throw new LimitExceeded('');
     return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   } catch (err) {
-    if (err instanceof LimitExceeded) {
+    if (err instanceof LimitExceeded || (err instanceof OtelArrowError && err.code === 'LIMIT_EXCEEDED')) {
       throw statusError(grpc.status.RESOURCE_EXHAUSTED, `Received message that decompresses to a size larger than ${max}`);
     }
     throw statusError(grpc.status.INTERNAL, 'Failed to decompress zstd-encoded message');

@@ -53,8 +53,6 @@ export class WireReader {
   readonly buf: Uint8Array;
   private readonly view: DataView;
   pos = 0;
-  /** Tag of the field being read in the innermost message body (see `next`). */
-  field = 0;
   /** End of the message being read. */
   limit: number;
   /** High 32 bits of the last varint read (set by the 64-bit paths). */
@@ -115,16 +113,6 @@ export class WireReader {
       }
     }
     return fail('varint longer than 10 bytes');
-  }
-
-  /**
-   * The next field tag of the current message, or 0 at its end. Also kept in `field` (0 while
-   * the tag itself is read) for the error annotation of `readBody`.
-   */
-  next(): number {
-    this.field = 0;
-    if (this.pos >= this.limit) return 0;
-    return (this.field = this.tag());
   }
 
   /** A field tag; 0 means end of the current message. */
@@ -314,53 +302,4 @@ export function annotate(err: unknown, info: MessageInfo, tag: number): OtelArro
   const out = new OtelArrowError('MALFORMED_PROTOBUF', `${where}: ${reason}`, { cause: err });
   annotated.add(out);
   return out;
-}
-
-// ---------------------------------------------------------------------------------------
-// Message bodies
-
-/**
- * Reads the fields of one message up to `r.limit` and returns the message. It loops
- * `for (let tag = r.next(); tag !== 0; tag = r.next())`, switches on the tag and hands what it
- * does not match to `r.skip(tag, info)`. The loop stays in the body itself: a call per field
- * through a shared helper costs about a quarter of the decode throughput.
- */
-export type MessageBody<T> = (r: WireReader) => T;
-
-/**
- * Runs `body` over the rest of the current message (a top-level request: the whole input);
- * any failure is annotated with `info` and the field `r.next()` last returned.
- */
-export function readBody<T>(r: WireReader, info: MessageInfo, body: MessageBody<T>): T {
-  const field = r.field;
-  r.field = 0;
-  let out: T;
-  try {
-    out = body(r);
-  } catch (err) {
-    throw annotate(err, info, r.field);
-  }
-  r.field = field;
-  return out;
-}
-
-/** Reads one length-delimited message (its length prefix included) with `body`. */
-export function readMessage<T>(r: WireReader, info: MessageInfo, body: MessageBody<T>): T {
-  const outer = r.enter();
-  const out = readBody(r, info, body);
-  r.leave(outer);
-  return out;
-}
-
-/** Reads a message whose one known field, `field`, is a repeated message read by `read`. */
-export function readRepeated<T>(r: WireReader, info: MessageInfo, field: number, read: (r: WireReader) => T): T[] {
-  const wanted = (field << 3) | 2;
-  return readMessage(r, info, (r) => {
-    const items: T[] = [];
-    for (let tag = r.next(); tag !== 0; tag = r.next()) {
-      if (tag === wanted) items.push(read(r));
-      else r.skip(tag, info);
-    }
-    return items;
-  });
 }

@@ -5,9 +5,7 @@
 // every `write*` function writes the tag, the length and the body.
 
 import { asOtelArrowError, OtelArrowError } from '../../errors.js';
-import {
-  type MessageInfo, messageInfo, readMessage, readRepeated, WireReader,
-} from '../../proto/wire-reader.js';
+import { annotate, messageInfo, WireReader } from '../../proto/wire-reader.js';
 import { WireType, WireWriter } from '../../proto/wire-writer.js';
 import type { AnyValue, InstrumentationScope, KeyValue, Resource } from '../model.js';
 
@@ -107,121 +105,130 @@ const SCOPE = messageInfo('InstrumentationScope', {
 });
 
 export function readAnyValue(r: WireReader): AnyValue {
-  return readMessage(r, ANY_VALUE, anyValueBody);
-}
-
-function anyValueBody(r: WireReader): AnyValue {
+  const outer = r.enter();
   let out: AnyValue | undefined;
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    switch (tag) {
-      case 10: out = { type: 'string', value: r.string() }; break;
-      case 16: out = { type: 'bool', value: r.bool() }; break;
-      case 24: out = { type: 'int', value: r.int64() }; break;
-      case 33: out = { type: 'double', value: r.double() }; break;
-      case 42: out = { type: 'array', values: readRepeated(r, ARRAY_VALUE, 1, readAnyValue) }; break;
-      case 50: out = { type: 'kvlist', values: readRepeated(r, KEY_VALUE_LIST, 1, readKeyValue) }; break;
-      case 58: out = { type: 'bytes', value: r.bytes() }; break;
-      default: r.skip(tag, ANY_VALUE);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 10: out = { type: 'string', value: r.string() }; break;
+        case 16: out = { type: 'bool', value: r.bool() }; break;
+        case 24: out = { type: 'int', value: r.int64() }; break;
+        case 33: out = { type: 'double', value: r.double() }; break;
+        case 42: out = { type: 'array', values: readArrayValue(r) }; break;
+        case 50: out = { type: 'kvlist', values: readKeyValueList(r) }; break;
+        case 58: out = { type: 'bytes', value: r.bytes() }; break;
+        default: r.skip(tag, ANY_VALUE);
+      }
     }
+  } catch (err) {
+    throw annotate(err, ANY_VALUE, tag);
   }
+  r.leave(outer);
   return out ?? { type: 'empty' };
 }
 
-export function readKeyValue(r: WireReader): KeyValue {
-  return readMessage(r, KEY_VALUE, keyValueBody);
+function readArrayValue(r: WireReader): AnyValue[] {
+  const outer = r.enter();
+  const values: AnyValue[] = [];
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      if (tag === 10) values.push(readAnyValue(r));
+      else r.skip(tag, ARRAY_VALUE);
+    }
+  } catch (err) {
+    throw annotate(err, ARRAY_VALUE, tag);
+  }
+  r.leave(outer);
+  return values;
 }
 
-function keyValueBody(r: WireReader): KeyValue {
-  const kv: KeyValue = { key: '', value: { type: 'empty' } };
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    switch (tag) {
-      case 10: kv.key = r.string(); break;
-      case 18: kv.value = readAnyValue(r); break;
-      default: r.skip(tag, KEY_VALUE);
+function readKeyValueList(r: WireReader): KeyValue[] {
+  const outer = r.enter();
+  const values: KeyValue[] = [];
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      if (tag === 10) values.push(readKeyValue(r));
+      else r.skip(tag, KEY_VALUE_LIST);
     }
+  } catch (err) {
+    throw annotate(err, KEY_VALUE_LIST, tag);
   }
+  r.leave(outer);
+  return values;
+}
+
+export function readKeyValue(r: WireReader): KeyValue {
+  const outer = r.enter();
+  const kv: KeyValue = { key: '', value: { type: 'empty' } };
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 10: kv.key = r.string(); break;
+        case 18: kv.value = readAnyValue(r); break;
+        default: r.skip(tag, KEY_VALUE);
+      }
+    }
+  } catch (err) {
+    throw annotate(err, KEY_VALUE, tag);
+  }
+  r.leave(outer);
   return kv;
 }
 
 export function readResource(r: WireReader): Resource {
-  return readMessage(r, RESOURCE, resourceBody);
-}
-
-function resourceBody(r: WireReader): Resource {
-  const res = emptyResource();
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    switch (tag) {
-      case 10: res.attributes.push(readKeyValue(r)); break;
-      case 16: res.droppedAttributesCount = r.uint32(); break;
-      default: r.skip(tag, RESOURCE);
+  const outer = r.enter();
+  const res: Resource = { attributes: [], droppedAttributesCount: 0 };
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 10: res.attributes.push(readKeyValue(r)); break;
+        case 16: res.droppedAttributesCount = r.uint32(); break;
+        default: r.skip(tag, RESOURCE);
+      }
     }
+  } catch (err) {
+    throw annotate(err, RESOURCE, tag);
   }
+  r.leave(outer);
   return res;
 }
 
 export function readScope(r: WireReader): InstrumentationScope {
-  return readMessage(r, SCOPE, scopeBody);
-}
-
-function scopeBody(r: WireReader): InstrumentationScope {
-  const s = emptyScope();
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    switch (tag) {
-      case 10: s.name = r.string(); break;
-      case 18: s.version = r.string(); break;
-      case 26: s.attributes.push(readKeyValue(r)); break;
-      case 32: s.droppedAttributesCount = r.uint32(); break;
-      default: r.skip(tag, SCOPE);
-    }
-  }
-  return s;
-}
-
-/**
- * Reads a ResourceX or ScopeX message of any signal: field 1 the resource or scope (`head`),
- * field 2 the repeated next level (pushed onto `items`), field 3 the schema URL.
- */
-function readLevel<M extends { schemaUrl: string }, S>(
-  r: WireReader,
-  info: MessageInfo,
-  msg: M,
-  head: (r: WireReader, msg: M) => void,
-  items: S[],
-  readItem: (r: WireReader) => S,
-): M {
-  return readMessage(r, info, (r) => {
-    for (let tag = r.next(); tag !== 0; tag = r.next()) {
+  const outer = r.enter();
+  const s: InstrumentationScope = { name: '', version: '', attributes: [], droppedAttributesCount: 0 };
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
       switch (tag) {
-        case 10: head(r, msg); break;
-        case 18: items.push(readItem(r)); break;
-        case 26: msg.schemaUrl = r.string(); break;
-        default: r.skip(tag, info);
+        case 10: s.name = r.string(); break;
+        case 18: s.version = r.string(); break;
+        case 26: s.attributes.push(readKeyValue(r)); break;
+        case 32: s.droppedAttributesCount = r.uint32(); break;
+        default: r.skip(tag, SCOPE);
       }
     }
-    return msg;
-  });
-}
-
-function resourceHead(r: WireReader, m: { resource: Resource }): void {
-  m.resource = readResource(r);
-}
-
-function scopeHead(r: WireReader, m: { scope: InstrumentationScope }): void {
-  m.scope = readScope(r);
-}
-
-/** ResourceSpans / ResourceLogs / ResourceMetrics: `items` is the list of ScopeX in `msg`. */
-export function readResourceLevel<M extends { resource: Resource; schemaUrl: string }, S>(
-  r: WireReader, info: MessageInfo, msg: M, items: S[], readItem: (r: WireReader) => S,
-): M {
-  return readLevel(r, info, msg, resourceHead, items, readItem);
-}
-
-/** ScopeSpans / ScopeLogs / ScopeMetrics: `items` is the list of spans etc. in `msg`. */
-export function readScopeLevel<M extends { scope: InstrumentationScope; schemaUrl: string }, S>(
-  r: WireReader, info: MessageInfo, msg: M, items: S[], readItem: (r: WireReader) => S,
-): M {
-  return readLevel(r, info, msg, scopeHead, items, readItem);
+  } catch (err) {
+    throw annotate(err, SCOPE, tag);
+  }
+  r.leave(outer);
+  return s;
 }
 
 export function emptyResource(): Resource {

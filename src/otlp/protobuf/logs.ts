@@ -1,13 +1,11 @@
 // ExportLogsServiceRequest <-> protobuf bytes (collector/logs/v1, logs/v1).
 
-import {
-  EMPTY_BYTES, messageInfo, readBody, readMessage, readRepeated, WireReader,
-} from '../../proto/wire-reader.js';
+import { annotate, EMPTY_BYTES, messageInfo, WireReader } from '../../proto/wire-reader.js';
 import { WireType, WireWriter } from '../../proto/wire-writer.js';
 import type { ExportLogsServiceRequest, LogRecord, ResourceLogs, ScopeLogs } from '../model.js';
 import {
-  decodeTopLevel, emptyResource, emptyScope, readAnyValue, readKeyValue, readResourceLevel,
-  readScopeLevel, writeAnyValue, writeKeyValues, writeResource, writeScope,
+  decodeTopLevel, emptyResource, emptyScope, readAnyValue, readKeyValue, readResource,
+  readScope, writeAnyValue, writeKeyValues, writeResource, writeScope,
 } from './common.js';
 
 const LEN = WireType.LEN;
@@ -79,33 +77,67 @@ export function decodeLogsRequest(bytes: Uint8Array): ExportLogsServiceRequest {
 }
 
 function readRequest(r: WireReader): ExportLogsServiceRequest {
-  return readBody(r, REQUEST, requestBody);
-}
-
-function requestBody(r: WireReader): ExportLogsServiceRequest {
   const req: ExportLogsServiceRequest = { resourceLogs: [] };
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    if (tag === 10) req.resourceLogs.push(readResourceLogs(r));
-    else r.skip(tag, REQUEST);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      if (tag === 10) req.resourceLogs.push(readResourceLogs(r));
+      else r.skip(tag, REQUEST);
+    }
+  } catch (err) {
+    throw annotate(err, REQUEST, tag);
   }
   return req;
 }
 
 function readResourceLogs(r: WireReader): ResourceLogs {
+  const outer = r.enter();
   const rl: ResourceLogs = { resource: emptyResource(), scopeLogs: [], schemaUrl: '' };
-  return readResourceLevel(r, RESOURCE_LOGS, rl, rl.scopeLogs, readScopeLogs);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 10: rl.resource = readResource(r); break;
+        case 18: rl.scopeLogs.push(readScopeLogs(r)); break;
+        case 26: rl.schemaUrl = r.string(); break;
+        default: r.skip(tag, RESOURCE_LOGS);
+      }
+    }
+  } catch (err) {
+    throw annotate(err, RESOURCE_LOGS, tag);
+  }
+  r.leave(outer);
+  return rl;
 }
 
 function readScopeLogs(r: WireReader): ScopeLogs {
+  const outer = r.enter();
   const sl: ScopeLogs = { scope: emptyScope(), logRecords: [], schemaUrl: '' };
-  return readScopeLevel(r, SCOPE_LOGS, sl, sl.logRecords, readLogRecord);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 10: sl.scope = readScope(r); break;
+        case 18: sl.logRecords.push(readLogRecord(r)); break;
+        case 26: sl.schemaUrl = r.string(); break;
+        default: r.skip(tag, SCOPE_LOGS);
+      }
+    }
+  } catch (err) {
+    throw annotate(err, SCOPE_LOGS, tag);
+  }
+  r.leave(outer);
+  return sl;
 }
 
 function readLogRecord(r: WireReader): LogRecord {
-  return readMessage(r, LOG_RECORD, logRecordBody);
-}
-
-function logRecordBody(r: WireReader): LogRecord {
+  const outer = r.enter();
   const lr: LogRecord = {
     timeUnixNano: 0n,
     observedTimeUnixNano: 0n,
@@ -119,21 +151,29 @@ function logRecordBody(r: WireReader): LogRecord {
     spanId: EMPTY_BYTES,
     eventName: '',
   };
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    switch (tag) {
-      case 9: lr.timeUnixNano = r.fixed64(); break;
-      case 16: lr.severityNumber = r.int32(); break;
-      case 26: lr.severityText = r.string(); break;
-      case 42: lr.body = readAnyValue(r); break;
-      case 50: lr.attributes.push(readKeyValue(r)); break;
-      case 56: lr.droppedAttributesCount = r.uint32(); break;
-      case 69: lr.flags = r.fixed32(); break;
-      case 74: lr.traceId = r.bytes(); break;
-      case 82: lr.spanId = r.bytes(); break;
-      case 89: lr.observedTimeUnixNano = r.fixed64(); break;
-      case 98: lr.eventName = r.string(); break;
-      default: r.skip(tag, LOG_RECORD);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 9: lr.timeUnixNano = r.fixed64(); break;
+        case 16: lr.severityNumber = r.int32(); break;
+        case 26: lr.severityText = r.string(); break;
+        case 42: lr.body = readAnyValue(r); break;
+        case 50: lr.attributes.push(readKeyValue(r)); break;
+        case 56: lr.droppedAttributesCount = r.uint32(); break;
+        case 69: lr.flags = r.fixed32(); break;
+        case 74: lr.traceId = r.bytes(); break;
+        case 82: lr.spanId = r.bytes(); break;
+        case 89: lr.observedTimeUnixNano = r.fixed64(); break;
+        case 98: lr.eventName = r.string(); break;
+        default: r.skip(tag, LOG_RECORD);
+      }
     }
+  } catch (err) {
+    throw annotate(err, LOG_RECORD, tag);
   }
+  r.leave(outer);
   return lr;
 }

@@ -1,9 +1,6 @@
 // ExportMetricsServiceRequest <-> protobuf bytes (collector/metrics/v1, metrics/v1).
 
-import {
-  EMPTY_BYTES, type MessageInfo, messageInfo, readBody, readMessage,
-  readRepeated, WireReader,
-} from '../../proto/wire-reader.js';
+import { annotate, EMPTY_BYTES, messageInfo, WireReader } from '../../proto/wire-reader.js';
 import { WireType, WireWriter } from '../../proto/wire-writer.js';
 import type {
   Exemplar, ExponentialHistogramBuckets, ExponentialHistogramDataPoint,
@@ -11,7 +8,7 @@ import type {
   NumberValue, ResourceMetrics, ScopeMetrics, SummaryDataPoint, ValueAtQuantile,
 } from '../model.js';
 import {
-  decodeTopLevel, emptyResource, emptyScope, readKeyValue, readResourceLevel, readScopeLevel,
+  decodeTopLevel, emptyResource, emptyScope, readKeyValue, readResource, readScope,
   writeKeyValues, writeResource, writeScope,
 } from './common.js';
 
@@ -274,120 +271,208 @@ export function decodeMetricsRequest(bytes: Uint8Array): ExportMetricsServiceReq
 }
 
 function readRequest(r: WireReader): ExportMetricsServiceRequest {
-  return readBody(r, REQUEST, requestBody);
-}
-
-function requestBody(r: WireReader): ExportMetricsServiceRequest {
   const req: ExportMetricsServiceRequest = { resourceMetrics: [] };
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    if (tag === 10) req.resourceMetrics.push(readResourceMetrics(r));
-    else r.skip(tag, REQUEST);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      if (tag === 10) req.resourceMetrics.push(readResourceMetrics(r));
+      else r.skip(tag, REQUEST);
+    }
+  } catch (err) {
+    throw annotate(err, REQUEST, tag);
   }
   return req;
 }
 
 function readResourceMetrics(r: WireReader): ResourceMetrics {
+  const outer = r.enter();
   const rm: ResourceMetrics = { resource: emptyResource(), scopeMetrics: [], schemaUrl: '' };
-  return readResourceLevel(r, RESOURCE_METRICS, rm, rm.scopeMetrics, readScopeMetrics);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 10: rm.resource = readResource(r); break;
+        case 18: rm.scopeMetrics.push(readScopeMetrics(r)); break;
+        case 26: rm.schemaUrl = r.string(); break;
+        default: r.skip(tag, RESOURCE_METRICS);
+      }
+    }
+  } catch (err) {
+    throw annotate(err, RESOURCE_METRICS, tag);
+  }
+  r.leave(outer);
+  return rm;
 }
 
 function readScopeMetrics(r: WireReader): ScopeMetrics {
+  const outer = r.enter();
   const sm: ScopeMetrics = { scope: emptyScope(), metrics: [], schemaUrl: '' };
-  return readScopeLevel(r, SCOPE_METRICS, sm, sm.metrics, readMetric);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 10: sm.scope = readScope(r); break;
+        case 18: sm.metrics.push(readMetric(r)); break;
+        case 26: sm.schemaUrl = r.string(); break;
+        default: r.skip(tag, SCOPE_METRICS);
+      }
+    }
+  } catch (err) {
+    throw annotate(err, SCOPE_METRICS, tag);
+  }
+  r.leave(outer);
+  return sm;
 }
 
 function readMetric(r: WireReader): Metric {
-  return readMessage(r, METRIC, metricBody);
-}
-
-function metricBody(r: WireReader): Metric {
+  const outer = r.enter();
   const m: Metric = { name: '', description: '', unit: '', data: { type: 'empty' }, metadata: [] };
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    switch (tag) {
-      case 10: m.name = r.string(); break;
-      case 18: m.description = r.string(); break;
-      case 26: m.unit = r.string(); break;
-      case 42: m.data = readGauge(r); break;
-      case 58: m.data = readSum(r); break;
-      case 74: m.data = readHistogram(r); break;
-      case 82: m.data = readExpHistogram(r); break;
-      case 90: m.data = readSummary(r); break;
-      case 98: m.metadata.push(readKeyValue(r)); break;
-      default: r.skip(tag, METRIC);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 10: m.name = r.string(); break;
+        case 18: m.description = r.string(); break;
+        case 26: m.unit = r.string(); break;
+        case 42: m.data = readGauge(r); break;
+        case 58: m.data = readSum(r); break;
+        case 74: m.data = readHistogram(r); break;
+        case 82: m.data = readExpHistogram(r); break;
+        case 90: m.data = readSummary(r); break;
+        case 98: m.metadata.push(readKeyValue(r)); break;
+        default: r.skip(tag, METRIC);
+      }
     }
+  } catch (err) {
+    throw annotate(err, METRIC, tag);
   }
+  r.leave(outer);
   return m;
 }
 
 function readGauge(r: WireReader): MetricData {
-  return { type: 'gauge', dataPoints: readRepeated(r, GAUGE, 1, readNumberDataPoint) };
-}
-
-function readSummary(r: WireReader): MetricData {
-  return { type: 'summary', dataPoints: readRepeated(r, SUMMARY, 1, readSummaryDataPoint) };
-}
-
-/** Sum, Histogram and ExponentialHistogram: data points (1), aggregation temporality (2). */
-function readAggregated<D extends { dataPoints: P[]; aggregationTemporality: number }, P>(
-  r: WireReader,
-  info: MessageInfo,
-  d: D,
-  readPoint: (r: WireReader) => P,
-  isMonotonic?: (r: WireReader, d: D) => void,
-): D {
-  return readMessage(r, info, (r) => {
-    for (let tag = r.next(); tag !== 0; tag = r.next()) {
-      switch (tag) {
-        case 10: d.dataPoints.push(readPoint(r)); break;
-        case 16: d.aggregationTemporality = r.int32(); break;
-        case 24:
-          if (isMonotonic !== undefined) isMonotonic(r, d);
-          else r.skip(tag, info);
-          break;
-        default: r.skip(tag, info);
-      }
+  const outer = r.enter();
+  const dataPoints: NumberDataPoint[] = [];
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      if (tag === 10) dataPoints.push(readNumberDataPoint(r));
+      else r.skip(tag, GAUGE);
     }
-    return d;
-  });
-}
-
-function readIsMonotonic(r: WireReader, d: { isMonotonic: boolean }): void {
-  d.isMonotonic = r.bool();
+  } catch (err) {
+    throw annotate(err, GAUGE, tag);
+  }
+  r.leave(outer);
+  return { type: 'gauge', dataPoints };
 }
 
 function readSum(r: WireReader): MetricData {
+  const outer = r.enter();
   const d = {
     type: 'sum' as const,
     dataPoints: [] as NumberDataPoint[],
     aggregationTemporality: 0,
     isMonotonic: false,
   };
-  return readAggregated(r, SUM, d, readNumberDataPoint, readIsMonotonic);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 10: d.dataPoints.push(readNumberDataPoint(r)); break;
+        case 16: d.aggregationTemporality = r.int32(); break;
+        case 24: d.isMonotonic = r.bool(); break;
+        default: r.skip(tag, SUM);
+      }
+    }
+  } catch (err) {
+    throw annotate(err, SUM, tag);
+  }
+  r.leave(outer);
+  return d;
 }
 
 function readHistogram(r: WireReader): MetricData {
+  const outer = r.enter();
   const d = {
     type: 'histogram' as const,
     dataPoints: [] as HistogramDataPoint[],
     aggregationTemporality: 0,
   };
-  return readAggregated(r, HISTOGRAM, d, readHistogramDataPoint);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 10: d.dataPoints.push(readHistogramDataPoint(r)); break;
+        case 16: d.aggregationTemporality = r.int32(); break;
+        default: r.skip(tag, HISTOGRAM);
+      }
+    }
+  } catch (err) {
+    throw annotate(err, HISTOGRAM, tag);
+  }
+  r.leave(outer);
+  return d;
 }
 
 function readExpHistogram(r: WireReader): MetricData {
+  const outer = r.enter();
   const d = {
     type: 'exponentialHistogram' as const,
     dataPoints: [] as ExponentialHistogramDataPoint[],
     aggregationTemporality: 0,
   };
-  return readAggregated(r, EXP_HISTOGRAM, d, readExpHistogramDataPoint);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 10: d.dataPoints.push(readExpHistogramDataPoint(r)); break;
+        case 16: d.aggregationTemporality = r.int32(); break;
+        default: r.skip(tag, EXP_HISTOGRAM);
+      }
+    }
+  } catch (err) {
+    throw annotate(err, EXP_HISTOGRAM, tag);
+  }
+  r.leave(outer);
+  return d;
+}
+
+function readSummary(r: WireReader): MetricData {
+  const outer = r.enter();
+  const dataPoints: SummaryDataPoint[] = [];
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      if (tag === 10) dataPoints.push(readSummaryDataPoint(r));
+      else r.skip(tag, SUMMARY);
+    }
+  } catch (err) {
+    throw annotate(err, SUMMARY, tag);
+  }
+  r.leave(outer);
+  return { type: 'summary', dataPoints };
 }
 
 function readNumberDataPoint(r: WireReader): NumberDataPoint {
-  return readMessage(r, NUMBER_DP, numberDataPointBody);
-}
-
-function numberDataPointBody(r: WireReader): NumberDataPoint {
+  const outer = r.enter();
   const dp: NumberDataPoint = {
     attributes: [],
     startTimeUnixNano: 0n,
@@ -396,26 +481,31 @@ function numberDataPointBody(r: WireReader): NumberDataPoint {
     exemplars: [],
     flags: 0,
   };
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    switch (tag) {
-      case 17: dp.startTimeUnixNano = r.fixed64(); break;
-      case 25: dp.timeUnixNano = r.fixed64(); break;
-      case 33: dp.value = { type: 'double', value: r.double() }; break;
-      case 42: dp.exemplars.push(readExemplar(r)); break;
-      case 49: dp.value = { type: 'int', value: r.sfixed64() }; break;
-      case 58: dp.attributes.push(readKeyValue(r)); break;
-      case 64: dp.flags = r.uint32(); break;
-      default: r.skip(tag, NUMBER_DP);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 17: dp.startTimeUnixNano = r.fixed64(); break;
+        case 25: dp.timeUnixNano = r.fixed64(); break;
+        case 33: dp.value = { type: 'double', value: r.double() }; break;
+        case 42: dp.exemplars.push(readExemplar(r)); break;
+        case 49: dp.value = { type: 'int', value: r.sfixed64() }; break;
+        case 58: dp.attributes.push(readKeyValue(r)); break;
+        case 64: dp.flags = r.uint32(); break;
+        default: r.skip(tag, NUMBER_DP);
+      }
     }
+  } catch (err) {
+    throw annotate(err, NUMBER_DP, tag);
   }
+  r.leave(outer);
   return dp;
 }
 
 function readExemplar(r: WireReader): Exemplar {
-  return readMessage(r, EXEMPLAR, exemplarBody);
-}
-
-function exemplarBody(r: WireReader): Exemplar {
+  const outer = r.enter();
   const ex: Exemplar = {
     filteredAttributes: [],
     timeUnixNano: 0n,
@@ -423,25 +513,30 @@ function exemplarBody(r: WireReader): Exemplar {
     spanId: EMPTY_BYTES,
     traceId: EMPTY_BYTES,
   };
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    switch (tag) {
-      case 17: ex.timeUnixNano = r.fixed64(); break;
-      case 25: ex.value = { type: 'double', value: r.double() }; break;
-      case 34: ex.spanId = r.bytes(); break;
-      case 42: ex.traceId = r.bytes(); break;
-      case 49: ex.value = { type: 'int', value: r.sfixed64() }; break;
-      case 58: ex.filteredAttributes.push(readKeyValue(r)); break;
-      default: r.skip(tag, EXEMPLAR);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 17: ex.timeUnixNano = r.fixed64(); break;
+        case 25: ex.value = { type: 'double', value: r.double() }; break;
+        case 34: ex.spanId = r.bytes(); break;
+        case 42: ex.traceId = r.bytes(); break;
+        case 49: ex.value = { type: 'int', value: r.sfixed64() }; break;
+        case 58: ex.filteredAttributes.push(readKeyValue(r)); break;
+        default: r.skip(tag, EXEMPLAR);
+      }
     }
+  } catch (err) {
+    throw annotate(err, EXEMPLAR, tag);
   }
+  r.leave(outer);
   return ex;
 }
 
 function readHistogramDataPoint(r: WireReader): HistogramDataPoint {
-  return readMessage(r, HISTOGRAM_DP, histogramDataPointBody);
-}
-
-function histogramDataPointBody(r: WireReader): HistogramDataPoint {
+  const outer = r.enter();
   const dp: HistogramDataPoint = {
     attributes: [],
     startTimeUnixNano: 0n,
@@ -455,32 +550,37 @@ function histogramDataPointBody(r: WireReader): HistogramDataPoint {
     min: undefined,
     max: undefined,
   };
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    switch (tag) {
-      case 17: dp.startTimeUnixNano = r.fixed64(); break;
-      case 25: dp.timeUnixNano = r.fixed64(); break;
-      case 33: dp.count = r.fixed64(); break;
-      case 41: dp.sum = r.double(); break;
-      case 50: readPackedFixed64(r, dp.bucketCounts); break;
-      case 49: dp.bucketCounts.push(r.fixed64()); break;
-      case 58: readPackedDouble(r, dp.explicitBounds); break;
-      case 57: dp.explicitBounds.push(r.double()); break;
-      case 66: dp.exemplars.push(readExemplar(r)); break;
-      case 74: dp.attributes.push(readKeyValue(r)); break;
-      case 80: dp.flags = r.uint32(); break;
-      case 89: dp.min = r.double(); break;
-      case 97: dp.max = r.double(); break;
-      default: r.skip(tag, HISTOGRAM_DP);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 17: dp.startTimeUnixNano = r.fixed64(); break;
+        case 25: dp.timeUnixNano = r.fixed64(); break;
+        case 33: dp.count = r.fixed64(); break;
+        case 41: dp.sum = r.double(); break;
+        case 50: readPackedFixed64(r, dp.bucketCounts); break;
+        case 49: dp.bucketCounts.push(r.fixed64()); break;
+        case 58: readPackedDouble(r, dp.explicitBounds); break;
+        case 57: dp.explicitBounds.push(r.double()); break;
+        case 66: dp.exemplars.push(readExemplar(r)); break;
+        case 74: dp.attributes.push(readKeyValue(r)); break;
+        case 80: dp.flags = r.uint32(); break;
+        case 89: dp.min = r.double(); break;
+        case 97: dp.max = r.double(); break;
+        default: r.skip(tag, HISTOGRAM_DP);
+      }
     }
+  } catch (err) {
+    throw annotate(err, HISTOGRAM_DP, tag);
   }
+  r.leave(outer);
   return dp;
 }
 
 function readExpHistogramDataPoint(r: WireReader): ExponentialHistogramDataPoint {
-  return readMessage(r, EXP_HISTOGRAM_DP, expHistogramDataPointBody);
-}
-
-function expHistogramDataPointBody(r: WireReader): ExponentialHistogramDataPoint {
+  const outer = r.enter();
   const dp: ExponentialHistogramDataPoint = {
     attributes: [],
     startTimeUnixNano: 0n,
@@ -497,55 +597,65 @@ function expHistogramDataPointBody(r: WireReader): ExponentialHistogramDataPoint
     max: undefined,
     zeroThreshold: 0,
   };
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    switch (tag) {
-      case 10: dp.attributes.push(readKeyValue(r)); break;
-      case 17: dp.startTimeUnixNano = r.fixed64(); break;
-      case 25: dp.timeUnixNano = r.fixed64(); break;
-      case 33: dp.count = r.fixed64(); break;
-      case 41: dp.sum = r.double(); break;
-      case 48: dp.scale = r.sint32(); break;
-      case 57: dp.zeroCount = r.fixed64(); break;
-      case 66: dp.positive = readBuckets(r); break;
-      case 74: dp.negative = readBuckets(r); break;
-      case 80: dp.flags = r.uint32(); break;
-      case 90: dp.exemplars.push(readExemplar(r)); break;
-      case 97: dp.min = r.double(); break;
-      case 105: dp.max = r.double(); break;
-      case 113: dp.zeroThreshold = r.double(); break;
-      default: r.skip(tag, EXP_HISTOGRAM_DP);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 10: dp.attributes.push(readKeyValue(r)); break;
+        case 17: dp.startTimeUnixNano = r.fixed64(); break;
+        case 25: dp.timeUnixNano = r.fixed64(); break;
+        case 33: dp.count = r.fixed64(); break;
+        case 41: dp.sum = r.double(); break;
+        case 48: dp.scale = r.sint32(); break;
+        case 57: dp.zeroCount = r.fixed64(); break;
+        case 66: dp.positive = readBuckets(r); break;
+        case 74: dp.negative = readBuckets(r); break;
+        case 80: dp.flags = r.uint32(); break;
+        case 90: dp.exemplars.push(readExemplar(r)); break;
+        case 97: dp.min = r.double(); break;
+        case 105: dp.max = r.double(); break;
+        case 113: dp.zeroThreshold = r.double(); break;
+        default: r.skip(tag, EXP_HISTOGRAM_DP);
+      }
     }
+  } catch (err) {
+    throw annotate(err, EXP_HISTOGRAM_DP, tag);
   }
+  r.leave(outer);
   return dp;
 }
 
 function readBuckets(r: WireReader): ExponentialHistogramBuckets {
-  return readMessage(r, BUCKETS, bucketsBody);
-}
-
-function bucketsBody(r: WireReader): ExponentialHistogramBuckets {
+  const outer = r.enter();
   const b: ExponentialHistogramBuckets = { offset: 0, bucketCounts: [] };
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    switch (tag) {
-      case 8: b.offset = r.sint32(); break;
-      case 18: {
-        const inner = r.enter();
-        while (r.pos < r.limit) b.bucketCounts.push(r.uint64());
-        r.leave(inner);
-        break;
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 8: b.offset = r.sint32(); break;
+        case 18: {
+          const inner = r.enter();
+          while (r.pos < r.limit) b.bucketCounts.push(r.uint64());
+          r.leave(inner);
+          break;
+        }
+        case 16: b.bucketCounts.push(r.uint64()); break;
+        default: r.skip(tag, BUCKETS);
       }
-      case 16: b.bucketCounts.push(r.uint64()); break;
-      default: r.skip(tag, BUCKETS);
     }
+  } catch (err) {
+    throw annotate(err, BUCKETS, tag);
   }
+  r.leave(outer);
   return b;
 }
 
 function readSummaryDataPoint(r: WireReader): SummaryDataPoint {
-  return readMessage(r, SUMMARY_DP, summaryDataPointBody);
-}
-
-function summaryDataPointBody(r: WireReader): SummaryDataPoint {
+  const outer = r.enter();
   const dp: SummaryDataPoint = {
     attributes: [],
     startTimeUnixNano: 0n,
@@ -555,34 +665,47 @@ function summaryDataPointBody(r: WireReader): SummaryDataPoint {
     quantileValues: [],
     flags: 0,
   };
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    switch (tag) {
-      case 17: dp.startTimeUnixNano = r.fixed64(); break;
-      case 25: dp.timeUnixNano = r.fixed64(); break;
-      case 33: dp.count = r.fixed64(); break;
-      case 41: dp.sum = r.double(); break;
-      case 50: dp.quantileValues.push(readQuantile(r)); break;
-      case 58: dp.attributes.push(readKeyValue(r)); break;
-      case 64: dp.flags = r.uint32(); break;
-      default: r.skip(tag, SUMMARY_DP);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 17: dp.startTimeUnixNano = r.fixed64(); break;
+        case 25: dp.timeUnixNano = r.fixed64(); break;
+        case 33: dp.count = r.fixed64(); break;
+        case 41: dp.sum = r.double(); break;
+        case 50: dp.quantileValues.push(readQuantile(r)); break;
+        case 58: dp.attributes.push(readKeyValue(r)); break;
+        case 64: dp.flags = r.uint32(); break;
+        default: r.skip(tag, SUMMARY_DP);
+      }
     }
+  } catch (err) {
+    throw annotate(err, SUMMARY_DP, tag);
   }
+  r.leave(outer);
   return dp;
 }
 
 function readQuantile(r: WireReader): ValueAtQuantile {
-  return readMessage(r, QUANTILE, quantileBody);
-}
-
-function quantileBody(r: WireReader): ValueAtQuantile {
+  const outer = r.enter();
   const q: ValueAtQuantile = { quantile: 0, value: 0 };
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    switch (tag) {
-      case 9: q.quantile = r.double(); break;
-      case 17: q.value = r.double(); break;
-      default: r.skip(tag, QUANTILE);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 9: q.quantile = r.double(); break;
+        case 17: q.value = r.double(); break;
+        default: r.skip(tag, QUANTILE);
+      }
     }
+  } catch (err) {
+    throw annotate(err, QUANTILE, tag);
   }
+  r.leave(outer);
   return q;
 }
 

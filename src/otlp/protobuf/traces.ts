@@ -1,14 +1,12 @@
 // ExportTraceServiceRequest <-> protobuf bytes (collector/trace/v1, trace/v1).
 
-import {
-  EMPTY_BYTES, messageInfo, readBody, readMessage, readRepeated, WireReader,
-} from '../../proto/wire-reader.js';
+import { annotate, EMPTY_BYTES, messageInfo, WireReader } from '../../proto/wire-reader.js';
 import { WireType, WireWriter } from '../../proto/wire-writer.js';
 import type {
   ExportTraceServiceRequest, ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink, Status,
 } from '../model.js';
 import {
-  decodeTopLevel, emptyResource, emptyScope, readKeyValue, readResourceLevel, readScopeLevel,
+  decodeTopLevel, emptyResource, emptyScope, readKeyValue, readResource, readScope,
   writeKeyValues, writeResource, writeScope,
 } from './common.js';
 
@@ -126,33 +124,67 @@ export function decodeTracesRequest(bytes: Uint8Array): ExportTraceServiceReques
 }
 
 function readRequest(r: WireReader): ExportTraceServiceRequest {
-  return readBody(r, REQUEST, requestBody);
-}
-
-function requestBody(r: WireReader): ExportTraceServiceRequest {
   const req: ExportTraceServiceRequest = { resourceSpans: [] };
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    if (tag === 10) req.resourceSpans.push(readResourceSpans(r));
-    else r.skip(tag, REQUEST);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      if (tag === 10) req.resourceSpans.push(readResourceSpans(r));
+      else r.skip(tag, REQUEST);
+    }
+  } catch (err) {
+    throw annotate(err, REQUEST, tag);
   }
   return req;
 }
 
 function readResourceSpans(r: WireReader): ResourceSpans {
+  const outer = r.enter();
   const rs: ResourceSpans = { resource: emptyResource(), scopeSpans: [], schemaUrl: '' };
-  return readResourceLevel(r, RESOURCE_SPANS, rs, rs.scopeSpans, readScopeSpans);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 10: rs.resource = readResource(r); break;
+        case 18: rs.scopeSpans.push(readScopeSpans(r)); break;
+        case 26: rs.schemaUrl = r.string(); break;
+        default: r.skip(tag, RESOURCE_SPANS);
+      }
+    }
+  } catch (err) {
+    throw annotate(err, RESOURCE_SPANS, tag);
+  }
+  r.leave(outer);
+  return rs;
 }
 
 function readScopeSpans(r: WireReader): ScopeSpans {
+  const outer = r.enter();
   const ss: ScopeSpans = { scope: emptyScope(), spans: [], schemaUrl: '' };
-  return readScopeLevel(r, SCOPE_SPANS, ss, ss.spans, readSpan);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 10: ss.scope = readScope(r); break;
+        case 18: ss.spans.push(readSpan(r)); break;
+        case 26: ss.schemaUrl = r.string(); break;
+        default: r.skip(tag, SCOPE_SPANS);
+      }
+    }
+  } catch (err) {
+    throw annotate(err, SCOPE_SPANS, tag);
+  }
+  r.leave(outer);
+  return ss;
 }
 
 function readSpan(r: WireReader): Span {
-  return readMessage(r, SPAN, spanBody);
-}
-
-function spanBody(r: WireReader): Span {
+  const outer = r.enter();
   const s: Span = {
     traceId: EMPTY_BYTES,
     spanId: EMPTY_BYTES,
@@ -171,53 +203,63 @@ function spanBody(r: WireReader): Span {
     droppedLinksCount: 0,
     status: { message: '', code: 0 },
   };
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    switch (tag) {
-      case 10: s.traceId = r.bytes(); break;
-      case 18: s.spanId = r.bytes(); break;
-      case 26: s.traceState = r.string(); break;
-      case 34: s.parentSpanId = r.bytes(); break;
-      case 42: s.name = r.string(); break;
-      case 48: s.kind = r.int32(); break;
-      case 57: s.startTimeUnixNano = r.fixed64(); break;
-      case 65: s.endTimeUnixNano = r.fixed64(); break;
-      case 74: s.attributes.push(readKeyValue(r)); break;
-      case 80: s.droppedAttributesCount = r.uint32(); break;
-      case 90: s.events.push(readEvent(r)); break;
-      case 96: s.droppedEventsCount = r.uint32(); break;
-      case 106: s.links.push(readLink(r)); break;
-      case 112: s.droppedLinksCount = r.uint32(); break;
-      case 122: s.status = readStatus(r); break;
-      case 133: s.flags = r.fixed32(); break;
-      default: r.skip(tag, SPAN);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 10: s.traceId = r.bytes(); break;
+        case 18: s.spanId = r.bytes(); break;
+        case 26: s.traceState = r.string(); break;
+        case 34: s.parentSpanId = r.bytes(); break;
+        case 42: s.name = r.string(); break;
+        case 48: s.kind = r.int32(); break;
+        case 57: s.startTimeUnixNano = r.fixed64(); break;
+        case 65: s.endTimeUnixNano = r.fixed64(); break;
+        case 74: s.attributes.push(readKeyValue(r)); break;
+        case 80: s.droppedAttributesCount = r.uint32(); break;
+        case 90: s.events.push(readEvent(r)); break;
+        case 96: s.droppedEventsCount = r.uint32(); break;
+        case 106: s.links.push(readLink(r)); break;
+        case 112: s.droppedLinksCount = r.uint32(); break;
+        case 122: s.status = readStatus(r); break;
+        case 133: s.flags = r.fixed32(); break;
+        default: r.skip(tag, SPAN);
+      }
     }
+  } catch (err) {
+    throw annotate(err, SPAN, tag);
   }
+  r.leave(outer);
   return s;
 }
 
 function readEvent(r: WireReader): SpanEvent {
-  return readMessage(r, EVENT, eventBody);
-}
-
-function eventBody(r: WireReader): SpanEvent {
+  const outer = r.enter();
   const e: SpanEvent = { timeUnixNano: 0n, name: '', attributes: [], droppedAttributesCount: 0 };
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    switch (tag) {
-      case 9: e.timeUnixNano = r.fixed64(); break;
-      case 18: e.name = r.string(); break;
-      case 26: e.attributes.push(readKeyValue(r)); break;
-      case 32: e.droppedAttributesCount = r.uint32(); break;
-      default: r.skip(tag, EVENT);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 9: e.timeUnixNano = r.fixed64(); break;
+        case 18: e.name = r.string(); break;
+        case 26: e.attributes.push(readKeyValue(r)); break;
+        case 32: e.droppedAttributesCount = r.uint32(); break;
+        default: r.skip(tag, EVENT);
+      }
     }
+  } catch (err) {
+    throw annotate(err, EVENT, tag);
   }
+  r.leave(outer);
   return e;
 }
 
 function readLink(r: WireReader): SpanLink {
-  return readMessage(r, LINK, linkBody);
-}
-
-function linkBody(r: WireReader): SpanLink {
+  const outer = r.enter();
   const l: SpanLink = {
     traceId: EMPTY_BYTES,
     spanId: EMPTY_BYTES,
@@ -226,32 +268,45 @@ function linkBody(r: WireReader): SpanLink {
     droppedAttributesCount: 0,
     flags: 0,
   };
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    switch (tag) {
-      case 10: l.traceId = r.bytes(); break;
-      case 18: l.spanId = r.bytes(); break;
-      case 26: l.traceState = r.string(); break;
-      case 34: l.attributes.push(readKeyValue(r)); break;
-      case 40: l.droppedAttributesCount = r.uint32(); break;
-      case 53: l.flags = r.fixed32(); break;
-      default: r.skip(tag, LINK);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 10: l.traceId = r.bytes(); break;
+        case 18: l.spanId = r.bytes(); break;
+        case 26: l.traceState = r.string(); break;
+        case 34: l.attributes.push(readKeyValue(r)); break;
+        case 40: l.droppedAttributesCount = r.uint32(); break;
+        case 53: l.flags = r.fixed32(); break;
+        default: r.skip(tag, LINK);
+      }
     }
+  } catch (err) {
+    throw annotate(err, LINK, tag);
   }
+  r.leave(outer);
   return l;
 }
 
 function readStatus(r: WireReader): Status {
-  return readMessage(r, STATUS, statusBody);
-}
-
-function statusBody(r: WireReader): Status {
+  const outer = r.enter();
   const st: Status = { message: '', code: 0 };
-  for (let tag = r.next(); tag !== 0; tag = r.next()) {
-    switch (tag) {
-      case 18: st.message = r.string(); break;
-      case 24: st.code = r.int32(); break;
-      default: r.skip(tag, STATUS);
+  let tag = 0;
+  try {
+    while (r.pos < r.limit) {
+      tag = 0;
+      tag = r.tag();
+      switch (tag) {
+        case 18: st.message = r.string(); break;
+        case 24: st.code = r.int32(); break;
+        default: r.skip(tag, STATUS);
+      }
     }
+  } catch (err) {
+    throw annotate(err, STATUS, tag);
   }
+  r.leave(outer);
   return st;
 }

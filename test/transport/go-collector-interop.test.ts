@@ -14,6 +14,7 @@ import { canonicalDiff, countItems } from '../../src/otlp/canonical.js';
 import { generateLogs, generateMetrics, generateTraces } from '../../src/otlp/generate.js';
 import type { Signal, SignalRequest } from '../../src/otlp/model.js';
 import { mergeRequests } from '../../src/otlp/signal-codec.js';
+import { OtapExporter } from '../../src/transport/exporter/index.js';
 import { OtlpGrpcClient } from '../../src/transport/otlp-client.js';
 import { goEquivalent } from '../interop/go-equivalence.js';
 import {
@@ -133,4 +134,52 @@ ${SIGNALS.map((s) => `    ${s}:\n      receivers: [otlp]\n      exporters: [arro
       await stop(b);
     }
   }, 180_000);
+  // (a) OUR exporter -> contrib otelarrow receiver (Go consumer) -> file exporter.
+  for (const payloadCompression of ['none', 'zstd'] as const) {
+    it(`our OtapExporter (grpc zstd, payload ${payloadCompression}) -> Go otelarrow receiver -> file`, async () => {
+      const [arrowPort] = await freePorts(1);
+      const out = (s: Signal) => path.join(tmp, `a-${payloadCompression}-${s}.jsonl`);
+      const collector = await start(`
+receivers:
+  otelarrow:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:${arrowPort}
+      arrow:
+        memory_limit_mib: 128
+exporters:
+${SIGNALS.map((s) => `  file/${s}:\n    path: ${out(s)}\n    format: json\n    flush_interval: 100ms\n`).join('')}
+service:
+${TELEMETRY}
+  pipelines:
+${SIGNALS.map((s) => `    ${s}:\n      receivers: [otelarrow]\n      exporters: [file/${s}]\n`).join('')}
+`);
+      const exporter = new OtapExporter({
+        endpoint: `127.0.0.1:${arrowPort}`,
+        compression: 'zstd',
+        payloadCompression,
+        disableDowngrade: true,
+        numStreams: 1,
+      });
+      try {
+        for (const signal of SIGNALS) {
+          const sent = batches(signal, 21);
+          for (const req of sent) await exporter.export(signal, req);
+          const total = sent.reduce((n, r) => n + countItems(signal, r), 0);
+          const got = await waitForFileItems(signal, out(signal), total, 30_000).catch((e: Error) => {
+            throw new Error(`${e.message}\n${collector.logs().slice(-4000)}`);
+          });
+          expect(countItems(signal, got)).toBe(total);
+          expectGoEquivalent(signal, sent, got, collector.logs);
+        }
+        expect(exporter.mode).toBe('otap');
+        expect(exporter.stats.batches).toBe(3 * BATCHES);
+        expect(exporter.stats.retries).toBe(0);
+        expect(exporter.stats.streamsOpened).toBeGreaterThanOrEqual(3);
+      } finally {
+        await exporter.shutdown({ timeoutMs: 10_000 });
+        await stop(collector);
+      }
+    }, 120_000);
+  }
 });

@@ -1,6 +1,10 @@
 // OtapExporter / OtlpGrpcClient against a scripted in-test OTAP server (grpc-js + the raw
 // Arrow service definitions): it decodes every batch with a per-stream Consumer and answers
 // BatchStatus as each test tells it (delay, hold, reorder, refuse, kill the stream, drop).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import type { Signal, SignalRequest, Resource } from '../../src/otlp/model.js';
@@ -67,6 +71,8 @@ interface Reply {
   drop?: boolean;
   /** End the whole stream with this status instead of answering. */
   kill?: { code: number; details: string };
+  /** End the stream with status OK instead of answering (a server closing early). */
+  endOk?: boolean;
 }
 
 class FakeOtapServer {
@@ -175,6 +181,11 @@ class FakeOtapServer {
         return;
       }
       if (reply.drop) return;
+      if (reply.endOk) {
+        dead = true;
+        call.end();
+        return;
+      }
       outstanding++;
       const answer = (): void => {
         outstanding--;
@@ -355,6 +366,14 @@ describe('OtapExporter', () => {
     expect(exp.stats.streamsOpened).toBe(2);
   });
 
+  it('re-sends batches left unanswered by a stream the server ended with OK', async () => {
+    const server = await startServer((s) => (s.decide = (r) => (r.seq === 2 && r.attempt === 1 ? { endOk: true } : {})));
+    const exp = exporterFor(server.port, { numStreams: 1 });
+    for (let i = 0; i < 4; i++) await exp.export('logs', makeRequest('logs', i));
+    expect([...server.seqCounts().entries()]).toEqual([[0, 1], [1, 1], [2, 2], [3, 1]]);
+    expect(exp.stats.retries).toBe(1);
+  });
+
   it('backs off on RESOURCE_EXHAUSTED BatchStatus and eventually succeeds', async () => {
     const server = await startServer((s) => (s.decide = (r) => (r.attempt <= 3 ? { code: grpc.status.RESOURCE_EXHAUSTED } : {})));
     const exp = exporterFor(server.port, { retry: { initialIntervalMs: 20, maxIntervalMs: 200, maxElapsedMs: 5_000, multiplier: 2 } });
@@ -524,5 +543,60 @@ describe('OtlpGrpcClient', () => {
     const err = await failing.export('logs', makeRequest('logs', 6)).catch((e: unknown) => e);
     failing.close();
     expect((err as ExportError).code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+  });
+});
+
+describe('TLS', () => {
+  function makeCerts(): { ca: Buffer; serverCert: Buffer; serverKey: Buffer; clientCert: Buffer; clientKey: Buffer } | undefined {
+    const dir = mkdtempSync(join(tmpdir(), 'otap-exporter-tls-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const ssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    try {
+      ssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=otap-test-ca');
+      writeFileSync(join(dir, 'server.ext'), 'subjectAltName=DNS:otap.test\n');
+      ssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=otap.test');
+      ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'server.ext');
+      ssl('req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=otap-client');
+      ssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.crt', '-days', '1');
+    } catch {
+      return undefined; // no openssl here
+    }
+    const read = (f: string): Buffer => readFileSync(join(dir, f));
+    return { ca: read('ca.crt'), serverCert: read('server.crt'), serverKey: read('server.key'), clientCert: read('client.crt'), clientKey: read('client.key') };
+  }
+
+  it('exports over mutual TLS with a custom CA and serverName', async (ctx) => {
+    const certs = makeCerts();
+    if (!certs) return ctx.skip();
+    const got: SignalRequest['traces'][] = [];
+    const server = new grpc.Server();
+    const def = rawArrowServiceFor('traces');
+    server.addService(def, {
+      [Object.keys(def)[0]!]: (call: grpc.ServerDuplexStream<Uint8Array, BatchStatus>) => {
+        const consumer = new Consumer();
+        call.on('data', (bytes: Uint8Array) => {
+          const bar = decodeBatchArrowRecords(bytes);
+          got.push(consumer.decodeSignal('traces', bar));
+          call.write({ batchId: bar.batchId, statusCode: 0, statusMessage: '' });
+        });
+        call.on('end', () => call.end());
+      },
+    });
+    const creds = grpc.ServerCredentials.createSsl(certs.ca, [{ cert_chain: certs.serverCert, private_key: certs.serverKey }], true);
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', creds, (err, p) => (err ? reject(err) : resolve(p))));
+    cleanups.push(() => server.forceShutdown());
+
+    const exp = exporterFor(port, { tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey, serverName: 'otap.test' } });
+    await exp.export('traces', makeRequest('traces', 1));
+    expect(got).toHaveLength(1);
+    expect(canonicalDiff('traces', got[0]!, makeRequest('traces', 1))).toBeUndefined();
+
+    // Without a client certificate the handshake fails: UNAVAILABLE after retries.
+    const anon = exporterFor(port, { tls: { ca: certs.ca, serverName: 'otap.test' }, retry: { initialIntervalMs: 10, maxIntervalMs: 20, maxElapsedMs: 100 } });
+    const err = await anon.export('traces', makeRequest('traces', 2)).catch((e: unknown) => e);
+    expect((err as ExportError).code).toBe(grpc.status.UNAVAILABLE);
+    expect(got).toHaveLength(1);
   });
 });

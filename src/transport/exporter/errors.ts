@@ -32,13 +32,9 @@ const RETRYABLE_BATCH = new Set<number>([
 
 /** When a whole stream ends, its unacknowledged batches were not refused one by one: they
  *  are also retried for INTERNAL (a receiver that could not decode kills the stream with
- *  it), UNKNOWN (crashed handler) and OK (the server closed the stream early). */
-const RETRYABLE_STREAM = new Set<number>([
-  ...RETRYABLE_BATCH,
-  GrpcStatus.INTERNAL,
-  GrpcStatus.UNKNOWN,
-  GrpcStatus.OK,
-]);
+ *  it) and UNKNOWN (crashed handler). (A stream ended OK with batches unanswered is
+ *  reported as UNAVAILABLE by the exporter.) */
+const RETRYABLE_STREAM = new Set<number>([...RETRYABLE_BATCH, GrpcStatus.INTERNAL, GrpcStatus.UNKNOWN]);
 
 export function isRetryableBatchCode(code: number, closing: boolean): boolean {
   if (code === GrpcStatus.CANCELLED && closing) return false;

@@ -303,8 +303,10 @@ export class OtapExporter {
       }
       return;
     }
+    // A server that ends the stream OK with batches unanswered is treated like UNAVAILABLE.
+    const code = status.code === grpc.status.OK ? grpc.status.UNAVAILABLE : status.code;
     const why = status.code === grpc.status.OK ? 'stream ended before its batches were acknowledged' : status.details || 'stream failed';
-    for (const job of unacked) this.fail(job, status.code, why, isRetryableStreamCode(status.code, this.closing));
+    for (const job of unacked) this.fail(job, code, why, isRetryableStreamCode(code, this.closing));
   }
 
   private downgrade(): void {

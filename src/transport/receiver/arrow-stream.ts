@@ -1,0 +1,241 @@
+// One OTAP Arrow gRPC stream on the server: BatchArrowRecords in, one BatchStatus per batch
+// out (acks may be out of order).
+//
+// Order and state: every BAR is decoded synchronously, in arrival order, in the 'data'
+// handler — the Consumer's Arrow IPC state (schemas, dictionaries) and the HPACK dynamic
+// table are sequential per stream, so every batch that reaches the decoder is decoded, even
+// one that admission will refuse afterwards (skipping it would lose its dictionary deltas).
+// Only consume() calls overlap.
+//
+// Bounded memory:
+// - decoded requests: admission (requestLimit in flight + waitingLimit waiting, then
+//   RESOURCE_EXHAUSTED);
+// - undecoded BARs: grpc-js reads one message at a time; when this stream has too many
+//   batches pending or the ack writer is backed up (a client that does not read its acks:
+//   `write()` returns false), the call is paused, so grpc-js stops reading and HTTP/2 flow
+//   control stops the sender;
+// - IPC state: estimated after each batch; above streamMemoryLimit the batch is answered
+//   RESOURCE_EXHAUSTED and the stream ends with RESOURCE_EXHAUSTED.
+import { status, type Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
+import { decodeBatchArrowRecords, type BatchArrowRecords, type BatchStatus } from '../../otap/batch-arrow-records.js';
+import { Consumer } from '../../otap/consumer.js';
+import { HpackDecoder } from '../hpack/index.js';
+import type { Signal } from '../../otlp/model.js';
+import { decodeErrorStatus } from './status.js';
+import { estimateBytes } from './sizes.js';
+
+/** What the stream needs from its receiver. */
+export interface StreamHost {
+  readonly streamMemoryLimit: number;
+  readonly maxMessageBytes: number;
+  readonly shuttingDown: boolean;
+  checkAuth(authorization: string | undefined): boolean;
+  /** Admission + consume; resolves to the status for the batch. */
+  process(signal: Signal, decoded: NonNullable<ReturnType<Consumer['decode']>>, metadata: Record<string, string>, bytes: number): { settled: Promise<{ code: number; message: string }>; cancel(): void };
+  count(code: number): void;
+  addBytesIn(n: number): void;
+  streamClosed(stream: ArrowStream): void;
+}
+
+/** Pause reading when this many batches of one stream are waiting or being consumed. */
+const MAX_PENDING_PER_STREAM = 256;
+
+export class ArrowStream {
+  private readonly consumer: Consumer;
+  private readonly hpack = new HpackDecoder({ maxTableSize: 4096 });
+  private readonly baseMetadata: Record<string, string>;
+  private readonly pending = new Set<{ cancel(answer: boolean): void }>();
+  private closed = false;
+  private halfClosed = false;
+  private ackBlocked = false;
+  private finalStatus: { code: number; message: string } | undefined;
+
+  constructor(
+    private readonly host: StreamHost,
+    private readonly signal: Signal,
+    private readonly call: ServerDuplexStream<Buffer, BatchStatus>,
+  ) {
+    this.consumer = new Consumer({ maxMessageBytes: host.maxMessageBytes });
+    this.baseMetadata = metadataRecord(call.metadata);
+  }
+
+  start(): void {
+    const call = this.call;
+    if (!this.host.checkAuth(call.metadata.get('authorization')[0] as string | undefined)) {
+      this.host.count(status.UNAUTHENTICATED);
+      this.fail(status.UNAUTHENTICATED, 'missing or invalid bearer token');
+      return;
+    }
+    call.on('data', (raw: Buffer) => this.onBatch(raw));
+    call.on('end', () => {
+      this.halfClosed = true;
+      this.maybeFinish();
+    });
+    call.on('cancelled', () => this.close());
+    call.on('close', () => this.close());
+    call.on('error', () => this.close());
+    call.on('drain', () => {
+      this.ackBlocked = false;
+      this.updateFlow();
+    });
+  }
+
+  /** Shutdown: the stream ends UNAVAILABLE once its pending batches are answered. */
+  shutdown(): void {
+    this.finalStatus ??= { code: status.UNAVAILABLE, message: 'receiver shutting down' };
+    this.halfClosed = true;
+    this.maybeFinish();
+  }
+
+  /** Answers every pending batch UNAVAILABLE now (end of the shutdown grace period). */
+  abandonPending(): void {
+    for (const p of [...this.pending]) p.cancel(true);
+  }
+
+  private onBatch(raw: Buffer): void {
+    if (this.closed) return;
+    this.host.addBytesIn(raw.length);
+    let bar: BatchArrowRecords;
+    try {
+      bar = decodeBatchArrowRecords(raw);
+    } catch (err) {
+      this.ack(peekBatchId(raw), status.INVALID_ARGUMENT, `malformed BatchArrowRecords: ${(err as Error).message}`);
+      return;
+    }
+    const id = bar.batchId;
+    if (this.host.shuttingDown) {
+      this.ack(id, status.UNAVAILABLE, 'receiver shutting down');
+      return;
+    }
+    let metadata = this.baseMetadata;
+    if (bar.headers.length) {
+      let fields;
+      try {
+        fields = this.hpack.decode(bar.headers);
+      } catch (err) {
+        // The HPACK dynamic table is now out of step with the sender's: no later header
+        // block of this stream can be trusted, so the stream ends (as in Go, INTERNAL).
+        this.ack(id, status.INVALID_ARGUMENT, `invalid hpack headers: ${(err as Error).message}`);
+        this.fail(status.INTERNAL, `invalid hpack headers in batch ${id}`);
+        return;
+      }
+      metadata = { ...metadata };
+      let auth: string | undefined;
+      for (const [name, value] of fields) {
+        const key = name.toLowerCase();
+        if (key === 'authorization') auth = value;
+        // grpc-timeout inside batch headers is ignored (Go applies it as a per-batch deadline).
+        else metadata[key] = value;
+      }
+      if (auth !== undefined && !this.host.checkAuth(auth)) {
+        this.ack(id, status.UNAUTHENTICATED, 'invalid bearer token in batch headers');
+        return;
+      }
+    }
+    let decoded;
+    try {
+      decoded = this.consumer.decode(bar);
+    } catch (err) {
+      const s = decodeErrorStatus(err);
+      this.ack(id, s.code, s.message);
+      return;
+    }
+    const stateBytes = estimateBytes((this.consumer as unknown as { streams?: unknown }).streams ?? this.consumer);
+    if (stateBytes > this.host.streamMemoryLimit) {
+      const msg = `stream Arrow state of ~${stateBytes} bytes exceeds the stream memory limit of ${this.host.streamMemoryLimit}`;
+      this.ack(id, status.RESOURCE_EXHAUSTED, msg);
+      this.fail(status.RESOURCE_EXHAUSTED, msg);
+      return;
+    }
+    if (!decoded) {
+      this.ack(id, status.OK, '');
+      return;
+    }
+    const job = this.host.process(this.signal, decoded, metadata, raw.length);
+    let settledOnce = false;
+    const entry = {
+      cancel: (answer: boolean) => {
+        if (settledOnce) return;
+        settledOnce = true;
+        job.cancel();
+        this.pending.delete(entry);
+        if (answer) this.ack(id, status.UNAVAILABLE, 'receiver shutting down');
+        this.updateFlow();
+      },
+    };
+    this.pending.add(entry);
+    this.updateFlow();
+    job.settled.then((s) => {
+      if (settledOnce) return;
+      settledOnce = true;
+      this.pending.delete(entry);
+      this.ack(id, s.code, s.message);
+      this.updateFlow();
+    });
+  }
+
+  private ack(batchId: bigint, code: number, message: string): void {
+    if (code !== status.OK) this.host.count(code);
+    if (this.closed) return;
+    const ok = this.call.write({ batchId, statusCode: code, statusMessage: message });
+    if (!ok) this.ackBlocked = true;
+    this.updateFlow();
+  }
+
+  private updateFlow(): void {
+    if (this.closed) return;
+    const pause = this.ackBlocked || this.pending.size >= MAX_PENDING_PER_STREAM;
+    if (pause && !this.call.isPaused()) this.call.pause();
+    else if (!pause && this.call.isPaused()) this.call.resume();
+    this.maybeFinish();
+  }
+
+  private maybeFinish(): void {
+    if (this.closed || !this.halfClosed || this.pending.size) return;
+    const s = this.finalStatus;
+    if (s && s.code !== status.OK) this.fail(s.code, s.message);
+    else {
+      this.closed = true;
+      this.call.end();
+      this.host.streamClosed(this);
+    }
+  }
+
+  /** Ends the stream with a status (after the acks already written). */
+  private fail(code: number, message: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of [...this.pending]) p.cancel(false);
+    this.call.emit('error', Object.assign(new Error(message), { code, details: message }));
+    this.host.streamClosed(this);
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of [...this.pending]) p.cancel(false);
+    this.host.streamClosed(this);
+  }
+}
+
+/** The gRPC metadata as a flat record: lower-case names, first value, binary as base64,
+ *  without `authorization`. */
+export function metadataRecord(md: Metadata): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(md.getMap())) {
+    if (k === 'authorization') continue;
+    out[k.toLowerCase()] = typeof v === 'string' ? v : Buffer.from(v).toString('base64');
+  }
+  return out;
+}
+
+/** batch_id of a BAR that does not parse, when field 1 comes first (as every encoder puts it). */
+function peekBatchId(raw: Uint8Array): bigint {
+  if (raw[0] !== 0x08) return 0n;
+  let v = 0n;
+  for (let i = 1, shift = 0n; i < raw.length && i < 11; i++, shift += 7n) {
+    v |= BigInt(raw[i]! & 0x7f) << shift;
+    if ((raw[i]! & 0x80) === 0) return BigInt.asIntN(64, v);
+  }
+  return 0n;
+}

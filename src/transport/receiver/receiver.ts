@@ -1,0 +1,253 @@
+// The OTAP / OTLP gRPC receiver on @grpc/grpc-js: the three Arrow bidi streams and the three
+// OTLP Export methods on one server, sharing admission control, stats and consume().
+// See arrow-stream.ts for the per-stream semantics and ../README.md for the behaviour notes.
+import { timingSafeEqual } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import type { Signal, SignalRequest } from '../../otlp/model.js';
+import { countItems } from '../../otlp/canonical.js';
+import { decodeOtlp } from '../../otlp/signal-codec.js';
+import type { BatchStatus } from '../../otap/batch-arrow-records.js';
+import { installGrpcCompression } from '../grpc/compression.js';
+import type { ExportServiceResponse } from '../grpc/otlp-responses.js';
+import { ARROW_METHOD_NAME, rawArrowServiceFor, rawOtlpServiceFor, SIGNALS } from '../grpc/services.js';
+import { Admission, type Ticket } from './admission.js';
+import { ArrowStream, metadataRecord, type StreamHost } from './arrow-stream.js';
+import { estimateBytes } from './sizes.js';
+import { consumeErrorStatus, STATUS_NAME, StatusError } from './status.js';
+import type { ConsumeFn, IngestContext, Protocol, ReceivedBatch, ReceiverOptions, ReceiverStats } from './types.js';
+
+const MiB = 1024 * 1024;
+
+interface Job {
+  settled: Promise<{ code: number; message: string }>;
+  cancel(): void;
+}
+
+export class OtapReceiver implements StreamHost, IngestContext {
+  readonly stats: ReceiverStats = { batches: 0, items: 0, bytesIn: 0, rejected: {}, streams: 0 };
+  readonly host: string;
+  readonly bearerToken: string | undefined;
+  readonly maxMessageBytes: number;
+  readonly streamMemoryLimit: number;
+  shuttingDown = false;
+
+  private readonly options: ReceiverOptions;
+  private readonly consume: ConsumeFn;
+  private readonly admission: Admission;
+  private readonly streams = new Set<ArrowStream>();
+  private readonly streamsClosedWaiters: Array<() => void> = [];
+  private server: grpc.Server | undefined;
+  private http: { port: number; close(): Promise<void> } | undefined;
+  private started: Promise<{ grpcPort: number; httpPort?: number }> | undefined;
+
+  constructor(options: ReceiverOptions, consume: ConsumeFn) {
+    this.options = options;
+    this.consume = consume;
+    this.host = options.host ?? '127.0.0.1';
+    this.bearerToken = options.bearerToken;
+    this.maxMessageBytes = options.maxMessageBytes ?? 64 * MiB;
+    this.streamMemoryLimit = (options.streamMemoryLimitMiB ?? 64) * MiB;
+    this.admission = new Admission((options.requestLimitMiB ?? 128) * MiB, (options.waitingLimitMiB ?? 32) * MiB);
+  }
+
+  /** Bytes admitted and being consumed / waiting for admission (for monitoring and tests). */
+  get admissionState(): { inFlight: number; waiting: number } {
+    return { inFlight: this.admission.inFlight, waiting: this.admission.waiting };
+  }
+
+  start(): Promise<{ grpcPort: number; httpPort?: number }> {
+    this.started ??= this.doStart();
+    return this.started;
+  }
+
+  private async doStart(): Promise<{ grpcPort: number; httpPort?: number }> {
+    await installGrpcCompression();
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': this.maxMessageBytes,
+      'grpc.max_send_message_length': -1,
+    });
+    for (const signal of SIGNALS) {
+      server.addService(rawArrowServiceFor(signal), {
+        [ARROW_METHOD_NAME[signal]]: (call: grpc.ServerDuplexStream<Buffer, BatchStatus>) => this.openStream(signal, call),
+      });
+      server.addService(rawOtlpServiceFor(signal), {
+        Export: (call: grpc.ServerUnaryCall<Buffer, ExportServiceResponse>, cb: grpc.sendUnaryData<ExportServiceResponse>) =>
+          this.export(signal, call, cb),
+      });
+    }
+    const tls = this.options.tls;
+    const creds = tls
+      ? grpc.ServerCredentials.createSsl(tls.ca ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.requireClientCert ?? false)
+      : grpc.ServerCredentials.createInsecure();
+    const address = `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.options.grpcPort ?? 0}`;
+    const grpcPort = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port))));
+    this.server = server;
+    const result: { grpcPort: number; httpPort?: number } = { grpcPort };
+    const httpPort = this.options.httpPort;
+    if (httpPort !== undefined && httpPort !== false) {
+      if (!this.options.otlpHttp) {
+        server.forceShutdown();
+        throw new Error('httpPort is set but no OTLP/HTTP plugin (options.otlpHttp) is configured');
+      }
+      this.http = await this.options.otlpHttp.start(this, httpPort, tls);
+      result.httpPort = this.http.port;
+    }
+    return result;
+  }
+
+  /**
+   * Graceful stop: no new batches (answered UNAVAILABLE), batches waiting for admission are
+   * answered UNAVAILABLE, running consume() calls get `shutdownGraceMs` to finish (then
+   * their batches are answered UNAVAILABLE too), and every stream ends UNAVAILABLE.
+   */
+  async shutdown(): Promise<void> {
+    const server = this.server;
+    if (!server || this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.admission.rejectWaiting(new StatusError(grpc.status.UNAVAILABLE, 'receiver shutting down'));
+    for (const s of [...this.streams]) s.shutdown();
+    const grace = this.options.shutdownGraceMs ?? 5000;
+    await Promise.race([this.allStreamsClosed(), sleep(grace)]);
+    for (const s of [...this.streams]) s.abandonPending();
+    await Promise.race([
+      new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+      sleep(1000),
+    ]);
+    server.forceShutdown();
+    await this.http?.close();
+    this.server = undefined;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // StreamHost / IngestContext
+
+  checkAuth(authorization: string | undefined): boolean {
+    const token = this.bearerToken;
+    if (token === undefined) return true;
+    if (typeof authorization !== 'string') return false;
+    const m = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+    if (!m) return false;
+    const got = Buffer.from(m[1]!);
+    const want = Buffer.from(token);
+    return got.length === want.length && timingSafeEqual(got, want);
+  }
+
+  count(code: number): void {
+    const name = STATUS_NAME[code] ?? String(code);
+    this.stats.rejected[name] = (this.stats.rejected[name] ?? 0) + 1;
+  }
+
+  addBytesIn(n: number): void {
+    this.stats.bytesIn += n;
+  }
+
+  streamClosed(stream: ArrowStream): void {
+    if (this.streams.delete(stream)) this.stats.streams = this.streams.size;
+    if (this.streams.size === 0) for (const w of this.streamsClosedWaiters.splice(0)) w();
+  }
+
+  process(signal: Signal, decoded: { signal: Signal; request: SignalRequest[Signal] }, metadata: Record<string, string>, bytes: number): Job {
+    return this.run({ signal, request: decoded.request, metadata, bytes, protocol: 'otap' });
+  }
+
+  async ingest<S extends Signal>(signal: S, request: SignalRequest[S], metadata: Record<string, string>, bytes: number, protocol: Protocol): Promise<void> {
+    const s = await this.run({ signal, request, metadata, bytes, protocol } as ReceivedBatch).settled;
+    if (s.code !== grpc.status.OK) {
+      this.count(s.code);
+      throw new StatusError(s.code, s.message);
+    }
+  }
+
+  /** Admission, then consume(); the job settles with the batch's status. */
+  private run(batch: ReceivedBatch): Job {
+    let ticket: Ticket;
+    try {
+      ticket = this.admission.acquire(estimateBytes(batch.request));
+    } catch (err) {
+      return { settled: Promise.resolve(consumeErrorStatus(err)), cancel: () => {} };
+    }
+    let phase: 'waiting' | 'consuming' | 'cancelled' = 'waiting';
+    const settled = ticket.admitted.then(
+      async () => {
+        if (phase === 'cancelled') {
+          ticket.release();
+          return { code: grpc.status.CANCELLED, message: 'cancelled' };
+        }
+        phase = 'consuming';
+        try {
+          await this.consume(batch);
+          this.stats.batches++;
+          this.stats.items += countItems(batch.signal, batch.request);
+          return { code: grpc.status.OK, message: '' };
+        } catch (err) {
+          return consumeErrorStatus(err);
+        } finally {
+          ticket.release();
+        }
+      },
+      (err: unknown) => consumeErrorStatus(err),
+    );
+    return {
+      settled,
+      cancel: () => {
+        // A consume() already running keeps its admitted bytes until it settles.
+        if (phase === 'waiting') {
+          phase = 'cancelled';
+          ticket.release();
+        }
+      },
+    };
+  }
+
+  // -------------------------------------------------------------------------------------
+
+  private openStream(signal: Signal, call: grpc.ServerDuplexStream<Buffer, BatchStatus>): void {
+    if (this.shuttingDown) {
+      this.count(grpc.status.UNAVAILABLE);
+      call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'receiver shutting down' });
+      return;
+    }
+    const stream = new ArrowStream(this, signal, call);
+    this.streams.add(stream);
+    this.stats.streams = this.streams.size;
+    stream.start();
+  }
+
+  private export(signal: Signal, call: grpc.ServerUnaryCall<Buffer, ExportServiceResponse>, cb: grpc.sendUnaryData<ExportServiceResponse>): void {
+    const fail = (code: number, details: string): void => {
+      this.count(code);
+      cb({ code, details, name: STATUS_NAME[code] ?? 'Error', message: details });
+    };
+    if (!this.checkAuth(call.metadata.get('authorization')[0] as string | undefined)) {
+      fail(grpc.status.UNAUTHENTICATED, 'missing or invalid bearer token');
+      return;
+    }
+    if (this.shuttingDown) {
+      fail(grpc.status.UNAVAILABLE, 'receiver shutting down');
+      return;
+    }
+    const raw = call.request;
+    this.stats.bytesIn += raw.length;
+    let request: SignalRequest[Signal];
+    try {
+      request = decodeOtlp(signal, raw);
+    } catch (err) {
+      fail(grpc.status.INVALID_ARGUMENT, `malformed OTLP request: ${(err as Error).message}`);
+      return;
+    }
+    this.run({ signal, request, metadata: metadataRecord(call.metadata), bytes: raw.length, protocol: 'otlp-grpc' }).settled.then((s) => {
+      if (s.code === grpc.status.OK) cb(null, {});
+      else fail(s.code, s.message);
+    });
+  }
+
+  private allStreamsClosed(): Promise<void> {
+    if (this.streams.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.streamsClosedWaiters.push(resolve));
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,73 @@
+import type { Signal, SignalRequest } from '../../otlp/model.js';
+
+export interface ReceiverOptions {
+  /** Interface to bind; default 127.0.0.1. */
+  host?: string;
+  /** gRPC port; 0 (default) = ephemeral. */
+  grpcPort?: number;
+  /** OTLP/HTTP port; default off. Needs an `otlpHttp` plugin (not part of this module yet). */
+  httpPort?: number | false;
+  /** Server TLS; with `ca` and `requireClientCert` it is mTLS. */
+  tls?: { cert: Buffer; key: Buffer; ca?: Buffer; requireClientCert?: boolean };
+  /** When set, every stream and unary call must carry `authorization: Bearer <token>`. */
+  bearerToken?: string;
+  /** Bytes of decoded requests being processed (handed to consume()); default 128 MiB. */
+  requestLimitMiB?: number;
+  /** Bytes of decoded requests waiting for admission; beyond it RESOURCE_EXHAUSTED; default 32 MiB. */
+  waitingLimitMiB?: number;
+  /** Per-stream Arrow IPC / dictionary state; beyond it the stream ends RESOURCE_EXHAUSTED; default 64 MiB. */
+  streamMemoryLimitMiB?: number;
+  /** Largest gRPC message (after decompression); default 64 MiB. */
+  maxMessageBytes?: number;
+  /** How long shutdown() lets running consume() calls finish before answering UNAVAILABLE; default 5000 ms. */
+  shutdownGraceMs?: number;
+  /** OTLP/HTTP server hook (see OtlpHttpPlugin). */
+  otlpHttp?: OtlpHttpPlugin;
+}
+
+export type Protocol = 'otap' | 'otlp-grpc' | 'otlp-http';
+
+export interface ReceivedBatch<S extends Signal = Signal> {
+  signal: S;
+  request: SignalRequest[S];
+  /** gRPC metadata of the call merged with the batch's HPACK headers (lower-case names;
+   *  batch headers win; `authorization` is never included). */
+  metadata: Record<string, string>;
+  /** Size of the message as received (after gRPC decompression). */
+  bytes: number;
+  protocol: Protocol;
+}
+
+/**
+ * Called once per received batch. Resolve = accepted (OK). Reject with an error carrying a
+ * numeric gRPC `code` -> that status; with an error marked `permanent` (see `permanent()`)
+ * -> INVALID_ARGUMENT; anything else -> UNAVAILABLE (the sender retries).
+ */
+export type ConsumeFn = (batch: ReceivedBatch) => Promise<void>;
+
+/** What an OTLP/HTTP front end gets from the receiver: the same admission, stats and consume(). */
+export interface IngestContext {
+  readonly host: string;
+  readonly bearerToken: string | undefined;
+  readonly maxMessageBytes: number;
+  /** Admits, consumes and accounts one decoded request; resolves or rejects like consume()
+   *  (rejections carry a gRPC `code`: RESOURCE_EXHAUSTED when admission refuses). */
+  ingest<S extends Signal>(signal: S, request: SignalRequest[S], metadata: Record<string, string>, bytes: number, protocol: Protocol): Promise<void>;
+}
+
+export interface OtlpHttpPlugin {
+  start(ctx: IngestContext, port: number, tls: ReceiverOptions['tls']): Promise<{ port: number; close(): Promise<void> }>;
+}
+
+export interface ReceiverStats {
+  /** Batches accepted (consume() resolved). */
+  batches: number;
+  /** Items (spans, log records, data points) in accepted batches. */
+  items: number;
+  /** Message bytes received (after gRPC decompression). */
+  bytesIn: number;
+  /** Refused batches / calls by status name, e.g. { RESOURCE_EXHAUSTED: 3 }. */
+  rejected: Record<string, number>;
+  /** Open Arrow streams. */
+  streams: number;
+}

@@ -501,6 +501,8 @@ describe('downgrade to OTLP', () => {
     await Promise.all(reqs.map((r) => exp.export('traces', r)));
     await exp.export('traces', makeRequest('traces', 3, 5));
     expect(exp.mode).toBe('otlp');
+    expect(exp.modeOf('traces')).toBe('otlp');
+    expect(exp.modeOf('logs')).toBe('otap'); // per signal: logs have not been tried yet
     expect(got).toHaveLength(4);
     for (const g of got) expect(canonicalDiff('traces', g, makeRequest('traces', seqOf('traces', g), 5))).toBeUndefined();
     expect(exp.stats.batches).toBe(4);
@@ -508,6 +510,37 @@ describe('downgrade to OTLP', () => {
     // Logs are not served at all: plain OTLP answers UNIMPLEMENTED too, permanently.
     const err = await exp.export('logs', makeRequest('logs', 0)).catch((e: unknown) => e);
     expect((err as ExportError).code).toBe(grpc.status.UNIMPLEMENTED);
+    expect(exp.modeOf('logs')).toBe('otlp');
+  });
+
+  it('downgrades per signal: Arrow traces stay OTAP while logs fall back to OTLP', async () => {
+    const gotLogs: SignalRequest['logs'][] = [];
+    let arrowBatches = 0;
+    const server = new grpc.Server();
+    const def = rawArrowServiceFor('traces');
+    server.addService(def, {
+      [Object.keys(def)[0]!]: (call: grpc.ServerDuplexStream<Uint8Array, BatchStatus>) => {
+        call.on('data', (bytes: Uint8Array) => {
+          arrowBatches++;
+          call.write({ batchId: decodeBatchArrowRecords(bytes).batchId, statusCode: 0, statusMessage: '' });
+        });
+        call.on('end', () => call.end());
+      },
+    });
+    server.addService(otlpServiceFor('logs'), {
+      Export: (call: grpc.ServerUnaryCall<SignalRequest['logs'], object>, cb: grpc.sendUnaryData<object>) => (gotLogs.push(call.request), cb(null, {})),
+    });
+    const port = await bind(server, 0);
+    cleanups.push(() => server.forceShutdown());
+    const exp = exporterFor(port);
+    await exp.export('traces', makeRequest('traces', 0));
+    await exp.export('logs', makeRequest('logs', 1));
+    await exp.export('traces', makeRequest('traces', 2));
+    await exp.export('logs', makeRequest('logs', 3));
+    expect(arrowBatches).toBe(2);
+    expect(gotLogs.map((r) => seqOf('logs', r))).toEqual([1, 3]);
+    expect(exp.modeOf('traces')).toBe('otap');
+    expect(exp.modeOf('logs')).toBe('otlp');
   });
 
   it('does not downgrade with disableDowngrade', async () => {

@@ -134,7 +134,8 @@ export class OtapExporter {
   private readonly jobs = new Set<Job>();
   private readonly host: StreamHost;
   private otlp: OtlpGrpcClient | undefined;
-  private currentMode: 'otap' | 'otlp' = 'otap';
+  /** Signals whose Arrow service answered UNIMPLEMENTED: they go as plain OTLP. */
+  private readonly downgraded = new Set<Signal>();
   private compressor: BodyCompressor | undefined;
   /** Set while something must load before the first batch (zstd codecs). */
   private ready: Promise<void> | undefined;
@@ -188,9 +189,15 @@ export class OtapExporter {
     };
   }
 
-  /** 'otlp' once the server answered UNIMPLEMENTED to the Arrow streams (downgrade). */
+  /** 'otlp' once the server answered UNIMPLEMENTED to an Arrow stream (downgrade). The
+   *  downgrade is per signal (a server may lack only some Arrow services): see modeOf(). */
   get mode(): 'otap' | 'otlp' {
-    return this.currentMode;
+    return this.downgraded.size > 0 ? 'otlp' : 'otap';
+  }
+
+  /** The protocol batches of `signal` currently use. */
+  modeOf(signal: Signal): 'otap' | 'otlp' {
+    return this.downgraded.has(signal) ? 'otlp' : 'otap';
   }
 
   /** Exports one request; resolves once the server acknowledged it OK, rejects with an
@@ -210,7 +217,7 @@ export class OtapExporter {
             signal,
             request,
             items: countItems(signal, request),
-            otlpBytes: this.currentMode === 'otlp' ? 0 : encodeOtlp(signal, request).length,
+            otlpBytes: this.downgraded.has(signal) ? 0 : encodeOtlp(signal, request).length,
             startedAt: Date.now(),
             retries: 0,
             settled: false,
@@ -247,7 +254,7 @@ export class OtapExporter {
       this.settle(job, new ExportError(grpc.status.CANCELLED, 'exporter shutdown timed out', job.retries + 1));
       return;
     }
-    if (this.currentMode === 'otlp') {
+    if (this.downgraded.has(job.signal)) {
       this.sendOtlp(job);
       return;
     }
@@ -296,7 +303,7 @@ export class OtapExporter {
     this.pools.get(stream.signal)?.remove(stream);
     if (status.code === grpc.status.UNIMPLEMENTED) {
       if (!this.cfg.disableDowngrade && stream.acks === 0) {
-        this.downgrade();
+        this.downgrade(stream.signal);
         for (const job of unacked) this.dispatch(job);
       } else {
         for (const job of unacked) this.fail(job, status.code, status.details || 'Arrow service not implemented', false);
@@ -309,10 +316,10 @@ export class OtapExporter {
     for (const job of unacked) this.fail(job, code, why, isRetryableStreamCode(code, this.closing));
   }
 
-  private downgrade(): void {
-    if (this.currentMode === 'otlp') return;
-    this.currentMode = 'otlp';
-    for (const pool of this.pools.values()) for (const s of pool.live) s.drain();
+  private downgrade(signal: Signal): void {
+    if (this.downgraded.has(signal)) return;
+    this.downgraded.add(signal);
+    for (const s of this.pools.get(signal)?.live ?? []) s.drain();
   }
 
   /** A failed attempt: retry later with backoff, or give up. */

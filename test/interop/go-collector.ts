@@ -278,3 +278,30 @@ export async function waitForFileItems<S extends Signal>(
     await sleep(100);
   }
 }
+
+/**
+ * `service::telemetry` YAML (indented for under `service:`): internal metrics off, or at
+ * level detailed with a Prometheus pull reader on 127.0.0.1:`metricsPort` (see
+ * scrapeMetrics). Either way no fixed port is bound.
+ */
+export function telemetryYaml(metricsPort?: number): string {
+  const metrics = metricsPort === undefined
+    ? '    metrics:\n      level: none\n'
+    : `    metrics:\n      level: detailed\n      readers:\n        - pull:\n            exporter:\n              prometheus:\n                host: 127.0.0.1\n                port: ${metricsPort}\n`;
+  return `  telemetry:\n${metrics}    logs:\n      level: info\n`;
+}
+
+/** Sums of the collector's Prometheus samples by metric name, over the series whose labels
+ *  contain `labelFilter` (all series when absent). */
+export async function scrapeMetrics(metricsPort: number, labelFilter?: string): Promise<Map<string, number>> {
+  const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+  if (!res.ok) throw new Error(`metrics: HTTP ${res.status}`);
+  const sums = new Map<string, number>();
+  for (const line of (await res.text()).split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})?\s+(\S+)/.exec(line);
+    if (!m) continue;
+    if (labelFilter !== undefined && !(m[2] ?? '').includes(labelFilter)) continue;
+    sums.set(m[1]!, (sums.get(m[1]!) ?? 0) + Number(m[3]));
+  }
+  return sums;
+}

@@ -18,7 +18,8 @@ import { OtapExporter } from '../../src/transport/exporter/index.js';
 import { OtlpGrpcClient } from '../../src/transport/otlp-client.js';
 import { goEquivalent } from '../interop/go-equivalence.js';
 import {
-  freePorts, goCollectorBinary, hasGoCollector, startGoCollector, waitForFileItems, type GoCollector,
+  freePorts, goCollectorBinary, hasGoCollector, scrapeMetrics, startGoCollector, telemetryYaml, waitForFileItems,
+  type GoCollector,
 } from '../interop/go-collector.js';
 
 const SIGNALS: Signal[] = ['traces', 'logs', 'metrics'];
@@ -47,13 +48,7 @@ function expectGoEquivalent<S extends Signal>(signal: S, sent: SignalRequest[S][
   }
 }
 
-const TELEMETRY = `
-  telemetry:
-    metrics:
-      level: none
-    logs:
-      level: info
-`;
+const TELEMETRY = telemetryYaml();
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'go-collector-interop-'));
 const running: GoCollector[] = [];
@@ -137,7 +132,7 @@ ${SIGNALS.map((s) => `    ${s}:\n      receivers: [otlp]\n      exporters: [arro
   // (a) OUR exporter -> contrib otelarrow receiver (Go consumer) -> file exporter.
   for (const payloadCompression of ['none', 'zstd'] as const) {
     it(`our OtapExporter (grpc zstd, payload ${payloadCompression}) -> Go otelarrow receiver -> file`, async () => {
-      const [arrowPort] = await freePorts(1);
+      const [arrowPort, metricsPort] = await freePorts(2);
       const out = (s: Signal) => path.join(tmp, `a-${payloadCompression}-${s}.jsonl`);
       const collector = await start(`
 receivers:
@@ -150,7 +145,7 @@ receivers:
 exporters:
 ${SIGNALS.map((s) => `  file/${s}:\n    path: ${out(s)}\n    format: json\n    flush_interval: 100ms\n`).join('')}
 service:
-${TELEMETRY}
+${telemetryYaml(metricsPort)}
   pipelines:
 ${SIGNALS.map((s) => `    ${s}:\n      receivers: [otelarrow]\n      exporters: [file/${s}]\n`).join('')}
 `);
@@ -176,6 +171,14 @@ ${SIGNALS.map((s) => `    ${s}:\n      receivers: [otelarrow]\n      exporters: 
         expect(exporter.stats.batches).toBe(3 * BATCHES);
         expect(exporter.stats.retries).toBe(0);
         expect(exporter.stats.streamsOpened).toBeGreaterThanOrEqual(3);
+        // The receiver's own byte counts for the Arrow streams: gRPC zstd was on. (With
+        // zstd-compressed IPC bodies there is little left for gRPC to compress.)
+        const m = await scrapeMetrics(metricsPort!, 'arrow.v1.Arrow');
+        const wire = m.get('otelcol_receiver_recv_wire_bytes_total') ?? 0;
+        const plain = m.get('otelcol_receiver_recv_bytes_total') ?? 0;
+        expect(wire).toBeGreaterThan(0);
+        if (payloadCompression === 'none') expect(wire * 2).toBeLessThan(plain);
+        else expect(wire).toBeLessThan(plain);
       } finally {
         await exporter.shutdown({ timeoutMs: 10_000 });
         await stop(collector);

@@ -8,7 +8,7 @@ package main
 // protocol: bidirectional ArrowTraces/ArrowLogs/ArrowMetrics streams carrying
 // BatchArrowRecords with increasing batch_id, answered by one BatchStatus per
 // batch. Defaults follow the contrib exporter's documented ones: gRPC zstd
-// compression, Arrow IPC payload zstd, num_streams = max(1, NumCPU/2),
+// compression (the "zstdarrow5" compressor on the streams), Arrow IPC payload zstd, num_streams = max(1, NumCPU/2),
 // max_stream_lifetime 30s, a blocking queue that waits for the result.
 // It has no OTLP downgrade and no per-batch headers.
 
@@ -40,6 +40,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/status"
 )
 
@@ -63,6 +64,16 @@ type arrowStreamSettings struct {
 	MaxStreamLifetime time.Duration `mapstructure:"max_stream_lifetime"`
 	// PayloadCompression is "zstd" (Arrow IPC body compression) or "none".
 	PayloadCompression configcompression.Type `mapstructure:"payload_compression"`
+	// Zstd selects the gRPC compressor of the Arrow streams when `compression:
+	// zstd`: like the contrib exporter, they use the "zstdarrow<level>"
+	// compressors that the contrib otelarrow packages register with gRPC
+	// (default level 5, so grpc-encoding "zstdarrow5"), not configgrpc's "zstd".
+	Zstd arrowStreamZstd `mapstructure:"zstd"`
+}
+
+type arrowStreamZstd struct {
+	// Level 1..10; default 5.
+	Level uint `mapstructure:"level"`
 }
 
 func (c *arrowStreamConfig) Validate() error {
@@ -74,6 +85,9 @@ func (c *arrowStreamConfig) Validate() error {
 	}
 	if c.Arrow.MaxStreamLifetime <= 0 {
 		return errors.New("arrow.max_stream_lifetime must be positive")
+	}
+	if c.Arrow.Zstd.Level < 1 || c.Arrow.Zstd.Level > 10 {
+		return errors.New("arrow.zstd.level must be in 1..10")
 	}
 	switch c.Arrow.PayloadCompression {
 	case "", "none", configcompression.TypeZstd:
@@ -119,6 +133,7 @@ func defaultArrowStreamConfig() component.Config {
 			NumStreams:         numStreams,
 			MaxStreamLifetime:  30 * time.Second,
 			PayloadCompression: configcompression.TypeZstd,
+			Zstd:               arrowStreamZstd{Level: 5},
 		},
 	}
 }
@@ -130,7 +145,7 @@ type anyArrowStream interface {
 	grpc.ClientStream
 }
 
-type openStreamFunc func(ctx context.Context, conn *grpc.ClientConn) (anyArrowStream, error)
+type openStreamFunc func(ctx context.Context, conn *grpc.ClientConn, opts ...grpc.CallOption) (anyArrowStream, error)
 
 type encodeFunc func(p *arrow_record.Producer, data any) (*arrowpb.BatchArrowRecords, error)
 
@@ -146,11 +161,12 @@ type arrowStreamExporter struct {
 	open   openStreamFunc
 	encode encodeFunc
 
-	conn   *grpc.ClientConn
-	queue  chan *work
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	conn     *grpc.ClientConn
+	callOpts []grpc.CallOption
+	queue    chan *work
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
 }
 
 func newArrowStreamExporter(cfg component.Config, set exporter.Settings, open openStreamFunc, encode encodeFunc) *arrowStreamExporter {
@@ -167,6 +183,13 @@ func (e *arrowStreamExporter) start(ctx context.Context, host component.Host) er
 		return err
 	}
 	e.conn = conn
+	if e.cfg.ClientConfig.Compression == configcompression.TypeZstd {
+		name := fmt.Sprint("zstdarrow", e.cfg.Arrow.Zstd.Level)
+		if encoding.GetCompressor(name) == nil {
+			return fmt.Errorf("gRPC compressor %q is not registered", name)
+		}
+		e.callOpts = append(e.callOpts, grpc.UseCompressor(name))
+	}
 	for i := 0; i < e.cfg.Arrow.NumStreams; i++ {
 		e.wg.Add(1)
 		go e.streamLoop()
@@ -243,7 +266,7 @@ func (e *arrowStreamExporter) runStream() error {
 		return nil
 	}
 
-	stream, err := e.open(sctx, e.conn)
+	stream, err := e.open(sctx, e.conn, e.callOpts...)
 	if err != nil {
 		first.done <- err // not permanent: exporterhelper retries
 		return err
@@ -370,16 +393,16 @@ func statusError(st *arrowpb.BatchStatus) error {
 	}
 }
 
-func tracesStream(ctx context.Context, conn *grpc.ClientConn) (anyArrowStream, error) {
-	return arrowpb.NewArrowTracesServiceClient(conn).ArrowTraces(ctx)
+func tracesStream(ctx context.Context, conn *grpc.ClientConn, opts ...grpc.CallOption) (anyArrowStream, error) {
+	return arrowpb.NewArrowTracesServiceClient(conn).ArrowTraces(ctx, opts...)
 }
 
-func logsStream(ctx context.Context, conn *grpc.ClientConn) (anyArrowStream, error) {
-	return arrowpb.NewArrowLogsServiceClient(conn).ArrowLogs(ctx)
+func logsStream(ctx context.Context, conn *grpc.ClientConn, opts ...grpc.CallOption) (anyArrowStream, error) {
+	return arrowpb.NewArrowLogsServiceClient(conn).ArrowLogs(ctx, opts...)
 }
 
-func metricsStream(ctx context.Context, conn *grpc.ClientConn) (anyArrowStream, error) {
-	return arrowpb.NewArrowMetricsServiceClient(conn).ArrowMetrics(ctx)
+func metricsStream(ctx context.Context, conn *grpc.ClientConn, opts ...grpc.CallOption) (anyArrowStream, error) {
+	return arrowpb.NewArrowMetricsServiceClient(conn).ArrowMetrics(ctx, opts...)
 }
 
 func helperOptions(e *arrowStreamExporter) []exporterhelper.Option {

@@ -5,14 +5,18 @@
 //! exactly as the TypeScript `Producer` (src/otap/producer.ts) does.
 
 pub mod bar;
+pub mod cbor_decode;
 pub mod cbor_encode;
+pub mod decode;
 pub mod encode;
 pub mod error;
+pub mod ipc_reader;
 pub mod ipc_writer;
 pub mod otlp;
 pub mod schema;
 mod zstd;
 
+pub use crate::decode::{Decoded, Decoder};
 pub use crate::encode::{Encoder, EncoderOptions};
 pub use crate::error::OtapError;
 pub use crate::zstd::{zstd_compress, zstd_decompress};

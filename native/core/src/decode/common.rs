@@ -1,0 +1,351 @@
+//! Shared decode-side pieces: transport-optimized id decoding (OTAP spec 6.4), AnyValue
+//! columns, attribute tables, and the resource/scope grouping of root tables
+//! (`src/otap/decode/{id-decoding,ids,attributes,any-value-columns,root-groups}.ts`).
+
+use std::collections::HashMap;
+
+use super::pb::{any_value::Value, AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList, Resource};
+use super::table::{Res, TableView};
+use crate::cbor_decode::decode_any_value_cbor;
+
+// ---------------------------------------------------------------------------------------
+// Ids
+
+/// `encoding` metadata "plain": ids are sent as is. Absent (Go) means the transport encoding.
+pub fn is_plain(encoding: Option<&str>) -> bool {
+    encoding == Some("plain")
+}
+
+fn wrap(v: i64, bits: u32) -> i64 {
+    if bits == 16 {
+        v & 0xffff
+    } else {
+        v.rem_euclid(1 << 32)
+    }
+}
+
+/// Running sum over non-null cells (u16/u32 wrap-around as the sender's unsigned math).
+pub fn delta_decode(values: Vec<Option<i64>>, encoding: Option<&str>, bits: u32) -> Vec<Option<i64>> {
+    if is_plain(encoding) {
+        return values;
+    }
+    let mut acc = 0i64;
+    values
+        .into_iter()
+        .map(|v| {
+            v.map(|v| {
+                acc = wrap(acc.wrapping_add(v), bits);
+                acc
+            })
+        })
+        .collect()
+}
+
+/// Quasi-delta: delta from the previous row's parent when `same_group(i)`, else absolute.
+pub fn quasi_delta_decode(values: Vec<i64>, encoding: Option<&str>, bits: u32, mut same_group: impl FnMut(usize) -> bool) -> Vec<i64> {
+    if is_plain(encoding) {
+        return values;
+    }
+    let mut out: Vec<i64> = Vec::with_capacity(values.len());
+    for (i, v) in values.into_iter().enumerate() {
+        let x = match out.last() {
+            Some(&prev) if same_group(i) => wrap(prev.wrapping_add(v), bits),
+            _ => v,
+        };
+        out.push(x);
+    }
+    out
+}
+
+/// A column of ids, or all-null when the column is absent.
+pub fn ids_or_null(view: &TableView<'_>, path: &str) -> Res<Vec<Option<i64>>> {
+    Ok(view.ints(path)?.unwrap_or_else(|| vec![None; view.len]))
+}
+
+pub fn non_null(view: &TableView<'_>, path: &str, values: Vec<Option<i64>>) -> Res<Vec<i64>> {
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| v.ok_or_else(|| view.error(path, format!("row {i}: null in a required column"))))
+        .collect()
+}
+
+/// A required, non-null parent id column (before id decoding).
+pub fn parent_ids(view: &TableView<'_>) -> Res<Vec<i64>> {
+    let raw = view.ints("parent_id")?;
+    let raw = view.required("parent_id", raw)?;
+    non_null(view, "parent_id", raw)
+}
+
+/// OTAP writes unset trace/span ids as zero bytes; OTLP's unset id is empty.
+pub fn empty_if_zero(id: Option<&[u8]>) -> Vec<u8> {
+    match id {
+        Some(b) if b.iter().any(|&x| x != 0) => b.to_vec(),
+        _ => Vec::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Rows grouped by parent id, in order of first appearance
+
+pub struct Grouped<V> {
+    order: Vec<i64>,
+    map: HashMap<i64, Vec<V>>,
+    used: HashMap<i64, ()>,
+}
+
+impl<V: Clone> Grouped<V> {
+    pub fn new() -> Self {
+        Grouped { order: Vec::new(), map: HashMap::new(), used: HashMap::new() }
+    }
+
+    pub fn push(&mut self, id: i64, v: V) {
+        self.map
+            .entry(id)
+            .or_insert_with(|| {
+                self.order.push(id);
+                Vec::new()
+            })
+            .push(v);
+    }
+
+    /// The rows of `id` (a copy; ids may be read more than once), marking `id` used.
+    pub fn take(&mut self, id: Option<i64>) -> Vec<V> {
+        let Some(id) = id else { return Vec::new() };
+        match self.map.get(&id) {
+            Some(list) => {
+                self.used.insert(id, ());
+                list.clone()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// The first id (in table order) that was never taken.
+    pub fn first_unused(&self) -> Option<i64> {
+        self.order.iter().copied().find(|id| !self.used.contains_key(id))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// AnyValue columns (type/str/int/double/bool/bytes/ser)
+
+pub const T_EMPTY: i64 = 0;
+pub const T_STR: i64 = 1;
+pub const T_INT: i64 = 2;
+pub const T_DOUBLE: i64 = 3;
+pub const T_BOOL: i64 = 4;
+pub const T_MAP: i64 = 5;
+pub const T_SLICE: i64 = 6;
+pub const T_BYTES: i64 = 7;
+
+pub struct AnyValueColumns<'a> {
+    prefix: &'static str,
+    ty: Vec<Option<i64>>,
+    str: Option<Vec<Option<&'a str>>>,
+    int: Option<Vec<Option<u64>>>,
+    dbl: Option<Vec<Option<f64>>>,
+    bool: Option<Vec<Option<bool>>>,
+    bytes: Option<Vec<Option<&'a [u8]>>>,
+    ser: Option<Vec<Option<&'a [u8]>>>,
+}
+
+fn at<T: Copy>(col: &Option<Vec<Option<T>>>, i: usize) -> Option<T> {
+    col.as_ref().and_then(|c| c.get(i).copied().flatten())
+}
+
+impl<'a> AnyValueColumns<'a> {
+    /// `prefix` is "" for attribute tables and "body." for LOGS.
+    pub fn new(view: &TableView<'a>, prefix: &'static str, type_required: bool) -> Res<Self> {
+        let tpath = format!("{prefix}type");
+        let ty = view.ints(&tpath)?;
+        let ty = if type_required { view.required(&tpath, ty)? } else { ty.unwrap_or_else(|| vec![None; view.len]) };
+        Ok(AnyValueColumns {
+            prefix,
+            ty,
+            str: view.strs(&format!("{prefix}str"))?,
+            int: view.u64s(&format!("{prefix}int"))?,
+            dbl: view.doubles(&format!("{prefix}double"))?,
+            bool: view.bools(&format!("{prefix}bool"))?,
+            bytes: view.bytes(&format!("{prefix}bytes"))?,
+            ser: view.bytes(&format!("{prefix}ser"))?,
+        })
+    }
+
+    pub fn type_at(&self, i: usize) -> i64 {
+        self.ty.get(i).copied().flatten().unwrap_or(T_EMPTY)
+    }
+
+    /// Zero values stand in for null cells of the active column, as the Go consumer reads them.
+    pub fn value_at(&self, view: &TableView<'_>, i: usize) -> Res<AnyValue> {
+        let t = self.type_at(i);
+        let v = match t {
+            T_EMPTY => None,
+            T_STR => Some(Value::StringValue(at(&self.str, i).unwrap_or("").to_string())),
+            T_INT => Some(Value::IntValue(at(&self.int, i).unwrap_or(0) as i64)),
+            T_DOUBLE => Some(Value::DoubleValue(at(&self.dbl, i).unwrap_or(0.0))),
+            T_BOOL => Some(Value::BoolValue(at(&self.bool, i).unwrap_or(false))),
+            T_BYTES => Some(Value::BytesValue(at(&self.bytes, i).unwrap_or(&[]).to_vec())),
+            T_MAP | T_SLICE => {
+                let column = format!("{}ser", self.prefix);
+                match at(&self.ser, i) {
+                    None if t == T_MAP => Some(Value::KvlistValue(KeyValueList { values: Vec::new() })),
+                    None => Some(Value::ArrayValue(ArrayValue { values: Vec::new() })),
+                    Some(raw) => {
+                        let v = decode_any_value_cbor(raw).map_err(|e| view.error(&column, format!("row {i}: {}", e.message)))?;
+                        match (&v.value, t) {
+                            (Some(Value::KvlistValue(_)), T_MAP) | (Some(Value::ArrayValue(_)), T_SLICE) => v.value,
+                            _ => {
+                                let want = if t == T_MAP { "map" } else { "array" };
+                                return Err(view.error(&column, format!("row {i}: type {t} needs a CBOR {want}")));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => return Err(view.error(&format!("{}type", self.prefix), format!("row {i}: unknown value type {t}"))),
+        };
+        Ok(AnyValue { value: v })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Attribute tables
+
+pub type Attrs = Grouped<KeyValue>;
+
+/// Go compares doubles with IEEE ==; a Rust sender (metadata present) uses total order.
+fn same_attr(a: &KeyValue, b: &KeyValue, total_order: bool) -> bool {
+    if a.key != b.key {
+        return false;
+    }
+    let (Some(x), Some(y)) = (a.value.as_ref().and_then(|v| v.value.as_ref()), b.value.as_ref().and_then(|v| v.value.as_ref()))
+    else {
+        return false;
+    };
+    match (x, y) {
+        (Value::StringValue(x), Value::StringValue(y)) => x == y,
+        (Value::IntValue(x), Value::IntValue(y)) => x == y,
+        (Value::DoubleValue(x), Value::DoubleValue(y)) => {
+            if total_order {
+                // Object.is: NaN equals NaN, +0 differs from -0.
+                (x.is_nan() && y.is_nan()) || x.to_bits() == y.to_bits()
+            } else {
+                x == y
+            }
+        }
+        (Value::BoolValue(x), Value::BoolValue(y)) => x == y,
+        (Value::BytesValue(x), Value::BytesValue(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Parent id -> attributes in table order. `parent_bits` is 16 or 32.
+pub fn decode_attributes(view: Option<&TableView<'_>>, parent_bits: u32) -> Res<Attrs> {
+    let mut out = Grouped::new();
+    let Some(view) = view else { return Ok(out) };
+    if view.len == 0 {
+        return Ok(out);
+    }
+    let keys = view.strs("key")?;
+    let keys = view.required("key", keys)?;
+    let values = AnyValueColumns::new(view, "", true)?;
+    let mut kvs = Vec::with_capacity(view.len);
+    for (i, key) in keys.iter().enumerate() {
+        let Some(key) = key else { return Err(view.error("key", format!("row {i}: null key"))) };
+        kvs.push(KeyValue { key: (*key).to_string(), value: Some(values.value_at(view, i)?) });
+    }
+    let raw = parent_ids(view)?;
+    let encoding = view.encoding("parent_id");
+    let total_order = encoding == Some("quasidelta");
+    let parents = quasi_delta_decode(raw, encoding, parent_bits, |i| same_attr(&kvs[i - 1], &kvs[i], total_order));
+    for (p, kv) in parents.into_iter().zip(kvs) {
+        out.push(p, kv);
+    }
+    Ok(out)
+}
+
+/// Attribute rows whose parent id matched no row are an error, not silently dropped.
+pub fn assert_all_used<V: Clone>(map: &Grouped<V>, view: Option<&TableView<'_>>, parent_table: &str) -> Res<()> {
+    let Some(view) = view else { return Ok(()) };
+    match map.first_unused() {
+        Some(id) => Err(view.error("parent_id", format!("parent id {id} points at no row of {parent_table}"))),
+        None => Ok(()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Root tables: resource and scope groups
+
+pub struct ScopeGroup {
+    pub scope: InstrumentationScope,
+    pub schema_url: String,
+    pub rows: Vec<usize>,
+}
+
+pub struct ResourceGroup {
+    pub resource: Resource,
+    pub schema_url: String,
+    pub scopes: Vec<ScopeGroup>,
+}
+
+/// Walks rows in order: a new ResourceX whenever the decoded resource id changes, a new
+/// ScopeX whenever the scope id changes or a new resource begins (the Go consumer's rule).
+pub fn group_roots(root: &TableView<'_>, resource_attrs: Option<&TableView<'_>>, scope_attrs: Option<&TableView<'_>>) -> Res<Vec<ResourceGroup>> {
+    let n = root.len;
+    let res_ids = delta_decode(ids_or_null(root, "resource.id")?, root.encoding("resource.id"), 16);
+    let scope_ids = delta_decode(ids_or_null(root, "scope.id")?, root.encoding("scope.id"), 16);
+    let res_url = root.strs("resource.schema_url")?;
+    let res_dropped = root.ints("resource.dropped_attributes_count")?;
+    let scope_name = root.strs("scope.name")?;
+    let scope_version = root.strs("scope.version")?;
+    let scope_dropped = root.ints("scope.dropped_attributes_count")?;
+    let schema_url = root.strs("schema_url")?;
+    let mut res_attrs = decode_attributes(resource_attrs, 16)?;
+    let mut sc_attrs = decode_attributes(scope_attrs, 16)?;
+
+    let mut groups: Vec<ResourceGroup> = Vec::new();
+    let mut prev_res: Option<Option<i64>> = None;
+    let mut prev_scope: Option<Option<i64>> = None;
+    for i in 0..n {
+        let rid = res_ids[i];
+        let sid = scope_ids[i];
+        if prev_res != Some(rid) || groups.is_empty() {
+            groups.push(ResourceGroup {
+                resource: Resource {
+                    attributes: res_attrs.take(rid),
+                    dropped_attributes_count: at(&res_dropped, i).unwrap_or(0) as u32,
+                },
+                schema_url: at(&res_url, i).unwrap_or("").to_string(),
+                scopes: Vec::new(),
+            });
+            prev_res = Some(rid);
+            prev_scope = None;
+        }
+        let Some(current) = groups.last_mut() else { continue };
+        if prev_scope != Some(sid) || current.scopes.is_empty() {
+            current.scopes.push(ScopeGroup {
+                scope: InstrumentationScope {
+                    name: at(&scope_name, i).unwrap_or("").to_string(),
+                    version: at(&scope_version, i).unwrap_or("").to_string(),
+                    attributes: sc_attrs.take(sid),
+                    dropped_attributes_count: at(&scope_dropped, i).unwrap_or(0) as u32,
+                },
+                schema_url: at(&schema_url, i).unwrap_or("").to_string(),
+                rows: Vec::new(),
+            });
+            prev_scope = Some(sid);
+        }
+        if let Some(s) = current.scopes.last_mut() {
+            s.rows.push(i);
+        }
+    }
+    assert_all_used(&res_attrs, resource_attrs, "resource")?;
+    assert_all_used(&sc_attrs, scope_attrs, "scope")?;
+    Ok(groups)
+}
+
+/// Value of row `i` of an optional column.
+pub fn cell<T: Copy>(col: &Option<Vec<Option<T>>>, i: usize) -> Option<T> {
+    at(col, i)
+}

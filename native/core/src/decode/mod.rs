@@ -1,0 +1,234 @@
+//! The OTAP decoder: BatchArrowRecords -> OTLP `ExportXServiceRequest` protobuf, keeping the
+//! Arrow IPC reader state of one gRPC stream. The Rust side of `src/otap/consumer.ts` and
+//! `src/otap/decode/*.ts`, with the same rules and error codes:
+//! - the signal is that of the root payload (LOGS, SPANS, UNIVARIATE_METRICS), found by
+//!   type, not position; a BAR without payloads decodes to nothing (`signal: None`);
+//! - only the payload types of that signal are allowed (UNKNOWN_PAYLOAD_TYPE), each at most
+//!   once (INVALID_PAYLOAD), and each payload carries exactly one record batch;
+//! - one IPC stream per schema_id; a schema_id not seen before starts a new stream and drops
+//!   the older streams of the same payload type; a broken stream is forgotten.
+
+mod common;
+mod logs;
+mod metrics;
+pub mod pb;
+mod table;
+mod traces;
+
+use std::collections::HashMap;
+
+use arrow_array::RecordBatch;
+use prost::Message;
+
+use crate::bar::{payload_type as T, BatchArrowRecords};
+use crate::error::OtapError;
+use crate::ipc_reader::IpcStream;
+use crate::Signal;
+
+pub use table::TableView;
+
+/// One decoded BatchArrowRecords.
+#[derive(Debug)]
+pub struct Decoded {
+    /// The signal of the root payload; None for a BAR with no payloads.
+    pub signal: Option<Signal>,
+    /// `ExportTraceServiceRequest` / `ExportLogsServiceRequest` / `ExportMetricsServiceRequest`
+    /// protobuf bytes (empty for `signal: None`).
+    pub otlp: Vec<u8>,
+    /// The record batch of every payload, in payload order, with its ArrowPayloadType.
+    pub batches: Vec<(i32, RecordBatch)>,
+}
+
+struct StreamState {
+    payload_type: i32,
+    reader: IpcStream,
+}
+
+/// The state of ONE incoming gRPC stream: schema_id -> IPC stream reader.
+#[derive(Default)]
+pub struct Decoder {
+    streams: HashMap<String, StreamState>,
+}
+
+const LOGS_TYPES: &[i32] = &[T::LOGS, T::RESOURCE_ATTRS, T::SCOPE_ATTRS, T::LOG_ATTRS];
+const TRACES_TYPES: &[i32] = &[
+    T::SPANS,
+    T::RESOURCE_ATTRS,
+    T::SCOPE_ATTRS,
+    T::SPAN_ATTRS,
+    T::SPAN_EVENTS,
+    T::SPAN_LINKS,
+    T::SPAN_EVENT_ATTRS,
+    T::SPAN_LINK_ATTRS,
+];
+const METRICS_TYPES: &[i32] = &[
+    T::UNIVARIATE_METRICS,
+    T::RESOURCE_ATTRS,
+    T::SCOPE_ATTRS,
+    T::METRIC_ATTRS,
+    T::NUMBER_DATA_POINTS,
+    T::NUMBER_DP_ATTRS,
+    T::NUMBER_DP_EXEMPLARS,
+    T::NUMBER_DP_EXEMPLAR_ATTRS,
+    T::SUMMARY_DATA_POINTS,
+    T::SUMMARY_DP_ATTRS,
+    T::HISTOGRAM_DATA_POINTS,
+    T::HISTOGRAM_DP_ATTRS,
+    T::HISTOGRAM_DP_EXEMPLARS,
+    T::HISTOGRAM_DP_EXEMPLAR_ATTRS,
+    T::EXP_HISTOGRAM_DATA_POINTS,
+    T::EXP_HISTOGRAM_DP_ATTRS,
+    T::EXP_HISTOGRAM_DP_EXEMPLARS,
+    T::EXP_HISTOGRAM_DP_EXEMPLAR_ATTRS,
+];
+
+/// "LOG_ATTRS" for 31; "PAYLOAD_TYPE_<n>" for a number the enum does not define (as the TS).
+pub fn table_name(t: i32) -> String {
+    let name = crate::bar::payload_type_name(t);
+    if name.starts_with("UNKNOWN(") {
+        format!("PAYLOAD_TYPE_{t}")
+    } else {
+        name
+    }
+}
+
+fn allowed(signal: Signal) -> &'static [i32] {
+    match signal {
+        Signal::Traces => TRACES_TYPES,
+        Signal::Logs => LOGS_TYPES,
+        Signal::Metrics => METRICS_TYPES,
+    }
+}
+
+fn error(code: &'static str, table: Option<String>, message: impl Into<String>) -> OtapError {
+    OtapError { code, table, column: None, message: message.into() }
+}
+
+/// The signal of a BAR: that of its root payload (by type, not position).
+fn signal_of(bar: &BatchArrowRecords) -> Result<Option<Signal>, OtapError> {
+    for p in &bar.arrow_payloads {
+        match p.r#type {
+            T::SPANS => return Ok(Some(Signal::Traces)),
+            T::LOGS => return Ok(Some(Signal::Logs)),
+            T::UNIVARIATE_METRICS => return Ok(Some(Signal::Metrics)),
+            _ => {}
+        }
+    }
+    match bar.arrow_payloads.first() {
+        None => Ok(None),
+        Some(first) => Err(error(
+            "UNKNOWN_PAYLOAD_TYPE",
+            Some(table_name(first.r#type)),
+            "batch has no root payload (LOGS, SPANS or UNIVARIATE_METRICS)",
+        )),
+    }
+}
+
+/// The record batches of one BAR by payload type (borrowed views for the table decoders).
+pub struct Tables<'a> {
+    views: Vec<(i32, TableView<'a>)>,
+}
+
+impl<'a> Tables<'a> {
+    pub fn new(batches: &'a [(i32, RecordBatch)]) -> Self {
+        Tables { views: batches.iter().map(|(t, b)| (*t, TableView::new(table_name(*t), b))).collect() }
+    }
+
+    pub fn get(&self, t: i32) -> Option<&TableView<'a>> {
+        self.views.iter().find(|(x, _)| *x == t).map(|(_, v)| v)
+    }
+}
+
+impl Decoder {
+    pub fn new() -> Decoder {
+        Decoder::default()
+    }
+
+    /// Decodes one BatchArrowRecords (protobuf bytes).
+    pub fn decode(&mut self, bar: &[u8]) -> Result<Decoded, OtapError> {
+        let bar = BatchArrowRecords::decode(bar).map_err(|e| error("MALFORMED_PROTOBUF", None, e.to_string()))?;
+        self.decode_message(bar)
+    }
+
+    /// Decodes one already parsed BatchArrowRecords.
+    pub fn decode_message(&mut self, bar: BatchArrowRecords) -> Result<Decoded, OtapError> {
+        let Some(signal) = signal_of(&bar)? else {
+            return Ok(Decoded { signal: None, otlp: Vec::new(), batches: Vec::new() });
+        };
+        let batches = self.read_tables(&bar, signal)?;
+        let otlp = {
+            let tables = Tables::new(&batches);
+            match signal {
+                Signal::Traces => traces::tables_to_traces(&tables)?.encode_to_vec(),
+                Signal::Logs => logs::tables_to_logs(&tables)?.encode_to_vec(),
+                Signal::Metrics => metrics::tables_to_metrics(&tables)?.encode_to_vec(),
+            }
+        };
+        Ok(Decoded { signal: Some(signal), otlp, batches })
+    }
+
+    /// The Arrow record batches of one BAR (in payload order) and its signal, for callers
+    /// that want Arrow, not OTLP. Advances the stream state exactly as `decode` does.
+    pub fn read_batch(&mut self, bar: &[u8]) -> Result<(Option<Signal>, Vec<(i32, RecordBatch)>), OtapError> {
+        let bar = BatchArrowRecords::decode(bar).map_err(|e| error("MALFORMED_PROTOBUF", None, e.to_string()))?;
+        let Some(signal) = signal_of(&bar)? else { return Ok((None, Vec::new())) };
+        Ok((Some(signal), self.read_tables(&bar, signal)?))
+    }
+
+    fn read_tables(&mut self, bar: &BatchArrowRecords, signal: Signal) -> Result<Vec<(i32, RecordBatch)>, OtapError> {
+        let mut out: Vec<(i32, RecordBatch)> = Vec::with_capacity(bar.arrow_payloads.len());
+        for p in &bar.arrow_payloads {
+            let t = p.r#type;
+            if !allowed(signal).contains(&t) {
+                return Err(error(
+                    "UNKNOWN_PAYLOAD_TYPE",
+                    Some(table_name(t)),
+                    format!("payload type {} is not allowed in a {} batch", table_name(t), signal.name()),
+                ));
+            }
+            if out.iter().any(|(x, _)| *x == t) {
+                return Err(error("INVALID_PAYLOAD", Some(table_name(t)), "payload type appears twice in one batch"));
+            }
+            let batch = self.read_record_batch(&p.schema_id, t, &p.record)?;
+            out.push((t, batch));
+        }
+        Ok(out)
+    }
+
+    fn read_record_batch(&mut self, schema_id: &str, t: i32, record: &[u8]) -> Result<RecordBatch, OtapError> {
+        let table = table_name(t);
+        match self.streams.get(schema_id) {
+            Some(state) if state.payload_type != t => {
+                return Err(error(
+                    "INVALID_PAYLOAD",
+                    Some(table),
+                    format!("schema_id \"{schema_id}\" already belongs to {}", table_name(state.payload_type)),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                self.streams.retain(|_, s| s.payload_type != t);
+                self.streams.insert(schema_id.to_string(), StreamState { payload_type: t, reader: IpcStream::new() });
+            }
+        }
+        let Some(state) = self.streams.get_mut(schema_id) else {
+            return Err(error("MALFORMED_IPC", Some(table), "stream state lost"));
+        };
+        let mut batches = match state.reader.read(record) {
+            Ok(b) => b,
+            Err(e) => {
+                // A broken IPC stream cannot be resumed: forget it so the sender's next schema reset works.
+                self.streams.remove(schema_id);
+                return Err(e.in_table(table));
+            }
+        };
+        if batches.len() != 1 {
+            return Err(error(
+                "INVALID_PAYLOAD",
+                Some(table),
+                format!("expected exactly one record batch per payload, found {}", batches.len()),
+            ));
+        }
+        Ok(batches.remove(0))
+    }
+}

@@ -16,6 +16,7 @@ import type { Signal, SignalRequest } from '../../src/otlp/model.js';
 import { mergeRequests } from '../../src/otlp/signal-codec.js';
 import { OtapExporter } from '../../src/transport/exporter/index.js';
 import { OtlpGrpcClient } from '../../src/transport/otlp-client.js';
+import { OtapReceiver, type ReceivedBatch } from '../../src/transport/receiver/index.js';
 import { goEquivalent } from '../interop/go-equivalence.js';
 import {
   freePorts, goCollectorBinary, hasGoCollector, scrapeMetrics, startGoCollector, telemetryYaml, waitForFileItems,
@@ -182,6 +183,62 @@ ${SIGNALS.map((s) => `    ${s}:\n      receivers: [otelarrow]\n      exporters: 
       } finally {
         await exporter.shutdown({ timeoutMs: 10_000 });
         await stop(collector);
+      }
+    }, 120_000);
+  }
+  // (b) Go OTAP exporter (arrowstream, contrib-like defaults: gRPC "zstdarrow5", Arrow
+  // payload zstd, 1 s / 1000-item batching) -> OUR receiver. The collector is fed through
+  // its otlp receiver by our OTLP client.
+  const variants: { name: string; arrow: string }[] = [
+    { name: 'defaults (payload zstd)', arrow: '' },
+    { name: 'payload none', arrow: '    arrow:\n      payload_compression: none\n' },
+  ];
+  for (const v of variants) {
+    it(`Go arrowstream exporter (grpc zstd, ${v.name}) -> our OtapReceiver`, async () => {
+      const received: ReceivedBatch[] = [];
+      const receiver = new OtapReceiver({ grpcPort: 0 }, async (batch) => {
+        received.push(batch);
+      });
+      const { grpcPort } = await receiver.start();
+      const [otlpPort] = await freePorts(1);
+      let collector: GoCollector | undefined;
+      const client = new OtlpGrpcClient({ endpoint: `127.0.0.1:${otlpPort}`, compression: 'gzip' });
+      try {
+        collector = await start(`
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:${otlpPort}
+exporters:
+  arrowstream:
+    endpoint: 127.0.0.1:${grpcPort}
+    tls:
+      insecure: true
+    compression: zstd
+${v.arrow}service:
+${TELEMETRY}
+  pipelines:
+${SIGNALS.map((s) => `    ${s}:\n      receivers: [otlp]\n      exporters: [arrowstream]\n`).join('')}
+`);
+        const logs = collector.logs;
+        for (const signal of SIGNALS) {
+          const sent = batches(signal, 31);
+          // Resolves once the Go exporter got our receiver's OK (wait_for_result).
+          await Promise.all(sent.map((req) => client.export(signal, req)));
+          const mine = received.filter((b) => b.signal === signal);
+          expect(mine.length).toBeGreaterThan(0);
+          expect(mine.every((b) => b.protocol === 'otap')).toBe(true);
+          const got = mergeRequests(signal, mine.map((b) => b.request as SignalRequest[typeof signal]));
+          const total = sent.reduce((n, r) => n + countItems(signal, r), 0);
+          expect(countItems(signal, got)).toBe(total);
+          expectGoEquivalent(signal, sent, got, logs);
+        }
+        expect(receiver.stats.rejected).toEqual({});
+      } finally {
+        client.close();
+        if (collector) await stop(collector);
+        await receiver.shutdown();
       }
     }, 120_000);
   }

@@ -374,6 +374,30 @@ describe('OtapExporter', () => {
     expect(exp.stats.retries).toBe(1);
   });
 
+  it('an encoding failure rejects that batch only; the next batches use a fresh stream', async () => {
+    const server = await startServer();
+    const { compress, init } = await import('@bokuweb/zstd-wasm');
+    await init();
+    let failNext = false;
+    const payloadCompressor = {
+      codec: 'zstd' as const,
+      compress: (data: Uint8Array): Uint8Array => {
+        if (failNext) throw new Error('compressor broke');
+        return compress(data, 3);
+      },
+    };
+    const exp = exporterFor(server.port, { numStreams: 1, payloadCompression: 'zstd', payloadCompressor });
+    await exp.export('logs', makeRequest('logs', 0));
+    failNext = true;
+    const err = await exp.export('logs', makeRequest('logs', 1)).catch((e: unknown) => e);
+    failNext = false;
+    expect((err as ExportError).code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect((err as ExportError).message).toMatch(/compressor broke/);
+    await exp.export('logs', makeRequest('logs', 2));
+    expect(server.received.map((r) => [r.seq, r.stream, r.batchId])).toEqual([[0, 1, 0n], [2, 2, 0n]]);
+    expect(exp.stats.streamsOpened).toBe(2);
+  });
+
   it('backs off on RESOURCE_EXHAUSTED BatchStatus and eventually succeeds', async () => {
     const server = await startServer((s) => (s.decide = (r) => (r.attempt <= 3 ? { code: grpc.status.RESOURCE_EXHAUSTED } : {})));
     const exp = exporterFor(server.port, { retry: { initialIntervalMs: 20, maxIntervalMs: 200, maxElapsedMs: 5_000, multiplier: 2 } });

@@ -202,7 +202,9 @@ export class OtapExporter {
 
   /** Exports one request; resolves once the server acknowledged it OK, rejects with an
    *  ExportError (`code` = final gRPC status) when it was refused for good or retries ran
-   *  out. Waits first while maxUnackedBatches batches are unacknowledged. */
+   *  out. Waits first while maxUnackedBatches batches are unacknowledged. The exporter
+   *  keeps `request` itself (no copy) until then, to re-encode it for a retry: do not
+   *  mutate it before the promise settles. */
   async export<S extends Signal>(signal: S, request: SignalRequest[S]): Promise<void> {
     if (this.closing) throw new ExportError(grpc.status.CANCELLED, 'exporter is shut down');
     this.outstanding++;
@@ -248,7 +250,16 @@ export class OtapExporter {
     return { initialReconnectMs: this.cfg.retry.initialIntervalMs, maxReconnectMs: this.cfg.retry.maxIntervalMs };
   }
 
+  /** Sends the job once (OTAP or OTLP); never throws (it also runs from retry timers). */
   private dispatch(job: Job): void {
+    try {
+      this.dispatchOnce(job);
+    } catch (err) {
+      this.settle(job, new ExportError(grpc.status.INTERNAL, `export failed: ${(err as Error)?.message ?? String(err)}`, job.retries + 1));
+    }
+  }
+
+  private dispatchOnce(job: Job): void {
     if (job.settled) return;
     if (this.aborted) {
       this.settle(job, new ExportError(grpc.status.CANCELLED, 'exporter shutdown timed out', job.retries + 1));

@@ -1,1 +1,5 @@
-//! OTLP protobuf types and parsing.
+//! OTLP protobuf: a zero-copy wire reader and an arena-based borrowed model of the three
+//! export requests (what the encoder consumes).
+
+pub mod model;
+pub mod wire;

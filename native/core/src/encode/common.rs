@@ -1,0 +1,494 @@
+//! Pieces shared by the signal encoders: attribute tables, the resource/scope flattening of
+//! root rows, id assignment and the delta / quasi-delta id encodings (mirrors
+//! src/otap/encode/{attributes,root-rows,id-encoding,encoded-tables}.ts).
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use super::input::{Leaf, TableInput};
+use crate::cbor_encode::to_cbor;
+use crate::error::OtapError;
+use crate::otlp::model::{array_values, kvlist_entries, AnyValue, KeyValue, Roots};
+
+pub static ZERO16: [u8; 16] = [0; 16];
+pub static ZERO8: [u8; 8] = [0; 8];
+
+/// Ids that OTAP always writes: an unset (empty) id becomes zero bytes.
+#[inline]
+pub fn id_or_zeros(id: &[u8], width: usize) -> &[u8] {
+    if id.is_empty() {
+        if width == 16 {
+            &ZERO16
+        } else {
+            &ZERO8
+        }
+    } else {
+        id
+    }
+}
+
+/// An id that is unset or all zeros becomes null.
+#[inline]
+pub fn zero_id_to_null(id: &[u8]) -> Option<&[u8]> {
+    id.iter().any(|&b| b != 0).then_some(id)
+}
+
+#[inline]
+pub fn non_empty(s: &str) -> Option<Cow<'_, [u8]>> {
+    (!s.is_empty()).then_some(Cow::Borrowed(s.as_bytes()))
+}
+
+#[inline]
+pub fn non_zero<T: PartialEq + Default>(v: T) -> Option<T> {
+    (v != T::default()).then_some(v)
+}
+
+/// Delta: each non-null value minus the previous non-null value (first one as is).
+pub fn delta_encode(ids: &[Option<u32>]) -> Vec<Option<u32>> {
+    let mut prev = 0u32;
+    ids.iter()
+        .map(|id| {
+            id.map(|id| {
+                let d = id.wrapping_sub(prev);
+                prev = id;
+                d
+            })
+        })
+        .collect()
+}
+
+/// Ids 0,1,2,... for the rows that need one (null elsewhere), checked against a u16/u32 space.
+pub fn assign_ids(needs: impl Iterator<Item = bool>, max: u64, table: &str) -> Result<Vec<Option<u32>>, OtapError> {
+    let mut next: u64 = 0;
+    let ids: Vec<Option<u32>> = needs
+        .map(|need| {
+            need.then(|| {
+                let id = next;
+                next += 1;
+                id as u32
+            })
+        })
+        .collect();
+    if next > max + 1 {
+        return Err(OtapError::limit_exceeded(format!("more than {} rows with ids in one batch; split the batch", max + 1))
+            .in_table(table)
+            .in_column("id"));
+    }
+    Ok(ids)
+}
+
+/// Quasi-delta: a parent is the difference from the previous row's parent when `same(i)`
+/// says row i has the same equality key as row i-1, else as is.
+pub fn quasi_delta_encode(parents: &[u32], mut same: impl FnMut(usize) -> bool) -> Vec<u32> {
+    (0..parents.len())
+        .map(|i| if i > 0 && same(i) { parents[i].wrapping_sub(parents[i - 1]) } else { parents[i] })
+        .collect()
+}
+
+#[inline]
+fn cmp_f64(a: f64, b: f64) -> Ordering {
+    match a.partial_cmp(&b) {
+        Some(o) => o,
+        // NaN sorts after every number so that the order stays total.
+        None => a.is_nan().cmp(&b.is_nan()),
+    }
+}
+
+/// Order of two values of the same type (maps/slices/empty compare equal).
+pub fn compare_scalar(a: &AnyValue<'_>, b: &AnyValue<'_>) -> Ordering {
+    match (a, b) {
+        (AnyValue::Str(x), AnyValue::Str(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (AnyValue::Int(x), AnyValue::Int(y)) => x.cmp(y),
+        (AnyValue::Double(x), AnyValue::Double(y)) => cmp_f64(*x, *y),
+        (AnyValue::Bool(x), AnyValue::Bool(y)) => x.cmp(y),
+        (AnyValue::Bytes(x), AnyValue::Bytes(y)) => x.cmp(y),
+        _ => Ordering::Equal,
+    }
+}
+
+/// Go's attribute equality: same type and equal scalar (doubles by IEEE ==); maps, slices
+/// and empty values are never equal.
+pub fn scalar_equal(a: &AnyValue<'_>, b: &AnyValue<'_>) -> bool {
+    match (a, b) {
+        (AnyValue::Str(x), AnyValue::Str(y)) => x == y,
+        (AnyValue::Int(x), AnyValue::Int(y)) => x == y,
+        (AnyValue::Double(x), AnyValue::Double(y)) => x == y,
+        (AnyValue::Bool(x), AnyValue::Bool(y)) => x == y,
+        (AnyValue::Bytes(x), AnyValue::Bytes(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// The six value columns of an AnyValue (attribute tables and the log body).
+pub struct ValueColumns<'a> {
+    pub str: Vec<Option<Cow<'a, [u8]>>>,
+    pub int: Vec<Option<i64>>,
+    pub double: Vec<Option<f64>>,
+    pub bool: Vec<Option<bool>>,
+    pub bytes: Vec<Option<Cow<'a, [u8]>>>,
+    pub ser: Vec<Option<Cow<'a, [u8]>>>,
+}
+
+impl<'a> ValueColumns<'a> {
+    pub fn with_capacity(n: usize) -> Self {
+        ValueColumns {
+            str: Vec::with_capacity(n),
+            int: Vec::with_capacity(n),
+            double: Vec::with_capacity(n),
+            bool: Vec::with_capacity(n),
+            bytes: Vec::with_capacity(n),
+            ser: Vec::with_capacity(n),
+        }
+    }
+
+    /// Appends one row: the value in the column of its type, nulls elsewhere.
+    pub fn push(&mut self, v: &AnyValue<'a>) -> Result<(), OtapError> {
+        let (mut s, mut i, mut d, mut b, mut by, mut se) = (None, None, None, None, None, None);
+        match *v {
+            AnyValue::Str(x) => s = Some(Cow::Borrowed(x.as_bytes())),
+            AnyValue::Int(x) => i = Some(x),
+            AnyValue::Double(x) => d = Some(x),
+            AnyValue::Bool(x) => b = Some(x),
+            // An empty byte string is written as null (type 7 with null bytes reads back empty).
+            AnyValue::Bytes(x) => by = (!x.is_empty()).then_some(Cow::Borrowed(x)),
+            AnyValue::Array(_) | AnyValue::KvList(_) => se = Some(Cow::Owned(to_cbor(v)?)),
+            AnyValue::Empty => {}
+        }
+        self.str.push(s);
+        self.int.push(i);
+        self.double.push(d);
+        self.bool.push(b);
+        self.bytes.push(by);
+        self.ser.push(se);
+        Ok(())
+    }
+
+    pub fn set_into(self, t: &mut TableInput<'a>, paths: [&'static str; 6]) {
+        t.set(paths[0], Leaf::Bytes(self.str));
+        t.set(paths[1], Leaf::I64(self.int));
+        t.set(paths[2], Leaf::F64(self.double));
+        t.set(paths[3], Leaf::Bool(self.bool));
+        t.set(paths[4], Leaf::Bytes(self.bytes));
+        t.set(paths[5], Leaf::Bytes(self.ser));
+    }
+}
+
+/// Rows of one attribute table, collected as (parent id, attribute).
+#[derive(Default)]
+pub struct AttributeRows<'a> {
+    parents: Vec<u32>,
+    attrs: Vec<KeyValue<'a>>,
+}
+
+impl<'a> AttributeRows<'a> {
+    pub fn add(&mut self, parent: u32, attributes: &[KeyValue<'a>]) {
+        for kv in attributes {
+            self.parents.push(parent);
+            self.attrs.push(*kv);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.attrs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.attrs.is_empty()
+    }
+
+    /// Rows sorted by (type, key, value, parent id), parent ids quasi-delta encoded.
+    /// `wide` = u32 parent ids (else u16).
+    pub fn to_input(&self, wide: bool) -> Result<TableInput<'a>, OtapError> {
+        let n = self.attrs.len();
+        let attrs = &self.attrs;
+        let parents = &self.parents;
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.sort_by(|&a, &b| {
+            let (ka, kb) = (&attrs[a as usize], &attrs[b as usize]);
+            ka.value
+                .type_code()
+                .cmp(&kb.value.type_code())
+                .then_with(|| ka.key.as_bytes().cmp(kb.key.as_bytes()))
+                .then_with(|| compare_scalar(&ka.value, &kb.value))
+                .then_with(|| parents[a as usize].cmp(&parents[b as usize]))
+        });
+        let sorted_parents: Vec<u32> = order.iter().map(|&i| parents[i as usize]).collect();
+        let encoded = quasi_delta_encode(&sorted_parents, |i| {
+            let prev = &attrs[order[i - 1] as usize];
+            let cur = &attrs[order[i] as usize];
+            prev.key == cur.key && scalar_equal(&prev.value, &cur.value)
+        });
+        let mut t = TableInput::new(n);
+        if wide {
+            t.set("parent_id", Leaf::U32(encoded.into_iter().map(Some).collect()));
+        } else {
+            t.set("parent_id", Leaf::U16(encoded.into_iter().map(|p| Some(p as u16)).collect()));
+        }
+        let mut keys = Vec::with_capacity(n);
+        let mut types = Vec::with_capacity(n);
+        let mut values = ValueColumns::with_capacity(n);
+        for &i in &order {
+            let kv = &attrs[i as usize];
+            keys.push(Some(Cow::Borrowed(kv.key.as_bytes())));
+            types.push(Some(kv.value.type_code()));
+            values.push(&kv.value)?;
+        }
+        t.set("key", Leaf::Bytes(keys));
+        t.set("type", Leaf::U8(types));
+        values.set_into(&mut t, ["str", "int", "double", "bool", "bytes", "ser"]);
+        Ok(t)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Resource / scope flattening
+
+#[derive(Debug, Clone, Copy)]
+pub struct RootRow {
+    /// Index into `Flat::resources` (first-appearance order of distinct resources).
+    pub res: u32,
+    /// Index into `Flat::scopes` (first-appearance order of distinct scopes).
+    pub scope: u32,
+    /// Index into the request's items.
+    pub item: u32,
+}
+
+pub struct Flat {
+    pub rows: Vec<RootRow>,
+    /// For each distinct resource: the index of its first ResourceGroup.
+    pub resources: Vec<usize>,
+    /// For each distinct scope: the index of its first ScopeGroup.
+    pub scopes: Vec<usize>,
+    /// Rank of each distinct resource / scope when ordered by key.
+    pub resource_rank: Vec<u32>,
+    pub scope_rank: Vec<u32>,
+}
+
+/// Equal resources (same attributes, dropped count and schema URL) and equal scopes are
+/// merged, as the Go producer merges them.
+pub fn flatten<T>(roots: &Roots<'_, T>) -> Flat {
+    let mut resources = Vec::new();
+    let mut scopes = Vec::new();
+    let mut res_keys: Vec<String> = Vec::new();
+    let mut scope_keys: Vec<String> = Vec::new();
+    let mut res_index: HashMap<String, u32> = HashMap::new();
+    let mut scope_index: HashMap<String, u32> = HashMap::new();
+    let mut rows = Vec::with_capacity(roots.items.len());
+    for (ri, rg) in roots.resources.iter().enumerate() {
+        let mut rkey = attributes_key(&roots.resource_attrs[rg.attrs.range()]);
+        let _ = write!(rkey, "|{}|{}", rg.dropped, rg.schema_url);
+        let res = *res_index.entry(rkey.clone()).or_insert_with(|| {
+            resources.push(ri);
+            res_keys.push(rkey);
+            (resources.len() - 1) as u32
+        });
+        for si in rg.scopes.range() {
+            let sg = &roots.scopes[si];
+            if sg.items.is_empty() {
+                continue;
+            }
+            let mut skey = String::from("[");
+            json_string(&mut skey, sg.name);
+            skey.push(',');
+            json_string(&mut skey, sg.version);
+            skey.push(',');
+            json_string(&mut skey, &attributes_key(&roots.scope_attrs[sg.attrs.range()]));
+            let _ = write!(skey, ",{},", sg.dropped);
+            json_string(&mut skey, sg.schema_url);
+            skey.push(']');
+            let scope = *scope_index.entry(skey.clone()).or_insert_with(|| {
+                scopes.push(si);
+                scope_keys.push(skey);
+                (scopes.len() - 1) as u32
+            });
+            for item in sg.items.range() {
+                rows.push(RootRow { res, scope, item: item as u32 });
+            }
+        }
+    }
+    Flat { rows, resources, scopes, resource_rank: ranks(&res_keys), scope_rank: ranks(&scope_keys) }
+}
+
+fn ranks(keys: &[String]) -> Vec<u32> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+    let mut rank = vec![0u32; keys.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i] = r as u32;
+    }
+    rank
+}
+
+/// Fills `resource.*`, `scope.*` and the top-level `schema_url` (the scope's schema URL) for
+/// sorted rows, and collects resource and scope attributes under their new ids.
+pub fn write_resource_scope_columns<'a, T>(
+    table: &str,
+    roots: &Roots<'a, T>,
+    flat: &Flat,
+    rows: &[RootRow],
+    t: &mut TableInput<'a>,
+    resource_attrs: &mut AttributeRows<'a>,
+    scope_attrs: &mut AttributeRows<'a>,
+) -> Result<(), OtapError> {
+    let n = rows.len();
+    let mut res_ids = Vec::with_capacity(n);
+    let mut scope_ids = Vec::with_capacity(n);
+    let mut res_url = Vec::with_capacity(n);
+    let mut res_dropped = Vec::with_capacity(n);
+    let mut scope_name = Vec::with_capacity(n);
+    let mut scope_version = Vec::with_capacity(n);
+    let mut scope_dropped = Vec::with_capacity(n);
+    let mut schema_url = Vec::with_capacity(n);
+    let (mut res_id, mut scope_id): (i64, i64) = (-1, -1);
+    let (mut prev_res, mut prev_scope) = (u32::MAX, u32::MAX);
+    for row in rows {
+        let rg = &roots.resources[flat.resources[row.res as usize]];
+        let sg = &roots.scopes[flat.scopes[row.scope as usize]];
+        if row.res != prev_res {
+            res_id += 1;
+            prev_res = row.res;
+            resource_attrs.add(res_id as u32, &roots.resource_attrs[rg.attrs.range()]);
+        }
+        if row.scope != prev_scope {
+            scope_id += 1;
+            prev_scope = row.scope;
+            scope_attrs.add(scope_id as u32, &roots.scope_attrs[sg.attrs.range()]);
+        }
+        res_ids.push(Some(res_id as u32));
+        scope_ids.push(Some(scope_id as u32));
+        res_url.push(non_empty(rg.schema_url));
+        res_dropped.push(non_zero(rg.dropped));
+        scope_name.push(non_empty(sg.name));
+        scope_version.push(non_empty(sg.version));
+        scope_dropped.push(non_zero(sg.dropped));
+        schema_url.push(non_empty(sg.schema_url));
+    }
+    if res_id > 0xffff || scope_id > 0xffff {
+        return Err(OtapError::limit_exceeded("more than 65536 distinct resources or scopes in one batch; split the batch")
+            .in_table(table));
+    }
+    let to16 = |v: Vec<Option<u32>>| Leaf::U16(delta_encode(&v).into_iter().map(|x| x.map(|x| x as u16)).collect());
+    t.set("resource.id", to16(res_ids));
+    t.set("resource.schema_url", Leaf::Bytes(res_url));
+    t.set("resource.dropped_attributes_count", Leaf::U32(res_dropped));
+    t.set("scope.id", to16(scope_ids));
+    t.set("scope.name", Leaf::Bytes(scope_name));
+    t.set("scope.version", Leaf::Bytes(scope_version));
+    t.set("scope.dropped_attributes_count", Leaf::U32(scope_dropped));
+    t.set("schema_url", Leaf::Bytes(schema_url));
+    Ok(())
+}
+
+/// u32 ids as a u16 delta-encoded column.
+pub fn delta_u16(ids: &[Option<u32>]) -> Leaf<'static> {
+    Leaf::U16(delta_encode(ids).into_iter().map(|x| x.map(|x| x as u16)).collect())
+}
+
+pub fn delta_u32(ids: &[Option<u32>]) -> Leaf<'static> {
+    Leaf::U32(delta_encode(ids))
+}
+
+// ---------------------------------------------------------------------------------------
+// Identity keys (src/otap/common/value-compare.ts attributesKey / valueKey)
+
+fn json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn js_number(out: &mut String, d: f64) {
+    if d == 0.0 && d.is_sign_negative() {
+        out.push_str("-0");
+    } else if d.is_nan() {
+        out.push_str("NaN");
+    } else if d.is_infinite() {
+        out.push_str(if d > 0.0 { "Infinity" } else { "-Infinity" });
+    } else {
+        let _ = write!(out, "{d}");
+    }
+}
+
+fn value_key(out: &mut String, v: &AnyValue<'_>) {
+    match *v {
+        AnyValue::Empty => out.push('_'),
+        AnyValue::Str(s) => {
+            out.push('s');
+            json_string(out, s);
+        }
+        AnyValue::Int(i) => {
+            let _ = write!(out, "i{i}");
+        }
+        AnyValue::Double(d) => {
+            out.push('d');
+            js_number(out, d);
+        }
+        AnyValue::Bool(b) => out.push(if b { 'T' } else { 'F' }),
+        AnyValue::Bytes(b) => {
+            out.push('b');
+            for x in b {
+                let _ = write!(out, "{x:02x}");
+            }
+        }
+        AnyValue::Array(raw) => {
+            out.push('[');
+            let mut first = true;
+            let _ = array_values(raw, |item| {
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                value_key(out, &item);
+                Ok(())
+            });
+            out.push(']');
+        }
+        AnyValue::KvList(raw) => {
+            out.push('{');
+            let mut first = true;
+            let _ = kvlist_entries(raw, |kv| {
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                json_string(out, kv.key);
+                out.push(':');
+                value_key(out, &kv.value);
+                Ok(())
+            });
+            out.push('}');
+        }
+    }
+}
+
+/// Attribute list identity, insensitive to order.
+pub fn attributes_key(attrs: &[KeyValue<'_>]) -> String {
+    let mut parts: Vec<String> = attrs
+        .iter()
+        .map(|kv| {
+            let mut s = String::new();
+            json_string(&mut s, kv.key);
+            s.push('=');
+            value_key(&mut s, &kv.value);
+            s
+        })
+        .collect();
+    parts.sort();
+    parts.join(",")
+}

@@ -1,0 +1,154 @@
+//! The cumulative, append-only value store of one dictionary-encoded column (the Rust
+//! counterpart of src/otap/encode/dictionary-values.ts): it lives as long as the column's
+//! IPC stream, so batch N's dictionary is every distinct value seen since the stream began,
+//! in first-seen order, and the IPC writer sends only the new tail as a delta.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use arrow_array::types::{DurationNanosecondType, Int32Type, Int64Type, UInt32Type};
+use arrow_array::{ArrayRef, BinaryArray, FixedSizeBinaryArray, PrimitiveArray, StringArray};
+use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
+
+use crate::schema::LeafKind;
+
+/// A small, fast (non-DoS-resistant) hasher for memo tables: FxHash-style multiply-rotate.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap()));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(buf));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+pub type FxBuild = BuildHasherDefault<FxHasher>;
+
+pub struct DictValues {
+    pub kind: LeafKind,
+    /// Values appended since the store was created (repeats included): the reset ratio's denominator.
+    pub inserted: u64,
+    bytes_memo: HashMap<Box<[u8]>, u32, FxBuild>,
+    num_memo: HashMap<u64, u32, FxBuild>,
+    bytes: Vec<u8>,
+    offsets: Vec<i32>,
+    nums: Vec<i64>,
+}
+
+impl DictValues {
+    pub fn new(kind: LeafKind) -> Self {
+        DictValues {
+            kind,
+            inserted: 0,
+            bytes_memo: HashMap::default(),
+            num_memo: HashMap::default(),
+            bytes: Vec::new(),
+            offsets: vec![0],
+            nums: Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self.kind {
+            LeafKind::Utf8 | LeafKind::Binary | LeafKind::Fsb8 | LeafKind::Fsb16 => self.bytes_memo.len(),
+            _ => self.num_memo.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Index of a byte-like value, adding it when new.
+    #[inline]
+    pub fn index_of_bytes(&mut self, v: &[u8]) -> u32 {
+        self.inserted += 1;
+        if let Some(&i) = self.bytes_memo.get(v) {
+            return i;
+        }
+        let i = self.bytes_memo.len() as u32;
+        self.bytes_memo.insert(v.into(), i);
+        self.bytes.extend_from_slice(v);
+        self.offsets.push(self.bytes.len() as i32);
+        i
+    }
+
+    /// Index of a numeric value (given as its i64 representation), adding it when new.
+    #[inline]
+    pub fn index_of_num(&mut self, v: i64) -> u32 {
+        self.inserted += 1;
+        let next = self.num_memo.len() as u32;
+        let e = self.num_memo.entry(v as u64).or_insert(next);
+        if *e == next {
+            self.nums.push(v);
+        }
+        *e
+    }
+
+    /// The dictionary values array (all values so far).
+    pub fn to_array(&self) -> ArrayRef {
+        match self.kind {
+            LeafKind::Utf8 => {
+                let offsets = OffsetBuffer::new(ScalarBuffer::from(self.offsets.clone()));
+                // Safety: every value was valid UTF-8 (strings come from validated protobuf fields).
+                Arc::new(unsafe { StringArray::new_unchecked(offsets, Buffer::from_slice_ref(&self.bytes), None) })
+            }
+            LeafKind::Binary => {
+                let offsets = OffsetBuffer::new(ScalarBuffer::from(self.offsets.clone()));
+                Arc::new(BinaryArray::new(offsets, Buffer::from_slice_ref(&self.bytes), None))
+            }
+            LeafKind::Fsb8 | LeafKind::Fsb16 => {
+                let size = if self.kind == LeafKind::Fsb8 { 8 } else { 16 };
+                Arc::new(FixedSizeBinaryArray::new(size, Buffer::from_slice_ref(&self.bytes), None))
+            }
+            LeafKind::I32 => Arc::new(PrimitiveArray::<Int32Type>::from_iter_values(self.nums.iter().map(|&v| v as i32))),
+            LeafKind::U32 => Arc::new(PrimitiveArray::<UInt32Type>::from_iter_values(self.nums.iter().map(|&v| v as u32))),
+            LeafKind::Duration => {
+                Arc::new(PrimitiveArray::<DurationNanosecondType>::from_iter_values(self.nums.iter().copied()))
+            }
+            _ => Arc::new(PrimitiveArray::<Int64Type>::from_iter_values(self.nums.iter().copied())),
+        }
+    }
+}

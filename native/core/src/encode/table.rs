@@ -1,0 +1,468 @@
+//! Turns [`TableInput`]s into Arrow record batches for one payload type, keeping the state
+//! that persists across the batches of one IPC stream, exactly as
+//! src/otap/encode/table-encoder.ts does:
+//! - optional columns appear at their first value that counts and then stay;
+//! - dictionary candidates start at u8 (or u16) keys, move u8 -> u16 when more than 255
+//!   distinct values have been seen, and past 65535 either restart the dictionary
+//!   (distinct/inserted < 0.3: same schema, a replacement dictionary) or fall back to the
+//!   plain value type for good;
+//! - any change of the resulting schema starts a new IPC stream whose dictionaries start empty.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use arrow_array::types::*;
+use arrow_array::{
+    Array, ArrayRef, BinaryArray, BooleanArray, DictionaryArray, FixedSizeBinaryArray, Float64Array, ListArray,
+    PrimitiveArray, RecordBatch, RecordBatchOptions, StringArray, StructArray, UInt64Array,
+};
+use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
+
+use super::dict::DictValues;
+use super::input::{Leaf, ListInput, ListItems, TableInput};
+use crate::error::OtapError;
+use crate::schema::{ColumnSpec, DictClass, LeafKind, Presence, TableSpec};
+
+const MAX_U8: usize = 255;
+
+#[derive(Debug, Clone, Copy)]
+pub struct DictionaryLimits {
+    /// Largest dictionary a u16 key may index (Go LimitIndexSize).
+    pub max_u16: usize,
+    /// Below this distinct/inserted ratio an overflowing dictionary restarts instead of going plain.
+    pub reset_threshold: f64,
+}
+
+impl Default for DictionaryLimits {
+    fn default() -> Self {
+        DictionaryLimits { max_u16: 65535, reset_threshold: 0.3 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DictMode {
+    U8,
+    U16,
+    Plain,
+}
+
+struct DictState {
+    mode: DictMode,
+    values: DictValues,
+}
+
+pub struct TableEncoder {
+    pub spec: TableSpec,
+    limits: DictionaryLimits,
+    present: HashSet<String>,
+    dicts: HashMap<String, DictState>,
+    /// Dict paths in prototype order (for deterministic iteration).
+    dict_order: Vec<String>,
+    /// Prototype dictionary-candidate index of each dict path (Go's `dictId` metadata).
+    dict_ids: HashMap<String, usize>,
+    signature: Option<String>,
+    schema: Option<SchemaRef>,
+}
+
+pub struct EncodedTable {
+    pub batch: RecordBatch,
+    /// True when this batch starts a new IPC stream (first batch or a schema change).
+    pub new_stream: bool,
+}
+
+fn walk_leaves(cols: &[ColumnSpec], prefix: &str, f: &mut impl FnMut(&ColumnSpec, String)) {
+    for c in cols {
+        let path = format!("{prefix}{}", c.name());
+        match c {
+            ColumnSpec::Struct { children, .. } => walk_leaves(children, &format!("{path}."), f),
+            ColumnSpec::List { .. } => {}
+            ColumnSpec::Leaf { .. } => f(c, path),
+        }
+    }
+}
+
+impl TableEncoder {
+    pub fn new(spec: TableSpec, limits: DictionaryLimits) -> Self {
+        let mut dicts = HashMap::new();
+        let mut dict_ids = HashMap::new();
+        let mut dict_order = Vec::new();
+        walk_leaves(&spec.columns, "", &mut |c, path| {
+            if let ColumnSpec::Leaf { kind, dict: Some(d), .. } = c {
+                dict_ids.insert(path.clone(), dict_ids.len());
+                let mode = if *d == DictClass::D8 { DictMode::U8 } else { DictMode::U16 };
+                dicts.insert(path.clone(), DictState { mode, values: DictValues::new(*kind) });
+                dict_order.push(path);
+            }
+        });
+        TableEncoder {
+            spec,
+            limits,
+            present: HashSet::new(),
+            dicts,
+            dict_order,
+            dict_ids,
+            signature: None,
+            schema: None,
+        }
+    }
+
+    pub fn encode(&mut self, input: &TableInput<'_>) -> Result<EncodedTable, OtapError> {
+        self.update_presence(input);
+        let mut new_stream = false;
+        for _ in 0..8 {
+            let signature = self.compute_signature();
+            if self.signature.as_deref() != Some(signature.as_str()) {
+                self.signature = Some(signature);
+                self.schema = Some(Arc::new(self.build_schema()));
+                for state in self.dicts.values_mut() {
+                    state.values = DictValues::new(state.values.kind);
+                }
+                new_stream = true;
+            }
+            let fresh: HashSet<String> =
+                self.dicts.iter().filter(|(_, s)| s.values.is_empty()).map(|(p, _)| p.clone()).collect();
+            let schema = self.schema.clone().unwrap();
+            let columns = self.build_columns(schema.fields(), "", input)?;
+            if !self.check_overflow(&fresh) {
+                let options = RecordBatchOptions::new().with_row_count(Some(input.len));
+                let batch = RecordBatch::try_new_with_options(schema, columns, &options)
+                    .map_err(|e| OtapError::invalid_payload(format!("internal: {e}")).in_table(self.spec.name))?;
+                return Ok(EncodedTable { batch, new_stream });
+            }
+        }
+        Err(OtapError::limit_exceeded("dictionary sizes did not settle after repeated schema changes").in_table(self.spec.name))
+    }
+
+    /// After building, moves any dictionary past its key width; true when the batch must be rebuilt.
+    fn check_overflow(&mut self, fresh: &HashSet<String>) -> bool {
+        let mut rebuild = false;
+        for path in &self.dict_order {
+            if !self.present.contains(path) {
+                continue;
+            }
+            let state = self.dicts.get_mut(path).unwrap();
+            if state.mode == DictMode::Plain {
+                continue;
+            }
+            let size = state.values.len();
+            if state.mode == DictMode::U8 && size > MAX_U8 {
+                state.mode = DictMode::U16;
+                rebuild = true;
+            }
+            if state.mode == DictMode::U16 && size > self.limits.max_u16 {
+                let ratio = size as f64 / state.values.inserted as f64;
+                if !(ratio < self.limits.reset_threshold && !fresh.contains(path)) {
+                    state.mode = DictMode::Plain;
+                }
+                state.values = DictValues::new(state.values.kind);
+                rebuild = true;
+            }
+        }
+        rebuild
+    }
+
+    fn update_presence(&mut self, input: &TableInput<'_>) {
+        fn visit(cols: &[ColumnSpec], prefix: &str, input: &TableInput<'_>, present: &mut HashSet<String>) {
+            for c in cols {
+                let path = format!("{prefix}{}", c.name());
+                match c {
+                    ColumnSpec::Struct { nullable, children, .. } => {
+                        if !present.contains(&path) {
+                            let has_rows = input.len > 0
+                                && input.struct_validity(&path).map_or(true, |v| v.iter().any(|&b| b));
+                            if !*nullable || has_rows {
+                                present.insert(path.clone());
+                            }
+                        }
+                        visit(children, &format!("{path}."), input, present);
+                    }
+                    ColumnSpec::List { .. } => {
+                        if !present.contains(&path) && input.list(&path).is_some_and(|l| l.any_non_empty()) {
+                            present.insert(path);
+                        }
+                    }
+                    ColumnSpec::Leaf { nullable, presence, .. } => {
+                        if !present.contains(&path) {
+                            let counts = input.leaf(&path).is_some_and(|l| l.counts(*presence == Presence::NonZero));
+                            if !*nullable || counts {
+                                present.insert(path);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        visit(&self.spec.columns, "", input, &mut self.present);
+    }
+
+    fn compute_signature(&self) -> String {
+        fn render(enc: &TableEncoder, cols: &[ColumnSpec], prefix: &str, out: &mut String) {
+            let mut first = true;
+            for c in cols {
+                let path = format!("{prefix}{}", c.name());
+                if !enc.present.contains(&path) {
+                    continue;
+                }
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                out.push_str(c.name());
+                match c {
+                    ColumnSpec::Struct { children, .. } => {
+                        out.push('{');
+                        render(enc, children, &format!("{path}."), out);
+                        out.push('}');
+                    }
+                    ColumnSpec::List { .. } => out.push_str("[]"),
+                    ColumnSpec::Leaf { kind, .. } => {
+                        out.push(':');
+                        out.push_str(kind.code());
+                        match enc.dicts.get(&path).map(|d| d.mode) {
+                            Some(DictMode::U8) => out.push_str("/u8"),
+                            Some(DictMode::U16) => out.push_str("/u16"),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        let mut s = String::new();
+        render(self, &self.spec.columns, "", &mut s);
+        s
+    }
+
+    fn build_schema(&self) -> Schema {
+        fn field_of(enc: &TableEncoder, c: &ColumnSpec, path: &str) -> Field {
+            match c {
+                ColumnSpec::Struct { name, nullable, children } => {
+                    let fields: Vec<Field> = children
+                        .iter()
+                        .filter_map(|ch| {
+                            let p = format!("{path}.{}", ch.name());
+                            enc.present.contains(&p).then(|| field_of(enc, ch, &p))
+                        })
+                        .collect();
+                    Field::new(*name, DataType::Struct(Fields::from(fields)), *nullable)
+                }
+                ColumnSpec::List { name, item } => {
+                    Field::new(*name, DataType::List(Arc::new(list_item_field(item))), true)
+                }
+                ColumnSpec::Leaf { name, kind, nullable, .. } => {
+                    let value_type = kind.data_type();
+                    match enc.dicts.get(path).map(|d| d.mode) {
+                        Some(mode @ (DictMode::U8 | DictMode::U16)) => {
+                            let key = if mode == DictMode::U8 { DataType::UInt8 } else { DataType::UInt16 };
+                            let mut md = HashMap::new();
+                            md.insert("dictId".to_string(), enc.dict_ids[path].to_string());
+                            Field::new(*name, DataType::Dictionary(Box::new(key), Box::new(value_type)), *nullable)
+                                .with_metadata(md)
+                        }
+                        _ => Field::new(*name, value_type, *nullable),
+                    }
+                }
+            }
+        }
+        let fields: Vec<Field> = self
+            .spec
+            .columns
+            .iter()
+            .filter(|c| self.present.contains(c.name()))
+            .map(|c| field_of(self, c, c.name()))
+            .collect();
+        let md: HashMap<String, String> =
+            self.spec.metadata.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Schema::new_with_metadata(fields, md)
+    }
+
+    fn build_columns(&mut self, fields: &Fields, prefix: &str, input: &TableInput<'_>) -> Result<Vec<ArrayRef>, OtapError> {
+        let mut out = Vec::with_capacity(fields.len());
+        for field in fields.iter() {
+            let path = format!("{prefix}{}", field.name());
+            let array: ArrayRef = match field.data_type() {
+                DataType::Struct(children) => {
+                    let arrays = self.build_columns(children, &format!("{path}."), input)?;
+                    let nulls = input.struct_validity(&path).map(|v| NullBuffer::from(v.to_vec()));
+                    let nulls = nulls.filter(|n| n.null_count() > 0);
+                    if children.is_empty() {
+                        Arc::new(StructArray::new_empty_fields(input.len, nulls))
+                    } else {
+                        Arc::new(
+                            StructArray::try_new(children.clone(), arrays, nulls)
+                                .map_err(|e| internal(self.spec.name, &path, e))?,
+                        )
+                    }
+                }
+                DataType::List(item) => build_list(item, input.list(&path), input.len),
+                _ => self.build_leaf(field, &path, input)?,
+            };
+            out.push(array);
+        }
+        Ok(out)
+    }
+
+    fn build_leaf(&mut self, field: &Field, path: &str, input: &TableInput<'_>) -> Result<ArrayRef, OtapError> {
+        let kind = leaf_kind_of(&self.spec.columns, path).expect("leaf in prototype");
+        let n = input.len;
+        let leaf = input.leaf(path);
+        if let Some(l) = leaf {
+            if l.len() != n {
+                return Err(internal(self.spec.name, path, format!("{} values for {n} rows", l.len())));
+            }
+        }
+        let table = self.spec.name;
+        if let DataType::Dictionary(key_type, _) = field.data_type() {
+            let state = self.dicts.get_mut(path).unwrap();
+            let mut keys: Vec<Option<u32>> = Vec::with_capacity(n);
+            match leaf {
+                None => keys.resize(n, None),
+                Some(Leaf::Bytes(v)) => {
+                    let width = match kind {
+                        LeafKind::Fsb8 => 8,
+                        LeafKind::Fsb16 => 16,
+                        _ => 0,
+                    };
+                    for x in v {
+                        keys.push(match x {
+                            None => None,
+                            Some(b) => {
+                                if width != 0 && b.len() != width {
+                                    return Err(bad_width(table, path, width, b.len()));
+                                }
+                                Some(state.values.index_of_bytes(b))
+                            }
+                        });
+                    }
+                }
+                Some(Leaf::I32(v)) => keys.extend(v.iter().map(|x| x.map(|x| state.values.index_of_num(x as i64)))),
+                Some(Leaf::I64(v)) => keys.extend(v.iter().map(|x| x.map(|x| state.values.index_of_num(x)))),
+                Some(Leaf::U32(v)) => keys.extend(v.iter().map(|x| x.map(|x| state.values.index_of_num(x as i64)))),
+                Some(_) => return Err(internal(table, path, "unexpected value type for a dictionary column")),
+            }
+            let values = state.values.to_array();
+            // Keys beyond the key width are caught by check_overflow and the batch rebuilt.
+            let array: ArrayRef = if **key_type == DataType::UInt8 {
+                let k = PrimitiveArray::<UInt8Type>::from_iter(keys.iter().map(|k| k.map(|k| k as u8)));
+                Arc::new(DictionaryArray::<UInt8Type>::try_new(k, values).map_err(|e| internal(table, path, e))?)
+            } else {
+                let k = PrimitiveArray::<UInt16Type>::from_iter(keys.iter().map(|k| k.map(|k| k as u16)));
+                Arc::new(DictionaryArray::<UInt16Type>::try_new(k, values).map_err(|e| internal(table, path, e))?)
+            };
+            return Ok(array);
+        }
+        let Some(leaf) = leaf else {
+            return Ok(arrow_array::new_null_array(field.data_type(), n));
+        };
+        Ok(match (kind, leaf) {
+            (LeafKind::U8, Leaf::U8(v)) => Arc::new(PrimitiveArray::<UInt8Type>::from(v.clone())),
+            (LeafKind::U16, Leaf::U16(v)) => Arc::new(PrimitiveArray::<UInt16Type>::from(v.clone())),
+            (LeafKind::U32, Leaf::U32(v)) => Arc::new(PrimitiveArray::<UInt32Type>::from(v.clone())),
+            (LeafKind::U64, Leaf::U64(v)) => Arc::new(PrimitiveArray::<UInt64Type>::from(v.clone())),
+            (LeafKind::I32, Leaf::I32(v)) => Arc::new(PrimitiveArray::<Int32Type>::from(v.clone())),
+            (LeafKind::I64, Leaf::I64(v)) => Arc::new(PrimitiveArray::<Int64Type>::from(v.clone())),
+            (LeafKind::F64, Leaf::F64(v)) => Arc::new(PrimitiveArray::<Float64Type>::from(v.clone())),
+            (LeafKind::Bool, Leaf::Bool(v)) => Arc::new(BooleanArray::from(v.clone())),
+            (LeafKind::Timestamp, Leaf::I64(v)) => {
+                Arc::new(PrimitiveArray::<TimestampNanosecondType>::from(v.clone()).with_timezone("UTC"))
+            }
+            (LeafKind::Duration, Leaf::I64(v)) => Arc::new(PrimitiveArray::<DurationNanosecondType>::from(v.clone())),
+            (LeafKind::Utf8, Leaf::Bytes(v)) => {
+                // Safety: string columns only ever hold validated UTF-8.
+                Arc::new(StringArray::from_iter(
+                    v.iter().map(|x| x.as_deref().map(|b| unsafe { std::str::from_utf8_unchecked(b) })),
+                ))
+            }
+            (LeafKind::Binary, Leaf::Bytes(v)) => Arc::new(BinaryArray::from_iter(v.iter().map(|x| x.as_deref()))),
+            (LeafKind::Fsb8 | LeafKind::Fsb16, Leaf::Bytes(v)) => {
+                let width = if kind == LeafKind::Fsb8 { 8 } else { 16 };
+                for b in v.iter().flatten() {
+                    if b.len() != width {
+                        return Err(bad_width(table, path, width, b.len()));
+                    }
+                }
+                Arc::new(
+                    FixedSizeBinaryArray::try_from_sparse_iter_with_size(v.iter().map(|x| x.as_deref()), width as i32)
+                        .map_err(|e| internal(table, path, e))?,
+                )
+            }
+            _ => return Err(internal(table, path, "value type does not match the column kind")),
+        })
+    }
+}
+
+fn internal(table: &str, path: &str, e: impl std::fmt::Display) -> OtapError {
+    OtapError::invalid_payload(format!("internal: {e}")).in_table(table).in_column(path)
+}
+
+fn bad_width(table: &str, path: &str, width: usize, got: usize) -> OtapError {
+    OtapError::invalid_payload(format!("id must be {width} bytes (or empty), got {got}")).in_table(table).in_column(path)
+}
+
+fn leaf_kind_of(cols: &[ColumnSpec], path: &str) -> Option<LeafKind> {
+    let (head, rest) = match path.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (path, None),
+    };
+    for c in cols {
+        if c.name() != head {
+            continue;
+        }
+        return match (c, rest) {
+            (ColumnSpec::Leaf { kind, .. }, None) => Some(*kind),
+            (ColumnSpec::Struct { children, .. }, Some(r)) => leaf_kind_of(children, r),
+            _ => None,
+        };
+    }
+    None
+}
+
+fn list_item_field(item: &ColumnSpec) -> Field {
+    match item {
+        ColumnSpec::Struct { name, children, .. } => {
+            let fields: Vec<Field> = children.iter().map(list_item_field).collect();
+            Field::new(*name, DataType::Struct(Fields::from(fields)), true)
+        }
+        ColumnSpec::Leaf { name, kind, .. } => Field::new(*name, kind.data_type(), true),
+        ColumnSpec::List { .. } => unreachable!("nested lists are not used by OTAP"),
+    }
+}
+
+/// A list column: offsets from each row's item range; empty or missing rows are null.
+fn build_list(item: &Arc<Field>, input: Option<&ListInput<'_>>, len: usize) -> ArrayRef {
+    let mut offsets: Vec<i32> = Vec::with_capacity(len + 1);
+    offsets.push(0);
+    let mut valid = Vec::with_capacity(len);
+    let mut picked: Vec<(u32, u32)> = Vec::new();
+    let mut total = 0i32;
+    for i in 0..len {
+        let r = input.and_then(|l| l.rows[i]).filter(|(s, e)| e > s);
+        if let Some((s, e)) = r {
+            total += (e - s) as i32;
+            picked.push((s, e));
+        }
+        valid.push(r.is_some());
+        offsets.push(total);
+    }
+    let values: ArrayRef = match input.map(|l| &l.items) {
+        Some(ListItems::U64(items)) => {
+            Arc::new(UInt64Array::from_iter_values(picked.iter().flat_map(|&(s, e)| items[s as usize..e as usize].iter().copied())))
+        }
+        Some(ListItems::F64(items)) => Arc::new(Float64Array::from_iter_values(
+            picked.iter().flat_map(|&(s, e)| items[s as usize..e as usize].iter().copied()),
+        )),
+        Some(ListItems::Quantile(items)) => {
+            let q = Float64Array::from_iter_values(picked.iter().flat_map(|&(s, e)| items[s as usize..e as usize].iter().map(|x| x.0)));
+            let v = Float64Array::from_iter_values(picked.iter().flat_map(|&(s, e)| items[s as usize..e as usize].iter().map(|x| x.1)));
+            let DataType::Struct(fields) = item.data_type() else { unreachable!() };
+            Arc::new(StructArray::new(fields.clone(), vec![Arc::new(q) as ArrayRef, Arc::new(v)], None))
+        }
+        None => arrow_array::new_empty_array(item.data_type()),
+    };
+    let nulls = NullBuffer::from(valid);
+    let nulls = (nulls.null_count() > 0).then_some(nulls);
+    Arc::new(ListArray::new(item.clone(), OffsetBuffer::new(ScalarBuffer::from(offsets)), values, nulls))
+}
+
+#[allow(dead_code)]
+fn _assert_array(_: &dyn Array) {}

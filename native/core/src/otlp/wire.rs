@@ -1,0 +1,183 @@
+//! A minimal zero-copy protobuf wire reader.
+
+use crate::error::OtapError;
+
+pub const VARINT: u32 = 0;
+pub const I64: u32 = 1;
+pub const LEN: u32 = 2;
+pub const I32: u32 = 5;
+
+#[derive(Clone, Copy)]
+pub struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+#[cold]
+fn truncated() -> OtapError {
+    OtapError::malformed_protobuf("truncated protobuf message")
+}
+
+impl<'a> Reader<'a> {
+    #[inline]
+    pub fn new(buf: &'a [u8]) -> Self {
+        Reader { buf, pos: 0 }
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.pos >= self.buf.len()
+    }
+
+    #[inline]
+    pub fn varint(&mut self) -> Result<u64, OtapError> {
+        let buf = self.buf;
+        let mut result: u64 = 0;
+        let mut shift = 0u32;
+        loop {
+            let Some(&b) = buf.get(self.pos) else { return Err(truncated()) };
+            self.pos += 1;
+            if shift < 64 {
+                result |= ((b & 0x7f) as u64) << shift;
+            }
+            if b < 0x80 {
+                return Ok(result);
+            }
+            shift += 7;
+            if shift >= 70 {
+                return Err(OtapError::malformed_protobuf("varint longer than 10 bytes"));
+            }
+        }
+    }
+
+    /// The next field tag as (field number, wire type); `None` at the end.
+    #[inline]
+    pub fn tag(&mut self) -> Result<Option<(u32, u32)>, OtapError> {
+        if self.is_empty() {
+            return Ok(None);
+        }
+        let t = self.varint()?;
+        let field = (t >> 3) as u32;
+        if field == 0 {
+            return Err(OtapError::malformed_protobuf("field number 0"));
+        }
+        Ok(Some((field, (t & 7) as u32)))
+    }
+
+    #[inline]
+    pub fn fixed64(&mut self) -> Result<u64, OtapError> {
+        let end = self.pos + 8;
+        let Some(b) = self.buf.get(self.pos..end) else { return Err(truncated()) };
+        self.pos = end;
+        Ok(u64::from_le_bytes(b.try_into().unwrap()))
+    }
+
+    #[inline]
+    pub fn fixed32(&mut self) -> Result<u32, OtapError> {
+        let end = self.pos + 4;
+        let Some(b) = self.buf.get(self.pos..end) else { return Err(truncated()) };
+        self.pos = end;
+        Ok(u32::from_le_bytes(b.try_into().unwrap()))
+    }
+
+    #[inline]
+    pub fn double(&mut self) -> Result<f64, OtapError> {
+        Ok(f64::from_bits(self.fixed64()?))
+    }
+
+    #[inline]
+    pub fn bytes(&mut self) -> Result<&'a [u8], OtapError> {
+        let len = self.varint()?;
+        let len = usize::try_from(len).map_err(|_| truncated())?;
+        let end = self.pos.checked_add(len).ok_or_else(truncated)?;
+        let Some(b) = self.buf.get(self.pos..end) else { return Err(truncated()) };
+        self.pos = end;
+        Ok(b)
+    }
+
+    #[inline]
+    pub fn string(&mut self) -> Result<&'a str, OtapError> {
+        let b = self.bytes()?;
+        std::str::from_utf8(b).map_err(|_| OtapError::malformed_protobuf("string field is not valid UTF-8"))
+    }
+
+    #[inline]
+    pub fn message(&mut self) -> Result<Reader<'a>, OtapError> {
+        Ok(Reader::new(self.bytes()?))
+    }
+
+    pub fn skip(&mut self, wire_type: u32) -> Result<(), OtapError> {
+        match wire_type {
+            VARINT => {
+                self.varint()?;
+            }
+            I64 => {
+                self.fixed64()?;
+            }
+            LEN => {
+                self.bytes()?;
+            }
+            I32 => {
+                self.fixed32()?;
+            }
+            3 => {
+                // Group: skip until the matching end-group tag.
+                loop {
+                    match self.tag()? {
+                        None => return Err(truncated()),
+                        Some((_, 4)) => return Ok(()),
+                        Some((_, wt)) => self.skip(wt)?,
+                    }
+                }
+            }
+            wt => return Err(OtapError::malformed_protobuf(format!("invalid wire type {wt}"))),
+        }
+        Ok(())
+    }
+
+    /// Checks the wire type of a known field (a mismatch is malformed input).
+    #[inline]
+    pub fn expect(&self, wire_type: u32, expected: u32) -> Result<(), OtapError> {
+        if wire_type == expected {
+            Ok(())
+        } else {
+            Err(OtapError::malformed_protobuf(format!("wire type {wire_type} where {expected} was expected")))
+        }
+    }
+}
+
+/// A 64-bit little-endian packed/unpacked repeated field reader helper.
+pub fn read_packed_fixed64(r: &mut Reader<'_>, wt: u32, out: &mut Vec<u64>) -> Result<(), OtapError> {
+    if wt == LEN {
+        let b = r.bytes()?;
+        if b.len() % 8 != 0 {
+            return Err(OtapError::malformed_protobuf("packed fixed64 length is not a multiple of 8"));
+        }
+        out.extend(b.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())));
+        Ok(())
+    } else {
+        r.expect(wt, I64)?;
+        out.push(r.fixed64()?);
+        Ok(())
+    }
+}
+
+pub fn read_packed_varint(r: &mut Reader<'_>, wt: u32, out: &mut Vec<u64>) -> Result<(), OtapError> {
+    if wt == LEN {
+        let mut p = r.message()?;
+        while !p.is_empty() {
+            out.push(p.varint()?);
+        }
+        Ok(())
+    } else {
+        r.expect(wt, VARINT)?;
+        out.push(r.varint()?);
+        Ok(())
+    }
+}
+
+#[inline]
+pub fn zigzag32(v: u64) -> i32 {
+    let v = v as u32;
+    ((v >> 1) as i32) ^ -((v & 1) as i32)
+}

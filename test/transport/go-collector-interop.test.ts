@@ -189,9 +189,16 @@ ${SIGNALS.map((s) => `    ${s}:\n      receivers: [otelarrow]\n      exporters: 
   // (b) Go OTAP exporter (arrowstream, contrib-like defaults: gRPC "zstdarrow5", Arrow
   // payload zstd, 1 s / 1000-item batching) -> OUR receiver. The collector is fed through
   // its otlp receiver by our OTLP client.
-  const variants: { name: string; arrow: string }[] = [
+  const variants: { name: string; arrow: string; sequential?: boolean }[] = [
     { name: 'defaults (payload zstd)', arrow: '' },
     { name: 'payload none', arrow: '    arrow:\n      payload_compression: none\n' },
+    // Streams end every ~300 ms and new ones start with a fresh producer (new schemas
+    // and dictionaries) while batches keep coming one at a time.
+    {
+      name: 'stream lifetime 300ms',
+      arrow: '    sending_queue:\n      batch:\n        flush_timeout: 20ms\n    arrow:\n      max_stream_lifetime: 300ms\n',
+      sequential: true,
+    },
   ];
   for (const v of variants) {
     it(`Go arrowstream exporter (grpc zstd, ${v.name}) -> our OtapReceiver`, async () => {
@@ -225,7 +232,14 @@ ${SIGNALS.map((s) => `    ${s}:\n      receivers: [otlp]\n      exporters: [arro
         for (const signal of SIGNALS) {
           const sent = batches(signal, 31);
           // Resolves once the Go exporter got our receiver's OK (wait_for_result).
-          await Promise.all(sent.map((req) => client.export(signal, req)));
+          if (v.sequential) {
+            for (const req of sent) {
+              await client.export(signal, req);
+              await new Promise((r) => setTimeout(r, 80));
+            }
+          } else {
+            await Promise.all(sent.map((req) => client.export(signal, req)));
+          }
           const mine = received.filter((b) => b.signal === signal);
           expect(mine.length).toBeGreaterThan(0);
           expect(mine.every((b) => b.protocol === 'otap')).toBe(true);

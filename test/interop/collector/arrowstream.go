@@ -20,6 +20,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	arrowpb "github.com/open-telemetry/otel-arrow/go/api/experimental/arrow/v1"
@@ -167,6 +168,9 @@ type arrowStreamExporter struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
+
+	streamsOpened atomic.Int64
+	batchesSent   atomic.Int64
 }
 
 func newArrowStreamExporter(cfg component.Config, set exporter.Settings, open openStreamFunc, encode encodeFunc) *arrowStreamExporter {
@@ -200,6 +204,9 @@ func (e *arrowStreamExporter) start(ctx context.Context, host component.Host) er
 func (e *arrowStreamExporter) shutdown(context.Context) error {
 	e.cancel()
 	e.wg.Wait()
+	e.set.Logger.Info("arrowstream exporter stopped",
+		zap.Int64("streams_opened", e.streamsOpened.Load()),
+		zap.Int64("batches_sent", e.batchesSent.Load()))
 	if e.conn != nil {
 		return e.conn.Close()
 	}
@@ -271,6 +278,7 @@ func (e *arrowStreamExporter) runStream() error {
 		first.done <- err // not permanent: exporterhelper retries
 		return err
 	}
+	e.streamsOpened.Add(1)
 	producer := e.newProducer()
 	defer func() { _ = producer.Close() }()
 
@@ -328,6 +336,7 @@ func (e *arrowStreamExporter) runStream() error {
 		if err := stream.Send(bar); err != nil {
 			return false, err
 		}
+		e.batchesSent.Add(1)
 		return true, nil
 	}
 

@@ -22,7 +22,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -58,6 +58,13 @@ function which(names) {
   return undefined;
 }
 
+/** First of `names` found on PATH (for programs that do not answer --version). */
+function onPath(names) {
+  const dirs = (process.env.PATH || '').split(delimiter).filter(Boolean);
+  for (const n of names) for (const d of dirs) if (existsSync(join(d, n))) return join(d, n);
+  return undefined;
+}
+
 if (optional && process.env.OTEL_ARROW_SKIP_RUST) done('OTEL_ARROW_SKIP_RUST is set: skipped');
 if (optional && process.env.CI) done('CI: skipped in the install step (.ci/run builds the module explicitly)');
 if (!existsSync(join(root, 'wasm', 'Cargo.toml'))) done('wasm/Cargo.toml is not in this package: nothing to build');
@@ -80,7 +87,7 @@ if (!process.env.OTEL_ARROW_WASM_CARGO && rustupTargets.ok && rustupTargets.out.
   if (!sysroot.ok) missing(`${rustc} does not run: ${sysroot.err}`);
   const src = join(sysroot.out, 'lib', 'rustlib', 'src', 'rust', 'library');
   if (!existsSync(src)) missing(`no std source at ${src} (Debian rust-web-src)`);
-  if (!which(['rust-lld', 'lld-22', 'ld.lld'])) missing('no rust-lld / lld-22 linker (Debian lld-22)');
+  if (!onPath(['rust-lld']) && !existsSync(join(sysroot.out, 'lib', 'rustlib', 'x86_64-unknown-linux-gnu', 'bin', 'rust-lld'))) missing('no rust-lld linker (Debian lld-22 provides it)');
   env.RUSTC = rustc;
   env.RUSTC_BOOTSTRAP = '1';
   // rustup's settings must not redirect Debian's cargo to another rustc.

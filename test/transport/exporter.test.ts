@@ -302,10 +302,10 @@ describe('OtapExporter', () => {
   it('rotates streams after maxStreamLifetimeMs under load: every batch exactly once', async () => {
     let n = 0;
     const server = await startServer((s) => (s.decide = () => ({ delayMs: 1 + ((n++ * 7) % 9) })));
-    const exp = exporterFor(server.port, { numStreams: 2, maxStreamLifetimeMs: 200, maxUnackedBatches: 8 });
+    const exp = exporterFor(server.port, { numStreams: 2, maxStreamLifetimeMs: 200, maxUnackedBatches: 8, compression: 'none' });
     const total = 300;
     const ps: Promise<void>[] = [];
-    for (let i = 0; i < total; i++) ps.push(exp.export(i % 3 ? 'logs' : 'traces', makeRequest(i % 3 ? 'logs' : 'traces', i, 2)));
+    for (let i = 0; i < total; i++) ps.push(exp.export(i % 4 ? 'logs' : 'traces', makeRequest(i % 4 ? 'logs' : 'traces', i, 2)));
     expect(await settleAll(ps)).toEqual([]);
     const counts = server.seqCounts();
     expect(counts.size).toBe(total);
@@ -327,10 +327,10 @@ describe('OtapExporter', () => {
     const server = await startServer((s) => (s.decide = () => ({ delayMs: 5 })));
     const port = server.port;
     const exp = exporterFor(port, { numStreams: 2, maxUnackedBatches: 16, retry: { initialIntervalMs: 20, maxIntervalMs: 100, maxElapsedMs: 10_000 } });
-    const total = 120;
+    const total = 80;
     const resolved = new Set<number>();
     const ps = Array.from({ length: total }, (_, i) => exp.export('traces', makeRequest('traces', i)).then(() => void resolved.add(i)));
-    await server.waitReceived(40);
+    await server.waitReceived(30);
     const resolvedBeforeKill = new Set(resolved);
     server.kill();
     const first = server.received.slice();

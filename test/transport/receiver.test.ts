@@ -82,7 +82,7 @@ describe('round trip', () => {
       const reqs = [0, 1].map((i) => generate('traces', 11, 200, i));
       reqs.forEach((r) => c.send(p.encode('traces', r)));
       expect((await c.waitAcks(2)).every((a) => a.statusCode === 0)).toBe(true);
-      reqs.forEach((r, i) => expect(canonicalDiff('traces', received[i]!.request, r)).toBeUndefined());
+      reqs.forEach((r, i) => expect(canonicalDiff('traces', received[i]!.request as typeof r, r)).toBeUndefined());
       expect(await otlpExport('logs', port, generate('logs', 1, 50), { channelOptions: compressionChannelOptions(alg) })).toEqual({});
     });
   }

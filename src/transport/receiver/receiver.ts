@@ -12,7 +12,7 @@ import type { ExportServiceResponse } from '../grpc/otlp-responses.js';
 import { ARROW_METHOD_NAME, rawArrowServiceFor, rawOtlpServiceFor, SIGNALS } from '../grpc/services.js';
 import { Admission, type Ticket } from './admission.js';
 import { ArrowStream, metadataRecord, type StreamHost } from './arrow-stream.js';
-import { estimateBytes } from './sizes.js';
+import { estimateTreeBytes } from './sizes.js';
 import { consumeErrorStatus, STATUS_NAME, StatusError } from './status.js';
 import type { ConsumeFn, IngestContext, Protocol, ReceivedBatch, ReceiverOptions, ReceiverStats } from './types.js';
 
@@ -163,7 +163,7 @@ export class OtapReceiver implements StreamHost, IngestContext {
   private run(batch: ReceivedBatch): Job {
     let ticket: Ticket;
     try {
-      ticket = this.admission.acquire(estimateBytes(batch.request));
+      ticket = this.admission.acquire(estimateTreeBytes(batch.request));
     } catch (err) {
       return { settled: Promise.resolve(consumeErrorStatus(err)), cancel: () => {} };
     }

@@ -38,3 +38,34 @@ export function estimateBytes(root: unknown, maxObjects = 5_000_000): number {
   }
   return total;
 }
+
+/**
+ * Approximate bytes of an acyclic plain-data tree (a decoded OTLP request): the same
+ * measure as estimateBytes without the cycle bookkeeping, so it costs a fraction of the
+ * decode that produced the tree.
+ */
+export function estimateTreeBytes(v: unknown, depth = 0): number {
+  switch (typeof v) {
+    case 'string': return v.length;
+    case 'number': case 'bigint': case 'boolean': return 8;
+    case 'object': break;
+    default: return 0;
+  }
+  if (v === null) return 0;
+  if (ArrayBuffer.isView(v)) return v.byteLength;
+  if (depth > 64) return 8;
+  let total = 8;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      total += typeof x === 'object' ? estimateTreeBytes(x, depth + 1) : typeof x === 'string' ? x.length : 8;
+    }
+    return total;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    const x = o[k];
+    total += typeof x === 'object' ? estimateTreeBytes(x, depth + 1) : typeof x === 'string' ? x.length : 8;
+  }
+  return total;
+}

@@ -62,7 +62,11 @@ export function channelOptions(o: ConnectionOptions, tuning: ChannelTuning = {})
 
 export function metadataOf(headers: Record<string, string> | undefined): grpc.Metadata {
   const md = new grpc.Metadata();
-  for (const [k, v] of Object.entries(headers ?? {})) md.set(k.toLowerCase(), v);
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    const key = k.toLowerCase();
+    // gRPC binary headers (`-bin`) carry bytes; take the string as base64, as on the wire.
+    md.set(key, key.endsWith('-bin') ? Buffer.from(v, 'base64') : v);
+  }
   return md;
 }
 

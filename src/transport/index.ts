@@ -15,3 +15,4 @@ export {
   GZIP_ALGORITHM, ZSTD_ALGORITHM, type GrpcCompressionOptions, type ZstdCodec,
 } from './grpc/compression.js';
 export { HpackDecoder, HpackEncoder, HpackError, type HeaderField } from './hpack/index.js';
+export { OtlpGrpcClient, type OtlpGrpcClientOptions } from './otlp-client.js';

@@ -22,6 +22,8 @@ const available = hasOpenssl();
 if (!available && process.env.CI) throw new Error('openssl is required for the TLS tests in CI');
 
 interface Pki { ca: Buffer; serverCert: Buffer; serverKey: Buffer; clientCert: Buffer; clientKey: Buffer; otherCert: Buffer; otherKey: Buffer }
+// The server certificate also names localhost; using it as the TLS server name avoids SNI with an IP.
+const SNI = { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' };
 let dir = '';
 let pki: Pki;
 
@@ -60,7 +62,7 @@ describe.skipIf(!available)('TLS', () => {
   it('server TLS: a client trusting the CA round-trips; a plaintext client fails', async () => {
     const { receiver, port, received } = await startReceiver({ tls: { cert: pki.serverCert, key: pki.serverKey }, bearerToken: 't' });
     try {
-      const c = arrowCall('logs', port, { creds: grpc.credentials.createSsl(pki.ca), metadata: { authorization: 'Bearer t' } });
+      const c = arrowCall('logs', port, { creds: grpc.credentials.createSsl(pki.ca), channelOptions: SNI, metadata: { authorization: 'Bearer t' } });
       c.send(new Producer().encode('logs', generate('logs', 1, 10)));
       expect((await c.waitAcks(1))[0]!.statusCode).toBe(0);
       expect(received).toHaveLength(1);
@@ -79,15 +81,15 @@ describe.skipIf(!available)('TLS', () => {
       tls: { cert: pki.serverCert, key: pki.serverKey, ca: pki.ca, requireClientCert: true },
     });
     try {
-      const good = arrowCall('traces', port, { creds: grpc.credentials.createSsl(pki.ca, pki.clientKey, pki.clientCert) });
+      const good = arrowCall('traces', port, { creds: grpc.credentials.createSsl(pki.ca, pki.clientKey, pki.clientCert), channelOptions: SNI });
       good.send(new Producer().encode('traces', generate('traces', 1, 10)));
       expect((await good.waitAcks(1))[0]!.statusCode).toBe(0);
       good.client.close();
-      const noCert = arrowCall('traces', port, { creds: grpc.credentials.createSsl(pki.ca) });
+      const noCert = arrowCall('traces', port, { creds: grpc.credentials.createSsl(pki.ca), channelOptions: SNI });
       noCert.send(new Producer().encode('traces', generate('traces', 1, 10)));
       expect((await noCert.done).code).toBe(grpc.status.UNAVAILABLE);
       noCert.client.close();
-      const wrongCa = arrowCall('traces', port, { creds: grpc.credentials.createSsl(pki.ca, pki.otherKey, pki.otherCert) });
+      const wrongCa = arrowCall('traces', port, { creds: grpc.credentials.createSsl(pki.ca, pki.otherKey, pki.otherCert), channelOptions: SNI });
       wrongCa.send(new Producer().encode('traces', generate('traces', 1, 10)));
       expect((await wrongCa.done).code).toBe(grpc.status.UNAVAILABLE);
       wrongCa.client.close();

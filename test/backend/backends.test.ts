@@ -1,0 +1,272 @@
+// The three codec backends (native N-API addon, wasm module, TypeScript) against each other:
+// every available encoder's output decoded by every available decoder (the js one is our
+// Consumer), over 10 batches through one encoder/decoder pair per stream, compared with
+// canonicalDiff; zstd round trips across backends; bad input gives an Error with a code and
+// the next call still works; a wasm trap is recovered; backendInfo() explains choices.
+//
+// In CI (process.env.CI) native and wasm must be built (.ci/run builds them); elsewhere the
+// tests of a backend that is not built are skipped (`npm run build:native` / `build:wasm`).
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  BackendTrapError, backendInfo, loadBackend, probeBackends, WasmBackend,
+  type Backend, type BackendName, type EncoderOptions,
+} from '../../src/backend/index.js';
+import { OtelArrowError } from '../../src/errors.js';
+import { canonicalDiff } from '../../src/otlp/canonical.js';
+import { generateLogs, generateMetrics, generateTraces } from '../../src/otlp/generate.js';
+import type { Signal, SignalRequest } from '../../src/otlp/model.js';
+import { decodeOtlp, encodeOtlp } from '../../src/otlp/signal-codec.js';
+
+const CI = !!process.env.CI;
+const probe = await probeBackends();
+const backends: Partial<Record<BackendName, Backend>> = {};
+for (const name of ['native', 'wasm', 'js'] as const) {
+  const b = probe[name].backend;
+  if (b) backends[name] = b;
+}
+const NAMES = ['native', 'wasm', 'js'] as const;
+const RUST = ['native', 'wasm'] as const;
+
+/** describe.skipIf for a backend that is not built (never skipped in CI: it must be there). */
+function describeBackend(name: BackendName, title: string, fn: (b: Backend) => void): void {
+  const b = backends[name];
+  describe.skipIf(!b && !CI)(`${name}: ${title}`, () => {
+    if (b) fn(b);
+    else it('is available', () => expect.fail(`${name} backend failed to load: ${probe[name].info.error}`));
+  });
+}
+
+const BATCHES = 10;
+const generators = { traces: generateTraces, logs: generateLogs, metrics: generateMetrics } as const;
+const SIGNALS: readonly Signal[] = ['traces', 'logs', 'metrics'];
+
+function source<S extends Signal>(signal: S, b: number): SignalRequest[S] {
+  return generators[signal]({ seed: 41, batchSize: 150, batchIndex: b, uniqueValuesPerBatch: 15, attributeCardinality: 40 }) as SignalRequest[S];
+}
+
+/** traces plain; logs zstd; metrics zstd with metric metadata: every option gets exercised. */
+function encoderOptions(signal: Signal): EncoderOptions {
+  if (signal === 'traces') return {};
+  if (signal === 'logs') return { zstdLevel: 3 };
+  return { zstdLevel: 1, metricMetadata: true };
+}
+
+/** Throws `fn`'s error, or fails when it does not throw. */
+function thrown(fn: () => unknown): Error & { code?: string } {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(Error);
+    return err as Error & { code?: string };
+  }
+  return expect.fail('expected an error');
+}
+
+describe('availability', () => {
+  it.runIf(CI)('native and wasm are built and load in CI', () => {
+    expect(probe.native.info.error ?? 'loaded').toBe('loaded');
+    expect(probe.wasm.info.error ?? 'loaded').toBe('loaded');
+  });
+
+  it('the js backend always loads', () => {
+    expect(probe.js.info.status).toBe('loaded');
+    expect(backends.js!.name).toBe('js');
+  });
+});
+
+describe('loadBackend / backendInfo', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const k of ['OTEL_ARROW_NATIVE_PATH', 'OTEL_ARROW_WASM_PATH', 'OTEL_ARROW_BACKEND']) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+
+  it('auto picks the first available of native, wasm, js and says why', async () => {
+    const b = await loadBackend('auto');
+    const expected = backends.native ? 'native' : backends.wasm ? 'wasm' : 'js';
+    expect(b.name).toBe(expected);
+    const info = backendInfo();
+    expect(info.requested).toBe('auto');
+    expect(info.selected).toBe(expected);
+    expect(info.attempts[expected].status).toBe('loaded');
+    for (const name of NAMES) {
+      const a = info.attempts[name];
+      if (a.status === 'failed') expect(a.error).toBe(probe[name].info.error);
+      if (a.status === 'not tried') expect(a.reason).toBe(`${expected} loaded first`);
+    }
+    expect(info.summary).toContain(`otel-arrow backend: ${expected}`);
+  });
+
+  it('reports the exact loader error of missing files and falls back to js', async () => {
+    process.env.OTEL_ARROW_NATIVE_PATH = '/nonexistent/otap-node.node';
+    process.env.OTEL_ARROW_WASM_PATH = '/nonexistent/otap.wasm';
+    const b = await loadBackend('auto');
+    expect(b.name).toBe('js');
+    const info = backendInfo();
+    expect(info.selected).toBe('js');
+    expect(info.attempts.native).toMatchObject({ status: 'failed', path: '/nonexistent/otap-node.node' });
+    expect(info.attempts.native.error).toMatch(/Cannot find module '\/nonexistent\/otap-node\.node'/);
+    expect(info.attempts.wasm).toMatchObject({ status: 'failed', path: '/nonexistent/otap.wasm' });
+    expect(info.attempts.wasm.error).toMatch(/ENOENT: no such file or directory, open '\/nonexistent\/otap\.wasm'/);
+    expect(info.summary).toMatch(/native: failed \[\/nonexistent\/otap-node\.node\]: Cannot find module/);
+  });
+
+  it('a named backend that cannot load throws with the reason; OTEL_ARROW_BACKEND selects', async () => {
+    process.env.OTEL_ARROW_WASM_PATH = '/nonexistent/otap.wasm';
+    await expect(loadBackend('wasm')).rejects.toThrow(/no otel-arrow backend could be loaded[\s\S]*wasm: failed .*ENOENT/);
+    process.env.OTEL_ARROW_BACKEND = 'js';
+    expect((await loadBackend()).name).toBe('js');
+    expect(backendInfo().attempts.native).toMatchObject({ status: 'not tried', reason: 'only js was requested' });
+    process.env.OTEL_ARROW_BACKEND = 'rust';
+    await expect(loadBackend()).rejects.toThrow(/unknown otel-arrow backend "rust"/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// zstd
+
+const text = new TextEncoder().encode('OpenTelemetry Protocol with Apache Arrow, '.repeat(500));
+
+for (const name of NAMES) {
+  describeBackend(name, 'zstd', (b) => {
+    it('round-trips through every other backend', () => {
+      const canCompress = !(b.name === 'js' && !(b as { canCompress?: boolean }).canCompress);
+      if (!canCompress) {
+        expect(thrown(() => b.zstdCompress(text)).message).toMatch(/cannot compress with zstd/);
+        return;
+      }
+      const packed = b.zstdCompress(text, 5);
+      expect(packed.length).toBeLessThan(text.length / 10);
+      for (const other of Object.values(backends)) {
+        expect(Buffer.from(other.zstdDecompress(packed)).equals(Buffer.from(text)), `${name} -> ${other.name}`).toBe(true);
+      }
+    });
+
+    it('rejects garbage and oversized output with coded errors, then keeps working', () => {
+      const bad = thrown(() => b.zstdDecompress(new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0xff, 1, 2, 3])));
+      expect(bad).toBeInstanceOf(OtelArrowError);
+      expect(bad.code).toBe('DECOMPRESSION_FAILED');
+      expect(bad.message.length).toBeGreaterThan(0);
+      const packed = backends.native?.zstdCompress(text) ?? backends.wasm?.zstdCompress(text);
+      if (!packed) return;
+      const big = thrown(() => b.zstdDecompress(packed, 1000));
+      expect(big.code).toBe('LIMIT_EXCEEDED');
+      expect(b.zstdDecompress(packed).length).toBe(text.length);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Conformance: every encoder x every decoder, 10 batches per stream
+
+for (const encName of NAMES) {
+  for (const decName of NAMES) {
+    describeBackend(encName, `encoder -> ${decName} decoder`, (enc) => {
+      const dec = backends[decName];
+      for (const signal of SIGNALS) {
+        it.skipIf(!dec && !CI)(`${signal}: ${BATCHES} batches decode to their source`, () => {
+          if (!dec) return expect.fail(`${decName} backend failed to load: ${probe[decName].info.error}`);
+          const encoder = enc.createEncoder(encoderOptions(signal));
+          const decoder = dec.createDecoder();
+          try {
+            for (let b = 0; b < BATCHES; b++) {
+              const req = source(signal, b);
+              const bar = encoder.encode(signal, encodeOtlp(signal, req));
+              const out = decoder.decode(bar);
+              expect(out.signal).toBe(signal);
+              const diff = canonicalDiff(signal, req, decodeOtlp(signal, out.otlp));
+              expect(diff, `batch ${b}`).toBeUndefined();
+            }
+          } finally {
+            encoder.close();
+            decoder.close();
+          }
+        });
+      }
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Bad input, closing, traps
+
+const js = backends.js!;
+
+for (const name of RUST) {
+  describeBackend(name, 'bad input', (b) => {
+    it('encoder: malformed OTLP gives a coded Error, the next call works', () => {
+      const encoder = b.createEncoder();
+      const decoder = js.createDecoder();
+      const err = thrown(() => encoder.encode('logs', new Uint8Array([0x0a, 0xff, 0xff, 0x01])));
+      expect(err).toBeInstanceOf(OtelArrowError);
+      expect(err.code).toBe('MALFORMED_PROTOBUF');
+      expect(err.message.length).toBeGreaterThan(0);
+      const req = source('logs', 0);
+      const out = decoder.decode(encoder.encode('logs', encodeOtlp('logs', req)));
+      expect(canonicalDiff('logs', req, decodeOtlp('logs', out.otlp))).toBeUndefined();
+      expect(() => encoder.encode('spans' as Signal, new Uint8Array(0))).toThrow(/unknown signal "spans"/);
+      encoder.close();
+      expect(() => encoder.encode('logs', new Uint8Array(0))).toThrow(/closed/);
+    });
+
+    it('decoder: malformed envelope and corrupt IPC give coded Errors, the next call works', () => {
+      const decoder = b.createDecoder();
+      const garbage = thrown(() => decoder.decode(new Uint8Array([0x12, 0x05, 0x01])));
+      expect(garbage).toBeInstanceOf(OtelArrowError);
+      expect(typeof garbage.code).toBe('string');
+      expect(garbage.message.length).toBeGreaterThan(0);
+
+      const encoder = js.createEncoder();
+      const req0 = source('traces', 0);
+      const bar0 = encoder.encode('traces', encodeOtlp('traces', req0));
+      // Corrupt IPC: flip bytes in the middle of the message (the envelope stays intact).
+      const corrupt = bar0.slice();
+      for (let i = Math.floor(corrupt.length / 2); i < corrupt.length / 2 + 64; i++) corrupt[i] = 0xff;
+      const other = b.createDecoder();
+      let failed: (Error & { code?: string }) | undefined;
+      try {
+        other.decode(corrupt);
+      } catch (e) {
+        failed = e as Error & { code?: string };
+      }
+      if (failed) {
+        expect(failed).toBeInstanceOf(OtelArrowError);
+        expect(failed.code).toMatch(/^[A-Z_]+$/);
+      }
+      // The first decoder was untouched by the bad envelope: the stream decodes from its start.
+      const out0 = decoder.decode(bar0);
+      expect(canonicalDiff('traces', req0, decodeOtlp('traces', out0.otlp))).toBeUndefined();
+      const req1 = source('traces', 1);
+      const out1 = decoder.decode(encoder.encode('traces', encodeOtlp('traces', req1)));
+      expect(canonicalDiff('traces', req1, decodeOtlp('traces', out1.otlp))).toBeUndefined();
+      expect(decoder.decode(new Uint8Array(0))).toMatchObject({ signal: undefined });
+      expect(decoder.decode(new Uint8Array(0)).otlp.length).toBe(0);
+      decoder.close();
+      expect(() => decoder.decode(new Uint8Array(0))).toThrow(/closed/);
+    });
+  });
+}
+
+describeBackend('wasm', 'trap recovery', (b) => {
+  it('a trap discards the instance: old handles refuse, new calls work', () => {
+    const wasm = b as WasmBackend;
+    const before = b.createEncoder();
+    const trapsBefore = wasm.traps;
+    const trap = thrown(() => wasm.debugTrap());
+    expect(trap).toBeInstanceOf(BackendTrapError);
+    expect(trap.code).toBe('BACKEND_TRAPPED');
+    expect(wasm.traps).toBe(trapsBefore + 1);
+    const stale = thrown(() => before.encode('logs', new Uint8Array(0)));
+    expect(stale.code).toBe('BACKEND_TRAPPED');
+    expect(stale.message).toMatch(/create a new Encoder/);
+    before.close();
+    expect(b.zstdDecompress(b.zstdCompress(text)).length).toBe(text.length);
+    const encoder = b.createEncoder();
+    const decoder = b.createDecoder();
+    const req = source('metrics', 3);
+    const out = decoder.decode(encoder.encode('metrics', encodeOtlp('metrics', req)));
+    expect(canonicalDiff('metrics', req, decodeOtlp('metrics', out.otlp))).toBeUndefined();
+  });
+});

@@ -65,7 +65,8 @@ async function start(config: string): Promise<GoCollector> {
 }
 
 async function stop(c: GoCollector): Promise<void> {
-  running.splice(running.indexOf(c), 1);
+  const i = running.indexOf(c);
+  if (i >= 0) running.splice(i, 1);
   await c.stop();
 }
 

@@ -23,7 +23,7 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_buffer::Buffer;
 use arrow_ipc::reader::{read_dictionary, read_record_batch};
 use arrow_ipc::{CompressionType, MessageHeader};
-use arrow_schema::{ArrowError, DataType, Field, SchemaRef};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
 use crate::error::OtapError;
 
@@ -127,6 +127,13 @@ impl IpcStream {
                     for f in schema.fields() {
                         check_field(f, 0)?;
                     }
+                    // The Go producer writes nulls into columns it declares non-nullable (an
+                    // empty name, a 0.0 bound); arrow-rs would reject those batches, so every
+                    // field is read as nullable (what a null means is the table decoder's call).
+                    let schema = Schema::new_with_metadata(
+                        schema.fields().iter().map(|f| Arc::new(nullable(f))).collect::<Vec<_>>(),
+                        schema.metadata().clone(),
+                    );
                     // A new Schema starts a new stream: earlier dictionaries no longer apply.
                     self.schema = Some(Arc::new(schema));
                     self.dictionaries.clear();
@@ -208,6 +215,16 @@ impl IpcStream {
         }
         Ok(())
     }
+}
+
+/// `f` and everything nested in it, nullable (dictionary ids and metadata kept).
+fn nullable(f: &Field) -> Field {
+    let t = match f.data_type() {
+        DataType::Struct(children) => DataType::Struct(children.iter().map(|c| Arc::new(nullable(c))).collect()),
+        DataType::List(child) => DataType::List(Arc::new(nullable(child))),
+        other => other.clone(),
+    };
+    f.clone().with_nullable(true).with_data_type(t)
 }
 
 fn too_big(size: usize, max: usize) -> OtapError {

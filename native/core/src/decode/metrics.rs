@@ -4,7 +4,7 @@ use super::common::*;
 use super::pb::{
     exemplar_value, metric, number_value, Buckets, Exemplar, ExponentialHistogram, ExponentialHistogramDataPoint,
     ExportMetricsServiceRequest, Gauge, Histogram, HistogramDataPoint, KeyValue, Metric, NumberDataPoint, ResourceMetrics,
-    ScopeMetrics, Sum, Summary, SummaryDataPoint, ValueAtQuantile,
+    nonzero, ScopeMetrics, Sum, Summary, SummaryDataPoint, ValueAtQuantile,
 };
 use super::table::{Res, TableView};
 use super::Tables;
@@ -238,7 +238,7 @@ fn exp_histogram_points<'v, 'a>(view: &'v TableView<'a>) -> Res<PointMaker<'v, E
         exemplars,
         min: cell(&min, i),
         max: cell(&max, i),
-        zero_threshold: cell(&zero_threshold, i).unwrap_or(0.0),
+        zero_threshold: nonzero(cell(&zero_threshold, i).unwrap_or(0.0)),
     }))
 }
 
@@ -255,14 +255,14 @@ fn summary_points<'v, 'a>(view: &'v TableView<'a>) -> Res<PointMaker<'v, Summary
         time_unix_nano: cell(&time, i).unwrap_or(0),
         count: cell(&count, i).unwrap_or(0),
         // Go writes a 0.0 sum, quantile or value as null: read back as 0.
-        sum: cell(&sum, i).unwrap_or(0.0),
+        sum: nonzero(cell(&sum, i).unwrap_or(0.0)),
         quantile_values: match &quantiles {
             Some((rows, cols)) => match rows.get(i) {
                 Some(Some(r)) => r
                     .clone()
                     .map(|k| ValueAtQuantile {
-                        quantile: cols[0].get(k).copied().flatten().unwrap_or(0.0),
-                        value: cols[1].get(k).copied().flatten().unwrap_or(0.0),
+                        quantile: nonzero(cols[0].get(k).copied().flatten().unwrap_or(0.0)),
+                        value: nonzero(cols[1].get(k).copied().flatten().unwrap_or(0.0)),
                     })
                     .collect(),
                 _ => Vec::new(),

@@ -417,8 +417,9 @@ pub struct ExponentialHistogramDataPoint {
     pub min: Option<f64>,
     #[prost(double, optional, tag = "13")]
     pub max: Option<f64>,
-    #[prost(double, tag = "14")]
-    pub zero_threshold: f64,
+    /// `optional` here only so that -0.0 is written (prost skips a plain double equal to 0.0).
+    #[prost(double, optional, tag = "14")]
+    pub zero_threshold: Option<f64>,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -439,8 +440,9 @@ pub struct SummaryDataPoint {
     pub time_unix_nano: u64,
     #[prost(fixed64, tag = "4")]
     pub count: u64,
-    #[prost(double, tag = "5")]
-    pub sum: f64,
+    /// `optional` only so that -0.0 is written (see [`nonzero`]).
+    #[prost(double, optional, tag = "5")]
+    pub sum: Option<f64>,
     #[prost(message, repeated, tag = "6")]
     pub quantile_values: Vec<ValueAtQuantile>,
     #[prost(uint32, tag = "8")]
@@ -449,10 +451,16 @@ pub struct SummaryDataPoint {
 
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct ValueAtQuantile {
-    #[prost(double, tag = "1")]
-    pub quantile: f64,
-    #[prost(double, tag = "2")]
-    pub value: f64,
+    #[prost(double, optional, tag = "1")]
+    pub quantile: Option<f64>,
+    #[prost(double, optional, tag = "2")]
+    pub value: Option<f64>,
+}
+
+/// A proto3 double as an `optional` field value: None for +0.0 (the default, not written),
+/// Some otherwise, so that -0.0 survives (prost compares plain doubles with `!= 0.0`).
+pub fn nonzero(v: f64) -> Option<f64> {
+    (v != 0.0 || v.is_sign_negative()).then_some(v)
 }
 
 #[derive(Clone, PartialEq, prost::Message)]

@@ -6,6 +6,7 @@
 //   node scripts/build-native.mjs --optional never fail (npm's prepare step): skip when
 //                                            cargo is missing, on CI (.ci/run builds it)
 //                                            or with OTEL_ARROW_SKIP_RUST=1; warn on errors
+//   --require                                exit 1 when cargo is missing too (CI)
 //   --debug                                  debug profile instead of release
 //
 // Cargo outputs are cached in ~/.cache/otel-arrow/cargo-target (CARGO_TARGET_DIR wins).
@@ -19,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
 const optional = args.has('--optional');
+const requireToolchain = args.has('--require') && !optional;
 const profile = args.has('--debug') ? 'debug' : 'release';
 const log = (msg) => console.log(`[build:native] ${msg}`);
 
@@ -46,6 +48,7 @@ if (!existsSync(join(root, 'native', 'napi', 'Cargo.toml'))) done('native/napi i
 const cargo = process.env.CARGO || 'cargo';
 const probe = spawnSync(cargo, ['--version'], { encoding: 'utf8' });
 if (probe.error || probe.status !== 0) {
+  if (requireToolchain) done(`cargo not found (${probe.error ? probe.error.message : probe.stderr.trim()}); install Rust (rustup)`, 1);
   done(`cargo not found (${probe.error ? probe.error.message : probe.stderr.trim()}): skipping the native addon; ` +
     'install Rust (rustup) and run `npm run build:native` to build it. The wasm or js backend will be used.');
 }

@@ -141,7 +141,11 @@ impl IpcStream {
                 MessageHeader::RecordBatch => {
                     let batch = message.header_as_record_batch().ok_or_else(|| malformed("record batch message without a header"))?;
                     let schema = self.schema.clone().ok_or_else(|| malformed("record batch before the schema"))?;
-                    self.check_batch(batch, &body)?;
+                    let mut widths = Vec::new();
+                    for f in schema.fields() {
+                        buffer_widths(f.data_type(), &mut widths);
+                    }
+                    self.check_batch(batch, &body, &widths)?;
                     let rb = read_record_batch(&body, batch, schema, &self.dictionaries, None, &version).map_err(from_arrow)?;
                     batches.push(rb);
                 }
@@ -149,7 +153,14 @@ impl IpcStream {
                     let dict = message.header_as_dictionary_batch().ok_or_else(|| malformed("dictionary message without a header"))?;
                     let schema = self.schema.clone().ok_or_else(|| malformed("dictionary batch before the schema"))?;
                     let batch = dict.data().ok_or_else(|| malformed("dictionary batch without data"))?;
-                    self.check_batch(batch, &body)?;
+                    #[allow(deprecated)]
+                    let value_type = match schema.fields_with_dict_id(dict.id()).first().map(|f| f.data_type()) {
+                        Some(DataType::Dictionary(_, v)) => v.as_ref().clone(),
+                        _ => return Err(malformed(format!("dictionary batch for unknown id {}", dict.id()))),
+                    };
+                    let mut widths = Vec::new();
+                    buffer_widths(&value_type, &mut widths);
+                    self.check_batch(batch, &body, &widths)?;
                     read_dictionary(&body, dict, &schema, &mut self.dictionaries, &version).map_err(from_arrow)?;
                 }
                 MessageHeader::NONE => {}
@@ -162,7 +173,8 @@ impl IpcStream {
     }
 
     /// Checks a RecordBatch header against its body before arrow-ipc reads it.
-    fn check_batch(&self, batch: arrow_ipc::RecordBatch<'_>, body: &Buffer) -> Result<(), OtapError> {
+    /// `widths`: the element width of each buffer the schema implies (1 = any length).
+    fn check_batch(&self, batch: arrow_ipc::RecordBatch<'_>, body: &Buffer, widths: &[usize]) -> Result<(), OtapError> {
         if batch.length() < 0 {
             return Err(malformed(format!("negative record batch length {}", batch.length())));
         }
@@ -187,13 +199,15 @@ impl IpcStream {
             }
         };
         let mut budget = self.max_message_bytes;
-        for b in buffers.iter() {
+        for (i, b) in buffers.iter().enumerate() {
             let (offset, length) = (b.offset(), b.length());
             let end = offset.checked_add(length);
             let ok = offset >= 0 && length >= 0 && end.is_some_and(|e| usize::try_from(e).is_ok_and(|e| e <= body.len()));
             if !ok {
                 return Err(malformed(format!("buffer {offset}+{length} lies outside the {}-byte body", body.len())));
             }
+            // The length of the buffer as arrow will see it (after decompression).
+            let mut data_len = length as usize;
             if compressed && length > 0 {
                 let off = offset as usize;
                 if length < 8 {
@@ -202,18 +216,51 @@ impl IpcStream {
                 let mut prefix = [0u8; 8];
                 prefix.copy_from_slice(&body[off..off + 8]);
                 let declared = i64::from_le_bytes(prefix);
-                if declared == -1 || declared == 0 {
-                    continue;
-                }
-                let declared = usize::try_from(declared)
-                    .map_err(|_| err("DECOMPRESSION_FAILED", format!("bad decompressed length {declared}")))?;
-                if declared > budget {
-                    return Err(err("LIMIT_EXCEEDED", "decompressed message body exceeds the maxMessageBytes limit"));
-                }
-                budget -= declared;
+                data_len = match declared {
+                    -1 => data_len - 8,
+                    0 => 0,
+                    _ => {
+                        let declared = usize::try_from(declared)
+                            .map_err(|_| err("DECOMPRESSION_FAILED", format!("bad decompressed length {declared}")))?;
+                        if declared > budget {
+                            return Err(err("LIMIT_EXCEEDED", "decompressed message body exceeds the maxMessageBytes limit"));
+                        }
+                        budget -= declared;
+                        declared
+                    }
+                };
+            }
+            // arrow reads offsets, ints and keys as typed slices, which must not end mid-value.
+            let width = widths.get(i).copied().unwrap_or(1);
+            if width > 1 && data_len % width != 0 {
+                return Err(malformed(format!("buffer {i} of {data_len} bytes is not a whole number of {width}-byte values")));
             }
         }
         Ok(())
+    }
+}
+
+/// Appends the element width of each IPC buffer of a column of type `t` (validity bitmaps,
+/// booleans and bytes: 1), in the order the IPC format lays them out.
+fn buffer_widths(t: &DataType, out: &mut Vec<usize>) {
+    let fixed = |w: usize, out: &mut Vec<usize>| out.extend_from_slice(&[1, w]);
+    match t {
+        DataType::Int16 | DataType::UInt16 => fixed(2, out),
+        DataType::Int32 | DataType::UInt32 => fixed(4, out),
+        DataType::Int64 | DataType::UInt64 | DataType::Float64 | DataType::Timestamp(..) | DataType::Duration(_) => fixed(8, out),
+        DataType::Utf8 | DataType::Binary => out.extend_from_slice(&[1, 4, 1]),
+        DataType::Struct(children) => {
+            out.push(1);
+            for c in children {
+                buffer_widths(c.data_type(), out);
+            }
+        }
+        DataType::List(child) => {
+            out.extend_from_slice(&[1, 4]);
+            buffer_widths(child.data_type(), out);
+        }
+        DataType::Dictionary(key, _) => buffer_widths(key, out),
+        _ => fixed(1, out),
     }
 }
 

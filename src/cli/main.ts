@@ -2,6 +2,8 @@
 // The `otap` command line.
 import { parseArgs } from 'node:util';
 import { OtelArrowError } from '../errors.js';
+import { ConfigError, CONFIG_HELP } from '../bridge/config.js';
+import { parseDuration, runBridgeCommand } from './bridge.js';
 import { convert } from './convert.js';
 import { runDemo } from './demo.js';
 import { inspect } from './inspect.js';
@@ -9,6 +11,13 @@ import { inspect } from './inspect.js';
 const USAGE = `usage: otap <command> [options]
 
 commands:
+  bridge    [--config file.json] [--listen host:port] [--http host:port|none] [--to host:port]
+            [--demo] [--duration 20s] [--rate N]
+            OTLP receiver (gRPC on --listen, default 127.0.0.1:4317; HTTP on --http, default
+            127.0.0.1:4318) -> OTAP exporter to --to (a downstream otelarrow receiver); live
+            stats once a second, a summary at the end (Ctrl-C, or after --duration).
+            --demo: no setup; a local downstream and a load generator (--rate records/s,
+            default 6000, for --duration, default 15s); exits 1 if data was lost (npm start)
   demo      [--batches N] [--batch-size K] [--seed S]
             generate telemetry, stream it through the OTAP encoder and decoder, check it
             survives, print OTLP vs OTAP bytes per signal
@@ -19,9 +28,11 @@ commands:
   inspect   <file.otap> [--schemas]
             payload types, schemas, rows, dictionary sizes and bytes per table
 
-OTAP stream files hold the BatchArrowRecords of one stream, each framed by a uint32 LE length.`;
+OTAP stream files hold the BatchArrowRecords of one stream, each framed by a uint32 LE length.
 
-function main(argv: string[]): number {
+bridge ${CONFIG_HELP.replace(/\n/g, '\n  ')}`;
+
+function main(argv: string[]): number | Promise<number> {
   const [command, ...rest] = argv;
   const { values, positionals } = parseCommandLine(rest);
   if (!command || values.help || command === 'help') {
@@ -29,6 +40,19 @@ function main(argv: string[]): number {
     return command ? 0 : 2;
   }
   switch (command) {
+    case 'bridge': {
+      const duration = values.duration === undefined ? undefined : parseDuration(values.duration);
+      if (values.duration !== undefined && (duration === undefined || duration <= 0)) throw usage(`--duration must be like 15s, 500ms or 2m, not "${values.duration}"`);
+      return runBridgeCommand({
+        ...(values.config ? { config: values.config } : {}),
+        ...(values.listen ? { listen: values.listen } : {}),
+        ...(values.http ? { http: values.http } : {}),
+        ...(values.to ? { to: values.to } : {}),
+        demo: values.demo ?? false,
+        ...(duration !== undefined ? { durationMs: duration } : {}),
+        ...(values.rate !== undefined ? { rate: intOption(values.rate, 0, '--rate', 1) } : {}),
+      });
+    }
     case 'demo':
       return runDemo({
         batches: intOption(values.batches, 20, '--batches', 1),
@@ -61,6 +85,13 @@ function parseCommandLine(args: string[]) {
         batches: { type: 'string' },
         'batch-size': { type: 'string' },
         seed: { type: 'string' },
+        config: { type: 'string' },
+        listen: { type: 'string' },
+        http: { type: 'string' },
+        to: { type: 'string' },
+        demo: { type: 'boolean' },
+        duration: { type: 'string' },
+        rate: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -87,16 +118,31 @@ function isSystemError(err: unknown): boolean {
 
 const usage = (msg: string) => new UsageError(msg);
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (err) {
+function fail(err: unknown): void {
   if (err instanceof UsageError) {
     console.error(`otap: ${err.message}\n\n${USAGE}`);
     process.exitCode = 2;
-  } else if (err instanceof OtelArrowError || isSystemError(err)) {
+  } else if (err instanceof OtelArrowError || err instanceof ConfigError || isSystemError(err)) {
     console.error(`otap: ${(err as Error).message}`);
     process.exitCode = 1;
   } else {
     throw err;
   }
+}
+
+try {
+  const code = main(process.argv.slice(2));
+  if (typeof code === 'number') process.exitCode = code;
+  else {
+    code.then((c) => {
+      process.exitCode = c;
+      // gRPC channels may linger a moment after shutdown; never hang the command on them.
+      setTimeout(() => process.exit(c), 3000).unref();
+    }, (err: unknown) => {
+      fail(err);
+      setTimeout(() => process.exit(process.exitCode ?? 1), 3000).unref();
+    });
+  }
+} catch (err) {
+  fail(err);
 }

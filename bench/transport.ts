@@ -1,0 +1,212 @@
+// Transport benchmark: records/s and bytes on the wire for OTLP/gRPC+zstd (OtlpGrpcClient)
+// versus OTAP/gRPC+zstd (OtapExporter, one Arrow stream) into our OtapReceiver on loopback,
+// per signal and batch size. Wire bytes are counted at the TCP level by a counting relay
+// (src/bridge/wire-counter.ts) between client and server: HTTP/2 frames after gRPC
+// compression, client -> server direction. Data is pre-generated (src/otlp/generate.ts)
+// outside the timed part; each cell is the median of several timed runs with a fixed number
+// of exports in flight. Also: our receiver fed by the Go Collector's otelarrow exporter
+// (test/interop/go-collector.ts), when its binary is already built (or OTAP_GO_COLLECTOR set).
+//
+//   npx tsx bench/transport.ts [--iterations 3] [--seconds 2] [--no-go] [--no-write]
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { WireCounter } from '../src/bridge/wire-counter.js';
+import { countItems } from '../src/otlp/canonical.js';
+import { generateLogs, generateMetrics, generateTraces } from '../src/otlp/generate.js';
+import type { Signal, SignalRequest } from '../src/otlp/model.js';
+import { encodeOtlp } from '../src/otlp/signal-codec.js';
+import { OtapExporter } from '../src/transport/exporter/index.js';
+import { OtlpGrpcClient } from '../src/transport/otlp-client.js';
+import { OtapReceiver } from '../src/transport/receiver/index.js';
+import {
+  GO_COLLECTOR_ENV, goCollectorCacheDir, freePorts, startGoCollector, telemetryYaml, type GoCollector,
+} from '../test/interop/go-collector.js';
+import { machineDescription, replaceSection } from './results.js';
+
+const arg = (name: string, dflt: number): number => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const ITERATIONS = arg('--iterations', 3);
+const SECONDS = arg('--seconds', 2);
+const SIGNALS: Signal[] = ['traces', 'logs', 'metrics'];
+const SIZES = [512, 4096];
+const IN_FLIGHT = 4;
+const generators = { traces: generateTraces, logs: generateLogs, metrics: generateMetrics } as const;
+
+type Protocol = 'OTLP' | 'OTAP';
+interface Run { records: number; seconds: number; wire: number; messageBytes: number }
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+function pool(signal: Signal, batchSize: number): SignalRequest[Signal][] {
+  const n = batchSize >= 4096 ? 4 : 12;
+  return Array.from({ length: n }, (_, i) =>
+    generators[signal]({ seed: 7, batchSize, batchIndex: i, uniqueValuesPerBatch: 2 }) as SignalRequest[Signal]);
+}
+
+/** Exports from `reqs` round robin for `seconds`, IN_FLIGHT at a time; counts acked records. */
+async function drive(send: (req: SignalRequest[Signal]) => Promise<void>, reqs: SignalRequest[Signal][], signal: Signal, seconds: number): Promise<{ records: number; seconds: number }> {
+  const counts = reqs.map((r) => countItems(signal, r));
+  let records = 0;
+  let next = 0;
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  const worker = async (): Promise<void> => {
+    while (performance.now() < end) {
+      const i = next++ % reqs.length;
+      await send(reqs[i]!);
+      records += counts[i]!;
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  return { records, seconds: (performance.now() - t0) / 1000 };
+}
+
+async function runOnce(protocol: Protocol, signal: Signal, reqs: SignalRequest[Signal][], relayPort: number, relay: WireCounter): Promise<Run> {
+  const endpoint = `127.0.0.1:${relayPort}`;
+  if (protocol === 'OTLP') {
+    const client = new OtlpGrpcClient({ endpoint, compression: 'zstd' });
+    await client.export(signal, reqs[0]!); // connect + warm up outside the timed part
+    relay.reset();
+    let messageBytes = 0;
+    const r = await drive((req) => {
+      const bytes = encodeOtlp(signal, req);
+      messageBytes += bytes.length;
+      return client.exportEncoded(signal, bytes).then(() => {});
+    }, reqs, signal, SECONDS);
+    const wire = relay.bytesUp;
+    client.close();
+    return { ...r, wire, messageBytes };
+  }
+  const exporter = new OtapExporter({ endpoint, compression: 'zstd', numStreams: 1, maxStreamLifetimeMs: 0, maxUnackedBatches: IN_FLIGHT * 2 });
+  await exporter.export(signal, reqs[0]!); // stream open + schemas outside the timed part
+  relay.reset();
+  const before = exporter.stats.bytesOut;
+  const r = await drive((req) => exporter.export(signal, req), reqs, signal, SECONDS);
+  const wire = relay.bytesUp;
+  const messageBytes = exporter.stats.bytesOut - before;
+  await exporter.shutdown({ timeoutMs: 5000 });
+  return { ...r, wire, messageBytes };
+}
+
+function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+async function goLoad(): Promise<string> {
+  const prebuilt = process.env[GO_COLLECTOR_ENV];
+  const cached = path.join(goCollectorCacheDir(), 'otelcol-interop');
+  if (process.argv.includes('--no-go')) return 'Not run (--no-go).';
+  if (!prebuilt && !fs.existsSync(cached)) {
+    return `Not available: the Go Collector (test/interop/collector) is not built for the current sources (no ${cached}; OTAP_GO_COLLECTOR unset). Run the Go interop tests once, then this benchmark.`;
+  }
+  const receiver = new OtapReceiver({ grpcPort: 0 }, async () => {});
+  const { grpcPort } = await receiver.start();
+  const [otlpPort] = await freePorts(1);
+  let collector: GoCollector | undefined;
+  const rows: string[] = ['| signal | batch | records/s received by our receiver | OTAP batches |', '|---|---:|---:|---:|'];
+  try {
+    collector = await startGoCollector(`
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:${otlpPort}
+        max_recv_msg_size_mib: 256
+exporters:
+  arrowstream:
+    endpoint: 127.0.0.1:${grpcPort}
+    tls:
+      insecure: true
+    compression: zstd
+service:
+${telemetryYaml()}
+  pipelines:
+${SIGNALS.map((s) => `    ${s}:\n      receivers: [otlp]\n      exporters: [arrowstream]\n`).join('')}
+`);
+    const client = new OtlpGrpcClient({ endpoint: `127.0.0.1:${otlpPort}`, compression: 'zstd' });
+    for (const signal of SIGNALS) {
+      const reqs = pool(signal, 512);
+      const encoded = reqs.map((r) => encodeOtlp(signal, r));
+      await client.exportEncoded(signal, encoded[0]!);
+      const results: number[] = [];
+      let batches = 0;
+      for (let it = 0; it < ITERATIONS; it++) {
+        const items0 = receiver.stats.items;
+        const b0 = receiver.stats.batches;
+        const t0 = performance.now();
+        let next = 0;
+        const end = t0 + SECONDS * 1000;
+        // The Go exporter answers the OTLP call after our receiver acknowledged the batch.
+        await Promise.all(Array.from({ length: 8 }, async () => {
+          while (performance.now() < end) await client.exportEncoded(signal, encoded[next++ % encoded.length]!);
+        }));
+        const secs = (performance.now() - t0) / 1000;
+        results.push((receiver.stats.items - items0) / secs);
+        batches += receiver.stats.batches - b0;
+      }
+      rows.push(`| ${signal} | 512 | ${fmt(median(results))} | ${batches} |`);
+    }
+    client.close();
+  } catch (err) {
+    return `Failed: ${(err as Error).message.split('\n')[0]}`;
+  } finally {
+    if (collector) await collector.stop(5000);
+    await receiver.shutdown();
+  }
+  return `Go Collector (otlp receiver -> otelarrow "arrowstream" exporter, gRPC zstd, its default batching) fed by our OtlpGrpcClient (OTLP/gRPC + zstd, batches of 512, 8 in flight) for ${SECONDS} s x ${ITERATIONS}, median; our OtapReceiver as the Go exporter's downstream. Records/s is what our receiver accepted, so it is bounded by the Go side's batching and the shared 2 cores too.\n\n${rows.join('\n')}`;
+}
+
+async function main(): Promise<void> {
+  const receiver = new OtapReceiver({ grpcPort: 0, requestLimitMiB: 512 }, async () => {});
+  const { grpcPort } = await receiver.start();
+  const relay = new WireCounter({ host: '127.0.0.1', port: grpcPort });
+  const relayPort = await relay.listen();
+  const rows: string[] = [
+    '| signal | batch | OTLP records/s | OTAP records/s | OTLP wire B/record | OTAP wire B/record | wire OTLP/OTAP | OTLP msg B/record | OTAP msg B/record |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const signal of SIGNALS) {
+    for (const size of SIZES) {
+      const reqs = pool(signal, size);
+      const res: Record<Protocol, Run[]> = { OTLP: [], OTAP: [] };
+      for (let it = 0; it < ITERATIONS; it++) {
+        for (const p of ['OTLP', 'OTAP'] as Protocol[]) res[p].push(await runOnce(p, signal, reqs, relayPort, relay));
+      }
+      const rps = (p: Protocol) => median(res[p].map((r) => r.records / r.seconds));
+      const wpr = (p: Protocol) => median(res[p].map((r) => r.wire / r.records));
+      const mpr = (p: Protocol) => median(res[p].map((r) => r.messageBytes / r.records));
+      const row = `| ${signal} | ${size} | ${fmt(rps('OTLP'))} | ${fmt(rps('OTAP'))} | ${fmt(wpr('OTLP'), 1)} | ${fmt(wpr('OTAP'), 1)} | ${(wpr('OTLP') / wpr('OTAP')).toFixed(2)}x | ${fmt(mpr('OTLP'), 1)} | ${fmt(mpr('OTAP'), 1)} |`;
+      console.log(row);
+      rows.push(row);
+    }
+  }
+  await relay.close();
+  await receiver.shutdown();
+  console.log('Go Collector load ...');
+  const go = await goLoad();
+  console.log(go);
+
+  const body = [
+    `Machine: ${machineDescription()}. Command: \`npx tsx bench/transport.ts --iterations ${ITERATIONS} --seconds ${SECONDS}\` (${new Date().toISOString().slice(0, 10)}).`,
+    '',
+    `Our clients -> our OtapReceiver on loopback, one process. OTLP = OtlpGrpcClient (unary Export, gRPC zstd); OTAP = OtapExporter (1 Arrow stream, gRPC zstd, no IPC body compression, no stream rotation). ${IN_FLIGHT} exports in flight, ${SECONDS} s per run, median of ${ITERATIONS} runs; the first export of each run (connection, Arrow schemas) is outside the timed part. Data: src/otlp/generate.ts, pre-generated (a pool of 12 batches of 512 / 4 of 4096 per signal, sent round robin). "wire" = bytes from client to server counted by a TCP relay (HTTP/2 frames after gRPC compression); "msg" = serialized messages before gRPC compression (OTLP protobuf / BatchArrowRecords). Records/s includes encoding on the client and decoding (OTLP protobuf or OTAP -> OTLP objects) on the receiver, both on the same 2 cores.`,
+    '',
+    ...rows,
+    '',
+    '### Our receiver with the Go otelarrow exporter as the load',
+    '',
+    go,
+  ].join('\n');
+  if (!process.argv.includes('--no-write')) replaceSection('transport', 'Transport: OTLP/gRPC vs OTAP/gRPC on loopback', body);
+}
+
+main().then(() => process.exit(0), (err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,7 +1,10 @@
 // The codec backend interface: one contract, three implementations (native N-API addon,
 // WebAssembly module, pure TypeScript). All of them speak bytes: OTLP protobuf requests in,
 // BatchArrowRecords protobuf out, and back.
+import type { RecordBatch as ArrowRecordBatch } from 'apache-arrow';
 import type { Signal } from '../otlp/model.js';
+
+export type { ArrowRecordBatch };
 
 export type BackendName = 'native' | 'wasm' | 'js';
 export type BackendOption = 'auto' | BackendName;
@@ -28,9 +31,27 @@ export interface DecodeResult {
   otlp: Uint8Array;
 }
 
+export interface DecodeArrowOptions {
+  /** Copy the Arrow buffers into JS memory (then release() is a no-op). Default false. */
+  copy?: boolean;
+}
+
+/** A decoded batch with its payloads' Arrow record batches (see src/backend/README.md). */
+export interface ArrowDecodeResult extends DecodeResult {
+  /** One apache-arrow RecordBatch per payload, in payload order. */
+  batches: { payloadType: number; batch: ArrowRecordBatch }[];
+  /**
+   * Frees the Rust-owned memory the batches view (zero-copy results). Call it once the
+   * batches and every vector taken from them are no longer used; idempotent.
+   */
+  release(): void;
+}
+
 /** One gRPC stream's receiver state: keep one decoder per stream. */
 export interface BackendDecoder {
   decode(barBytes: Uint8Array): DecodeResult;
+  /** Also returns the payloads as Arrow record batches, without serialising (wasm only). */
+  decodeArrow?(barBytes: Uint8Array, options?: DecodeArrowOptions): ArrowDecodeResult;
   close(): void;
 }
 

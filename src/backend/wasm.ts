@@ -16,7 +16,8 @@ import type { Signal } from '../otlp/model.js';
 import { wasmModulePath } from './locate.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
-  type Backend, type BackendDecoder, type BackendEncoder, type DecodeResult, type EncoderOptions,
+  type ArrowDecodeResult, type ArrowRecordBatch, type Backend, type BackendDecoder, type BackendEncoder,
+  type DecodeArrowOptions, type DecodeResult, type EncoderOptions,
 } from './types.js';
 
 // The project compiles without the DOM lib, so the few WebAssembly JS API types used here
@@ -45,6 +46,8 @@ interface WasmExports {
   otap_decoder_new(): number;
   otap_decoder_decode(dec: number, ptr: number, len: number): number;
   otap_decoder_free(dec: number): void;
+  otap_decoder_decode_arrow(dec: number, ptr: number, len: number): number;
+  otap_arrow_free(handle: number): void;
   otap_zstd_compress(ptr: number, len: number, level: number): number;
   otap_zstd_decompress(ptr: number, len: number, max: number): number;
   otap_debug_trap(): void;
@@ -61,6 +64,20 @@ const SIGNAL_NAMES: readonly Signal[] = ['traces', 'logs', 'metrics'];
 const utf8 = new TextDecoder();
 /** The module's pointers are u32; keep inputs well inside the 4 GiB address space. */
 const MAX_INPUT = 0x7fff_0000;
+
+/** The part of arrow-js-ffi used here (an optional dependency, with apache-arrow). */
+interface ArrowFfi {
+  parseRecordBatch(buffer: ArrayBuffer, arrayPtr: number, schemaPtr: number, copy?: boolean): ArrowRecordBatch;
+}
+
+async function loadArrowFfi(): Promise<ArrowFfi | string> {
+  const name = 'arrow-js-ffi';
+  try {
+    return (await import(/* @vite-ignore */ name)) as ArrowFfi;
+  } catch (err) {
+    return `the optional packages arrow-js-ffi and apache-arrow (${err instanceof Error ? err.message : String(err)})`;
+  }
+}
 
 /** Thrown by encoders/decoders whose instance trapped, and for the trap itself. */
 export class BackendTrapError extends Error {
@@ -126,7 +143,7 @@ class WasmRuntime {
   }
 
   /** Copies `data` in, calls `fn(ptr, len)` returning an OtapResult pointer, reads it out. */
-  call(data: Uint8Array, fn: (ex: WasmExports, ptr: number, len: number) => number): { signal: number; data: Uint8Array } {
+  call(data: Uint8Array, fn: (ex: WasmExports, ptr: number, len: number) => number): WasmResult {
     if (data.length > MAX_INPUT) throw new OtelArrowError('LIMIT_EXCEEDED', `input of ${data.length} bytes is too large for the wasm backend`);
     return this.run((ex) => {
       const len = data.length;
@@ -144,14 +161,21 @@ class WasmRuntime {
   }
 }
 
-function readResult(ex: WasmExports, res: number): { signal: number; data: Uint8Array } {
+interface WasmResult {
+  signal: number;
+  data: Uint8Array;
+  /** ArrowExport handle (decode_arrow only), owned by the caller from here on. */
+  arrow: number;
+}
+
+function readResult(ex: WasmExports, res: number): WasmResult {
   if (res === 0) throw new OtelArrowError('LIMIT_EXCEEDED', 'wasm backend: out of memory');
   try {
     // memory.buffer may have been replaced by growth during the call: view it afresh.
-    const w = new Uint32Array(ex.memory.buffer, res, 10);
+    const w = new Uint32Array(ex.memory.buffer, res, 11);
     const bytes = (i: number) => new Uint8Array(ex.memory.buffer, w[i]!, w[i + 1]!);
     const text = (i: number) => utf8.decode(bytes(i));
-    if (w[0] === 0) return { signal: w[1]! | 0, data: bytes(2).slice() };
+    if (w[0] === 0) return { signal: w[1]! | 0, data: bytes(2).slice(), arrow: w[10]! };
     const table = text(6);
     const column = text(8);
     throw new OtelArrowError(text(4) as OtelArrowErrorCode, text(2), {
@@ -199,14 +223,14 @@ class Handle {
 export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
 
-  private constructor(private readonly rt: WasmRuntime, readonly path: string) {}
+  private constructor(private readonly rt: WasmRuntime, readonly path: string, private readonly ffi: ArrowFfi | string) {}
 
   /** Compiles and instantiates the module; throws with the exact reason when it cannot. */
   static async load(path = wasmModulePath()): Promise<WasmBackend> {
     const bytes = readFileSync(path);
     const module = await WA.compile(bytes);
     const instance = await WA.instantiate(module, stubImports(module));
-    return new WasmBackend(new WasmRuntime(module, instance), path);
+    return new WasmBackend(new WasmRuntime(module, instance), path, await loadArrowFfi());
   }
 
   /** Number of traps seen (each one replaced the instance). */
@@ -229,7 +253,7 @@ export class WasmBackend implements Backend {
     };
   }
 
-  createDecoder(): BackendDecoder {
+  createDecoder(): BackendDecoder & Required<Pick<BackendDecoder, 'decodeArrow'>> {
     const h = new Handle(this.rt, (ex) => ex.otap_decoder_new(), 'Decoder', (ex, p) => ex.otap_decoder_free(p));
     return {
       decode: (barBytes: Uint8Array): DecodeResult => {
@@ -237,8 +261,49 @@ export class WasmBackend implements Backend {
         const r = this.rt.call(barBytes, (ex, ptr, len) => ex.otap_decoder_decode(dec, ptr, len));
         return { signal: SIGNAL_NAMES[r.signal], otlp: r.data };
       },
+      decodeArrow: (barBytes: Uint8Array, options: DecodeArrowOptions = {}): ArrowDecodeResult => {
+        const ffi = this.ffi;
+        if (typeof ffi === 'string') throw new OtelArrowError('UNSUPPORTED', `decodeArrow needs ${ffi}`);
+        const dec = h.get();
+        const r = this.rt.call(barBytes, (ex, ptr, len) => ex.otap_decoder_decode_arrow(dec, ptr, len));
+        return this.importBatches(ffi, r, options.copy ?? false);
+      },
       close: () => h.close(),
     };
+  }
+
+  /** Wraps an ArrowExport's C Data Interface structs as apache-arrow RecordBatches. */
+  private importBatches(ffi: ArrowFfi, r: WasmResult, copy: boolean): ArrowDecodeResult {
+    let handle = r.arrow;
+    const generation = this.rt.generation;
+    const release = (): void => {
+      if (handle === 0) return;
+      const h = handle;
+      handle = 0;
+      // After a trap the memory holding the batches is gone with its instance.
+      if (generation === this.rt.generation) this.rt.run((ex) => ex.otap_arrow_free(h));
+    };
+    const batches: ArrowDecodeResult['batches'] = [];
+    try {
+      if (handle !== 0) {
+        const buffer = this.rt.exports().memory.buffer;
+        const view = new DataView(buffer);
+        const count = view.getUint32(handle, true);
+        const entries = view.getUint32(handle + 4, true);
+        for (let i = 0; i < count; i++) {
+          const at = entries + i * 12;
+          const payloadType = view.getInt32(at, true);
+          const schemaPtr = view.getUint32(at + 4, true);
+          const arrayPtr = view.getUint32(at + 8, true);
+          batches.push({ payloadType, batch: ffi.parseRecordBatch(buffer, arrayPtr, schemaPtr, copy) });
+        }
+      }
+    } catch (err) {
+      release();
+      throw err;
+    }
+    if (copy) release();
+    return { signal: SIGNAL_NAMES[r.signal], otlp: r.data, batches, release };
   }
 
   zstdCompress(data: Uint8Array, level = DEFAULT_ZSTD_LEVEL): Uint8Array {

@@ -270,3 +270,41 @@ describeBackend('wasm', 'trap recovery', (b) => {
     expect(canonicalDiff('metrics', req, decodeOtlp('metrics', out.otlp))).toBeUndefined();
   });
 });
+
+// ---------------------------------------------------------------------------------------
+// Arrow record batches straight out of wasm memory (C Data Interface via arrow-js-ffi)
+
+describeBackend('wasm', 'decodeArrow', (b) => {
+  for (const signal of SIGNALS) {
+    it(`${signal}: record batches equal apache-arrow's own IPC read, zero-copy and copied`, async () => {
+      const { tableFromIPC } = await import('apache-arrow');
+      const { decodeBatchArrowRecords } = await import('../../src/otap/batch-arrow-records.js');
+      const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+      const decoder = (b as WasmBackend).createDecoder();
+      const copier = (b as WasmBackend).createDecoder();
+      // The first batch of a stream has no delta dictionaries, so apache-arrow reads it alone.
+      const bar = js.createEncoder().encode(signal, encodeOtlp(signal, source(signal, 0)));
+      const payloads = decodeBatchArrowRecords(bar).arrowPayloads;
+      // Zero-copy views: valid until release() or the next call into the module (which may
+      // grow wasm memory and so detach the buffer they view), so read them first.
+      const views = decoder.decodeArrow(bar);
+      expect(views.signal).toBe(signal);
+      expect(views.batches.map((x) => x.payloadType)).toEqual(payloads.map((p) => p.type));
+      const expected = payloads.map((p) => json(tableFromIPC(p.record).toArray()));
+      for (const [i, p] of payloads.entries()) {
+        expect(views.batches[i]!.batch.numRows).toBeGreaterThan(0);
+        expect(json(views.batches[i]!.batch.toArray()), `payload ${p.type}`).toBe(expected[i]);
+      }
+      expect(canonicalDiff(signal, source(signal, 0), decodeOtlp(signal, views.otlp))).toBeUndefined();
+      views.release();
+      views.release();
+      // Copies live in JS memory: unaffected by later calls and by release().
+      const copies = copier.decodeArrow(bar, { copy: true });
+      copies.release();
+      b.zstdCompress(new Uint8Array(8 << 20));
+      for (const [i, p] of payloads.entries()) {
+        expect(json(copies.batches[i]!.batch.toArray()), `payload ${p.type} (copy)`).toBe(expected[i]);
+      }
+    });
+  }
+});

@@ -9,15 +9,19 @@
 //! - Encoders and decoders are opaque handles freed with `otap_encoder_free` /
 //!   `otap_decoder_free`.
 //!
-//! `OtapResult`, ten little-endian u32 words:
+//! `OtapResult`, eleven little-endian u32 words:
 //!   0 status (0 ok, 1 error)      1 signal (-1 none, 0 traces, 1 logs, 2 metrics)
 //!   2 data ptr   3 data len       (ok: the output bytes; error: the UTF-8 message)
 //!   4 code ptr   5 code len       (error code, UTF-8; empty when ok)
 //!   6 table ptr  7 table len      8 column ptr  9 column len (UTF-8, empty when absent)
+//!   10 ArrowExport handle (otap_decoder_decode_arrow only; freed by otap_arrow_free)
 //!
 //! Built with panic=abort: a panic is a trap. The core never panics on input; should a trap
 //! happen anyway, the JS side drops the instance and instantiates a fresh one.
 
+use arrow_array::{Array, StructArray};
+use arrow_data::ffi::FFI_ArrowArray;
+use arrow_schema::ffi::FFI_ArrowSchema;
 use otap_core::{Decoder, Encoder, EncoderOptions, OtapError, Signal};
 use std::alloc::{alloc, dealloc, Layout};
 
@@ -33,6 +37,8 @@ pub struct OtapResult {
     table_len: usize,
     column_ptr: *mut u8,
     column_len: usize,
+    /// `ArrowExport` handle from `otap_decoder_decode_arrow`, else 0. Not freed with the result.
+    arrow: *mut ArrowExport,
 }
 
 fn leak(bytes: Vec<u8>) -> (*mut u8, usize) {
@@ -69,6 +75,7 @@ fn ok(data: Vec<u8>, signal: Option<Signal>) -> *mut OtapResult {
         table_len: 0,
         column_ptr: std::ptr::null_mut(),
         column_len: 0,
+        arrow: std::ptr::null_mut(),
     }))
 }
 
@@ -88,6 +95,7 @@ fn err(e: OtapError) -> *mut OtapResult {
         table_len,
         column_ptr,
         column_len,
+        arrow: std::ptr::null_mut(),
     }))
 }
 
@@ -198,6 +206,80 @@ pub unsafe extern "C" fn otap_decoder_free(dec: *mut Decoder) {
     if !dec.is_null() {
         drop(Box::from_raw(dec));
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Arrow C Data Interface export
+
+/// One payload's record batch, as C Data Interface structs (a struct array + its schema).
+#[repr(C)]
+pub struct ArrowEntry {
+    payload_type: i32,
+    schema: *mut FFI_ArrowSchema,
+    array: *mut FFI_ArrowArray,
+}
+
+/// The record batches of one decoded BAR. JS reads `count` and `entries` (two u32 words),
+/// builds its views, and calls `otap_arrow_free` when they are no longer used.
+#[repr(C)]
+pub struct ArrowExport {
+    count: usize,
+    entries: *mut ArrowEntry,
+}
+
+/// Like `otap_decoder_decode`, and also exports the payloads' record batches: on success
+/// word 10 of the result is an `ArrowExport` handle (0 when there are no batches), which
+/// outlives the result and is released with `otap_arrow_free`.
+#[no_mangle]
+pub unsafe extern "C" fn otap_decoder_decode_arrow(dec: *mut Decoder, ptr: *const u8, len: usize) -> *mut OtapResult {
+    let Some(dec) = dec.as_mut() else { return bad_argument("null decoder") };
+    let d = match dec.decode(input(ptr, len)) {
+        Ok(d) => d,
+        Err(e) => return err(e),
+    };
+    let mut entries = Vec::with_capacity(d.batches.len());
+    for (payload_type, batch) in d.batches {
+        let schema = match FFI_ArrowSchema::try_from(batch.schema().as_ref()) {
+            Ok(s) => s,
+            Err(e) => {
+                free_entries(entries);
+                return err(OtapError::from(e));
+            }
+        };
+        let data = StructArray::from(batch).into_data();
+        entries.push(ArrowEntry {
+            payload_type,
+            schema: Box::into_raw(Box::new(schema)),
+            array: Box::into_raw(Box::new(FFI_ArrowArray::new(&data))),
+        });
+    }
+    let res = ok(d.otlp, d.signal);
+    if !entries.is_empty() {
+        let boxed = entries.into_boxed_slice();
+        let count = boxed.len();
+        let export = ArrowExport { count, entries: Box::into_raw(boxed) as *mut ArrowEntry };
+        (*res).arrow = Box::into_raw(Box::new(export));
+    }
+    res
+}
+
+unsafe fn free_entries(entries: Vec<ArrowEntry>) {
+    for e in entries {
+        // Dropping the FFI structs calls their release callbacks (frees the Arrow buffers).
+        drop(Box::from_raw(e.schema));
+        drop(Box::from_raw(e.array));
+    }
+}
+
+/// Releases the record batches of an `ArrowExport`: JS views over them become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn otap_arrow_free(export: *mut ArrowExport) {
+    if export.is_null() {
+        return;
+    }
+    let export = Box::from_raw(export);
+    let entries = Box::from_raw(std::ptr::slice_from_raw_parts_mut(export.entries, export.count));
+    free_entries(entries.into_vec());
 }
 
 // ---------------------------------------------------------------------------------------

@@ -226,7 +226,7 @@ impl<'a> Reader<'a> {
         }
         let key = self.text(ib & 31)?;
         let value = self.item(depth + 1)?;
-        Ok(KeyValue { key, value: Some(value), ..Default::default() })
+        Ok(KeyValue { key, value: Some(value) })
     }
 
     /// Major type 7: simple values and floats.

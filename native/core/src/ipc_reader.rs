@@ -232,7 +232,7 @@ impl IpcStream {
             }
             // arrow reads offsets, ints and keys as typed slices, which must not end mid-value.
             let width = widths.get(i).copied().unwrap_or(1);
-            if width > 1 && data_len % width != 0 {
+            if width > 1 && !data_len.is_multiple_of(width) {
                 return Err(malformed(format!("buffer {i} of {data_len} bytes is not a whole number of {width}-byte values")));
             }
         }

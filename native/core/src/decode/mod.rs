@@ -39,6 +39,9 @@ pub struct Decoded {
     pub batches: Vec<(i32, RecordBatch)>,
 }
 
+/// The record batch of every payload of one BAR, with its ArrowPayloadType, in payload order.
+pub type PayloadBatches = Vec<(i32, RecordBatch)>;
+
 struct StreamState {
     payload_type: i32,
     reader: IpcStream,
@@ -169,7 +172,7 @@ impl Decoder {
 
     /// The Arrow record batches of one BAR (in payload order) and its signal, for callers
     /// that want Arrow, not OTLP. Advances the stream state exactly as `decode` does.
-    pub fn read_batch(&mut self, bar: &[u8]) -> Result<(Option<Signal>, Vec<(i32, RecordBatch)>), OtapError> {
+    pub fn read_batch(&mut self, bar: &[u8]) -> Result<(Option<Signal>, PayloadBatches), OtapError> {
         let bar = BatchArrowRecords::decode(bar).map_err(|e| error("MALFORMED_PROTOBUF", None, e.to_string()))?;
         let Some(signal) = signal_of(&bar)? else { return Ok((None, Vec::new())) };
         Ok((Some(signal), self.read_tables(&bar, signal)?))

@@ -346,7 +346,7 @@ impl<'a> TableView<'a> {
     }
 
     /// A list of structs: items are records with the named f64 children (absent child -> None).
-    pub fn list_of_struct_f64(&self, path: &str, names: &[&str]) -> Res<Option<(Vec<Option<std::ops::Range<usize>>>, Vec<Vec<Option<f64>>>)>> {
+    pub fn list_of_struct_f64(&self, path: &str, names: &[&str]) -> Res<Option<StructList>> {
         let Some((rows, child, child_field)) = self.list_parts(path)? else { return Ok(None) };
         let (Some(s), DataType::Struct(fields)) = (child.as_any().downcast_ref::<StructArray>(), child_field.data_type()) else {
             return Err(self.error(path, "expected a list of structs"));
@@ -390,6 +390,9 @@ impl<'a> TableView<'a> {
         Ok(Some((rows, child, child_field.as_ref())))
     }
 }
+
+/// Per row the item range (None: null row), and per requested child its item values.
+pub type StructList = (Vec<Option<std::ops::Range<usize>>>, Vec<Vec<Option<f64>>>);
 
 pub struct ListColumn<T> {
     pub rows: Vec<Option<std::ops::Range<usize>>>,

@@ -6,7 +6,8 @@
 //
 // Skipped when cargo is not installed. The example is built once (release) into
 // CARGO_TARGET_DIR, default ~/.cache/otel-arrow/cargo-target.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -88,12 +89,13 @@ function expectSame<S extends Signal>(signal: S, expected: SignalRequest[S][], a
 }
 
 describe.skipIf(!hasCargo())('Rust Decoder (native/core examples/decode_file)', () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'otap-rust-decoder-'));
-    execFileSync('cargo', ['build', '--release', '-p', 'otap_core', '--example', 'decode_file'], {
+    // Async: a long synchronous build would starve the worker's RPC with the runner.
+    await promisify(execFile)('cargo', ['build', '--release', '-p', 'otap_core', '--example', 'decode_file'], {
       cwd: ROOT,
-      stdio: 'ignore',
       env: { ...process.env, CARGO_TARGET_DIR: targetDir },
+      maxBuffer: 64 << 20,
     });
     binary = path.join(targetDir, 'release', 'examples', 'decode_file');
   }, 900_000);

@@ -5,11 +5,22 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { OtelArrowError, type OtelArrowErrorCode } from '../errors.js';
 import type { Signal } from '../otlp/model.js';
+import { importRecordBatch, type ArrowModule, type ExportedArray } from './arrow-import.js';
 import { nativeAddonPath, packageRoot } from './locate.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
-  type Backend, type BackendDecoder, type BackendEncoder, type DecodeResult, type EncoderOptions,
+  type ArrowDecodeResult, type Backend, type BackendDecoder, type BackendEncoder, type DecodeArrowOptions,
+  type DecodeResult, type EncoderOptions,
 } from './types.js';
+
+async function loadArrow(): Promise<ArrowModule | string> {
+  const name = 'apache-arrow';
+  try {
+    return (await import(/* @vite-ignore */ name)) as ArrowModule;
+  } catch (err) {
+    return `the optional package apache-arrow (${err instanceof Error ? err.message : String(err)})`;
+  }
+}
 
 /** The addon's exports (see native/napi/src/lib.rs). */
 export interface NativeAddon {
@@ -19,6 +30,7 @@ export interface NativeAddon {
   };
   Decoder: new () => {
     decode(bar: Uint8Array): { signal?: string | null; otlp: Buffer };
+    decodeArrow(bar: Uint8Array): { signal?: string; otlp: Buffer; batches: { payloadType: number; batch: ExportedArray }[] };
     close(): void;
   };
   zstdCompress(data: Uint8Array, level?: number): Buffer;
@@ -49,16 +61,16 @@ function call<T>(fn: () => T): T {
 export class NativeBackend implements Backend {
   readonly name = 'native' as const;
 
-  constructor(readonly addon: NativeAddon, readonly path: string) {}
+  constructor(readonly addon: NativeAddon, readonly path: string, private readonly arrow: ArrowModule | string) {}
 
   /** Loads the addon; throws with the loader's exact message when it is missing or broken. */
-  static load(path = nativeAddonPath()): NativeBackend {
+  static async load(path = nativeAddonPath()): Promise<NativeBackend> {
     const require = createRequire(join(packageRoot(), 'package.json'));
     const addon = require(path) as NativeAddon;
     if (typeof addon.Encoder !== 'function' || typeof addon.Decoder !== 'function') {
       throw new Error(`${path} is not the otel-arrow addon (no Encoder/Decoder exports)`);
     }
-    return new NativeBackend(addon, path);
+    return new NativeBackend(addon, path, await loadArrow());
   }
 
   createEncoder(options: EncoderOptions = {}): BackendEncoder {
@@ -72,12 +84,23 @@ export class NativeBackend implements Backend {
     };
   }
 
-  createDecoder(): BackendDecoder {
+  createDecoder(): BackendDecoder & Required<Pick<BackendDecoder, 'decodeArrow'>> {
     const dec = new this.addon.Decoder();
     return {
       decode: (barBytes: Uint8Array): DecodeResult => {
         const r = call(() => dec.decode(barBytes));
         return { signal: (r.signal ?? undefined) as Signal | undefined, otlp: r.otlp };
+      },
+      decodeArrow: (barBytes: Uint8Array, options: DecodeArrowOptions = {}): ArrowDecodeResult => {
+        const A = this.arrow;
+        if (typeof A === 'string') throw new OtelArrowError('UNSUPPORTED', `decodeArrow needs ${A}`);
+        const r = call(() => dec.decodeArrow(barBytes));
+        // External ArrayBuffers keep their Rust buffers alive until garbage collected, so
+        // these batches need no release() and stay valid across calls; `copy` changes
+        // nothing here (buffers whose address was already exported arrive as copies).
+        void options;
+        const batches = r.batches.map(({ payloadType, batch }) => ({ payloadType, batch: importRecordBatch(A, batch) }));
+        return { signal: r.signal as Signal | undefined, otlp: r.otlp, batches, release: () => {} };
       },
       close: () => dec.close(),
     };
@@ -91,3 +114,4 @@ export class NativeBackend implements Backend {
     return call(() => this.addon.zstdDecompress(data, maxSize));
   }
 }
+

@@ -8,7 +8,7 @@
 // tests of a backend that is not built are skipped (`npm run build:native` / `build:wasm`).
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  BackendTrapError, backendInfo, loadBackend, probeBackends, WasmBackend,
+  BackendTrapError, backendInfo, loadBackend, NativeBackend, probeBackends, WasmBackend,
   type Backend, type BackendName, type EncoderOptions,
 } from '../../src/backend/index.js';
 import { OtelArrowError } from '../../src/errors.js';
@@ -305,6 +305,37 @@ describeBackend('wasm', 'decodeArrow', (b) => {
       for (const [i, p] of payloads.entries()) {
         expect(json(copies.batches[i]!.batch.toArray()), `payload ${p.type} (copy)`).toBe(expected[i]);
       }
+    });
+  }
+});
+
+describeBackend('native', 'decodeArrow', (b) => {
+  for (const signal of SIGNALS) {
+    it(`${signal}: record batches over external ArrayBuffers equal apache-arrow's IPC read, and outlive later calls`, async () => {
+      const { tableFromIPC } = await import('apache-arrow');
+      const { decodeBatchArrowRecords } = await import('../../src/otap/batch-arrow-records.js');
+      const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+      const native = b as NativeBackend;
+      const kept: { batch: import('apache-arrow').RecordBatch; expected: string }[] = [];
+      for (let n = 0; n < 4; n++) {
+        // A fresh stream per round, so apache-arrow can read the payloads on their own.
+        const bar = js.createEncoder().encode(signal, encodeOtlp(signal, source(signal, n)));
+        const payloads = decodeBatchArrowRecords(bar).arrowPayloads;
+        const r = native.createDecoder().decodeArrow(bar);
+        expect(r.signal).toBe(signal);
+        expect(r.batches.map((x) => x.payloadType)).toEqual(payloads.map((p) => p.type));
+        for (const [i, p] of payloads.entries()) {
+          kept.push({ batch: r.batches[i]!.batch, expected: json(tableFromIPC(p.record).toArray()) });
+        }
+        expect(canonicalDiff(signal, source(signal, n), decodeOtlp(signal, r.otlp))).toBeUndefined();
+      }
+      // Later calls, garbage and GC do not disturb batches still referenced.
+      const bar9 = js.createEncoder().encode(signal, encodeOtlp(signal, source(signal, 9)));
+      const again = native.createDecoder();
+      for (let i = 0; i < 20; i++) again.decodeArrow(i === 0 ? bar9 : js.createEncoder().encode(signal, encodeOtlp(signal, source(signal, 9))), {});
+      again.close();
+      (globalThis as { gc?: () => void }).gc?.();
+      for (const { batch, expected } of kept) expect(json(batch.toArray())).toBe(expected);
     });
   }
 });

@@ -5,7 +5,14 @@
 //! Ownership: input buffers are borrowed for the duration of one call (no copy); output
 //! buffers are Rust `Vec<u8>`s handed to V8 as external Buffers, freed by V8's GC.
 
+use arrow_array::{Array, StructArray};
+use arrow_buffer::{bit_util, Buffer as ArrowBuffer, MutableBuffer};
+use arrow_data::ArrayData;
+use arrow_schema::ffi::FFI_ArrowSchema;
+use arrow_schema::DataType;
 use napi::bindgen_prelude::*;
+use std::collections::HashSet;
+use std::sync::Mutex;
 use napi_derive::napi;
 use otap_core::{Decoder as CoreDecoder, Encoder as CoreEncoder, EncoderOptions, OtapError, Signal};
 
@@ -128,6 +135,146 @@ impl JsDecoder {
     #[napi]
     pub fn close(&mut self) {
         self.inner = None;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Arrow record batches without serialising: every Arrow buffer becomes an external
+// ArrayBuffer over Rust memory whose finalizer drops its reference to the buffer (an
+// `arrow_buffer::Buffer` clone), so the memory lives exactly as long as JS can reach it.
+// V8 must never see two live external ArrayBuffers over the same address: addresses in
+// use are tracked, and a buffer whose address is already exported is copied instead.
+
+static LIVE_EXTERNALS: Mutex<Option<HashSet<usize>>> = Mutex::new(None);
+
+fn live_insert(addr: usize) -> bool {
+    let mut g = LIVE_EXTERNALS.lock().unwrap_or_else(|e| e.into_inner());
+    g.get_or_insert_with(HashSet::new).insert(addr)
+}
+
+fn live_remove(addr: usize) {
+    let mut g = LIVE_EXTERNALS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(set) = g.as_mut() {
+        set.remove(&addr);
+    }
+}
+
+fn export_buffer<'e>(env: &'e Env, buf: &ArrowBuffer) -> Result<ArrayBuffer<'e>> {
+    let len = buf.len();
+    if len == 0 {
+        return ArrayBuffer::from_data(env, Vec::<u8>::new());
+    }
+    let addr = buf.as_ptr() as usize;
+    if !live_insert(addr) {
+        return ArrayBuffer::copy_from(env, buf.as_slice());
+    }
+    let keep = buf.clone();
+    // SAFETY: `keep` owns a reference to the memory at `addr..addr+len`, which Arrow never
+    // mutates; it is dropped by the finalizer, after V8 stops using the memory.
+    unsafe {
+        ArrayBuffer::from_external(env, addr as *mut u8, len, keep, move |_env, keep: ArrowBuffer| {
+            live_remove(addr);
+            drop(keep);
+        })
+    }
+}
+
+/// The validity bitmap of `data`, with bit 0 at element `data.offset()` (as the JS side
+/// applies one offset to every buffer); None when there are no nulls.
+fn validity(data: &ArrayData) -> Option<ArrowBuffer> {
+    let nulls = data.nulls()?;
+    if nulls.null_count() == 0 {
+        return None;
+    }
+    if nulls.offset() == data.offset() {
+        return Some(nulls.buffer().clone());
+    }
+    let mut bits = MutableBuffer::from_len_zeroed(bit_util::ceil(data.offset() + data.len(), 8));
+    for i in 0..data.len() {
+        if nulls.is_valid(i) {
+            bit_util::set_bit(bits.as_slice_mut(), data.offset() + i);
+        }
+    }
+    Some(bits.into())
+}
+
+/// C Data Interface format string of a (non-dictionary) type, e.g. "u", "tsn:UTC", "+s".
+fn format_of(dt: &DataType) -> Result<String> {
+    FFI_ArrowSchema::try_from(dt)
+        .map(|s| s.format().to_string())
+        .map_err(|e| Error::new(Status::GenericFailure, format!("unsupported Arrow type {dt}: {e}")))
+}
+
+/// `{ name, nullable, format, length, offset, nullCount, buffers, children, dictionary? }`
+/// with buffers in C Data Interface order (validity first; null when absent).
+fn export_array<'e>(env: &'e Env, name: &str, nullable: bool, data: &ArrayData) -> Result<Object<'e>> {
+    let mut obj = Object::new(env)?;
+    obj.set("name", name)?;
+    obj.set("nullable", nullable)?;
+    obj.set("length", data.len() as f64)?;
+    obj.set("offset", data.offset() as f64)?;
+    obj.set("nullCount", data.null_count() as f64)?;
+    let mut buffers = env.create_array(0)?;
+    match validity(data) {
+        Some(v) => buffers.insert(export_buffer(env, &v)?)?,
+        None => buffers.insert(Null)?,
+    }
+    for b in data.buffers() {
+        buffers.insert(export_buffer(env, b)?)?;
+    }
+    obj.set("buffers", buffers)?;
+    let mut children = env.create_array(0)?;
+    match data.data_type() {
+        DataType::Dictionary(key, value) => {
+            obj.set("format", format_of(key)?)?;
+            let values = data.child_data().first().ok_or_else(|| Error::new(Status::GenericFailure, "dictionary array without values"))?;
+            let _ = value;
+            obj.set("dictionary", export_array(env, "", true, values)?)?;
+        }
+        DataType::Struct(fields) => {
+            obj.set("format", "+s")?;
+            for (f, child) in fields.iter().zip(data.child_data()) {
+                children.insert(export_array(env, f.name(), f.is_nullable(), child)?)?;
+            }
+        }
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) | DataType::Map(f, _) => {
+            obj.set("format", format_of(data.data_type())?)?;
+            if let Some(child) = data.child_data().first() {
+                children.insert(export_array(env, f.name(), f.is_nullable(), child)?)?;
+            }
+        }
+        dt => obj.set("format", format_of(dt)?)?,
+    }
+    obj.set("children", children)?;
+    Ok(obj)
+}
+
+#[napi]
+impl JsDecoder {
+    /// Like `decode`, plus `batches: [{ payloadType, batch }]` where `batch` describes the
+    /// record batch as a struct array (see `export_array`) over external ArrayBuffers.
+    #[napi(ts_return_type = "{ signal?: string; otlp: Buffer; batches: { payloadType: number; batch: unknown }[] }")]
+    pub fn decode_arrow<'e>(&mut self, env: &'e Env, bar: &[u8]) -> Result<Object<'e>> {
+        let dec = self.inner.as_mut().ok_or_else(|| closed("Decoder"))?;
+        let d = match dec.decode(bar) {
+            Ok(d) => d,
+            Err(e) => return Err(throw(env, e)),
+        };
+        let mut out = Object::new(env)?;
+        if let Some(s) = d.signal {
+            out.set("signal", signal_name(s))?;
+        }
+        out.set("otlp", Buffer::from(d.otlp))?;
+        let mut batches = env.create_array(0)?;
+        for (payload_type, batch) in d.batches {
+            let data = StructArray::from(batch).into_data();
+            let mut entry = Object::new(env)?;
+            entry.set("payloadType", payload_type)?;
+            entry.set("batch", export_array(env, "", false, &data)?)?;
+            batches.insert(entry)?;
+        }
+        out.set("batches", batches)?;
+        Ok(out)
     }
 }
 

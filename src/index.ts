@@ -24,3 +24,10 @@ export { IpcStreamWriter, IpcStreamReader, listMessages, type BodyCompressor, ty
 export type * from './arrow/types.js';
 
 export { OtelArrowError, type OtelArrowErrorCode } from './errors.js';
+
+// Backends: the Rust core as a native addon or WebAssembly, or the TypeScript codec.
+export * from './backend/index.js';
+
+// Transport: OTAP and OTLP over gRPC and HTTP, and the OTLP -> OTAP bridge.
+export * from './transport/index.js';
+export * from './bridge/index.js';

@@ -52,36 +52,40 @@ export class AttributeRows {
     t.values.set('parent_id', encoded);
     t.values.set('key', sorted.map((kv) => kv.key));
     t.values.set('type', order.map((i) => types[i]!));
-    const str: unknown[] = new Array(n).fill(null);
-    const int: unknown[] = new Array(n).fill(null);
-    const dbl: unknown[] = new Array(n).fill(null);
-    const bool: unknown[] = new Array(n).fill(null);
-    const bytes: unknown[] = new Array(n).fill(null);
-    const ser: unknown[] = new Array(n).fill(null);
-    for (let i = 0; i < n; i++) setValueCell(sorted[i]!.value, i, str, int, dbl, bool, bytes, ser);
-    t.values.set('str', str);
-    t.values.set('int', int);
-    t.values.set('double', dbl);
-    t.values.set('bool', bool);
-    t.values.set('bytes', bytes);
-    t.values.set('ser', ser);
+    writeAnyValueColumns(sorted.map((kv) => kv.value), t, '');
     return t;
   }
 }
 
-/** Writes one AnyValue into the column matching its type (others stay null). */
-export function setValueCell(
-  v: AnyValue, i: number,
-  str: unknown[], int: unknown[], dbl: unknown[], bool: unknown[], bytes: unknown[], ser: unknown[],
-): void {
-  switch (v.type) {
-    case 'string': str[i] = v.value; break;
-    case 'int': int[i] = v.value; break;
-    case 'double': dbl[i] = v.value; break;
-    case 'bool': bool[i] = v.value; break;
-    // Go writes an empty byte string as null; null bytes of type 7 read back as empty.
-    case 'bytes': bytes[i] = v.value.length > 0 ? v.value : null; break;
-    case 'kvlist': case 'array': ser[i] = encodeAnyValueCbor(v, LOSSLESS_CBOR); break;
-    case 'empty': break;
+/**
+ * The str/int/double/bool/bytes/ser column family of attribute tables ("") and of the LOGS
+ * body ("body."): each value goes to the column of its type, the others stay null.
+ */
+export function writeAnyValueColumns(values: readonly AnyValue[], cols: TableColumns, prefix: string): void {
+  const n = values.length;
+  const str: unknown[] = new Array(n).fill(null);
+  const int: unknown[] = new Array(n).fill(null);
+  const dbl: unknown[] = new Array(n).fill(null);
+  const bool: unknown[] = new Array(n).fill(null);
+  const bytes: unknown[] = new Array(n).fill(null);
+  const ser: unknown[] = new Array(n).fill(null);
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    switch (v.type) {
+      case 'string': str[i] = v.value; break;
+      case 'int': int[i] = v.value; break;
+      case 'double': dbl[i] = v.value; break;
+      case 'bool': bool[i] = v.value; break;
+      // Go writes an empty byte string as null; null bytes of type 7 read back as empty.
+      case 'bytes': bytes[i] = v.value.length > 0 ? v.value : null; break;
+      case 'kvlist': case 'array': ser[i] = encodeAnyValueCbor(v, LOSSLESS_CBOR); break;
+      case 'empty': break;
+    }
   }
+  cols.values.set(prefix + 'str', str);
+  cols.values.set(prefix + 'int', int);
+  cols.values.set(prefix + 'double', dbl);
+  cols.values.set(prefix + 'bool', bool);
+  cols.values.set(prefix + 'bytes', bytes);
+  cols.values.set(prefix + 'ser', ser);
 }

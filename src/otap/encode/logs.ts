@@ -3,7 +3,7 @@ import type { ExportLogsServiceRequest, LogRecord } from '../../otlp/model.js';
 import { compareBytes } from '../common/value-compare.js';
 import { ArrowPayloadType as T } from '../payload-type.js';
 import { attrTypeOf } from '../common/value-compare.js';
-import { AttributeRows, setValueCell } from './attributes.js';
+import { AttributeRows, writeAnyValueColumns } from './attributes.js';
 import { idOrZeros, type EncodedTables } from './encoded-tables.js';
 import { deltaEncode } from './id-encoding.js';
 import { assignIds, flattenRoots, writeResourceScopeColumns } from './root-rows.js';
@@ -45,21 +45,9 @@ export function logsToTables(req: ExportLogsServiceRequest): EncodedTables {
 
   const bodyValid = logs.map((l) => l.body.type !== 'empty');
   const bodyType = logs.map((l, i) => (bodyValid[i] ? attrTypeOf(l.body) : null));
-  const str: unknown[] = new Array(n).fill(null);
-  const int: unknown[] = new Array(n).fill(null);
-  const dbl: unknown[] = new Array(n).fill(null);
-  const bool: unknown[] = new Array(n).fill(null);
-  const bytes: unknown[] = new Array(n).fill(null);
-  const ser: unknown[] = new Array(n).fill(null);
-  logs.forEach((l, i) => setValueCell(l.body, i, str, int, dbl, bool, bytes, ser));
   cols.structValidity.set('body', bodyValid);
   cols.values.set('body.type', bodyType);
-  cols.values.set('body.str', str);
-  cols.values.set('body.int', int);
-  cols.values.set('body.double', dbl);
-  cols.values.set('body.bool', bool);
-  cols.values.set('body.bytes', bytes);
-  cols.values.set('body.ser', ser);
+  writeAnyValueColumns(logs.map((l) => l.body), cols, 'body.');
 
   const tables: EncodedTables = [{ type: T.LOGS, input: cols }];
   if (resourceAttrs.length) tables.push({ type: T.RESOURCE_ATTRS, input: resourceAttrs.toColumns() });

@@ -126,6 +126,11 @@ class WasmRuntime {
     return this.ex;
   }
 
+  /** The current instance's linear memory size, or 0 when no instance is live (after a trap). */
+  currentMemoryBytes(): number {
+    return this.ex ? this.ex.memory.buffer.byteLength : 0;
+  }
+
   /** Runs `fn` on the instance; a trap drops the instance and is rethrown as BackendTrapError. */
   run<T>(fn: (ex: WasmExports) => T): T {
     const ex = this.exports();
@@ -231,6 +236,11 @@ export class WasmBackend implements Backend {
     const module = await WA.compile(bytes);
     const instance = await WA.instantiate(module, stubImports(module));
     return new WasmBackend(new WasmRuntime(module, instance), path, await loadArrowFfi());
+  }
+
+  /** Current size of the module's linear memory in bytes (it only grows; 0 after a trap until the next call). */
+  memoryBytes(): number {
+    return this.rt.currentMemoryBytes();
   }
 
   /** Number of traps seen (each one replaced the instance). */

@@ -56,7 +56,7 @@ console.log(JSON.stringify({ selected: b.name, info, results }));
 
 interface CheckOutput {
   selected: string;
-  info: { selected: string; summary: string; attempts: Record<string, { status: string; path?: string; error?: string }> };
+  info: { selected: string; summary: string; attempts: Record<'native' | 'wasm' | 'js', { status: string; path?: string; error?: string }> };
   results: Record<string, Record<Signal, string>>;
 }
 

@@ -88,42 +88,85 @@ pub fn empty_if_zero(id: Option<&[u8]>) -> Vec<u8> {
 // ---------------------------------------------------------------------------------------
 // Rows grouped by parent id, in order of first appearance
 
+/// Hasher for i64 ids (multiply-shift; ids are small integers, no DoS concern inside one batch).
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_i64(&mut self, v: i64) {
+        self.0 = (v as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(26);
+    }
+}
+
+pub type IdMap<V> = HashMap<i64, V, std::hash::BuildHasherDefault<IdHasher>>;
+
 pub struct Grouped<V> {
-    order: Vec<i64>,
-    map: HashMap<i64, Vec<V>>,
-    used: HashMap<i64, ()>,
+    /// Slot of each id; slots are in order of first appearance.
+    index: IdMap<usize>,
+    ids: Vec<i64>,
+    lists: Vec<Vec<V>>,
+    used: Vec<bool>,
+    /// Takes still expected per slot (after `plan`): the last one moves the rows out.
+    remaining: Option<Vec<u32>>,
 }
 
 impl<V: Clone> Grouped<V> {
     pub fn new() -> Self {
-        Grouped { order: Vec::new(), map: HashMap::new(), used: HashMap::new() }
+        Grouped { index: IdMap::default(), ids: Vec::new(), lists: Vec::new(), used: Vec::new(), remaining: None }
     }
 
     pub fn push(&mut self, id: i64, v: V) {
-        self.map
-            .entry(id)
-            .or_insert_with(|| {
-                self.order.push(id);
-                Vec::new()
-            })
-            .push(v);
+        let slot = *self.index.entry(id).or_insert_with(|| {
+            self.ids.push(id);
+            self.lists.push(Vec::new());
+            self.used.push(false);
+            self.lists.len() - 1
+        });
+        self.lists[slot].push(v);
     }
 
-    /// The rows of `id` (a copy; ids may be read more than once), marking `id` used.
+    /// Announces every id that `take` will be called with (after the last `push`), so that
+    /// the last take of an id moves its rows instead of copying them. Ids taken without
+    /// being announced here (or more often) still get a copy.
+    pub fn plan(&mut self, ids: impl IntoIterator<Item = Option<i64>>) {
+        let mut remaining = vec![0u32; self.lists.len()];
+        for id in ids.into_iter().flatten() {
+            if let Some(&slot) = self.index.get(&id) {
+                remaining[slot] = remaining[slot].saturating_add(1);
+            }
+        }
+        self.remaining = Some(remaining);
+    }
+
+    /// The rows of `id` (a copy unless this is its last planned take), marking `id` used.
     pub fn take(&mut self, id: Option<i64>) -> Vec<V> {
         let Some(id) = id else { return Vec::new() };
-        match self.map.get(&id) {
-            Some(list) => {
-                self.used.insert(id, ());
-                list.clone()
+        let Some(&slot) = self.index.get(&id) else { return Vec::new() };
+        self.used[slot] = true;
+        if let Some(remaining) = self.remaining.as_mut() {
+            match remaining[slot] {
+                1 => {
+                    remaining[slot] = 0;
+                    return std::mem::take(&mut self.lists[slot]);
+                }
+                0 => {}
+                n => remaining[slot] = n - 1,
             }
-            None => Vec::new(),
         }
+        self.lists[slot].clone()
     }
 
     /// The first id (in table order) that was never taken.
     pub fn first_unused(&self) -> Option<i64> {
-        self.order.iter().copied().find(|id| !self.used.contains_key(id))
+        self.used.iter().position(|u| !u).map(|slot| self.ids[slot])
     }
 }
 
@@ -307,13 +350,16 @@ pub fn group_roots(root: &TableView<'_>, resource_attrs: Option<&TableView<'_>>,
     let mut groups: Vec<ResourceGroup> = Vec::new();
     let mut prev_res: Option<Option<i64>> = None;
     let mut prev_scope: Option<Option<i64>> = None;
+    // The id of each resource / scope group, in group order (attributes are attached below).
+    let mut res_takes: Vec<Option<i64>> = Vec::new();
+    let mut scope_takes: Vec<Option<i64>> = Vec::new();
     for i in 0..n {
         let rid = res_ids[i];
         let sid = scope_ids[i];
         if prev_res != Some(rid) || groups.is_empty() {
             groups.push(ResourceGroup {
                 resource: Resource {
-                    attributes: res_attrs.take(rid),
+                    attributes: Vec::new(),
                     dropped_attributes_count: at(&res_dropped, i).unwrap_or(0) as u32,
                 },
                 schema_url: at(&res_url, i).unwrap_or("").to_string(),
@@ -321,6 +367,7 @@ pub fn group_roots(root: &TableView<'_>, resource_attrs: Option<&TableView<'_>>,
             });
             prev_res = Some(rid);
             prev_scope = None;
+            res_takes.push(rid);
         }
         let Some(current) = groups.last_mut() else { continue };
         if prev_scope != Some(sid) || current.scopes.is_empty() {
@@ -328,16 +375,26 @@ pub fn group_roots(root: &TableView<'_>, resource_attrs: Option<&TableView<'_>>,
                 scope: InstrumentationScope {
                     name: at(&scope_name, i).unwrap_or("").to_string(),
                     version: at(&scope_version, i).unwrap_or("").to_string(),
-                    attributes: sc_attrs.take(sid),
+                    attributes: Vec::new(),
                     dropped_attributes_count: at(&scope_dropped, i).unwrap_or(0) as u32,
                 },
                 schema_url: at(&schema_url, i).unwrap_or("").to_string(),
                 rows: Vec::new(),
             });
             prev_scope = Some(sid);
+            scope_takes.push(sid);
         }
         if let Some(s) = current.scopes.last_mut() {
             s.rows.push(i);
+        }
+    }
+    res_attrs.plan(res_takes.iter().copied());
+    sc_attrs.plan(scope_takes.iter().copied());
+    let mut scope_ids_iter = scope_takes.into_iter();
+    for (g, rid) in groups.iter_mut().zip(res_takes) {
+        g.resource.attributes = res_attrs.take(rid);
+        for s in &mut g.scopes {
+            s.scope.attributes = sc_attrs.take(scope_ids_iter.next().flatten());
         }
     }
     assert_all_used(&res_attrs, resource_attrs, "resource")?;

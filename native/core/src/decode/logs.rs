@@ -28,6 +28,7 @@ pub fn tables_to_logs(tables: &Tables<'_>) -> Res<ExportLogsServiceRequest> {
     };
     let attrs_view = tables.get(T::LOG_ATTRS);
     let mut attrs = decode_attributes(attrs_view, 16)?;
+    attrs.plan(ids.iter().copied());
 
     let groups = group_roots(root, tables.get(T::RESOURCE_ATTRS), tables.get(T::SCOPE_ATTRS))?;
     let mut resource_logs = Vec::with_capacity(groups.len());

@@ -66,6 +66,11 @@ pub fn tables_to_metrics(tables: &Tables<'_>) -> Res<ExportMetricsServiceRequest
         exp_histogram_points,
     )?;
 
+    metric_attrs.plan(ids.iter().copied());
+    number.plan((0..ids.len()).filter(|&i| matches!(type_codes.get(i), Some(&GAUGE) | Some(&SUM))).map(|i| ids[i]));
+    histogram.plan((0..ids.len()).filter(|&i| type_codes.get(i) == Some(&HISTOGRAM)).map(|i| ids[i]));
+    exp.plan((0..ids.len()).filter(|&i| type_codes.get(i) == Some(&EXP_HISTOGRAM)).map(|i| ids[i]));
+    summary.plan((0..ids.len()).filter(|&i| type_codes.get(i) == Some(&SUMMARY)).map(|i| ids[i]));
     let groups = group_roots(root, tables.get(T::RESOURCE_ATTRS), tables.get(T::SCOPE_ATTRS))?;
     let mut resource_metrics = Vec::with_capacity(groups.len());
     for g in groups {
@@ -141,6 +146,8 @@ fn decode_points<'a, 'v, P: Clone>(
         let ids = delta_decode(ids_or_null(view, "id")?, view.encoding("id"), 32);
         let parents = delta_decode(parent_ids(view)?.into_iter().map(Some).collect(), view.encoding("parent_id"), 16);
         let mut at = reader(view)?;
+        exemplars.plan(ids.iter().copied());
+        attrs.plan(ids.iter().copied());
         for i in 0..view.len {
             let id = ids[i];
             let ex = exemplars.take(id);
@@ -322,6 +329,7 @@ fn decode_exemplars(view: Option<&TableView<'_>>, attrs_view: Option<&TableView<
         // A Rust sender (encoding metadata present) compares doubles by total order.
         let total_order = encoding == Some("quasidelta");
         let parents = quasi_delta_decode(parent_ids(view)?, encoding, 32, |i| same_value(values[i - 1], values[i], total_order));
+        attrs.plan(ids.iter().copied());
         for i in 0..n {
             let exemplar = Exemplar {
                 filtered_attributes: attrs.take(ids[i]),

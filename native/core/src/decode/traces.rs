@@ -37,6 +37,9 @@ pub fn tables_to_traces(tables: &Tables<'_>) -> Res<ExportTraceServiceRequest> {
     let span_ids: HashSet<i64> = ids.iter().flatten().copied().collect();
     let mut events = decode_events(tables, &span_ids)?;
     let mut links = decode_links(tables, &span_ids)?;
+    attrs.plan(ids.iter().copied());
+    events.plan(ids.iter().copied());
+    links.plan(ids.iter().copied());
 
     let groups = group_roots(root, tables.get(T::RESOURCE_ATTRS), tables.get(T::SCOPE_ATTRS))?;
     let mut resource_spans = Vec::with_capacity(groups.len());
@@ -118,6 +121,7 @@ fn decode_events(tables: &Tables<'_>, span_ids: &HashSet<i64>) -> Res<Grouped<sp
     let parents = quasi_delta_decode(parent_ids(view)?, view.encoding("parent_id"), 16, |i| names[i - 1] == names[i]);
     let attrs_view = tables.get(T::SPAN_EVENT_ATTRS);
     let mut attrs = decode_attributes(attrs_view, 32)?;
+    attrs.plan(ids.iter().copied());
     let out = attach(view, &parents, span_ids, |i| span::Event {
         time_unix_nano: cell(&time, i).unwrap_or(0),
         name: names[i].to_string(),
@@ -148,6 +152,7 @@ fn decode_links(tables: &Tables<'_>, span_ids: &HashSet<i64>) -> Res<Grouped<spa
     let parents = quasi_delta_decode(parent_ids(view)?, view.encoding("parent_id"), 16, |i| raw_trace_ids[i - 1] == raw_trace_ids[i]);
     let attrs_view = tables.get(T::SPAN_LINK_ATTRS);
     let mut attrs = decode_attributes(attrs_view, 32)?;
+    attrs.plan(ids.iter().copied());
     let out = attach(view, &parents, span_ids, |i| span::Link {
         trace_id: empty_if_zero(Some(raw_trace_ids[i])),
         span_id: empty_if_zero(cell(&span_id, i)),

@@ -55,21 +55,41 @@ if (probe.error || probe.status !== 0) {
 
 const targetDir = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'otel-arrow', 'cargo-target');
 mkdirSync(targetDir, { recursive: true });
-const cargoArgs = ['build', '-p', 'otap-node', ...(profile === 'release' ? ['--release'] : [])];
-log(`${probe.stdout.trim()}; cargo ${cargoArgs.join(' ')} (CARGO_TARGET_DIR=${targetDir})`);
-const started = Date.now();
+const out = join(root, 'native', `otap-node.${platformTriple()}.node`);
 const env = { ...process.env, CARGO_TARGET_DIR: targetDir };
 // A wasm build's environment must not leak into the host build.
 delete env.RUSTC_BOOTSTRAP;
-const build = spawnSync(cargo, cargoArgs, { cwd: root, env, stdio: 'inherit' });
-if (build.error || build.status !== 0) fail(`cargo build failed (${build.error ? build.error.message : `exit ${build.status}`})`);
+const started = Date.now();
+// @napi-rs/cli (a devDependency) drives cargo and names the platform binary; without it
+// (an install without dev dependencies) plain cargo builds the same crate.
+const napiCli = join(root, 'node_modules', '@napi-rs', 'cli', 'package.json');
+if (existsSync(napiCli)) {
+  const outDir = join(targetDir, 'napi-out');
+  mkdirSync(outDir, { recursive: true });
+  const napiArgs = ['napi', 'build', '--manifest-path', 'native/napi/Cargo.toml', '--package-json-path', 'package.json',
+    '--platform', '--target-dir', targetDir, '--output-dir', outDir, '--no-js', '--no-dts-header',
+    '--dts', join(outDir, 'index.d.ts'), ...(profile === 'release' ? ['--release'] : [])];
+  log(`${probe.stdout.trim()}; npx ${napiArgs.join(' ')}`);
+  const build = spawnSync('npx', napiArgs, { cwd: root, env, stdio: 'inherit' });
+  if (build.error || build.status !== 0) fail(`napi build failed (${build.error ? build.error.message : `exit ${build.status}`})`);
+  const built = join(outDir, `otap-node.${platformTriple()}.node`);
+  if (!existsSync(built)) fail(`napi build succeeded but ${built} is missing`);
+  install(built);
+} else {
+  const cargoArgs = ['build', '-p', 'otap-node', ...(profile === 'release' ? ['--release'] : [])];
+  log(`${probe.stdout.trim()}; cargo ${cargoArgs.join(' ')} (CARGO_TARGET_DIR=${targetDir})`);
+  const build = spawnSync(cargo, cargoArgs, { cwd: root, env, stdio: 'inherit' });
+  if (build.error || build.status !== 0) fail(`cargo build failed (${build.error ? build.error.message : `exit ${build.status}`})`);
+  const libName = process.platform === 'win32' ? 'otap_node.dll' : process.platform === 'darwin' ? 'libotap_node.dylib' : 'libotap_node.so';
+  const built = join(targetDir, profile, libName);
+  if (!existsSync(built)) fail(`cargo succeeded but ${built} is missing`);
+  install(built);
+}
 
-const libName = process.platform === 'win32' ? 'otap_node.dll' : process.platform === 'darwin' ? 'libotap_node.dylib' : 'libotap_node.so';
-const built = join(targetDir, profile, libName);
-if (!existsSync(built)) fail(`cargo succeeded but ${built} is missing`);
-const out = join(root, 'native', `otap-node.${platformTriple()}.node`);
-// Copy then rename: a process that has the old addon loaded keeps its mapping intact.
-const tmp = `${out}.${process.pid}.tmp`;
-copyFileSync(built, tmp);
-renameSync(tmp, out);
+/** Copy then rename: a process that has the old addon loaded keeps its mapping intact. */
+function install(built) {
+  const tmp = `${out}.${process.pid}.tmp`;
+  copyFileSync(built, tmp);
+  renameSync(tmp, out);
+}
 done(`built ${out} (${(statSync(out).size / 1024 / 1024).toFixed(1)} MiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -131,36 +131,27 @@ export function readAnyValue(r: WireReader): AnyValue {
 }
 
 function readArrayValue(r: WireReader): AnyValue[] {
-  const outer = r.enter();
-  const values: AnyValue[] = [];
-  let tag = 0;
-  try {
-    while (r.pos < r.limit) {
-      tag = 0;
-      tag = r.tag();
-      if (tag === 10) values.push(readAnyValue(r));
-      else r.skip(tag, ARRAY_VALUE);
-    }
-  } catch (err) {
-    throw annotate(err, ARRAY_VALUE, tag);
-  }
-  r.leave(outer);
-  return values;
+  return readListMessage(r, ARRAY_VALUE, readAnyValue);
 }
 
 function readKeyValueList(r: WireReader): KeyValue[] {
+  return readListMessage(r, KEY_VALUE_LIST, readKeyValue);
+}
+
+/** A message whose only field (1) is a repeated message: ArrayValue and KeyValueList. */
+function readListMessage<T>(r: WireReader, info: typeof ARRAY_VALUE, read: (r: WireReader) => T): T[] {
   const outer = r.enter();
-  const values: KeyValue[] = [];
+  const values: T[] = [];
   let tag = 0;
   try {
     while (r.pos < r.limit) {
       tag = 0;
       tag = r.tag();
-      if (tag === 10) values.push(readKeyValue(r));
-      else r.skip(tag, KEY_VALUE_LIST);
+      if (tag === 10) values.push(read(r));
+      else r.skip(tag, info);
     }
   } catch (err) {
-    throw annotate(err, KEY_VALUE_LIST, tag);
+    throw annotate(err, info, tag);
   }
   r.leave(outer);
   return values;

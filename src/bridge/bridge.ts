@@ -9,6 +9,7 @@
 // retryable for OTLP clients). Delivery is at-least-once.
 import type { Signal } from '../otlp/model.js';
 import { countItems } from '../otlp/canonical.js';
+import { encodeOtlp } from '../otlp/signal-codec.js';
 import { OtapExporter } from '../transport/exporter/index.js';
 import { otlpHttp } from '../transport/http/index.js';
 import { OtapReceiver, type ReceivedBatch } from '../transport/receiver/index.js';
@@ -27,8 +28,11 @@ export interface BridgeStats {
   acked: Record<Signal, SignalCounters>;
   /** Given up (the client got an error). */
   failed: Record<Signal, SignalCounters>;
-  /** OTLP message bytes received (protobuf, after gRPC / HTTP decompression). */
+  /** OTLP bytes received as protobuf (after gRPC / HTTP decompression); OTLP/JSON requests
+   *  count at the size of their protobuf encoding, so OTLP in / OTAP out compares like with like. */
   otlpBytesIn: number;
+  /** OTLP/JSON over HTTP: requests and the JSON text bytes they arrived as (not in otlpBytesIn). */
+  json: { requests: number; textBytes: number };
   /** Requests received per protocol. */
   byProtocol: { 'otlp-grpc': number; 'otlp-http': number; otap: number };
   /** OTAP bytes written to gRPC (BatchArrowRecords, before gRPC compression; retries included). */
@@ -49,7 +53,10 @@ export class Bridge {
   readonly config: BridgeConfig;
   readonly receiver: OtapReceiver;
   private exp: OtapExporter | undefined;
-  private readonly counters = { received: zero(), acked: zero(), failed: zero(), otlpBytesIn: 0, inFlight: 0, byProtocol: { 'otlp-grpc': 0, 'otlp-http': 0, otap: 0 } };
+  private readonly counters = {
+    received: zero(), acked: zero(), failed: zero(), otlpBytesIn: 0, inFlight: 0,
+    json: { requests: 0, textBytes: 0 }, byProtocol: { 'otlp-grpc': 0, 'otlp-http': 0, otap: 0 },
+  };
   private readonly wire: WireCounter | undefined;
   private wirePort = 0;
   private started: Promise<{ grpcPort: number; httpPort?: number }> | undefined;
@@ -122,6 +129,7 @@ export class Bridge {
       acked: structuredClone(c.acked),
       failed: structuredClone(c.failed),
       otlpBytesIn: c.otlpBytesIn,
+      json: { ...c.json },
       byProtocol: { ...c.byProtocol },
       otapBytesOut: e?.bytesOut ?? 0,
       ...(this.wire ? { wireBytesOut: this.wire.bytesUp } : {}),
@@ -145,7 +153,14 @@ export class Bridge {
     const records = countItems(batch.signal, batch.request);
     c.received[batch.signal].batches++;
     c.received[batch.signal].records += records;
-    c.otlpBytesIn += batch.bytes;
+    if (batch.format === 'json') {
+      // JSON text is several times its protobuf size: count what the protobuf would be.
+      c.json.requests++;
+      c.json.textBytes += batch.bytes;
+      c.otlpBytesIn += encodeOtlp(batch.signal, batch.request).length;
+    } else {
+      c.otlpBytesIn += batch.bytes;
+    }
     c.byProtocol[batch.protocol]++;
     c.inFlight++;
     try {

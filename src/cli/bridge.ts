@@ -1,9 +1,10 @@
-// `otap bridge`: OTLP (gRPC + HTTP) in, OTAP out, with live stats once a second and a final
-// summary; `--demo` adds a local downstream and a load generator (see src/bridge/demo.ts).
+// `otap bridge`: OTLP (gRPC + HTTP) in, OTAP out, with live stats once a second while data
+// moves (none with --quiet) and a final summary; `--demo` adds a local downstream and a load generator (see src/bridge/demo.ts).
 import { Bridge, totals, type BridgeStats } from '../bridge/bridge.js';
 import { configFromEnv, configFromFile, resolveConfig, parseEndpoint, type BridgeConfig } from '../bridge/config.js';
 import { runBridgeDemo, type DemoResult } from '../bridge/demo.js';
 import { SIGNALS } from '../bridge/loadgen.js';
+import { LiveStats } from './live-stats.js';
 import { formatBytes, table } from './progress.js';
 
 export interface BridgeCommandOptions {
@@ -14,6 +15,8 @@ export interface BridgeCommandOptions {
   demo?: boolean;
   durationMs?: number;
   rate?: number;
+  /** No live stats lines (the summary is still printed at the end). */
+  quiet?: boolean;
 }
 
 /** "15s", "500ms", "2m", "20" (seconds) -> milliseconds; undefined when malformed. */
@@ -39,20 +42,6 @@ function layers(o: BridgeCommandOptions): Partial<BridgeConfig>[] {
 
 const log = (line: string): void => void process.stderr.write(line + '\n');
 
-function liveLine(elapsedMs: number, s: BridgeStats, prevRecords: number, wire?: { in: number; out: number }): { line: string; records: number } {
-  const rec = totals(s.received).records;
-  const acked = totals(s.acked);
-  const failed = totals(s.failed);
-  const ratio = s.otapBytesOut > 0 ? `${(s.otlpBytesIn / s.otapBytesOut).toFixed(1)}x` : '-';
-  const wirePart = wire && wire.out > 0 ? ` | wire ${formatBytes(wire.in)} -> ${formatBytes(wire.out)} (${(wire.in / wire.out).toFixed(1)}x)` : '';
-  return {
-    line: `[${String(Math.round(elapsedMs / 1000)).padStart(3)}s] in ${(rec - prevRecords).toLocaleString('en-US')} rec/s` +
-      ` | OTLP in ${formatBytes(s.otlpBytesIn)} | OTAP out ${formatBytes(s.otapBytesOut)} | ratio ${ratio}${wirePart}` +
-      ` | acked ${acked.batches} failed ${failed.batches} retries ${s.retries}`,
-    records: rec,
-  };
-}
-
 export async function runBridgeCommand(o: BridgeCommandOptions): Promise<number> {
   if (o.demo) return runDemoCommand(o);
   const config = resolveConfig(layers(o));
@@ -62,12 +51,11 @@ export async function runBridgeCommand(o: BridgeCommandOptions): Promise<number>
   log(`otap bridge: OTLP/gRPC ${host}:${grpcPort}${httpPort !== undefined ? `, OTLP/HTTP ${host}:${httpPort}` : ''} -> OTAP ${config.to}` +
     ` (gRPC ${config.compression}${config.payloadCompression === 'zstd' ? ', payload zstd' : ''}); Ctrl-C to stop`);
   const t0 = Date.now();
-  let prev = 0;
-  const ticker = setInterval(() => {
+  const live = new LiveStats();
+  const ticker = o.quiet ? undefined : setInterval(() => {
     const s = bridge.stats;
-    const l = liveLine(Date.now() - t0, s, prev, s.wireBytesOut !== undefined ? { in: s.otlpBytesIn, out: s.wireBytesOut } : undefined);
-    prev = l.records;
-    log(l.line);
+    const line = live.tick(Date.now() - t0, s, s.wireBytesOut !== undefined ? { in: s.otlpBytesIn, out: s.wireBytesOut } : undefined);
+    if (line) log(line);
   }, 1000);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
@@ -75,7 +63,7 @@ export async function runBridgeCommand(o: BridgeCommandOptions): Promise<number>
     process.once('SIGTERM', stop);
     if (o.durationMs !== undefined) setTimeout(stop, o.durationMs).unref();
   });
-  clearInterval(ticker);
+  if (ticker) clearInterval(ticker);
   log('otap bridge: shutting down (waiting for exports in flight)');
   await bridge.shutdown();
   console.log(summaryTable(bridge.stats, Date.now() - t0));
@@ -92,6 +80,9 @@ function summaryTable(s: BridgeStats, elapsedMs: number): string {
   const lines = [
     '', table(rows), '',
     `OTLP in:  ${formatBytes(s.otlpBytesIn)} (protobuf messages; gRPC ${s.byProtocol['otlp-grpc']} / HTTP ${s.byProtocol['otlp-http']} requests)`,
+    ...(s.json.requests > 0
+      ? [`          of which ${s.json.requests} OTLP/JSON requests, counted at their protobuf size (${formatBytes(s.json.textBytes)} of JSON text received)`]
+      : []),
     `OTAP out: ${formatBytes(s.otapBytesOut)} (BatchArrowRecords before gRPC compression; ${s.retries} retries)` +
       (s.otapBytesOut ? `, ${(s.otlpBytesIn / s.otapBytesOut).toFixed(2)}x smaller` : ''),
   ];
@@ -105,16 +96,17 @@ async function runDemoCommand(o: BridgeCommandOptions): Promise<number> {
   const rate = o.rate ?? 6000;
   log(`otap bridge --demo: load generator (OTLP/gRPC + zstd, ${rate} records/s, ${(durationMs / 1000).toFixed(0)} s)` +
     ` -> bridge (OTLP -> OTAP) -> local OTAP receiver, all on loopback`);
-  let prev = 0;
+  const live = new LiveStats();
   const result = await runBridgeDemo({
     durationMs,
     rate,
     config: o.config ? [configFromEnv(), configFromFile(o.config)] : [configFromEnv()],
-    onTick: (d) => {
-      const l = liveLine(d.elapsedMs, d.bridge.stats, prev, { in: d.wireIn, out: d.wireOut });
-      prev = l.records;
-      log(l.line);
-    },
+    ...(o.quiet ? {} : {
+      onTick: (d) => {
+        const line = live.tick(d.elapsedMs, d.bridge.stats, { in: d.wireIn, out: d.wireOut });
+        if (line) log(line);
+      },
+    }),
   });
   console.log(demoSummary(result));
   return result.ok ? 0 : 1;

@@ -12,10 +12,11 @@ const USAGE = `usage: otap <command> [options]
 
 commands:
   bridge    [--config file.json] [--listen host:port] [--http host:port|none] [--to host:port]
-            [--demo] [--duration 20s] [--rate N]
+            [--demo] [--duration 20s] [--rate N] [--quiet]
             OTLP receiver (gRPC on --listen, default 127.0.0.1:4317; HTTP on --http, default
             127.0.0.1:4318) -> OTAP exporter to --to (a downstream otelarrow receiver); live
-            stats once a second, a summary at the end (Ctrl-C, or after --duration).
+            stats on stderr once a second while data moves (-q, --quiet: none), a summary at
+            the end (Ctrl-C, or after --duration). OTLP/JSON requests count as their protobuf size.
             --demo: no setup; a local downstream and a load generator (--rate records/s,
             default 6000, for --duration, default 15s); exits 1 if data was lost (npm start)
   demo      [--batches N] [--batch-size K] [--seed S]
@@ -27,6 +28,7 @@ commands:
             batch into the output directory)
   inspect   <file.otap> [--schemas]
             payload types, schemas, rows, dictionary sizes and bytes per table
+  help      this text (also: otap --help, otap -h, otap <command> --help)
 
 OTAP stream files hold the BatchArrowRecords of one stream, each framed by a uint32 LE length.
 
@@ -34,8 +36,12 @@ bridge ${CONFIG_HELP.replace(/\n/g, '\n  ')}`;
 
 function main(argv: string[]): number | Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return 0;
+  }
   const { values, positionals } = parseCommandLine(rest);
-  if (!command || values.help || command === 'help') {
+  if (!command || values.help) {
     console.log(USAGE);
     return command ? 0 : 2;
   }
@@ -51,6 +57,7 @@ function main(argv: string[]): number | Promise<number> {
         demo: values.demo ?? false,
         ...(duration !== undefined ? { durationMs: duration } : {}),
         ...(values.rate !== undefined ? { rate: intOption(values.rate, 0, '--rate', 1) } : {}),
+        quiet: values.quiet ?? false,
       });
     }
     case 'demo':
@@ -92,6 +99,7 @@ function parseCommandLine(args: string[]) {
         demo: { type: 'boolean' },
         duration: { type: 'string' },
         rate: { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
       },
     });

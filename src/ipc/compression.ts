@@ -2,16 +2,16 @@
 // int64 LE uncompressed length followed by the compressed bytes, or -1 followed by the raw
 // bytes when compressing did not pay off.
 
-import { decompress as fzstdDecompress } from 'fzstd';
 import { OtelArrowError, asOtelArrowError } from '../errors.js';
+import { zstdDecompressExact } from '../zstd/zlib-zstd.js';
 
-/** Pluggable compressor for the writer (the default build ships no zstd compressor). */
+/** Pluggable compressor for the writer (the js backend passes node:zlib zstd). */
 export interface BodyCompressor {
   readonly codec: 'zstd';
   compress(data: Uint8Array): Uint8Array;
 }
 
-/** Optional faster decompressor for the reader; fzstd (pure JS) is used otherwise. */
+/** Optional decompressor for the reader; node:zlib zstd is used otherwise. */
 export interface BodyDecompressor {
   zstd?(data: Uint8Array, uncompressedLength: number): Uint8Array;
 }
@@ -57,7 +57,7 @@ export function decompressBuffer(
   budget.left -= length;
   let out: Uint8Array;
   try {
-    out = decompressor?.zstd ? decompressor.zstd(data, length) : fzstdInto(data, length);
+    out = decompressor?.zstd ? decompressor.zstd(data, length) : zlibInto(data, length);
   } catch (err) {
     throw asOtelArrowError(err, 'DECOMPRESSION_FAILED');
   }
@@ -65,14 +65,12 @@ export function decompressBuffer(
   return out;
 }
 
-/** fzstd writes into a buffer we size, so a forged frame header cannot make it allocate;
- *  it does not report how much it wrote, so the frame's declared content size (when
- *  present) must match the Arrow length prefix. */
-function fzstdInto(data: Uint8Array, length: number): Uint8Array {
+/** zlib stops once the output passes `length`, so a forged frame header cannot make it
+ *  allocate more; a frame that declares its content size must declare `length`. */
+function zlibInto(data: Uint8Array, length: number): Uint8Array {
   const declared = frameContentSize(data);
   if (declared !== null && declared !== length) fail(`zstd frame declares ${declared} bytes, expected ${length}`);
-  if (length === 0) return new Uint8Array(0);
-  return fzstdDecompress(data, new Uint8Array(length));
+  return zstdDecompressExact(data, length);
 }
 
 /** Frame_Content_Size from a zstd frame header, or null when absent / not a zstd frame. */

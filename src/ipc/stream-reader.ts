@@ -13,7 +13,7 @@ import { malformed } from './flatbuf/table-reader.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, readMessages } from './message-reader.js';
 
 export interface IpcStreamReaderOptions {
-  /** Replaces the built-in pure-JS zstd decompressor (fzstd). */
+  /** Replaces the built-in zstd decompressor (node:zlib). */
   decompressor?: BodyDecompressor;
   /** Cap on one message's metadata + body, and on what its body may decompress to. */
   maxMessageBytes?: number;

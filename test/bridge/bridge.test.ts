@@ -1,12 +1,12 @@
 // The bridge through real loopback sockets: OTLP in (gRPC and HTTP) -> Bridge -> OTAP ->
 // OtapReceiver downstream, equal OTLP out (canonical form); a downstream that goes away and
-// comes back (nothing acknowledged is lost); config layering; `otap bridge --demo`.
+// comes back (nothing acknowledged is lost); config layering; `otap bridge --demo` (the built bin).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Bridge } from '../../src/bridge/bridge.js';
 import { ConfigError, configFromEnv, configFromFile, resolveConfig } from '../../src/bridge/config.js';
 import { canonicalDiff, countItems } from '../../src/otlp/canonical.js';
@@ -15,9 +15,9 @@ import { encodeOtlp, encodeOtlpJson, mergeRequests } from '../../src/otlp/signal
 import { OtlpGrpcClient } from '../../src/transport/otlp-client.js';
 import { OtapReceiver, type ReceivedBatch } from '../../src/transport/receiver/index.js';
 import { generate } from '../transport/receiver-support.js';
+import { OTAP_BIN, ROOT, requireDist } from '../support/dist.js';
 
 const SIGNALS: Signal[] = ['traces', 'logs', 'metrics'];
-const ROOT = path.resolve(__dirname, '../..');
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -84,7 +84,12 @@ describe('OTLP in -> bridge -> OTAP -> equal OTLP out', () => {
       expect(s.acked[signal]).toEqual({ batches: 6, records });
       expect(s.failed[signal].batches).toBe(0);
       expect(s.byProtocol).toMatchObject({ 'otlp-grpc': 4, 'otlp-http': 2 });
-      expect(s.otlpBytesIn).toBeGreaterThan(0);
+      // OTLP in counts protobuf bytes: the JSON request at its protobuf size, its text apart.
+      const jsonText = Buffer.byteLength(encodeOtlpJson(signal, viaHttpJson));
+      const protobufBytes = sent.reduce((n, r) => n + encodeOtlp(signal, r).length, 0);
+      expect(jsonText).toBeGreaterThan(encodeOtlp(signal, viaHttpJson).length);
+      expect(s.json).toEqual({ requests: 1, textBytes: jsonText });
+      expect(s.otlpBytesIn).toBe(protobufBytes);
       expect(s.otapBytesOut).toBeGreaterThan(0);
     });
   }
@@ -162,8 +167,10 @@ describe('config', () => {
 });
 
 describe('otap bridge --demo', () => {
+  beforeAll(requireDist);
+
   it('--demo --duration 3s exits 0 and prints the summary', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'bridge', '--demo', '--duration', '3s', '--rate', '3000'], {
+    const r = spawnSync(process.execPath, [OTAP_BIN, 'bridge', '--demo', '--duration', '3s', '--rate', '3000'], {
       cwd: ROOT, encoding: 'utf8', timeout: 90_000,
     });
     expect(r.status, r.stderr + r.stdout).toBe(0);
@@ -174,11 +181,21 @@ describe('otap bridge --demo', () => {
     expect(r.stderr).toMatch(/\[\s*\d+s\] in [\d,]+ rec\/s \| OTLP in .* \| OTAP out .* \| ratio .* \| acked \d+ failed 0 retries \d+/);
   });
 
+  it('--quiet: no live stats, the summary still', () => {
+    const r = spawnSync(process.execPath, [OTAP_BIN, 'bridge', '--demo', '--duration', '2s', '--rate', '2000', '-q'], {
+      cwd: ROOT, encoding: 'utf8', timeout: 90_000,
+    });
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/OK: every acknowledged record reached the downstream/);
+    expect(r.stderr).toMatch(/otap bridge --demo: load generator/);
+    expect(r.stderr).not.toMatch(/rec\/s \|/);
+  });
+
   it('bad flags are usage errors', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'bridge', '--demo', '--duration', 'soon'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [OTAP_BIN, 'bridge', '--demo', '--duration', 'soon'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--duration must be like/);
-    const r2 = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'bridge', '--listen', '127.0.0.1:0', '--http', 'none'], {
+    const r2 = spawnSync(process.execPath, [OTAP_BIN, 'bridge', '--listen', '127.0.0.1:0', '--http', 'none'], {
       cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, OTEL_ARROW_EXPORTER_ENDPOINT: '' },
     });
     expect(r2.status).toBe(1);

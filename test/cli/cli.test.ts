@@ -1,5 +1,5 @@
 // The `otap` command line: demo, convert (OTLP <-> OTAP stream files) and inspect. Exit codes
-// and messages are checked through a real process (src/cli/main.ts under tsx); the data
+// and messages are checked through the built bin as published (`node dist/cli/main.js`); the data
 // paths through the imported convert()/inspect() with console output captured.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,14 +12,16 @@ import { canonicalDiff, countItems } from '../../src/otlp/canonical.js';
 import { generateLogs, generateMetrics, generateTraces } from '../../src/otlp/generate.js';
 import type { ExportMetricsServiceRequest, Resource, Signal, SignalRequest } from '../../src/otlp/model.js';
 import { decodeOtlp, decodeOtlpJson, encodeOtlp, encodeOtlpJson, mergeRequests } from '../../src/otlp/signal-codec.js';
+import { OTAP_BIN, ROOT, requireDist } from '../support/dist.js';
+import type { BridgeStats } from '../../src/bridge/bridge.js';
+import { LiveStats } from '../../src/cli/live-stats.js';
 
-const ROOT = path.resolve(__dirname, '../..');
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
 const SIGNALS = ['traces', 'logs', 'metrics'] as const;
 const generators = { traces: generateTraces, logs: generateLogs, metrics: generateMetrics } as const;
 
 let dir: string;
 beforeAll(() => {
+  requireDist();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otap-cli-'));
 });
 afterAll(() => {
@@ -47,9 +49,9 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the real command line. */
+/** Runs the built command line. */
 function otap(...args: string[]): Run {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [OTAP_BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -261,9 +263,38 @@ describe('otap usage', () => {
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
-  it('help: usage on stdout, exit code 0', () => {
-    const r = otap('help');
-    expect(r.status).toBe(0);
+  it.each([['help'], ['--help'], ['-h'], ['bridge', '--help'], ['convert', '-h']])('%s: usage on stdout, exit code 0', (...args) => {
+    const r = otap(...args);
+    expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/usage: otap <command>/);
+    expect(r.stdout).toMatch(/-q, --quiet/);
+    expect(r.stderr).toBe('');
+  });
+});
+
+describe('bridge live stats', () => {
+  const stats = (records: number, acked: number, bytes: number): BridgeStats => ({
+    received: { traces: { batches: acked, records }, logs: { batches: 0, records: 0 }, metrics: { batches: 0, records: 0 } },
+    acked: { traces: { batches: acked, records }, logs: { batches: 0, records: 0 }, metrics: { batches: 0, records: 0 } },
+    failed: { traces: { batches: 0, records: 0 }, logs: { batches: 0, records: 0 }, metrics: { batches: 0, records: 0 } },
+    otlpBytesIn: bytes * 3, json: { requests: 0, textBytes: 0 }, byProtocol: { 'otlp-grpc': acked, 'otlp-http': 0, otap: 0 },
+    otapBytesOut: bytes, retries: 0, inFlight: 0,
+  });
+
+  it('a line per tick while data moves, one idle line, then silence until traffic resumes', () => {
+    const live = new LiveStats();
+    const lines = [
+      live.tick(1000, stats(100, 1, 1000)),
+      live.tick(2000, stats(300, 3, 3000)),
+      live.tick(3000, stats(300, 3, 3000)),
+      live.tick(4000, stats(300, 3, 3000)),
+      live.tick(5000, stats(300, 3, 3000)),
+      live.tick(6000, stats(350, 4, 3500)),
+    ];
+    expect(lines[0]).toMatch(/^\[  1s\] in 100 rec\/s \| OTLP in 2\.9\d? KiB \| OTAP out 1000 B \| ratio 3\.0x \| acked 1 failed 0 retries 0$/);
+    expect(lines[1]).toMatch(/^\[  2s\] in 200 rec\/s .* acked 3 /);
+    expect(lines[2]).toMatch(/^\[  3s\] idle/);
+    expect(lines.slice(3, 5)).toEqual([undefined, undefined]);
+    expect(lines[5]).toMatch(/^\[  6s\] in 50 rec\/s .* acked 4 /);
   });
 });

@@ -1,13 +1,13 @@
 // Bad bytes must end in an OtelArrowError (or decode to something), never in another
 // exception, a hang or a huge allocation.
 
-import { compress, init } from '@bokuweb/zstd-wasm';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OtelArrowError } from '../../src/errors.js';
 import { IpcStreamReader, IpcStreamWriter, listMessages } from '../../src/ipc/index.js';
 import { plainBatch } from './plain-values.js';
 import { makeBatch, sampleSchema } from './sample.js';
+import { zstdCompressor } from '../support/zstd.js';
 
 /** Reads `chunks` with a fresh reader; the last one is the one under test. */
 function tryRead(chunks: Uint8Array[]): 'ok' | 'error' {
@@ -32,10 +32,9 @@ describe('corrupt IPC input', () => {
   let chunks: Uint8Array[] = [];
   let zstdChunks: Uint8Array[] = [];
   beforeAll(async () => {
-    await init();
     const writer = new IpcStreamWriter(sampleSchema);
     chunks = [writer.write(makeBatch(12, 0)), writer.write(makeBatch(9, 2))];
-    const zw = new IpcStreamWriter(sampleSchema, { compression: { codec: 'zstd', compress: (d) => compress(d, 1) } });
+    const zw = new IpcStreamWriter(sampleSchema, { compression: zstdCompressor(1) });
     zstdChunks = [zw.write(makeBatch(12, 0)), zw.write(makeBatch(9, 2))];
   });
 

@@ -5,13 +5,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compress, init } from '@bokuweb/zstd-wasm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DataType, Field, RecordBatch, Schema } from '../../src/arrow/types.js';
 import { endOfStreamMarker, IpcStreamReader, IpcStreamWriter, listMessages, type BodyCompressor } from '../../src/ipc/index.js';
 import { concatChunks } from './fixtures.js';
 import { plainBatch, plainMetadata } from './plain-values.js';
 import { makeBatch, sampleSchema } from './sample.js';
+import { zstdCompressor } from '../support/zstd.js';
 
 const script = join(import.meta.dirname, 'read_ipc_stream.py');
 const hasPyarrow = spawnSync('python3', ['-c', 'import pyarrow']).status === 0;
@@ -50,13 +50,10 @@ function runPython(args: string[]): any {
   return JSON.parse(execFileSync('python3', [script, ...args], { maxBuffer: 64 << 20 }).toString());
 }
 
-const zstd: BodyCompressor = { codec: 'zstd', compress: (data) => compress(data, 3) };
+const zstd: BodyCompressor = zstdCompressor(3);
 
 describe.skipIf(skip)('pyarrow interop', () => {
   const dir = mkdtempSync(join(tmpdir(), 'otel-arrow-ipc-'));
-  beforeAll(async () => {
-    await init();
-  });
 
   for (const compressed of [false, true]) {
     it(`pyarrow reads our ${compressed ? 'zstd-compressed' : 'uncompressed'} stream with delta and replacement dictionaries`, () => {

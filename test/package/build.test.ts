@@ -1,9 +1,10 @@
-// The published shape of the package: tsup builds ESM, CJS and type declarations, and the
-// `otap` bin runs from the build.
+// The published shape of the package: tsup (run once by test/support/build-dist.ts before the
+// suites) builds ESM, CJS and type declarations, and the `otap` bin runs from the build.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { requireDist } from '../support/dist.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
@@ -11,9 +12,7 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 };
 
 describe('package build', () => {
-  beforeAll(() => {
-    execFileSync('npx', ['tsup', '--silent'], { cwd: root, stdio: 'pipe', timeout: 240_000 });
-  }, 300_000);
+  beforeAll(requireDist);
 
   it('emits every file package.json points at', () => {
     const entry = pkg.exports['.']!;

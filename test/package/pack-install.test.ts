@@ -5,12 +5,14 @@
 // - `import('otel-arrow')` selects the native backend; backendInfo() says so;
 // - with the .node file deleted, the wasm backend is selected (native: failed, with the reason);
 // - native, wasm and js encode the same generated requests and decode them to the same
-//   (canonical) OTLP, equal to the source.
+//   (canonical) OTLP, equal to the source;
+// - a gRPC round trip (OtapReceiver + OtapExporter over loopback, gRPC zstd) works through
+//   `import('otel-arrow')` (dist/index.js) and through `require('otel-arrow')` (dist/index.cjs);
+// - `npx otap bridge --demo --duration 3s` runs the installed bin.
 //
-// Staging: dist is built into a temporary copy of the package (tsup --out-dir), not into the
-// repository's dist/, which test/package/build.test.ts cleans and rebuilds in parallel; the
-// copy is packed with --ignore-scripts (the `prepare` script builds Rust from sources the
-// copy does not hold, and the binaries are already there).
+// Staging: dist/ (built once by test/support/build-dist.ts before the suites) is copied into a
+// temporary copy of the package, which is packed with --ignore-scripts (the `prepare` script
+// builds Rust from sources the copy does not hold, and the binaries are already there).
 // Skipped when the binaries are not built, except in CI.
 import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -23,6 +25,7 @@ import { generateLogs, generateMetrics, generateTraces } from '../../src/otlp/ge
 import type { Signal } from '../../src/otlp/model.js';
 import { decodeOtlp } from '../../src/otlp/signal-codec.js';
 import { CI } from '../support/backends.js';
+import { requireDist } from '../support/dist.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const nodeFile = `otap-node.${platformTriple()}.node`;
@@ -54,6 +57,39 @@ for (const be of [b, js]) {
 console.log(JSON.stringify({ selected: b.name, info, results }));
 `;
 
+/** OtapReceiver + OtapExporter over loopback with the package as `m`: every signal once with
+ *  gRPC zstd, once uncompressed. The codec is node:zlib zstd wrapped to count what the server
+ *  decompresses (grpc-js servers never compress responses, so only the server decompresses):
+ *  that count proves the requests arrived with grpc-encoding zstd. Prints JSON. */
+const ROUND_TRIP = `
+  const counts = { decompressed: 0 };
+  await m.installGrpcCompression({ codec: {
+    compress: (d, level) => m.zlibZstdCodec.compress(d, level),
+    decompress: (d, max) => (counts.decompressed++, m.zlibZstdCodec.decompress(d, max)),
+  } });
+  const gen = { traces: m.generateTraces, logs: m.generateLogs, metrics: m.generateMetrics };
+  const received = [];
+  const receiver = new m.OtapReceiver({ grpcPort: 0, shutdownGraceMs: 500 }, async (b) => {
+    received.push({ signal: b.signal, protocol: b.protocol, otlp: Buffer.from(m.encodeOtlp(b.signal, b.request)).toString('base64') });
+  });
+  const { grpcPort } = await receiver.start();
+  const decompressed = {};
+  for (const compression of ['zstd', 'none']) {
+    const before = counts.decompressed;
+    const exporter = new m.OtapExporter({ endpoint: '127.0.0.1:' + grpcPort, compression, numStreams: 1 });
+    for (const signal of ['traces', 'logs', 'metrics']) await exporter.export(signal, gen[signal](${JSON.stringify(GEN)}));
+    await exporter.shutdown({ timeoutMs: 5000 });
+    decompressed[compression] = counts.decompressed - before;
+  }
+  await receiver.shutdown();
+  console.log(JSON.stringify({ decompressed, received }));
+`;
+
+interface RoundTripOutput {
+  decompressed: { zstd: number; none: number };
+  received: { signal: Signal; protocol: string; otlp: string }[];
+}
+
 interface CheckOutput {
   selected: string;
   info: { selected: string; summary: string; attempts: Record<'native' | 'wasm' | 'js', { status: string; path?: string; error?: string }> };
@@ -70,11 +106,11 @@ function sh(cmd: string, args: string[], opts: ExecFileSyncOptions = {}): string
   return execFileSync(cmd, args, { stdio: 'pipe', encoding: 'utf8', timeout: 300_000, ...opts }) as string;
 }
 
-/** A bin directory holding only node, npm, sh and tar (symlinks): no cargo, no rustc. */
+/** A bin directory holding only node, npm, npx, sh and tar (symlinks): no cargo, no rustc. */
 function restrictedEnv(): NodeJS.ProcessEnv {
   const bin = path.join(tmp, 'bin');
   fs.mkdirSync(bin);
-  for (const tool of ['node', 'npm', 'sh', 'tar']) {
+  for (const tool of ['node', 'npm', 'npx', 'sh', 'tar']) {
     const real = sh('sh', ['-c', `command -v ${tool}`]).trim();
     fs.symlinkSync(real, path.join(bin, tool));
   }
@@ -97,7 +133,8 @@ describe.skipIf(!built && !CI)('npm pack + install into an empty project without
     for (const f of ['package.json', 'README.md', `native/${nodeFile}`, 'wasm/otap.wasm']) {
       fs.copyFileSync(path.join(root, f), path.join(stage, f));
     }
-    sh('npx', ['tsup', '--silent', '--out-dir', path.join(stage, 'dist')], { cwd: root, timeout: 400_000 });
+    requireDist();
+    fs.cpSync(path.join(root, 'dist'), path.join(stage, 'dist'), { recursive: true });
     const packed = JSON.parse(sh('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], { cwd: stage })) as { filename: string }[];
     tarball = path.join(tmp, packed[0]!.filename);
 
@@ -137,6 +174,29 @@ describe.skipIf(!built && !CI)('npm pack + install into an empty project without
     }
     expect(sh('sh', ['-c', 'command -v node'], { env }).trim()).toBe(path.join(tmp, 'bin', 'node'));
   });
+
+  it.each([
+    ['import()', ['--input-type=module', '-e', `const m = await import('otel-arrow');\n${ROUND_TRIP}`]],
+    ['require()', ['-e', `const m = require('otel-arrow');\n(async () => {\n${ROUND_TRIP}\n})().catch((e) => { console.error(e); process.exit(1); });`]],
+  ])('gRPC round trip with zstd through %s: OtapExporter -> OtapReceiver', (_how, args) => {
+    const out = JSON.parse(sh('node', args, { cwd: project, env, timeout: 120_000 })) as RoundTripOutput;
+    // Each zstd export is at least one compressed request the server had to decompress;
+    // the uncompressed exports are none.
+    expect(out.decompressed.zstd).toBeGreaterThanOrEqual(3);
+    expect(out.decompressed.none).toBe(0);
+    expect(out.received.map((r) => r.signal)).toEqual([...SIGNALS, ...SIGNALS]);
+    for (const r of out.received) {
+      expect(r.protocol).toBe('otap');
+      expect(canonicalDiff(r.signal, generators[r.signal](GEN), decodeOtlp(r.signal, Buffer.from(r.otlp, 'base64'))), r.signal).toBeUndefined();
+    }
+  }, 180_000);
+
+  it('npx otap bridge --demo --duration 3s runs the installed bin', () => {
+    const out = sh('npx', ['otap', 'bridge', '--demo', '--duration', '3s'], { cwd: project, env, timeout: 120_000 });
+    expect(out).toMatch(/Bridge demo: /);
+    expect(out).toMatch(/^total\s+\d+\s+[1-9]\d*/m);
+    expect(out).toMatch(/OK: every acknowledged record reached the downstream/);
+  }, 180_000);
 
   it('native loads; without the .node file wasm loads; native, wasm and js decode to the same OTLP', () => {
     const run = (): CheckOutput => JSON.parse(sh('node', ['--input-type=module', '-e', CHECK], { cwd: project, env })) as CheckOutput;

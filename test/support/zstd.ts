@@ -1,14 +1,12 @@
-// zstd compression for tests and benchmarks (the package's js backend only decompresses;
-// compression arrives with the Rust core). @bokuweb/zstd-wasm is a devDependency.
-import { compress, init } from '@bokuweb/zstd-wasm';
+// zstd compression for tests and benchmarks: node:zlib zstd (Node >= 22.15), as the package's
+// js backend uses it.
 import type { BodyCompressor } from '../../src/ipc/index.js';
-
-await init();
+import { zstdCompress as zlibZstdCompress } from '../../src/zstd/zlib-zstd.js';
 
 export function zstdCompressor(level = 3): BodyCompressor {
-  return { codec: 'zstd', compress: (data: Uint8Array) => compress(data, level) };
+  return { codec: 'zstd', compress: (data: Uint8Array) => zlibZstdCompress(data, level) };
 }
 
 export function zstdCompress(data: Uint8Array, level = 3): Uint8Array {
-  return compress(data, level);
+  return zlibZstdCompress(data, level);
 }

@@ -14,6 +14,7 @@ import { Consumer } from '../../src/otap/consumer.js';
 import { decodeBatchArrowRecords, type BatchStatus } from '../../src/otap/batch-arrow-records.js';
 import { rawArrowServiceFor, otlpServiceFor, SIGNALS } from '../../src/transport/grpc/services.js';
 import { installGrpcCompression } from '../../src/transport/grpc/compression.js';
+import { zstdCompress } from '../support/zstd.js';
 import { OtapExporter, ExportError, type ExporterOptions } from '../../src/transport/exporter/index.js';
 import { OtlpGrpcClient } from '../../src/transport/otlp-client.js';
 
@@ -376,14 +377,12 @@ describe('OtapExporter', () => {
 
   it('an encoding failure rejects that batch only; the next batches use a fresh stream', async () => {
     const server = await startServer();
-    const { compress, init } = await import('@bokuweb/zstd-wasm');
-    await init();
     let failNext = false;
     const payloadCompressor = {
       codec: 'zstd' as const,
       compress: (data: Uint8Array): Uint8Array => {
         if (failNext) throw new Error('compressor broke');
-        return compress(data, 3);
+        return zstdCompress(data, 3);
       },
     };
     const exp = exporterFor(server.port, { numStreams: 1, payloadCompression: 'zstd', payloadCompressor });

@@ -22,7 +22,7 @@ import { OtlpGrpcClient } from '../otlp-client.js';
 import { ArrowStream, type Job, type StreamHost } from './arrow-stream.js';
 import { backoffDelay, retryPolicy, type RetryOptions, type RetryPolicy } from './backoff.js';
 import { metadataOf, newClient, prepareCompression, type GrpcCompression, type TlsOptions } from './channel.js';
-import { loadDefaultZstdCodec } from '../grpc/compression.js';
+import { zlibZstdCodec } from '../grpc/compression.js';
 import { ExportError, isRetryableBatchCode, isRetryableStreamCode } from './errors.js';
 import { Semaphore } from './semaphore.js';
 
@@ -39,8 +39,8 @@ export interface ExporterOptions {
   maxUnackedBatches?: number;
   /** gRPC message compression. Default zstd. */
   compression?: GrpcCompression;
-  /** Arrow IPC body compression. Default none. 'zstd' needs `payloadCompressor` or the
-   *  optional @bokuweb/zstd-wasm package. */
+  /** Arrow IPC body compression. Default none. 'zstd' uses `payloadCompressor`, or
+   *  node:zlib zstd (level 3) when absent. */
   payloadCompression?: 'zstd' | 'none';
   /** The zstd compressor used for payloadCompression 'zstd'. */
   payloadCompressor?: BodyCompressor;
@@ -167,12 +167,7 @@ export class OtapExporter {
     }
     if (options.payloadCompression === 'zstd') {
       if (options.payloadCompressor) this.compressor = options.payloadCompressor;
-      else {
-        loads.push(loadDefaultZstdCodec().then(
-          (codec) => { this.compressor = { codec: 'zstd', compress: (data) => codec.compress(data, 3) }; },
-          (err: Error) => { throw new ExportError(grpc.status.FAILED_PRECONDITION, `payloadCompression 'zstd' unavailable: ${err.message}`); },
-        ));
-      }
+      else this.compressor = { codec: 'zstd', compress: (data) => zlibZstdCodec.compress(data, 3) };
     }
     if (loads.length) {
       this.ready = Promise.all(loads).then(() => { this.ready = undefined; });

@@ -37,8 +37,8 @@
 // per process and is idempotent. Responses are never compressed by a grpc-js server.
 import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
-import { Decompress } from 'fzstd';
 import { OtelArrowError } from '../../errors.js';
+import { zstdCompress, zstdDecompress } from '../../zstd/zlib-zstd.js';
 
 /** A zstd implementation (frames in, frames out). */
 export interface ZstdCodec {
@@ -70,54 +70,18 @@ export function compressionChannelOptions(algorithm: 'zstd' | 'gzip' | 'none'): 
 }
 
 // ---------------------------------------------------------------------------------------
-// Default zstd codec: fzstd (pure JS) decompresses, @bokuweb/zstd-wasm compresses.
+// Default zstd codec: node:zlib (libzstd inside Node >= 22.15); decompression stops as soon
+// as the output passes the message limit.
 
-class LimitExceeded extends Error {}
+/** node:zlib zstd as a ZstdCodec (no limit when `maxOutputBytes` is absent or negative). */
+export const zlibZstdCodec: ZstdCodec = {
+  compress: (data, level) => zstdCompress(data, level),
+  decompress: (data, max) => zstdDecompress(data, max === undefined || max < 0 ? Number.MAX_SAFE_INTEGER : max),
+};
 
-/** Streaming fzstd decompression that stops as soon as the output passes `max` bytes. */
-export function fzstdDecompressLimited(data: Uint8Array, max = -1): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  const d = new Decompress((chunk) => {
-    total += chunk.length;
-    if (max >= 0 && total > max) throw new LimitExceeded(`decompressed message exceeds ${max} bytes`);
-    if (chunk.length) parts.push(chunk);
-  });
-  d.push(data, true);
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const p of parts) out.set(p, pos), (pos += p.length);
-  return out;
-}
-
-let defaultCodec: Promise<ZstdCodec> | undefined;
-
-/**
- * The default codec: the project backend (`loadBackend()`: native or wasm zstd when built)
- * compresses, and decompresses too unless it is the pure-JS backend, whose fzstd call
- * would allocate a frame without a declared size in full before checking the limit; then,
- * and when no backend loads, streaming fzstd with an early stop does it (and
- * @bokuweb/zstd-wasm compresses).
- */
+/** The default codec (node:zlib zstd); a promise for callers written for async codecs. */
 export function loadDefaultZstdCodec(): Promise<ZstdCodec> {
-  defaultCodec ??= (async (): Promise<ZstdCodec> => {
-    const limited = (data: Uint8Array, max?: number): Uint8Array => fzstdDecompressLimited(data, max ?? -1);
-    try {
-      const { loadBackend } = await import('../../backend/index.js');
-      const backend = await loadBackend();
-      backend.zstdCompress(new Uint8Array(8), 1); // throws when this backend cannot compress
-      return {
-        compress: (data, level) => backend.zstdCompress(data, level),
-        decompress: backend.name === 'js' ? limited : (data, max) => backend.zstdDecompress(data, max === undefined || max < 0 ? undefined : max),
-      };
-    } catch {
-      const wasm = await import('@bokuweb/zstd-wasm');
-      await wasm.init();
-      return { compress: (data, level) => wasm.compress(data, level), decompress: limited };
-    }
-  })();
-  return defaultCodec;
+  return Promise.resolve(zlibZstdCodec);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -156,9 +120,11 @@ interface Internals {
 }
 
 function loadInternals(): Internals {
-  // In the CJS build `require` exists; in ESM we make one. Both resolve the copy of grpc-js
-  // that `import '@grpc/grpc-js'` resolves (checked below by object identity).
-  const req = typeof require === 'function' ? require : createRequire(import.meta.url);
+  // A real require for this module's location in every build: bundlers replace a bare
+  // `require` in ESM output with a shim that has no `resolve` (the ESM build used to fail
+  // here), and `import.meta.url` is empty in CJS output. It resolves the copy of grpc-js that
+  // `import '@grpc/grpc-js'` resolves (checked below by object identity).
+  const req = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
   const main = req.resolve('@grpc/grpc-js');
   const dir = main.slice(0, main.lastIndexOf('index.js'));
   const pkg = req(main.replace(/build[\\/]src[\\/]index\.js$/, 'package.json')) as { version: string };
@@ -195,10 +161,10 @@ function statusError(code: number, details: string): GrpcStatusError {
 async function decompressZstd(codec: ZstdCodec, body: Buffer, max: number): Promise<Buffer> {
   try {
     const out = codec.decompress(body, max);
-    if (max >= 0 && out.length > max) throw new LimitExceeded('');
+    if (max >= 0 && out.length > max) throw new OtelArrowError('LIMIT_EXCEEDED', `decompressed message exceeds ${max} bytes`);
     return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   } catch (err) {
-    if (err instanceof LimitExceeded || (err instanceof OtelArrowError && err.code === 'LIMIT_EXCEEDED')) {
+    if (err instanceof OtelArrowError && err.code === 'LIMIT_EXCEEDED') {
       throw statusError(grpc.status.RESOURCE_EXHAUSTED, `Received message that decompresses to a size larger than ${max}`);
     }
     throw statusError(grpc.status.INTERNAL, 'Failed to decompress zstd-encoded message');
@@ -252,7 +218,7 @@ async function getCodec(): Promise<ZstdCodec> {
 }
 
 export interface GrpcCompressionOptions {
-  /** zstd implementation; default fzstd + @bokuweb/zstd-wasm. */
+  /** zstd implementation; default node:zlib zstd. */
   codec?: ZstdCodec;
   /** zstd level for messages our clients send (default 3). */
   level?: number;

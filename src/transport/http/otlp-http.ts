@@ -152,7 +152,7 @@ export async function startOtlpHttpServer(
     }
     (ctx as Partial<{ addBytesIn(n: number): void }>).addBytesIn?.(body.length);
     try {
-      await ctx.ingest(signal, request, metadataOf(req.headers), body.length, 'otlp-http');
+      await ctx.ingest(signal, request, metadataOf(req.headers), body.length, 'otlp-http', format);
     } catch (err) {
       const code = typeof (err as { code?: unknown })?.code === 'number' ? (err as { code: number }).code : GrpcStatus.UNAVAILABLE;
       const message = (err as Error)?.message ?? String(err);

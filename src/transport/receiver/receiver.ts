@@ -151,8 +151,8 @@ export class OtapReceiver implements StreamHost, IngestContext {
     return this.run({ signal, request: decoded.request, metadata, bytes, protocol: 'otap' });
   }
 
-  async ingest<S extends Signal>(signal: S, request: SignalRequest[S], metadata: Record<string, string>, bytes: number, protocol: Protocol): Promise<void> {
-    const s = await this.run({ signal, request, metadata, bytes, protocol } as ReceivedBatch).settled;
+  async ingest<S extends Signal>(signal: S, request: SignalRequest[S], metadata: Record<string, string>, bytes: number, protocol: Protocol, format?: 'protobuf' | 'json'): Promise<void> {
+    const s = await this.run({ signal, request, metadata, bytes, protocol, ...(format ? { format } : {}) } as ReceivedBatch).settled;
     if (s.code !== grpc.status.OK) {
       this.count(s.code);
       throw new StatusError(s.code, s.message);

@@ -33,9 +33,12 @@ export interface ReceivedBatch<S extends Signal = Signal> {
   /** gRPC metadata of the call merged with the batch's HPACK headers (lower-case names;
    *  batch headers win; `authorization` is never included). */
   metadata: Record<string, string>;
-  /** Size of the message as received (after gRPC decompression). */
+  /** Size of the message as received (after gRPC / HTTP decompression). */
   bytes: number;
   protocol: Protocol;
+  /** How `bytes` were encoded: OTLP/HTTP may carry OTLP/JSON text; everything else is
+   *  protobuf (absent = protobuf). */
+  format?: 'protobuf' | 'json';
 }
 
 /**
@@ -52,7 +55,7 @@ export interface IngestContext {
   readonly maxMessageBytes: number;
   /** Admits, consumes and accounts one decoded request; resolves or rejects like consume()
    *  (rejections carry a gRPC `code`: RESOURCE_EXHAUSTED when admission refuses). */
-  ingest<S extends Signal>(signal: S, request: SignalRequest[S], metadata: Record<string, string>, bytes: number, protocol: Protocol): Promise<void>;
+  ingest<S extends Signal>(signal: S, request: SignalRequest[S], metadata: Record<string, string>, bytes: number, protocol: Protocol, format?: 'protobuf' | 'json'): Promise<void>;
 }
 
 export interface OtlpHttpPlugin {

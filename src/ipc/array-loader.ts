@@ -20,12 +20,41 @@ type TypedArrayCtor = { new (length: number): ValueBuffer; new (buffer: ArrayBuf
 const ZERO_OFFSETS = new Int32Array(1);
 
 export function loadColumns(fields: readonly Field[], header: BatchHeader, body: Uint8Array, ctx: LoadContext): ArrayData[] {
+  checkRowCount(header, body);
   const cursor = new BodyCursor(header, body, ctx);
   return fields.map((f) => {
     const column = cursor.load(f);
     if (column.length !== header.length) malformed(`column "${f.name}" has ${column.length} rows, batch has ${header.length}`);
     return column;
   });
+}
+
+/**
+ * Every row of a real column takes at least one bit of some buffer (a validity bit, a
+ * boolean, a key, an offset), so a batch cannot have more rows than 8 x its buffer bytes
+ * (after decompression, as declared). A forged row count with no columns, childless
+ * structs or zero-width values behind it would otherwise make consumers loop over rows
+ * that do not exist.
+ */
+function checkRowCount(header: BatchHeader, body: Uint8Array): void {
+  if (header.length === 0) return;
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  let bytes = 0;
+  for (let i = 0; i + 1 < header.buffers.length; i += 2) {
+    const offset = header.buffers[i]!;
+    const length = header.buffers[i + 1]!;
+    if (header.codec === null || length < 8 || offset + 8 > body.length) {
+      bytes += length;
+      continue;
+    }
+    const lo = view.getUint32(offset, true);
+    const hi = view.getInt32(offset + 4, true);
+    // -1: stored uncompressed after the prefix; anything else forged is rejected when loaded.
+    bytes += hi === -1 && lo === 0xffffffff ? length - 8 : Math.max(0, hi) * 0x1_0000_0000 + lo;
+  }
+  if (header.length > bytes * 8) {
+    malformed(`batch declares ${header.length} rows but its buffers hold only ${bytes} bytes`);
+  }
 }
 
 class BodyCursor {

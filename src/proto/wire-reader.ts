@@ -49,6 +49,13 @@ function fail(reason: string): never {
   throw new OtelArrowError('MALFORMED_PROTOBUF', reason);
 }
 
+/**
+ * Nested messages one reader decodes at most. Bytes alone do not bound memory: an empty
+ * message costs 2 bytes on the wire but an object (or several) once decoded, so a request
+ * inflating to just under the size limit could hold tens of millions of them.
+ */
+export const DEFAULT_MAX_NESTED_MESSAGES = 4_000_000;
+
 export class WireReader {
   readonly buf: Uint8Array;
   private readonly view: DataView;
@@ -58,7 +65,10 @@ export class WireReader {
   /** High 32 bits of the last varint read (set by the 64-bit paths). */
   private hi = 0;
 
-  constructor(buf: Uint8Array) {
+  /** Nested messages entered so far (see DEFAULT_MAX_NESTED_MESSAGES). */
+  private messages = 0;
+
+  constructor(buf: Uint8Array, private readonly maxMessages = DEFAULT_MAX_NESTED_MESSAGES) {
     this.buf = buf;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.limit = buf.length;
@@ -240,6 +250,10 @@ export class WireReader {
 
   /** Narrows the reader to a nested message; returns the outer limit for `leave`. */
   enter(): number {
+    if (++this.messages > this.maxMessages) {
+      throw new OtelArrowError('LIMIT_EXCEEDED',
+        `more than ${this.maxMessages} nested messages in one protobuf message; send smaller requests`);
+    }
     const end = this.lengthEnd();
     const outer = this.limit;
     this.limit = end;
@@ -299,7 +313,9 @@ export function annotate(err: unknown, info: MessageInfo, tag: number): OtelArro
     ? info.name
     : `${info.name}.${name ?? `field ${field}`} (${field})`;
   const reason = err instanceof Error ? err.message : String(err);
-  const out = new OtelArrowError('MALFORMED_PROTOBUF', `${where}: ${reason}`, { cause: err });
+  // A limit stays a limit (callers answer RESOURCE_EXHAUSTED, not INVALID_ARGUMENT).
+  const code = err instanceof OtelArrowError && err.code === 'LIMIT_EXCEEDED' ? err.code : 'MALFORMED_PROTOBUF';
+  const out = new OtelArrowError(code, `${where}: ${reason}`, { cause: err });
   annotated.add(out);
   return out;
 }

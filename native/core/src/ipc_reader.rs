@@ -199,6 +199,8 @@ impl IpcStream {
             }
         };
         let mut budget = self.max_message_bytes;
+        // Bytes the buffers hold once decompressed (as declared), to bound the row count.
+        let mut capacity: u64 = 0;
         for (i, b) in buffers.iter().enumerate() {
             let (offset, length) = (b.offset(), b.length());
             let end = offset.checked_add(length);
@@ -235,6 +237,15 @@ impl IpcStream {
             if width > 1 && !data_len.is_multiple_of(width) {
                 return Err(malformed(format!("buffer {i} of {data_len} bytes is not a whole number of {width}-byte values")));
             }
+            capacity = capacity.saturating_add(data_len as u64);
+        }
+        // Every row of a real column takes at least one bit of some buffer (a validity bit, a
+        // boolean, a key, an offset): more rows than 8 x the buffer bytes is a forged count
+        // (no columns, childless structs, zero-width values) that would make consumers loop
+        // over rows that do not exist.
+        let rows = batch.length() as u64;
+        if rows > capacity.saturating_mul(8) {
+            return Err(malformed(format!("batch declares {rows} rows but its buffers hold only {capacity} bytes")));
         }
         Ok(())
     }

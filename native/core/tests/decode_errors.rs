@@ -242,3 +242,22 @@ fn schema_ids_per_stream() {
     };
     assert_err(&dec.decode(&m.encode_to_vec()).unwrap_err(), "INVALID_PAYLOAD", Some("LOGS"), None);
 }
+
+/// A batch whose row count no buffer backs (no columns at all): every decoder used to build
+/// that many empty rows (the "157-byte batch"); the IPC reader refuses it up front.
+#[test]
+fn row_count_beyond_the_buffers_is_refused() {
+    use arrow_array::RecordBatchOptions;
+    let empty = |rows: usize| {
+        let options = RecordBatchOptions::new().with_row_count(Some(rows));
+        RecordBatch::try_new_with_options(Arc::new(Schema::empty()), vec![], &options).unwrap()
+    };
+    let forged = empty(0x7fff_ffff);
+    let bytes = bar(vec![("0", T::LOGS, &forged)]);
+    assert!(bytes.len() < 400, "{} bytes", bytes.len());
+    let e = err(&bytes);
+    assert_err(&e, "MALFORMED_IPC", Some("LOGS"), None);
+    assert!(e.message.contains("rows"), "{e}");
+    // Zero rows need no buffers.
+    assert!(Decoder::new().decode(&bar(vec![("0", T::LOGS, &empty(0))])).is_ok());
+}

@@ -204,6 +204,7 @@ fn parse_roots<'a, T>(
     roots: &mut Roots<'a, T>,
     mut item: impl FnMut(Reader<'a>, &mut Vec<T>) -> Result<(), OtapError>,
 ) -> Result<(), OtapError> {
+    wire::start_request();
     let mut r = Reader::new(buf);
     while let Some((f, wt)) = r.tag()? {
         if f != 1 {
@@ -638,7 +639,7 @@ impl<'a> PointArenas<'_, 'a> {
             if b.len() % 8 != 0 {
                 return Err(OtapError::malformed_protobuf("packed double length is not a multiple of 8"));
             }
-            self.f64s.extend(b.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())));
+            self.f64s.extend(b.chunks_exact(8).map(|c| f64::from_le_bytes(wire::le8(c))));
         } else {
             r.expect(wt, I64)?;
             self.f64s.push(r.double()?);

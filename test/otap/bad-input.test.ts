@@ -29,6 +29,15 @@ function expectOtelArrowError(fn: () => unknown, code?: string, table?: string):
   throw new Error('expected an OtelArrowError');
 }
 
+/** Runs `fn` and returns what it returned or threw, so the assertions run outside any `catch`. */
+function attempt<R>(fn: () => R): { value?: R; error?: unknown } {
+  try {
+    return { value: fn() };
+  } catch (error) {
+    return { error };
+  }
+}
+
 /** Builds a one-BAR stream by hand from table inputs (to forge content the Producer never writes). */
 function barFrom(tables: { type: number; input: TableInput }[]): BatchArrowRecords {
   return {
@@ -42,16 +51,37 @@ function barFrom(tables: { type: number; input: TableInput }[]): BatchArrowRecor
 }
 
 describe('bad input to the Consumer', () => {
-  it('truncated BatchArrowRecords bytes: MALFORMED_PROTOBUF or a clean IPC error, at every length', () => {
-    const bytes = encodeBatchArrowRecords(new Producer().encodeLogs(logs()));
-    for (let n = 0; n < bytes.length; n += Math.max(1, Math.floor(bytes.length / 400))) {
-      try {
-        const bar = decodeBatchArrowRecords(bytes.subarray(0, n));
-        new Consumer().decode(bar);
-      } catch (e) {
-        expect(e, `length ${n}`).toBeInstanceOf(OtelArrowError);
+  it('truncated BatchArrowRecords bytes: MALFORMED_PROTOBUF unless cut at a payload boundary, at every length', () => {
+    const bar = new Producer().encodeLogs(logs());
+    const bytes = encodeBatchArrowRecords(bar);
+    // A prefix that ends between top-level fields is a well-formed envelope with fewer payloads;
+    // every other prefix cuts a field short and must be refused.
+    const boundaries = new Map(
+      bar.arrowPayloads.map((_, k) => [encodeBatchArrowRecords({ ...bar, arrowPayloads: bar.arrowPayloads.slice(0, k), headers: new Uint8Array(0) }).length, k]),
+    );
+    expect(boundaries.size).toBe(bar.arrowPayloads.length);
+    const lengths = new Set([...boundaries.keys(), bytes.length - 1]);
+    for (let n = 0; n < bytes.length; n += Math.max(1, Math.floor(bytes.length / 400))) lengths.add(n);
+    let refused = 0;
+    for (const n of lengths) {
+      const envelope = attempt(() => decodeBatchArrowRecords(bytes.subarray(0, n)));
+      const payloads = boundaries.get(n);
+      if (payloads === undefined) {
+        expect(envelope.error, `length ${n}`).toBeInstanceOf(OtelArrowError);
+        expect((envelope.error as OtelArrowError).code, `length ${n}`).toBe('MALFORMED_PROTOBUF');
+        refused++;
+        continue;
       }
+      expect(envelope.error, `length ${n}`).toBeUndefined();
+      expect(envelope.value!.arrowPayloads.map((p) => p.type)).toEqual(bar.arrowPayloads.slice(0, payloads).map((p) => p.type));
+      // The root table comes first: any prefix holding it decodes (to fewer attributes), none is empty.
+      expect(bar.arrowPayloads[0]!.type).toBe(T.LOGS);
+      const decoded = attempt(() => new Consumer().decodeLogs(envelope.value!));
+      expect(decoded.error, `length ${n}`).toBeUndefined();
+      expect(decoded.value?.resourceLogs.length ?? 0, `length ${n}`).toBe(payloads === 0 ? 0 : logs().resourceLogs.length);
     }
+    expect(refused).toBe(lengths.size - boundaries.size);
+    expect(refused).toBeGreaterThan(300);
   });
 
   it('random corruption of a valid batch never escapes as anything but OtelArrowError', () => {

@@ -91,11 +91,12 @@ describe('loadBackend / backendInfo', () => {
     expect(info.requested).toBe('auto');
     expect(info.selected).toBe(expected);
     expect(info.attempts[expected].status).toBe('loaded');
-    for (const name of NAMES) {
-      const a = info.attempts[name];
-      if (a.status === 'failed') expect(a.error).toBe(probe[name].info.error);
-      if (a.status === 'not tried') expect(a.reason).toBe(`${expected} loaded first`);
-    }
+    // Those before the selected one failed (with the probe's error), those after were not tried.
+    const at = NAMES.indexOf(expected);
+    expect(NAMES.map((name) => info.attempts[name])).toMatchObject(NAMES.map((name, i) =>
+      i < at ? { status: 'failed', error: probe[name].info.error }
+        : i === at ? { status: 'loaded' }
+          : { status: 'not tried', reason: `${expected} loaded first` }));
     expect(info.summary).toContain(`otel-arrow backend: ${expected}`);
   });
 
@@ -220,16 +221,9 @@ for (const name of RUST) {
       const corrupt = bar0.slice();
       for (let i = Math.floor(corrupt.length / 2); i < corrupt.length / 2 + 64; i++) corrupt[i] = 0xff;
       const other = b.createDecoder();
-      let failed: (Error & { code?: string }) | undefined;
-      try {
-        other.decode(corrupt);
-      } catch (e) {
-        failed = e as Error & { code?: string };
-      }
-      if (failed) {
-        expect(failed).toBeInstanceOf(OtelArrowError);
-        expect(failed.code).toMatch(/^[A-Z_]+$/);
-      }
+      const failed = thrown(() => other.decode(corrupt));
+      expect(failed).toBeInstanceOf(OtelArrowError);
+      expect(failed.code).toMatch(/^[A-Z_]+$/);
       // The first decoder was untouched by the bad envelope: the stream decodes from its start.
       const out0 = decoder.decode(bar0);
       expect(canonicalDiff('traces', req0, decodeOtlp('traces', out0.otlp))).toBeUndefined();

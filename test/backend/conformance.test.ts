@@ -239,7 +239,9 @@ describe.skipIf(!GO && !CI)('Go reference interop', () => {
         const out = path.join(dir, `decoded-${name}`);
         await goDecode({ signal, in: file, out });
         expect((await goEqual({ signal, a: dir, b: out })).equal).toBe(true);
-        otlpFiles(out, 'decoded-').forEach((f, i) => {
+        const decodedFiles = otlpFiles(out, 'decoded-');
+        expect(decodedFiles).toHaveLength(sources.length);
+        decodedFiles.forEach((f, i) => {
           const decoded = decodeOtlp(signal, fs.readFileSync(f));
           expect(canonicalDiff(signal, goEquivalent(signal, sources[i]!), goEquivalent(signal, decoded)), `batch ${i}`).toBeUndefined();
         });

@@ -69,7 +69,9 @@ describe.skipIf(!hasGo())('interop with the Go reference (module github.com/open
           const eq = await goEqual({ signal, a: dir, b: out });
           expect(eq.equal).toBe(true);
           // And our own reading of what Go decoded.
-          otlpFiles(out, 'decoded-').forEach((f, i) => {
+          const decodedFiles = otlpFiles(out, 'decoded-');
+          expect(decodedFiles).toHaveLength(sources.length);
+          decodedFiles.forEach((f, i) => {
             const decoded = decodeOtlp(signal, fs.readFileSync(f));
             expect(canonicalDiff(signal, goEquivalent(signal, sources[i]!), goEquivalent(signal, decoded)), `batch ${i}`).toBeUndefined();
           });

@@ -10,6 +10,7 @@ import { TABLE_SPECS } from '../../src/otap/schema/tables.js';
 import { ArrowPayloadType as T } from '../../src/otap/payload-type.js';
 import { OtelArrowError } from '../../src/errors.js';
 import { logsRequestArb } from '../support/arbitraries.js';
+import { attempt } from '../support/outcome.js';
 
 /** Encodes to record batches and decodes them again, without IPC in between. */
 function viaTables(req: ExportLogsServiceRequest, mutate?: (views: Map<number, TableView>) => void): ExportLogsServiceRequest {
@@ -66,12 +67,10 @@ describe('logs <-> OTAP tables', () => {
       if (type === T.LOG_ATTRS) (input.values as Map<string, unknown[]>).set('parent_id', [7]);
       views.set(type, new TableView(spec.name, new TableEncoder(spec).encode(input).batch));
     }
-    expect(() => tablesToLogs(views)).toThrowError(OtelArrowError);
-    try {
-      tablesToLogs(views);
-    } catch (e) {
-      expect((e as OtelArrowError).code).toBe('INVALID_PAYLOAD');
-      expect((e as OtelArrowError).table).toBe('LOG_ATTRS');
-    }
+    const out = attempt(() => tablesToLogs(views));
+    expect(out.ok).toBe(false);
+    const error = (out as { error: unknown }).error;
+    expect(error).toBeInstanceOf(OtelArrowError);
+    expect(error).toMatchObject({ code: 'INVALID_PAYLOAD', table: 'LOG_ATTRS' });
   });
 });

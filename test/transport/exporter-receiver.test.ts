@@ -136,7 +136,7 @@ describe('OtapExporter -> OtapReceiver', () => {
     const total = 80;
     const acked = new Set<number>();
     const ps = Array.from({ length: total }, (_, i) => exp.export('logs', makeRequest('logs', i)).then(() => void acked.add(i)));
-    while (counts.size < 25) await sleep(5);
+    while (counts.size < 25 || acked.size < 5) await sleep(5); // "acked before" is never empty
     const ackedBefore = new Set(acked);
     await first.receiver.shutdown();
     await sleep(100);

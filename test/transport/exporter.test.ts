@@ -332,6 +332,7 @@ describe('OtapExporter', () => {
     const resolved = new Set<number>();
     const ps = Array.from({ length: total }, (_, i) => exp.export('traces', makeRequest('traces', i)).then(() => void resolved.add(i)));
     await server.waitReceived(30);
+    while (resolved.size < 5) await sleep(5); // so that "acked before the crash" is never an empty set
     const resolvedBeforeKill = new Set(resolved);
     server.kill();
     const first = server.received.slice();

@@ -6,6 +6,9 @@ import { nativeAddonPath, wasmModulePath } from './locate.js';
 import { NativeBackend } from './native.js';
 import type { Backend, BackendName, BackendOption } from './types.js';
 import { WasmBackend } from './wasm.js';
+import { getLogger } from '../log/index.js';
+
+const log = getLogger('backend');
 
 export type * from './types.js';
 export { JsBackend } from './js.js';
@@ -120,8 +123,25 @@ export async function loadBackend(option: BackendOption | string = process.env.O
   }
   const info = { requested, selected: selected?.name, attempts };
   lastInfo = { ...info, summary: summarize(info) };
+  logSelection(lastInfo);
   if (!selected) throw new Error(`no otel-arrow backend could be loaded\n${lastInfo.summary}`);
   return selected;
+}
+
+/** The outcome of the last logged loadBackend(): repeated (cached) loads log nothing new. */
+let lastLogged: string | undefined;
+
+function logSelection(info: BackendInfo): void {
+  const key = `${info.requested}:${info.selected ?? ''}:${ORDER.map((n) => info.attempts[n].status).join(',')}`;
+  if (key === lastLogged) return;
+  lastLogged = key;
+  // One attribute per backend: "loaded", "failed: <loader error>" or "not tried: <reason>".
+  const attributes = Object.fromEntries(ORDER.map((name) => {
+    const a = info.attempts[name];
+    return [name, a.status === 'failed' ? `failed: ${a.error}` : a.status === 'not tried' ? `not tried: ${a.reason}` : a.status];
+  }));
+  if (info.selected) log.info(`codec backend ${info.selected} loaded (requested ${info.requested})`, { requested: info.requested, ...attributes });
+  else log.error(`no codec backend could be loaded (requested ${info.requested})`, { requested: info.requested, ...attributes });
 }
 
 function withPath(name: BackendName): { path?: string } {

@@ -25,6 +25,10 @@ import { metadataOf, newClient, prepareCompression, type GrpcCompression, type T
 import { zlibZstdCodec } from '../grpc/compression.js';
 import { ExportError, isRetryableBatchCode, isRetryableStreamCode } from './errors.js';
 import { Semaphore } from './semaphore.js';
+import { getLogger } from '../../log/index.js';
+import { STATUS_NAME } from '../grpc/status-names.js';
+
+const log = getLogger('exporter');
 
 export interface ExporterOptions {
   /** host:port of the OTAP (or OTLP) gRPC server. */
@@ -325,6 +329,9 @@ export class OtapExporter {
   private downgrade(signal: Signal): void {
     if (this.downgraded.has(signal)) return;
     this.downgraded.add(signal);
+    log.warn('the server does not implement the OTAP Arrow service (UNIMPLEMENTED): sending this signal as plain OTLP/gRPC from now on', {
+      endpoint: this.options.endpoint, signal,
+    });
     for (const s of this.pools.get(signal)?.live ?? []) s.drain();
   }
 
@@ -332,16 +339,20 @@ export class OtapExporter {
   private fail(job: Job, code: number, message: string, retryable: boolean): void {
     if (job.settled) return;
     const attempts = job.retries + 1;
+    const where = { endpoint: this.options.endpoint, signal: job.signal, code: STATUS_NAME[code] ?? code, attempts };
     if (!retryable || this.aborted) {
+      if (!this.aborted) log.warn(`batch refused, not retryable: ${message}`, where);
       this.settle(job, new ExportError(code, message, attempts));
       return;
     }
     const delay = backoffDelay(this.cfg.retry, job.retries);
     const max = this.cfg.retry.maxElapsedMs;
     if (max > 0 && Date.now() + delay - job.startedAt > max) {
+      log.warn(`batch dropped, retries exhausted after ${Date.now() - job.startedAt} ms: ${message}`, where);
       this.settle(job, new ExportError(code, `${message} (gave up after ${attempts} attempts)`, attempts));
       return;
     }
+    log.info(`retrying batch in ${delay} ms: ${message}`, { ...where, delayMs: delay });
     job.retries++;
     this.stats.retries++;
     job.retryTimer = setTimeout(() => {

@@ -27,6 +27,7 @@ import { decodeOtlp, decodeOtlpJson } from '../../otlp/signal-codec.js';
 import { WireType, WireWriter } from '../../proto/wire-writer.js';
 import { encodeExportResponse } from '../grpc/otlp-responses.js';
 import type { IngestContext, OtlpHttpPlugin, ReceiverOptions } from '../receiver/types.js';
+import { logRefusedBatch } from '../receiver/refusals.js';
 
 export interface OtlpHttpOptions {
   /** Seconds announced in Retry-After on 429 / 503. Default 1. */
@@ -108,8 +109,10 @@ export async function startOtlpHttpServer(
     const signal = paths.get(path);
     const format = formatOf(req.headers['content-type']);
     const errFormat: Format = format ?? 'json';
-    const fail = (e: HttpError, extra: Record<string, string> = {}): void =>
+    const fail = (e: HttpError, extra: Record<string, string> = {}): void => {
+      logRefusedBatch({ protocol: 'otlp-http', signal, code: e.grpcCode, message: e.message, httpStatus: e.status, peer: req.socket.remoteAddress });
       send(res, e.status, errFormat, { code: e.grpcCode, message: e.message }, extra);
+    };
     if (!signal) {
       drainOrClose(req, res);
       return fail(new HttpError(404, `unknown path ${path}; use ${[...paths.keys()].join(', ')}`, GrpcStatus.NOT_FOUND));

@@ -22,6 +22,7 @@ import { Consumer } from '../../otap/consumer.js';
 import { HpackDecoder } from '../hpack/index.js';
 import type { Signal } from '../../otlp/model.js';
 import { decodeErrorStatus } from './status.js';
+import { logRefusedBatch, logStreamEnded } from './refusals.js';
 import { estimateBytes } from './sizes.js';
 
 /** What the stream needs from its receiver. */
@@ -175,7 +176,10 @@ export class ArrowStream {
   }
 
   private ack(batchId: bigint, code: number, message: string): void {
-    if (code !== status.OK) this.host.count(code);
+    if (code !== status.OK) {
+      this.host.count(code);
+      logRefusedBatch({ protocol: 'otap', signal: this.signal, code, message, batchId, peer: this.peer() });
+    }
     if (this.closed) return;
     const ok = this.call.write({ batchId, statusCode: code, statusMessage: message });
     if (!ok) this.ackBlocked = true;
@@ -205,9 +209,18 @@ export class ArrowStream {
   private fail(code: number, message: string): void {
     if (this.closed) return;
     this.closed = true;
+    logStreamEnded(this.signal, code, message, this.peer());
     for (const p of [...this.pending]) p.cancel(false);
     this.call.emit('error', Object.assign(new Error(message), { code, details: message }));
     this.host.streamClosed(this);
+  }
+
+  private peer(): string | undefined {
+    try {
+      return this.call.getPeer();
+    } catch {
+      return undefined; // a call that is already torn down
+    }
   }
 
   private close(): void {

@@ -14,6 +14,7 @@ import { Admission, type Ticket } from './admission.js';
 import { ArrowStream, metadataRecord, type StreamHost } from './arrow-stream.js';
 import { estimateTreeBytes } from './sizes.js';
 import { consumeErrorStatus, STATUS_NAME, StatusError } from './status.js';
+import { logRefusedBatch, logStreamEnded } from './refusals.js';
 import type { ConsumeFn, IngestContext, Protocol, ReceivedBatch, ReceiverOptions, ReceiverStats } from './types.js';
 
 const MiB = 1024 * 1024;
@@ -205,6 +206,7 @@ export class OtapReceiver implements StreamHost, IngestContext {
   private openStream(signal: Signal, call: grpc.ServerDuplexStream<Buffer, BatchStatus>): void {
     if (this.shuttingDown) {
       this.count(grpc.status.UNAVAILABLE);
+      logStreamEnded(signal, grpc.status.UNAVAILABLE, 'receiver shutting down', call.getPeer());
       call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'receiver shutting down' });
       return;
     }
@@ -217,6 +219,7 @@ export class OtapReceiver implements StreamHost, IngestContext {
   private export(signal: Signal, call: grpc.ServerUnaryCall<Buffer, ExportServiceResponse>, cb: grpc.sendUnaryData<ExportServiceResponse>): void {
     const fail = (code: number, details: string): void => {
       this.count(code);
+      logRefusedBatch({ protocol: 'otlp-grpc', signal, code, message: details, peer: call.getPeer() });
       cb({ code, details, name: STATUS_NAME[code] ?? 'Error', message: details });
     };
     if (!this.checkAuth(call.metadata.get('authorization')[0] as string | undefined)) {

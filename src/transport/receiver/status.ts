@@ -39,6 +39,4 @@ export function decodeErrorStatus(err: unknown): { code: number; message: string
   return { code: status.INVALID_ARGUMENT, message: `otel-arrow decode: ${err instanceof Error ? err.message : String(err)}` };
 }
 
-export const STATUS_NAME: Record<number, string> = Object.fromEntries(
-  Object.entries(status).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v as number, k]),
-);
+export { STATUS_NAME } from '../grpc/status-names.js';

@@ -1,0 +1,3 @@
+export { getLogger, setLogSink } from './logger.js';
+export { thresholdOf } from './stderr-sink.js';
+export type * from './types.js';

@@ -1,0 +1,38 @@
+// Log records for what the receivers refuse: one per refused batch or request (with the
+// status code and the reason sent to the client) and one per OTAP stream ended with an
+// error. Refusals during shutdown are expected and logged at info, cancellations at debug.
+import { status } from '@grpc/grpc-js';
+import { getLogger, type LogLevel } from '../../log/index.js';
+import type { Signal } from '../../otlp/model.js';
+import { STATUS_NAME } from '../grpc/status-names.js';
+
+const log = getLogger('receiver');
+
+export interface Refusal {
+  protocol: 'otap' | 'otlp-grpc' | 'otlp-http';
+  signal?: Signal | undefined;
+  /** gRPC status code sent (OTLP/HTTP: the gRPC code of the Status body). */
+  code: number;
+  /** The reason sent to the client. */
+  message: string;
+  batchId?: bigint;
+  httpStatus?: number;
+  peer?: string | undefined;
+}
+
+function levelOf(code: number, message: string): LogLevel {
+  if (code === status.CANCELLED) return 'debug';
+  if (code === status.UNAVAILABLE && message === 'receiver shutting down') return 'info';
+  return 'warn';
+}
+
+export function logRefusedBatch(r: Refusal): void {
+  const what = r.protocol === 'otap' ? 'batch' : 'request';
+  log[levelOf(r.code, r.message)](`${r.protocol} ${what} refused with ${STATUS_NAME[r.code] ?? r.code}: ${r.message}`, {
+    protocol: r.protocol, signal: r.signal, code: r.code, batchId: r.batchId, httpStatus: r.httpStatus, peer: r.peer,
+  });
+}
+
+export function logStreamEnded(signal: Signal, code: number, message: string, peer: string | undefined): void {
+  log[levelOf(code, message)](`otap stream ended with ${STATUS_NAME[code] ?? code}: ${message}`, { protocol: 'otap', signal, code, peer });
+}

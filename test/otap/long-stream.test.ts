@@ -11,6 +11,7 @@ import { decodeBatchArrowRecords, encodeBatchArrowRecords } from '../../src/otap
 import { Consumer } from '../../src/otap/consumer.js';
 import { ArrowPayloadType as T } from '../../src/otap/payload-type.js';
 import { Producer } from '../../src/otap/producer.js';
+import { yieldToEventLoop } from '../support/event-loop.js';
 
 const BATCHES = 55;
 const BATCH_SIZE = 3000;
@@ -39,7 +40,7 @@ function eventNameKeyWidth(firstChunk: Uint8Array): number {
 }
 
 describe('long stream with dictionary growth and overflow', () => {
-  it(`${BATCHES} batches of ${BATCH_SIZE} logs decode exactly, with deltas, u8->u16 and u16 overflow`, () => {
+  it(`${BATCHES} batches of ${BATCH_SIZE} logs decode exactly, with deltas, u8->u16 and u16 overflow`, async () => {
     const producer = new Producer();
     const consumer = new Consumer();
     const logsStreams: { schemaId: string; batch: number; keyWidth: number }[] = [];
@@ -48,6 +49,7 @@ describe('long stream with dictionary growth and overflow', () => {
     let attrReplacements = 0;
 
     for (let b = 0; b < BATCHES; b++) {
+      await yieldToEventLoop(); // minutes of work on a loaded machine: see test/support/event-loop.ts
       const req = batch(b);
       const bar = producer.encodeLogs(req);
       for (const p of bar.arrowPayloads) {

@@ -217,11 +217,12 @@ describe.skipIf(!GO && !CI)('Go reference interop', () => {
         expect(frames.length).toBe(sources.length);
         const decoder = b.createDecoder();
         try {
-          frames.forEach((frame, i) => {
+          for (const [i, frame] of frames.entries()) {
+            await yieldToEventLoop(); // see test/support/event-loop.ts
             const out = decoder.decode(frame);
             expect(out.signal).toBe(signal);
             expect(canonicalDiff(signal, goEquivalent(signal, sources[i]!), decodeOtlp(signal, out.otlp)), `batch ${i}`).toBeUndefined();
-          });
+          }
         } finally {
           decoder.close();
         }
@@ -244,10 +245,11 @@ describe.skipIf(!GO && !CI)('Go reference interop', () => {
         expect((await goEqual({ signal, a: dir, b: out })).equal).toBe(true);
         const decodedFiles = otlpFiles(out, 'decoded-');
         expect(decodedFiles).toHaveLength(sources.length);
-        decodedFiles.forEach((f, i) => {
+        for (const [i, f] of decodedFiles.entries()) {
+          await yieldToEventLoop(); // see test/support/event-loop.ts
           const decoded = decodeOtlp(signal, fs.readFileSync(f));
           expect(canonicalDiff(signal, goEquivalent(signal, sources[i]!), goEquivalent(signal, decoded)), `batch ${i}`).toBeUndefined();
-        });
+        }
       });
     }
   });

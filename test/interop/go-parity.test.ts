@@ -44,6 +44,7 @@ import type { Signal, SignalRequest } from '../../src/otlp/model.js';
 import { decodeOtlp, encodeOtlp } from '../../src/otlp/signal-codec.js';
 import { Producer } from '../../src/otap/producer.js';
 import { goEncode, goGen, goPeerBinary, hasGo, readFramedBars } from './go-peer.js';
+import { yieldToEventLoop } from '../support/event-loop.js';
 import { decodeStream, rowMultiset, rowsOf, type DecodedStream, type FieldView, type SchemaView } from './parity.js';
 
 const SIGNALS: Signal[] = ['traces', 'logs', 'metrics'];
@@ -193,7 +194,7 @@ interface Report {
   dictionaryMessagesInGoOrder: number;
 }
 
-function compareStreams(go: DecodedStream, ours: DecodedStream): Report {
+async function compareStreams(go: DecodedStream, ours: DecodedStream): Promise<Report> {
   const report: Report = {
     bars: go.views.length, payloads: 0, streams: 0, dictionaryMessages: 0, exactPayloads: 0, reorderedPayloads: [],
     dictionaryMessagesInGoOrder: 0,
@@ -205,7 +206,8 @@ function compareStreams(go: DecodedStream, ours: DecodedStream): Report {
 
   // Dictionaries exempt from level 3 after a tie reordering of the parent table (tolerance 3).
   const diverged = new Set<string>();
-  go.views.forEach((gBar, b) => {
+  for (const [b, gBar] of go.views.entries()) {
+    await yieldToEventLoop(); // tens of seconds per stream on a loaded machine: see test/support/event-loop.ts
     const oBar = ours.views[b]!;
     const reordered = new Set<string>();
     const exact = new Set<string>();
@@ -264,7 +266,7 @@ function compareStreams(go: DecodedStream, ours: DecodedStream): Report {
         else expect(exact.has(gp.type), `${where}: first-seen order of ${gd.path}`).toBe(false);
       });
     });
-  });
+  }
   return report;
 }
 
@@ -302,7 +304,9 @@ describe.skipIf(!hasGo())('parity with the Go reference producer (uncompressed I
       const requests = otlpFiles(dir).map((f) => decodeOtlp(signal, fs.readFileSync(f)));
       expect(requests.length).toBe(10);
       const go = decodeStream(readFramedBars(path.join(dir, 'go.bars')));
-      const report = compareStreams(go, encodeWithUs(signal, requests));
+      await yieldToEventLoop();
+      const ours = encodeWithUs(signal, requests);
+      const report = await compareStreams(go, ours);
       console.log(`go-parity ${signal} (Go datagen): ${summary(report)}`);
       expect(report.bars).toBe(10);
     });
@@ -318,7 +322,10 @@ describe.skipIf(!hasGo())('parity with the Go reference producer (uncompressed I
       await goEncode({ signal, in: dir, out: bars, noZstd: true });
       // Our encoder reads the same bytes Go read.
       const reread = otlpFiles(dir).map((f) => decodeOtlp(signal, fs.readFileSync(f)));
-      const report = compareStreams(decodeStream(readFramedBars(bars)), encodeWithUs(signal, reread));
+      const go = decodeStream(readFramedBars(bars));
+      await yieldToEventLoop();
+      const ours = encodeWithUs(signal, reread);
+      const report = await compareStreams(go, ours);
       console.log(`go-parity ${signal} (our generator): ${summary(report)}`);
       expect(report.bars).toBe(6);
     });

@@ -17,6 +17,7 @@ import { Producer } from '../../src/otap/producer.js';
 import { zstdCompressor } from '../support/zstd.js';
 import { goDecode, goEqual, goGen, goPeerBinary, hasGo, readFramedBars, writeFramedBars } from './go-peer.js';
 import { goEquivalent } from './go-equivalence.js';
+import { yieldToEventLoop } from '../support/event-loop.js';
 
 const SIGNALS: Signal[] = ['traces', 'logs', 'metrics'];
 let work: string;
@@ -50,14 +51,15 @@ describe.skipIf(!hasGo())('interop with the Go reference (module github.com/open
         sources = otlpFiles(dir, 'otlp-').map((f) => decodeOtlp(signal, fs.readFileSync(f)));
       });
 
-      it('our Consumer decodes the Go Producer stream (zstd bodies) to the source OTLP', () => {
+      it('our Consumer decodes the Go Producer stream (zstd bodies) to the source OTLP', async () => {
         const frames = readFramedBars(path.join(dir, 'go.bars'));
         expect(frames.length).toBe(sources.length);
         const consumer = new Consumer();
-        frames.forEach((frame, i) => {
+        for (const [i, frame] of frames.entries()) {
+          await yieldToEventLoop(); // see test/support/event-loop.ts
           const decoded = consumer.decodeSignal(signal, decodeBatchArrowRecords(frame));
           expect(canonicalDiff(signal, goEquivalent(signal, sources[i]!), decoded), `batch ${i}`).toBeUndefined();
-        });
+        }
       });
 
       for (const compress of [false, true]) {
@@ -71,10 +73,11 @@ describe.skipIf(!hasGo())('interop with the Go reference (module github.com/open
           // And our own reading of what Go decoded.
           const decodedFiles = otlpFiles(out, 'decoded-');
           expect(decodedFiles).toHaveLength(sources.length);
-          decodedFiles.forEach((f, i) => {
+          for (const [i, f] of decodedFiles.entries()) {
+            await yieldToEventLoop(); // see test/support/event-loop.ts
             const decoded = decodeOtlp(signal, fs.readFileSync(f));
             expect(canonicalDiff(signal, goEquivalent(signal, sources[i]!), goEquivalent(signal, decoded)), `batch ${i}`).toBeUndefined();
-          });
+          }
         });
       }
 

@@ -50,7 +50,7 @@ export function buildLeaf(kind: LeafKind, values: readonly unknown[], type: Data
     case 'utf8':
     case 'binary': {
       const offsets = new Int32Array(length + 1);
-      const parts: Uint8Array[] = new Array(length);
+      const parts = new Array<Uint8Array>(length);
       let total = 0;
       for (let i = 0; i < length; i++) {
         const v = values[i];

@@ -76,19 +76,24 @@ function bytes(b: ArrayBuffer | null | undefined): Uint8Array | undefined {
   return b ? new Uint8Array(b) : undefined;
 }
 
+/** The type of child `i` (apache-arrow types Field<any>.type as `any`). */
+function childType(type: Arrow.DataType, i: number): Arrow.DataType {
+  return type.children[i]!.type as Arrow.DataType;
+}
+
 function dataOf(A: ArrowModule, node: ExportedArray, type: Arrow.DataType): Arrow.Data {
   const [validity, b1, b2] = node.buffers;
   const base = { type, offset: node.offset, length: node.length, nullCount: node.nullCount, nullBitmap: bytes(validity) };
   if (A.DataType.isDictionary(type)) {
     const dict = node.dictionary!;
-    const values = A.makeVector(dataOf(A, dict, type.dictionary));
+    const values = A.makeVector(dataOf(A, dict, type.dictionary as Arrow.DataType));
     return A.makeData({ ...base, type, data: bytes(b1), dictionary: values } as never);
   }
   if (A.DataType.isStruct(type)) {
-    return A.makeData({ ...base, type, children: node.children.map((c, i) => dataOf(A, c, type.children[i]!.type)) });
+    return A.makeData({ ...base, type, children: node.children.map((c, i) => dataOf(A, c, childType(type, i))) });
   }
   if (A.DataType.isList(type)) {
-    return A.makeData({ ...base, type, valueOffsets: b1 ? new Int32Array(b1) : undefined, child: dataOf(A, node.children[0]!, type.children[0]!.type) } as never);
+    return A.makeData({ ...base, type, valueOffsets: b1 ? new Int32Array(b1) : undefined, child: dataOf(A, node.children[0]!, childType(type, 0)) } as never);
   }
   if (A.DataType.isUtf8(type) || A.DataType.isBinary(type) || A.DataType.isLargeUtf8(type) || A.DataType.isLargeBinary(type)) {
     const Offsets = A.DataType.isLargeUtf8(type) || A.DataType.isLargeBinary(type) ? BigInt64Array : Int32Array;
@@ -105,7 +110,7 @@ export function importRecordBatch(A: ArrowModule, node: ExportedArray): Arrow.Re
   const struct = new A.Struct(fields);
   const data = A.makeData({
     type: struct, offset: node.offset, length: node.length, nullCount: 0,
-    children: node.children.map((c, i) => dataOf(A, c, fields[i]!.type)),
+    children: node.children.map((c, i) => dataOf(A, c, fields[i]!.type as Arrow.DataType)),
   });
   return new A.RecordBatch(new A.Schema(fields), data);
 }

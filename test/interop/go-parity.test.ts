@@ -148,7 +148,7 @@ function goForm(type: string, row: Record<string, unknown>): Record<string, unkn
   const r = { ...row };
   if (type === 'HISTOGRAM_DATA_POINTS' || type === 'EXP_HISTOGRAM_DATA_POINTS') {
     for (const k of ['sum', 'min', 'max']) if (r[k] === 0) r[k] = null;
-    if (Array.isArray(r.explicit_bounds)) r.explicit_bounds = r.explicit_bounds.map((b) => (b === 0 ? null : b));
+    if (Array.isArray(r.explicit_bounds)) r.explicit_bounds = (r.explicit_bounds as unknown[]).map((b) => (b === 0 ? null : b));
   }
   if (type === 'SUMMARY_DATA_POINTS') {
     if (r.sum === 0) r.sum = null;

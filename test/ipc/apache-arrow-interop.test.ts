@@ -66,6 +66,7 @@ describe('apache-arrow JS interop', () => {
       const p = plainBatch(b);
       return Array.from({ length: b.length }, (_, i) => names.map((n) => p.columns[n]![i]));
     });
-    expect(rows).toEqual(table.toArray().map((r) => [String(r.n), r.f, r.s]));
+    const want = (table.toArray() as { n: bigint; f: number | null; s: string | null }[]).map((r) => [String(r.n), r.f, r.s]);
+    expect(rows).toEqual(want);
   });
 });

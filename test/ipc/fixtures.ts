@@ -66,7 +66,7 @@ export function fsbArray(byteWidth: number, values: (Uint8Array | null)[]): Arra
 
 export function structArray(fields: Field[], children: ArrayData[], nulls?: boolean[]): ArrayData {
   const length = children[0]?.length ?? nulls?.length ?? 0;
-  return { type: { id: 'struct', children: fields }, length, ...validityOf(nulls ?? new Array(length).fill(false)), children };
+  return { type: { id: 'struct', children: fields }, length, ...validityOf(nulls ?? new Array<boolean>(length).fill(false)), children };
 }
 
 /** `lists[i]` = number of child items in row i, or null for a null list. */

@@ -46,8 +46,11 @@ function pyField(f: Field): unknown {
 
 const pySchema = (s: Schema) => ({ fields: s.fields.map(pyField), metadata: plainMetadata(s.metadata) });
 
-function runPython(args: string[]): any {
-  return JSON.parse(execFileSync('python3', [script, ...args], { maxBuffer: 64 << 20 }).toString());
+/** What read_ipc_stream.py prints: the schema and the batches as plain JSON values. */
+interface PythonResult { schema: unknown; batches: unknown[] }
+
+function runPython(args: string[]): PythonResult {
+  return JSON.parse(execFileSync('python3', [script, ...args], { maxBuffer: 64 << 20 }).toString()) as PythonResult;
 }
 
 const zstd: BodyCompressor = zstdCompressor(3);

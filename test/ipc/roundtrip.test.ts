@@ -6,7 +6,7 @@ import { dictArray, field, utf8Array } from './fixtures.js';
 import { makeBatch, sampleSchema } from './sample.js';
 
 function stripSchema(s: Schema): unknown {
-  return JSON.parse(JSON.stringify(s, (_k, v) => (v instanceof Map ? Object.fromEntries(v) : v)));
+  return JSON.parse(JSON.stringify(s, (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v as Map<string, unknown>) : v))) as unknown;
 }
 
 describe('IpcStreamWriter -> IpcStreamReader', () => {

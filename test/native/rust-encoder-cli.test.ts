@@ -35,7 +35,7 @@ function decodeWith(consumer: Consumer, signal: Signal, bar: BatchArrowRecords):
   return signal === 'traces' ? consumer.decodeTraces(bar) : signal === 'logs' ? consumer.decodeLogs(bar) : consumer.decodeMetrics(bar);
 }
 
-const schemaJson = (x: unknown) => JSON.stringify(x, (_k, v) => (v instanceof Map ? Object.fromEntries(v) : v));
+const schemaJson = (x: unknown) => JSON.stringify(x, (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v as Map<string, unknown>) : v));
 
 describe.skipIf(!hasCargo)('Rust encoder (encode_file example) -> TypeScript consumer', () => {
   let dir: string;

@@ -72,10 +72,16 @@ describe('OTLP/JSON round trips', () => {
   });
 });
 
+/** The parts of the OTLP/JSON text the format tests read (JSON.parse gives `any`). */
+interface JsonKeyValue { key: string; value: Record<string, unknown> }
+type JsonSpan = Record<string, unknown> & { attributes: JsonKeyValue[]; links: { flags: number }[] };
+interface JsonTraces { resourceSpans: { scopeSpans: { spans: JsonSpan[] }[] }[] }
+interface JsonMetrics { resourceMetrics: { scopeMetrics: { metrics: { name: string; histogram: { dataPoints: Record<string, unknown>[] } }[] }[] }[] }
+
 describe('OTLP/JSON encoding format', () => {
-  const traces = JSON.parse(encodeTracesJson(tracesFixture()));
-  const span = traces.resourceSpans[0].scopeSpans[0].spans[0];
-  const attr = (key: string) => span.attributes.find((a: { key: string }) => a.key === key).value;
+  const traces = JSON.parse(encodeTracesJson(tracesFixture())) as JsonTraces;
+  const span = traces.resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
+  const attr = (key: string): Record<string, unknown> | undefined => span.attributes.find((a) => a.key === key)?.value;
 
   it('uses lowerCamelCase keys, hex ids and decimal-string 64-bit integers', () => {
     expect(span.traceId).toBe('0102030405060708090a0b0c0d0e0f10');
@@ -86,7 +92,7 @@ describe('OTLP/JSON encoding format', () => {
     expect(span.kind).toBe(2);
     expect(span.status).toEqual({ message: 'not found', code: 2 });
     expect(span.droppedAttributesCount).toBe(3);
-    expect(span.links[0].flags).toBe(0xffffffff);
+    expect(span.links[0]!.flags).toBe(0xffffffff);
   });
 
   it('encodes AnyValue kinds per the JSON mapping', () => {
@@ -95,20 +101,18 @@ describe('OTLP/JSON encoding format', () => {
     expect(attr('nan')).toEqual({ doubleValue: 'NaN' });
     expect(attr('inf')).toEqual({ doubleValue: 'Infinity' });
     expect(attr('ninf')).toEqual({ doubleValue: '-Infinity' });
-    expect(Object.is(attr('double-neg-zero').doubleValue, -0)).toBe(true);
+    expect(Object.is(attr('double-neg-zero')?.doubleValue, -0)).toBe(true);
     expect(attr('empty')).toEqual({});
     expect(attr('bool-false')).toEqual({ boolValue: false });
     expect(attr('array-empty')).toEqual({ arrayValue: {} });
   });
 
   it('omits proto3 defaults but keeps optional doubles that are 0', () => {
-    expect(traces.resourceSpans[0].scopeSpans[0].spans[1]).toEqual({ status: {} });
-    const metrics = JSON.parse(encodeMetricsJson(metricsFixture()));
-    const hist = metrics.resourceMetrics[0].scopeMetrics[0].metrics.find(
-      (m: { name: string }) => m.name === 'histogram',
-    ).histogram;
+    expect(traces.resourceSpans[0]!.scopeSpans[0]!.spans[1]).toEqual({ status: {} });
+    const metrics = JSON.parse(encodeMetricsJson(metricsFixture())) as JsonMetrics;
+    const hist = metrics.resourceMetrics[0]!.scopeMetrics[0]!.metrics.find((m) => m.name === 'histogram')!.histogram;
     expect(hist.dataPoints[0]).toMatchObject({ sum: 0, min: 0, max: 0, count: '18446744073709551615' });
-    expect(hist.dataPoints[0].bucketCounts).toEqual(['0', '1', '18446744073709551615', '5']);
+    expect(hist.dataPoints[0]!.bucketCounts).toEqual(['0', '1', '18446744073709551615', '5']);
     expect(hist.dataPoints[1]).toEqual({});
   });
 });

@@ -94,7 +94,7 @@ describe('wire writer / reader primitives', () => {
     }
     const w = new WireWriter();
     w.varintBig(-1n);
-    expect(Array.from(w.finish())).toEqual([...Array(9).fill(0xff), 0x01]);
+    expect(Array.from(w.finish())).toEqual([...new Array<number>(9).fill(0xff), 0x01]);
   });
 
   it('round-trips int64 extremes, negative int32 and sint32', () => {
@@ -481,7 +481,7 @@ describe('OTLP protobuf malformed input', () => {
 
   it('rejects groups and over-long varints', () => {
     expectMalformed(() => decodeTracesRequest(new Uint8Array([0x2b, 0x2c])), /group/);
-    expectMalformed(() => decodeTracesRequest(new Uint8Array([0x10, ...Array(10).fill(0xff), 0x01])), /10 bytes/);
+    expectMalformed(() => decodeTracesRequest(new Uint8Array([0x10, ...new Array<number>(10).fill(0xff), 0x01])), /10 bytes/);
   });
 
   it('absurdly nested AnyValue fails with MALFORMED_PROTOBUF, never RangeError', () => {

@@ -238,7 +238,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** Settles all, returning the rejections (never leaves a rejection unhandled). */
 async function settleAll(ps: Promise<void>[]): Promise<unknown[]> {
   const results = await Promise.allSettled(ps);
-  return results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+  return results.flatMap((r): unknown[] => (r.status === 'rejected' ? [r.reason] : []));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -117,7 +117,7 @@ describe('OTLP/HTTP: errors', () => {
     const badJson = await post(port, '/v1/logs', '{"resourceLogs": [', JSONCT);
     expect(badJson.status).toBe(400);
     expect(badJson.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(badJson.body.toString())).toMatchObject({ code: 3, message: expect.stringMatching(/malformed OTLP json/) });
+    expect(JSON.parse(badJson.body.toString()) as unknown).toMatchObject({ code: 3, message: expect.stringMatching(/malformed OTLP json/) as unknown });
 
     const badGzip = await post(port, '/v1/metrics', Buffer.from('not gzip at all'), { ...PB, 'content-encoding': 'gzip' });
     expect(badGzip.status).toBe(400);
@@ -134,7 +134,7 @@ describe('OTLP/HTTP: errors', () => {
     expect(get.headers.allow).toBe('POST');
     const text = await post(port, '/v1/traces', pb, { 'content-type': 'text/plain' });
     expect(text.status).toBe(415);
-    expect(JSON.parse(text.body.toString()).message).toMatch(/unsupported content type/);
+    expect((JSON.parse(text.body.toString()) as { message: string }).message).toMatch(/unsupported content type/);
     expect((await post(port, '/v1/traces', pb, { ...PB, 'content-encoding': 'br' })).status).toBe(415);
     // The connection stays usable after these answers.
     expect((await post(port, '/v1/traces', pb, PB)).status).toBe(200);

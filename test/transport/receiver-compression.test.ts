@@ -126,7 +126,7 @@ async function rawCall(encoding: string, body: Uint8Array, compressed: boolean):
     let accept = '';
     let status = '';
     req.on('response', (h) => { accept = String(h['grpc-accept-encoding'] ?? ''); if (h['grpc-status'] !== undefined) status = String(h['grpc-status']); });
-    req.on('trailers', (t) => { status = String(t['grpc-status']); });
+    req.on('trailers', (t: http2.IncomingHttpHeaders) => { status = String(t['grpc-status']); });
     req.on('data', (c: Buffer) => chunks.push(c));
     await new Promise((resolve) => req.on('close', resolve));
     const all = Buffer.concat(chunks);

@@ -108,7 +108,8 @@ export function otlpExport<S extends Signal>(
   const md = new grpc.Metadata();
   for (const [k, v] of Object.entries(opts.metadata ?? {})) md.set(k, v);
   return new Promise<ExportServiceResponse>((resolve, reject) => {
-    (client as unknown as { Export: Function }).Export(request, md, (err: grpc.ServiceError | null, res: ExportServiceResponse) => {
+    type Export = (req: unknown, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res: ExportServiceResponse) => void) => void;
+    (client as unknown as { Export: Export }).Export(request, md, (err, res) => {
       client.close();
       if (err) reject(err);
       else resolve(res);

@@ -157,7 +157,7 @@ describe('bad input', () => {
     const client = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     cleanup.push(() => client.close());
     const err = await new Promise<grpc.ServiceError>((resolve) =>
-      (client as unknown as { Export: Function }).Export(Uint8Array.from([0x0a, 0x50, 1]), (e: grpc.ServiceError) => resolve(e)));
+      (client as unknown as { Export: (req: Uint8Array, cb: (e: grpc.ServiceError) => void) => void }).Export(Uint8Array.from([0x0a, 0x50, 1]), (e) => resolve(e)));
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
   });
 });

@@ -22,7 +22,7 @@ export class AnyValueColumns {
     this.view = view;
     this.prefix = prefix;
     const type = view.numbers(prefix + 'type');
-    this.type = typeRequired ? view.required(prefix + 'type', type) : (type ?? new Array(view.length).fill(null));
+    this.type = typeRequired ? view.required(prefix + 'type', type) : (type ?? new Array<number | null>(view.length).fill(null));
     this.str = view.strings(prefix + 'str');
     this.int = view.bigints(prefix + 'int');
     this.dbl = view.numbers(prefix + 'double');

@@ -13,7 +13,7 @@ export function decodeAttributes(view: TableView | undefined, parentBits: 16 | 3
   if (!view || view.length === 0) return out;
   const keys = view.required('key', view.strings('key'));
   const values = new AnyValueColumns(view, '', true);
-  const kvs: KeyValue[] = new Array(view.length);
+  const kvs = new Array<KeyValue>(view.length);
   for (let i = 0; i < view.length; i++) {
     const key = keys[i];
     if (key == null) throw view.error('key', `row ${i}: null key`);

@@ -93,7 +93,7 @@ export class TableView {
       });
     }
     const valid = found.valid;
-    const out: (unknown[] | null)[] = new Array(data.length);
+    const out = new Array<unknown[] | null>(data.length);
     for (let i = 0; i < data.length; i++) {
       if (!valid[i]) { out[i] = null; continue; }
       const start = data.offsets[i]!;

@@ -2,7 +2,7 @@
 
 /** Delta: each non-null value minus the previous non-null value (first one as is). */
 export function deltaEncode(ids: readonly (number | null)[]): (number | null)[] {
-  const out: (number | null)[] = new Array(ids.length);
+  const out = new Array<number | null>(ids.length);
   let prev = 0;
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];

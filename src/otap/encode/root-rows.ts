@@ -94,8 +94,8 @@ export function writeResourceScopeColumns<T>(
   scopeAttrs: AttributeRows,
 ): void {
   const n = rows.length;
-  const resIds: number[] = new Array(n);
-  const scopeIds: number[] = new Array(n);
+  const resIds = new Array<number>(n);
+  const scopeIds = new Array<number>(n);
   const resUrl: unknown[] = new Array(n);
   const resDropped: unknown[] = new Array(n);
   const scopeName: unknown[] = new Array(n);

@@ -22,7 +22,7 @@ import { Consumer } from '../../otap/consumer.js';
 import { HpackDecoder } from '../hpack/index.js';
 import type { Signal } from '../../otlp/model.js';
 import { decodeErrorStatus } from './status.js';
-import { logRefusedBatch, logStreamEnded } from './refusals.js';
+import { logAnswerFailed, logRefusedBatch, logStreamEnded } from './refusals.js';
 import { estimateBytes } from './sizes.js';
 
 /** What the stream needs from its receiver. */
@@ -172,7 +172,7 @@ export class ArrowStream {
       this.pending.delete(entry);
       this.ack(id, s.code, s.message);
       this.updateFlow();
-    });
+    }).catch((err: unknown) => logAnswerFailed('otap', this.signal, err));
   }
 
   private ack(batchId: bigint, code: number, message: string): void {

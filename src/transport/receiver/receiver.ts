@@ -14,7 +14,7 @@ import { Admission, type Ticket } from './admission.js';
 import { ArrowStream, metadataRecord, type StreamHost } from './arrow-stream.js';
 import { estimateTreeBytes } from './sizes.js';
 import { consumeErrorStatus, STATUS_NAME, StatusError } from './status.js';
-import { logRefusedBatch, logStreamEnded } from './refusals.js';
+import { logAnswerFailed, logRefusedBatch, logStreamEnded } from './refusals.js';
 import type { ConsumeFn, IngestContext, Protocol, ReceivedBatch, ReceiverOptions, ReceiverStats } from './types.js';
 
 const MiB = 1024 * 1024;
@@ -242,7 +242,7 @@ export class OtapReceiver implements StreamHost, IngestContext {
     this.run({ signal, request, metadata: metadataRecord(call.metadata), bytes: raw.length, protocol: 'otlp-grpc' }).settled.then((s) => {
       if (s.code === grpc.status.OK) cb(null, {});
       else fail(s.code, s.message);
-    });
+    }).catch((err: unknown) => logAnswerFailed('otlp-grpc', signal, err));
   }
 
   private allStreamsClosed(): Promise<void> {

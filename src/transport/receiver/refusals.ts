@@ -33,6 +33,12 @@ export function logRefusedBatch(r: Refusal): void {
   });
 }
 
+/** A failure in the receiver's own answer path (a bug, or a call torn down under it): logged,
+ *  never left as an unhandled rejection that would end the process. */
+export function logAnswerFailed(protocol: Refusal['protocol'], signal: Signal, err: unknown): void {
+  log.error(`${protocol} answer failed: ${err instanceof Error ? err.message : String(err)}`, { protocol, signal });
+}
+
 export function logStreamEnded(signal: Signal, code: number, message: string, peer: string | undefined): void {
   log[levelOf(code, message)](`otap stream ended with ${STATUS_NAME[code] ?? code}: ${message}`, { protocol: 'otap', signal, code, peer });
 }

@@ -57,7 +57,7 @@ export function estimateTreeBytes(v: unknown, depth = 0): number {
   let total = 8;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const x = v[i];
+      const x: unknown = v[i];
       total += typeof x === 'object' ? estimateTreeBytes(x, depth + 1) : typeof x === 'string' ? x.length : 8;
     }
     return total;

@@ -1,6 +1,7 @@
 // ESLint (flat config): type-aware typescript-eslint rules for what the compiler does not
 // catch - promises nobody awaits or handles, promises passed where a plain value or a void
-// callback is expected, and `any` flowing into typed code unchecked.
+// callback is expected, and `any` flowing into typed code unchecked - and no console output
+// from library code.
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -22,5 +23,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-member-access': 'error',
       '@typescript-eslint/no-unsafe-return': 'error',
     },
+  },
+  {
+    // The library logs through src/log only; the CLI prints to stdout and stderr.
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/**'],
+    rules: { 'no-console': 'error' },
   },
 );

@@ -127,6 +127,9 @@ pub extern "C" fn otap_alloc(len: usize) -> *mut u8 {
 }
 
 /// Releases memory from `otap_alloc` (same `len`).
+///
+/// # Safety
+/// `ptr` must come from `otap_alloc(len)` with the same `len` and not be freed twice.
 #[no_mangle]
 pub unsafe extern "C" fn otap_free(ptr: *mut u8, len: usize) {
     if len == 0 || ptr.is_null() {
@@ -137,6 +140,8 @@ pub unsafe extern "C" fn otap_free(ptr: *mut u8, len: usize) {
     }
 }
 
+/// # Safety
+/// `res` must be null or a result returned by this module, freed once.
 #[no_mangle]
 pub unsafe extern "C" fn otap_result_free(res: *mut OtapResult) {
     if res.is_null() {
@@ -161,6 +166,9 @@ pub extern "C" fn otap_encoder_new(has_level: u32, level: i32, metric_metadata: 
 
 /// `signal`: 0 traces, 1 logs, 2 metrics. Input: OTLP Export*ServiceRequest bytes.
 /// Output data: BatchArrowRecords bytes.
+///
+/// # Safety
+/// `enc` must be null or a live encoder from `otap_encoder_new`; `ptr`/`len` must describe readable memory (from `otap_alloc`) or `len` must be 0.
 #[no_mangle]
 pub unsafe extern "C" fn otap_encoder_encode(enc: *mut Encoder, signal: u32, ptr: *const u8, len: usize) -> *mut OtapResult {
     let Some(enc) = enc.as_mut() else { return bad_argument("null encoder") };
@@ -176,6 +184,8 @@ pub unsafe extern "C" fn otap_encoder_encode(enc: *mut Encoder, signal: u32, ptr
     }
 }
 
+/// # Safety
+/// `enc` must be null or an encoder from `otap_encoder_new`, freed once and not used after.
 #[no_mangle]
 pub unsafe extern "C" fn otap_encoder_free(enc: *mut Encoder) {
     if !enc.is_null() {
@@ -192,6 +202,9 @@ pub extern "C" fn otap_decoder_new() -> *mut Decoder {
 }
 
 /// Input: BatchArrowRecords bytes. Output data: OTLP request bytes; signal set.
+///
+/// # Safety
+/// `dec` must be null or a live decoder from `otap_decoder_new`; `ptr`/`len` must describe readable memory (from `otap_alloc`) or `len` must be 0.
 #[no_mangle]
 pub unsafe extern "C" fn otap_decoder_decode(dec: *mut Decoder, ptr: *const u8, len: usize) -> *mut OtapResult {
     let Some(dec) = dec.as_mut() else { return bad_argument("null decoder") };
@@ -201,6 +214,8 @@ pub unsafe extern "C" fn otap_decoder_decode(dec: *mut Decoder, ptr: *const u8, 
     }
 }
 
+/// # Safety
+/// `dec` must be null or a decoder from `otap_decoder_new`, freed once and not used after.
 #[no_mangle]
 pub unsafe extern "C" fn otap_decoder_free(dec: *mut Decoder) {
     if !dec.is_null() {
@@ -230,6 +245,9 @@ pub struct ArrowExport {
 /// Like `otap_decoder_decode`, and also exports the payloads' record batches: on success
 /// word 10 of the result is an `ArrowExport` handle (0 when there are no batches), which
 /// outlives the result and is released with `otap_arrow_free`.
+///
+/// # Safety
+/// `dec` must be null or a live decoder from `otap_decoder_new`; `ptr`/`len` must describe readable memory (from `otap_alloc`) or `len` must be 0.
 #[no_mangle]
 pub unsafe extern "C" fn otap_decoder_decode_arrow(dec: *mut Decoder, ptr: *const u8, len: usize) -> *mut OtapResult {
     let Some(dec) = dec.as_mut() else { return bad_argument("null decoder") };
@@ -272,6 +290,9 @@ unsafe fn free_entries(entries: Vec<ArrowEntry>) {
 }
 
 /// Releases the record batches of an `ArrowExport`: JS views over them become invalid.
+///
+/// # Safety
+/// `export` must be null or a handle from `otap_decoder_decode_arrow`, freed once; JS views over it are invalid afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn otap_arrow_free(export: *mut ArrowExport) {
     if export.is_null() {
@@ -285,6 +306,8 @@ pub unsafe extern "C" fn otap_arrow_free(export: *mut ArrowExport) {
 // ---------------------------------------------------------------------------------------
 // zstd
 
+/// # Safety
+/// `ptr`/`len` must describe readable memory (from `otap_alloc`) or `len` must be 0.
 #[no_mangle]
 pub unsafe extern "C" fn otap_zstd_compress(ptr: *const u8, len: usize, level: i32) -> *mut OtapResult {
     match otap_core::zstd_compress(input(ptr, len), level) {
@@ -293,6 +316,8 @@ pub unsafe extern "C" fn otap_zstd_compress(ptr: *const u8, len: usize, level: i
     }
 }
 
+/// # Safety
+/// `ptr`/`len` must describe readable memory (from `otap_alloc`) or `len` must be 0.
 #[no_mangle]
 pub unsafe extern "C" fn otap_zstd_decompress(ptr: *const u8, len: usize, max: usize) -> *mut OtapResult {
     match otap_core::zstd_decompress(input(ptr, len), max) {

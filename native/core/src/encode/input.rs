@@ -19,7 +19,8 @@ pub enum Leaf<'a> {
 }
 
 impl Leaf<'_> {
-    pub fn len(&self) -> usize {
+    /// Row count; crate-internal (the bindings never see a Leaf).
+    pub(crate) fn len(&self) -> usize {
         match self {
             Leaf::U8(v) => v.len(),
             Leaf::U16(v) => v.len(),

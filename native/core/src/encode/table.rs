@@ -152,7 +152,8 @@ impl TableEncoder {
             }
             if state.mode == DictMode::U16 && size > self.limits.max_u16 {
                 let ratio = size as f64 / state.values.inserted as f64;
-                if !(ratio < self.limits.reset_threshold && !fresh.contains(path)) {
+                // `ratio` is never NaN: size > max_u16 > 0 (inserted == 0 gives +inf).
+                if ratio >= self.limits.reset_threshold || fresh.contains(path) {
                     state.mode = DictMode::Plain;
                 }
                 state.values = DictValues::new(state.values.kind);
@@ -170,7 +171,7 @@ impl TableEncoder {
                     ColumnSpec::Struct { nullable, children, .. } => {
                         if !present.contains(&path) {
                             let has_rows = input.len > 0
-                                && input.struct_validity(&path).map_or(true, |v| v.iter().any(|&b| b));
+                                && input.struct_validity(&path).is_none_or(|v| v.iter().any(|&b| b));
                             if !*nullable || has_rows {
                                 present.insert(path.clone());
                             }

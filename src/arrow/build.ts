@@ -69,7 +69,10 @@ export function buildLeaf(kind: LeafKind, values: readonly unknown[], type: Data
       const data = new Uint8Array(length * width);
       for (let i = 0; i < length; i++) {
         const v = values[i] as Uint8Array | null;
-        if (v != null) data.set(v.length === width ? v : fitId(v, width), i * width);
+        if (v == null) continue;
+        // The OTAP encoder refuses other widths before building (table-encoder.ts).
+        if (v.length !== width) throw new Error(`internal: fixed-size binary of width ${width} given ${v.length} bytes`);
+        data.set(v, i * width);
       }
       return { type, length, nullCount, validity: bitmap, values: data };
     }
@@ -86,9 +89,3 @@ export function buildLeaf(kind: LeafKind, values: readonly unknown[], type: Data
 
 const EMPTY = new Uint8Array(0);
 
-/** Ids of the wrong length are cut or zero-padded: OTAP ids are fixed-size. */
-export function fitId(id: Uint8Array, width: number): Uint8Array {
-  const out = new Uint8Array(width);
-  out.set(id.subarray(0, width));
-  return out;
-}

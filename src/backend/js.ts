@@ -23,7 +23,7 @@ class JsEncoder implements BackendEncoder {
       const level = options.zstdLevel;
       compression = { codec: 'zstd', compress: (data) => zstdCompress(data, level) };
     }
-    this.producer = new Producer({ ...(compression ? { compression } : {}), metricMetadata: options.metricMetadata ?? false });
+    this.producer = new Producer({ ...(compression ? { compression } : {}), metricMetadata: options.metricMetadata ?? true });
   }
 
   encode(signal: Signal, otlpRequestBytes: Uint8Array): Uint8Array {

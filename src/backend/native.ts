@@ -76,7 +76,7 @@ export class NativeBackend implements Backend {
   createEncoder(options: EncoderOptions = {}): BackendEncoder {
     const enc = call(() => new this.addon.Encoder({
       ...(options.zstdLevel !== undefined ? { zstdLevel: options.zstdLevel } : {}),
-      metricMetadata: options.metricMetadata ?? false,
+      metricMetadata: options.metricMetadata ?? true,
     }));
     return {
       encode: (signal: Signal, otlpRequestBytes: Uint8Array) => call(() => enc.encode(signal, otlpRequestBytes)),

@@ -12,7 +12,7 @@ export type BackendOption = 'auto' | BackendName;
 export interface EncoderOptions {
   /** zstd level for Arrow IPC body compression; no compression when absent. */
   zstdLevel?: number;
-  /** Send Metric.metadata as METRIC_ATTRS (see ProducerOptions.metricMetadata). */
+  /** Send Metric.metadata as METRIC_ATTRS (default true; see ProducerOptions.metricMetadata). */
   metricMetadata?: boolean;
 }
 

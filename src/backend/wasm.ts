@@ -250,7 +250,7 @@ export class WasmBackend implements Backend {
 
   createEncoder(options: EncoderOptions = {}): BackendEncoder {
     const level = options.zstdLevel;
-    const h = new Handle(this.rt, (ex) => ex.otap_encoder_new(level === undefined ? 0 : 1, level ?? 0, options.metricMetadata ? 1 : 0),
+    const h = new Handle(this.rt, (ex) => ex.otap_encoder_new(level === undefined ? 0 : 1, level ?? 0, (options.metricMetadata ?? true) ? 1 : 0),
       'Encoder', (ex, p) => ex.otap_encoder_free(p));
     return {
       encode: (signal: Signal, otlpRequestBytes: Uint8Array) => {

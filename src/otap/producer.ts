@@ -19,8 +19,9 @@ export interface ProducerOptions {
   /** Dictionary key limits; defaults match the Go reference (u16 max 65535, reset ratio 0.3). */
   dictionaryLimits?: Partial<DictionaryLimits>;
   /**
-   * Send Metric.metadata as METRIC_ATTRS. Off by default: the Go reference consumer
-   * rejects that payload type; the Rust one accepts it.
+   * Send Metric.metadata as METRIC_ATTRS (default true, as the Rust engine does; it is only
+   * sent when a batch has metadata). Set false for a Go reference consumer: it rejects that
+   * payload type, so the metadata is dropped instead.
    */
   metricMetadata?: boolean;
 }
@@ -52,7 +53,7 @@ export class Producer {
   }
 
   encodeMetrics(req: ExportMetricsServiceRequest): BatchArrowRecords {
-    return this.produce(metricsToTables(req, { metadata: this.options.metricMetadata ?? false }));
+    return this.produce(metricsToTables(req, { metadata: this.options.metricMetadata ?? true }));
   }
 
   encode<S extends Signal>(signal: S, req: SignalRequest[S]): BatchArrowRecords {
@@ -64,6 +65,17 @@ export class Producer {
   }
 
   private produce(tables: EncodedTables): BatchArrowRecords {
+    try {
+      return this.produceAll(tables);
+    } catch (err) {
+      // Tables before the failing one already advanced their streams (schema and
+      // dictionaries sent in a batch nobody will see): start every stream anew.
+      this.streams.clear();
+      throw err;
+    }
+  }
+
+  private produceAll(tables: EncodedTables): BatchArrowRecords {
     const arrowPayloads: ArrowPayload[] = [];
     for (const { type, input } of tables) {
       const stream = this.stream(type);

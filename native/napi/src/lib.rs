@@ -78,8 +78,8 @@ impl JsEncoder {
     #[napi(constructor)]
     pub fn new(options: Option<EncoderConfig>) -> Self {
         let (zstd_level, metric_metadata) = match options {
-            Some(o) => (o.zstd_level, o.metric_metadata.unwrap_or(false)),
-            None => (None, false),
+            Some(o) => (o.zstd_level, o.metric_metadata.unwrap_or(true)),
+            None => (None, true),
         };
         JsEncoder { inner: Some(CoreEncoder::new(EncoderOptions { zstd_level, metric_metadata })) }
     }

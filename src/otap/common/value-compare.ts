@@ -47,15 +47,31 @@ export function compareScalar(a: AnyValue, b: AnyValue): number {
     case 'int': { const y = (b as typeof a).value; return a.value < y ? -1 : a.value > y ? 1 : 0; }
     case 'double': {
       const y = (b as typeof a).value;
-      if (a.value < y) return -1;
-      if (a.value > y) return 1;
-      // NaN sorts after every number so that the order stays total.
-      return Number.isNaN(a.value) ? (Number.isNaN(y) ? 0 : 1) : Number.isNaN(y) ? -1 : 0;
+      const ra = doubleRank(a.value);
+      const rb = doubleRank(y);
+      if (ra !== rb) return ra - rb;
+      return a.value < y ? -1 : a.value > y ? 1 : 0;
     }
     case 'bool': return Number(a.value) - Number((b as typeof a).value);
     case 'bytes': return compareBytes(a.value, (b as typeof a).value);
     default: return 0;
   }
+}
+
+// Numbers first, then NaN, then -0: the order stays total, and -0 never sits next to +0,
+// a pair that Go's delta rule (IEEE ==) calls equal and the Rust engine's (total order) not.
+function doubleRank(x: number): number {
+  return Number.isNaN(x) ? 1 : Object.is(x, -0) ? 2 : 0;
+}
+
+/**
+ * Whether an encoder may write row b's parent id as a delta from row a's: both references
+ * must call the values equal (Go: IEEE ==, the Rust engine: total order), so doubles need
+ * `===` and `Object.is` (no NaN, no +0/-0 pair).
+ */
+export function deltaEqual(a: AnyValue, b: AnyValue): boolean {
+  if (a.type === 'double' && b.type === 'double') return a.value === b.value && Object.is(a.value, b.value);
+  return scalarEqual(a, b);
 }
 
 export function scalarEqual(a: AnyValue, b: AnyValue): boolean {

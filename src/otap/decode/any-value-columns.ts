@@ -35,6 +35,18 @@ export class AnyValueColumns {
     return this.type[i] ?? AttrType.EMPTY;
   }
 
+  /** Whether the column of row i's scalar type is present and non-null there. */
+  scalarPresent(i: number): boolean {
+    switch (this.typeAt(i)) {
+      case AttrType.STR: return this.str?.[i] != null;
+      case AttrType.INT: return this.int?.[i] != null;
+      case AttrType.DOUBLE: return this.dbl?.[i] != null;
+      case AttrType.BOOL: return this.bool?.[i] != null;
+      case AttrType.BYTES: return this.bytes?.[i] != null;
+      default: return false;
+    }
+  }
+
   /** Zero values stand in for null cells of the active column, as the Go consumer reads them. */
   valueAt(i: number): AnyValue {
     const t = this.typeAt(i);

@@ -21,7 +21,13 @@ export function decodeAttributes(view: TableView | undefined, parentBits: 16 | 3
   }
   const rawParents = view.required('parent_id', view.numbers('parent_id'));
   const field = view.field('parent_id');
-  const parents = quasiDeltaDecode(nonNull(view, 'parent_id', rawParents), field, (i) => sameAttr(kvs[i - 1]!, kvs[i]!, field), parentBits);
+  // A Rust sender (`encoding` metadata) ends a delta run at a null or absent value cell; Go
+  // reads those cells as zero values and compares them.
+  const rustRules = field?.metadata?.get('encoding') === 'quasidelta';
+  const same = rustRules
+    ? (i: number) => values.scalarPresent(i - 1) && values.scalarPresent(i) && sameAttr(kvs[i - 1]!, kvs[i]!, field)
+    : (i: number) => sameAttr(kvs[i - 1]!, kvs[i]!, field);
+  const parents = quasiDeltaDecode(nonNull(view, 'parent_id', rawParents), field, same, parentBits);
   for (let i = 0; i < kvs.length; i++) {
     const p = parents[i]!;
     let list = out.get(p);

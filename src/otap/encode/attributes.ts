@@ -2,7 +2,7 @@
 // key/value runs become small quasi-delta parent ids, as the Go producer sorts them.
 import type { AnyValue, KeyValue } from '../../otlp/model.js';
 import { encodeAnyValueCbor } from '../cbor.js';
-import { attrTypeOf, compareScalar, compareStrings, scalarEqual } from '../common/value-compare.js';
+import { attrTypeOf, compareScalar, compareStrings, deltaEqual } from '../common/value-compare.js';
 import { quasiDeltaEncode } from './id-encoding.js';
 import { TableColumns } from './table-input.js';
 
@@ -44,12 +44,13 @@ export class AttributeRows {
     const encoded = quasiDeltaEncode(sortedParents, (i) => {
       const prev = sorted[i - 1]!;
       const cur = sorted[i]!;
-      return prev.key === cur.key && scalarEqual(prev.value, cur.value);
+      return prev.key === cur.key && deltaEqual(prev.value, cur.value);
     });
 
     const t = new TableColumns();
     t.length = n;
     t.values.set('parent_id', encoded);
+    t.decodedDistinct.set('parent_id', new Set(sortedParents).size);
     t.values.set('key', sorted.map((kv) => kv.key));
     t.values.set('type', order.map((i) => types[i]!));
     writeAnyValueColumns(sorted.map((kv) => kv.value), t, '');
@@ -76,8 +77,9 @@ export function writeAnyValueColumns(values: readonly AnyValue[], cols: TableCol
       case 'int': int[i] = v.value; break;
       case 'double': dbl[i] = v.value; break;
       case 'bool': bool[i] = v.value; break;
-      // Go writes an empty byte string as null; null bytes of type 7 read back as empty.
-      case 'bytes': bytes[i] = v.value.length > 0 ? v.value : null; break;
+      // Never null (Go writes null for an empty byte string): the Rust engine ends a delta run
+      // at a null cell where Go compares it as empty, so only a non-null "" reads the same in both.
+      case 'bytes': bytes[i] = v.value; break;
       case 'kvlist': case 'array': ser[i] = encodeAnyValueCbor(v, LOSSLESS_CBOR); break;
       case 'empty': break;
     }

@@ -43,10 +43,10 @@ export function logsToTables(req: ExportLogsServiceRequest): EncodedTables {
   cols.values.set('flags', logs.map((l) => l.flags));
   cols.values.set('event_name', logs.map((l) => l.eventName || null));
 
-  const bodyValid = logs.map((l) => l.body.type !== 'empty');
-  const bodyType = logs.map((l, i) => (bodyValid[i] ? attrTypeOf(l.body) : null));
-  cols.structValidity.set('body', bodyValid);
-  cols.values.set('body.type', bodyType);
+  // An empty body is a null struct, but its `type` is 0, never null: the Rust engine requires
+  // a null-free body.type (it writes 0 itself) and Go reads the null struct as no body.
+  cols.structValidity.set('body', logs.map((l) => l.body.type !== 'empty'));
+  cols.values.set('body.type', logs.map((l) => attrTypeOf(l.body)));
   writeAnyValueColumns(logs.map((l) => l.body), cols, 'body.');
 
   const tables: EncodedTables = [{ type: T.LOGS, input: cols }];

@@ -108,12 +108,17 @@ export function writeResourceScopeColumns<T>(
   let prevScope = -1;
   for (let i = 0; i < n; i++) {
     const row = rows[i]!;
+    // A new resource always starts a new scope id, even for a scope it shares with the
+    // previous one: the Rust engine groups rows by scope id, so a scope id carried over with
+    // a delta of 0 would put the rows under the previous resource.
+    let newResource = false;
     if (row.res !== prevRes) {
       resId++;
       prevRes = row.res;
+      newResource = true;
       resourceAttrs.add(resId, flat.resources[row.res]!.resource.attributes);
     }
-    if (row.scope !== prevScope) {
+    if (newResource || row.scope !== prevScope) {
       scopeId++;
       prevScope = row.scope;
       scopeAttrs.add(scopeId, flat.scopes[row.scope]!.scope.attributes);

@@ -5,6 +5,8 @@
 //   distinct values have been seen, and at more than 65535 either restart the dictionary
 //   (when distinct/inserted < 0.3: same schema, a replacement dictionary) or fall back to
 //   the plain value type for good;
+// - a column whose receiver decodes more distinct values than it was sent (quasi-delta
+//   parent ids made absolute) gets keys wide enough for those too (TableInput.decodedDistinct);
 // - any change of the resulting schema starts a new IPC stream (new schema id) whose
 //   dictionaries start empty.
 import { buildLeaf, validityBitmap } from '../../arrow/build.js';
@@ -62,6 +64,7 @@ export class TableEncoder {
 
   encode(input: TableInput): EncodedTable {
     this.updatePresence(input);
+    this.widenForDecoded(input);
     let newStream = false;
     for (let attempt = 0; attempt < 8; attempt++) {
       const signature = this.computeSignature();
@@ -80,6 +83,20 @@ export class TableEncoder {
     throw new OtelArrowError('LIMIT_EXCEEDED', 'dictionary sizes did not settle after repeated schema changes', {
       table: this.spec.name,
     });
+  }
+
+  /** Widens (for good, like an overflow) keys too narrow for the values a receiver decodes. */
+  private widenForDecoded(input: TableInput): void {
+    if (!input.decodedDistinct) return;
+    for (const [path, distinct] of input.decodedDistinct) {
+      const state = this.dicts.get(path);
+      if (!state) continue;
+      if (state.mode === 'u8' && distinct > MAX_U8) state.mode = 'u16';
+      if (state.mode === 'u16' && distinct > this.limits.maxU16) {
+        state.mode = 'plain';
+        state.values = new DictionaryValues(state.values.kind);
+      }
+    }
   }
 
   /** After building, moves any dictionary past its key width; returns true when the batch must be rebuilt. */
@@ -204,11 +221,27 @@ export class TableEncoder {
     return field!;
   }
 
+  /**
+   * Trace and span ids must have their exact width (empty ones were already made zeros): the
+   * Go reference refuses other lengths when it reads OTLP, so every backend refuses them too.
+   */
+  private checkIdWidths(width: number, path: string, vals: readonly unknown[]): void {
+    for (const v of vals) {
+      if (v != null && (v as Uint8Array).length !== width) {
+        throw new OtelArrowError('INVALID_PAYLOAD', `id must be ${width} bytes (or empty), got ${(v as Uint8Array).length}`, {
+          table: this.spec.name,
+          column: path,
+        });
+      }
+    }
+  }
+
   private buildLeafColumn(col: LeafSpec, path: string, values: readonly unknown[] | undefined, length: number): ArrayData {
     const vals = values ?? new Array<unknown>(length).fill(null);
     if (vals.length !== length) {
       throw new Error(`internal: column ${this.spec.name}.${path} has ${vals.length} values for ${length} rows`);
     }
+    if (col.kind === 'fsb8' || col.kind === 'fsb16') this.checkIdWidths(col.kind === 'fsb8' ? 8 : 16, path, vals);
     const state = this.dicts.get(path);
     if (!state || state.mode === 'plain') return buildLeaf(col.kind, vals);
     const indices = state.mode === 'u8' ? new Uint8Array(length) : new Uint16Array(length);

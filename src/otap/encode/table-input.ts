@@ -10,6 +10,13 @@ export interface TableInput {
   readonly values: ReadonlyMap<string, readonly unknown[]>;
   /** Struct paths -> per-row validity; a struct not listed here is valid on every row. */
   readonly structValidity?: ReadonlyMap<string, readonly boolean[]>;
+  /**
+   * Dictionary paths -> distinct values a receiver holds in that column after undoing its
+   * transport encoding (the absolute parent ids of a quasi-delta column). The key width never
+   * goes below what they need: the Rust engine restores absolute ids into the key width it
+   * received.
+   */
+  readonly decodedDistinct?: ReadonlyMap<string, number>;
 }
 
 /** Mutable builder for a TableInput, filled row by row or column by column. */
@@ -17,6 +24,7 @@ export class TableColumns {
   length = 0;
   readonly values = new Map<string, unknown[]>();
   readonly structValidity = new Map<string, boolean[]>();
+  readonly decodedDistinct = new Map<string, number>();
 
   column(path: string): unknown[] {
     let col = this.values.get(path);

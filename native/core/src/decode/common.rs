@@ -219,6 +219,18 @@ impl<'a> AnyValueColumns<'a> {
         self.ty.get(i).copied().flatten().unwrap_or(T_EMPTY)
     }
 
+    /// Whether the column of row i's scalar type is present and non-null there.
+    pub fn scalar_present(&self, i: usize) -> bool {
+        match self.type_at(i) {
+            T_STR => at(&self.str, i).is_some(),
+            T_INT => at(&self.int, i).is_some(),
+            T_DOUBLE => at(&self.dbl, i).is_some(),
+            T_BOOL => at(&self.bool, i).is_some(),
+            T_BYTES => at(&self.bytes, i).is_some(),
+            _ => false,
+        }
+    }
+
     /// Zero values stand in for null cells of the active column, as the Go consumer reads them.
     pub fn value_at(&self, view: &TableView<'_>, i: usize) -> Res<AnyValue> {
         let t = self.type_at(i);
@@ -300,8 +312,13 @@ pub fn decode_attributes(view: Option<&TableView<'_>>, parent_bits: u32) -> Res<
     }
     let raw = parent_ids(view)?;
     let encoding = view.encoding("parent_id");
-    let total_order = encoding == Some("quasidelta");
-    let parents = quasi_delta_decode(raw, encoding, parent_bits, |i| same_attr(&kvs[i - 1], &kvs[i], total_order));
+    // A Rust sender (`encoding` metadata) compares doubles by total order and ends a delta run
+    // at a null or absent value cell; Go reads those cells as zero values and compares them.
+    let rust_rules = encoding == Some("quasidelta");
+    let parents = quasi_delta_decode(raw, encoding, parent_bits, |i| {
+        (!rust_rules || (values.scalar_present(i - 1) && values.scalar_present(i)))
+            && same_attr(&kvs[i - 1], &kvs[i], rust_rules)
+    });
     for (p, kv) in parents.into_iter().zip(kvs) {
         out.push(p, kv);
     }

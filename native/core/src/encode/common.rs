@@ -87,13 +87,22 @@ pub fn quasi_delta_encode(parents: &[u32], mut same: impl FnMut(usize) -> bool) 
         .collect()
 }
 
+/// Numbers first, then NaN, then -0: the order stays total, and -0 never sits next to +0, a
+/// pair that Go's delta rule (IEEE ==) calls equal and the Rust engine's (total order) not.
+#[inline]
+fn double_rank(x: f64) -> u8 {
+    if x.is_nan() {
+        1
+    } else if x == 0.0 && x.is_sign_negative() {
+        2
+    } else {
+        0
+    }
+}
+
 #[inline]
 fn cmp_f64(a: f64, b: f64) -> Ordering {
-    match a.partial_cmp(&b) {
-        Some(o) => o,
-        // NaN sorts after every number so that the order stays total.
-        None => a.is_nan().cmp(&b.is_nan()),
-    }
+    double_rank(a).cmp(&double_rank(b)).then_with(|| a.partial_cmp(&b).unwrap_or(Ordering::Equal))
 }
 
 /// Order of two values of the same type (maps/slices/empty compare equal).
@@ -118,6 +127,16 @@ pub fn scalar_equal(a: &AnyValue<'_>, b: &AnyValue<'_>) -> bool {
         (AnyValue::Bool(x), AnyValue::Bool(y)) => x == y,
         (AnyValue::Bytes(x), AnyValue::Bytes(y)) => x == y,
         _ => false,
+    }
+}
+
+/// Whether an encoder may write a parent id as a delta from the previous row's: both
+/// references must call the values equal (Go: IEEE ==, the Rust engine: total order), so
+/// doubles need equal bits and no NaN.
+pub fn delta_equal(a: &AnyValue<'_>, b: &AnyValue<'_>) -> bool {
+    match (a, b) {
+        (AnyValue::Double(x), AnyValue::Double(y)) => x == y && x.to_bits() == y.to_bits(),
+        _ => scalar_equal(a, b),
     }
 }
 
@@ -151,8 +170,9 @@ impl<'a> ValueColumns<'a> {
             AnyValue::Int(x) => i = Some(x),
             AnyValue::Double(x) => d = Some(x),
             AnyValue::Bool(x) => b = Some(x),
-            // An empty byte string is written as null (type 7 with null bytes reads back empty).
-            AnyValue::Bytes(x) => by = (!x.is_empty()).then_some(Cow::Borrowed(x)),
+            // Never null (Go writes null for an empty byte string): the Rust engine ends a delta
+            // run at a null cell where Go compares it as empty; a non-null "" reads the same in both.
+            AnyValue::Bytes(x) => by = Some(Cow::Borrowed(x)),
             AnyValue::Array(_) | AnyValue::KvList(_) => se = Some(Cow::Owned(to_cbor(v)?)),
             AnyValue::Empty => {}
         }
@@ -218,10 +238,14 @@ impl<'a> AttributeRows<'a> {
         let encoded = quasi_delta_encode(&sorted_parents, |i| {
             let prev = &attrs[order[i - 1] as usize];
             let cur = &attrs[order[i] as usize];
-            prev.key == cur.key && scalar_equal(&prev.value, &cur.value)
+            prev.key == cur.key && delta_equal(&prev.value, &cur.value)
         });
         let mut t = TableInput::new(n);
         if wide {
+            let mut distinct = sorted_parents.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            t.decoded_distinct.push(("parent_id", distinct.len()));
             t.set("parent_id", Leaf::U32(encoded.into_iter().map(Some).collect()));
         } else {
             t.set("parent_id", Leaf::U16(encoded.into_iter().map(|p| Some(p as u16)).collect()));
@@ -346,12 +370,16 @@ pub fn write_resource_scope_columns<'a, T>(
     for row in rows {
         let rg = &roots.resources[flat.resources[row.res as usize]];
         let sg = &roots.scopes[flat.scopes[row.scope as usize]];
-        if row.res != prev_res {
+        // A new resource always starts a new scope id, even for a scope it shares with the
+        // previous one: the Rust engine groups rows by scope id, so a scope id carried over
+        // with a delta of 0 would put the rows under the previous resource.
+        let new_resource = row.res != prev_res;
+        if new_resource {
             res_id += 1;
             prev_res = row.res;
             resource_attrs.add(res_id as u32, &roots.resource_attrs[rg.attrs.range()]);
         }
-        if row.scope != prev_scope {
+        if new_resource || row.scope != prev_scope {
             scope_id += 1;
             prev_scope = row.scope;
             scope_attrs.add(scope_id as u32, &roots.scope_attrs[sg.attrs.range()]);

@@ -84,6 +84,11 @@ pub struct TableInput<'a> {
     pub lists: Vec<(&'static str, ListInput<'a>)>,
     /// Struct path -> per-row validity; a struct not listed is valid on every row.
     pub structs: Vec<(&'static str, Vec<bool>)>,
+    /// Dictionary path -> distinct values a receiver holds in that column after undoing its
+    /// transport encoding (absolute parent ids of a quasi-delta column). The key width never
+    /// goes below what they need: the Rust engine restores absolute ids into the key width
+    /// it received.
+    pub decoded_distinct: Vec<(&'static str, usize)>,
 }
 
 impl<'a> TableInput<'a> {

@@ -57,7 +57,8 @@ pub fn logs_tables<'a>(req: &LogsRequest<'a>) -> Result<Tables<'a>, OtapError> {
         event_name.push(non_empty(l.event_name));
         let valid = !matches!(l.body, AnyValue::Empty);
         body_valid.push(valid);
-        body_type.push(valid.then(|| l.body.type_code()));
+        // Never null (0 for an empty body under a null struct): the Rust engine requires it.
+        body_type.push(Some(l.body.type_code()));
         body.push(&l.body).map_err(|e| e.in_table("LOGS").in_column("body.ser"))?;
     }
     t.set("id", delta_u16(&ids));

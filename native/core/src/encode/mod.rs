@@ -87,6 +87,16 @@ impl Encoder {
     }
 
     fn produce(&mut self, tables: Tables<'_>) -> Result<BatchArrowRecords, OtapError> {
+        let result = self.produce_all(tables);
+        if result.is_err() {
+            // Tables before the failing one already advanced their streams (schema and
+            // dictionaries sent in a batch nobody will see): start every stream anew.
+            self.streams.clear();
+        }
+        result
+    }
+
+    fn produce_all(&mut self, tables: Tables<'_>) -> Result<BatchArrowRecords, OtapError> {
         let mut arrow_payloads = Vec::with_capacity(tables.len());
         for (ty, input) in &tables {
             let ty = *ty;

@@ -6,6 +6,8 @@
 //!   distinct values have been seen, and past 65535 either restart the dictionary
 //!   (distinct/inserted < 0.3: same schema, a replacement dictionary) or fall back to the
 //!   plain value type for good;
+//! - a column whose receiver decodes more distinct values than it was sent (quasi-delta parent
+//!   ids made absolute) gets keys wide enough for those too (`TableInput::decoded_distinct`);
 //! - any change of the resulting schema starts a new IPC stream whose dictionaries start empty.
 
 use std::collections::{HashMap, HashSet};
@@ -109,6 +111,7 @@ impl TableEncoder {
 
     pub fn encode(&mut self, input: &TableInput<'_>) -> Result<EncodedTable, OtapError> {
         self.update_presence(input);
+        self.widen_for_decoded(input);
         let mut new_stream = false;
         for _ in 0..8 {
             let signature = self.compute_signature();
@@ -132,6 +135,20 @@ impl TableEncoder {
             }
         }
         Err(OtapError::limit_exceeded("dictionary sizes did not settle after repeated schema changes").in_table(self.spec.name))
+    }
+
+    /// Widens (for good, like an overflow) keys too narrow for the values a receiver decodes.
+    fn widen_for_decoded(&mut self, input: &TableInput<'_>) {
+        for (path, distinct) in &input.decoded_distinct {
+            let Some(state) = self.dicts.get_mut(*path) else { continue };
+            if state.mode == DictMode::U8 && *distinct > MAX_U8 {
+                state.mode = DictMode::U16;
+            }
+            if state.mode == DictMode::U16 && *distinct > self.limits.max_u16 {
+                state.mode = DictMode::Plain;
+                state.values = DictValues::new(state.values.kind);
+            }
+        }
     }
 
     /// After building, moves any dictionary past its key width; true when the batch must be rebuilt.

@@ -235,3 +235,96 @@ export function caseMetrics(seed: number): ExportMetricsServiceRequest {
     })),
   };
 }
+
+// ---------------------------------------------------------------------------------------
+// One small request per defect of issue 7 part 4 (rust-engine.test.ts runs each both ways).
+
+const scopeA: InstrumentationScope = { name: 'lib', version: '1', attributes: [{ key: 'sa', value: { type: 'int', value: 1n } }], droppedAttributesCount: 0 };
+const res = (name: string): Resource => ({ attributes: [{ key: 'service.name', value: { type: 'string', value: name } }], droppedAttributesCount: 0 });
+
+function logRecord(body: AnyValue, attributes: KeyValue[] = []): ExportLogsServiceRequest['resourceLogs'][number]['scopeLogs'][number]['logRecords'][number] {
+  return {
+    timeUnixNano: T0, observedTimeUnixNano: T0, severityNumber: 9, severityText: '', body, attributes,
+    droppedAttributesCount: 0, flags: 0, traceId: new Uint8Array(0), spanId: new Uint8Array(0), eventName: '',
+  };
+}
+
+/** Empty bodies: a batch where none is set, and one mixing empty and set bodies. */
+export function defectEmptyBodies(): ExportLogsServiceRequest[] {
+  const batch = (bodies: AnyValue[]): ExportLogsServiceRequest => ({
+    resourceLogs: [{ resource: res('a'), schemaUrl: '', scopeLogs: [{ scope: scopeA, schemaUrl: '', logRecords: bodies.map((b) => logRecord(b)) }] }],
+  });
+  return [batch([{ type: 'empty' }, { type: 'empty' }]), batch([{ type: 'empty' }, { type: 'string', value: 'x' }, { type: 'empty' }])];
+}
+
+/** Empty values shared by a key across parents: empty bytes, empty strings, empty values. */
+export function defectEmptyAttributeValues(): ExportLogsServiceRequest[] {
+  const kv = (key: string, value: AnyValue): KeyValue => ({ key, value });
+  const empties = [kv('b', { type: 'bytes', value: new Uint8Array(0) }), kv('s', { type: 'string', value: '' }), kv('e', { type: 'empty' })];
+  return [{
+    resourceLogs: [{
+      resource: res('a'), schemaUrl: '',
+      scopeLogs: [{
+        scope: scopeA, schemaUrl: '',
+        logRecords: [
+          logRecord({ type: 'string', value: '1' }, [...empties, kv('n', { type: 'int', value: 1n })]),
+          logRecord({ type: 'string', value: '2' }, [kv('n', { type: 'int', value: 2n })]),
+          logRecord({ type: 'string', value: '3' }, empties),
+          logRecord({ type: 'string', value: '4' }, [empties[0]!, kv('d', { type: 'double', value: 0 })]),
+          logRecord({ type: 'string', value: '5' }, [empties[0]!, kv('d', { type: 'double', value: -0 })]),
+        ],
+      }],
+    }],
+  }];
+}
+
+/** 300 number points of one metric carrying one equal attribute (absolute parent ids 0..299). */
+export function defectManyNumberPointAttributes(): ExportMetricsServiceRequest[] {
+  return [{
+    resourceMetrics: [{
+      resource: res('a'), schemaUrl: '',
+      scopeMetrics: [{
+        scope: scopeA, schemaUrl: '',
+        metrics: [{
+          name: 'g', description: '', unit: '', metadata: [],
+          data: {
+            type: 'gauge',
+            dataPoints: Array.from({ length: 300 }, (_, i) => ({
+              attributes: [{ key: 'host', value: { type: 'string', value: 'h' } }], startTimeUnixNano: 0n, timeUnixNano: T0 + BigInt(i),
+              value: { type: 'int', value: BigInt(i) }, exemplars: [], flags: 0,
+            })),
+          },
+        }],
+      }],
+    }],
+  }];
+}
+
+/** Two resources that use the same scope. */
+export function defectSharedScope(): ExportTraceServiceRequest[] {
+  const spans = (name: string) => [{
+    traceId: new Uint8Array(16).fill(1), spanId: new Uint8Array(8).fill(2), traceState: '', parentSpanId: new Uint8Array(0), flags: 0,
+    name, kind: 1, startTimeUnixNano: T0, endTimeUnixNano: T0 + 5n, attributes: [], droppedAttributesCount: 0,
+    events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: { message: '', code: 0 },
+  }];
+  return [{
+    resourceSpans: [
+      { resource: res('a'), schemaUrl: '', scopeSpans: [{ scope: scopeA, schemaUrl: '', spans: spans('in-a') }] },
+      { resource: res('b'), schemaUrl: '', scopeSpans: [{ scope: scopeA, schemaUrl: '', spans: spans('in-b') }] },
+    ],
+  }];
+}
+
+/** Metric metadata on one of two metrics. */
+export function defectMetricMetadata(): ExportMetricsServiceRequest[] {
+  const metric = (name: string, metadata: KeyValue[]): Metric => ({
+    name, description: '', unit: '', metadata,
+    data: { type: 'gauge', dataPoints: [{ attributes: [], startTimeUnixNano: 0n, timeUnixNano: T0, value: { type: 'double', value: 1 }, exemplars: [], flags: 0 }] },
+  });
+  return [{
+    resourceMetrics: [{
+      resource: res('a'), schemaUrl: '',
+      scopeMetrics: [{ scope: scopeA, schemaUrl: '', metrics: [metric('m1', [{ key: 'unit.source', value: { type: 'string', value: 'sdk' } }]), metric('m2', [])] }],
+    }],
+  }];
+}

@@ -148,11 +148,24 @@ pub struct ValueColumns<'a> {
     pub bool: Vec<Option<bool>>,
     pub bytes: Vec<Option<Cow<'a, [u8]>>>,
     pub ser: Vec<Option<Cow<'a, [u8]>>>,
+    /// Write an empty byte string as null (the log body, as Go does).
+    empty_bytes_null: bool,
 }
 
 impl<'a> ValueColumns<'a> {
+    /// Value columns of an attribute table.
     pub fn with_capacity(n: usize) -> Self {
+        Self::new(n, false)
+    }
+
+    /// Value columns of the log body.
+    pub fn for_body(n: usize) -> Self {
+        Self::new(n, true)
+    }
+
+    fn new(n: usize, empty_bytes_null: bool) -> Self {
         ValueColumns {
+            empty_bytes_null,
             str: Vec::with_capacity(n),
             int: Vec::with_capacity(n),
             double: Vec::with_capacity(n),
@@ -170,9 +183,10 @@ impl<'a> ValueColumns<'a> {
             AnyValue::Int(x) => i = Some(x),
             AnyValue::Double(x) => d = Some(x),
             AnyValue::Bool(x) => b = Some(x),
-            // Never null (Go writes null for an empty byte string): the Rust engine ends a delta
-            // run at a null cell where Go compares it as empty; a non-null "" reads the same in both.
-            AnyValue::Bytes(x) => by = Some(Cow::Borrowed(x)),
+            // In attribute tables never null (Go writes null for an empty byte string): the Rust
+            // engine ends a delta run at a null cell where Go compares it as empty; a non-null ""
+            // reads the same in both. The log body has no delta run and keeps Go's null.
+            AnyValue::Bytes(x) => by = (!(self.empty_bytes_null && x.is_empty())).then_some(Cow::Borrowed(x)),
             AnyValue::Array(_) | AnyValue::KvList(_) => se = Some(Cow::Owned(to_cbor(v)?)),
             AnyValue::Empty => {}
         }
@@ -192,6 +206,39 @@ impl<'a> ValueColumns<'a> {
         t.set(paths[3], Leaf::Bool(self.bool));
         t.set(paths[4], Leaf::Bytes(self.bytes));
         t.set(paths[5], Leaf::Bytes(self.ser));
+    }
+}
+
+fn is_neg_zero(v: &AnyValue<'_>) -> bool {
+    matches!(v, AnyValue::Double(x) if *x == 0.0 && x.is_sign_negative())
+}
+
+fn is_pos_zero(v: &AnyValue<'_>) -> bool {
+    matches!(v, AnyValue::Double(x) if *x == 0.0 && x.is_sign_positive())
+}
+
+/// Moves the -0 double rows (sorted among themselves) to the front of the table, or to the
+/// end when the front would put one right before a +0 row of the same key. Go's delta rule
+/// calls -0 and +0 equal and the Rust engine's does not, so the two must never be neighbours
+/// under one key; no decoder needs the rows sorted. Mirrors attributes.ts.
+fn place_negative_zeros(order: &mut Vec<u32>, attrs: &[KeyValue<'_>]) {
+    let (neg, rest): (Vec<u32>, Vec<u32>) = order.iter().partition(|&&i| is_neg_zero(&attrs[i as usize].value));
+    if neg.is_empty() {
+        return;
+    }
+    let clash = |a: Option<&u32>, b: Option<&u32>| match (a, b) {
+        (Some(&a), Some(&b)) => {
+            let (x, y) = (&attrs[a as usize], &attrs[b as usize]);
+            x.key == y.key && (is_pos_zero(&x.value) || is_pos_zero(&y.value))
+        }
+        _ => false,
+    };
+    let front = !clash(neg.last(), rest.first()) || clash(rest.last(), neg.first());
+    order.clear();
+    if front {
+        order.extend(neg.iter().chain(rest.iter()));
+    } else {
+        order.extend(rest.iter().chain(neg.iter()));
     }
 }
 
@@ -234,6 +281,7 @@ impl<'a> AttributeRows<'a> {
                 .then_with(|| compare_scalar(&ka.value, &kb.value))
                 .then_with(|| parents[a as usize].cmp(&parents[b as usize]))
         });
+        place_negative_zeros(&mut order, attrs);
         let sorted_parents: Vec<u32> = order.iter().map(|&i| parents[i as usize]).collect();
         let encoded = quasi_delta_encode(&sorted_parents, |i| {
             let prev = &attrs[order[i - 1] as usize];

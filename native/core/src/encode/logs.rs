@@ -40,7 +40,7 @@ pub fn logs_tables<'a>(req: &LogsRequest<'a>) -> Result<Tables<'a>, OtapError> {
     let mut event_name = Vec::with_capacity(n);
     let mut body_valid = Vec::with_capacity(n);
     let mut body_type = Vec::with_capacity(n);
-    let mut body = ValueColumns::with_capacity(n);
+    let mut body = ValueColumns::for_body(n);
     for (i, r) in rows.iter().enumerate() {
         let l = &items[r.item as usize];
         if let Some(id) = ids[i] {

@@ -24,7 +24,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         Some("traces") => Signal::Traces,
         Some("logs") => Signal::Logs,
         Some("metrics") => Signal::Metrics,
-        _ => return Err("usage: encode_file <traces|logs|metrics> -o <out.otap> [--zstd <level>] [--metric-metadata] <in.pb>...".into()),
+        _ => return Err("usage: encode_file <traces|logs|metrics> -o <out.otap> [--zstd <level>] [--no-metric-metadata] <in.pb>...".into()),
     };
     let mut output = None;
     let mut options = EncoderOptions::default();
@@ -35,6 +35,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             "-o" => output = args.next(),
             "--zstd" => options.zstd_level = Some(args.next().ok_or("--zstd needs a level")?.parse()?),
             "--metric-metadata" => options.metric_metadata = true,
+            "--no-metric-metadata" => options.metric_metadata = false,
             "--repeat" => repeat = args.next().ok_or("--repeat needs a count")?.parse()?,
             _ => inputs.push(a),
         }

@@ -27,12 +27,19 @@ use crate::Signal;
 pub type Tables<'a> = Vec<(i32, TableInput<'a>)>;
 
 /// Options of one [`Encoder`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct EncoderOptions {
     /// Arrow IPC body compression with zstd at this level; `None` = uncompressed.
     pub zstd_level: Option<i32>,
-    /// Send `Metric.metadata` as METRIC_ATTRS (the Go reference consumer rejects it).
+    /// Send `Metric.metadata` as METRIC_ATTRS (default true, as the TS Producer and the Rust
+    /// engine; false for a Go reference consumer, which rejects that payload type).
     pub metric_metadata: bool,
+}
+
+impl Default for EncoderOptions {
+    fn default() -> Self {
+        EncoderOptions { zstd_level: None, metric_metadata: true }
+    }
 }
 
 struct PayloadStream {

@@ -4,6 +4,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, BackendDecoder } from '../../src/backend/index.js';
 import { OtelArrowError } from '../../src/errors.js';
+import { frameMessages } from '../../src/otap/stream-file.js';
 import type { Signal } from '../../src/otlp/model.js';
 import { mutate } from './mutate.js';
 import { mixSeed, Rng } from './rng.js';
@@ -99,16 +100,7 @@ export function checkBatches(seeds: readonly SeedStream[]): Record<Signal, Uint8
 // Corpus files: frames of u32 LE length + BAR; the last frame is the hostile input.
 
 export function encodeCorpusFile(c: FuzzCase): Uint8Array {
-  const frames = [...c.prefix, c.input];
-  const out = new Uint8Array(frames.reduce((n, f) => n + 4 + f.length, 0));
-  const view = new DataView(out.buffer);
-  let pos = 0;
-  for (const f of frames) {
-    view.setUint32(pos, f.length, true);
-    out.set(f, pos + 4);
-    pos += 4 + f.length;
-  }
-  return out;
+  return frameMessages([...c.prefix, c.input]);
 }
 
 export function decodeCorpusFile(bytes: Uint8Array, signal: Signal, label: string): FuzzCase {

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { frameMessages } from '../../src/otap/stream-file.js';
 
 export type Signal = 'traces' | 'logs' | 'metrics';
 
@@ -214,16 +215,7 @@ export function readFramedBars(file: string): Uint8Array[] {
   return frames;
 }
 
-/** Writes frames as uint32 little-endian length + bytes each. */
+/** Writes frames as uint32 little-endian length + bytes each (the OTAP stream file framing). */
 export function writeFramedBars(file: string, frames: Uint8Array[]): void {
-  const total = frames.reduce((n, f) => n + 4 + f.length, 0);
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  let pos = 0;
-  for (const f of frames) {
-    view.setUint32(pos, f.length, true);
-    out.set(f, pos + 4);
-    pos += 4 + f.length;
-  }
-  fs.writeFileSync(file, out);
+  fs.writeFileSync(file, frameMessages(frames));
 }

@@ -7,9 +7,10 @@ import { Producer } from '../otap/producer.js';
 import type { Signal } from '../otlp/model.js';
 import { decodeOtlp, encodeOtlp } from '../otlp/signal-codec.js';
 import { zstdCompress, zstdDecompress } from '../zstd/zlib-zstd.js';
+import { estimateBytes } from '../memory/object-size.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
-  type Backend, type BackendDecoder, type BackendEncoder, type DecodeResult, type EncoderOptions,
+  type Backend, type BackendDecoder, type BackendEncoder, type DecodeResult, type DecoderOptions, type EncoderOptions,
 } from './types.js';
 
 const EMPTY = new Uint8Array(0);
@@ -38,7 +39,16 @@ class JsEncoder implements BackendEncoder {
 }
 
 class JsDecoder implements BackendDecoder {
-  private consumer: Consumer | undefined = new Consumer();
+  private consumer: Consumer | undefined;
+
+  constructor(options: DecoderOptions) {
+    this.consumer = new Consumer(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {});
+  }
+
+  stateBytes(): number {
+    // The Consumer's readers hold the schemas and dictionaries.
+    return this.consumer ? estimateBytes((this.consumer as unknown as { streams: unknown }).streams) : 0;
+  }
 
   decode(barBytes: Uint8Array): DecodeResult {
     if (!this.consumer) throw new Error('Decoder is closed');
@@ -63,8 +73,8 @@ export class JsBackend implements Backend {
     return new JsEncoder(options);
   }
 
-  createDecoder(): BackendDecoder {
-    return new JsDecoder();
+  createDecoder(options: DecoderOptions = {}): BackendDecoder {
+    return new JsDecoder(options);
   }
 
   zstdCompress(data: Uint8Array, level = DEFAULT_ZSTD_LEVEL): Uint8Array {

@@ -7,20 +7,13 @@ import { OtelArrowError, type OtelArrowErrorCode } from '../errors.js';
 import type { Signal } from '../otlp/model.js';
 import { importRecordBatch, type ArrowModule, type ExportedArray } from './arrow-import.js';
 import { nativeAddonPath, packageRoot } from './locate.js';
+import { loadArrowModule } from './arrow-module.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
   type ArrowDecodeResult, type Backend, type BackendDecoder, type BackendEncoder, type DecodeArrowOptions,
-  type DecodeResult, type EncoderOptions,
+  type DecodeResult, type DecoderOptions, type EncoderOptions,
 } from './types.js';
 
-async function loadArrow(): Promise<ArrowModule | string> {
-  const name = 'apache-arrow';
-  try {
-    return (await import(/* @vite-ignore */ name)) as ArrowModule;
-  } catch (err) {
-    return `the optional package apache-arrow (${err instanceof Error ? err.message : String(err)})`;
-  }
-}
 
 /** The addon's exports (see native/napi/src/lib.rs). */
 export interface NativeAddon {
@@ -28,7 +21,8 @@ export interface NativeAddon {
     encode(signal: string, otlp: Uint8Array): Buffer;
     close(): void;
   };
-  Decoder: new () => {
+  Decoder: new (options?: { maxMessageBytes?: number }) => {
+    stateBytes(): number;
     decode(bar: Uint8Array): { signal?: string | null; otlp: Buffer };
     decodeArrow(bar: Uint8Array): { signal?: string; otlp: Buffer; batches: { payloadType: number; batch: ExportedArray }[] };
     close(): void;
@@ -70,7 +64,7 @@ export class NativeBackend implements Backend {
     if (typeof addon.Encoder !== 'function' || typeof addon.Decoder !== 'function') {
       throw new Error(`${path} is not the otel-arrow addon (no Encoder/Decoder exports)`);
     }
-    return new NativeBackend(addon, path, await loadArrow());
+    return new NativeBackend(addon, path, await loadArrowModule());
   }
 
   createEncoder(options: EncoderOptions = {}): BackendEncoder {
@@ -84,9 +78,10 @@ export class NativeBackend implements Backend {
     };
   }
 
-  createDecoder(): BackendDecoder & Required<Pick<BackendDecoder, 'decodeArrow'>> {
-    const dec = new this.addon.Decoder();
+  createDecoder(options: DecoderOptions = {}): BackendDecoder & Required<Pick<BackendDecoder, 'decodeArrow'>> {
+    const dec = call(() => new this.addon.Decoder(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}));
     return {
+      stateBytes: () => dec.stateBytes(),
       decode: (barBytes: Uint8Array): DecodeResult => {
         const r = call(() => dec.decode(barBytes));
         return { signal: (r.signal ?? undefined) as Signal | undefined, otlp: r.otlp };

@@ -47,9 +47,17 @@ export interface ArrowDecodeResult extends DecodeResult {
   release(): void;
 }
 
+export interface DecoderOptions {
+  /** Largest Arrow IPC message (metadata + decompressed body) of one payload; larger ones
+   *  are refused with LIMIT_EXCEEDED. Default 256 MiB. */
+  maxMessageBytes?: number;
+}
+
 /** One gRPC stream's receiver state: keep one decoder per stream. */
 export interface BackendDecoder {
   decode(barBytes: Uint8Array): DecodeResult;
+  /** Bytes of schemas and dictionaries kept between batches (to bound a stream's memory). */
+  stateBytes(): number;
   /** Also returns the payloads as Arrow record batches, without serialising (wasm only). */
   decodeArrow?(barBytes: Uint8Array, options?: DecodeArrowOptions): ArrowDecodeResult;
   close(): void;
@@ -58,7 +66,7 @@ export interface BackendDecoder {
 export interface Backend {
   readonly name: BackendName;
   createEncoder(options?: EncoderOptions): BackendEncoder;
-  createDecoder(): BackendDecoder;
+  createDecoder(options?: DecoderOptions): BackendDecoder;
   /** One zstd frame of `data` (level default 3). */
   zstdCompress(data: Uint8Array, level?: number): Uint8Array;
   /** Decompresses zstd frames; refuses output beyond `maxSize` bytes (default 256 MiB). */

@@ -14,10 +14,11 @@ import { readFileSync } from 'node:fs';
 import { OtelArrowError, type OtelArrowErrorCode } from '../errors.js';
 import type { Signal } from '../otlp/model.js';
 import { wasmModulePath } from './locate.js';
+import { loadArrowModule } from './arrow-module.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
   type ArrowDecodeResult, type ArrowRecordBatch, type Backend, type BackendDecoder, type BackendEncoder,
-  type DecodeArrowOptions, type DecodeResult, type EncoderOptions,
+  type DecodeArrowOptions, type DecodeResult, type DecoderOptions, type EncoderOptions,
 } from './types.js';
 
 // The project compiles without the DOM lib, so the few WebAssembly JS API types used here
@@ -44,6 +45,8 @@ interface WasmExports {
   otap_encoder_encode(enc: number, signal: number, ptr: number, len: number): number;
   otap_encoder_free(enc: number): void;
   otap_decoder_new(): number;
+  otap_decoder_new_limited(max: number): number;
+  otap_decoder_state_bytes(dec: number): number;
   otap_decoder_decode(dec: number, ptr: number, len: number): number;
   otap_decoder_free(dec: number): void;
   otap_decoder_decode_arrow(dec: number, ptr: number, len: number): number;
@@ -55,7 +58,8 @@ interface WasmExports {
 
 const REQUIRED: readonly (keyof WasmExports)[] = [
   'memory', 'otap_alloc', 'otap_free', 'otap_result_free', 'otap_encoder_new', 'otap_encoder_encode',
-  'otap_encoder_free', 'otap_decoder_new', 'otap_decoder_decode', 'otap_decoder_free',
+  'otap_encoder_free', 'otap_decoder_new', 'otap_decoder_new_limited', 'otap_decoder_state_bytes',
+  'otap_decoder_decode', 'otap_decoder_free',
   'otap_zstd_compress', 'otap_zstd_decompress',
 ];
 
@@ -235,7 +239,7 @@ export class WasmBackend implements Backend {
     const bytes = readFileSync(path);
     const module = await WA.compile(bytes);
     const instance = await WA.instantiate(module, stubImports(module));
-    return new WasmBackend(new WasmRuntime(module, instance), path, await loadArrowFfi());
+    return new WasmBackend(new WasmRuntime(module, instance), path, await loadArrowFfi().then(async (ffi) => (await loadArrowModule(), ffi)));
   }
 
   /** Current size of the module's linear memory in bytes (it only grows; 0 after a trap until the next call). */
@@ -263,9 +267,15 @@ export class WasmBackend implements Backend {
     };
   }
 
-  createDecoder(): BackendDecoder & Required<Pick<BackendDecoder, 'decodeArrow'>> {
-    const h = new Handle(this.rt, (ex) => ex.otap_decoder_new(), 'Decoder', (ex, p) => ex.otap_decoder_free(p));
+  createDecoder(options: DecoderOptions = {}): BackendDecoder & Required<Pick<BackendDecoder, 'decodeArrow'>> {
+    // The module's usize is 32 bits: a larger limit is no limit there.
+    const max = Math.min(options.maxMessageBytes ?? DEFAULT_MAX_DECOMPRESSED, 0xffff_ffff) >>> 0;
+    const h = new Handle(this.rt, (ex) => ex.otap_decoder_new_limited(max), 'Decoder', (ex, p) => ex.otap_decoder_free(p));
     return {
+      stateBytes: (): number => {
+        const dec = h.get();
+        return this.rt.run((ex) => ex.otap_decoder_state_bytes(dec)) >>> 0;
+      },
       decode: (barBytes: Uint8Array): DecodeResult => {
         const dec = h.get();
         const r = this.rt.call(barBytes, (ex, ptr, len) => ex.otap_decoder_decode(dec, ptr, len));

@@ -8,8 +8,6 @@
 // streams); when it gives up the client gets the final status (UNAVAILABLE & co. are
 // retryable for OTLP clients). Delivery is at-least-once.
 import type { Signal } from '../otlp/model.js';
-import { countItems } from '../otlp/canonical.js';
-import { encodeOtlp } from '../otlp/signal-codec.js';
 import { OtapExporter } from '../transport/exporter/index.js';
 import { otlpHttp } from '../transport/http/index.js';
 import { OtapReceiver, type ReceivedBatch } from '../transport/receiver/index.js';
@@ -78,6 +76,7 @@ export class Bridge {
       requestLimitMiB: config.requestLimitMiB,
       waitingLimitMiB: config.waitingLimitMiB,
       shutdownGraceMs: 10_000,
+      ...(config.backend ? { backend: config.backend } : {}),
     }, (batch) => this.forward(batch));
     if (config.wireStats) this.wire = new WireCounter(splitHostPort(config.to, 'to'));
   }
@@ -97,6 +96,7 @@ export class Bridge {
         endpoint = `127.0.0.1:${this.wirePort}`;
       }
       const c = this.config;
+      const backend = await this.receiver.loadBackend();
       const tlsServerName = splitHostPort(c.to, 'to').host;
       this.exp = new OtapExporter({
         endpoint,
@@ -108,6 +108,8 @@ export class Bridge {
         maxUnackedBatches: c.maxUnackedBatches,
         retry: c.retry,
         headers: c.headers,
+        // One backend for both directions: the receiver's, loaded by then.
+        backend,
         ...(c.tls ? { tls: this.wire ? { serverName: tlsServerName } : true } : {}),
       });
       try {
@@ -150,21 +152,24 @@ export class Bridge {
 
   private async forward(batch: ReceivedBatch): Promise<void> {
     const c = this.counters;
-    const records = countItems(batch.signal, batch.request);
+    // Bytes in, bytes out: the payload stays OTLP protobuf bytes (counted by a framing scan)
+    // until the exporter's backend encoder turns it into BatchArrowRecords.
+    const payload = batch.payload;
+    const records = payload.itemCount;
     c.received[batch.signal].batches++;
     c.received[batch.signal].records += records;
     if (batch.format === 'json') {
       // JSON text is several times its protobuf size: count what the protobuf would be.
       c.json.requests++;
       c.json.textBytes += batch.bytes;
-      c.otlpBytesIn += encodeOtlp(batch.signal, batch.request).length;
+      c.otlpBytesIn += payload.otlpBytes().length;
     } else {
       c.otlpBytesIn += batch.bytes;
     }
     c.byProtocol[batch.protocol]++;
     c.inFlight++;
     try {
-      await this.exporter.export(batch.signal, batch.request);
+      await this.exporter.export(payload);
       c.acked[batch.signal].batches++;
       c.acked[batch.signal].records += records;
     } catch (err) {

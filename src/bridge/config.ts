@@ -2,6 +2,7 @@
 // command-line flags (the opentelemetry-js convention: explicit configuration wins over the
 // environment). See CONFIG_HELP for the keys.
 import * as fs from 'node:fs';
+import type { BackendOption } from '../backend/types.js';
 
 export interface BridgeConfig {
   /** OTLP/gRPC listen address host:port. Default 127.0.0.1:4317. */
@@ -37,6 +38,8 @@ export interface BridgeConfig {
   waitingLimitMiB: number;
   /** Count the bytes on the downstream TCP connection (a loopback relay in front of it). Default false. */
   wireStats: boolean;
+  /** Codec backend for both directions; default OTEL_ARROW_BACKEND, else auto (native, wasm, js). */
+  backend?: BackendOption;
 }
 
 export const DEFAULT_CONFIG: Omit<BridgeConfig, 'to'> & { to: string } = {
@@ -70,6 +73,7 @@ export const CONFIG_HELP = `config file keys (JSON; all optional but "to"):
   bearerToken "t"               required of OTLP clients (Authorization: Bearer t)
   maxMessageBytes, requestLimitMiB, waitingLimitMiB                  (64 MiB, 128, 32)
   wireStats true|false          count downstream TCP bytes through a loopback relay (false)
+  backend auto|native|wasm|js   codec backend (OTEL_ARROW_BACKEND, else auto: native, wasm, js)
 environment (below the file and flags): OTEL_ARROW_BRIDGE_LISTEN, OTEL_ARROW_BRIDGE_HTTP
   ("none" = off), OTEL_ARROW_BRIDGE_BEARER_TOKEN, OTEL_ARROW_EXPORTER_ENDPOINT,
   OTEL_ARROW_EXPORTER_COMPRESSION, OTEL_ARROW_EXPORTER_PAYLOAD_COMPRESSION,
@@ -78,7 +82,8 @@ environment (below the file and flags): OTEL_ARROW_BRIDGE_LISTEN, OTEL_ARROW_BRI
 
 export class ConfigError extends Error {}
 
-const KEYS = new Set(Object.keys(DEFAULT_CONFIG).concat('bearerToken'));
+const KEYS = new Set(Object.keys(DEFAULT_CONFIG).concat('bearerToken', 'backend'));
+const BACKENDS: readonly BackendOption[] = ['auto', 'native', 'wasm', 'js'];
 
 /** Checks and normalizes a partial config (from a file or code). Throws ConfigError. */
 export function validatePartial(raw: unknown, where: string): Partial<BridgeConfig> {
@@ -140,6 +145,9 @@ export function validatePartial(raw: unknown, where: string): Partial<BridgeConf
       case 'headers':
         if (!v || typeof v !== 'object' || Object.values(v as object).some((x) => typeof x !== 'string')) bad('an object of strings');
         out.headers = { ...(v as Record<string, string>) };
+        break;
+      case 'backend':
+        out.backend = BACKENDS.includes(v as BackendOption) ? (v as BackendOption) : bad(BACKENDS.join(', '));
         break;
       case 'bearerToken':
         out.bearerToken = typeof v === 'string' && v !== '' ? v : bad('a non-empty string');

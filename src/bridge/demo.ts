@@ -52,10 +52,11 @@ export async function runBridgeDemo(o: DemoOptions): Promise<DemoResult> {
   };
   const verified: Record<Signal, number> = { traces: 0, logs: 0, metrics: 0 };
   const problems: string[] = [];
-  const sink = new OtapReceiver({ shutdownGraceMs: 2000 }, async (b) => {
+  const backend = resolveConfig(o.config ?? [], false).backend;
+  const sink = new OtapReceiver({ shutdownGraceMs: 2000, ...(backend ? { backend } : {}) }, async (b) => {
     const d = downstream[b.signal];
     d.batches++;
-    d.records += countItems(b.signal, b.request);
+    d.records += b.payload.itemCount;
     // Verify a sample: the first 20 batches per signal, then every 10th.
     if (d.batches <= 20 || d.batches % 10 === 0) {
       if (pool.canonical[b.signal].has(canonicalKeyOf(b.signal, b.request))) verified[b.signal]++;

@@ -5,6 +5,7 @@ import { configFromEnv, configFromFile, resolveConfig, parseEndpoint, type Bridg
 import { runBridgeDemo, type DemoResult } from '../bridge/demo.js';
 import { SIGNALS } from '../bridge/loadgen.js';
 import { LiveStats } from './live-stats.js';
+import type { BackendOption } from '../backend/types.js';
 import { formatBytes, table } from './progress.js';
 
 export interface BridgeCommandOptions {
@@ -17,6 +18,8 @@ export interface BridgeCommandOptions {
   rate?: number;
   /** No live stats lines (the summary is still printed at the end). */
   quiet?: boolean;
+  /** Codec backend (--backend). */
+  backend?: BackendOption;
 }
 
 /** "15s", "500ms", "2m", "20" (seconds) -> milliseconds; undefined when malformed. */
@@ -37,6 +40,7 @@ function layers(o: BridgeCommandOptions): Partial<BridgeConfig>[] {
     flags.to = address;
     if (tls) flags.tls = true;
   }
+  if (o.backend) flags.backend = o.backend;
   return [configFromEnv(), ...(o.config ? [configFromFile(o.config)] : []), flags];
 }
 
@@ -100,7 +104,7 @@ async function runDemoCommand(o: BridgeCommandOptions): Promise<number> {
   const result = await runBridgeDemo({
     durationMs,
     rate,
-    config: o.config ? [configFromEnv(), configFromFile(o.config)] : [configFromEnv()],
+    config: [configFromEnv(), ...(o.config ? [configFromFile(o.config)] : []), ...(o.backend ? [{ backend: o.backend }] : [])],
     ...(o.quiet ? {} : {
       onTick: (d) => {
         const line = live.tick(d.elapsedMs, d.bridge.stats, { in: d.wireIn, out: d.wireOut });

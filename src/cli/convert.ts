@@ -1,12 +1,11 @@
-// `otap convert`: OTLP (protobuf or JSON) files -> one OTAP stream file, and back.
+// `otap convert`: OTLP (protobuf or JSON) files -> one OTAP stream file, and back, through
+// the codec backend: protobuf stays bytes end to end; only OTLP/JSON needs objects.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Backend } from '../backend/types.js';
 import { OtelArrowError } from '../errors.js';
-import type { Signal, SignalRequest } from '../otlp/model.js';
-import { decodeOtlp, decodeOtlpJson, encodeOtlp, encodeOtlpJson, mergeRequests, signalOfOtlpJson } from '../otlp/signal-codec.js';
-import { decodeBatchArrowRecords, encodeBatchArrowRecords } from '../otap/batch-arrow-records.js';
-import { Consumer, type DecodedBatch } from '../otap/consumer.js';
-import { Producer } from '../otap/producer.js';
+import type { Signal } from '../otlp/model.js';
+import { decodeOtlp, decodeOtlpJson, encodeOtlp, encodeOtlpJson, signalOfOtlpJson } from '../otlp/signal-codec.js';
 import { frameMessages } from '../otap/stream-file.js';
 import { fileKind, readOtapFile, signalFrom } from './files.js';
 import { formatBytes, Progress } from './progress.js';
@@ -19,22 +18,22 @@ export interface ConvertOptions {
   split?: boolean;
 }
 
-export function convert(opts: ConvertOptions): void {
+export function convert(opts: ConvertOptions, backend: Backend): void {
   const kinds = new Set(opts.inputs.map(fileKind));
   if (kinds.size !== 1) throw new OtelArrowError('UNSUPPORTED', 'all inputs must be of one kind (OTLP files, or one OTAP stream file)');
   const toOtap = fileKind(opts.output) === 'otap';
   if (kinds.has('otap')) {
     if (toOtap && !opts.split) throw new OtelArrowError('UNSUPPORTED', `${opts.output}: an OTAP stream file converts to OTLP (.json or .pb), not to OTAP`);
-    otapToOtlp(opts);
+    otapToOtlp(opts, backend);
   } else {
     if (!toOtap) throw new OtelArrowError('UNSUPPORTED', `${opts.output}: OTLP inputs convert to an OTAP stream file (.otap)`);
     if (opts.split) throw new OtelArrowError('UNSUPPORTED', '--split applies to OTAP -> OTLP only');
-    otlpToOtap(opts);
+    otlpToOtap(opts, backend);
   }
 }
 
-function otlpToOtap(opts: ConvertOptions): void {
-  const producer = new Producer();
+function otlpToOtap(opts: ConvertOptions, backend: Backend): void {
+  const encoder = backend.createEncoder();
   const frames: Uint8Array[] = [];
   const progress = new Progress('encoding', opts.inputs.length);
   let signal: Signal | undefined;
@@ -48,10 +47,15 @@ function otlpToOtap(opts: ConvertOptions): void {
     if (!s) throw new OtelArrowError('UNSUPPORTED', `cannot tell the signal of ${file}: pass --signal traces|logs|metrics`);
     if (signal && s !== signal) throw new OtelArrowError('UNSUPPORTED', `${file} holds ${s}, earlier inputs hold ${signal}: one stream carries one signal`);
     signal = s;
-    const req = kind === 'otlp-json' ? decodeOtlpJson(s, text) : decodeOtlp(s, bytes);
-    frames.push(encodeBatchArrowRecords(producer.encode(s, req)));
+    const otlp = kind === 'otlp-json' ? encodeOtlp(s, decodeOtlpJson(s, text)) : bytes;
+    try {
+      frames.push(encoder.encode(s, otlp));
+    } catch (err) {
+      throw new OtelArrowError((err as OtelArrowError).code ?? 'INVALID_PAYLOAD', `${file}: ${(err as Error).message}`, { cause: err });
+    }
     progress.tick(i + 1);
   });
+  encoder.close();
   const out = frameMessages(frames);
   fs.writeFileSync(opts.output, out);
   console.log(`${opts.output}: ${frames.length} ${signal} batches, ${formatBytes(inBytes)} OTLP -> ${formatBytes(out.length)} OTAP`);
@@ -68,36 +72,39 @@ function jsonSignal(flag: string | undefined, file: string, text: string): Signa
   return detected ?? named ?? signalFrom(undefined, file);
 }
 
-function otapToOtlp(opts: ConvertOptions): void {
+function otapToOtlp(opts: ConvertOptions, backend: Backend): void {
   if (opts.inputs.length !== 1) throw new OtelArrowError('UNSUPPORTED', 'convert reads one OTAP stream file at a time');
   const input = opts.inputs[0]!;
   const frames = readOtapFile(input);
-  const consumer = new Consumer();
+  const decoder = backend.createDecoder();
   const progress = new Progress('decoding', frames.length);
-  const decoded: DecodedBatch[] = [];
+  const decoded: { signal: Signal; otlp: Uint8Array }[] = [];
   frames.forEach((frame, i) => {
-    let batch: DecodedBatch | undefined;
     try {
-      batch = consumer.decode(decodeBatchArrowRecords(frame));
+      const r = decoder.decode(frame);
+      if (r.signal) decoded.push({ signal: r.signal, otlp: r.otlp });
     } catch (err) {
       throw new OtelArrowError((err as OtelArrowError).code ?? 'INVALID_PAYLOAD', `batch ${i} of ${input}: ${(err as Error).message}`, { cause: err });
     }
-    if (batch) decoded.push(batch);
     progress.tick(i + 1);
   });
+  decoder.close();
   const signals = new Set(decoded.map((d) => d.signal));
   if (signals.size > 1) throw new OtelArrowError('INVALID_PAYLOAD', `${input} mixes signals (${[...signals].join(', ')})`);
   const signal = decoded[0]?.signal ?? (signalFrom(opts.signal, input) || 'traces');
   const json = fileKind(opts.output) === 'otlp-json' || (opts.split && /json/.test(opts.output));
-  const write = (file: string, req: SignalRequest[Signal]): void => {
-    fs.writeFileSync(file, json ? encodeOtlpJson(signal, req) : encodeOtlp(signal, req));
+  // Protobuf is written as the decoder produced it; JSON needs the objects.
+  const write = (file: string, otlp: Uint8Array): void => {
+    fs.writeFileSync(file, json ? encodeOtlpJson(signal, decodeOtlp(signal, otlp)) : otlp);
   };
   if (opts.split) {
     fs.mkdirSync(opts.output, { recursive: true });
-    decoded.forEach((d, i) => write(path.join(opts.output, `${signal}-${String(i).padStart(4, '0')}.${json ? 'json' : 'pb'}`), d.request));
+    decoded.forEach((d, i) => write(path.join(opts.output, `${signal}-${String(i).padStart(4, '0')}.${json ? 'json' : 'pb'}`), d.otlp));
     console.log(`${path.join(opts.output, path.sep)}: ${decoded.length} ${signal} files`);
   } else {
-    write(opts.output, mergeRequests(signal, decoded.map((d) => d.request)));
+    // Concatenated protobuf messages parse as one message whose repeated fields (here the
+    // resource_* lists) are appended: the merged request, without decoding anything.
+    write(opts.output, Buffer.concat(decoded.map((d) => d.otlp)));
     console.log(`${opts.output}: ${decoded.length} ${signal} batches merged into one request`);
   }
 }

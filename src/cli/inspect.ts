@@ -1,6 +1,11 @@
 // `otap inspect`: what an OTAP stream file holds, per payload type: schemas (and resets),
-// rows, dictionary sizes, dictionary messages (delta / replacement) and bytes.
+// rows, dictionary sizes, dictionary messages (delta / replacement) and bytes. Every batch is
+// decoded by the codec backend (which validates it and gives the item count); the table
+// structure (schemas, dictionaries) is read from the IPC messages by the TypeScript reader,
+// the one that exposes them.
+import type { Backend } from '../backend/types.js';
 import type { DataType, Field } from '../arrow/types.js';
+import { countOtlpItems } from '../otlp/protobuf/count-items.js';
 import { listMessages } from '../ipc/index.js';
 import { decodeBatchArrowRecords } from '../otap/batch-arrow-records.js';
 import { Consumer } from '../otap/consumer.js';
@@ -20,9 +25,11 @@ interface PayloadStats {
   dictionarySizes: Map<string, number>;
 }
 
-export function inspect(file: string, opts: { schemas: boolean }): void {
+export function inspect(file: string, opts: { schemas: boolean }, backend: Backend): void {
   const frames = readOtapFile(file);
   const consumer = new Consumer();
+  const decoder = backend.createDecoder();
+  let items = 0;
   const stats = new Map<number, PayloadStats>();
   const progress = new Progress('reading', frames.length);
   let signal = '';
@@ -32,6 +39,8 @@ export function inspect(file: string, opts: { schemas: boolean }): void {
     let bar: ReturnType<typeof decodeBatchArrowRecords>;
     let read: ReturnType<Consumer['readBatch']>;
     try {
+      const decoded = decoder.decode(frame);
+      if (decoded.signal) items += countOtlpItems(decoded.signal, decoded.otlp);
       bar = decodeBatchArrowRecords(frame);
       read = consumer.readBatch(bar);
     } catch (err) {
@@ -64,7 +73,9 @@ export function inspect(file: string, opts: { schemas: boolean }): void {
     progress.tick(i + 1);
   });
 
-  console.log(`${file}: ${frames.length} ${signal} batches, ${formatBytes(totalBytes)}\n`);
+  decoder.close();
+  const what = signal === 'traces' ? 'spans' : signal === 'logs' ? 'log records' : 'data points';
+  console.log(`${file}: ${frames.length} ${signal} batches, ${items} ${what}, ${formatBytes(totalBytes)} (decoded by the ${backend.name} backend)\n`);
   const rows = [['payload type', 'batches', 'rows', 'bytes', 'schemas', 'dict deltas', 'dict replacements', 'largest dictionaries']];
   for (const [type, s] of [...stats].sort((a, b) => a[0] - b[0])) {
     const dicts = [...s.dictionarySizes].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, v]) => `${k}=${v}`).join(' ');

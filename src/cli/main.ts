@@ -7,12 +7,14 @@ import { parseDuration, runBridgeCommand } from './bridge.js';
 import { convert } from './convert.js';
 import { runDemo } from './demo.js';
 import { inspect } from './inspect.js';
+import { loadBackend } from '../backend/index.js';
+import type { Backend, BackendOption } from '../backend/types.js';
 
 const USAGE = `usage: otap <command> [options]
 
 commands:
   bridge    [--config file.json] [--listen host:port] [--http host:port|none] [--to host:port]
-            [--demo] [--duration 20s] [--rate N] [--quiet]
+            [--demo] [--duration 20s] [--rate N] [--quiet] [--backend B]
             OTLP receiver (gRPC on --listen, default 127.0.0.1:4317; HTTP on --http, default
             127.0.0.1:4318) -> OTAP exporter to --to (a downstream otelarrow receiver); live
             stats on stderr once a second while data moves (-q, --quiet: none), a summary at
@@ -22,13 +24,16 @@ commands:
   demo      [--batches N] [--batch-size K] [--seed S]
             generate telemetry, stream it through the OTAP encoder and decoder, check it
             survives, print OTLP vs OTAP bytes per signal
-  convert   <inputs...> -o <output> [--signal traces|logs|metrics] [--split]
+  convert   <inputs...> -o <output> [--signal traces|logs|metrics] [--split] [--backend B]
             OTLP files (.pb protobuf, .json OTLP/JSON; one request each) -> an OTAP stream
             file (.otap), or an OTAP stream file -> OTLP (.json or .pb; --split: one file per
             batch into the output directory)
-  inspect   <file.otap> [--schemas]
+  inspect   <file.otap> [--schemas] [--backend B]
             payload types, schemas, rows, dictionary sizes and bytes per table
   help      this text (also: otap --help, otap -h, otap <command> --help)
+
+--backend auto|native|wasm|js: the codec that encodes and decodes (default OTEL_ARROW_BACKEND,
+else auto: the native addon, then wasm, then the TypeScript codec).
 
 OTAP stream files hold the BatchArrowRecords of one stream, each framed by a uint32 LE length.
 
@@ -58,6 +63,7 @@ function main(argv: string[]): number | Promise<number> {
         ...(duration !== undefined ? { durationMs: duration } : {}),
         ...(values.rate !== undefined ? { rate: intOption(values.rate, 0, '--rate', 1) } : {}),
         quiet: values.quiet ?? false,
+        ...(values.backend ? { backend: backendOption(values.backend) } : {}),
       });
     }
     case 'demo':
@@ -68,12 +74,12 @@ function main(argv: string[]): number | Promise<number> {
       }) ? 0 : 1;
     case 'convert':
       if (positionals.length === 0 || !values.output) throw usage('convert needs input files and -o <output>');
-      convert({ inputs: positionals, output: values.output, ...(values.signal ? { signal: values.signal } : {}), split: values.split ?? false });
-      return 0;
+      return withBackend(values.backend, (backend) => {
+        convert({ inputs: positionals, output: values.output!, ...(values.signal ? { signal: values.signal } : {}), split: values.split ?? false }, backend);
+      });
     case 'inspect':
       if (positionals.length !== 1) throw usage('inspect needs one OTAP stream file');
-      inspect(positionals[0]!, { schemas: values.schemas ?? false });
-      return 0;
+      return withBackend(values.backend, (backend) => inspect(positionals[0]!, { schemas: values.schemas ?? false }, backend));
     default:
       throw usage(`unknown command "${command}"`);
   }
@@ -100,6 +106,7 @@ function parseCommandLine(args: string[]) {
         duration: { type: 'string' },
         rate: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
+        backend: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -107,6 +114,20 @@ function parseCommandLine(args: string[]) {
     // Unknown options, missing option values: a usage error, not a crash.
     throw usage((err as Error).message);
   }
+}
+
+const BACKEND_OPTIONS: readonly BackendOption[] = ['auto', 'native', 'wasm', 'js'];
+
+function backendOption(v: string): BackendOption {
+  if ((BACKEND_OPTIONS as readonly string[]).includes(v)) return v as BackendOption;
+  throw usage(`--backend must be ${BACKEND_OPTIONS.join(', ')}, not "${v}"`);
+}
+
+/** Runs `fn` with the backend of --backend (else OTEL_ARROW_BACKEND, else auto). */
+async function withBackend(flag: string | undefined, fn: (backend: Backend) => void): Promise<number> {
+  const backend = await loadBackend(flag === undefined ? undefined : backendOption(flag));
+  fn(backend);
+  return 0;
 }
 
 function intOption(v: string | undefined, dflt: number, name: string, min: number): number {

@@ -149,3 +149,15 @@ export function decodeBatchStatus(bytes: Uint8Array): BatchStatus {
   }
   return status;
 }
+
+/** batch_id of encoded BatchArrowRecords without parsing them: field 1 comes first in every
+ *  encoder's output (absent = 0). Also used on BARs that do not parse. */
+export function peekBatchId(raw: Uint8Array): bigint {
+  if (raw[0] !== 0x08) return 0n;
+  let v = 0n;
+  for (let i = 1, shift = 0n; i < raw.length && i < 11; i++, shift += 7n) {
+    v |= BigInt(raw[i]! & 0x7f) << shift;
+    if ((raw[i]! & 0x80) === 0) return BigInt.asIntN(64, v);
+  }
+  return 0n;
+}

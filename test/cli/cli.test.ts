@@ -6,8 +6,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { convert } from '../../src/cli/convert.js';
-import { inspect } from '../../src/cli/inspect.js';
+import { convert as convertWith, type ConvertOptions } from '../../src/cli/convert.js';
+import { inspect as inspectWith } from '../../src/cli/inspect.js';
+import type { Backend } from '../../src/backend/types.js';
+import { testBackend } from '../support/backend.js';
 import { canonicalDiff, countItems } from '../../src/otlp/canonical.js';
 import { generateLogs, generateMetrics, generateTraces } from '../../src/otlp/generate.js';
 import type { ExportMetricsServiceRequest, Resource, Signal, SignalRequest } from '../../src/otlp/model.js';
@@ -29,6 +31,14 @@ afterAll(() => {
 });
 
 const at = (name: string) => path.join(dir, name);
+
+// convert() and inspect() on this run's backend (OTEL_ARROW_BACKEND; see vitest.config.ts).
+let backend: Backend;
+beforeAll(async () => {
+  backend = await testBackend();
+});
+const convert = (o: ConvertOptions): void => convertWith(o, backend);
+const inspect = (file: string, o: { schemas: boolean }): void => inspectWith(file, o, backend);
 
 function requests<S extends Signal>(signal: S, n: number, seed = 5): SignalRequest[S][] {
   return Array.from({ length: n }, (_, b) => generators[signal]({ seed, batchSize: 40, batchIndex: b, uniqueValuesPerBatch: 5 }) as SignalRequest[S]);

@@ -28,6 +28,10 @@ function filters(): string[] {
 export default function setup(): void {
   const f = filters();
   if (f.length > 0 && !f.some((x) => USERS.test(x))) return;
+  // Every vitest project (core, backend-*) runs its globalSetup in this one process: build once.
+  const g = globalThis as { __otelArrowDistBuilt?: boolean };
+  if (g.__otelArrowDistBuilt) return;
+  g.__otelArrowDistBuilt = true;
   const t0 = Date.now();
   try {
     execFileSync('npx', ['tsup', '--silent'], { cwd: root, stdio: 'pipe', timeout: 300_000 });

@@ -201,6 +201,21 @@ pub extern "C" fn otap_decoder_new() -> *mut Decoder {
     Box::into_raw(Box::new(Decoder::new()))
 }
 
+/// A decoder whose IPC messages (metadata + decompressed body) may not exceed `max` bytes.
+#[no_mangle]
+pub extern "C" fn otap_decoder_new_limited(max: usize) -> *mut Decoder {
+    Box::into_raw(Box::new(Decoder::with_max_message_bytes(max)))
+}
+
+/// Bytes of schemas and dictionaries the decoder keeps between batches (0 for null).
+///
+/// # Safety
+/// `dec` must be null or a live decoder from `otap_decoder_new*`.
+#[no_mangle]
+pub unsafe extern "C" fn otap_decoder_state_bytes(dec: *const Decoder) -> usize {
+    dec.as_ref().map_or(0, |d| d.state_bytes())
+}
+
 /// Input: BatchArrowRecords bytes. Output data: OTLP request bytes; signal set.
 ///
 /// # Safety

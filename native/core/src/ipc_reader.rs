@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_buffer::Buffer;
 use arrow_ipc::reader::{read_dictionary, read_record_batch};
 use arrow_ipc::{CompressionType, MessageHeader};
@@ -57,6 +57,14 @@ pub struct IpcStream {
     max_message_bytes: usize,
 }
 
+/// Bytes an array's buffers view. Not their capacity: dictionaries are zero-copy slices of
+/// the received chunk, so capacities would count that chunk once per dictionary.
+fn viewed_bytes(data: &arrow_data::ArrayData) -> usize {
+    let own: usize = data.buffers().iter().map(|b| b.len()).sum();
+    let nulls = data.nulls().map_or(0, |n| n.buffer().len());
+    own + nulls + data.child_data().iter().map(viewed_bytes).sum::<usize>()
+}
+
 impl Default for IpcStream {
     fn default() -> Self {
         Self::new()
@@ -70,6 +78,14 @@ impl IpcStream {
 
     pub fn with_max_message_bytes(max_message_bytes: usize) -> IpcStream {
         IpcStream { schema: None, dictionaries: HashMap::new(), ended: false, max_message_bytes }
+    }
+
+    /// Bytes held between messages: the dictionaries' buffers plus a fixed cost per field of
+    /// the schema.
+    pub fn state_bytes(&self) -> usize {
+        let dicts: usize = self.dictionaries.values().map(|a| viewed_bytes(&a.to_data())).sum();
+        let fields = self.schema.as_ref().map_or(0, |s| s.flattened_fields().len());
+        dicts + fields * 64
     }
 
     /// True once an end-of-stream marker was read.

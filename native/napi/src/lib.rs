@@ -109,6 +109,11 @@ pub struct DecodeResult {
     pub otlp: Buffer,
 }
 
+#[napi(object)]
+pub struct DecoderConfig {
+    pub max_message_bytes: Option<f64>,
+}
+
 /// BatchArrowRecords bytes -> OTLP request bytes, with one gRPC stream's state.
 #[napi(js_name = "Decoder")]
 pub struct JsDecoder {
@@ -117,10 +122,21 @@ pub struct JsDecoder {
 
 #[napi]
 impl JsDecoder {
+    /// `maxMessageBytes`: largest IPC message (metadata + decompressed body) per payload.
     #[napi(constructor)]
     #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        JsDecoder { inner: Some(CoreDecoder::new()) }
+    pub fn new(options: Option<DecoderConfig>) -> Self {
+        let dec = match options.and_then(|o| o.max_message_bytes) {
+            Some(max) if max > 0.0 => CoreDecoder::with_max_message_bytes(max.min(usize::MAX as f64) as usize),
+            _ => CoreDecoder::new(),
+        };
+        JsDecoder { inner: Some(dec) }
+    }
+
+    /// Bytes of schemas and dictionaries the stream keeps between batches.
+    #[napi]
+    pub fn state_bytes(&self) -> f64 {
+        self.inner.as_ref().map_or(0, |d| d.state_bytes()) as f64
     }
 
     #[napi]

@@ -1,21 +1,19 @@
-// One OTAP bidi stream (ArrowTraces / ArrowLogs / ArrowMetrics) with its own Producer:
-// encodes batches, tracks batch_id -> pending batch, matches BatchStatus acks (in any
+// One OTAP bidi stream (ArrowTraces / ArrowLogs / ArrowMetrics) with its own backend
+// encoder (OTLP bytes in, BatchArrowRecords bytes out): encodes batches, tracks batch_id -> pending batch, matches BatchStatus acks (in any
 // order), times out silent batches, drains and ends itself gracefully.
 import * as grpc from '@grpc/grpc-js';
-import type { Signal, SignalRequest } from '../../otlp/model.js';
-import { Producer, type ProducerOptions } from '../../otap/producer.js';
-import { decodeBatchStatus, encodeBatchArrowRecords, type BatchStatus } from '../../otap/batch-arrow-records.js';
+import type { Backend, BackendEncoder, EncoderOptions } from '../../backend/types.js';
+import type { TelemetryBatch } from '../../batch/telemetry-batch.js';
+import type { Signal } from '../../otlp/model.js';
+import { decodeBatchStatus, peekBatchId, type BatchStatus } from '../../otap/batch-arrow-records.js';
 import { arrowPath, asBuffer } from '../grpc/services.js';
 
 /** One export() call travelling through the exporter (kept until acknowledged, so that it
  *  can be re-encoded for another stream). */
 export interface Job {
   readonly signal: Signal;
-  readonly request: SignalRequest[Signal];
-  readonly items: number;
-  readonly otlpBytes: number;
-  /** OTLP protobuf of `request`, kept once computed (OTLP mode). */
-  otlp?: Uint8Array;
+  /** The batch; its OTLP bytes are what every stream (and the OTLP fallback) encodes. */
+  readonly batch: TelemetryBatch;
   readonly startedAt: number;
   retries: number;
   settled: boolean;
@@ -29,7 +27,7 @@ export interface StreamHost {
   onAck(stream: ArrowStream, job: Job, status: BatchStatus): void;
   /** No BatchStatus within timeoutMs: the job is no longer tracked by the stream. */
   onAckTimeout(stream: ArrowStream, job: Job): void;
-  /** The Producer failed on the job (the stream is draining: its IPC state is suspect). */
+  /** The encoder failed on the job (the stream is draining: its IPC state is suspect). */
   onEncodeError(stream: ArrowStream, job: Job, err: unknown): void;
   /** The stream has ended; `unacked` are the jobs it still owed an answer for. */
   onStreamEnd(stream: ArrowStream, status: grpc.StatusObject, unacked: Job[]): void;
@@ -40,7 +38,8 @@ export interface StreamHost {
 export interface ArrowStreamOptions {
   lifetimeMs: number;
   ackTimeoutMs: number;
-  producer: ProducerOptions;
+  backend: Backend;
+  encoder: EncoderOptions;
   callOptions?: grpc.CallOptions;
 }
 
@@ -55,7 +54,7 @@ let nextStreamId = 1;
 
 export class ArrowStream {
   readonly id = nextStreamId++;
-  private readonly producer: Producer;
+  private readonly encoder: BackendEncoder;
   private readonly call: grpc.ClientDuplexStream<Uint8Array, BatchStatus>;
   private readonly pending = new Map<bigint, Pending>();
   private state: State = 'open';
@@ -76,7 +75,7 @@ export class ArrowStream {
     private readonly options: ArrowStreamOptions,
   ) {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    this.producer = new Producer(options.producer);
+    this.encoder = options.backend.createEncoder(options.encoder);
     this.call = client.makeBidiStreamRequest<Uint8Array, BatchStatus>(
       arrowPath(signal),
       asBuffer,
@@ -108,15 +107,14 @@ export class ArrowStream {
     return this.pending.size;
   }
 
-  /** Encodes the job with this stream's Producer and writes it. Only on an open stream. */
+  /** Encodes the job with this stream's encoder and writes it. Only on an open stream. */
   send(job: Job): void {
     if (this.state !== 'open') throw new Error(`stream ${this.id} is ${this.state}`);
     let bytes: Uint8Array;
     let batchId: bigint;
     try {
-      const bar = this.producer.encode(job.signal, job.request);
-      batchId = bar.batchId;
-      bytes = encodeBatchArrowRecords(bar);
+      bytes = this.encoder.encode(job.signal, job.batch.otlpBytes());
+      batchId = peekBatchId(bytes);
     } catch (err) {
       // A throw may leave some IPC writers advanced past what the receiver will see.
       this.drain();
@@ -184,6 +182,7 @@ export class ArrowStream {
       unacked.push(p.job);
     }
     this.pending.clear();
+    this.encoder.close();
     this.host.onStreamEnd(this, status, unacked);
     this.resolveClosed();
   }

@@ -13,16 +13,15 @@
 // batches overtake later ones. Within one stream, batches go out in export() order.
 import * as os from 'node:os';
 import * as grpc from '@grpc/grpc-js';
+import { loadBackend } from '../../backend/index.js';
+import type { Backend, BackendOption } from '../../backend/types.js';
+import { TelemetryBatch } from '../../batch/telemetry-batch.js';
 import type { Signal, SignalRequest } from '../../otlp/model.js';
-import { encodeOtlp } from '../../otlp/signal-codec.js';
-import { countItems } from '../../otlp/canonical.js';
-import type { BodyCompressor } from '../../ipc/index.js';
 import type { BatchStatus } from '../../otap/batch-arrow-records.js';
 import { OtlpGrpcClient } from '../otlp-client.js';
 import { ArrowStream, type Job, type StreamHost } from './arrow-stream.js';
 import { backoffDelay, retryPolicy, type RetryOptions, type RetryPolicy } from './backoff.js';
 import { metadataOf, newClient, prepareCompression, type GrpcCompression, type TlsOptions } from './channel.js';
-import { zlibZstdCodec } from '../grpc/compression.js';
 import { ExportError, isRetryableBatchCode, isRetryableStreamCode } from './errors.js';
 import { Semaphore } from './semaphore.js';
 import { getLogger } from '../../log/index.js';
@@ -43,11 +42,13 @@ export interface ExporterOptions {
   maxUnackedBatches?: number;
   /** gRPC message compression. Default zstd. */
   compression?: GrpcCompression;
-  /** Arrow IPC body compression. Default none. 'zstd' uses `payloadCompressor`, or
-   *  node:zlib zstd (level 3) when absent. */
+  /** Arrow IPC body compression (done by the backend's zstd). Default none. */
   payloadCompression?: 'zstd' | 'none';
-  /** The zstd compressor used for payloadCompression 'zstd'. */
-  payloadCompressor?: BodyCompressor;
+  /** zstd level of payloadCompression 'zstd'. Default 3. */
+  payloadZstdLevel?: number;
+  /** The codec that encodes OTAP streams: a loaded Backend, or which one to load
+   *  (default loadBackend(): OTEL_ARROW_BACKEND, else native, then wasm, then js). */
+  backend?: Backend | BackendOption;
   /** gRPC metadata sent on every stream / call (e.g. authorization). */
   headers?: Record<string, string>;
   /** true = TLS with system roots; an object for custom roots, mutual TLS or SNI. */
@@ -140,8 +141,9 @@ export class OtapExporter {
   private otlp: OtlpGrpcClient | undefined;
   /** Signals whose Arrow service answered UNIMPLEMENTED: they go as plain OTLP. */
   private readonly downgraded = new Set<Signal>();
-  private compressor: BodyCompressor | undefined;
-  /** Set while something must load before the first batch (zstd codecs). */
+  private codec: Backend | undefined;
+  private readonly zstdLevel: number | undefined;
+  /** Set while something must load before the first batch (backend, zstd codecs). */
   private ready: Promise<void> | undefined;
   private closing = false;
   private aborted = false;
@@ -169,10 +171,10 @@ export class OtapExporter {
         throw new ExportError(grpc.status.FAILED_PRECONDITION, `gRPC compression zstd unavailable (${err.message}); use compression 'gzip' or 'none'`);
       }));
     }
-    if (options.payloadCompression === 'zstd') {
-      if (options.payloadCompressor) this.compressor = options.payloadCompressor;
-      else this.compressor = { codec: 'zstd', compress: (data) => zlibZstdCodec.compress(data, 3) };
-    }
+    if (options.payloadCompression === 'zstd') this.zstdLevel = options.payloadZstdLevel ?? 3;
+    const b = options.backend;
+    if (b !== undefined && typeof b === 'object') this.codec = b;
+    else loads.push(loadBackend(b).then((backend) => { this.codec = backend; }));
     if (loads.length) {
       this.ready = Promise.all(loads).then(() => { this.ready = undefined; });
       this.ready.catch(() => {}); // reported by export(), never an unhandled rejection
@@ -199,12 +201,21 @@ export class OtapExporter {
     return this.downgraded.has(signal) ? 'otlp' : 'otap';
   }
 
-  /** Exports one request; resolves once the server acknowledged it OK, rejects with an
-   *  ExportError (`code` = final gRPC status) when it was refused for good or retries ran
-   *  out. Waits first while maxUnackedBatches batches are unacknowledged. The exporter
-   *  keeps `request` itself (no copy) until then, to re-encode it for a retry: do not
-   *  mutate it before the promise settles. */
-  async export<S extends Signal>(signal: S, request: SignalRequest[S]): Promise<void> {
+  /** The backend encoding the streams (once loaded: after the first export settles, or at
+   *  once when the options passed a Backend). */
+  get backend(): Backend | undefined {
+    return this.codec;
+  }
+
+  /** Exports one batch (a TelemetryBatch, or a signal and its OTLP request objects);
+   *  resolves once the server acknowledged it OK, rejects with an ExportError (`code` =
+   *  final gRPC status) when it was refused for good or retries ran out. Waits first while
+   *  maxUnackedBatches batches are unacknowledged. The exporter keeps the batch (no copy)
+   *  until then, to encode it again for a retry: do not mutate it before the promise settles. */
+  export(batch: TelemetryBatch): Promise<void>;
+  export<S extends Signal>(signal: S, request: SignalRequest[S]): Promise<void>;
+  async export<S extends Signal>(what: S | TelemetryBatch, request?: SignalRequest[S]): Promise<void> {
+    const batch = typeof what === 'string' ? TelemetryBatch.fromRequest(what, request as SignalRequest[S]) : what;
     if (this.closing) throw new ExportError(grpc.status.CANCELLED, 'exporter is shut down');
     this.outstanding++;
     try {
@@ -215,10 +226,8 @@ export class OtapExporter {
         if (this.aborted) throw new ExportError(grpc.status.CANCELLED, 'exporter shutdown timed out');
         await new Promise<void>((resolve, reject) => {
           const job: Job = {
-            signal,
-            request,
-            items: countItems(signal, request),
-            otlpBytes: this.downgraded.has(signal) ? 0 : encodeOtlp(signal, request).length,
+            signal: batch.signal,
+            batch,
             startedAt: Date.now(),
             retries: 0,
             settled: false,
@@ -280,7 +289,8 @@ export class OtapExporter {
     return new ArrowStream(this.host, this.client, signal, this.metadata.clone(), {
       lifetimeMs: this.cfg.lifetimeMs,
       ackTimeoutMs: this.cfg.timeoutMs,
-      producer: this.compressor ? { compression: this.compressor } : {},
+      backend: this.codec!,
+      encoder: this.zstdLevel !== undefined ? { zstdLevel: this.zstdLevel } : {},
     });
   }
 
@@ -289,7 +299,13 @@ export class OtapExporter {
       { endpoint: this.options.endpoint, compression: this.options.compression, headers: this.options.headers, tls: this.options.tls, timeoutMs: this.cfg.timeoutMs },
       this.channelTuning(),
     ));
-    const bytes = (job.otlp ??= encodeOtlp(job.signal, job.request));
+    let bytes: Uint8Array;
+    try {
+      bytes = job.batch.otlpBytes();
+    } catch (err) {
+      this.settle(job, new ExportError(grpc.status.INVALID_ARGUMENT, `OTLP encoding failed: ${(err as Error)?.message ?? String(err)}`, job.retries + 1));
+      return;
+    }
     this.stats.bytesOut += bytes.length;
     client.exportEncoded(job.signal, bytes).then(
       () => this.settle(job),
@@ -371,8 +387,8 @@ export class OtapExporter {
       return;
     }
     this.stats.batches++;
-    this.stats.items += job.items;
-    this.stats.otlpBytes += job.otlpBytes || (job.otlp ??= encodeOtlp(job.signal, job.request)).length;
+    this.stats.items += itemsOf(job.batch);
+    this.stats.otlpBytes += job.batch.byteSize;
     job.resolve();
   }
 
@@ -410,5 +426,15 @@ export class OtapExporter {
     this.aborted = true;
     for (const job of [...this.jobs]) this.settle(job, new ExportError(grpc.status.CANCELLED, 'exporter shutdown timed out', job.retries + 1));
     for (const pool of this.pools.values()) for (const s of pool.live) s.cancel();
+  }
+}
+
+/** Items of an acknowledged batch; 0 for OTLP bytes whose framing does not parse (the
+ *  server accepted them, so they are not an error here). */
+function itemsOf(batch: TelemetryBatch): number {
+  try {
+    return batch.itemCount;
+  } catch {
+    return 0;
   }
 }

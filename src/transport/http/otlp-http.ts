@@ -22,10 +22,12 @@ import { timingSafeEqual } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { AddressInfo } from 'node:net';
-import type { Signal, SignalRequest } from '../../otlp/model.js';
-import { decodeOtlp, decodeOtlpJson } from '../../otlp/signal-codec.js';
+import { TelemetryBatch } from '../../batch/telemetry-batch.js';
+import type { Signal } from '../../otlp/model.js';
+import { decodeOtlpJson } from '../../otlp/signal-codec.js';
 import { WireType, WireWriter } from '../../proto/wire-writer.js';
 import { encodeExportResponse } from '../grpc/otlp-responses.js';
+import type { Backend } from '../../backend/types.js';
 import type { IngestContext, OtlpHttpPlugin, ReceiverOptions } from '../receiver/types.js';
 import { logRefusedBatch } from '../receiver/refusals.js';
 
@@ -139,7 +141,7 @@ export async function startOtlpHttpServer(
       return fail(new HttpError(503, 'receiver shutting down', GrpcStatus.UNAVAILABLE), { 'retry-after': retryAfter });
     }
     let body: Buffer;
-    let request: SignalRequest[Signal];
+    let payload: TelemetryBatch;
     try {
       const declared = Number(req.headers['content-length']);
       if (Number.isFinite(declared) && declared > limit) {
@@ -147,7 +149,10 @@ export async function startOtlpHttpServer(
       }
       const raw = await readBounded(req, limit, (n) => (stats.bytesRead += n));
       body = encoding === 'gzip' ? gunzipBounded(raw, limit) : raw;
-      request = format === 'json' ? decodeOtlpJson(signal, body.toString('utf8')) : decodeOtlp(signal, body);
+      // JSON needs objects; protobuf stays bytes (ingest() checks its framing).
+      payload = format === 'json'
+        ? TelemetryBatch.fromRequest(signal, decodeOtlpJson(signal, body.toString('utf8')), backendOf(ctx))
+        : TelemetryBatch.fromOtlpBytes(signal, body, backendOf(ctx));
     } catch (err) {
       const e = err instanceof HttpError ? err : new HttpError(400, `malformed OTLP ${format} request: ${(err as Error)?.message ?? String(err)}`, GrpcStatus.INVALID_ARGUMENT);
       if (e.status === 413) closeAfterResponse(req, res);
@@ -155,7 +160,7 @@ export async function startOtlpHttpServer(
     }
     (ctx as Partial<{ addBytesIn(n: number): void }>).addBytesIn?.(body.length);
     try {
-      await ctx.ingest(signal, request, metadataOf(req.headers), body.length, 'otlp-http', format);
+      await ctx.ingest(payload, metadataOf(req.headers), body.length, 'otlp-http', format);
     } catch (err) {
       const code = typeof (err as { code?: unknown })?.code === 'number' ? (err as { code: number }).code : GrpcStatus.UNAVAILABLE;
       const message = (err as Error)?.message ?? String(err);
@@ -304,4 +309,8 @@ export function encodeStatus(code: number, message: string): Uint8Array {
   }
   if (message) w.stringField(2, message);
   return w.finish();
+}
+
+function backendOf(ctx: IngestContext): { backend?: Backend } {
+  return ctx.backend ? { backend: ctx.backend } : {};
 }

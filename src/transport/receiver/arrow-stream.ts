@@ -1,8 +1,8 @@
 // One OTAP Arrow gRPC stream on the server: BatchArrowRecords in, one BatchStatus per batch
 // out (acks may be out of order).
 //
-// Order and state: every BAR is decoded synchronously, in arrival order, in the 'data'
-// handler — the Consumer's Arrow IPC state (schemas, dictionaries) and the HPACK dynamic
+// Order and state: every BAR is decoded synchronously by the stream's backend decoder, in
+// arrival order, in the 'data' handler — the decoder's Arrow IPC state (schemas, dictionaries) and the HPACK dynamic
 // table are sequential per stream, so every batch that reaches the decoder is decoded, even
 // one that admission will refuse afterwards (skipping it would lose its dictionary deltas).
 // Only consume() calls overlap.
@@ -17,22 +17,23 @@
 // - IPC state: estimated after each batch; above streamMemoryLimit the batch is answered
 //   RESOURCE_EXHAUSTED and the stream ends with RESOURCE_EXHAUSTED.
 import { status, type Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
-import { decodeBatchArrowRecords, type BatchArrowRecords, type BatchStatus } from '../../otap/batch-arrow-records.js';
-import { Consumer } from '../../otap/consumer.js';
+import type { Backend, BackendDecoder } from '../../backend/types.js';
+import { TelemetryBatch } from '../../batch/telemetry-batch.js';
+import { decodeBatchArrowRecords, peekBatchId, type BatchArrowRecords, type BatchStatus } from '../../otap/batch-arrow-records.js';
 import { HpackDecoder } from '../hpack/index.js';
 import type { Signal } from '../../otlp/model.js';
 import { decodeErrorStatus } from './status.js';
 import { logAnswerFailed, logRefusedBatch, logStreamEnded } from './refusals.js';
-import { estimateBytes } from './sizes.js';
 
 /** What the stream needs from its receiver. */
 export interface StreamHost {
   readonly streamMemoryLimit: number;
   readonly maxMessageBytes: number;
   readonly shuttingDown: boolean;
+  readonly backend: Backend;
   checkAuth(authorization: string | undefined): boolean;
   /** Admission + consume; resolves to the status for the batch. */
-  process(signal: Signal, decoded: NonNullable<ReturnType<Consumer['decode']>>, metadata: Record<string, string>, bytes: number): { settled: Promise<{ code: number; message: string }>; cancel(): void };
+  process(payload: TelemetryBatch, metadata: Record<string, string>, bytes: number): { settled: Promise<{ code: number; message: string }>; cancel(): void };
   count(code: number): void;
   addBytesIn(n: number): void;
   streamClosed(stream: ArrowStream): void;
@@ -42,7 +43,7 @@ export interface StreamHost {
 const MAX_PENDING_PER_STREAM = 256;
 
 export class ArrowStream {
-  private readonly consumer: Consumer;
+  private readonly decoder: BackendDecoder;
   private readonly hpack = new HpackDecoder({ maxTableSize: 4096 });
   private readonly baseMetadata: Record<string, string>;
   private readonly pending = new Set<{ cancel(answer: boolean): void }>();
@@ -56,7 +57,7 @@ export class ArrowStream {
     private readonly signal: Signal,
     private readonly call: ServerDuplexStream<Buffer, BatchStatus>,
   ) {
-    this.consumer = new Consumer({ maxMessageBytes: host.maxMessageBytes });
+    this.decoder = host.backend.createDecoder({ maxMessageBytes: host.maxMessageBytes });
     this.baseMetadata = metadataRecord(call.metadata);
   }
 
@@ -135,24 +136,32 @@ export class ArrowStream {
     }
     let decoded;
     try {
-      decoded = this.consumer.decode(bar);
+      decoded = this.decoder.decode(raw);
     } catch (err) {
       const s = decodeErrorStatus(err);
       this.ack(id, s.code, s.message);
+      // A trapped wasm instance took this stream's IPC state with it: later batches of the
+      // stream cannot be decoded, so the sender must start a new stream.
+      if ((err as { code?: unknown } | null)?.code === 'BACKEND_TRAPPED') this.fail(status.INTERNAL, `decoder state lost (${(err as Error).message}); open a new stream`);
       return;
     }
-    const stateBytes = estimateBytes((this.consumer as unknown as { streams?: unknown }).streams ?? this.consumer);
+    const stateBytes = this.decoder.stateBytes();
     if (stateBytes > this.host.streamMemoryLimit) {
       const msg = `stream Arrow state of ~${stateBytes} bytes exceeds the stream memory limit of ${this.host.streamMemoryLimit}`;
       this.ack(id, status.RESOURCE_EXHAUSTED, msg);
       this.fail(status.RESOURCE_EXHAUSTED, msg);
       return;
     }
-    if (!decoded) {
+    if (decoded.signal === undefined) {
       this.ack(id, status.OK, '');
       return;
     }
-    const job = this.host.process(this.signal, decoded, metadata, raw.length);
+    if (decoded.signal !== this.signal) {
+      this.ack(id, status.INVALID_ARGUMENT, `a ${decoded.signal} batch on the ${this.signal} stream`);
+      return;
+    }
+    const payload = TelemetryBatch.fromOtlpBytes(decoded.signal, decoded.otlp, { backend: this.host.backend });
+    const job = this.host.process(payload, metadata, raw.length);
     let settledOnce = false;
     const entry = {
       cancel: (answer: boolean) => {
@@ -200,6 +209,7 @@ export class ArrowStream {
     if (s && s.code !== status.OK) this.fail(s.code, s.message);
     else {
       this.closed = true;
+      this.decoder.close();
       this.call.end();
       this.host.streamClosed(this);
     }
@@ -209,6 +219,7 @@ export class ArrowStream {
   private fail(code: number, message: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.decoder.close();
     logStreamEnded(this.signal, code, message, this.peer());
     for (const p of [...this.pending]) p.cancel(false);
     this.call.emit('error', Object.assign(new Error(message), { code, details: message }));
@@ -226,6 +237,7 @@ export class ArrowStream {
   private close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.decoder.close();
     for (const p of [...this.pending]) p.cancel(false);
     this.host.streamClosed(this);
   }
@@ -240,15 +252,4 @@ export function metadataRecord(md: Metadata): Record<string, string> {
     out[k.toLowerCase()] = typeof v === 'string' ? v : Buffer.from(v).toString('base64');
   }
   return out;
-}
-
-/** batch_id of a BAR that does not parse, when field 1 comes first (as every encoder puts it). */
-function peekBatchId(raw: Uint8Array): bigint {
-  if (raw[0] !== 0x08) return 0n;
-  let v = 0n;
-  for (let i = 1, shift = 0n; i < raw.length && i < 11; i++, shift += 7n) {
-    v |= BigInt(raw[i]! & 0x7f) << shift;
-    if ((raw[i]! & 0x80) === 0) return BigInt.asIntN(64, v);
-  }
-  return 0n;
 }

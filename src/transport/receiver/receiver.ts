@@ -3,16 +3,16 @@
 // See arrow-stream.ts for the per-stream semantics and ../README.md for the behaviour notes.
 import { timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import type { Signal, SignalRequest } from '../../otlp/model.js';
-import { countItems } from '../../otlp/canonical.js';
-import { decodeOtlp } from '../../otlp/signal-codec.js';
+import { loadBackend } from '../../backend/index.js';
+import type { Backend } from '../../backend/types.js';
+import { TelemetryBatch } from '../../batch/telemetry-batch.js';
+import type { Signal } from '../../otlp/model.js';
 import type { BatchStatus } from '../../otap/batch-arrow-records.js';
 import { installGrpcCompression } from '../grpc/compression.js';
 import type { ExportServiceResponse } from '../grpc/otlp-responses.js';
 import { ARROW_METHOD_NAME, rawArrowServiceFor, rawOtlpServiceFor, SIGNALS } from '../grpc/services.js';
 import { Admission, type Ticket } from './admission.js';
 import { ArrowStream, metadataRecord, type StreamHost } from './arrow-stream.js';
-import { estimateTreeBytes } from './sizes.js';
 import { consumeErrorStatus, STATUS_NAME, StatusError } from './status.js';
 import { logAnswerFailed, logRefusedBatch, logStreamEnded } from './refusals.js';
 import type { ConsumeFn, IngestContext, Protocol, ReceivedBatch, ReceiverOptions, ReceiverStats } from './types.js';
@@ -38,6 +38,7 @@ export class OtapReceiver implements StreamHost, IngestContext {
   private readonly streams = new Set<ArrowStream>();
   private readonly streamsClosedWaiters: Array<() => void> = [];
   private server: grpc.Server | undefined;
+  private codec: Backend | undefined;
   private http: { port: number; close(): Promise<void> } | undefined;
   private started: Promise<{ grpcPort: number; httpPort?: number }> | undefined;
 
@@ -61,7 +62,21 @@ export class OtapReceiver implements StreamHost, IngestContext {
     return this.started;
   }
 
+  /** The backend decoding OTAP streams (set by start()). */
+  get backend(): Backend {
+    if (!this.codec) throw new Error('receiver not started: its backend loads in start()');
+    return this.codec;
+  }
+
+  /** Loads the backend of `options.backend` (start() does it too); resolves to it. */
+  async loadBackend(): Promise<Backend> {
+    const b = this.options.backend;
+    this.codec ??= b !== undefined && typeof b === 'object' ? b : await loadBackend(b);
+    return this.codec;
+  }
+
   private async doStart(): Promise<{ grpcPort: number; httpPort?: number }> {
+    await this.loadBackend();
     await installGrpcCompression();
     const server = new grpc.Server({
       'grpc.max_receive_message_length': this.maxMessageBytes,
@@ -148,12 +163,17 @@ export class OtapReceiver implements StreamHost, IngestContext {
     if (this.streams.size === 0) for (const w of this.streamsClosedWaiters.splice(0)) w();
   }
 
-  process(signal: Signal, decoded: { signal: Signal; request: SignalRequest[Signal] }, metadata: Record<string, string>, bytes: number): Job {
-    return this.run({ signal, request: decoded.request, metadata, bytes, protocol: 'otap' });
+  process(payload: TelemetryBatch, metadata: Record<string, string>, bytes: number): Job {
+    return this.run(received(payload, metadata, bytes, 'otap'));
   }
 
-  async ingest<S extends Signal>(signal: S, request: SignalRequest[S], metadata: Record<string, string>, bytes: number, protocol: Protocol, format?: 'protobuf' | 'json'): Promise<void> {
-    const s = await this.run({ signal, request, metadata, bytes, protocol, ...(format ? { format } : {}) } as ReceivedBatch).settled;
+  async ingest<S extends Signal>(payload: TelemetryBatch<S>, metadata: Record<string, string>, bytes: number, protocol: Protocol, format?: 'protobuf' | 'json'): Promise<void> {
+    try {
+      void payload.itemCount; // validates the framing of OTLP bytes
+    } catch (err) {
+      throw new StatusError(grpc.status.INVALID_ARGUMENT, `malformed OTLP ${format === 'json' ? 'JSON' : 'protobuf'} request: ${(err as Error).message}`);
+    }
+    const s = await this.run(received(payload, metadata, bytes, protocol, format)).settled;
     if (s.code !== grpc.status.OK) {
       this.count(s.code);
       throw new StatusError(s.code, s.message);
@@ -164,7 +184,7 @@ export class OtapReceiver implements StreamHost, IngestContext {
   private run(batch: ReceivedBatch): Job {
     let ticket: Ticket;
     try {
-      ticket = this.admission.acquire(estimateTreeBytes(batch.request));
+      ticket = this.admission.acquire(batch.payload.byteSize);
     } catch (err) {
       return { settled: Promise.resolve(consumeErrorStatus(err)), cancel: () => {} };
     }
@@ -179,7 +199,7 @@ export class OtapReceiver implements StreamHost, IngestContext {
         try {
           await this.consume(batch);
           this.stats.batches++;
-          this.stats.items += countItems(batch.signal, batch.request);
+          this.stats.items += batch.payload.itemCount;
           return { code: grpc.status.OK, message: '' };
         } catch (err) {
           return consumeErrorStatus(err);
@@ -210,7 +230,17 @@ export class OtapReceiver implements StreamHost, IngestContext {
       call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'receiver shutting down' });
       return;
     }
-    const stream = new ArrowStream(this, signal, call);
+    let stream: ArrowStream;
+    try {
+      stream = new ArrowStream(this, signal, call);
+    } catch (err) {
+      // The backend could not create a decoder (e.g. wasm out of memory).
+      const details = `cannot open an Arrow stream: ${(err as Error)?.message ?? String(err)}`;
+      this.count(grpc.status.INTERNAL);
+      logStreamEnded(signal, grpc.status.INTERNAL, details, call.getPeer());
+      call.emit('error', { code: grpc.status.INTERNAL, details });
+      return;
+    }
     this.streams.add(stream);
     this.stats.streams = this.streams.size;
     stream.start();
@@ -232,14 +262,14 @@ export class OtapReceiver implements StreamHost, IngestContext {
     }
     const raw = call.request;
     this.stats.bytesIn += raw.length;
-    let request: SignalRequest[Signal];
+    const payload = TelemetryBatch.fromOtlpBytes(signal, raw, { backend: this.backend });
     try {
-      request = decodeOtlp(signal, raw);
+      void payload.itemCount; // walks the request's framing down to its items
     } catch (err) {
       fail(grpc.status.INVALID_ARGUMENT, `malformed OTLP request: ${(err as Error).message}`);
       return;
     }
-    this.run({ signal, request, metadata: metadataRecord(call.metadata), bytes: raw.length, protocol: 'otlp-grpc' }).settled.then((s) => {
+    this.run(received(payload, metadataRecord(call.metadata), raw.length, 'otlp-grpc')).settled.then((s) => {
       if (s.code === grpc.status.OK) cb(null, {});
       else fail(s.code, s.message);
     }).catch((err: unknown) => logAnswerFailed('otlp-grpc', signal, err));
@@ -249,6 +279,12 @@ export class OtapReceiver implements StreamHost, IngestContext {
     if (this.streams.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.streamsClosedWaiters.push(resolve));
   }
+}
+
+/** The consume() argument: `request` decodes the payload's objects on first access. */
+function received<S extends Signal>(payload: TelemetryBatch<S>, metadata: Record<string, string>, bytes: number, protocol: Protocol, format?: 'protobuf' | 'json'): ReceivedBatch<S> {
+  const batch = { signal: payload.signal, payload, metadata, bytes, protocol, ...(format ? { format } : {}) };
+  return Object.defineProperty(batch, 'request', { get: () => payload.request, enumerable: true }) as ReceivedBatch<S>;
 }
 
 function sleep(ms: number): Promise<void> {

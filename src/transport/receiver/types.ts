@@ -1,3 +1,5 @@
+import type { Backend, BackendOption } from '../../backend/types.js';
+import type { TelemetryBatch } from '../../batch/telemetry-batch.js';
 import type { Signal, SignalRequest } from '../../otlp/model.js';
 
 export interface ReceiverOptions {
@@ -23,13 +25,20 @@ export interface ReceiverOptions {
   shutdownGraceMs?: number;
   /** OTLP/HTTP server hook (see OtlpHttpPlugin). */
   otlpHttp?: OtlpHttpPlugin;
+  /** The codec that decodes OTAP streams: a loaded Backend, or which one to load
+   *  (default loadBackend(): OTEL_ARROW_BACKEND, else native, then wasm, then js). */
+  backend?: Backend | BackendOption;
 }
 
 export type Protocol = 'otap' | 'otlp-grpc' | 'otlp-http';
 
 export interface ReceivedBatch<S extends Signal = Signal> {
   signal: S;
-  request: SignalRequest[S];
+  /** The batch as received: OTLP protobuf bytes (OTLP/gRPC, OTLP/HTTP protobuf, and OTAP
+   *  decoded by the backend) or OTLP objects (OTLP/JSON). Converts lazily. */
+  payload: TelemetryBatch<S>;
+  /** The OTLP request as objects: `payload.request`, decoded on first access. */
+  readonly request: SignalRequest[S];
   /** gRPC metadata of the call merged with the batch's HPACK headers (lower-case names;
    *  batch headers win; `authorization` is never included). */
   metadata: Record<string, string>;
@@ -53,9 +62,12 @@ export interface IngestContext {
   readonly host: string;
   readonly bearerToken: string | undefined;
   readonly maxMessageBytes: number;
-  /** Admits, consumes and accounts one decoded request; resolves or rejects like consume()
-   *  (rejections carry a gRPC `code`: RESOURCE_EXHAUSTED when admission refuses). */
-  ingest<S extends Signal>(signal: S, request: SignalRequest[S], metadata: Record<string, string>, bytes: number, protocol: Protocol, format?: 'protobuf' | 'json'): Promise<void>;
+  /** The receiver's codec backend (for the batches' Arrow form). */
+  readonly backend?: Backend;
+  /** Admits, consumes and accounts one request; resolves or rejects like consume()
+   *  (rejections carry a gRPC `code`: RESOURCE_EXHAUSTED when admission refuses,
+   *  INVALID_ARGUMENT when the payload's framing is malformed). */
+  ingest<S extends Signal>(payload: TelemetryBatch<S>, metadata: Record<string, string>, bytes: number, protocol: Protocol, format?: 'protobuf' | 'json'): Promise<void>;
 }
 
 export interface OtlpHttpPlugin {

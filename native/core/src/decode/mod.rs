@@ -48,9 +48,16 @@ struct StreamState {
 }
 
 /// The state of ONE incoming gRPC stream: schema_id -> IPC stream reader.
-#[derive(Default)]
 pub struct Decoder {
     streams: HashMap<String, StreamState>,
+    /// Largest IPC message (metadata + decompressed body) any payload may hold.
+    max_message_bytes: usize,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder::with_max_message_bytes(crate::ipc_reader::DEFAULT_MAX_MESSAGE_BYTES)
+    }
 }
 
 const LOGS_TYPES: &[i32] = &[T::LOGS, T::RESOURCE_ATTRS, T::SCOPE_ATTRS, T::LOG_ATTRS];
@@ -147,6 +154,17 @@ impl Decoder {
         Decoder::default()
     }
 
+    /// A decoder whose IPC messages (metadata + decompressed body) may not exceed `max`.
+    pub fn with_max_message_bytes(max: usize) -> Decoder {
+        Decoder { streams: HashMap::new(), max_message_bytes: max }
+    }
+
+    /// Bytes the stream state holds between batches (schemas and dictionaries), so a
+    /// receiver can bound the memory one gRPC stream keeps.
+    pub fn state_bytes(&self) -> usize {
+        self.streams.iter().map(|(id, s)| id.len() + s.reader.state_bytes()).sum()
+    }
+
     /// Decodes one BatchArrowRecords (protobuf bytes).
     pub fn decode(&mut self, bar: &[u8]) -> Result<Decoded, OtapError> {
         let bar = BatchArrowRecords::decode(bar).map_err(|e| error("MALFORMED_PROTOBUF", None, e.to_string()))?;
@@ -211,7 +229,7 @@ impl Decoder {
             Some(_) => {}
             None => {
                 self.streams.retain(|_, s| s.payload_type != t);
-                self.streams.insert(schema_id.to_string(), StreamState { payload_type: t, reader: IpcStream::new() });
+                self.streams.insert(schema_id.to_string(), StreamState { payload_type: t, reader: IpcStream::with_max_message_bytes(self.max_message_bytes) });
             }
         }
         let Some(state) = self.streams.get_mut(schema_id) else {

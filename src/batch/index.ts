@@ -1,0 +1,1 @@
+export { TelemetryBatch, type BatchConversions, type BatchForm, type BatchOptions, type OtapArrowPayload } from './telemetry-batch.js';

@@ -1,0 +1,179 @@
+// The one batch type of every data path (receiver callback, exporter, bridge, CLI). It holds
+// the form it was given — OTLP protobuf bytes, OTLP objects, or OTAP Arrow record batches —
+// and converts only when another form is asked for, caching the result. Item counts and
+// sizes never serialise: bytes are scanned, objects walked, Arrow tables counted.
+import type { ArrowRecordBatch, Backend } from '../backend/types.js';
+import { OtelArrowError } from '../errors.js';
+import { estimateTreeBytes } from '../memory/object-size.js';
+import { countItems } from '../otlp/canonical.js';
+import type { Signal, SignalRequest } from '../otlp/model.js';
+import { countOtlpItems } from '../otlp/protobuf/count-items.js';
+import { decodeOtlp, encodeOtlp } from '../otlp/signal-codec.js';
+import { ArrowPayloadType } from '../otap/payload-type.js';
+import { arrowToOtlp, otlpToArrow } from './arrow-form.js';
+
+/** One OTAP payload: its ArrowPayloadType and its table. */
+export interface OtapArrowPayload {
+  payloadType: number;
+  batch: ArrowRecordBatch;
+}
+
+export type BatchForm = 'otlp-bytes' | 'otlp-objects' | 'otap-arrow';
+
+/** Process-wide conversion counters (monitoring, and tests proving a path converts nothing). */
+export interface BatchConversions {
+  /** OTLP bytes decoded into OTLP objects. */
+  otlpBytesToObjects: number;
+  /** OTLP objects encoded into OTLP bytes. */
+  otlpObjectsToBytes: number;
+  /** OTLP bytes turned into Arrow record batches. */
+  otlpToArrow: number;
+  /** Arrow record batches turned into OTLP bytes. */
+  arrowToOtlp: number;
+}
+
+const conversions: BatchConversions = { otlpBytesToObjects: 0, otlpObjectsToBytes: 0, otlpToArrow: 0, arrowToOtlp: 0 };
+
+/** Root / data point tables whose rows are the batch's items. */
+const ITEM_TABLES: Record<Signal, readonly number[]> = {
+  traces: [ArrowPayloadType.SPANS],
+  logs: [ArrowPayloadType.LOGS],
+  metrics: [
+    ArrowPayloadType.NUMBER_DATA_POINTS, ArrowPayloadType.SUMMARY_DATA_POINTS,
+    ArrowPayloadType.HISTOGRAM_DATA_POINTS, ArrowPayloadType.EXP_HISTOGRAM_DATA_POINTS,
+  ],
+};
+
+export interface BatchOptions {
+  /** The backend for Arrow conversions (the receiver's or exporter's). */
+  backend?: Backend;
+  /** Item count when the producer already knows it. */
+  items?: number;
+}
+
+export class TelemetryBatch<S extends Signal = Signal> {
+  /** The form the batch was created with. */
+  readonly form: BatchForm;
+  private otlp: Uint8Array | undefined;
+  private objects: SignalRequest[S] | undefined;
+  private tables: readonly OtapArrowPayload[] | undefined;
+  private items: number | undefined;
+  private readonly backend: Backend | undefined;
+
+  private constructor(readonly signal: S, form: BatchForm, options: BatchOptions) {
+    this.form = form;
+    this.backend = options.backend;
+    this.items = options.items;
+  }
+
+  /** A batch over OTLP Export*ServiceRequest protobuf bytes (not copied: do not mutate them). */
+  static fromOtlpBytes<S extends Signal>(signal: S, bytes: Uint8Array, options: BatchOptions = {}): TelemetryBatch<S> {
+    const b = new TelemetryBatch(signal, 'otlp-bytes', options);
+    b.otlp = bytes;
+    return b;
+  }
+
+  /** A batch over OTLP objects (kept, not copied: do not mutate them while the batch is used). */
+  static fromRequest<S extends Signal>(signal: S, request: SignalRequest[S], options: BatchOptions = {}): TelemetryBatch<S> {
+    const b = new TelemetryBatch(signal, 'otlp-objects', options);
+    b.objects = request;
+    return b;
+  }
+
+  /** A batch over OTAP tables, one record batch per payload type (dictionaries resolved).
+   *  `otlp`, when the producer has it too (a backend decode returns both), saves a conversion. */
+  static fromArrow<S extends Signal>(signal: S, payloads: readonly OtapArrowPayload[], options: BatchOptions & { otlp?: Uint8Array } = {}): TelemetryBatch<S> {
+    const b = new TelemetryBatch(signal, 'otap-arrow', options);
+    b.tables = payloads;
+    b.otlp = options.otlp;
+    return b;
+  }
+
+  /** Counters of the conversions done by all batches of this process (a live view). */
+  static get conversions(): Readonly<BatchConversions> {
+    return conversions;
+  }
+
+  /** Which forms are available now without converting. */
+  get forms(): BatchForm[] {
+    const out: BatchForm[] = [];
+    if (this.otlp) out.push('otlp-bytes');
+    if (this.objects) out.push('otlp-objects');
+    if (this.tables) out.push('otap-arrow');
+    return out;
+  }
+
+  /** OTLP Export*ServiceRequest protobuf bytes. */
+  otlpBytes(): Uint8Array {
+    if (this.otlp) return this.otlp;
+    if (this.objects) {
+      conversions.otlpObjectsToBytes++;
+      this.otlp = encodeOtlp(this.signal, this.objects);
+    } else {
+      conversions.arrowToOtlp++;
+      this.otlp = arrowToOtlp(this.needBackend('OTLP bytes from Arrow tables'), this.signal, this.tables!);
+    }
+    return this.otlp;
+  }
+
+  /** The OTLP request as objects (decoded on first use). */
+  get request(): SignalRequest[S] {
+    if (!this.objects) {
+      const bytes = this.otlpBytes();
+      conversions.otlpBytesToObjects++;
+      this.objects = decodeOtlp(this.signal, bytes);
+    }
+    return this.objects;
+  }
+
+  /** The OTAP tables: one apache-arrow RecordBatch per payload type, in payload order. */
+  arrow(backend: Backend | undefined = this.backend): readonly OtapArrowPayload[] {
+    if (!this.tables) {
+      if (!backend) throw new OtelArrowError('UNSUPPORTED', 'the Arrow form of this batch needs a backend: pass one to arrow() or to the batch');
+      const bytes = this.otlpBytes();
+      conversions.otlpToArrow++;
+      this.tables = otlpToArrow(backend, this.signal, bytes);
+    }
+    return this.tables;
+  }
+
+  /** Spans / log records / metric data points, counted without converting. */
+  get itemCount(): number {
+    if (this.items === undefined) {
+      if (this.otlp) this.items = countOtlpItems(this.signal, this.otlp);
+      else if (this.objects) this.items = countItems(this.signal, this.objects);
+      else this.items = arrowItems(this.signal, this.tables!);
+    }
+    return this.items;
+  }
+
+  /** Size for memory accounting, known without serialising: the OTLP protobuf length when
+   *  the batch has its bytes, else an estimate of the objects or the Arrow buffers. */
+  get byteSize(): number {
+    if (this.otlp) return this.otlp.byteLength;
+    if (this.objects) return estimateTreeBytes(this.objects);
+    return this.tables!.reduce((n, p) => n + arrowBytes(p.batch), 0);
+  }
+
+  private needBackend(what: string): Backend {
+    if (!this.backend) throw new OtelArrowError('UNSUPPORTED', `${what} needs a backend: create the batch with { backend }`);
+    return this.backend;
+  }
+}
+
+function arrowItems(signal: Signal, tables: readonly OtapArrowPayload[]): number {
+  const wanted = ITEM_TABLES[signal];
+  return tables.reduce((n, p) => (wanted.includes(p.payloadType) ? n + p.batch.numRows : n), 0);
+}
+
+function arrowBytes(batch: ArrowRecordBatch): number {
+  let n = 0;
+  const stack = batch.data.children.slice();
+  while (stack.length) {
+    const d = stack.pop()!;
+    for (const b of [d.values, d.valueOffsets, d.nullBitmap, d.typeIds]) if (b) n += b.byteLength;
+    stack.push(...d.children);
+    if (d.dictionary) for (const c of d.dictionary.data) stack.push(c);
+  }
+  return n;
+}

@@ -1,6 +1,8 @@
 // Transport benchmark: records/s and bytes on the wire for OTLP/gRPC+zstd (OtlpGrpcClient)
 // versus OTAP/gRPC+zstd (OtapExporter, one Arrow stream) into our OtapReceiver on loopback,
-// per signal and batch size. Wire bytes are counted at the TCP level by a counting relay
+// per signal and batch size, with OTAP once per codec backend (native, wasm, js: the
+// exporter's encoder and the receiver's decoder). Both paths move bytes: OTLP protobuf
+// batches in, OTLP protobuf batches handed to consume() (no OTLP objects anywhere). Wire bytes are counted at the TCP level by a counting relay
 // (src/bridge/wire-counter.ts) between client and server: HTTP/2 frames after gRPC
 // compression, client -> server direction. Data is pre-generated (src/otlp/generate.ts)
 // outside the timed part; each cell is the median of several timed runs with a fixed number
@@ -11,6 +13,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WireCounter } from '../src/bridge/wire-counter.js';
+import { TelemetryBatch } from '../src/batch/telemetry-batch.js';
+import type { BackendName } from '../src/backend/types.js';
 import { countItems } from '../src/otlp/canonical.js';
 import { generateLogs, generateMetrics, generateTraces } from '../src/otlp/generate.js';
 import type { Signal, SignalRequest } from '../src/otlp/model.js';
@@ -34,7 +38,8 @@ const SIZES = [512, 4096];
 const IN_FLIGHT = 4;
 const generators = { traces: generateTraces, logs: generateLogs, metrics: generateMetrics } as const;
 
-type Protocol = 'OTLP' | 'OTAP';
+const BACKENDS: BackendName[] = ['native', 'wasm', 'js'];
+type Protocol = 'OTLP' | BackendName;
 interface Run { records: number; seconds: number; wire: number; messageBytes: number }
 
 const median = (xs: number[]): number => {
@@ -50,8 +55,7 @@ function pool(signal: Signal, batchSize: number): SignalRequest[Signal][] {
 }
 
 /** Exports from `reqs` round robin for `seconds`, IN_FLIGHT at a time; counts acked records. */
-async function drive(send: (req: SignalRequest[Signal]) => Promise<void>, reqs: SignalRequest[Signal][], signal: Signal, seconds: number): Promise<{ records: number; seconds: number }> {
-  const counts = reqs.map((r) => countItems(signal, r));
+async function drive(send: (req: Uint8Array) => Promise<void>, reqs: Uint8Array[], counts: number[], seconds: number): Promise<{ records: number; seconds: number }> {
   let records = 0;
   let next = 0;
   const t0 = performance.now();
@@ -67,27 +71,29 @@ async function drive(send: (req: SignalRequest[Signal]) => Promise<void>, reqs: 
   return { records, seconds: (performance.now() - t0) / 1000 };
 }
 
-async function runOnce(protocol: Protocol, signal: Signal, reqs: SignalRequest[Signal][], relayPort: number, relay: WireCounter): Promise<Run> {
-  const endpoint = `127.0.0.1:${relayPort}`;
+interface Endpoint { relayPort: number; relay: WireCounter }
+
+async function runOnce(protocol: Protocol, signal: Signal, reqs: Uint8Array[], counts: number[], at: Endpoint): Promise<Run> {
+  const endpoint = `127.0.0.1:${at.relayPort}`;
+  const relay = at.relay;
   if (protocol === 'OTLP') {
     const client = new OtlpGrpcClient({ endpoint, compression: 'zstd' });
-    await client.export(signal, reqs[0]!); // connect + warm up outside the timed part
+    await client.exportEncoded(signal, reqs[0]!); // connect + warm up outside the timed part
     relay.reset();
     let messageBytes = 0;
-    const r = await drive((req) => {
-      const bytes = encodeOtlp(signal, req);
+    const r = await drive((bytes) => {
       messageBytes += bytes.length;
       return client.exportEncoded(signal, bytes).then(() => {});
-    }, reqs, signal, SECONDS);
+    }, reqs, counts, SECONDS);
     const wire = relay.bytesUp;
     client.close();
     return { ...r, wire, messageBytes };
   }
-  const exporter = new OtapExporter({ endpoint, compression: 'zstd', numStreams: 1, maxStreamLifetimeMs: 0, maxUnackedBatches: IN_FLIGHT * 2 });
-  await exporter.export(signal, reqs[0]!); // stream open + schemas outside the timed part
+  const exporter = new OtapExporter({ endpoint, compression: 'zstd', numStreams: 1, maxStreamLifetimeMs: 0, maxUnackedBatches: IN_FLIGHT * 2, backend: protocol });
+  await exporter.export(TelemetryBatch.fromOtlpBytes(signal, reqs[0]!)); // stream open + schemas outside the timed part
   relay.reset();
   const before = exporter.stats.bytesOut;
-  const r = await drive((req) => exporter.export(signal, req), reqs, signal, SECONDS);
+  const r = await drive((bytes) => exporter.export(TelemetryBatch.fromOtlpBytes(signal, bytes)), reqs, counts, SECONDS);
   const wire = relay.bytesUp;
   const messageBytes = exporter.stats.bytesOut - before;
   await exporter.shutdown({ timeoutMs: 5000 });
@@ -163,31 +169,42 @@ ${SIGNALS.map((s) => `    ${s}:\n      receivers: [otlp]\n      exporters: [arro
 }
 
 async function main(): Promise<void> {
-  const receiver = new OtapReceiver({ grpcPort: 0, requestLimitMiB: 512 }, async () => {});
-  const { grpcPort } = await receiver.start();
-  const relay = new WireCounter({ host: '127.0.0.1', port: grpcPort });
-  const relayPort = await relay.listen();
+  // One receiver per backend (its decoder), each behind its own counting relay; OTLP goes
+  // to the native one (OTLP/gRPC does not touch the codec: the bytes are only scanned).
+  const endpoints = new Map<BackendName, Endpoint & { receiver: OtapReceiver }>();
+  for (const b of BACKENDS) {
+    const receiver = new OtapReceiver({ grpcPort: 0, requestLimitMiB: 512, backend: b }, async () => {});
+    const { grpcPort } = await receiver.start();
+    const relay = new WireCounter({ host: '127.0.0.1', port: grpcPort });
+    endpoints.set(b, { receiver, relay, relayPort: await relay.listen() });
+  }
+  const cols = ['OTLP', ...BACKENDS] as Protocol[];
   const rows: string[] = [
-    '| signal | batch | OTLP records/s | OTAP records/s | OTLP wire B/record | OTAP wire B/record | wire OTLP/OTAP | OTLP msg B/record | OTAP msg B/record |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| signal | batch | OTLP records/s | OTAP native records/s | OTAP wasm records/s | OTAP js records/s | native / OTLP | wasm / native | js / native | OTLP wire B/record | OTAP wire B/record | wire OTLP/OTAP | OTLP msg B/record | OTAP msg B/record |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const signal of SIGNALS) {
     for (const size of SIZES) {
       const reqs = pool(signal, size);
-      const res: Record<Protocol, Run[]> = { OTLP: [], OTAP: [] };
+      const bytes = reqs.map((r) => encodeOtlp(signal, r));
+      const counts = reqs.map((r) => countItems(signal, r));
+      const res = Object.fromEntries(cols.map((c) => [c, [] as Run[]])) as Record<Protocol, Run[]>;
       for (let it = 0; it < ITERATIONS; it++) {
-        for (const p of ['OTLP', 'OTAP'] as Protocol[]) res[p].push(await runOnce(p, signal, reqs, relayPort, relay));
+        for (const p of cols) res[p].push(await runOnce(p, signal, bytes, counts, endpoints.get(p === 'OTLP' ? 'native' : p)!));
       }
       const rps = (p: Protocol) => median(res[p].map((r) => r.records / r.seconds));
       const wpr = (p: Protocol) => median(res[p].map((r) => r.wire / r.records));
       const mpr = (p: Protocol) => median(res[p].map((r) => r.messageBytes / r.records));
-      const row = `| ${signal} | ${size} | ${fmt(rps('OTLP'))} | ${fmt(rps('OTAP'))} | ${fmt(wpr('OTLP'), 1)} | ${fmt(wpr('OTAP'), 1)} | ${(wpr('OTLP') / wpr('OTAP')).toFixed(2)}x | ${fmt(mpr('OTLP'), 1)} | ${fmt(mpr('OTAP'), 1)} |`;
+      const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+      const row = `| ${signal} | ${size} | ${fmt(rps('OTLP'))} | ${fmt(rps('native'))} | ${fmt(rps('wasm'))} | ${fmt(rps('js'))} | ${x(rps('native'), rps('OTLP'))} | ${x(rps('wasm'), rps('native'))} | ${x(rps('js'), rps('native'))} | ${fmt(wpr('OTLP'), 1)} | ${fmt(wpr('native'), 1)} | ${x(wpr('OTLP'), wpr('native'))} | ${fmt(mpr('OTLP'), 1)} | ${fmt(mpr('native'), 1)} |`;
       console.log(row);
       rows.push(row);
     }
   }
-  await relay.close();
-  await receiver.shutdown();
+  for (const e of endpoints.values()) {
+    await e.relay.close();
+    await e.receiver.shutdown();
+  }
   console.log('Go Collector load ...');
   const go = await goLoad();
   console.log(go);
@@ -195,7 +212,7 @@ async function main(): Promise<void> {
   const body = [
     `Machine: ${machineDescription()}. Command: \`npx tsx bench/transport.ts --iterations ${ITERATIONS} --seconds ${SECONDS}\` (${new Date().toISOString().slice(0, 10)}).`,
     '',
-    `Our clients -> our OtapReceiver on loopback, one process. OTLP = OtlpGrpcClient (unary Export, gRPC zstd); OTAP = OtapExporter (1 Arrow stream, gRPC zstd, no IPC body compression, no stream rotation). ${IN_FLIGHT} exports in flight, ${SECONDS} s per run, median of ${ITERATIONS} runs; the first export of each run (connection, Arrow schemas) is outside the timed part. Data: src/otlp/generate.ts, pre-generated (a pool of 12 batches of 512 / 4 of 4096 per signal, sent round robin). "wire" = bytes from client to server counted by a TCP relay (HTTP/2 frames after gRPC compression); "msg" = serialized messages before gRPC compression (OTLP protobuf / BatchArrowRecords). Records/s includes encoding on the client and decoding (OTLP protobuf or OTAP -> OTLP objects) on the receiver, both on the same 2 cores.`,
+    `Our clients -> our OtapReceiver on loopback, one process, bytes in and bytes out on both paths: the data are pre-encoded OTLP protobuf batches, and consume() gets OTLP protobuf bytes (no OTLP objects are built). OTLP = OtlpGrpcClient (unary Export, gRPC zstd; the receiver only scans the request's framing); OTAP = OtapExporter (1 Arrow stream, gRPC zstd, no IPC body compression, no stream rotation) encoding with the named backend into an OtapReceiver decoding with the same backend (BatchArrowRecords -> OTLP bytes). Columns are measured interleaved (OTLP, native, wasm, js in each round). ${IN_FLIGHT} exports in flight, ${SECONDS} s per run, median of ${ITERATIONS} runs; the first export of each run (connection, Arrow schemas) is outside the timed part. Data: src/otlp/generate.ts, pre-generated (a pool of 12 batches of 512 / 4 of 4096 per signal, sent round robin). "wire" = bytes from client to server counted by a TCP relay (HTTP/2 frames after gRPC compression); "msg" = serialized messages before gRPC compression (OTLP protobuf / BatchArrowRecords). Records/s includes the OTAP encoding on the client and the decoding on the receiver, both on the same 2 cores.`,
     '',
     ...rows,
     '',

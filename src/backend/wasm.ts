@@ -14,7 +14,8 @@ import { readFileSync } from 'node:fs';
 import { OtelArrowError, type OtelArrowErrorCode } from '../errors.js';
 import type { Signal } from '../otlp/model.js';
 import { wasmModulePath } from './locate.js';
-import { loadArrowModule } from './arrow-module.js';
+import { arrowModuleNow, loadArrowModule } from './arrow-module.js';
+import { repairFfiDictionaries } from './ffi-dictionary-repair.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
   type ArrowDecodeResult, type ArrowRecordBatch, type Backend, type BackendDecoder, type BackendEncoder,
@@ -304,6 +305,8 @@ export class WasmBackend implements Backend {
       if (generation === this.rt.generation) this.rt.run((ex) => ex.otap_arrow_free(h));
     };
     const batches: ArrowDecodeResult['batches'] = [];
+    const arrow = arrowModuleNow();
+    const A = typeof arrow === 'string' ? undefined : arrow;
     try {
       if (handle !== 0) {
         const buffer = this.rt.exports().memory.buffer;
@@ -315,7 +318,8 @@ export class WasmBackend implements Backend {
           const payloadType = view.getInt32(at, true);
           const schemaPtr = view.getUint32(at + 4, true);
           const arrayPtr = view.getUint32(at + 8, true);
-          batches.push({ payloadType, batch: ffi.parseRecordBatch(buffer, arrayPtr, schemaPtr, copy) });
+          const batch = ffi.parseRecordBatch(buffer, arrayPtr, schemaPtr, copy);
+          batches.push({ payloadType, batch: A === undefined ? batch : repairFfiDictionaries(A, batch) });
         }
       }
     } catch (err) {

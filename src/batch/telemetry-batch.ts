@@ -167,13 +167,19 @@ function arrowItems(signal: Signal, tables: readonly OtapArrowPayload[]): number
 }
 
 function arrowBytes(batch: ArrowRecordBatch): number {
+  // apache-arrow's Data: typed-array buffers, children, and the dictionary's own Data.
+  interface DataLike {
+    values?: ArrayBufferView; valueOffsets?: ArrayBufferView; nullBitmap?: ArrayBufferView; typeIds?: ArrayBufferView;
+    children: DataLike[];
+    dictionary?: { data: DataLike[] };
+  }
   let n = 0;
-  const stack = batch.data.children.slice();
+  const stack: DataLike[] = (batch.data as unknown as DataLike).children.slice();
   while (stack.length) {
     const d = stack.pop()!;
     for (const b of [d.values, d.valueOffsets, d.nullBitmap, d.typeIds]) if (b) n += b.byteLength;
     stack.push(...d.children);
-    if (d.dictionary) for (const c of d.dictionary.data) stack.push(c);
+    if (d.dictionary) stack.push(...d.dictionary.data);
   }
   return n;
 }

@@ -172,6 +172,8 @@ export interface StartOptions {
   ports?: number[];
   /** Default 60 s. */
   readyTimeoutMs?: number;
+  /** Pin the collector to these CPUs (`taskset -c`, which execs it: same pid), e.g. "0". */
+  cpus?: string;
 }
 
 /**
@@ -186,7 +188,10 @@ export async function startGoCollector(configYaml: string, options: StartOptions
   const configFile = path.join(dir, 'config.yaml');
   fs.writeFileSync(configFile, configYaml);
   const ports = options.ports ?? receiverPorts(configYaml);
-  const child = spawn(bin, ['--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = ['--config', configFile];
+  const child = options.cpus
+    ? spawn('taskset', ['-c', options.cpus, bin, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (output += s));
   child.stderr.setEncoding('utf8').on('data', (s: string) => (output += s));

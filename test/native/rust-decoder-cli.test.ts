@@ -8,6 +8,7 @@
 // CARGO_TARGET_DIR, default ~/.cache/otel-arrow/cargo-target.
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
+import { yieldToEventLoop } from '../support/event-loop.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -50,14 +51,15 @@ interface Summary {
   nanos: number;
 }
 
-/** Runs decode_file on framed BARs; returns the decoded OTLP requests, one per batch. */
-function rustDecode<S extends Signal>(signal: S, name: string, frames: Uint8Array[]): SignalRequest[S][] {
+/** Runs decode_file on framed BARs; returns the decoded OTLP requests, one per batch. Async:
+ *  the worker's event loop keeps turning while the decoder runs (see test/support/event-loop.ts). */
+async function rustDecode<S extends Signal>(signal: S, name: string, frames: Uint8Array[]): Promise<SignalRequest[S][]> {
   const file = path.join(work, `${name}.bars`);
   const out = path.join(work, `${name}-out`);
   fs.writeFileSync(file, frameMessages(frames));
   let stdout: string;
   try {
-    stdout = execFileSync(binary, [file, out], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    stdout = (await promisify(execFile)(binary, [file, out], { encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
     throw new Error(`decode_file failed on ${name}: ${e.stdout ?? ''} ${e.stderr ?? ''}`);
@@ -80,12 +82,13 @@ function produce<S extends Signal>(signal: S, requests: SignalRequest[S][], opti
   return requests.map((r) => encodeBatchArrowRecords(producer.encode(signal, r)));
 }
 
-function expectSame<S extends Signal>(signal: S, expected: SignalRequest[S][], actual: SignalRequest[S][], what: string): void {
+async function expectSame<S extends Signal>(signal: S, expected: SignalRequest[S][], actual: SignalRequest[S][], what: string): Promise<void> {
   expect(actual.length).toBe(expected.length);
-  expected.forEach((e, i) => {
-    const diff = canonicalDiff(signal, e, actual[i]!);
+  for (let i = 0; i < expected.length; i++) {
+    const diff = canonicalDiff(signal, expected[i]!, actual[i]!);
     expect(diff, `${what}, batch ${i}: ${diff}`).toBeUndefined();
-  });
+    await yieldToEventLoop();
+  }
 }
 
 describe.skipIf(!hasCargo())('Rust Decoder (native/core examples/decode_file)', () => {
@@ -105,7 +108,7 @@ describe.skipIf(!hasCargo())('Rust Decoder (native/core examples/decode_file)', 
 
   for (const signal of SIGNALS) {
     for (const compressed of [false, true]) {
-      it(`${signal}: TS Producer stream, 10 batches, growing dictionaries, ${compressed ? 'zstd' : 'uncompressed'} bodies`, () => {
+      it(`${signal}: TS Producer stream, 10 batches, growing dictionaries, ${compressed ? 'zstd' : 'uncompressed'} bodies`, async () => {
         const sources = Array.from({ length: 10 }, (_, b) =>
           generators[signal]({ seed: 11, batchSize: 250, batchIndex: b, uniqueValuesPerBatch: 40 }),
         ) as SignalRequest[typeof signal][];
@@ -113,22 +116,22 @@ describe.skipIf(!hasCargo())('Rust Decoder (native/core examples/decode_file)', 
           metricMetadata: true,
           ...(compressed ? { compression: zstdCompressor() } : {}),
         });
-        const rust = rustDecode(signal, `ts-${signal}-${compressed}`, frames);
-        expectSame(signal, sources, rust, 'source vs Rust');
-        expectSame(signal, tsDecode(signal, frames), rust, 'TS Consumer vs Rust');
+        const rust = await rustDecode(signal, `ts-${signal}-${compressed}`, frames);
+        await expectSame(signal, sources, rust, 'source vs Rust');
+        await expectSame(signal, tsDecode(signal, frames), rust, 'TS Consumer vs Rust');
       });
     }
 
-    it(`${signal}: fast-check requests through one TS Producer stream`, () => {
+    it(`${signal}: fast-check requests through one TS Producer stream`, async () => {
       const sources = fc.sample(requestArb(signal), { numRuns: 60, seed: 4242 }) as SignalRequest[typeof signal][];
       for (const compressed of [false, true]) {
         const frames = produce(signal, sources, {
           metricMetadata: true,
           ...(compressed ? { compression: zstdCompressor() } : {}),
         });
-        const rust = rustDecode(signal, `arb-${signal}-${compressed}`, frames);
-        expectSame(signal, tsDecode(signal, frames), rust, 'TS Consumer vs Rust');
-        expectSame(signal, sources, rust, 'source vs Rust');
+        const rust = await rustDecode(signal, `arb-${signal}-${compressed}`, frames);
+        await expectSame(signal, tsDecode(signal, frames), rust, 'TS Consumer vs Rust');
+        await expectSame(signal, sources, rust, 'source vs Rust');
       }
     });
   }
@@ -149,9 +152,9 @@ describe.skipIf(!hasCargo())('Rust Decoder (native/core examples/decode_file)', 
             .sort()
             .map((n) => decodeOtlp(signal, fs.readFileSync(path.join(dir, n))));
           const frames = readFramedBars(path.join(dir, 'go.bars'));
-          const rust = rustDecode(signal, `go-${signal}-${profile}`, frames);
-          expectSame(signal, tsDecode(signal, frames), rust, 'TS Consumer vs Rust');
-          expectSame(signal, sources.map((s) => goEquivalent(signal, s)), rust, 'source vs Rust');
+          const rust = await rustDecode(signal, `go-${signal}-${profile}`, frames);
+          await expectSame(signal, tsDecode(signal, frames), rust, 'TS Consumer vs Rust');
+          await expectSame(signal, sources.map((s) => goEquivalent(signal, s)), rust, 'source vs Rust');
         });
       }
     }

@@ -1,0 +1,119 @@
+// TelemetryBatch: every form converts to every other through each backend, conversions are
+// lazy, cached and counted, and item counts / sizes agree across forms without converting.
+// countOtlpItems (the framing scan behind itemCount) equals countItems on any request and
+// refuses broken framing like the object decoder does.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { TelemetryBatch } from '../../src/batch/telemetry-batch.js';
+import { OtelArrowError } from '../../src/errors.js';
+import { ArrowPayloadType as T } from '../../src/otap/payload-type.js';
+import { canonicalDiff, countItems } from '../../src/otlp/canonical.js';
+import { generateLogs, generateMetrics, generateTraces } from '../../src/otlp/generate.js';
+import type { Signal, SignalRequest } from '../../src/otlp/model.js';
+import { countOtlpItems } from '../../src/otlp/protobuf/count-items.js';
+import { decodeOtlp, encodeOtlp } from '../../src/otlp/signal-codec.js';
+import { requestArb } from '../support/arbitraries.js';
+import { backendRows, requireBackend } from '../support/backends.js';
+
+const SIGNALS: readonly Signal[] = ['traces', 'logs', 'metrics'];
+const generators = { traces: generateTraces, logs: generateLogs, metrics: generateMetrics } as const;
+const gen = <S extends Signal>(signal: S, seed: number): SignalRequest[S] =>
+  generators[signal]({ seed, batchSize: 60, batchIndex: 0 }) as SignalRequest[S];
+
+describe('countOtlpItems (framing scan)', () => {
+  for (const signal of SIGNALS) {
+    it(`${signal}: equals countItems on arbitrary requests`, () => {
+      fc.assert(fc.property(requestArb(signal), (req) => {
+        expect(countOtlpItems(signal, encodeOtlp(signal, req))).toBe(countItems(signal, req));
+      }), { numRuns: 150 });
+    });
+
+    it(`${signal}: every truncation fails as MALFORMED_PROTOBUF exactly when the object decoder fails`, () => {
+      const bytes = encodeOtlp(signal, gen(signal, 3));
+      for (let n = 0; n < bytes.length; n += Math.max(1, Math.floor(bytes.length / 300))) {
+        const cut = bytes.subarray(0, n);
+        let objectsFail = false;
+        try {
+          decodeOtlp(signal, cut);
+        } catch {
+          objectsFail = true;
+        }
+        let scanError: unknown;
+        try {
+          countOtlpItems(signal, cut);
+        } catch (err) {
+          scanError = err;
+        }
+        // The scan reads only the framing down to the items, so it may accept a cut inside an
+        // item's fields that the object decoder refuses; never the other way round.
+        if (scanError) {
+          expect(objectsFail, `cut at ${n}`).toBe(true);
+          expect((scanError as OtelArrowError).code).toBe('MALFORMED_PROTOBUF');
+        }
+      }
+    });
+  }
+
+  it('a metric whose data oneof appears twice counts the last one, like the decoder', () => {
+    // Metric { gauge { 2 points }, sum { 1 point } } in one scope in one resource.
+    const point = [0x0a, 0x00];
+    const gauge = [0x2a, 4, ...point, ...point];
+    const sum = [0x3a, 2, ...point];
+    const metric = [0x12, gauge.length + sum.length, ...gauge, ...sum];
+    const scope = [0x12, metric.length, ...metric];
+    const req = new Uint8Array([0x0a, scope.length, ...scope]);
+    expect(countItems('metrics', decodeOtlp('metrics', req))).toBe(1);
+    expect(countOtlpItems('metrics', req)).toBe(1);
+  });
+});
+
+describe.each(backendRows())('TelemetryBatch on the %s backend', (name) => {
+  for (const signal of SIGNALS) {
+    it(`${signal}: bytes -> Arrow -> bytes -> objects, lazily, cached and counted`, () => {
+      const backend = requireBackend(name);
+      const req = gen(signal, 11);
+      const bytes = encodeOtlp(signal, req);
+      const before = { ...TelemetryBatch.conversions };
+      const b = TelemetryBatch.fromOtlpBytes(signal, bytes, { backend });
+      expect(b.forms).toEqual(['otlp-bytes']);
+      expect(b.itemCount).toBe(countItems(signal, req));
+      expect(b.byteSize).toBe(bytes.length);
+      expect(TelemetryBatch.conversions).toEqual(before);
+
+      const tables = b.arrow();
+      expect(b.arrow()).toBe(tables); // cached
+      expect(TelemetryBatch.conversions.otlpToArrow).toBe(before.otlpToArrow + 1);
+      const root = { traces: T.SPANS, logs: T.LOGS, metrics: T.UNIVARIATE_METRICS }[signal];
+      expect(tables.some((p) => p.payloadType === root)).toBe(true);
+
+      const fromArrow = TelemetryBatch.fromArrow(signal, tables, { backend });
+      expect(fromArrow.itemCount).toBe(countItems(signal, req)); // rows, no conversion
+      expect(fromArrow.byteSize).toBeGreaterThan(0);
+      expect(TelemetryBatch.conversions.arrowToOtlp).toBe(before.arrowToOtlp);
+      const back = fromArrow.otlpBytes();
+      expect(TelemetryBatch.conversions.arrowToOtlp).toBe(before.arrowToOtlp + 1);
+      expect(canonicalDiff(signal, req, decodeOtlp(signal, back))).toBeUndefined();
+      expect(canonicalDiff(signal, req, fromArrow.request)).toBeUndefined();
+      expect(TelemetryBatch.conversions.otlpBytesToObjects).toBe(before.otlpBytesToObjects + 1);
+    });
+  }
+
+  it('objects -> bytes once; an Arrow form without a backend says what it needs', () => {
+    const req = gen('logs', 5);
+    const b = TelemetryBatch.fromRequest('logs', req);
+    expect(b.request).toBe(req);
+    expect(b.itemCount).toBe(countItems('logs', req));
+    const n = TelemetryBatch.conversions.otlpObjectsToBytes;
+    expect(b.otlpBytes()).toBe(b.otlpBytes());
+    expect(TelemetryBatch.conversions.otlpObjectsToBytes).toBe(n + 1);
+    expect(() => b.arrow()).toThrow(/needs a backend/);
+    expect(b.arrow(requireBackend(name)).length).toBeGreaterThan(0);
+  });
+
+  it('Arrow tables of another signal are refused when converted', () => {
+    const backend = requireBackend(name);
+    const logs = TelemetryBatch.fromOtlpBytes('logs', encodeOtlp('logs', gen('logs', 2)), { backend }).arrow();
+    const wrong = TelemetryBatch.fromArrow('traces', logs, { backend });
+    expect(() => wrong.otlpBytes()).toThrow(OtelArrowError);
+  });
+});

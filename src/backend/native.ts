@@ -10,7 +10,7 @@ import { nativeAddonPath, packageRoot } from './locate.js';
 import { loadArrowModule } from './arrow-module.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
-  type ArrowDecodeResult, type Backend, type BackendDecoder, type BackendEncoder, type DecodeArrowOptions,
+  type ArrowDecodeResult, type Backend, type BackendDecoder, type BackendTables, type BackendEncoder, type DecodeArrowOptions,
   type DecodeResult, type DecoderOptions, type EncoderOptions,
 } from './types.js';
 
@@ -25,11 +25,21 @@ export interface NativeAddon {
     stateBytes(): number;
     decode(bar: Uint8Array): { signal?: string | null; otlp: Buffer };
     decodeArrow(bar: Uint8Array): { signal?: string; otlp: Buffer; batches: { payloadType: number; batch: ExportedArray }[] };
+    decodeTables(bar: Uint8Array): NativeTables | null;
     close(): void;
   };
   zstdCompress(data: Uint8Array, level?: number): Buffer;
   zstdDecompress(data: Uint8Array, maxSize?: number): Buffer;
   version(): string;
+}
+
+/** Rust-owned decoded tables (native/napi/src/lib.rs `Tables`), freed by V8's GC. */
+interface NativeTables {
+  readonly signal: string;
+  itemCount(): number;
+  byteSize(): number;
+  toOtlp(): Buffer;
+  exportArrow(): { payloadType: number; batch: ExportedArray }[];
 }
 
 /** Addon errors (plain Error + code/table/column) -> OtelArrowError; others unchanged. */
@@ -96,6 +106,21 @@ export class NativeBackend implements Backend {
         void options;
         const batches = r.batches.map(({ payloadType, batch }) => ({ payloadType, batch: importRecordBatch(A, batch) }));
         return { signal: r.signal as Signal | undefined, otlp: r.otlp, batches, release: () => {} };
+      },
+      decodeTables: (barBytes: Uint8Array): BackendTables | undefined => {
+        const t = call(() => dec.decodeTables(barBytes));
+        if (!t) return undefined;
+        const A = this.arrow;
+        return {
+          signal: t.signal as Signal,
+          itemCount: () => t.itemCount(),
+          byteSize: () => t.byteSize(),
+          toOtlp: () => call(() => t.toOtlp()),
+          toArrow: () => {
+            if (typeof A === 'string') throw new OtelArrowError('UNSUPPORTED', `the Arrow form needs ${A}`);
+            return call(() => t.exportArrow()).map(({ payloadType, batch }) => ({ payloadType, batch: importRecordBatch(A, batch) }));
+          },
+        };
       },
       close: () => dec.close(),
     };

@@ -53,13 +53,33 @@ export interface DecoderOptions {
   maxMessageBytes?: number;
 }
 
+/**
+ * One received batch held as backend-owned OTAP tables (dictionaries resolved), not yet
+ * converted: counted and sized as it is, turned into OTLP bytes or Arrow views on request.
+ * Conversion is where the tables' integrity (parent ids, columns) is checked.
+ */
+export interface BackendTables {
+  readonly signal: Signal;
+  /** Spans / log records / metric data points (rows of the item tables). */
+  itemCount(): number;
+  /** Bytes the tables' buffers hold. */
+  byteSize(): number;
+  /** OTLP Export*ServiceRequest protobuf bytes; throws OtelArrowError when the tables are inconsistent. */
+  toOtlp(): Uint8Array;
+  /** One apache-arrow RecordBatch per payload, in payload order, over the backend's memory. */
+  toArrow(): { payloadType: number; batch: ArrowRecordBatch }[];
+}
+
 /** One gRPC stream's receiver state: keep one decoder per stream. */
 export interface BackendDecoder {
   decode(barBytes: Uint8Array): DecodeResult;
   /** Bytes of schemas and dictionaries kept between batches (to bound a stream's memory). */
   stateBytes(): number;
-  /** Also returns the payloads as Arrow record batches, without serialising (wasm only). */
+  /** Also returns the payloads as Arrow record batches, without serialising (native, wasm). */
   decodeArrow?(barBytes: Uint8Array, options?: DecodeArrowOptions): ArrowDecodeResult;
+  /** Reads the batch into backend-owned tables without the OTLP conversion (native);
+   *  undefined for a batch without payloads. Advances the stream state like decode(). */
+  decodeTables?(barBytes: Uint8Array): BackendTables | undefined;
   close(): void;
 }
 

@@ -2,7 +2,7 @@
 // the form it was given — OTLP protobuf bytes, OTLP objects, or OTAP Arrow record batches —
 // and converts only when another form is asked for, caching the result. Item counts and
 // sizes never serialise: bytes are scanned, objects walked, Arrow tables counted.
-import type { ArrowRecordBatch, Backend } from '../backend/types.js';
+import type { ArrowRecordBatch, Backend, BackendTables } from '../backend/types.js';
 import { OtelArrowError } from '../errors.js';
 import { estimateTreeBytes } from '../memory/object-size.js';
 import { countItems } from '../otlp/canonical.js';
@@ -57,6 +57,8 @@ export class TelemetryBatch<S extends Signal = Signal> {
   private otlp: Uint8Array | undefined;
   private objects: SignalRequest[S] | undefined;
   private tables: readonly OtapArrowPayload[] | undefined;
+  /** Backend-owned tables (a received OTAP batch), converted only on request. */
+  private held: BackendTables | undefined;
   private items: number | undefined;
   private readonly backend: Backend | undefined;
 
@@ -89,6 +91,14 @@ export class TelemetryBatch<S extends Signal = Signal> {
     return b;
   }
 
+  /** A batch over backend-owned OTAP tables (BackendDecoder.decodeTables): nothing is
+   *  converted until OTLP bytes, objects or Arrow views are asked for. */
+  static fromBackendTables<S extends Signal>(tables: BackendTables & { signal: S }, options: BatchOptions = {}): TelemetryBatch<S> {
+    const b = new TelemetryBatch(tables.signal, 'otap-arrow', options);
+    b.held = tables;
+    return b;
+  }
+
   /** Counters of the conversions done by all batches of this process (a live view). */
   static get conversions(): Readonly<BatchConversions> {
     return conversions;
@@ -99,7 +109,7 @@ export class TelemetryBatch<S extends Signal = Signal> {
     const out: BatchForm[] = [];
     if (this.otlp) out.push('otlp-bytes');
     if (this.objects) out.push('otlp-objects');
-    if (this.tables) out.push('otap-arrow');
+    if (this.tables || this.held) out.push('otap-arrow');
     return out;
   }
 
@@ -109,6 +119,15 @@ export class TelemetryBatch<S extends Signal = Signal> {
     if (this.objects) {
       conversions.otlpObjectsToBytes++;
       this.otlp = encodeOtlp(this.signal, this.objects);
+    } else if (this.held) {
+      conversions.arrowToOtlp++;
+      try {
+        this.otlp = this.held.toOtlp();
+      } catch (err) {
+        // Received tables that do not convert are the sender's error: a receiver answers a
+        // consume() failing with it INVALID_ARGUMENT (permanent), not UNAVAILABLE.
+        throw Object.assign(err as Error, { permanent: true });
+      }
     } else {
       conversions.arrowToOtlp++;
       this.otlp = arrowToOtlp(this.needBackend('OTLP bytes from Arrow tables'), this.signal, this.tables!);
@@ -128,6 +147,7 @@ export class TelemetryBatch<S extends Signal = Signal> {
 
   /** The OTAP tables: one apache-arrow RecordBatch per payload type, in payload order. */
   arrow(backend: Backend | undefined = this.backend): readonly OtapArrowPayload[] {
+    if (!this.tables && this.held) this.tables = this.held.toArrow(); // a view, not a conversion
     if (!this.tables) {
       if (!backend) throw new OtelArrowError('UNSUPPORTED', 'the Arrow form of this batch needs a backend: pass one to arrow() or to the batch');
       const bytes = this.otlpBytes();
@@ -140,7 +160,8 @@ export class TelemetryBatch<S extends Signal = Signal> {
   /** Spans / log records / metric data points, counted without converting. */
   get itemCount(): number {
     if (this.items === undefined) {
-      if (this.otlp) this.items = countOtlpItems(this.signal, this.otlp);
+      if (this.held) this.items = this.held.itemCount();
+      else if (this.otlp) this.items = countOtlpItems(this.signal, this.otlp);
       else if (this.objects) this.items = countItems(this.signal, this.objects);
       else this.items = arrowItems(this.signal, this.tables!);
     }
@@ -151,6 +172,7 @@ export class TelemetryBatch<S extends Signal = Signal> {
    *  the batch has its bytes, else an estimate of the objects or the Arrow buffers. */
   get byteSize(): number {
     if (this.otlp) return this.otlp.byteLength;
+    if (this.held) return this.held.byteSize();
     if (this.objects) return estimateTreeBytes(this.objects);
     return this.tables!.reduce((n, p) => n + arrowBytes(p.batch), 0);
   }
@@ -171,15 +193,14 @@ function arrowBytes(batch: ArrowRecordBatch): number {
   interface DataLike {
     values?: ArrayBufferView; valueOffsets?: ArrayBufferView; nullBitmap?: ArrayBufferView; typeIds?: ArrayBufferView;
     children: DataLike[];
-    dictionary?: { data: DataLike[] };
   }
   let n = 0;
   const stack: DataLike[] = (batch.data as unknown as DataLike).children.slice();
   while (stack.length) {
     const d = stack.pop()!;
     for (const b of [d.values, d.valueOffsets, d.nullBitmap, d.typeIds]) if (b) n += b.byteLength;
+    // Dictionary values are shared by every batch of a stream: counted with the stream.
     stack.push(...d.children);
-    if (d.dictionary) stack.push(...d.dictionary.data);
   }
   return n;
 }

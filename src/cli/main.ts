@@ -21,7 +21,7 @@ commands:
             the end (Ctrl-C, or after --duration). OTLP/JSON requests count as their protobuf size.
             --demo: no setup; a local downstream and a load generator (--rate records/s,
             default 6000, for --duration, default 15s); exits 1 if data was lost (npm start)
-  demo      [--batches N] [--batch-size K] [--seed S]
+  demo      [--batches N] [--batch-size K] [--seed S] [--backend B]
             generate telemetry, stream it through the OTAP encoder and decoder, check it
             survives, print OTLP vs OTAP bytes per signal
   convert   <inputs...> -o <output> [--signal traces|logs|metrics] [--split] [--backend B]
@@ -66,12 +66,14 @@ function main(argv: string[]): number | Promise<number> {
         ...(values.backend ? { backend: backendOption(values.backend) } : {}),
       });
     }
-    case 'demo':
-      return runDemo({
+    case 'demo': {
+      const opts = {
         batches: intOption(values.batches, 20, '--batches', 1),
         batchSize: intOption(values['batch-size'], 1000, '--batch-size', 1),
         seed: intOption(values.seed, 1, '--seed', 0),
-      }) ? 0 : 1;
+      };
+      return loadBackend(values.backend === undefined ? undefined : backendOption(values.backend)).then((backend) => (runDemo(opts, backend) ? 0 : 1));
+    }
     case 'convert':
       if (positionals.length === 0 || !values.output) throw usage('convert needs input files and -o <output>');
       return withBackend(values.backend, (backend) => {

@@ -11,11 +11,32 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
+/** Bytes admission charges for one batch on this run's backend (OTLP bytes, or the Arrow
+ *  tables a native receiver holds): read from a receiver whose consume() never finishes. */
+async function admittedBytes(signal: 'logs' | 'traces', bar: Uint8Array): Promise<number> {
+  const { receiver, port } = await startReceiver({}, () => new Promise<void>(() => {}));
+  const c = arrowCall(signal, port);
+  try {
+    c.send(bar);
+    const deadline = Date.now() + 10_000;
+    while (receiver.admissionState.inFlight === 0 && Date.now() < deadline) await sleep(5);
+    return receiver.admissionState.inFlight;
+  } finally {
+    c.client.close();
+    await receiver.shutdown();
+  }
+}
+
+const MiB = 1024 * 1024;
+
 describe('admission control', () => {
   it('slow consume(): RESOURCE_EXHAUSTED once request + waiting limits fill; bytes stay bounded', async () => {
     const gates: Array<() => void> = [];
+    // Room for about three batches in flight and three waiting, whatever the backend counts.
+    const one = await admittedBytes('logs', encodeBatchArrowRecords(new Producer().encode('logs', generate('logs', 3, 200, 0))));
+    const limit = (3.5 * one) / MiB;
     const { receiver, port } = await startReceiver(
-      { requestLimitMiB: 0.25, waitingLimitMiB: 0.25 },
+      { requestLimitMiB: limit, waitingLimitMiB: limit },
       () => new Promise<void>((resolve) => gates.push(resolve)),
     );
     cleanup.push(() => receiver.shutdown());
@@ -44,8 +65,8 @@ describe('admission control', () => {
     const refused = c.acks.filter((a) => a.statusCode === grpc.status.RESOURCE_EXHAUSTED);
     expect(refused.length).toBeGreaterThan(0);
     expect(refused[0]!.statusMessage).toMatch(/waiting/);
-    expect(maxIn).toBeLessThanOrEqual(0.25 * 1024 * 1024);
-    expect(maxWait).toBeLessThanOrEqual(0.25 * 1024 * 1024);
+    expect(maxIn).toBeLessThanOrEqual(limit * MiB);
+    expect(maxWait).toBeLessThanOrEqual(limit * MiB);
     expect(receiver.stats.rejected.RESOURCE_EXHAUSTED).toBeGreaterThanOrEqual(refused.length);
     // Release the consumers: everything not refused is acknowledged OK, in any order.
     const release = setInterval(() => gates.splice(0).forEach((g) => g()), 5);
@@ -58,7 +79,7 @@ describe('admission control', () => {
       // The stream and its IPC state are fine: one more batch goes through.
       c.send(p.encode('logs', generate('logs', 3, 10, N)));
       const more = await c.waitAcks(N + 1);
-      expect(more[N]!.statusCode).toBe(0);
+      expect(more[N]!.statusCode, more[N]!.statusMessage).toBe(0);
     } finally {
       clearInterval(release);
     }
@@ -72,12 +93,15 @@ describe('admission control', () => {
   });
 
   it('memory stays bounded with a consume() that never finishes', async () => {
-    const { receiver, port } = await startReceiver({ requestLimitMiB: 1, waitingLimitMiB: 1 }, () => new Promise<void>(() => {}));
+    const req = generate('traces', 9, 300);
+    // Room for about ten batches in flight and ten waiting: the other 130 are refused.
+    const one = await admittedBytes('traces', encodeBatchArrowRecords(new Producer().encode('traces', req)));
+    const limit = (10.5 * one) / MiB;
+    const { receiver, port } = await startReceiver({ requestLimitMiB: limit, waitingLimitMiB: limit }, () => new Promise<void>(() => {}));
     cleanup.push(() => receiver.shutdown());
     const c = arrowCall('traces', port);
     cleanup.push(() => c.client.close());
     const p = new Producer();
-    const req = generate('traces', 9, 300);
     global.gc?.();
     const rss0 = process.memoryUsage().rss;
     for (let i = 0; i < 150; i++) {
@@ -86,8 +110,8 @@ describe('admission control', () => {
     }
     await c.waitAcks(130, 20000);
     const s = receiver.admissionState;
-    expect(s.inFlight).toBeLessThanOrEqual(1024 * 1024);
-    expect(s.waiting).toBeLessThanOrEqual(1024 * 1024);
+    expect(s.inFlight).toBeLessThanOrEqual(limit * MiB);
+    expect(s.waiting).toBeLessThanOrEqual(limit * MiB);
     expect(c.acks.every((a) => a.statusCode === grpc.status.RESOURCE_EXHAUSTED)).toBe(true);
     // Generous: 300 batches fully retained would be far more than this.
     expect(process.memoryUsage().rss - rss0).toBeLessThan(400 * 1024 * 1024);

@@ -59,7 +59,7 @@ pub struct IpcStream {
 
 /// Bytes an array's buffers view. Not their capacity: dictionaries are zero-copy slices of
 /// the received chunk, so capacities would count that chunk once per dictionary.
-fn viewed_bytes(data: &arrow_data::ArrayData) -> usize {
+pub(crate) fn viewed_bytes(data: &arrow_data::ArrayData) -> usize {
     let own: usize = data.buffers().iter().map(|b| b.len()).sum();
     let nulls = data.nulls().map_or(0, |n| n.buffer().len());
     own + nulls + data.child_data().iter().map(viewed_bytes).sum::<usize>()

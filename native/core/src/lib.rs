@@ -16,7 +16,7 @@ pub mod otlp;
 pub mod schema;
 mod zstd;
 
-pub use crate::decode::{Decoded, Decoder};
+pub use crate::decode::{Decoded, DecodedTables, Decoder};
 pub use crate::encode::{Encoder, EncoderOptions};
 pub use crate::error::OtapError;
 pub use crate::zstd::{zstd_compress, zstd_decompress};

@@ -5,7 +5,7 @@
 //! Ownership: input buffers are borrowed for the duration of one call (no copy); output
 //! buffers are Rust `Vec<u8>`s handed to V8 as external Buffers, freed by V8's GC.
 
-use arrow_array::{Array, StructArray};
+use arrow_array::{Array as _, RecordBatch, StructArray};
 use arrow_buffer::{bit_util, Buffer as ArrowBuffer, MutableBuffer};
 use arrow_data::ArrayData;
 use arrow_schema::ffi::FFI_ArrowSchema;
@@ -14,7 +14,7 @@ use napi::bindgen_prelude::*;
 use std::collections::HashSet;
 use std::sync::Mutex;
 use napi_derive::napi;
-use otap_core::{Decoder as CoreDecoder, Encoder as CoreEncoder, EncoderOptions, OtapError, Signal};
+use otap_core::{DecodedTables, Decoder as CoreDecoder, Encoder as CoreEncoder, EncoderOptions, OtapError, Signal};
 
 /// Throws a JS Error built from a core error and returns the "pending exception" marker
 /// that tells napi-rs the exception is already set.
@@ -281,16 +281,67 @@ impl JsDecoder {
             out.set("signal", signal_name(s))?;
         }
         out.set("otlp", Buffer::from(d.otlp))?;
-        let mut batches = env.create_array(0)?;
-        for (payload_type, batch) in d.batches {
-            let data = StructArray::from(batch).into_data();
-            let mut entry = Object::new(env)?;
-            entry.set("payloadType", payload_type)?;
-            entry.set("batch", export_array(env, "", false, &data)?)?;
-            batches.insert(entry)?;
-        }
-        out.set("batches", batches)?;
+        out.set("batches", export_batches(env, d.batches)?)?;
         Ok(out)
+    }
+
+    /// Reads one BAR into Rust-owned tables without converting them to OTLP (null for a
+    /// batch without payloads); see `Tables`.
+    #[napi]
+    pub fn decode_tables(&mut self, env: Env, bar: &[u8]) -> Result<Option<JsTables>> {
+        let dec = self.inner.as_mut().ok_or_else(|| closed("Decoder"))?;
+        match dec.decode_tables(bar) {
+            Ok(t) => Ok(t.map(|inner| JsTables { inner })),
+            Err(e) => Err(throw(&env, e)),
+        }
+    }
+}
+
+/// `[{ payloadType, batch }]`, each batch a struct array description (see `export_array`).
+fn export_batches<'e>(env: &'e Env, batches: Vec<(i32, RecordBatch)>) -> Result<Array<'e>> {
+    let mut out = env.create_array(0)?;
+    for (payload_type, batch) in batches {
+        let data = StructArray::from(batch).into_data();
+        let mut entry = Object::new(env)?;
+        entry.set("payloadType", payload_type)?;
+        entry.set("batch", export_array(env, "", false, &data)?)?;
+        out.insert(entry)?;
+    }
+    Ok(out)
+}
+
+/// One received batch as Rust-owned OTAP tables: counted and sized without conversion,
+/// turned into OTLP bytes or Arrow views on request. Freed when JS drops it.
+#[napi(js_name = "Tables")]
+pub struct JsTables {
+    inner: DecodedTables,
+}
+
+#[napi]
+impl JsTables {
+    #[napi(getter)]
+    pub fn signal(&self) -> &'static str {
+        signal_name(self.inner.signal)
+    }
+
+    #[napi]
+    pub fn item_count(&self) -> f64 {
+        self.inner.item_count() as f64
+    }
+
+    #[napi]
+    pub fn byte_size(&self) -> f64 {
+        self.inner.byte_size() as f64
+    }
+
+    #[napi]
+    pub fn to_otlp(&self, env: Env) -> Result<Buffer> {
+        self.inner.to_otlp().map(Buffer::from).map_err(|e| throw(&env, e))
+    }
+
+    #[napi(ts_return_type = "{ payloadType: number; batch: unknown }[]")]
+    pub fn export_arrow<'e>(&self, env: &'e Env) -> Result<Array<'e>> {
+        export_batches(env, self.inner.batches.clone())
     }
 }
 

@@ -134,9 +134,9 @@ export class ArrowStream {
         return;
       }
     }
-    let decoded;
+    let payload: TelemetryBatch | undefined;
     try {
-      decoded = this.decoder.decode(raw);
+      payload = this.decodePayload(raw);
     } catch (err) {
       const s = decodeErrorStatus(err);
       this.ack(id, s.code, s.message);
@@ -152,15 +152,14 @@ export class ArrowStream {
       this.fail(status.RESOURCE_EXHAUSTED, msg);
       return;
     }
-    if (decoded.signal === undefined) {
+    if (payload === undefined) {
       this.ack(id, status.OK, '');
       return;
     }
-    if (decoded.signal !== this.signal) {
-      this.ack(id, status.INVALID_ARGUMENT, `a ${decoded.signal} batch on the ${this.signal} stream`);
+    if (payload.signal !== this.signal) {
+      this.ack(id, status.INVALID_ARGUMENT, `a ${payload.signal} batch on the ${this.signal} stream`);
       return;
     }
-    const payload = TelemetryBatch.fromOtlpBytes(decoded.signal, decoded.otlp, { backend: this.host.backend });
     const job = this.host.process(payload, metadata, raw.length);
     let settledOnce = false;
     const entry = {
@@ -182,6 +181,18 @@ export class ArrowStream {
       this.ack(id, s.code, s.message);
       this.updateFlow();
     }).catch((err: unknown) => logAnswerFailed('otap', this.signal, err));
+  }
+
+  /** The batch as the backend holds it: its tables when the decoder can keep them (native:
+   *  no OTLP conversion unless the consumer asks), else the OTLP bytes it decodes to. */
+  private decodePayload(raw: Buffer): TelemetryBatch | undefined {
+    const backend = this.host.backend;
+    if (this.decoder.decodeTables) {
+      const tables = this.decoder.decodeTables(raw);
+      return tables && TelemetryBatch.fromBackendTables(tables, { backend });
+    }
+    const decoded = this.decoder.decode(raw);
+    return decoded.signal && TelemetryBatch.fromOtlpBytes(decoded.signal, decoded.otlp, { backend });
   }
 
   private ack(batchId: bigint, code: number, message: string): void {

@@ -42,6 +42,68 @@ pub struct Decoded {
 /// The record batch of every payload of one BAR, with its ArrowPayloadType, in payload order.
 pub type PayloadBatches = Vec<(i32, RecordBatch)>;
 
+/// One BAR read into its OTAP tables (dictionaries resolved), not yet turned into OTLP: the
+/// form a receiver can hold, count and forward without the OTLP conversion.
+#[derive(Debug, Clone)]
+pub struct DecodedTables {
+    pub signal: Signal,
+    pub batches: PayloadBatches,
+}
+
+/// Tables whose rows are the batch's items (spans, log records, metric data points).
+fn item_tables(signal: Signal) -> &'static [i32] {
+    match signal {
+        Signal::Traces => &[T::SPANS],
+        Signal::Logs => &[T::LOGS],
+        Signal::Metrics => &[
+            T::NUMBER_DATA_POINTS,
+            T::SUMMARY_DATA_POINTS,
+            T::HISTOGRAM_DATA_POINTS,
+            T::EXP_HISTOGRAM_DATA_POINTS,
+        ],
+    }
+}
+
+/// Buffer bytes of an array without the values of its dictionaries.
+fn own_bytes(data: &arrow_data::ArrayData) -> usize {
+    let own: usize = data.buffers().iter().map(|b| b.len()).sum();
+    let nulls = data.nulls().map_or(0, |n| n.buffer().len());
+    let children = match data.data_type() {
+        arrow_schema::DataType::Dictionary(_, _) => 0,
+        _ => data.child_data().iter().map(own_bytes).sum(),
+    };
+    own + nulls + children
+}
+
+impl DecodedTables {
+    /// The OTLP Export*ServiceRequest protobuf bytes of these tables.
+    pub fn to_otlp(&self) -> Result<Vec<u8>, OtapError> {
+        let tables = Tables::new(&self.batches);
+        Ok(match self.signal {
+            Signal::Traces => traces::tables_to_traces(&tables)?.encode_to_vec(),
+            Signal::Logs => logs::tables_to_logs(&tables)?.encode_to_vec(),
+            Signal::Metrics => metrics::tables_to_metrics(&tables)?.encode_to_vec(),
+        })
+    }
+
+    /// Spans / log records / metric data points: rows of the item tables.
+    pub fn item_count(&self) -> usize {
+        let wanted = item_tables(self.signal);
+        self.batches.iter().filter(|(t, _)| wanted.contains(t)).map(|(_, b)| b.num_rows()).sum()
+    }
+
+    /// Bytes the tables' own buffers view, for memory accounting. Dictionary values are left
+    /// out: they belong to the stream (its delta dictionaries, counted by
+    /// `Decoder::state_bytes`) and every batch of the stream points at all of them.
+    pub fn byte_size(&self) -> usize {
+        self.batches
+            .iter()
+            .flat_map(|(_, b)| b.columns().iter())
+            .map(|c| own_bytes(&c.to_data()))
+            .sum()
+    }
+}
+
 struct StreamState {
     payload_type: i32,
     reader: IpcStream,
@@ -176,16 +238,18 @@ impl Decoder {
         let Some(signal) = signal_of(&bar)? else {
             return Ok(Decoded { signal: None, otlp: Vec::new(), batches: Vec::new() });
         };
-        let batches = self.read_tables(&bar, signal)?;
-        let otlp = {
-            let tables = Tables::new(&batches);
-            match signal {
-                Signal::Traces => traces::tables_to_traces(&tables)?.encode_to_vec(),
-                Signal::Logs => logs::tables_to_logs(&tables)?.encode_to_vec(),
-                Signal::Metrics => metrics::tables_to_metrics(&tables)?.encode_to_vec(),
-            }
-        };
-        Ok(Decoded { signal: Some(signal), otlp, batches })
+        let tables = DecodedTables { signal, batches: self.read_tables(&bar, signal)? };
+        let otlp = tables.to_otlp()?;
+        Ok(Decoded { signal: Some(signal), otlp, batches: tables.batches })
+    }
+
+    /// Reads one BAR into its tables, advancing the stream state as `decode` does, without
+    /// the OTLP conversion (None for a BAR without payloads). The tables are checked when
+    /// converted (`DecodedTables::to_otlp`), not here.
+    pub fn decode_tables(&mut self, bar: &[u8]) -> Result<Option<DecodedTables>, OtapError> {
+        let bar = BatchArrowRecords::decode(bar).map_err(|e| error("MALFORMED_PROTOBUF", None, e.to_string()))?;
+        let Some(signal) = signal_of(&bar)? else { return Ok(None) };
+        Ok(Some(DecodedTables { signal, batches: self.read_tables(&bar, signal)? }))
     }
 
     /// The Arrow record batches of one BAR (in payload order) and its signal, for callers

@@ -20,14 +20,10 @@ import { OtlpGrpcClient } from '../src/transport/otlp-client.js';
 import { OtapReceiver } from '../src/transport/receiver/index.js';
 import { freePorts, hasGoCollector, startGoCollector, telemetryYaml, type GoCollector } from '../test/interop/go-collector.js';
 import { OTAP_BIN } from '../test/support/dist.js';
-import { machineDescription, replaceSection } from './results.js';
+import { machineDescription, median, numberFlag, replaceSection } from './results.js';
 
-const arg = (name: string, dflt: number): number => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const ITERATIONS = arg('--iterations', 3);
-const SECONDS = arg('--seconds', 3);
+const ITERATIONS = numberFlag('--iterations', 3);
+const SECONDS = numberFlag('--seconds', 3);
 const SIGNALS: Signal[] = ['traces', 'logs', 'metrics'];
 const SIZES = [512, 4096];
 const IN_FLIGHT = 8;
@@ -57,12 +53,6 @@ interface Contender {
 }
 
 interface Cell { records: number; seconds: number; cpu: number }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** utime + stime of a process, in seconds. */
 function cpuSeconds(pid: number): number {

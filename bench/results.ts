@@ -1,4 +1,5 @@
-// Shared by the benchmarks: machine description and section replacement in RESULTS.md.
+// Shared by the benchmarks: machine description, section replacement in RESULTS.md, and
+// the small helpers every benchmark needs (numeric flags, medians).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
@@ -19,4 +20,17 @@ export function replaceSection(name: string, title: string, body: string): void 
   const j = text.indexOf(end);
   text = i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`;
   fs.writeFileSync(RESULTS, text);
+}
+
+/** The number after `--name` on the command line, else `dflt`. */
+export function numberFlag(name: string, dflt: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+/** Median of a non-empty list (mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }

@@ -25,14 +25,10 @@ import { OtapReceiver } from '../src/transport/receiver/index.js';
 import {
   GO_COLLECTOR_ENV, goCollectorCacheDir, freePorts, startGoCollector, telemetryYaml, type GoCollector,
 } from '../test/interop/go-collector.js';
-import { machineDescription, replaceSection } from './results.js';
+import { machineDescription, median, numberFlag, replaceSection } from './results.js';
 
-const arg = (name: string, dflt: number): number => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const ITERATIONS = arg('--iterations', 3);
-const SECONDS = arg('--seconds', 2);
+const ITERATIONS = numberFlag('--iterations', 3);
+const SECONDS = numberFlag('--seconds', 2);
 const SIGNALS: Signal[] = ['traces', 'logs', 'metrics'];
 const SIZES = [512, 4096];
 const IN_FLIGHT = 4;
@@ -41,12 +37,6 @@ const generators = { traces: generateTraces, logs: generateLogs, metrics: genera
 const BACKENDS: BackendName[] = ['native', 'wasm', 'js'];
 type Protocol = 'OTLP' | BackendName;
 interface Run { records: number; seconds: number; wire: number; messageBytes: number }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 function pool(signal: Signal, batchSize: number): SignalRequest[Signal][] {
   const n = batchSize >= 4096 ? 4 : 12;

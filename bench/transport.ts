@@ -168,6 +168,19 @@ async function main(): Promise<void> {
     const relay = new WireCounter({ host: '127.0.0.1', port: grpcPort });
     endpoints.set(b, { receiver, relay, relayPort: await relay.listen() });
   }
+  // The same two paths into receivers whose consume() reads the batch as Arrow tables (what a
+  // columnar pipeline does): OTLP bytes must be encoded by the backend first, an OTAP batch
+  // held by the native decoder is already tables.
+  const arrowEnd = await (async () => {
+    const receiver = new OtapReceiver({ grpcPort: 0, requestLimitMiB: 512, backend: 'native' }, async (b) => void b.payload.arrow());
+    const { grpcPort } = await receiver.start();
+    const relay = new WireCounter({ host: '127.0.0.1', port: grpcPort });
+    return { receiver, relay, relayPort: await relay.listen() };
+  })();
+  const arrowRows: string[] = [
+    '| signal | batch | OTLP -> Arrow records/s | OTAP native -> Arrow records/s | OTAP / OTLP |',
+    '|---|---:|---:|---:|---:|',
+  ];
   const cols = ['OTLP', ...BACKENDS] as Protocol[];
   const rows: string[] = [
     '| signal | batch | OTLP records/s | OTAP native records/s | OTAP wasm records/s | OTAP js records/s | native / OTLP | wasm / native | js / native | OTLP wire B/record | OTAP wire B/record | wire OTLP/OTAP | OTLP msg B/record | OTAP msg B/record |',
@@ -179,9 +192,15 @@ async function main(): Promise<void> {
       const bytes = reqs.map((r) => encodeOtlp(signal, r));
       const counts = reqs.map((r) => countItems(signal, r));
       const res = Object.fromEntries(cols.map((c) => [c, [] as Run[]])) as Record<Protocol, Run[]>;
+      const toArrow: Record<'OTLP' | 'native', Run[]> = { OTLP: [], native: [] };
       for (let it = 0; it < ITERATIONS; it++) {
         for (const p of cols) res[p].push(await runOnce(p, signal, bytes, counts, endpoints.get(p === 'OTLP' ? 'native' : p)!));
+        for (const p of ['OTLP', 'native'] as const) toArrow[p].push(await runOnce(p, signal, bytes, counts, arrowEnd));
       }
+      const arps = (p: 'OTLP' | 'native') => median(toArrow[p].map((r) => r.records / r.seconds));
+      const arow = `| ${signal} | ${size} | ${fmt(arps('OTLP'))} | ${fmt(arps('native'))} | ${(arps('native') / arps('OTLP')).toFixed(2)}x |`;
+      console.log(arow);
+      arrowRows.push(arow);
       const rps = (p: Protocol) => median(res[p].map((r) => r.records / r.seconds));
       const wpr = (p: Protocol) => median(res[p].map((r) => r.wire / r.records));
       const mpr = (p: Protocol) => median(res[p].map((r) => r.messageBytes / r.records));
@@ -191,7 +210,7 @@ async function main(): Promise<void> {
       rows.push(row);
     }
   }
-  for (const e of endpoints.values()) {
+  for (const e of [...endpoints.values(), arrowEnd]) {
     await e.relay.close();
     await e.receiver.shutdown();
   }
@@ -205,6 +224,12 @@ async function main(): Promise<void> {
     `Our clients -> our OtapReceiver on loopback, one process, bytes in and bytes out on both paths: the data are pre-encoded OTLP protobuf batches, and consume() gets OTLP protobuf bytes (no OTLP objects are built). OTLP = OtlpGrpcClient (unary Export, gRPC zstd; the receiver only scans the request's framing); OTAP = OtapExporter (1 Arrow stream, gRPC zstd, no IPC body compression, no stream rotation) encoding with the named backend into an OtapReceiver decoding with the same backend (BatchArrowRecords -> OTLP bytes). Columns are measured interleaved (OTLP, native, wasm, js in each round). ${IN_FLIGHT} exports in flight, ${SECONDS} s per run, median of ${ITERATIONS} runs; the first export of each run (connection, Arrow schemas) is outside the timed part. Data: src/otlp/generate.ts, pre-generated (a pool of 12 batches of 512 / 4 of 4096 per signal, sent round robin). "wire" = bytes from client to server counted by a TCP relay (HTTP/2 frames after gRPC compression); "msg" = serialized messages before gRPC compression (OTLP protobuf / BatchArrowRecords). Records/s includes the OTAP encoding on the client and the decoding on the receiver, both on the same 2 cores.`,
     '',
     ...rows,
+    '',
+    '### When the consumer wants Arrow tables',
+    '',
+    `The same OTLP and OTAP (native) paths, measured in the same rounds, into a native receiver whose consume() asks each batch for its Arrow tables (\`payload.arrow()\`), as a columnar pipeline would: an OTLP batch is encoded into tables by the backend on arrival, an OTAP batch arrives as tables.`,
+    '',
+    ...arrowRows,
     '',
     '### Our receiver with the Go otelarrow exporter as the load',
     '',

@@ -77,7 +77,7 @@ export interface BackendDecoder {
   stateBytes(): number;
   /** Also returns the payloads as Arrow record batches, without serialising (native, wasm). */
   decodeArrow?(barBytes: Uint8Array, options?: DecodeArrowOptions): ArrowDecodeResult;
-  /** Reads the batch into backend-owned tables without the OTLP conversion (native);
+  /** Reads the batch into backend-owned tables without the OTLP conversion (native, wasm);
    *  undefined for a batch without payloads. Advances the stream state like decode(). */
   decodeTables?(barBytes: Uint8Array): BackendTables | undefined;
   close(): void;

@@ -18,7 +18,7 @@ import { arrowModuleNow, loadArrowModule } from './arrow-module.js';
 import { repairFfiDictionaries } from './ffi-dictionary-repair.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
-  type ArrowDecodeResult, type ArrowRecordBatch, type Backend, type BackendDecoder, type BackendEncoder,
+  type ArrowDecodeResult, type ArrowRecordBatch, type Backend, type BackendDecoder, type BackendEncoder, type BackendTables,
   type DecodeArrowOptions, type DecodeResult, type DecoderOptions, type EncoderOptions,
 } from './types.js';
 
@@ -52,6 +52,13 @@ interface WasmExports {
   otap_decoder_free(dec: number): void;
   otap_decoder_decode_arrow(dec: number, ptr: number, len: number): number;
   otap_arrow_free(handle: number): void;
+  // Held tables (optional: an older module without them decodes eagerly).
+  otap_decoder_decode_tables?(dec: number, ptr: number, len: number): number;
+  otap_tables_item_count(t: number): number;
+  otap_tables_byte_size(t: number): number;
+  otap_tables_to_otlp(t: number): number;
+  otap_tables_export_arrow(t: number): number;
+  otap_tables_free(t: number): void;
   otap_zstd_compress(ptr: number, len: number, level: number): number;
   otap_zstd_decompress(ptr: number, len: number, max: number): number;
   otap_debug_trap(): void;
@@ -174,8 +181,9 @@ class WasmRuntime {
 interface WasmResult {
   signal: number;
   data: Uint8Array;
-  /** ArrowExport handle (decode_arrow only), owned by the caller from here on. */
-  arrow: number;
+  /** Word 10: an ArrowExport or DecodedTables handle (see wasm/src/lib.rs), owned by the
+   *  caller from here on; 0 when none. */
+  handle: number;
 }
 
 function readResult(ex: WasmExports, res: number): WasmResult {
@@ -185,7 +193,7 @@ function readResult(ex: WasmExports, res: number): WasmResult {
     const w = new Uint32Array(ex.memory.buffer, res, 11);
     const bytes = (i: number) => new Uint8Array(ex.memory.buffer, w[i]!, w[i + 1]!);
     const text = (i: number) => utf8.decode(bytes(i));
-    if (w[0] === 0) return { signal: w[1]! | 0, data: bytes(2).slice(), arrow: w[10]! };
+    if (w[0] === 0) return { signal: w[1]! | 0, data: bytes(2).slice(), handle: w[10]! };
     const table = text(6);
     const column = text(8);
     throw new OtelArrowError(text(4) as OtelArrowErrorCode, text(2), {
@@ -289,13 +297,57 @@ export class WasmBackend implements Backend {
         const r = this.rt.call(barBytes, (ex, ptr, len) => ex.otap_decoder_decode_arrow(dec, ptr, len));
         return this.importBatches(ffi, r, options.copy ?? false);
       },
+      ...(this.rt.exports().otap_decoder_decode_tables ? {
+        decodeTables: (barBytes: Uint8Array): BackendTables | undefined => {
+          const dec = h.get();
+          const r = this.rt.call(barBytes, (ex, ptr, len) => ex.otap_decoder_decode_tables!(dec, ptr, len));
+          const signal = SIGNAL_NAMES[r.signal];
+          return signal && r.handle !== 0 ? this.heldTables(signal, r.handle) : undefined;
+        },
+      } : {}),
       close: () => h.close(),
     };
   }
 
+  /** Tables kept in wasm memory: freed when the JS object is garbage collected (the
+   *  FinalizationRegistry), unless the instance trapped meanwhile (then they went with it). */
+  private heldTables(signal: Signal, ptr: number): BackendTables {
+    const generation = this.rt.generation;
+    const live = (): number => {
+      if (generation !== this.rt.generation) {
+        throw new BackendTrapError('these tables belonged to a wasm instance that trapped; they are lost');
+      }
+      return ptr;
+    };
+    const tables: BackendTables = {
+      signal,
+      itemCount: () => this.rt.run((ex) => ex.otap_tables_item_count(live())) >>> 0,
+      byteSize: () => this.rt.run((ex) => ex.otap_tables_byte_size(live())) >>> 0,
+      toOtlp: () => this.rt.run((ex) => readResult(ex, ex.otap_tables_to_otlp(live()))).data,
+      toArrow: () => {
+        const ffi = this.ffi;
+        if (typeof ffi === 'string') throw new OtelArrowError('UNSUPPORTED', `the Arrow form needs ${ffi}`);
+        const r = this.rt.run((ex) => readResult(ex, ex.otap_tables_export_arrow(live())));
+        // Copies: the views must not depend on wasm memory that later calls may grow.
+        return this.importBatches(ffi, r, true).batches;
+      },
+    };
+    this.finalizer.register(tables, { ptr, generation });
+    return tables;
+  }
+
+  private readonly finalizer = new FinalizationRegistry<{ ptr: number; generation: number }>(({ ptr, generation }) => {
+    if (generation !== this.rt.generation) return;
+    try {
+      this.rt.run((ex) => ex.otap_tables_free(ptr));
+    } catch {
+      // a trap while freeing already discarded the instance
+    }
+  });
+
   /** Wraps an ArrowExport's C Data Interface structs as apache-arrow RecordBatches. */
   private importBatches(ffi: ArrowFfi, r: WasmResult, copy: boolean): ArrowDecodeResult {
-    let handle = r.arrow;
+    let handle = r.handle;
     const generation = this.rt.generation;
     const release = (): void => {
       if (handle === 0) return;

@@ -22,6 +22,8 @@ import { backendRows, requireBackend, RUST_BACKENDS } from '../support/backends.
 
 const BATCHES = Number(process.env.OTAP_MEMORY_BATCHES ?? 200_000);
 const SAMPLE_EVERY = 10_000;
+const HELD_BATCHES = Number(process.env.OTAP_MEMORY_HELD_BATCHES ?? 60_000);
+const HELD_SAMPLE_EVERY = 5_000;
 const YIELD_EVERY = 1_000;
 const MiB = 1024 * 1024;
 const RSS_BOUND = 64 * MiB;
@@ -74,5 +76,42 @@ describe.each(backendRows(RUST_BACKENDS))('%s backend: memory over a long stream
       expect(wasm.length).toBe(rss.length);
       expect(max(wasm) - wasm[0]!, 'wasm memory growth after warm-up').toBeLessThanOrEqual(WASM_BOUND);
     }
+  }, 600_000);
+
+  it(`${HELD_BATCHES} batches held as tables and dropped unconverted: memory stays flat`, async () => {
+    // decodeTables leaves each batch in backend memory (Rust heap, or the wasm heap) until the
+    // JS handle is garbage collected: nothing may pile up when handles are simply dropped.
+    const b: Backend = requireBackend(name);
+    const wasmBytes = (): number | undefined => (b as { memoryBytes?: () => number }).memoryBytes?.();
+    const encoder = b.createEncoder();
+    const decoder = b.createDecoder();
+    expect(decoder.decodeTables, `${name} decoder keeps tables`).toBeTypeOf('function');
+    const rss: number[] = [];
+    const wasm: number[] = [];
+    let items = 0;
+    try {
+      for (let i = 0; i < HELD_BATCHES; i++) {
+        const tables = decoder.decodeTables!(encoder.encode('logs', inputs[i % inputs.length]!));
+        items += tables!.itemCount();
+        if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
+        if (i % HELD_SAMPLE_EVERY === HELD_SAMPLE_EVERY - 1) {
+          rss.push(process.memoryUsage().rss);
+          const w = wasmBytes();
+          if (w !== undefined) wasm.push(w);
+        }
+      }
+    } finally {
+      encoder.close();
+      decoder.close();
+    }
+    console.log(`${name} held tables: ${items} items; RSS every ${HELD_SAMPLE_EVERY}: ${rss.map(fmt).join(', ')}`
+      + (wasm.length ? `; wasm memory: ${wasm.map(fmt).join(', ')}` : ''));
+    expect(items).toBe(Array.from({ length: HELD_BATCHES }, (_, i) => requests[i % requests.length]!.resourceLogs
+      .flatMap((r) => r.scopeLogs).reduce((n, s) => n + s.logRecords.length, 0)).reduce((a, c) => a + c, 0));
+    const half = Math.floor(rss.length / 2);
+    const max = (xs: number[]): number => Math.max(...xs);
+    expect(max(rss.slice(half)) - max(rss.slice(0, half)), 'RSS growth, second half over first half').toBeLessThanOrEqual(RSS_BOUND);
+    // Handles are freed by GC finalizers, which lag: memory rises to a plateau, then stays.
+    if (name === 'wasm') expect(max(wasm.slice(half)) - max(wasm.slice(0, half)), 'wasm memory growth, second half over first half').toBeLessThanOrEqual(WASM_BOUND);
   }, 600_000);
 });

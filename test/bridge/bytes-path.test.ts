@@ -59,9 +59,9 @@ describe(`bytes in, bytes out (backend ${TEST_BACKEND})`, () => {
       expect(vi.mocked(codec.decodeOtlp)).not.toHaveBeenCalled();
       expect(vi.mocked(codec.encodeOtlp)).not.toHaveBeenCalled();
     }
-    // What arrived downstream is what the backend decoder holds (native: its Rust tables;
-    // wasm, js: OTLP bytes), counted without converting.
-    const held = backend.name === 'native' ? 'otap-arrow' : 'otlp-bytes';
+    // What arrived downstream is what the backend decoder holds (native, wasm: its Rust
+    // tables; js: OTLP bytes), counted without converting.
+    const held = backend.name === 'js' ? 'otlp-bytes' : 'otap-arrow';
     expect(received.map((b) => [b.signal, b.payload.forms, b.payload.itemCount])).toEqual(
       sent.map((s) => [s.signal, [held], s.items]));
     expect(TelemetryBatch.conversions).toEqual(before);

@@ -14,7 +14,9 @@
 //!   2 data ptr   3 data len       (ok: the output bytes; error: the UTF-8 message)
 //!   4 code ptr   5 code len       (error code, UTF-8; empty when ok)
 //!   6 table ptr  7 table len      8 column ptr  9 column len (UTF-8, empty when absent)
-//!   10 ArrowExport handle (otap_decoder_decode_arrow only; freed by otap_arrow_free)
+//!   10 handle: an ArrowExport (otap_decoder_decode_arrow, otap_tables_export_arrow; freed
+//!      by otap_arrow_free) or a DecodedTables (otap_decoder_decode_tables; freed by
+//!      otap_tables_free); 0 otherwise
 //!
 //! Built with panic=abort: a panic is a trap. The core never panics on input; should a trap
 //! happen anyway, the JS side drops the instance and instantiates a fresh one.
@@ -22,7 +24,7 @@
 use arrow_array::{Array, StructArray};
 use arrow_data::ffi::FFI_ArrowArray;
 use arrow_schema::ffi::FFI_ArrowSchema;
-use otap_core::{Decoder, Encoder, EncoderOptions, OtapError, Signal};
+use otap_core::{DecodedTables, Decoder, Encoder, EncoderOptions, OtapError, Signal};
 use std::alloc::{alloc, dealloc, Layout};
 
 #[repr(C)]
@@ -37,8 +39,9 @@ pub struct OtapResult {
     table_len: usize,
     column_ptr: *mut u8,
     column_len: usize,
-    /// `ArrowExport` handle from `otap_decoder_decode_arrow`, else 0. Not freed with the result.
-    arrow: *mut ArrowExport,
+    /// `ArrowExport` or `DecodedTables` handle (see the module docs), else 0. Not freed with
+    /// the result.
+    handle: usize,
 }
 
 fn leak(bytes: Vec<u8>) -> (*mut u8, usize) {
@@ -75,7 +78,7 @@ fn ok(data: Vec<u8>, signal: Option<Signal>) -> *mut OtapResult {
         table_len: 0,
         column_ptr: std::ptr::null_mut(),
         column_len: 0,
-        arrow: std::ptr::null_mut(),
+        handle: 0,
     }))
 }
 
@@ -95,7 +98,7 @@ fn err(e: OtapError) -> *mut OtapResult {
         table_len,
         column_ptr,
         column_len,
-        arrow: std::ptr::null_mut(),
+        handle: 0,
     }))
 }
 
@@ -270,13 +273,24 @@ pub unsafe extern "C" fn otap_decoder_decode_arrow(dec: *mut Decoder, ptr: *cons
         Ok(d) => d,
         Err(e) => return err(e),
     };
-    let mut entries = Vec::with_capacity(d.batches.len());
-    for (payload_type, batch) in d.batches {
+    let export = match export_batches(d.batches) {
+        Ok(x) => x,
+        Err(e) => return err(e),
+    };
+    let res = ok(d.otlp, d.signal);
+    (*res).handle = export as usize;
+    res
+}
+
+/// The batches as C Data Interface structs in an `ArrowExport` (null when there are none).
+unsafe fn export_batches(batches: Vec<(i32, arrow_array::RecordBatch)>) -> Result<*mut ArrowExport, OtapError> {
+    let mut entries = Vec::with_capacity(batches.len());
+    for (payload_type, batch) in batches {
         let schema = match FFI_ArrowSchema::try_from(batch.schema().as_ref()) {
             Ok(s) => s,
             Err(e) => {
                 free_entries(entries);
-                return err(OtapError::from(e));
+                return Err(OtapError::from(e));
             }
         };
         let data = StructArray::from(batch).into_data();
@@ -286,14 +300,93 @@ pub unsafe extern "C" fn otap_decoder_decode_arrow(dec: *mut Decoder, ptr: *cons
             array: Box::into_raw(Box::new(FFI_ArrowArray::new(&data))),
         });
     }
-    let res = ok(d.otlp, d.signal);
-    if !entries.is_empty() {
-        let boxed = entries.into_boxed_slice();
-        let count = boxed.len();
-        let export = ArrowExport { count, entries: Box::into_raw(boxed) as *mut ArrowEntry };
-        (*res).arrow = Box::into_raw(Box::new(export));
+    if entries.is_empty() {
+        return Ok(std::ptr::null_mut());
     }
-    res
+    let boxed = entries.into_boxed_slice();
+    let count = boxed.len();
+    Ok(Box::into_raw(Box::new(ArrowExport { count, entries: Box::into_raw(boxed) as *mut ArrowEntry })))
+}
+
+// ---------------------------------------------------------------------------------------
+// Held tables: one BAR read into its record batches, kept in wasm memory unconverted
+
+/// Reads one BAR into its tables without the OTLP conversion, advancing the stream state as
+/// `otap_decoder_decode` does. Ok: signal set and word 10 a `DecodedTables` handle (for
+/// signal -1, a batch without payloads, no handle); free it with `otap_tables_free`.
+///
+/// # Safety
+/// `dec` must be null or a live decoder from `otap_decoder_new*`; `ptr`/`len` must describe readable memory (from `otap_alloc`) or `len` must be 0.
+#[no_mangle]
+pub unsafe extern "C" fn otap_decoder_decode_tables(dec: *mut Decoder, ptr: *const u8, len: usize) -> *mut OtapResult {
+    let Some(dec) = dec.as_mut() else { return bad_argument("null decoder") };
+    match dec.decode_tables(input(ptr, len)) {
+        Ok(None) => ok(Vec::new(), None),
+        Ok(Some(t)) => {
+            let res = ok(Vec::new(), Some(t.signal));
+            (*res).handle = Box::into_raw(Box::new(t)) as usize;
+            res
+        }
+        Err(e) => err(e),
+    }
+}
+
+/// Spans / log records / metric data points of held tables (0 for null).
+///
+/// # Safety
+/// `t` must be null or a live handle from `otap_decoder_decode_tables`.
+#[no_mangle]
+pub unsafe extern "C" fn otap_tables_item_count(t: *const DecodedTables) -> usize {
+    t.as_ref().map_or(0, |t| t.item_count())
+}
+
+/// Bytes of the held tables' own buffers (0 for null).
+///
+/// # Safety
+/// `t` must be null or a live handle from `otap_decoder_decode_tables`.
+#[no_mangle]
+pub unsafe extern "C" fn otap_tables_byte_size(t: *const DecodedTables) -> usize {
+    t.as_ref().map_or(0, |t| t.byte_size())
+}
+
+/// The OTLP request bytes of held tables (the conversion `otap_decoder_decode` does).
+///
+/// # Safety
+/// `t` must be null or a live handle from `otap_decoder_decode_tables`.
+#[no_mangle]
+pub unsafe extern "C" fn otap_tables_to_otlp(t: *const DecodedTables) -> *mut OtapResult {
+    let Some(t) = t.as_ref() else { return bad_argument("null tables") };
+    match t.to_otlp() {
+        Ok(bytes) => ok(bytes, Some(t.signal)),
+        Err(e) => err(e),
+    }
+}
+
+/// The held tables as an `ArrowExport` in word 10 (freed by `otap_arrow_free`; the tables
+/// stay held).
+///
+/// # Safety
+/// `t` must be null or a live handle from `otap_decoder_decode_tables`.
+#[no_mangle]
+pub unsafe extern "C" fn otap_tables_export_arrow(t: *const DecodedTables) -> *mut OtapResult {
+    let Some(t) = t.as_ref() else { return bad_argument("null tables") };
+    match export_batches(t.batches.clone()) {
+        Ok(export) => {
+            let res = ok(Vec::new(), Some(t.signal));
+            (*res).handle = export as usize;
+            res
+        }
+        Err(e) => err(e),
+    }
+}
+
+/// # Safety
+/// `t` must be null or a handle from `otap_decoder_decode_tables`, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn otap_tables_free(t: *mut DecodedTables) {
+    if !t.is_null() {
+        drop(Box::from_raw(t));
+    }
 }
 
 unsafe fn free_entries(entries: Vec<ArrowEntry>) {

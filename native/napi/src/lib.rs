@@ -291,7 +291,14 @@ impl JsDecoder {
     pub fn decode_tables(&mut self, env: Env, bar: &[u8]) -> Result<Option<JsTables>> {
         let dec = self.inner.as_mut().ok_or_else(|| closed("Decoder"))?;
         match dec.decode_tables(bar) {
-            Ok(t) => Ok(t.map(|inner| JsTables { inner })),
+            Ok(Some(inner)) => {
+                // Tell V8 what the handle keeps alive, so that its GC (which frees the tables)
+                // runs as often as for memory it allocated itself; undone in `finalize`.
+                let external = inner.byte_size() as i64;
+                env.adjust_external_memory(external)?;
+                Ok(Some(JsTables { inner, external }))
+            }
+            Ok(None) => Ok(None),
             Err(e) => Err(throw(&env, e)),
         }
     }
@@ -312,9 +319,18 @@ fn export_batches<'e>(env: &'e Env, batches: Vec<(i32, RecordBatch)>) -> Result<
 
 /// One received batch as Rust-owned OTAP tables: counted and sized without conversion,
 /// turned into OTLP bytes or Arrow views on request. Freed when JS drops it.
-#[napi(js_name = "Tables")]
+#[napi(js_name = "Tables", custom_finalize)]
 pub struct JsTables {
     inner: DecodedTables,
+    /// Bytes reported to V8 with `adjust_external_memory`.
+    external: i64,
+}
+
+impl ObjectFinalize for JsTables {
+    fn finalize(self, env: Env) -> Result<()> {
+        env.adjust_external_memory(-self.external)?;
+        Ok(())
+    }
 }
 
 #[napi]

@@ -35,7 +35,7 @@ export type Protocol = 'otap' | 'otlp-grpc' | 'otlp-http';
 export interface ReceivedBatch<S extends Signal = Signal> {
   signal: S;
   /** The batch as received: OTLP protobuf bytes (OTLP/gRPC, OTLP/HTTP protobuf; OTAP on the
-   *  wasm and js backends), Rust-owned OTAP tables (OTAP on the native backend) or OTLP
+   *  js backend), Rust-owned OTAP tables (OTAP on the native and wasm backends) or OTLP
    *  objects (OTLP/JSON). Converts lazily; a conversion failure of received tables rejects
    *  consume() as permanent (INVALID_ARGUMENT to the sender). */
   payload: TelemetryBatch<S>;

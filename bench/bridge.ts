@@ -18,7 +18,7 @@ import type { Signal, SignalRequest } from '../src/otlp/model.js';
 import { encodeOtlp } from '../src/otlp/signal-codec.js';
 import { OtlpGrpcClient } from '../src/transport/otlp-client.js';
 import { OtapReceiver } from '../src/transport/receiver/index.js';
-import { freePorts, hasGoCollector, startGoCollector, telemetryYaml, type GoCollector } from '../test/interop/go-collector.js';
+import { freePorts, hasGoCollector, otlpToArrowstreamYaml, startGoCollector, type GoCollector } from '../test/interop/go-collector.js';
 import { OTAP_BIN } from '../test/support/dist.js';
 import { machineDescription, median, numberFlag, replaceSection } from './results.js';
 
@@ -96,27 +96,7 @@ async function startOurs(backend: string, downPort: number): Promise<Contender> 
 
 async function startGo(downPort: number): Promise<Contender> {
   const [port] = await freePorts(1);
-  const collector: GoCollector = await startGoCollector(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${port}
-        max_recv_msg_size_mib: 256
-exporters:
-  arrowstream:
-    endpoint: 127.0.0.1:${downPort}
-    tls:
-      insecure: true
-    compression: zstd
-    arrow:
-      num_streams: 1
-      payload_compression: none
-service:
-${telemetryYaml()}
-  pipelines:
-${SIGNALS.map((s) => `    ${s}:\n      receivers: [otlp]\n      exporters: [arrowstream]\n`).join('')}
-`, { cpus: BRIDGE_CPU });
+  const collector: GoCollector = await startGoCollector(otlpToArrowstreamYaml(port!, downPort, { num_streams: 1, payload_compression: 'none' }), { cpus: BRIDGE_CPU });
   return { name: 'Go Collector', port: port!, pid: collector.pid, stop: () => collector.stop(5000) };
 }
 

@@ -23,7 +23,7 @@ import { OtapExporter } from '../src/transport/exporter/index.js';
 import { OtlpGrpcClient } from '../src/transport/otlp-client.js';
 import { OtapReceiver } from '../src/transport/receiver/index.js';
 import {
-  GO_COLLECTOR_ENV, goCollectorCacheDir, freePorts, startGoCollector, telemetryYaml, type GoCollector,
+  GO_COLLECTOR_ENV, goCollectorCacheDir, freePorts, otlpToArrowstreamYaml, startGoCollector, type GoCollector,
 } from '../test/interop/go-collector.js';
 import { machineDescription, median, numberFlag, replaceSection } from './results.js';
 
@@ -107,24 +107,7 @@ async function goLoad(): Promise<string> {
   let collector: GoCollector | undefined;
   const rows: string[] = ['| signal | batch | records/s received by our receiver | OTAP batches |', '|---|---:|---:|---:|'];
   try {
-    collector = await startGoCollector(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${otlpPort}
-        max_recv_msg_size_mib: 256
-exporters:
-  arrowstream:
-    endpoint: 127.0.0.1:${grpcPort}
-    tls:
-      insecure: true
-    compression: zstd
-service:
-${telemetryYaml()}
-  pipelines:
-${SIGNALS.map((s) => `    ${s}:\n      receivers: [otlp]\n      exporters: [arrowstream]\n`).join('')}
-`);
+    collector = await startGoCollector(otlpToArrowstreamYaml(otlpPort!, grpcPort));
     const client = new OtlpGrpcClient({ endpoint: `127.0.0.1:${otlpPort}`, compression: 'zstd' });
     for (const signal of SIGNALS) {
       const reqs = pool(signal, 512);

@@ -36,14 +36,30 @@ const expected = requests.map((r) => canonicalJson(canonicalize('logs', r)));
 
 const fmt = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MiB`;
 
+/** RSS and (wasm) linear memory samples of one run. */
+function memorySamples(b: Backend): { rss: number[]; wasm: number[]; take(): void; text(): string } {
+  const wasmBytes = (): number | undefined => (b as { memoryBytes?: () => number }).memoryBytes?.();
+  const rss: number[] = [];
+  const wasm: number[] = [];
+  return {
+    rss,
+    wasm,
+    take: () => {
+      rss.push(process.memoryUsage().rss);
+      const w = wasmBytes();
+      if (w !== undefined) wasm.push(w);
+    },
+    text: () => `RSS ${rss.map(fmt).join(', ')}${wasm.length ? `; wasm memory: ${wasm.map(fmt).join(', ')}` : ''}`,
+  };
+}
+
 describe.each(backendRows(RUST_BACKENDS))('%s backend: memory over a long stream', (name) => {
   it(`${BATCHES} small batches through one encoder/decoder pair: RSS and wasm memory stay flat`, async () => {
     const b: Backend = requireBackend(name);
-    const wasmBytes = (): number | undefined => (b as { memoryBytes?: () => number }).memoryBytes?.();
     const encoder = b.createEncoder();
     const decoder = b.createDecoder();
-    const rss: number[] = [];
-    const wasm: number[] = [];
+    const samples = memorySamples(b);
+    const { rss, wasm } = samples;
     const started = performance.now();
     try {
       for (let i = 0; i < BATCHES; i++) {
@@ -54,11 +70,7 @@ describe.each(backendRows(RUST_BACKENDS))('%s backend: memory over a long stream
           expect(canonicalJson(canonicalize('logs', decodeOtlp('logs', out.otlp))), `batch ${i}`).toBe(expected[k]);
         }
         if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
-        if (i % SAMPLE_EVERY === SAMPLE_EVERY - 1) {
-          rss.push(process.memoryUsage().rss);
-          const w = wasmBytes();
-          if (w !== undefined) wasm.push(w);
-        }
+        if (i % SAMPLE_EVERY === SAMPLE_EVERY - 1) samples.take();
       }
     } finally {
       encoder.close();
@@ -68,8 +80,7 @@ describe.each(backendRows(RUST_BACKENDS))('%s backend: memory over a long stream
     const half = Math.floor(rss.length / 2);
     const max = (xs: number[]): number => Math.max(...xs);
     console.log(`${name}: ${BATCHES} batches in ${seconds.toFixed(1)} s (${Math.round(BATCHES / seconds)} batches/s); `
-      + `RSS every ${SAMPLE_EVERY}: ${rss.map(fmt).join(', ')}`
-      + (wasm.length ? `; wasm memory: ${wasm.map(fmt).join(', ')}` : ''));
+      + `every ${SAMPLE_EVERY}: ${samples.text()}`);
     expect(rss.length).toBeGreaterThanOrEqual(2);
     expect(max(rss.slice(half)) - max(rss.slice(0, half)), 'RSS growth, second half over first half').toBeLessThanOrEqual(RSS_BOUND);
     if (name === 'wasm') {
@@ -82,30 +93,24 @@ describe.each(backendRows(RUST_BACKENDS))('%s backend: memory over a long stream
     // decodeTables leaves each batch in backend memory (Rust heap, or the wasm heap) until the
     // JS handle is garbage collected: nothing may pile up when handles are simply dropped.
     const b: Backend = requireBackend(name);
-    const wasmBytes = (): number | undefined => (b as { memoryBytes?: () => number }).memoryBytes?.();
     const encoder = b.createEncoder();
     const decoder = b.createDecoder();
     expect(decoder.decodeTables, `${name} decoder keeps tables`).toBeTypeOf('function');
-    const rss: number[] = [];
-    const wasm: number[] = [];
+    const samples = memorySamples(b);
+    const { rss, wasm } = samples;
     let items = 0;
     try {
       for (let i = 0; i < HELD_BATCHES; i++) {
         const tables = decoder.decodeTables!(encoder.encode('logs', inputs[i % inputs.length]!));
         items += tables!.itemCount();
         if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
-        if (i % HELD_SAMPLE_EVERY === HELD_SAMPLE_EVERY - 1) {
-          rss.push(process.memoryUsage().rss);
-          const w = wasmBytes();
-          if (w !== undefined) wasm.push(w);
-        }
+        if (i % HELD_SAMPLE_EVERY === HELD_SAMPLE_EVERY - 1) samples.take();
       }
     } finally {
       encoder.close();
       decoder.close();
     }
-    console.log(`${name} held tables: ${items} items; RSS every ${HELD_SAMPLE_EVERY}: ${rss.map(fmt).join(', ')}`
-      + (wasm.length ? `; wasm memory: ${wasm.map(fmt).join(', ')}` : ''));
+    console.log(`${name} held tables: ${items} items; every ${HELD_SAMPLE_EVERY}: ${samples.text()}`);
     expect(items).toBe(Array.from({ length: HELD_BATCHES }, (_, i) => requests[i % requests.length]!.resourceLogs
       .flatMap((r) => r.scopeLogs).reduce((n, s) => n + s.logRecords.length, 0)).reduce((a, c) => a + c, 0));
     const half = Math.floor(rss.length / 2);

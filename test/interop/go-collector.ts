@@ -310,3 +310,32 @@ export async function scrapeMetrics(metricsPort: number, labelFilter?: string): 
   }
   return sums;
 }
+
+/**
+ * A collector config for the OTLP -> OTAP job: an OTLP/gRPC receiver on `otlpPort` feeding
+ * the `arrowstream` exporter towards `downPort` (gRPC zstd), for all three signals.
+ * `arrow` adds exporter settings under `arrow:` (e.g. { num_streams: 1 }).
+ */
+export function otlpToArrowstreamYaml(otlpPort: number, downPort: number, arrow: Record<string, string | number> = {}): string {
+  const arrowBlock = Object.keys(arrow).length
+    ? `    arrow:\n${Object.entries(arrow).map(([k, v]) => `      ${k}: ${v}\n`).join('')}`
+    : '';
+  return `
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:${otlpPort}
+        max_recv_msg_size_mib: 256
+exporters:
+  arrowstream:
+    endpoint: 127.0.0.1:${downPort}
+    tls:
+      insecure: true
+    compression: zstd
+${arrowBlock}service:
+${telemetryYaml()}
+  pipelines:
+${(['traces', 'logs', 'metrics'] as const).map((s) => `    ${s}:\n      receivers: [otlp]\n      exporters: [arrowstream]\n`).join('')}
+`;
+}

@@ -72,16 +72,20 @@ function main(argv: string[]): number | Promise<number> {
         batchSize: intOption(values['batch-size'], 1000, '--batch-size', 1),
         seed: intOption(values.seed, 1, '--seed', 0),
       };
-      return loadBackend(values.backend === undefined ? undefined : backendOption(values.backend)).then((backend) => (runDemo(opts, backend) ? 0 : 1));
+      return withBackend(values.backend, (backend) => (runDemo(opts, backend) ? 0 : 1));
     }
     case 'convert':
       if (positionals.length === 0 || !values.output) throw usage('convert needs input files and -o <output>');
       return withBackend(values.backend, (backend) => {
         convert({ inputs: positionals, output: values.output!, ...(values.signal ? { signal: values.signal } : {}), split: values.split ?? false }, backend);
+        return 0;
       });
     case 'inspect':
       if (positionals.length !== 1) throw usage('inspect needs one OTAP stream file');
-      return withBackend(values.backend, (backend) => inspect(positionals[0]!, { schemas: values.schemas ?? false }, backend));
+      return withBackend(values.backend, (backend) => {
+        inspect(positionals[0]!, { schemas: values.schemas ?? false }, backend);
+        return 0;
+      });
     default:
       throw usage(`unknown command "${command}"`);
   }
@@ -125,11 +129,10 @@ function backendOption(v: string): BackendOption {
   throw usage(`--backend must be ${BACKEND_OPTIONS.join(', ')}, not "${v}"`);
 }
 
-/** Runs `fn` with the backend of --backend (else OTEL_ARROW_BACKEND, else auto). */
-async function withBackend(flag: string | undefined, fn: (backend: Backend) => void): Promise<number> {
-  const backend = await loadBackend(flag === undefined ? undefined : backendOption(flag));
-  fn(backend);
-  return 0;
+/** Runs `fn` with the backend of --backend (else OTEL_ARROW_BACKEND, else auto); resolves
+ *  to its exit code. */
+async function withBackend(flag: string | undefined, fn: (backend: Backend) => number): Promise<number> {
+  return fn(await loadBackend(flag === undefined ? undefined : backendOption(flag)));
 }
 
 function intOption(v: string | undefined, dflt: number, name: string, min: number): number {

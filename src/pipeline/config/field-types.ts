@@ -1,0 +1,72 @@
+// Zod field types shared by the engine spec and the node configs: humantime durations,
+// byte sizes, socket addresses, node types and connection selectors, each normalised on parse.
+import { z } from 'zod';
+import { parseNodeUrn } from './node-urn.js';
+import { parseSelector } from './selector.js';
+import { parseBytes, parseDurationMs } from './units.js';
+
+/** A humantime duration ("250ms", "5s"), parsed to milliseconds. */
+export const durationMs = z.string().transform((s, ctx) => {
+  const ms = parseDurationMs(s);
+  if (typeof ms === 'string') {
+    ctx.addIssue({ code: 'custom', message: ms });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** A byte size (number or "64 MiB"), parsed to bytes. */
+export const byteSize = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const n = parseBytes(v);
+  if (typeof n === 'string') {
+    ctx.addIssue({ code: 'custom', message: n });
+    return z.NEVER;
+  }
+  return n;
+});
+
+export const positiveInt = z.number().int().positive();
+export const nonNegativeInt = z.number().int().nonnegative();
+
+/** "host:port" or "[v6]:port"; port 0 = ephemeral. */
+export const socketAddress = z.string().transform((s, ctx) => {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(s.trim());
+  const port = m ? Number(m[3]) : -1;
+  if (!m || port > 65535) {
+    ctx.addIssue({ code: 'custom', message: `"${s}" is not a socket address: write "host:port", e.g. "127.0.0.1:4317"` });
+    return z.NEVER;
+  }
+  return { host: (m[1] ?? m[2])!, port };
+});
+export type SocketAddress = z.output<typeof socketAddress>;
+
+export const nodeType = z.string().transform((s, ctx) => {
+  const u = parseNodeUrn(s);
+  if (typeof u === 'string') {
+    ctx.addIssue({ code: 'custom', message: u });
+    return z.NEVER;
+  }
+  return u;
+});
+
+export const selector = z.string().transform((s, ctx) => {
+  const sel = parseSelector(s);
+  if (typeof sel === 'string') {
+    ctx.addIssue({ code: 'custom', message: sel });
+    return z.NEVER;
+  }
+  return sel;
+});
+
+/** One value or a list of them, always a list after parsing. */
+export function oneOrMany<T extends z.ZodType>(item: T) {
+  return z.union([item, z.array(item)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
+}
+
+/** `config: {}` or `config:` (null) for nodes that take no configuration. */
+export const noConfig = z.union([z.null(), z.strictObject({})]).optional();
+
+/** A node's config block: absent or null means "all defaults". */
+export function nodeConfig<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => v ?? {}, schema);
+}

@@ -1,0 +1,44 @@
+// processor:type_router — sends each batch to the output port named after its signal
+// (logs, metrics, traces) when wired, else to the default output; with neither, the batch is
+// dropped (counted, and acked so its sender is answered). When the route is full it nacks
+// (retryable) by default, or waits with `admission_policy.on_full: backpressure`.
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { z } from 'zod';
+import { nodeConfig } from '../../config/field-types.js';
+import type { ProcessorFactory } from '../../engine/node-api.js';
+
+const routerConfig = nodeConfig(z.strictObject({
+  admission_policy: z.strictObject({ on_full: z.enum(['reject_immediately', 'backpressure']).default('reject_immediately') }).prefault({}),
+}));
+
+export const typeRouterProcessor: ProcessorFactory<z.output<typeof routerConfig>> = {
+  type: 'processor:type_router',
+  description: 'routes batches to the logs / metrics / traces output ports',
+  config: routerConfig,
+  create(config, ctx) {
+    let warned = false;
+    return {
+      async process(pdata) {
+        const port = ctx.ports.includes(pdata.signal) ? pdata.signal : ctx.ports.includes('default') ? 'default' : undefined;
+        if (port === undefined) {
+          ctx.metrics.dropped++;
+          if (!warned) {
+            warned = true;
+            ctx.logger.warn(`no route for ${pdata.signal}: wire ${ctx.nodeId}["${pdata.signal}"] or a default output; such batches are dropped (counted as dropped)`);
+          }
+          ctx.ack(pdata);
+          return;
+        }
+        if (config.admission_policy.on_full === 'backpressure') {
+          await ctx.send(pdata, port);
+          return;
+        }
+        const r = ctx.trySend(pdata, port);
+        if (r !== 'sent') {
+          ctx.metrics.refused++;
+          ctx.nack(pdata, `route ${port} of ${ctx.nodeId} is ${r}`, { code: GrpcStatus.UNAVAILABLE });
+        }
+      },
+    };
+  },
+};

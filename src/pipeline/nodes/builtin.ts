@@ -1,23 +1,35 @@
 // The node types this package ships, under the Rust engine's URNs.
 import { NodeRegistry } from '../engine/registry.js';
 import { consoleExporter } from './exporters/console.js';
+import { fileExporter } from './exporters/file.js';
+import { otapExporter } from './exporters/otap.js';
+import { otlpGrpcExporter } from './exporters/otlp-grpc.js';
+import { otlpHttpExporter } from './exporters/otlp-http.js';
 import { noopExporter } from './exporters/noop.js';
 import { perfExporter } from './exporters/perf.js';
 import { debugProcessor } from './processors/debug.js';
 import { fanoutProcessor } from './processors/fanout.js';
 import { retryProcessor } from './processors/retry.js';
 import { typeRouterProcessor } from './processors/type-router.js';
+import { otapReceiver } from './receivers/otap.js';
+import { otlpReceiver } from './receivers/otlp.js';
 import { trafficGeneratorReceiver } from './receivers/traffic-generator.js';
 
 /** A new registry with every built-in node type (register your own on it). */
 export function builtinRegistry(): NodeRegistry {
   return new NodeRegistry()
+    .register(otlpReceiver)
+    .register(otapReceiver)
     .register(trafficGeneratorReceiver)
     .register(typeRouterProcessor)
     .register(fanoutProcessor)
     .register(retryProcessor)
     .register(debugProcessor)
+    .register(otapExporter)
+    .register(otlpGrpcExporter)
+    .register(otlpHttpExporter)
     .register(consoleExporter)
+    .register(fileExporter)
     .register(noopExporter)
     .register(perfExporter);
 }

@@ -7,6 +7,7 @@ import { parseDuration, runBridgeCommand } from './bridge.js';
 import { convert } from './convert.js';
 import { runDemo } from './demo.js';
 import { inspect } from './inspect.js';
+import { runCommand } from './run.js';
 import { loadBackend } from '../backend/index.js';
 import type { Backend, BackendOption } from '../backend/types.js';
 
@@ -21,6 +22,13 @@ commands:
             the end (Ctrl-C, or after --duration). OTLP/JSON requests count as their protobuf size.
             --demo: no setup; a local downstream and a load generator (--rate records/s,
             default 6000, for --duration, default 15s); exits 1 if data was lost (npm start)
+  run       [--config FILE] [--duration D] [--backend B] [--quiet]
+            the pipeline engine on an otel_dataflow/v1 config (the Rust OTAP Dataflow
+            Engine's format); without --config, a built-in demo (traffic generator -> batch ->
+            OTAP exporter -> OTAP receiver -> perf) for 10 s. A line per second on stderr,
+            graceful drain on Ctrl-C / SIGTERM / --duration, a summary; exits 1 if data was lost
+  run       --validate FILE
+            check a config (schema, connections, node configs) without running it
   demo      [--batches N] [--batch-size K] [--seed S] [--backend B]
             generate telemetry, stream it through the OTAP encoder and decoder, check it
             survives, print OTLP vs OTAP bytes per signal
@@ -66,6 +74,17 @@ function main(argv: string[]): number | Promise<number> {
         ...(values.backend ? { backend: backendOption(values.backend) } : {}),
       });
     }
+    case 'run': {
+      const duration = values.duration === undefined ? undefined : parseDuration(values.duration);
+      if (values.duration !== undefined && (duration === undefined || duration <= 0)) throw usage(`--duration must be like 15s, 500ms or 2m, not "${values.duration}"`);
+      return runCommand({
+        ...(values.config ? { config: values.config } : {}),
+        ...(values.validate ? { validate: values.validate } : {}),
+        ...(duration !== undefined ? { durationMs: duration } : {}),
+        ...(values.backend ? { backend: backendOption(values.backend) } : {}),
+        quiet: values.quiet ?? false,
+      });
+    }
     case 'demo': {
       const opts = {
         batches: intOption(values.batches, 20, '--batches', 1),
@@ -105,6 +124,7 @@ function parseCommandLine(args: string[]) {
         'batch-size': { type: 'string' },
         seed: { type: 'string' },
         config: { type: 'string' },
+        validate: { type: 'string' },
         listen: { type: 'string' },
         http: { type: 'string' },
         to: { type: 'string' },

@@ -90,9 +90,13 @@ export class Engine {
     return Promise.all(all).then(() => undefined);
   }
 
+  /** Drains the pipelines one after the other in document order, each within `deadlineMs`:
+   *  a pipeline that exports to a later one of the same engine (as in the default config)
+   *  delivers everything before the later one stops listening. */
   shutdown(deadlineMs = 10_000): Promise<EngineSummary> {
     this.stopping ??= (async () => {
-      const pipelines = await Promise.all(this.instances.map((i) => i.shutdown(deadlineMs)));
+      const pipelines: PipelineSummary[] = [];
+      for (const i of this.instances) pipelines.push(await i.shutdown(deadlineMs));
       return summarize(pipelines);
     })();
     return this.stopping;

@@ -7,6 +7,7 @@ import { otlpGrpcExporter } from './exporters/otlp-grpc.js';
 import { otlpHttpExporter } from './exporters/otlp-http.js';
 import { noopExporter } from './exporters/noop.js';
 import { perfExporter } from './exporters/perf.js';
+import { batchProcessor } from './processors/batch.js';
 import { debugProcessor } from './processors/debug.js';
 import { fanoutProcessor } from './processors/fanout.js';
 import { retryProcessor } from './processors/retry.js';
@@ -21,6 +22,7 @@ export function builtinRegistry(): NodeRegistry {
     .register(otlpReceiver)
     .register(otapReceiver)
     .register(trafficGeneratorReceiver)
+    .register(batchProcessor)
     .register(typeRouterProcessor)
     .register(fanoutProcessor)
     .register(retryProcessor)

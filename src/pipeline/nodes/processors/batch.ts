@@ -112,7 +112,7 @@ export const batchProcessor: ProcessorFactory<BatchConfig> = {
         // Take chunks up to max; a chunk that does not fit is split to top the output up.
         const take: Pending['chunks'] = [];
         let size = 0;
-        while (p.chunks.length > 0) {
+        while (p.chunks.length > 0 && size < max) {
           const c = p.chunks[0]!;
           const s = sizeOf(f, c.bytes, c.items);
           if (size + s <= max) {

@@ -21,7 +21,7 @@ sink: { type: exporter:test_sink }`, `
     const sink = h.sinks.get('sink')!;
     expect(sink.received).toHaveLength(1);
     expect(sink.received[0]!.batch.itemCount).toBe(100);
-    expect(countItems('logs', sink.received[0]!.batch.request)).toBe(100);
+    expect(countItems('logs', sink.received[0]!.batch.request as never)).toBe(100);
     await engine.shutdown();
   });
 
@@ -34,7 +34,7 @@ sink: { type: exporter:test_sink }`, `
 - { from: batch, to: sink }`));
     const r = await h.sources.get('src')!.inject(otlpBatch('traces', 1000));
     expect(r).toEqual({ ok: true });
-    const sizes = h.sinks.get('sink')!.received.map((p) => countItems('traces', p.batch.request));
+    const sizes = h.sinks.get('sink')!.received.map((p) => countItems('traces', p.batch.request as never));
     expect(sizes).toEqual([300, 300, 300, 100]);
     await engine.shutdown();
   });

@@ -76,14 +76,14 @@ export const batchProcessor: ProcessorFactory<BatchConfig> = {
       config.format !== 'preserve' ? config.format : pdata.batch.form === 'otap-arrow' ? 'otap' : 'otlp';
     const sizeOf = (f: FormatConfig, bytes: Uint8Array, items: number): number => (f.sizer === 'items' ? items : bytes.length);
 
-    const settleInput = (input: Input, ok: boolean, reason?: string): void => {
+    const settleInput = (input: Input, failure?: { reason: string; permanent: boolean; code?: number }): void => {
       if (input.settled) return;
-      if (ok && --input.parts > 0) return;
+      if (!failure && --input.parts > 0) return;
       input.settled = true;
       inbound--;
       inboundWaiters.shift()?.();
-      if (ok) ctx.ack(input.pdata);
-      else ctx.nack(input.pdata, reason ?? 'batch output failed');
+      if (!failure) ctx.ack(input.pdata);
+      else ctx.nack(input.pdata, failure.reason, { permanent: failure.permanent, ...(failure.code !== undefined ? { code: failure.code } : {}) });
     };
 
     const sendOutput = async (signal: Signal, chunks: Pending['chunks']): Promise<void> => {
@@ -99,7 +99,7 @@ export const batchProcessor: ProcessorFactory<BatchConfig> = {
       } catch (e) {
         out.frames.pop();
         outbound--;
-        for (const i of inputs) settleInput(i, false, (e as Error).message);
+        for (const i of inputs) settleInput(i, { reason: (e as Error).message, permanent: false });
       }
     };
 
@@ -192,12 +192,13 @@ export const batchProcessor: ProcessorFactory<BatchConfig> = {
       onAck(ack) {
         outbound--;
         outboundWaiters.shift()?.();
-        for (const i of ack.calldata as Input[]) settleInput(i, true);
+        for (const i of ack.calldata as Input[]) settleInput(i);
       },
       onNack(nack) {
         outbound--;
         outboundWaiters.shift()?.();
-        for (const i of nack.calldata as Input[]) settleInput(i, false, nack.reason);
+        const failure = { reason: nack.reason, permanent: nack.permanent, ...(nack.code !== undefined ? { code: nack.code } : {}) };
+        for (const i of nack.calldata as Input[]) settleInput(i, failure);
       },
       drain: closingAll,
       status: () => ({ ...stats, pendingInputs: inbound, outboundInFlight: outbound }),

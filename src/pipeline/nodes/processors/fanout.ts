@@ -4,6 +4,7 @@
 // `parallel` sends to all at once; `sequential` sends to the next only after an ack.
 // A destination with `timeout` counts as nacked when it has not answered in time; a
 // destination named in another's `fallback_for` is used only when that one fails.
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { z } from 'zod';
 import { durationMs, nodeConfig } from '../../config/field-types.js';
 import { Interest, type PData } from '../../engine/pdata.js';
@@ -55,10 +56,16 @@ interface Request {
   upstream: PData;
   /** Destinations (first of each fallback chain) still to hear from. */
   pending: number;
-  failed: string | undefined;
+  failed: Failure | undefined;
   settled: boolean;
   /** Sequential mode: index of the next chain to send to. */
   next: number;
+}
+
+interface Failure {
+  reason: string;
+  permanent: boolean;
+  code?: number;
 }
 
 interface Leg {
@@ -80,40 +87,40 @@ export const fanoutProcessor: ProcessorFactory<FanoutConfig> = {
     const primaryPort = (config.destinations.find((d) => d.primary) ?? chains[0]!).port;
     let inflight = 0;
     const waiters: Array<() => void> = [];
-    const settle = (r: Request, ok: boolean, reason?: string): void => {
+    const settle = (r: Request, failure: Failure | undefined): void => {
       if (r.settled) return;
       r.settled = true;
-      if (ok) ctx.ack(r.upstream);
-      else ctx.nack(r.upstream, reason ?? 'fanout destination failed');
+      if (!failure) ctx.ack(r.upstream);
+      else ctx.nack(r.upstream, failure.reason, { permanent: failure.permanent, ...(failure.code !== undefined ? { code: failure.code } : {}) });
     };
     const finalize = (r: Request): void => {
-      settle(r, r.failed === undefined || config.await_ack === 'primary', r.failed);
+      settle(r, config.await_ack === 'primary' ? undefined : r.failed);
       inflight--;
       waiters.shift()?.();
     };
-    const finishChain = (r: Request, chainHead: Destination, ok: boolean, reason?: string): void => {
+    const finishChain = (r: Request, chainHead: Destination, failure: Failure | undefined): void => {
       r.pending--;
-      if (!ok) r.failed ??= reason;
-      if (config.await_ack === 'primary' && chainHead.port === primaryPort) settle(r, ok, reason);
-      if (config.await_ack === 'all' && !ok) settle(r, false, reason);
+      if (failure) r.failed ??= failure;
+      if (config.await_ack === 'primary' && chainHead.port === primaryPort) settle(r, failure);
+      if (config.await_ack === 'all' && failure) settle(r, failure);
       if (config.mode === 'sequential') {
-        const stop = !ok && config.await_ack === 'all';
+        const stop = failure !== undefined && config.await_ack === 'all';
         if (!stop && r.next < chains.length) {
           const d = chains[r.next++]!;
           void sendLeg(r, d, d);
         } else finalize(r);
       } else if (r.pending === 0) finalize(r);
     };
-    const legOutcome = (leg: Leg, head: Destination, ok: boolean, reason?: string): void => {
+    const legOutcome = (leg: Leg, head: Destination, failure: Failure | undefined): void => {
       if (leg.done) return;
       leg.done = true;
       if (leg.timer) clearTimeout(leg.timer);
       const fb = fallbackFor.get(leg.dest.port);
-      if (!ok && fb) {
+      if (failure && fb) {
         void sendLeg(leg.request, fb, head);
         return;
       }
-      finishChain(leg.request, head, ok, reason);
+      finishChain(leg.request, head, failure);
     };
     const heads = new WeakMap<Leg, Destination>();
     const sendLeg = async (r: Request, dest: Destination, head: Destination): Promise<void> => {
@@ -122,12 +129,12 @@ export const fanoutProcessor: ProcessorFactory<FanoutConfig> = {
       heads.set(leg, head);
       ctx.subscribe(copy, Interest.ACKS | Interest.NACKS, leg);
       if (dest.timeout !== undefined) {
-        leg.timer = setTimeout(() => legOutcome(leg, head, false, `destination ${dest.port} did not answer within ${dest.timeout} ms`), dest.timeout);
+        leg.timer = setTimeout(() => legOutcome(leg, head, { reason: `destination ${dest.port} did not answer within ${dest.timeout} ms`, permanent: false, code: GrpcStatus.DEADLINE_EXCEEDED }), dest.timeout);
       }
       try {
         await ctx.send(copy, dest.port);
       } catch (e) {
-        legOutcome(leg, head, false, `destination ${dest.port}: ${(e as Error).message}`);
+        legOutcome(leg, head, { reason: `destination ${dest.port}: ${(e as Error).message}`, permanent: false, code: GrpcStatus.UNAVAILABLE });
       }
     };
     return {
@@ -145,11 +152,11 @@ export const fanoutProcessor: ProcessorFactory<FanoutConfig> = {
       },
       onAck(ack) {
         const leg = ack.calldata as Leg;
-        legOutcome(leg, heads.get(leg)!, true);
+        legOutcome(leg, heads.get(leg)!, undefined);
       },
       onNack(nack) {
         const leg = nack.calldata as Leg;
-        legOutcome(leg, heads.get(leg)!, false, nack.reason);
+        legOutcome(leg, heads.get(leg)!, { reason: nack.reason, permanent: nack.permanent, ...(nack.code !== undefined ? { code: nack.code } : {}) });
       },
       status: () => ({ inflight }),
     };

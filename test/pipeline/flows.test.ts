@@ -64,12 +64,12 @@ local: { type: exporter:test_sink }`, `
     expect(h.sinks.get('local')!.received).toHaveLength(1);
 
     refuse = 'permanent';
-    await expect(client.export('traces', req)).rejects.toMatchObject({ code: GrpcStatus.INVALID_ARGUMENT, message: expect.stringContaining('peer refuses this batch') });
+    await expect(client.export('traces', req)).rejects.toMatchObject({ code: GrpcStatus.INVALID_ARGUMENT, message: expect.stringContaining('peer refuses this batch') as unknown });
     refuse = 'retryable';
     await expect(client.export('traces', req)).rejects.toMatchObject({ code: GrpcStatus.UNAVAILABLE });
     refuse = 'no';
     h.sinks.get('local')!.behaviour = 'nack';
-    await expect(client.export('traces', req)).rejects.toMatchObject({ code: GrpcStatus.UNAVAILABLE, message: expect.stringContaining('local refuses') });
+    await expect(client.export('traces', req)).rejects.toMatchObject({ code: GrpcStatus.UNAVAILABLE, message: expect.stringContaining('local refuses') as unknown });
   });
 
   it('refuses with RESOURCE_EXHAUSTED (gRPC) and 429 (HTTP) at the memory limit, and accepts again once it drains', async () => {

@@ -117,7 +117,7 @@ c: { type: exporter:test_sink }`, `
     const src = h.sources.get('src')!;
     expect(await src.inject(otlpBatch('logs', 3))).toEqual({ ok: true });
     h.sinks.get('b')!.behaviour = 'permanent';
-    expect(await src.inject(otlpBatch('logs', 3))).toMatchObject({ ok: false, reason: expect.stringContaining('b refuses') });
+    expect(await src.inject(otlpBatch('logs', 3))).toMatchObject({ ok: false, reason: expect.stringContaining('b refuses') as unknown });
     expect(h.sinks.get('a')!.received).toHaveLength(2);
     await engine.shutdown();
   });
@@ -140,7 +140,7 @@ c: { type: exporter:test_sink }`, `
     const { engine, h } = await startEngine(fanout('{ await_ack: all, destinations: [{ port: a }, { port: b, timeout: 100ms }] }'));
     h.sinks.get('b')!.behaviour = 'hang';
     const r = await h.sources.get('src')!.inject(otlpBatch('traces', 2));
-    expect(r).toMatchObject({ ok: false, reason: expect.stringContaining('did not answer within 100 ms') });
+    expect(r).toMatchObject({ ok: false, reason: expect.stringContaining('did not answer within 100 ms') as unknown });
     await engine.shutdown(200);
   });
 
@@ -183,7 +183,7 @@ sink: { type: exporter:test_sink }`, `
     expect(await h.sources.get('src')!.inject(otlpBatch('logs', 1))).toMatchObject({ ok: false, permanent: true });
     expect(h.sinks.get('sink')!.received).toHaveLength(1);
     h.sinks.get('sink')!.behaviour = 'nack';
-    expect(await h.sources.get('src')!.inject(otlpBatch('logs', 1))).toMatchObject({ ok: false, permanent: false, reason: expect.stringContaining('gave up') });
+    expect(await h.sources.get('src')!.inject(otlpBatch('logs', 1))).toMatchObject({ ok: false, permanent: false, reason: expect.stringContaining('gave up') as unknown });
     await engine.shutdown();
   });
 

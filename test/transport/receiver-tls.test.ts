@@ -1,59 +1,24 @@
 // TLS and mTLS on the receiver, with a CA and certificates made by the openssl CLI in a temp
 // dir (node:crypto cannot issue X.509). Skipped when openssl is missing, except in CI.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Producer } from '../../src/otap/producer.js';
 import { arrowCall, generate, startReceiver } from './receiver-support.js';
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { hasOpenssl, makePki, type Pki } from '../support/pki.js';
 
 const available = hasOpenssl();
 if (!available && process.env.CI) throw new Error('openssl is required for the TLS tests in CI');
 
-interface Pki { ca: Buffer; serverCert: Buffer; serverKey: Buffer; clientCert: Buffer; clientKey: Buffer; otherCert: Buffer; otherKey: Buffer }
 // The server certificate also names localhost; using it as the TLS server name avoids SNI with an IP.
 const SNI = { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' };
 let dir = '';
 let pki: Pki;
 
-function makePki(): Pki {
-  dir = mkdtempSync(join(tmpdir(), 'otap-tls-'));
-  const ssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const ca = (name: string): void => {
-    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=${name}`);
-  };
-  const leaf = (name: string, caName: string, ext: string): void => {
-    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    writeFileSync(join(dir, `${name}.ext`), ext);
-    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${caName}.crt`, '-CAkey', `${caName}.key`, '-CAcreateserial',
-      '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
-  };
-  ca('ca');
-  ca('otherca');
-  leaf('server', 'ca', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  leaf('client', 'ca', 'extendedKeyUsage=clientAuth\n');
-  leaf('other', 'otherca', 'extendedKeyUsage=clientAuth\n');
-  const r = (f: string): Buffer => readFileSync(join(dir, f));
-  return {
-    ca: r('ca.crt'), serverCert: r('server.crt'), serverKey: r('server.key'), clientCert: r('client.crt'), clientKey: r('client.key'),
-    otherCert: r('other.crt'), otherKey: r('other.key'),
-  };
-}
-
 describe.skipIf(!available)('TLS', () => {
   beforeAll(() => {
     pki = makePki();
+    dir = pki.dir;
   });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });

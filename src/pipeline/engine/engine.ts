@@ -7,6 +7,7 @@ import { getLogger } from '../../log/logger.js';
 import { loadSpecFile, parseSpec } from '../config/load.js';
 import { resolveSpec, type Resolved } from '../config/resolve.js';
 import type { DataflowSpec } from '../config/spec-schema.js';
+import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
 import { checkAllNodeConfigs, type CheckedNode } from './node-configs.js';
 import { PipelineInstance, type PipelineSummary } from './pipeline-instance.js';
 import type { ReceiverNode } from './node-api.js';
@@ -19,6 +20,8 @@ export interface EngineOptions {
   backend?: Backend | BackendOption;
   /** Index of this engine's pipeline instances among workers (0 when running in one process). */
   instance?: number;
+  /** Overrides engine.http_admin.bind_address ("host:port"; port 0 = any); null = no admin server. */
+  adminBind?: { host: string; port: number } | null;
 }
 
 export interface EngineSummary {
@@ -56,6 +59,8 @@ export class Engine {
   private readonly log = getLogger('engine');
   private backend: Backend | undefined;
   private stopping: Promise<EngineSummary> | undefined;
+  private admin: AdminServer | undefined;
+  state: 'starting' | 'running' | 'stopping' | 'stopped' = 'starting';
 
   constructor(readonly validated: ValidatedSpec, private readonly options: EngineOptions) {
     for (const w of validated.resolved.warnings) this.log.warn(w);
@@ -78,7 +83,18 @@ export class Engine {
         throw e;
       }
     }
+    const bind = this.options.adminBind === undefined ? this.validated.resolved.adminAddress : this.options.adminBind ?? undefined;
+    if (bind) {
+      this.admin = await startAdminServer({ summary: () => this.summary(), state: () => this.state, backendName: this.backend.name }, bind.host, bind.port);
+      this.log.info(`admin endpoint on http://${bind.host}:${this.admin.port} (/status /metrics /live /ready)`);
+    }
+    this.state = 'running';
     this.log.info(`engine started: ${this.instances.length} pipeline(s) on the ${this.backend.name} backend`, { source: this.validated.source });
+  }
+
+  /** Port of the admin endpoint, when one runs. */
+  get adminPort(): number | undefined {
+    return this.admin?.port;
   }
 
   /** Resolves when every receiver that can finish (e.g. a generator with max_signal_count) has; never when one cannot. */
@@ -95,8 +111,11 @@ export class Engine {
    *  delivers everything before the later one stops listening. */
   shutdown(deadlineMs = 10_000): Promise<EngineSummary> {
     this.stopping ??= (async () => {
+      this.state = 'stopping';
       const pipelines: PipelineSummary[] = [];
       for (const i of this.instances) pipelines.push(await i.shutdown(deadlineMs));
+      this.state = 'stopped';
+      await this.admin?.close();
       return summarize(pipelines);
     })();
     return this.stopping;

@@ -34,3 +34,6 @@ export * from './backend/index.js';
 // Transport: OTAP and OTLP over gRPC and HTTP, and the OTLP -> OTAP bridge.
 export * from './transport/index.js';
 export * from './bridge/index.js';
+
+// Pipelines: the engine on the Rust OTAP Dataflow Engine's config format, and the node API.
+export * from './pipeline/index.js';

@@ -8,6 +8,8 @@ import { convert } from './convert.js';
 import { runDemo } from './demo.js';
 import { inspect } from './inspect.js';
 import { runCommand } from './run.js';
+import type { CoreAllocation } from '../pipeline/config/spec-schema.js';
+import { splitHostPort } from '../bridge/config.js';
 import { loadBackend } from '../backend/index.js';
 import type { Backend, BackendOption } from '../backend/types.js';
 
@@ -22,11 +24,14 @@ commands:
             the end (Ctrl-C, or after --duration). OTLP/JSON requests count as their protobuf size.
             --demo: no setup; a local downstream and a load generator (--rate records/s,
             default 6000, for --duration, default 15s); exits 1 if data was lost (npm start)
-  run       [--config FILE] [--duration D] [--backend B] [--quiet]
+  run       [--config FILE] [--duration D] [--num-cores N | --core-id-range A-B]
+            [--http-admin-bind host:port] [--backend B] [--quiet]
             the pipeline engine on an otel_dataflow/v1 config (the Rust OTAP Dataflow
             Engine's format); without --config, a built-in demo (traffic generator -> batch ->
             OTAP exporter -> OTAP receiver -> perf) for 10 s. A line per second on stderr,
-            graceful drain on Ctrl-C / SIGTERM / --duration, a summary; exits 1 if data was lost
+            graceful drain on Ctrl-C / SIGTERM / --duration, a summary; exits 1 if data was lost.
+            One shared-nothing worker process per core the config's core_allocation (or
+            --num-cores / --core-id-range) selects; receivers share their ports
   run       --validate FILE
             check a config (schema, connections, node configs) without running it
   demo      [--batches N] [--batch-size K] [--seed S] [--backend B]
@@ -82,6 +87,8 @@ function main(argv: string[]): number | Promise<number> {
         ...(values.validate ? { validate: values.validate } : {}),
         ...(duration !== undefined ? { durationMs: duration } : {}),
         ...(values.backend ? { backend: backendOption(values.backend) } : {}),
+        ...coresOption(values['num-cores'], values['core-id-range']),
+        ...(values['http-admin-bind'] ? { adminBind: splitHostPort(values['http-admin-bind'], '--http-admin-bind') } : {}),
         quiet: values.quiet ?? false,
       });
     }
@@ -125,6 +132,9 @@ function parseCommandLine(args: string[]) {
         seed: { type: 'string' },
         config: { type: 'string' },
         validate: { type: 'string' },
+        'num-cores': { type: 'string' },
+        'core-id-range': { type: 'string' },
+        'http-admin-bind': { type: 'string' },
         listen: { type: 'string' },
         http: { type: 'string' },
         to: { type: 'string' },
@@ -153,6 +163,15 @@ function backendOption(v: string): BackendOption {
  *  to its exit code. */
 async function withBackend(flag: string | undefined, fn: (backend: Backend) => number): Promise<number> {
   return fn(await loadBackend(flag === undefined ? undefined : backendOption(flag)));
+}
+
+function coresOption(numCores: string | undefined, range: string | undefined): { cores?: CoreAllocation } {
+  if (numCores !== undefined && range !== undefined) throw usage('give --num-cores or --core-id-range, not both');
+  if (numCores !== undefined) return { cores: { strategy: 'core_count', count: intOption(numCores, 0, '--num-cores', 0), set: undefined } };
+  if (range === undefined) return {};
+  const m = /^(\d+)(?:-(\d+))?$/.exec(range);
+  if (!m || Number(m[2] ?? m[1]) < Number(m[1])) throw usage(`--core-id-range must be like 0-3 or 2, not "${range}"`);
+  return { cores: { strategy: 'core_set', count: undefined, set: [{ start: Number(m[1]), end: Number(m[2] ?? m[1]) }] } };
 }
 
 function intOption(v: string | undefined, dflt: number, name: string, min: number): number {

@@ -1,6 +1,7 @@
 // `otap run`: the pipeline engine on an otel_dataflow/v1 file (or the built-in default),
 // with a live line per second on stderr, graceful shutdown on SIGINT/SIGTERM or after
 // --duration, and a summary; exit code 1 when any batch was lost.
+import cluster from 'node:cluster';
 import { createServer } from 'node:net';
 import { loadBackend } from '../backend/index.js';
 import type { BackendOption } from '../backend/types.js';
@@ -8,6 +9,11 @@ import { ConfigError } from '../pipeline/config/config-error.js';
 import { DEFAULT_CONFIG } from '../pipeline/default-config.js';
 import { Engine, validateFile, validateText, type EngineSummary, type ValidatedSpec } from '../pipeline/engine/engine.js';
 import { builtinRegistry } from '../pipeline/nodes/builtin.js';
+import type { CoreAllocation } from '../pipeline/config/spec-schema.js';
+import { planInstances } from '../pipeline/workers/instance-plan.js';
+import { Primary } from '../pipeline/workers/primary.js';
+import { runWorker } from '../pipeline/workers/worker.js';
+import { WORKER_INDEX_ENV, WORKER_PIPELINES_ENV } from '../pipeline/workers/worker-protocol.js';
 import { formatBytes } from './progress.js';
 
 export interface RunOptions {
@@ -17,6 +23,10 @@ export interface RunOptions {
   /** Deadline for draining on shutdown. */
   drainMs?: number;
   backend?: BackendOption;
+  /** --num-cores / --core-id-range: overrides the top-level core allocation. */
+  cores?: CoreAllocation;
+  /** --http-admin-bind host:port */
+  adminBind?: { host: string; port: number };
   quiet?: boolean;
   out?: NodeJS.WritableStream;
 }
@@ -58,6 +68,7 @@ function totals(summary: EngineSummary) {
 export async function runCommand(o: RunOptions): Promise<number> {
   const out = o.out ?? process.stderr;
   const registry = builtinRegistry();
+  const env = { ...process.env };
   let validated: ValidatedSpec;
   try {
     if (o.validate) {
@@ -66,7 +77,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
     }
     if (o.config) validated = validateFile(o.config, registry);
     else {
-      const env = { ...process.env, OTAP_RUN_PORT: String(await freePort()) };
+      env.OTAP_RUN_PORT ??= String(await freePort());
       validated = validateText(DEFAULT_CONFIG, '(built-in default config)', registry, env);
     }
   } catch (e) {
@@ -76,8 +87,22 @@ export async function runCommand(o: RunOptions): Promise<number> {
     }
     throw e;
   }
+  const backend = await loadBackend(o.backend);
+  if (cluster.isWorker) {
+    const pipelines = JSON.parse(process.env[WORKER_PIPELINES_ENV] ?? '[]') as number[];
+    return runWorker(validated, registry, backend, Number(process.env[WORKER_INDEX_ENV] ?? 0), pipelines);
+  }
   const durationMs = o.durationMs ?? (o.config ? undefined : 10_000);
-  const engine = new Engine(validated, { registry, backend: await loadBackend(o.backend) });
+  let plan;
+  try {
+    plan = planInstances(validated.resolved.pipelines, o.cores);
+  } catch (e) {
+    out.write(`otap: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const engine = plan.workers === 1
+    ? new Engine(validated, { registry, backend, ...(o.adminBind ? { adminBind: o.adminBind } : {}) })
+    : new Primary({ plan, pipelineCount: validated.resolved.pipelines.length, env, admin: o.adminBind ?? validated.resolved.adminAddress, backendName: backend.name });
   try {
     await engine.start();
   } catch (e) {
@@ -85,19 +110,23 @@ export async function runCommand(o: RunOptions): Promise<number> {
     return 1;
   }
   const started = performance.now();
-  out.write(`otap run: ${validated.source}, ${validated.resolved.pipelines.length} pipeline(s), backend ${engine.instances[0]?.backend.name ?? '-'}${durationMs ? `, for ${durationMs / 1000} s` : ''}; Ctrl-C stops\n`);
+  const workers = plan.workers === 1 ? 'in this process' : `on ${plan.workers} worker processes${plan.coreOf.some((c) => c !== undefined) ? ` pinned to cores ${plan.coreOf.join(',')}` : ''}`;
+  const admin = engine.adminPort !== undefined ? `, admin on port ${engine.adminPort}` : '';
+  out.write(`otap run: ${validated.source}, ${validated.resolved.pipelines.length} pipeline(s) ${workers}, backend ${backend.name}${admin}${durationMs ? `, for ${durationMs / 1000} s` : ''}; Ctrl-C stops\n`);
   const last = new Map<string, { received: number; receivedBytes: number }>();
   const ticker = setInterval(() => {
     if (o.quiet) return;
     const summary = engine.summary();
-    const parts = summary.pipelines.map((p) => {
-      const t = totals({ pipelines: [p], lost: summary.lost });
-      const before = last.get(p.pipeline) ?? { received: 0, receivedBytes: 0 };
-      last.set(p.pipeline, t);
-      return `${p.pipeline.replace(/^default\//, '')} ${(t.received - before.received).toLocaleString('en-US')} items/s ${formatBytes(t.receivedBytes - before.receivedBytes)}/s mem ${formatBytes(t.memory)}`;
+    // One figure per pipeline, summed over its instances (workers).
+    const names = [...new Set(summary.pipelines.map((p) => p.pipeline))];
+    const parts = names.map((name) => {
+      const t = totals({ pipelines: summary.pipelines.filter((p) => p.pipeline === name), lost: summary.lost });
+      const before = last.get(name) ?? { received: 0, receivedBytes: 0 };
+      last.set(name, t);
+      return `${name.replace(/^default\//, '')} ${(t.received - before.received).toLocaleString('en-US')} items/s ${formatBytes(t.receivedBytes - before.receivedBytes)}/s mem ${formatBytes(t.memory)}`;
     });
     const s = Math.round((performance.now() - started) / 1000);
-    out.write(`[${String(s).padStart(3)}s] ${parts.join(' | ')} | rss ${formatBytes(process.memoryUsage.rss())}\n`);
+    out.write(`[${String(s).padStart(3)}s] ${parts.join(' | ')} | rss ${formatBytes(engine instanceof Primary ? engine.rss() : process.memoryUsage.rss())}\n`);
   }, 1000);
   const stop = new Promise<string>((resolve) => {
     const onSignal = (sig: string) => () => resolve(sig);

@@ -2,11 +2,14 @@
 // setup. A traffic generator sends logs, traces and metrics through a batch processor to an
 // OTAP exporter, which streams them to an OTAP receiver of the same engine (on a free port
 // chosen at start, passed in as OTAP_RUN_PORT) that ends in a perf exporter. The receiver
-// waits for the perf exporter's ack, so every batch is accounted for end to end.
+// waits for the perf exporter's ack, so every batch is accounted for end to end. One core by
+// default; `otap run --num-cores N` runs N shared-nothing copies.
 export const DEFAULT_CONFIG = `version: otel_dataflow/v1
 policies:
   channel_capacity:
     pdata: 128
+  resources:
+    core_allocation: { type: core_count, count: 1 }
 groups:
   default:
     pipelines:

@@ -20,6 +20,8 @@ export interface EngineOptions {
   backend?: Backend | BackendOption;
   /** Index of this engine's pipeline instances among workers (0 when running in one process). */
   instance?: number;
+  /** Indexes (into the resolved pipelines) of the pipelines this engine runs; default all. */
+  pipelines?: readonly number[];
   /** Overrides engine.http_admin.bind_address ("host:port"; port 0 = any); null = no admin server. */
   adminBind?: { host: string; port: number } | null;
 }
@@ -60,6 +62,7 @@ export class Engine {
   private backend: Backend | undefined;
   private stopping: Promise<EngineSummary> | undefined;
   private admin: AdminServer | undefined;
+  private readonly byIndex = new Map<number, PipelineInstance>();
   state: 'starting' | 'running' | 'stopping' | 'stopped' = 'starting';
 
   constructor(readonly validated: ValidatedSpec, private readonly options: EngineOptions) {
@@ -71,7 +74,10 @@ export class Engine {
     this.backend = b !== undefined && typeof b === 'object' ? b : await loadBackend(b);
     const { pipelines } = this.validated.resolved;
     pipelines.forEach((p, i) => {
-      this.instances.push(new PipelineInstance({ pipeline: p, nodes: this.validated.nodes[i]!, instance: this.options.instance ?? 0, backend: this.backend! }));
+      if (this.options.pipelines && !this.options.pipelines.includes(i)) return;
+      const inst = new PipelineInstance({ pipeline: p, nodes: this.validated.nodes[i]!, instance: this.options.instance ?? 0, backend: this.backend! });
+      this.byIndex.set(i, inst);
+      this.instances.push(inst);
     });
     const started: PipelineInstance[] = [];
     for (const inst of this.instances) {
@@ -119,6 +125,19 @@ export class Engine {
       return summarize(pipelines);
     })();
     return this.stopping;
+  }
+
+  /** Drains one pipeline (by its index among the resolved pipelines); undefined when this
+   *  engine does not run it. Workers drain pipeline by pipeline on the primary's word. */
+  async shutdownPipeline(index: number, deadlineMs = 10_000): Promise<PipelineSummary | undefined> {
+    this.state = 'stopping';
+    return this.byIndex.get(index)?.shutdown(deadlineMs);
+  }
+
+  /** After shutdownPipeline() of each pipeline: closes the admin endpoint. */
+  async close(): Promise<void> {
+    this.state = 'stopped';
+    await this.admin?.close();
   }
 
   summary(): EngineSummary {

@@ -8,9 +8,8 @@
 // several times; medians.
 //
 //   npm run build && npx tsx bench/bridge.ts [--iterations 3] [--seconds 3] [--no-go] [--no-write]
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import { countItems } from '../src/otlp/canonical.js';
 import { generateLogs, generateMetrics, generateTraces } from '../src/otlp/generate.js';
@@ -20,6 +19,7 @@ import { OtlpGrpcClient } from '../src/transport/otlp-client.js';
 import { OtapReceiver } from '../src/transport/receiver/index.js';
 import { freePorts, hasGoCollector, otlpToArrowstreamYaml, startGoCollector, type GoCollector } from '../test/interop/go-collector.js';
 import { OTAP_BIN } from '../test/support/dist.js';
+import { cpuSeconds, waitForPort } from './process-stats.js';
 import { machineDescription, median, numberFlag, replaceSection } from './results.js';
 
 const ITERATIONS = numberFlag('--iterations', 3);
@@ -29,7 +29,6 @@ const SIZES = [512, 4096];
 const IN_FLIGHT = 8;
 const BRIDGE_CPU = '0';
 const LOAD_CPU = '1';
-const CLK_TCK = 100;
 const generators = { traces: generateTraces, logs: generateLogs, metrics: generateMetrics } as const;
 
 // The load and the downstream stay off the bridge's core: re-run this script pinned to core 1.
@@ -54,27 +53,6 @@ interface Contender {
 
 interface Cell { records: number; seconds: number; cpu: number }
 
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
-
-async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`bridge exited (${child.exitCode}):\n${output()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`bridge port ${port} not ready:\n${output()}`);
-}
-
 async function startOurs(backend: string, downPort: number): Promise<Contender> {
   const [port] = await freePorts(1);
   const child = spawn('taskset', ['-c', BRIDGE_CPU, process.execPath, OTAP_BIN, 'bridge', '--quiet', '--backend', backend,
@@ -84,7 +62,7 @@ async function startOurs(backend: string, downPort: number): Promise<Contender> 
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d));
   child.stderr!.on('data', (d: Buffer) => (out += d));
-  await waitForPort(port!, child, () => out);
+  await waitForPort(port!, child, () => out, 'bridge');
   return {
     name: `ours (${backend})`, port: port!, pid: child.pid!,
     stop: async () => {

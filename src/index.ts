@@ -26,7 +26,7 @@ export type * from './arrow/types.js';
 export { OtelArrowError, type OtelArrowErrorCode } from './errors.js';
 
 // Logging: OpenTelemetry diag when @opentelemetry/api is installed, else stderr (OTEL_LOG_LEVEL).
-export { setLogSink, type LogSink, type LogRecord, type LogLevel, type LogAttributes } from './log/index.js';
+export { setLogSink, pinoSink, type LogSink, type LogRecord, type LogLevel, type LogAttributes, type LogFormat, type PinoSinkOptions } from './log/index.js';
 
 // Backends: the Rust core as a native addon or WebAssembly, or the TypeScript codec.
 export * from './backend/index.js';

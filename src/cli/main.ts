@@ -25,7 +25,8 @@ commands:
             --demo: no setup; a local downstream and a load generator (--rate records/s,
             default 6000, for --duration, default 15s); exits 1 if data was lost (npm start)
   run       [--config FILE] [--duration D] [--num-cores N | --core-id-range A-B]
-            [--http-admin-bind host:port] [--backend B] [--quiet]
+            [--http-admin-bind host:port] [--log-format pretty|json] [--log-level L]
+            [--backend B] [--quiet]
             the pipeline engine on an otel_dataflow/v1 config (the Rust OTAP Dataflow
             Engine's format); without --config, a built-in demo (traffic generator -> batch ->
             OTAP exporter -> OTAP receiver -> perf) for 10 s. A line per second on stderr,
@@ -89,6 +90,8 @@ function main(argv: string[]): number | Promise<number> {
         ...(values.backend ? { backend: backendOption(values.backend) } : {}),
         ...coresOption(values['num-cores'], values['core-id-range']),
         ...(values['http-admin-bind'] ? { adminBind: splitHostPort(values['http-admin-bind'], '--http-admin-bind') } : {}),
+        ...(values['log-format'] ? { logFormat: choice(values['log-format'], ['pretty', 'json'] as const, '--log-format') } : {}),
+        ...(values['log-level'] ? { logLevel: choice(values['log-level'], ['error', 'warn', 'info', 'debug'] as const, '--log-level') } : {}),
         quiet: values.quiet ?? false,
       });
     }
@@ -135,6 +138,8 @@ function parseCommandLine(args: string[]) {
         'num-cores': { type: 'string' },
         'core-id-range': { type: 'string' },
         'http-admin-bind': { type: 'string' },
+        'log-format': { type: 'string' },
+        'log-level': { type: 'string' },
         listen: { type: 'string' },
         http: { type: 'string' },
         to: { type: 'string' },
@@ -163,6 +168,11 @@ function backendOption(v: string): BackendOption {
  *  to its exit code. */
 async function withBackend(flag: string | undefined, fn: (backend: Backend) => number): Promise<number> {
   return fn(await loadBackend(flag === undefined ? undefined : backendOption(flag)));
+}
+
+function choice<T extends string>(v: string, options: readonly T[], name: string): T {
+  if ((options as readonly string[]).includes(v)) return v as T;
+  throw usage(`${name} must be ${options.join(', ')}, not "${v}"`);
 }
 
 function coresOption(numCores: string | undefined, range: string | undefined): { cores?: CoreAllocation } {

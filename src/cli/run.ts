@@ -4,6 +4,9 @@
 import cluster from 'node:cluster';
 import { createServer } from 'node:net';
 import { loadBackend } from '../backend/index.js';
+import { setLogSink } from '../log/logger.js';
+import { pinoSink, type LogFormat } from '../log/pino-sink.js';
+import type { LogLevel } from '../log/types.js';
 import type { BackendOption } from '../backend/types.js';
 import { ConfigError } from '../pipeline/config/config-error.js';
 import { DEFAULT_CONFIG } from '../pipeline/default-config.js';
@@ -25,6 +28,10 @@ export interface RunOptions {
   backend?: BackendOption;
   /** --num-cores / --core-id-range: overrides the top-level core allocation. */
   cores?: CoreAllocation;
+  /** --log-format (default pretty) and --log-level (default the config's
+   *  engine.telemetry.logs.level, else info). */
+  logFormat?: LogFormat;
+  logLevel?: LogLevel;
   /** --http-admin-bind host:port */
   adminBind?: { host: string; port: number };
   quiet?: boolean;
@@ -87,6 +94,9 @@ export async function runCommand(o: RunOptions): Promise<number> {
     }
     throw e;
   }
+  const configLevel = (validated.spec.engine.telemetry as { logs?: { level?: string } } | undefined)?.logs?.level;
+  const level = o.logLevel ?? (configLevel && ['error', 'warn', 'info', 'debug'].includes(configLevel) ? configLevel as LogLevel : 'info');
+  setLogSink(pinoSink({ format: o.logFormat ?? 'pretty', level }));
   const backend = await loadBackend(o.backend);
   if (cluster.isWorker) {
     const pipelines = JSON.parse(process.env[WORKER_PIPELINES_ENV] ?? '[]') as number[];

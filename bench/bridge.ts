@@ -19,7 +19,7 @@ import { OtlpGrpcClient } from '../src/transport/otlp-client.js';
 import { OtapReceiver } from '../src/transport/receiver/index.js';
 import { freePorts, hasGoCollector, otlpToArrowstreamYaml, startGoCollector, type GoCollector } from '../test/interop/go-collector.js';
 import { OTAP_BIN } from '../test/support/dist.js';
-import { cpuSeconds, waitForPort } from './process-stats.js';
+import { cpuSeconds, runPinned, waitForPort } from './process-stats.js';
 import { machineDescription, median, numberFlag, replaceSection } from './results.js';
 
 const ITERATIONS = numberFlag('--iterations', 3);
@@ -32,17 +32,6 @@ const LOAD_CPU = '1';
 const generators = { traces: generateTraces, logs: generateLogs, metrics: generateMetrics } as const;
 
 // The load and the downstream stay off the bridge's core: re-run this script pinned to core 1.
-if (process.env.BENCH_BRIDGE_PINNED !== '1') {
-  const child = spawn('taskset', ['-c', LOAD_CPU, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit', env: { ...process.env, BENCH_BRIDGE_PINNED: '1' },
-  });
-  child.on('exit', (code) => process.exit(code ?? 1));
-} else {
-  main().then(() => process.exit(0), (err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
 
 interface Contender {
   name: string;
@@ -161,3 +150,5 @@ async function main(): Promise<void> {
   ].join('\n');
   if (!process.argv.includes('--no-write')) replaceSection('bridge', 'Bridge: CPU per million records on one core, ours vs the Go Collector', body);
 }
+
+runPinned(LOAD_CPU, 'BENCH_BRIDGE_PINNED', main);

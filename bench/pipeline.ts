@@ -22,7 +22,7 @@ import { OtlpGrpcClient } from '../src/transport/otlp-client.js';
 import { OtapReceiver } from '../src/transport/receiver/index.js';
 import { freePorts, hasGoCollector, startGoCollector, telemetryYaml } from '../test/interop/go-collector.js';
 import { OTAP_BIN } from '../test/support/dist.js';
-import { cpuSeconds, peakRssBytes, rssBytes, waitForPort } from './process-stats.js';
+import { cpuSeconds, runPinned, peakRssBytes, rssBytes, waitForPort } from './process-stats.js';
 import { machineDescription, median, numberFlag, replaceSection } from './results.js';
 
 const ITERATIONS = numberFlag('--iterations', 3);
@@ -34,17 +34,6 @@ const MiB = 1024 * 1024;
 type Flow = 'OTLP -> OTAP' | 'OTAP -> OTAP' | 'OTAP -> OTLP';
 const FLOWS: Flow[] = ['OTLP -> OTAP', 'OTAP -> OTAP', 'OTAP -> OTLP'];
 
-if (process.env.BENCH_PIPELINE_PINNED !== '1') {
-  const child = spawn('taskset', ['-c', LOAD_CPU, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit', env: { ...process.env, BENCH_PIPELINE_PINNED: '1' },
-  });
-  child.on('exit', (code) => process.exit(code ?? 1));
-} else {
-  main().then(() => process.exit(0), (err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
 
 interface Sut {
   name: string;
@@ -248,3 +237,5 @@ async function main(): Promise<void> {
   ].join('\n');
   if (!process.argv.includes('--no-write')) replaceSection('pipeline', 'Pipeline engine: pass-through pipelines on one core, ours vs the Go Collector', body);
 }
+
+runPinned(LOAD_CPU, 'BENCH_PIPELINE_PINNED', main);

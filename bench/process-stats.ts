@@ -1,6 +1,6 @@
 // What the benchmarks read about a process under test: CPU seconds, resident and peak
 // memory (from /proc), and when its port accepts connections.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 
@@ -34,4 +34,20 @@ export async function waitForPort(port: number, child: ChildProcess, output: () 
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what} port ${port} not ready:\n${output()}`);
+}
+
+/** Runs `main` in a copy of this script pinned to `cpu` (taskset), so the load a benchmark
+ *  generates stays off the cores of the process under test; exits with its code. */
+export function runPinned(cpu: string, envFlag: string, main: () => Promise<void>): void {
+  if (process.env[envFlag] !== '1') {
+    const child = spawn('taskset', ['-c', cpu, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+      stdio: 'inherit', env: { ...process.env, [envFlag]: '1' },
+    });
+    child.on('exit', (code) => process.exit(code ?? 1));
+    return;
+  }
+  main().then(() => process.exit(0), (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
 }

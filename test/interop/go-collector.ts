@@ -339,3 +339,25 @@ ${telemetryYaml()}
 ${(['traces', 'logs', 'metrics'] as const).map((s) => `    ${s}:\n      receivers: [otlp]\n      exporters: [arrowstream]\n`).join('')}
 `;
 }
+
+/**
+ * A collector config for the OTAP -> file job: the contrib otelarrow receiver on `arrowPort`
+ * feeding one file exporter per signal (OTLP/JSON lines at `out(signal)`, read with
+ * waitForFileItems).
+ */
+export function otelarrowToFileYaml(arrowPort: number, out: (s: Signal) => string, telemetry = telemetryYaml()): string {
+  const signals: Signal[] = ['traces', 'logs', 'metrics'];
+  return `
+receivers:
+  otelarrow:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:${arrowPort}
+exporters:
+${signals.map((s) => `  file/${s}:\n    path: ${out(s)}\n    format: json\n    flush_interval: 100ms\n`).join('')}
+service:
+${telemetry}
+  pipelines:
+${signals.map((s) => `    ${s}:\n      receivers: [otelarrow]\n      exporters: [file/${s}]\n`).join('')}
+`;
+}

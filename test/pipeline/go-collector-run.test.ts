@@ -13,7 +13,7 @@ import type { Signal, SignalRequest } from '../../src/otlp/model.js';
 import { decodeOtlpJson, mergeRequests } from '../../src/otlp/signal-codec.js';
 import { OtlpGrpcClient } from '../../src/transport/otlp-client.js';
 import { goEquivalent } from '../interop/go-equivalence.js';
-import { freePorts, goCollectorBinary, hasGoCollector, startGoCollector, telemetryYaml, waitForFileItems } from '../interop/go-collector.js';
+import { freePorts, goCollectorBinary, hasGoCollector, otelarrowToFileYaml, otlpToArrowstreamYaml, startGoCollector, waitForFileItems } from '../interop/go-collector.js';
 import { requireDist } from '../support/dist.js';
 import { startOtapRun } from '../support/otap-run.js';
 
@@ -42,19 +42,8 @@ describe.skipIf(!available)('otap run <-> Go Collector', () => {
   it('(a) our otap exporter -> Go otelarrow receiver', async () => {
     const [otlpPort, arrowPort] = await freePorts(2);
     const out = (s: Signal) => path.join(tmp, `a-${s}.jsonl`);
-    const collector = await startGoCollector(`
-receivers:
-  otelarrow:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${arrowPort}
-exporters:
-${SIGNALS.map((s) => `  file/${s}:\n    path: ${out(s)}\n    format: json\n    flush_interval: 100ms\n`).join('')}
-service:
-${telemetryYaml()}
-  pipelines:
-${SIGNALS.map((s) => `    ${s}:\n      receivers: [otelarrow]\n      exporters: [file/${s}]\n`).join('')}
-`);
+    const collector = await startGoCollector(otelarrowToFileYaml(arrowPort!, out));
+
     const run = await startOtapRun(`version: otel_dataflow/v1
 groups:
   g:
@@ -94,23 +83,8 @@ groups:
           file: { type: exporter:file, config: { path: "${tmp}/b-{signal}-{core_id}-{generation}.jsonl" } }
         connections: [{ from: in, to: file }]
 `, ['--num-cores', '1', '--quiet']);
-    const collector = await startGoCollector(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${otlpPort}
-exporters:
-  arrowstream:
-    endpoint: 127.0.0.1:${otapPort}
-    tls:
-      insecure: true
-    compression: zstd
-service:
-${telemetryYaml()}
-  pipelines:
-${SIGNALS.map((s) => `    ${s}:\n      receivers: [otlp]\n      exporters: [arrowstream]\n`).join('')}
-`);
+    const collector = await startGoCollector(otlpToArrowstreamYaml(otlpPort!, otapPort!));
+
     const client = new OtlpGrpcClient({ endpoint: `127.0.0.1:${otlpPort}`, compression: 'gzip' });
     const sent = Object.fromEntries(SIGNALS.map((s) => [s, batches(s, 33)])) as { [S in Signal]: SignalRequest[S][] };
     try {

@@ -19,7 +19,7 @@ import { OtlpGrpcClient } from '../../src/transport/otlp-client.js';
 import { OtapReceiver, type ReceivedBatch } from '../../src/transport/receiver/index.js';
 import { goEquivalent } from '../interop/go-equivalence.js';
 import {
-  freePorts, goCollectorBinary, hasGoCollector, scrapeMetrics, startGoCollector, telemetryYaml, waitForFileItems,
+  freePorts, goCollectorBinary, hasGoCollector, otelarrowToFileYaml, scrapeMetrics, startGoCollector, telemetryYaml, waitForFileItems,
   type GoCollector,
 } from '../interop/go-collector.js';
 
@@ -80,19 +80,7 @@ describe.skipIf(!hasGoCollector() && !process.env.CI)('Go Collector interop (ote
   it('smoke: OTLP -> collector A -> OTAP (zstd) -> collector B -> file', async () => {
     const [otlpPort, arrowPort] = await freePorts(2);
     const out = (s: Signal) => path.join(tmp, `smoke-${s}.jsonl`);
-    const b = await start(`
-receivers:
-  otelarrow:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${arrowPort}
-exporters:
-${SIGNALS.map((s) => `  file/${s}:\n    path: ${out(s)}\n    format: json\n    flush_interval: 100ms\n`).join('')}
-service:
-${TELEMETRY}
-  pipelines:
-${SIGNALS.map((s) => `    ${s}:\n      receivers: [otelarrow]\n      exporters: [file/${s}]\n`).join('')}
-`);
+    const b = await start(otelarrowToFileYaml(arrowPort!, out, TELEMETRY));
     const a = await start(`
 receivers:
   otlp:

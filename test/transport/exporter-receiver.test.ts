@@ -109,9 +109,11 @@ describe('OtapExporter -> OtapReceiver', () => {
     const { receiver: r, port } = await receiver(async (b) => {
       const seq = seqOf(b.signal, b.request);
       counts.set(seq, (counts.get(seq) ?? 0) + 1);
-      await sleep((n++ * 5) % 7);
+      await sleep(5 + ((n++ * 5) % 7));
     });
-    const exp = exporterFor(port, { maxStreamLifetimeMs: 150, maxUnackedBatches: 8, compression: 'gzip' });
+    // Every batch takes >= 5 ms and at most 8 are unacknowledged, so the 100 take >= 62 ms:
+    // at least three 20 ms stream lifetimes, however fast the backend encodes.
+    const exp = exporterFor(port, { maxStreamLifetimeMs: 20, maxUnackedBatches: 8, compression: 'gzip' });
     const total = 100;
     const ps = Array.from({ length: total }, (_, i) => exp.export('logs', makeRequest('logs', i, 2)));
     await Promise.all(ps);

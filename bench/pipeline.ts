@@ -75,7 +75,7 @@ function goYaml(flow: Flow, port: number, down: number): string {
     : `  otelarrow:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:${port}\n        max_recv_msg_size_mib: 64\n      arrow:\n        memory_limit_mib: 512\n`;
   const exporter = flow === 'OTAP -> OTLP'
     ? `  otlp:\n    endpoint: 127.0.0.1:${down}\n    tls:\n      insecure: true\n    compression: none\n    sending_queue:\n      enabled: false\n    retry_on_failure:\n      enabled: false\n`
-    : `  arrowstream:\n    endpoint: 127.0.0.1:${down}\n    tls:\n      insecure: true\n    num_streams: 1\n`;
+    : `  arrowstream:\n    endpoint: 127.0.0.1:${down}\n    tls:\n      insecure: true\n    arrow:\n      num_streams: 1\n`;
   const r = flow === 'OTLP -> OTAP' ? 'otlp' : 'otelarrow';
   const e = flow === 'OTAP -> OTLP' ? 'otlp' : 'arrowstream';
   return `receivers:\n${receiver}exporters:\n${exporter}service:\n${telemetryYaml()}  pipelines:\n    logs:\n      receivers: [${r}]\n      exporters: [${e}]\n`;

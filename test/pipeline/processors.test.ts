@@ -153,6 +153,26 @@ c: { type: exporter:test_sink }`, `
     await engine.shutdown();
   });
 
+  it('await_ack none: upstream hears exactly one ack, whatever the destinations answer', async () => {
+    const { engine, h } = await startEngine(pipelineYaml(`
+${source}
+batch: { type: processor:batch, config: { otap: { min_size: 1, sizer: items }, format: otap, max_batch_duration: 10ms } }
+fan: { type: processor:fanout, outputs: [a, b], config: { await_ack: none, destinations: [{ port: a }, { port: b }] } }
+a: { type: exporter:test_sink }
+b: { type: exporter:test_sink, config: { behaviour: nack } }`, `
+- { from: src, to: batch }
+- { from: batch, to: fan }
+- { from: 'fan["a"]', to: a }
+- { from: 'fan["b"]', to: b }`));
+    const src = h.sources.get('src')!;
+    for (let i = 0; i < 5; i++) expect(await src.inject(otlpBatch('logs', 2, i))).toEqual({ ok: true });
+    await new Promise((r) => setTimeout(r, 20));
+    const s = await engine.shutdown();
+    const batch = s.pipelines[0]!.nodes.find((n) => n.id === 'batch')!;
+    expect(batch.details).toMatchObject({ outboundInFlight: 0, pendingInputs: 0 });
+    expect(h.sinks.get('a')!.received).toHaveLength(5);
+  });
+
   it('rejects a fallback loop and await_ack none with a timeout', async () => {
     await expect(startEngine(fanout('{ destinations: [{ port: a, fallback_for: b }, { port: b, fallback_for: a }] }'))).rejects.toThrow(/fallback chain loops/);
     await expect(startEngine(fanout('{ await_ack: none, destinations: [{ port: a, timeout: 1s }] }'))).rejects.toThrow(/await_ack: none cannot be combined/);

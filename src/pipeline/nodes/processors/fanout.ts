@@ -7,7 +7,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { z } from 'zod';
 import { durationMs, nodeConfig } from '../../config/field-types.js';
-import { Interest, type PData } from '../../engine/pdata.js';
+import { Interest, PData } from '../../engine/pdata.js';
 import type { ProcessorFactory } from '../../engine/node-api.js';
 
 const destination = z.strictObject({
@@ -140,7 +140,9 @@ export const fanoutProcessor: ProcessorFactory<FanoutConfig> = {
     return {
       async process(pdata) {
         if (config.await_ack === 'none') {
-          for (const d of chains) await ctx.send(pdata.fork(), d.port);
+          // Copies without the upstream's completion frames: their outcomes go nowhere, and
+          // upstream hears one ack, now.
+          for (const d of chains) await ctx.send(new PData(pdata.batch, [], pdata.bornAt), d.port);
           ctx.ack(pdata);
           return;
         }

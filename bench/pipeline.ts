@@ -216,6 +216,20 @@ async function main(): Promise<void> {
   }
   const memRows = ['| pipeline | process | idle RSS MiB | idle CPU % | peak RSS MiB |', '|---|---|---:|---:|---:|'];
   for (const s of suts) memRows.push(`| ${s.flow} | ${s.name} | ${(s.idle.rss / MiB).toFixed(1)} | ${s.idle.cpuPercent.toFixed(2)} | ${((peaks.get(`${s.name}|${s.flow}`) ?? 0) / MiB).toFixed(1)} |`);
+  const targets = (): string => {
+    const best = Math.max(...SIZES.map((size) => rps('ours', 'OTAP -> OTAP', size)));
+    const bestCpu = Math.min(...SIZES.map((size) => cpm('ours', 'OTAP -> OTAP', size)));
+    const rowsOver = withGo ? FLOWS.flatMap((f) => SIZES.filter((size) => cpm('ours', f, size) >= cpm('Go Collector', f, size)).map((size) => `${f} ${size}`)) : [];
+    const idle = Math.max(...suts.filter((x) => x.name === 'ours').map((x) => x.idle.rss)) / MiB;
+    const met = (ok: boolean): string => (ok ? '**met**' : '**not met**');
+    return [
+      'Targets:',
+      `- OTAP -> OTAP >= 500k logs/s on one core: ${met(best >= 500_000)} (best ${fmt(best)} records/s end to end; at ${fmt(bestCpu, 2)} CPU-s/M one core could carry at most ${fmt(1e6 / bestCpu)} records/s).`,
+      ...(withGo ? [`- CPU per record below the Go Collector's on every row: ${met(rowsOver.length === 0)}${rowsOver.length ? ` (above on: ${rowsOver.join(', ')})` : ''}.`] : []),
+      `- Idle RSS <= 80 MiB: ${met(idle <= 80)} (${idle.toFixed(1)} MiB).`,
+      `- 2 workers >= 1.8x one worker: ${met(two / one >= 1.8)} (${(two / one).toFixed(2)}x; on this 2-core machine the load generator and the downstream compete with the workers for the same cores).`,
+    ].join('\n');
+  };
   const one = median(scaling[1]!);
   const two = median(scaling[2]!);
   const table = rows.join('\n');
@@ -234,6 +248,8 @@ async function main(): Promise<void> {
     memRows.join('\n'),
     '',
     `Workers: OTAP -> OTAP, batch 1024, 4 senders x 16 in flight, not pinned (the load and the downstream share the 2 cores with the workers): 1 worker ${fmt(one)} records/s, 2 workers ${fmt(two)} records/s, **${(two / one).toFixed(2)}x**.`,
+    '',
+    targets(),
   ].join('\n');
   if (!process.argv.includes('--no-write')) replaceSection('pipeline', 'Pipeline engine: pass-through pipelines on one core, ours vs the Go Collector', body);
 }

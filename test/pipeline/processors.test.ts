@@ -2,7 +2,9 @@
 // fanout (primary / all / none, fallback, timeout), retry, debug.
 import { describe, expect, it } from 'vitest';
 import { countItems } from '../../src/otlp/canonical.js';
-import { newHarness, otlpBatch, pipelineYaml, startEngine } from '../support/pipeline-nodes.js';
+import { Engine, validateText } from '../../src/pipeline/engine/engine.js';
+import type { ProcessorFactory } from '../../src/pipeline/engine/node-api.js';
+import { newHarness, otlpBatch, pipelineYaml, startEngine, testRegistry } from '../support/pipeline-nodes.js';
 
 const source = 'src: { type: receiver:test_source }';
 
@@ -209,5 +211,37 @@ sink: { type: exporter:test_sink }`, `
 
   it('rejects a multiplier below 1', async () => {
     await expect(startEngine(retry('{ multiplier: 0.5 }'))).rejects.toThrow(/nodes\.retry\.config\.multiplier: must be >= 1/);
+  });
+});
+
+describe('a node that throws', () => {
+  it('nacks the batch it was handling (counted as an error) and keeps processing the next ones', async () => {
+    const h = newHarness();
+    const flaky: ProcessorFactory = {
+      type: 'processor:flaky',
+      create: (_c, ctx) => {
+        let n = 0;
+        return {
+          async process(pdata) {
+            if (n++ === 0) throw new Error('boom');
+            await ctx.send(pdata);
+          },
+        };
+      },
+    };
+    const registry = testRegistry(h).register(flaky);
+    const engine = new Engine(validateText(pipelineYaml(`
+${source}
+flaky: { type: processor:flaky }
+sink: { type: exporter:test_sink }`, `
+- { from: src, to: flaky }
+- { from: flaky, to: sink }`), 't.yaml', registry), { registry, backend: 'js' });
+    await engine.start();
+    const src = h.sources.get('src')!;
+    expect(await src.inject(otlpBatch('logs', 3))).toMatchObject({ ok: false, permanent: false, reason: 'flaky: boom' });
+    expect(await src.inject(otlpBatch('logs', 3, 1))).toEqual({ ok: true });
+    const s = await engine.shutdown();
+    expect(s.lost).toMatchObject({ errors: 1, failed: 1 });
+    expect(s.pipelines[0]!.memory.inUse).toBe(0);
   });
 });

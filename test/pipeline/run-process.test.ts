@@ -145,3 +145,29 @@ describe('otap run', () => {
     expect(peakRss - idleRss).toBeLessThan(limit + 96 * MiB);
   }, 90_000);
 });
+
+describe('otap run --validate', () => {
+  it('prints what is wrong with the file, node and field, and exits 1; a good file exits 0', async () => {
+    const { execFile } = await import('node:child_process');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { OTAP_BIN } = await import('../support/dist.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otap-validate-'));
+    const run = (file: string) => new Promise<{ code: number; out: string }>((resolve) => {
+      execFile(process.execPath, [OTAP_BIN, 'run', '--validate', file], (err, stdout, stderr) => resolve({ code: err ? (err as { code?: number }).code ?? 1 : 0, out: stdout + stderr }));
+    });
+    const bad = path.join(dir, 'bad.yaml');
+    fs.writeFileSync(bad, 'version: otel_dataflow/v1\ngroups:\n  g:\n    pipelines:\n      p:\n        nodes:\n          r: { type: receiver:otlp, config: { protocols: {} } }\n          e: { type: exporter:nope }\n        connections: [{ from: r, to: e }]\n');
+    const b = await run(bad);
+    expect(b.code).toBe(1);
+    expect(b.out).toContain(`invalid pipeline configuration ${bad}`);
+    expect(b.out).toMatch(/groups\.g\.pipelines\.p\.nodes\.r\.config\.protocols: enable at least one of protocols\.grpc, protocols\.http/);
+    expect(b.out).toMatch(/groups\.g\.pipelines\.p\.nodes\.e\.type: unknown exporter type "urn:otel:exporter:nope"; known exporters: .*urn:otel:exporter:otap/);
+    const good = path.join(dir, 'good.yaml');
+    fs.writeFileSync(good, 'version: otel_dataflow/v1\ngroups:\n  g:\n    pipelines:\n      p:\n        nodes:\n          r: { type: receiver:traffic_generator, config: { traffic_config: { log_weight: 1 } } }\n          e: { type: exporter:noop }\n        connections: [{ from: r, to: e }]\n');
+    const g = await run(good);
+    expect(g.code).toBe(0);
+    expect(g.out).toMatch(/valid, 1 pipeline\(s\)\n  g\/p: r \(receiver:traffic_generator\), e \(exporter:noop\)/);
+  });
+});

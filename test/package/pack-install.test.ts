@@ -8,7 +8,8 @@
 //   (canonical) OTLP, equal to the source;
 // - a gRPC round trip (OtapReceiver + OtapExporter over loopback, gRPC zstd) works through
 //   `import('otel-arrow')` (dist/index.js) and through `require('otel-arrow')` (dist/index.cjs);
-// - `npx otap bridge --demo --duration 3s` runs the installed bin.
+// - `npx otap bridge --demo --duration 3s` runs the installed bin;
+// - `npx otap run --duration 3s` runs the pipeline engine's default config from the installed bin.
 //
 // Staging: dist/ (built once by test/support/build-dist.ts before the suites) is copied into a
 // temporary copy of the package, which is packed with --ignore-scripts (the `prepare` script
@@ -196,6 +197,14 @@ describe.skipIf(!built && !CI)('npm pack + install into an empty project without
     expect(out).toMatch(/Bridge demo: /);
     expect(out).toMatch(/^total\s+\d+\s+[1-9]\d*/m);
     expect(out).toMatch(/OK: every acknowledged record reached the downstream/);
+  }, 180_000);
+
+  it('npx otap run --duration 3s runs the pipeline engine from the installed bin', () => {
+    // otap run reports on stderr (live lines, summary): merge it into what sh() returns.
+    const out = sh('sh', ['-c', 'npx otap run --duration 3s --quiet 2>&1'], { cwd: project, env, timeout: 120_000 });
+    expect(out).toMatch(/otap run: \(built-in default config\), 2 pipeline\(s\) in this process/);
+    expect(out).toMatch(/default\/receive: otap_in [1-9][\d,]* in \| perf [1-9][\d,]* in/);
+    expect(out).toMatch(/nothing lost/);
   }, 180_000);
 
   it('native loads; without the .node file wasm loads; native, wasm and js decode to the same OTLP', () => {

@@ -13,7 +13,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 600_000,
     // Two cores on CI: keep workers few so heavy property tests do not starve each other.
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    // --expose-gc: the memory tests collect before they sample (test/backend/memory.test.ts).
+    poolOptions: { forks: { maxForks: 2, minForks: 1, execArgv: ['--expose-gc'] } },
     pool: 'forks',
     projects: [
       { extends: true, test: { name: 'core', include: ['test/**/*.test.ts'], exclude: BACKEND_SUITES } },

@@ -27,6 +27,7 @@ const HELD_SAMPLE_EVERY = 5_000;
 const YIELD_EVERY = 1_000;
 const MiB = 1024 * 1024;
 const RSS_BOUND = 64 * MiB;
+const forceGc = (globalThis as { gc?: () => void }).gc;
 const WASM_BOUND = 16 * MiB;
 
 const requests = Array.from({ length: 16 }, (_, i) =>
@@ -104,7 +105,15 @@ describe.each(backendRows(RUST_BACKENDS))('%s backend: memory over a long stream
         const tables = decoder.decodeTables!(encoder.encode('logs', inputs[i % inputs.length]!));
         items += tables!.itemCount();
         if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
-        if (i % HELD_SAMPLE_EVERY === HELD_SAMPLE_EVERY - 1) samples.take();
+        if (i % HELD_SAMPLE_EVERY === HELD_SAMPLE_EVERY - 1) {
+          // With --expose-gc (vitest.config.ts) collect first, so each sample shows what is
+          // still reachable rather than how far this V8's GC heuristics let garbage pile up.
+          if (forceGc) {
+            forceGc();
+            await new Promise((resolve) => setImmediate(resolve)); // napi/wasm finalizers run after GC
+          }
+          samples.take();
+        }
       }
     } finally {
       encoder.close();
@@ -113,10 +122,14 @@ describe.each(backendRows(RUST_BACKENDS))('%s backend: memory over a long stream
     console.log(`${name} held tables: ${items} items; every ${HELD_SAMPLE_EVERY}: ${samples.text()}`);
     expect(items).toBe(Array.from({ length: HELD_BATCHES }, (_, i) => requests[i % requests.length]!.resourceLogs
       .flatMap((r) => r.scopeLogs).reduce((n, s) => n + s.logRecords.length, 0)).reduce((a, c) => a + c, 0));
-    const half = Math.floor(rss.length / 2);
-    const max = (xs: number[]): number => Math.max(...xs);
-    expect(max(rss.slice(half)) - max(rss.slice(0, half)), 'RSS growth, second half over first half').toBeLessThanOrEqual(RSS_BOUND);
     // Handles are freed by GC finalizers, which lag: memory rises to a plateau, then stays.
-    if (name === 'wasm') expect(max(wasm.slice(half)) - max(wasm.slice(0, half)), 'wasm memory growth, second half over first half').toBeLessThanOrEqual(WASM_BOUND);
+    // When the plateau is reached depends on the V8 version's GC heuristics (Node 22 within
+    // the first third of the run, Node 24 up to about half), so the first third is warm-up and
+    // the last third must not grow over the middle one: a leak grows in every third.
+    const third = Math.floor(rss.length / 3);
+    const max = (xs: number[]): number => Math.max(...xs);
+    const growth = (xs: number[]): number => max(xs.slice(2 * third)) - max(xs.slice(third, 2 * third));
+    expect(growth(rss), 'RSS growth, last third over middle third').toBeLessThanOrEqual(RSS_BOUND);
+    if (name === 'wasm') expect(growth(wasm), 'wasm memory growth, last third over middle third').toBeLessThanOrEqual(WASM_BOUND);
   }, 600_000);
 });

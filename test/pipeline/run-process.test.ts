@@ -141,8 +141,9 @@ describe('otap run', () => {
     expect(peakMemory).toBeLessThanOrEqual(limit);
     // RSS: idle + the limit + a fixed overhead: gRPC buffers of the up to 64 requests in flight
     // (~40 MiB: each is read whole before admission decides) and garbage V8 has not collected
-    // yet. Measured here: +93 MiB at an 8 MiB limit.
-    expect(peakRss - idleRss).toBeLessThan(limit + 96 * MiB);
+    // yet. Measured here: +93 MiB at an 8 MiB limit. Without admission control the ~380 MiB
+    // offered in these 5 s would pile up.
+    expect(peakRss - idleRss).toBeLessThan(limit + 128 * MiB);
   }, 90_000);
 });
 

@@ -60,6 +60,7 @@ export class TelemetryBatch<S extends Signal = Signal> {
   /** Backend-owned tables (a received OTAP batch), converted only on request. */
   private held: BackendTables | undefined;
   private items: number | undefined;
+  private bytes: number | undefined;
   private readonly backend: Backend | undefined;
 
   private constructor(readonly signal: S, form: BatchForm, options: BatchOptions) {
@@ -171,10 +172,13 @@ export class TelemetryBatch<S extends Signal = Signal> {
   /** Size for memory accounting, known without serialising: the OTLP protobuf length when
    *  the batch has its bytes, else an estimate of the objects or the Arrow buffers. */
   get byteSize(): number {
-    if (this.otlp) return this.otlp.byteLength;
-    if (this.held) return this.held.byteSize();
-    if (this.objects) return estimateTreeBytes(this.objects);
-    return this.tables!.reduce((n, p) => n + arrowBytes(p.batch), 0);
+    // Cached: the pipeline asks at admission and at every node, and for objects and held
+    // tables the answer costs a tree walk or a native call.
+    this.bytes ??= this.otlp ? this.otlp.byteLength
+      : this.held ? this.held.byteSize()
+        : this.objects ? estimateTreeBytes(this.objects)
+          : this.tables!.reduce((n, p) => n + arrowBytes(p.batch), 0);
+    return this.bytes;
   }
 
   private needBackend(what: string): Backend {

@@ -8,13 +8,8 @@ import { ArrowPayloadType } from '../../src/otap/payload-type.js';
 import { Engine, builtinRegistry, validateText, type ProcessorFactory } from '../../src/index.js';
 import { OtapExporter } from '../../src/transport/exporter/exporter.js';
 import { OtapReceiver } from '../../src/transport/receiver/receiver.js';
+import { freePort } from '../interop/go-collector.js';
 
-async function freePort(): Promise<number> {
-  const r = new OtapReceiver({ grpcPort: 0 }, async () => {});
-  const { grpcPort } = await r.start();
-  await r.shutdown();
-  return grpcPort;
-}
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

@@ -19,6 +19,7 @@ import { NodeRegistry } from '../../src/pipeline/engine/registry.js';
 import { createConsoleExporter } from '../../src/pipeline/nodes/exporters/console.js';
 import { createDebugProcessor } from '../../src/pipeline/nodes/processors/debug.js';
 import { OtapReceiver } from '../../src/transport/receiver/receiver.js';
+import { freePort } from '../interop/go-collector.js';
 import { permanent } from '../../src/transport/receiver/status.js';
 import { OtlpGrpcClient } from '../../src/transport/otlp-client.js';
 import { newHarness, pipelineYaml, startEngine, testRegistry } from '../support/pipeline-nodes.js';
@@ -28,12 +29,6 @@ afterEach(async () => {
   for (const s of stops.splice(0).reverse()) await s();
 });
 
-async function freePort(): Promise<number> {
-  const r = new OtapReceiver({ grpcPort: 0 }, async () => {});
-  const { grpcPort } = await r.start();
-  await r.shutdown();
-  return grpcPort;
-}
 
 describe('acks end to end', () => {
   it('an OTLP/gRPC client hears OK only when every exporter behind a fan-out acked, and the refusal otherwise', async () => {

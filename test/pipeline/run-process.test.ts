@@ -8,6 +8,7 @@ import { generateLogs } from '../../src/otlp/generate.js';
 import { decodeOtlp, encodeOtlp } from '../../src/otlp/signal-codec.js';
 import { OtlpGrpcClient } from '../../src/transport/otlp-client.js';
 import { OtapReceiver } from '../../src/transport/receiver/receiver.js';
+import { freePort } from '../interop/go-collector.js';
 import { requireDist } from '../support/dist.js';
 import { startOtapRun } from '../support/otap-run.js';
 
@@ -24,12 +25,6 @@ function postOnce(port: number, body: Uint8Array): Promise<number> {
   });
 }
 
-async function freePort(): Promise<number> {
-  const r = new OtapReceiver({ grpcPort: 0 }, async () => {});
-  const { grpcPort } = await r.start();
-  await r.shutdown();
-  return grpcPort;
-}
 
 const forward = (port: number, peer: number, extra = '') => `version: otel_dataflow/v1
 ${extra}

@@ -5,25 +5,23 @@ import { parseNodeUrn } from './node-urn.js';
 import { parseSelector } from './selector.js';
 import { parseBytes, parseDurationMs } from './units.js';
 
+/** `base` parsed by `parse`, which returns the value or an error message. */
+function parsedBy<I, T>(base: z.ZodType<I>, parse: (input: I) => T | string) {
+  return base.transform((input, ctx) => {
+    const out = parse(input);
+    if (typeof out === 'string') {
+      ctx.addIssue({ code: 'custom', message: out });
+      return z.NEVER;
+    }
+    return out;
+  });
+}
+
 /** A humantime duration ("250ms", "5s"), parsed to milliseconds. */
-export const durationMs = z.string().transform((s, ctx) => {
-  const ms = parseDurationMs(s);
-  if (typeof ms === 'string') {
-    ctx.addIssue({ code: 'custom', message: ms });
-    return z.NEVER;
-  }
-  return ms;
-});
+export const durationMs = parsedBy(z.string(), parseDurationMs);
 
 /** A byte size (number or "64 MiB"), parsed to bytes. */
-export const byteSize = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const n = parseBytes(v);
-  if (typeof n === 'string') {
-    ctx.addIssue({ code: 'custom', message: n });
-    return z.NEVER;
-  }
-  return n;
-});
+export const byteSize = parsedBy(z.union([z.number(), z.string()]), parseBytes);
 
 export const positiveInt = z.number().int().positive();
 export const nonNegativeInt = z.number().int().nonnegative();
@@ -40,23 +38,9 @@ export const socketAddress = z.string().transform((s, ctx) => {
 });
 export type SocketAddress = z.output<typeof socketAddress>;
 
-export const nodeType = z.string().transform((s, ctx) => {
-  const u = parseNodeUrn(s);
-  if (typeof u === 'string') {
-    ctx.addIssue({ code: 'custom', message: u });
-    return z.NEVER;
-  }
-  return u;
-});
+export const nodeType = parsedBy(z.string(), parseNodeUrn);
 
-export const selector = z.string().transform((s, ctx) => {
-  const sel = parseSelector(s);
-  if (typeof sel === 'string') {
-    ctx.addIssue({ code: 'custom', message: sel });
-    return z.NEVER;
-  }
-  return sel;
-});
+export const selector = parsedBy(z.string(), parseSelector);
 
 /** One value or a list of them, always a list after parsing. */
 export function oneOrMany<T extends z.ZodType>(item: T) {

@@ -3,7 +3,7 @@
 // connection graph checked (endpoints, kinds, ports, dispatch, cycles), and unconnected
 // nodes pruned with a warning, as the Rust engine does.
 import { ConfigError, type ConfigIssue } from './config-error.js';
-import { DEFAULT_PORT, formatSelector } from './selector.js';
+import { formatSelector } from './selector.js';
 import type { CoreAllocation, DataflowSpec, MemoryLimiter, NodeSpec, PipelineSpec, Policies } from './spec-schema.js';
 
 export interface ChannelCapacity {
@@ -171,4 +171,3 @@ export function resolveSpec(spec: DataflowSpec, source: string): Resolved {
   return { pipelines, warnings, adminAddress: spec.engine.http_admin?.bind_address };
 }
 
-export { DEFAULT_PORT };

@@ -1,24 +1,25 @@
 // Bounded concurrency for exporters that keep several batches in flight: export() waits for
 // a slot, the send runs in the background, and drain() waits for all of them.
 import { isRetryableBatchCode } from '../../../transport/exporter/errors.js';
+import { Semaphore } from '../../../transport/exporter/semaphore.js';
 import type { NodeContext } from '../../engine/node-api.js';
 import type { PData } from '../../engine/pdata.js';
 
 export class InFlight {
-  private running = 0;
-  private readonly slotWaiters: Array<() => void> = [];
+  private readonly slots: Semaphore;
   private readonly idleWaiters: Array<() => void> = [];
 
-  constructor(readonly max: number) {}
+  constructor(readonly max: number) {
+    this.slots = new Semaphore(max);
+  }
 
   get count(): number {
-    return this.running;
+    return this.slots.held;
   }
 
   /** Waits for a slot, then runs `send` without waiting for it; ack on success, nack on failure. */
   async start(ctx: NodeContext, pdata: PData, send: () => Promise<void>): Promise<void> {
-    while (this.running >= this.max) await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
-    this.running++;
+    await this.slots.acquire();
     void send().then(
       () => ctx.ack(pdata),
       (e: unknown) => {
@@ -28,13 +29,12 @@ export class InFlight {
         ctx.nack(pdata, `${ctx.nodeId}: ${(e as Error)?.message ?? String(e)}`, { permanent, ...(numeric !== undefined ? { code: numeric } : {}) });
       },
     ).finally(() => {
-      this.running--;
-      this.slotWaiters.shift()?.();
-      if (this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
+      this.slots.release();
+      if (this.slots.held === 0) for (const w of this.idleWaiters.splice(0)) w();
     });
   }
 
   idle(): Promise<void> {
-    return this.running === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    return this.slots.held === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 }

@@ -10,7 +10,7 @@
 // pipelines), so records/s is end-to-end acknowledged throughput. Also: idle RSS and CPU with
 // no traffic, peak RSS, and one vs two workers of ours on OTAP -> OTAP.
 //
-//   npm run build && npx tsx bench/pipeline.ts [--iterations 3] [--seconds 3] [--no-go] [--no-write]
+//   npm run build && npx tsx bench/pipeline.ts [--iterations 3] [--seconds 3] [--no-go] [--no-write] [--only "OTAP -> OTAP:1024,4096"]
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -27,12 +27,19 @@ import { machineDescription, median, numberFlag, replaceSection } from './result
 
 const ITERATIONS = numberFlag('--iterations', 3);
 const SECONDS = numberFlag('--seconds', 3);
-const SIZES = [10, 100, 512, 1024, 4096, 8192];
+/** `--only "OTAP -> OTAP:4096,8192"`: one flow and some sizes, for a quick look (never written). */
+const ONLY = ((): { flow: string; sizes?: number[] } | undefined => {
+  const i = process.argv.indexOf('--only');
+  if (i < 0) return undefined;
+  const [flow, sizes] = (process.argv[i + 1] ?? '').split(':');
+  return { flow: flow!.trim(), ...(sizes ? { sizes: sizes.split(',').map(Number) } : {}) };
+})();
+const SIZES = ONLY?.sizes ?? [10, 100, 512, 1024, 4096, 8192];
 const SUT_CPU = '0';
 const LOAD_CPU = '1';
 const MiB = 1024 * 1024;
 type Flow = 'OTLP -> OTAP' | 'OTAP -> OTAP' | 'OTAP -> OTLP';
-const FLOWS: Flow[] = ['OTLP -> OTAP', 'OTAP -> OTAP', 'OTAP -> OTLP'];
+const FLOWS: Flow[] = (['OTLP -> OTAP', 'OTAP -> OTAP', 'OTAP -> OTLP'] as Flow[]).filter((f) => !ONLY || f === ONLY.flow);
 
 
 interface Sut {
@@ -93,7 +100,9 @@ async function startOurs(flow: Flow, down: number, cores = 1): Promise<Sut> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pipeline-'));
   const file = path.join(dir, 'p.yaml');
   fs.writeFileSync(file, oursYaml(flow, port!, down));
-  const argv = [OTAP_BIN, 'run', '--config', file, '--quiet', '--num-cores', String(cores)];
+  // BENCH_SUT_NODE_ARGS: extra node flags for our process (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+  const nodeArgs = (process.env.BENCH_SUT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const argv = [...nodeArgs, OTAP_BIN, 'run', '--config', file, '--quiet', '--num-cores', String(cores)];
   const child = cores === 1
     ? spawn('taskset', ['-c', SUT_CPU, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OTEL_ARROW_BACKEND: 'native', OTEL_LOG_LEVEL: 'error' } })
     : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OTEL_ARROW_BACKEND: 'native', OTEL_LOG_LEVEL: 'error' } });
@@ -187,6 +196,10 @@ async function main(): Promise<void> {
       await c.stop();
     }
   }
+  if (ONLY) {
+    await down.shutdown();
+    return;
+  }
   // One worker vs two (OTAP -> OTAP, batch 1024; nothing pinned: the load shares the cores).
   const scaling: Record<string, number[]> = { 1: [], 2: [] };
   for (const cores of [1, 2]) {
@@ -251,7 +264,7 @@ async function main(): Promise<void> {
     '',
     targets(),
   ].join('\n');
-  if (!process.argv.includes('--no-write')) replaceSection('pipeline', 'Pipeline engine: pass-through pipelines on one core, ours vs the Go Collector', body);
+  if (!process.argv.includes('--no-write') && !ONLY) replaceSection('pipeline', 'Pipeline engine: pass-through pipelines on one core, ours vs the Go Collector', body);
 }
 
 runPinned(LOAD_CPU, 'BENCH_PIPELINE_PINNED', main);

@@ -19,6 +19,7 @@ import {
 export interface NativeAddon {
   Encoder: new (options?: { zstdLevel?: number; metricMetadata?: boolean }) => {
     encode(signal: string, otlp: Uint8Array): Buffer;
+    encodeTables(tables: NativeTables): Buffer;
     close(): void;
   };
   Decoder: new (options?: { maxMessageBytes?: number }) => {
@@ -65,6 +66,9 @@ function call<T>(fn: () => T): T {
 export class NativeBackend implements Backend {
   readonly name = 'native' as const;
 
+  /** The addon object behind each BackendTables this backend made (for encodeTables). */
+  private readonly held = new WeakMap<BackendTables, NativeTables>();
+
   constructor(readonly addon: NativeAddon, readonly path: string, private readonly arrow: ArrowModule | string) {}
 
   /** Loads the addon; throws with the loader's exact message when it is missing or broken. */
@@ -84,6 +88,10 @@ export class NativeBackend implements Backend {
     }));
     return {
       encode: (signal: Signal, otlpRequestBytes: Uint8Array) => call(() => enc.encode(signal, otlpRequestBytes)),
+      encodeTables: (tables: BackendTables) => {
+        const t = this.held.get(tables);
+        return t ? call(() => enc.encodeTables(t)) : undefined;
+      },
       close: () => enc.close(),
     };
   }
@@ -111,7 +119,7 @@ export class NativeBackend implements Backend {
         const t = call(() => dec.decodeTables(barBytes));
         if (!t) return undefined;
         const A = this.arrow;
-        return {
+        const tables: BackendTables = {
           signal: t.signal as Signal,
           itemCount: () => t.itemCount(),
           byteSize: () => t.byteSize(),
@@ -121,6 +129,8 @@ export class NativeBackend implements Backend {
             return call(() => t.exportArrow()).map(({ payloadType, batch }) => ({ payloadType, batch: importRecordBatch(A, batch) }));
           },
         };
+        this.held.set(tables, t);
+        return tables;
       },
       close: () => dec.close(),
     };

@@ -20,6 +20,12 @@ export interface EncoderOptions {
 export interface BackendEncoder {
   /** OTLP Export*ServiceRequest protobuf bytes -> BatchArrowRecords protobuf bytes. */
   encode(signal: Signal, otlpRequestBytes: Uint8Array): Uint8Array;
+  /**
+   * Received tables (BackendDecoder.decodeTables of this same backend) -> BatchArrowRecords
+   * bytes, forwarded as they arrived without the OTLP conversion; undefined when the tables
+   * belong to another backend (then encode their OTLP bytes). Absent on the js backend.
+   */
+  encodeTables?(tables: BackendTables): Uint8Array | undefined;
   /** Releases the encoder's resources now (later calls throw). */
   close(): void;
 }

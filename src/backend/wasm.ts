@@ -45,6 +45,7 @@ interface WasmExports {
   otap_encoder_new(hasLevel: number, level: number, metricMetadata: number): number;
   otap_encoder_encode(enc: number, signal: number, ptr: number, len: number): number;
   otap_encoder_free(enc: number): void;
+  otap_encoder_encode_tables?(enc: number, t: number): number;
   otap_decoder_new(): number;
   otap_decoder_new_limited(max: number): number;
   otap_decoder_state_bytes(dec: number): number;
@@ -272,6 +273,14 @@ export class WasmBackend implements Backend {
         const enc = h.get();
         return this.rt.call(otlpRequestBytes, (ex, ptr, len) => ex.otap_encoder_encode(enc, code, ptr, len)).data;
       },
+      ...(this.rt.exports().otap_encoder_encode_tables ? {
+        encodeTables: (tables: BackendTables): Uint8Array | undefined => {
+          const ptr = this.held.get(tables);
+          if (ptr === undefined) return undefined;
+          const enc = h.get();
+          return this.rt.run((ex) => readResult(ex, ex.otap_encoder_encode_tables!(enc, ptr()))).data;
+        },
+      } : {}),
       close: () => h.close(),
     };
   }
@@ -309,6 +318,9 @@ export class WasmBackend implements Backend {
     };
   }
 
+  /** The live-handle getter of each BackendTables this backend made (for encodeTables). */
+  private readonly held = new WeakMap<BackendTables, () => number>();
+
   /** Tables kept in wasm memory: freed when the JS object is garbage collected (the
    *  FinalizationRegistry), unless the instance trapped meanwhile (then they went with it). */
   private heldTables(signal: Signal, ptr: number): BackendTables {
@@ -333,6 +345,7 @@ export class WasmBackend implements Backend {
       },
     };
     this.finalizer.register(tables, { ptr, generation });
+    this.held.set(tables, live);
     return tables;
   }
 

@@ -2,7 +2,7 @@
 // the form it was given — OTLP protobuf bytes, OTLP objects, or OTAP Arrow record batches —
 // and converts only when another form is asked for, caching the result. Item counts and
 // sizes never serialise: bytes are scanned, objects walked, Arrow tables counted.
-import type { ArrowRecordBatch, Backend, BackendTables } from '../backend/types.js';
+import type { ArrowRecordBatch, Backend, BackendEncoder, BackendTables } from '../backend/types.js';
 import { OtelArrowError } from '../errors.js';
 import { estimateTreeBytes } from '../memory/object-size.js';
 import { countItems } from '../otlp/canonical.js';
@@ -30,9 +30,11 @@ export interface BatchConversions {
   otlpToArrow: number;
   /** Arrow record batches turned into OTLP bytes. */
   arrowToOtlp: number;
+  /** Received tables encoded onto an outgoing OTAP stream as they are (no conversion). */
+  tablesForwarded: number;
 }
 
-const conversions: BatchConversions = { otlpBytesToObjects: 0, otlpObjectsToBytes: 0, otlpToArrow: 0, arrowToOtlp: 0 };
+const conversions: BatchConversions = { otlpBytesToObjects: 0, otlpObjectsToBytes: 0, otlpToArrow: 0, arrowToOtlp: 0, tablesForwarded: 0 };
 
 /** Root / data point tables whose rows are the batch's items. */
 const ITEM_TABLES: Record<Signal, readonly number[]> = {
@@ -134,6 +136,20 @@ export class TelemetryBatch<S extends Signal = Signal> {
       this.otlp = arrowToOtlp(this.needBackend('OTLP bytes from Arrow tables'), this.signal, this.tables!);
     }
     return this.otlp;
+  }
+
+  /** This batch as the next BatchArrowRecords of `encoder`'s stream: received tables held by
+   *  the encoder's own backend are forwarded as they are (no OTLP round trip); any other
+   *  form is encoded from its OTLP bytes. */
+  encodeOtap(encoder: BackendEncoder): Uint8Array {
+    if (this.held && encoder.encodeTables) {
+      const bar = encoder.encodeTables(this.held);
+      if (bar) {
+        conversions.tablesForwarded++;
+        return bar;
+      }
+    }
+    return encoder.encode(this.signal, this.otlpBytes());
   }
 
   /** The OTLP request as objects (decoded on first use). */

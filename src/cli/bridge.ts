@@ -1,6 +1,11 @@
-// `otap bridge`: OTLP (gRPC + HTTP) in, OTAP out, with live stats once a second while data
-// moves (none with --quiet) and a final summary; `--demo` adds a local downstream and a load generator (see src/bridge/demo.ts).
-import { Bridge, totals, type BridgeStats } from '../bridge/bridge.js';
+// `otap bridge`: OTLP (gRPC + HTTP) in, OTAP out. The bridge's settings become a built-in
+// otel_dataflow/v1 pipeline (src/bridge/dataflow-config.ts) that `otap run` executes, with
+// its live line per second and summary; `--print-config` prints that document instead.
+// `--demo` runs the embeddable Bridge between a load generator and a local downstream
+// (see src/bridge/demo.ts).
+import { totals, type BridgeStats } from '../bridge/bridge.js';
+import { bridgeDataflowYaml } from '../bridge/dataflow-config.js';
+import { runCommand } from './run.js';
 import { configFromEnv, configFromFile, resolveConfig, parseEndpoint, type BridgeConfig } from '../bridge/config.js';
 import { runBridgeDemo, type DemoResult } from '../bridge/demo.js';
 import { SIGNALS } from '../bridge/loadgen.js';
@@ -20,6 +25,8 @@ export interface BridgeCommandOptions {
   quiet?: boolean;
   /** Codec backend (--backend). */
   backend?: BackendOption;
+  /** Print the built-in pipeline document and exit. */
+  printConfig?: boolean;
 }
 
 /** "15s", "500ms", "2m", "20" (seconds) -> milliseconds; undefined when malformed. */
@@ -49,50 +56,20 @@ const log = (line: string): void => void process.stderr.write(line + '\n');
 export async function runBridgeCommand(o: BridgeCommandOptions): Promise<number> {
   if (o.demo) return runDemoCommand(o);
   const config = resolveConfig(layers(o));
-  const bridge = new Bridge(config);
-  const { grpcPort, httpPort } = await bridge.start();
-  const host = config.listen.replace(/:\d+$/, '');
-  log(`otap bridge: OTLP/gRPC ${host}:${grpcPort}${httpPort !== undefined ? `, OTLP/HTTP ${host}:${httpPort}` : ''} -> OTAP ${config.to}` +
-    ` (gRPC ${config.compression}${config.payloadCompression === 'zstd' ? ', payload zstd' : ''}); Ctrl-C to stop`);
-  const t0 = Date.now();
-  const live = new LiveStats();
-  const ticker = o.quiet ? undefined : setInterval(() => {
-    const s = bridge.stats;
-    const line = live.tick(Date.now() - t0, s, s.wireBytesOut !== undefined ? { in: s.otlpBytesIn, out: s.wireBytesOut } : undefined);
-    if (line) log(line);
-  }, 1000);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    if (o.durationMs !== undefined) setTimeout(stop, o.durationMs).unref();
-  });
-  if (ticker) clearInterval(ticker);
-  log('otap bridge: shutting down (waiting for exports in flight)');
-  await bridge.shutdown();
-  console.log(summaryTable(bridge.stats, Date.now() - t0));
-  return 0;
-}
-
-function summaryTable(s: BridgeStats, elapsedMs: number): string {
-  const rows = [['signal', 'batches in', 'records in', 'acked', 'failed']];
-  for (const sig of SIGNALS) {
-    rows.push([sig, String(s.received[sig].batches), String(s.received[sig].records), String(s.acked[sig].records), String(s.failed[sig].records)]);
+  const yaml = bridgeDataflowYaml(config);
+  if (o.printConfig) {
+    process.stdout.write(yaml);
+    return 0;
   }
-  const t = [totals(s.received), totals(s.acked), totals(s.failed)] as const;
-  rows.push(['total', String(t[0].batches), String(t[0].records), String(t[1].records), String(t[2].records)]);
-  const lines = [
-    '', table(rows), '',
-    `OTLP in:  ${formatBytes(s.otlpBytesIn)} (protobuf messages; gRPC ${s.byProtocol['otlp-grpc']} / HTTP ${s.byProtocol['otlp-http']} requests)`,
-    ...(s.json.requests > 0
-      ? [`          of which ${s.json.requests} OTLP/JSON requests, counted at their protobuf size (${formatBytes(s.json.textBytes)} of JSON text received)`]
-      : []),
-    `OTAP out: ${formatBytes(s.otapBytesOut)} (BatchArrowRecords before gRPC compression; ${s.retries} retries)` +
-      (s.otapBytesOut ? `, ${(s.otlpBytesIn / s.otapBytesOut).toFixed(2)}x smaller` : ''),
-  ];
-  if (s.wireBytesOut !== undefined) lines.push(`OTAP on the wire: ${formatBytes(s.wireBytesOut)}`);
-  lines.push(`${(t[0].records / Math.max(1, elapsedMs / 1000)).toFixed(0)} records/s over ${(elapsedMs / 1000).toFixed(1)} s`);
-  return lines.join('\n');
+  if (config.wireStats) log('otap bridge: "wireStats" is not counted by the pipeline bridge (its summary gives bytes in and out); --demo shows wire bytes');
+  log(`otap bridge: OTLP/gRPC ${config.listen}${config.http !== false ? `, OTLP/HTTP ${config.http}` : ''} -> OTAP ${config.to}` +
+    ` (gRPC ${config.compression}${config.payloadCompression === 'zstd' ? ', payload zstd' : ''}); built-in pipeline (--print-config shows it)`);
+  return runCommand({
+    builtin: { text: yaml, source: '(otap bridge built-in config)' },
+    ...(o.durationMs !== undefined ? { durationMs: o.durationMs } : {}),
+    ...(config.backend ? { backend: config.backend } : {}),
+    quiet: o.quiet ?? false,
+  });
 }
 
 async function runDemoCommand(o: BridgeCommandOptions): Promise<number> {

@@ -17,13 +17,15 @@ const USAGE = `usage: otap <command> [options]
 
 commands:
   bridge    [--config file.json] [--listen host:port] [--http host:port|none] [--to host:port]
-            [--demo] [--duration 20s] [--rate N] [--quiet] [--backend B]
+            [--duration 20s] [--quiet] [--backend B] [--print-config] | --demo [--rate N]
             OTLP receiver (gRPC on --listen, default 127.0.0.1:4317; HTTP on --http, default
-            127.0.0.1:4318) -> OTAP exporter to --to (a downstream otelarrow receiver); live
-            stats on stderr once a second while data moves (-q, --quiet: none), a summary at
-            the end (Ctrl-C, or after --duration). OTLP/JSON requests count as their protobuf size.
+            127.0.0.1:4318) -> OTAP exporter to --to (a downstream otelarrow receiver), run as
+            a built-in pipeline of the engine (--print-config prints it as otel_dataflow/v1
+            YAML for otap run): each request is answered once the downstream acked it, with
+            retries and a memory limit; a line per second on stderr (-q, --quiet: none), a
+            summary at the end (Ctrl-C, or after --duration); exits 1 if data was lost.
             --demo: no setup; a local downstream and a load generator (--rate records/s,
-            default 6000, for --duration, default 15s); exits 1 if data was lost (npm start)
+            default 6000, for --duration, default 15s); exits 1 if data was lost
   run       [--config FILE] [--duration D] [--num-cores N | --core-id-range A-B]
             [--http-admin-bind host:port] [--log-format pretty|json] [--log-level L]
             [--backend B] [--quiet]
@@ -74,6 +76,7 @@ function main(argv: string[]): number | Promise<number> {
         ...(values.http ? { http: values.http } : {}),
         ...(values.to ? { to: values.to } : {}),
         demo: values.demo ?? false,
+        printConfig: values['print-config'] ?? false,
         ...(duration !== undefined ? { durationMs: duration } : {}),
         ...(values.rate !== undefined ? { rate: intOption(values.rate, 0, '--rate', 1) } : {}),
         quiet: values.quiet ?? false,
@@ -144,6 +147,7 @@ function parseCommandLine(args: string[]) {
         http: { type: 'string' },
         to: { type: 'string' },
         demo: { type: 'boolean' },
+        'print-config': { type: 'boolean' },
         duration: { type: 'string' },
         rate: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },

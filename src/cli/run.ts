@@ -21,6 +21,8 @@ import { formatBytes } from './progress.js';
 
 export interface RunOptions {
   config?: string;
+  /** A built-in otel_dataflow/v1 document instead of a file (`otap bridge`). */
+  builtin?: { text: string; source: string };
   validate?: string;
   durationMs?: number;
   /** Deadline for draining on shutdown. */
@@ -83,6 +85,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
       return 0;
     }
     if (o.config) validated = validateFile(o.config, registry);
+    else if (o.builtin) validated = validateText(o.builtin.text, o.builtin.source, registry, env);
     else {
       env.OTAP_RUN_PORT ??= String(await freePort());
       validated = validateText(DEFAULT_CONFIG, '(built-in default config)', registry, env);
@@ -102,7 +105,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
     const pipelines = JSON.parse(process.env[WORKER_PIPELINES_ENV] ?? '[]') as number[];
     return runWorker(validated, registry, backend, Number(process.env[WORKER_INDEX_ENV] ?? 0), pipelines);
   }
-  const durationMs = o.durationMs ?? (o.config ? undefined : 10_000);
+  const durationMs = o.durationMs ?? (o.config || o.builtin ? undefined : 10_000);
   let plan;
   try {
     plan = planInstances(validated.resolved.pipelines, o.cores);

@@ -13,7 +13,7 @@ import type { Signal, SignalRequest } from '../../src/otlp/model.js';
 import { countOtlpItems } from '../../src/otlp/protobuf/count-items.js';
 import { decodeOtlp, encodeOtlp } from '../../src/otlp/signal-codec.js';
 import { requestArb } from '../support/arbitraries.js';
-import { backendRows, requireBackend } from '../support/backends.js';
+import { backendRows, requireBackend, RUST_BACKENDS } from '../support/backends.js';
 
 const SIGNALS: readonly Signal[] = ['traces', 'logs', 'metrics'];
 const generators = { traces: generateTraces, logs: generateLogs, metrics: generateMetrics } as const;
@@ -115,5 +115,43 @@ describe.each(backendRows())('TelemetryBatch on the %s backend', (name) => {
     const logs = TelemetryBatch.fromOtlpBytes('logs', encodeOtlp('logs', gen('logs', 2)), { backend }).arrow();
     const wrong = TelemetryBatch.fromArrow('traces', logs, { backend });
     expect(() => wrong.otlpBytes()).toThrow(OtelArrowError);
+  });
+});
+
+describe.each(backendRows(RUST_BACKENDS))('encodeOtap on the %s backend: received tables forwarded as they are', (name) => {
+  for (const signal of SIGNALS) {
+    it(`${signal}: a stream of held tables re-encoded onto another stream decodes to the source OTLP, converting nothing`, () => {
+      const backend = requireBackend(name);
+      const [source, receiver, forwarder, downstream, reference] = [
+        backend.createEncoder({ zstdLevel: 3 }), backend.createDecoder(), backend.createEncoder(), backend.createDecoder(), backend.createDecoder(),
+      ];
+      for (let i = 0; i < 6; i++) {
+        const bar = source.encode(signal, encodeOtlp(signal, generators[signal]({ seed: 11, batchSize: 40, batchIndex: i })));
+        const batch = TelemetryBatch.fromBackendTables(receiver.decodeTables!(bar)!, { backend });
+        const before = { ...TelemetryBatch.conversions };
+        const out = batch.encodeOtap(forwarder);
+        expect(TelemetryBatch.conversions.tablesForwarded).toBe(before.tablesForwarded + 1);
+        expect(TelemetryBatch.conversions.arrowToOtlp).toBe(before.arrowToOtlp);
+        expect(downstream.decode(out).otlp).toEqual(reference.decode(bar).otlp);
+      }
+    });
+  }
+
+  it('tables of another backend instance or form go through OTLP bytes', () => {
+    const backend = requireBackend(name);
+    const other = requireBackend('js');
+    const bar = backend.createEncoder().encode('logs', encodeOtlp('logs', gen('logs', 4)));
+    const batch = TelemetryBatch.fromBackendTables(backend.createDecoder().decodeTables!(bar)!, { backend });
+    const before = { ...TelemetryBatch.conversions };
+    const out = batch.encodeOtap(other.createEncoder());
+    expect(TelemetryBatch.conversions.tablesForwarded).toBe(before.tablesForwarded);
+    expect(TelemetryBatch.conversions.arrowToOtlp).toBe(before.arrowToOtlp + 1);
+    expect(Buffer.from(other.createDecoder().decode(out).otlp)).toEqual(Buffer.from(backend.createDecoder().decode(bar).otlp));
+    // Bytes-form batches never reach encodeTables.
+    const fromBytes = TelemetryBatch.fromOtlpBytes('logs', encodeOtlp('logs', gen('logs', 4)), { backend });
+    const n = TelemetryBatch.conversions.tablesForwarded;
+    const viaBytes = backend.createDecoder().decode(fromBytes.encodeOtap(backend.createEncoder())).otlp;
+    expect(viaBytes).toEqual(backend.createDecoder().decode(backend.createEncoder().encode('logs', fromBytes.otlpBytes())).otlp);
+    expect(TelemetryBatch.conversions.tablesForwarded).toBe(n);
   });
 });

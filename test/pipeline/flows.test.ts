@@ -22,6 +22,7 @@ import { OtapReceiver } from '../../src/transport/receiver/receiver.js';
 import { freePort } from '../interop/go-collector.js';
 import { permanent } from '../../src/transport/receiver/status.js';
 import { OtlpGrpcClient } from '../../src/transport/otlp-client.js';
+import { OtapExporter } from '../../src/transport/exporter/exporter.js';
 import { newHarness, pipelineYaml, startEngine, testRegistry } from '../support/pipeline-nodes.js';
 
 const stops: Array<() => Promise<unknown>> = [];
@@ -144,6 +145,43 @@ groups:
       got = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => decodeOtlpJson('logs', l));
     }
     expect(got.map((g) => canonicalJson(canonicalize('logs', g)))).toEqual(reqs.map((r) => canonicalJson(canonicalize('logs', r))));
+  });
+});
+
+describe('otap receiver -> otap exporter: received tables forwarded, not converted', () => {
+  it('two upstream Arrow streams into one outgoing stream arrive equal, with no OTLP conversion in the engine', async () => {
+    const received: { signal: string; otlp: Uint8Array }[] = [];
+    const down = new OtapReceiver({ grpcPort: 0, backend: 'native' }, async (b) => void received.push({ signal: b.signal, otlp: b.payload.otlpBytes() }));
+    const { grpcPort: downPort } = await down.start();
+    stops.push(() => down.shutdown());
+    const port = await freePort();
+    const { engine } = await startEngine(`version: otel_dataflow/v1
+groups:
+  g:
+    pipelines:
+      relay:
+        nodes:
+          in: { type: receiver:otap, config: { listening_addr: "127.0.0.1:${port}", response_stream_channel_size: 16, wait_for_result: true } }
+          out: { type: exporter:otap, config: { grpc_endpoint: "http://127.0.0.1:${downPort}" } }
+        connections: [{ from: in, to: out }]
+`, newHarness(), 'native');
+    stops.push(() => engine.shutdown(2000));
+    const upstream = [0, 1].map(() => new OtapExporter({ endpoint: `127.0.0.1:${port}`, backend: 'native', numStreams: 1, disableDowngrade: true, payloadCompression: 'zstd' }));
+    stops.push(...upstream.map((u) => () => u.shutdown()));
+    const before = { ...TelemetryBatch.conversions };
+    const reqs = Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? generateTraces : generateLogs)({ seed: 40 + (i % 2), batchSize: 80, batchIndex: i }));
+    // Each upstream exporter keeps its own stream (and dictionaries); the relay merges them.
+    for (let i = 0; i < reqs.length; i++) await upstream[i % 2]!.export(i % 3 === 0 ? 'traces' : 'logs', reqs[i] as never);
+    const forwarded = TelemetryBatch.conversions.tablesForwarded - before.tablesForwarded;
+    // The downstream receiver in this process reads OTLP bytes once per batch (arrowToOtlp);
+    // the relay adds none: every conversion here is the downstream's.
+    expect(forwarded).toBe(reqs.length);
+    expect(TelemetryBatch.conversions.arrowToOtlp - before.arrowToOtlp).toBe(reqs.length);
+    expect(received.map((r) => r.signal)).toEqual(reqs.map((_, i) => (i % 3 === 0 ? 'traces' : 'logs')));
+    received.forEach((r, i) => {
+      const signal = r.signal as 'traces' | 'logs';
+      expect(canonicalJson(canonicalize(signal, decodeOtlp(signal, r.otlp))), `batch ${i}`).toEqual(canonicalJson(canonicalize(signal, reqs[i] as never)));
+    });
   });
 });
 

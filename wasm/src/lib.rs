@@ -187,6 +187,21 @@ pub unsafe extern "C" fn otap_encoder_encode(enc: *mut Encoder, signal: u32, ptr
     }
 }
 
+/// Held tables (from `otap_decoder_decode_tables`) out as the encoder's next
+/// BatchArrowRecords, without the OTLP conversion. Output data: BatchArrowRecords bytes.
+///
+/// # Safety
+/// `enc` must be null or a live encoder; `t` null or a live handle from `otap_decoder_decode_tables`.
+#[no_mangle]
+pub unsafe extern "C" fn otap_encoder_encode_tables(enc: *mut Encoder, t: *const DecodedTables) -> *mut OtapResult {
+    let Some(enc) = enc.as_mut() else { return bad_argument("null encoder") };
+    let Some(t) = t.as_ref() else { return bad_argument("null tables") };
+    match enc.encode_tables(t) {
+        Ok(bytes) => ok(bytes, Some(t.signal)),
+        Err(e) => err(e),
+    }
+}
+
 /// # Safety
 /// `enc` must be null or an encoder from `otap_encoder_new`, freed once and not used after.
 #[no_mangle]

@@ -94,6 +94,14 @@ impl JsEncoder {
         }
     }
 
+    /// Received tables (a `Tables` from a Decoder) -> BatchArrowRecords bytes, without the
+    /// OTLP conversion.
+    #[napi]
+    pub fn encode_tables(&mut self, env: Env, tables: &JsTables) -> Result<Buffer> {
+        let enc = self.inner.as_mut().ok_or_else(|| closed("Encoder"))?;
+        enc.encode_tables(&tables.inner).map(Buffer::from).map_err(|e| throw(&env, e))
+    }
+
     /// Drops the core encoder now instead of at garbage collection.
     #[napi]
     pub fn close(&mut self) {

@@ -113,7 +113,7 @@ export class ArrowStream {
     let bytes: Uint8Array;
     let batchId: bigint;
     try {
-      bytes = this.encoder.encode(job.signal, job.batch.otlpBytes());
+      bytes = job.batch.encodeOtap(this.encoder);
       batchId = peekBatchId(bytes);
     } catch (err) {
       // A throw may leave some IPC writers advanced past what the receiver will see.

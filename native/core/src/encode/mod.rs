@@ -4,6 +4,8 @@
 
 pub mod common;
 pub mod dict;
+mod forward;
+mod forward_dicts;
 pub mod input;
 pub mod logs;
 pub mod metrics;
@@ -16,7 +18,9 @@ use prost::Message;
 
 use self::input::TableInput;
 use self::table::{DictionaryLimits, TableEncoder};
+use self::forward::ForwardStream;
 use crate::bar::{payload_type_name, ArrowPayload, BatchArrowRecords};
+use crate::decode::DecodedTables;
 use crate::error::{codes, OtapError};
 use crate::ipc_writer::{write_options, IpcChunkWriter};
 use crate::otlp::model;
@@ -53,6 +57,9 @@ pub struct Encoder {
     options: EncoderOptions,
     limits: DictionaryLimits,
     streams: HashMap<i32, PayloadStream>,
+    /// Streams of payload types last sent by [`Encoder::encode_tables`]. A payload type has
+    /// a stream in at most one of the two maps: switching paths starts a new IPC stream.
+    forward: HashMap<i32, ForwardStream>,
     next_schema_id: u64,
     next_batch_id: i64,
 }
@@ -64,7 +71,7 @@ impl Encoder {
 
     /// An encoder with non-default dictionary limits (tests).
     pub fn with_limits(options: EncoderOptions, limits: DictionaryLimits) -> Encoder {
-        Encoder { options, limits, streams: HashMap::new(), next_schema_id: 0, next_batch_id: 0 }
+        Encoder { options, limits, streams: HashMap::new(), forward: HashMap::new(), next_schema_id: 0, next_batch_id: 0 }
     }
 
     /// `ExportXServiceRequest` protobuf in, `BatchArrowRecords` protobuf out.
@@ -93,12 +100,53 @@ impl Encoder {
         }
     }
 
+    /// Received OTAP tables out as the next BatchArrowRecords of this stream, without the
+    /// OTLP conversion (see `forward.rs`). The tables are sent as they are: their integrity
+    /// is the sender's, checked by whoever converts them.
+    pub fn encode_tables(&mut self, tables: &DecodedTables) -> Result<Vec<u8>, OtapError> {
+        let result = self.forward_all(tables);
+        if result.is_err() {
+            self.reset();
+        }
+        Ok(result?.encode_to_vec())
+    }
+
+    fn forward_all(&mut self, tables: &DecodedTables) -> Result<BatchArrowRecords, OtapError> {
+        let mut arrow_payloads = Vec::with_capacity(tables.batches.len());
+        for (ty, batch) in forward::forwarded(tables, self.options.metric_metadata) {
+            self.streams.remove(ty);
+            let mut stream = self.forward.remove(ty);
+            let next_schema_id = &mut self.next_schema_id;
+            let mut new_schema_id = || {
+                *next_schema_id += 1;
+                (*next_schema_id - 1).to_string()
+            };
+            let payload = forward::write_payload(&mut stream, *ty, batch, self.options.zstd_level, &mut new_schema_id);
+            if let Some(s) = stream {
+                self.forward.insert(*ty, s);
+            }
+            arrow_payloads.push(payload?);
+        }
+        Ok(self.envelope(arrow_payloads))
+    }
+
+    fn envelope(&mut self, arrow_payloads: Vec<ArrowPayload>) -> BatchArrowRecords {
+        let batch_id = self.next_batch_id;
+        self.next_batch_id += 1;
+        BatchArrowRecords { batch_id, arrow_payloads, headers: Vec::new() }
+    }
+
+    /// Tables before a failing one already advanced their streams (schema and dictionaries
+    /// sent in a batch nobody will see): every stream starts anew.
+    fn reset(&mut self) {
+        self.streams.clear();
+        self.forward.clear();
+    }
+
     fn produce(&mut self, tables: Tables<'_>) -> Result<BatchArrowRecords, OtapError> {
         let result = self.produce_all(tables);
         if result.is_err() {
-            // Tables before the failing one already advanced their streams (schema and
-            // dictionaries sent in a batch nobody will see): start every stream anew.
-            self.streams.clear();
+            self.reset();
         }
         result
     }
@@ -107,6 +155,7 @@ impl Encoder {
         let mut arrow_payloads = Vec::with_capacity(tables.len());
         for (ty, input) in &tables {
             let ty = *ty;
+            self.forward.remove(&ty);
             if !self.streams.contains_key(&ty) {
                 let spec = table_spec(ty).ok_or_else(|| {
                     OtapError::new(codes::UNKNOWN_PAYLOAD_TYPE, format!("no table for {}", payload_type_name(ty)))
@@ -127,9 +176,7 @@ impl Encoder {
                 stream.writer.as_mut().unwrap().write(&encoded.batch).map_err(|e| e.in_table(name))?;
             arrow_payloads.push(ArrowPayload { schema_id: stream.schema_id.clone(), r#type: ty, record });
         }
-        let batch_id = self.next_batch_id;
-        self.next_batch_id += 1;
-        Ok(BatchArrowRecords { batch_id, arrow_payloads, headers: Vec::new() })
+        Ok(self.envelope(arrow_payloads))
     }
 }
 

@@ -3,7 +3,7 @@
 // when its BatchStatus OK arrives, nacked with the status code otherwise.
 import { z } from 'zod';
 import { OtapExporter } from '../../../transport/exporter/exporter.js';
-import { nodeConfig, positiveInt } from '../../config/field-types.js';
+import { durationMs, nodeConfig, positiveInt } from '../../config/field-types.js';
 import type { ExporterFactory } from '../../engine/node-api.js';
 import { connectionOptions, grpcClientShape } from '../settings/grpc-client.js';
 import { InFlight } from './in-flight.js';
@@ -15,6 +15,8 @@ const otapExporterConfig = nodeConfig(z.strictObject({
   }).prefault({}),
   stream_queue_capacity: positiveInt.default(64),
   streams_per_signal: positiveInt.default(1),
+  /** This implementation's addition: rotate each Arrow stream after this long (default 30 s). */
+  max_stream_lifetime: durationMs.optional(),
 }));
 type OtapExporterConfig = z.output<typeof otapExporterConfig>;
 
@@ -33,6 +35,7 @@ export const otapExporter: ExporterFactory<OtapExporterConfig> = {
       // Transport-level resends smooth over a stream ending; longer retries are processor:retry's.
       retry: { maxElapsedMs: 2000 },
       ...(config.timeout !== undefined ? { timeoutMs: config.timeout } : {}),
+      ...(config.max_stream_lifetime !== undefined ? { maxStreamLifetimeMs: config.max_stream_lifetime } : {}),
     });
     const inflight = new InFlight(config.stream_queue_capacity);
     return {

@@ -20,6 +20,8 @@ const otapConfig = nodeConfig(z.strictObject({
   timeout: durationMs.optional(),
   tls: tlsServerSchema.optional(),
   wait_for_result: z.boolean().default(false),
+  /** This implementation's addition (see settings/grpc-server.ts). */
+  bearer_token: z.string().min(1).optional(),
 }));
 type OtapConfig = z.output<typeof otapConfig>;
 
@@ -33,6 +35,7 @@ export const otapReceiver: ReceiverFactory<OtapConfig> = {
       host: config.listening_addr.host, grpcPort: config.listening_addr.port, tls: serverTls(config.tls),
       requestLimitMiB: limitMiB, waitingLimitMiB: limitMiB / 4, streamMemoryLimitMiB: Math.min(64, limitMiB), backend: ctx.backend,
       ...(config.max_decoding_message_size !== undefined ? { maxMessageBytes: config.max_decoding_message_size } : {}),
+      ...(config.bearer_token ? { bearerToken: config.bearer_token } : {}),
     }, pipelineConsume(ctx, { waitForResult: config.wait_for_result, ...(config.timeout !== undefined ? { timeoutMs: config.timeout } : {}) }));
     let port: number | undefined;
     return {

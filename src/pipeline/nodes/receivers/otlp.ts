@@ -37,12 +37,14 @@ export const otlpReceiver: ReceiverFactory<OtlpConfig> = {
           grpcReceiver = new OtapReceiver({
             host: grpc.listening_addr.host, grpcPort: grpc.listening_addr.port, tls: serverTls(grpc.tls),
             maxMessageBytes: grpc.max_decoding_message_size, requestLimitMiB: limitMiB, waitingLimitMiB: limitMiB / 4, backend: ctx.backend,
+            ...(grpc.bearer_token ? { bearerToken: grpc.bearer_token } : {}),
           }, pipelineConsume(ctx, { waitForResult: grpc.wait_for_result, ...(grpc.timeout !== undefined ? { timeoutMs: grpc.timeout } : {}) }));
           bound.grpc = (await grpcReceiver.start()).grpcPort;
         }
         if (http) {
           httpReceiver = new OtapReceiver({
             host: http.listening_addr.host, maxMessageBytes: http.max_request_body_size, requestLimitMiB: limitMiB, waitingLimitMiB: limitMiB / 4, backend: ctx.backend,
+            ...(http.bearer_token ? { bearerToken: http.bearer_token } : {}),
           }, pipelineConsume(ctx, { waitForResult: http.wait_for_result, timeoutMs: http.timeout }));
           await httpReceiver.loadBackend();
           httpServer = await startOtlpHttpServer(httpReceiver, http.listening_addr.port, serverTls(http.tls), { maxMessageBytes: http.max_request_body_size });

@@ -1,6 +1,8 @@
 // The engine's GrpcServerSettings and HttpServerSettings (fields and defaults as there);
 // the ones grpc-js exposes are applied, the HTTP/2 tuning knobs are accepted for
-// compatibility and left to grpc-js's defaults.
+// compatibility and left to grpc-js's defaults. `bearer_token` is this implementation's own
+// addition (the engine has no receiver authentication): clients must then send
+// `authorization: Bearer <token>` (gRPC UNAUTHENTICATED / HTTP 401 otherwise).
 import { z } from 'zod';
 import { byteSize, durationMs, nonNegativeInt, socketAddress } from '../../config/field-types.js';
 import { tlsServerSchema } from './tls.js';
@@ -29,6 +31,7 @@ export const grpcServerSchema = z.strictObject({
   wait_for_result: z.boolean().default(false),
   timeout: durationMs.optional(),
   tls: tlsServerSchema.optional(),
+  bearer_token: z.string().min(1).optional(),
 });
 export type GrpcServerSettings = z.output<typeof grpcServerSchema>;
 
@@ -44,5 +47,6 @@ export const httpServerSchema = z.strictObject({
   timeout: durationMs.default(30_000),
   accept_compressed_requests: z.boolean().default(true),
   tls: tlsServerSchema.optional(),
+  bearer_token: z.string().min(1).optional(),
 });
 export type HttpServerSettings = z.output<typeof httpServerSchema>;

@@ -1,0 +1,165 @@
+//! Dictionaries of forwarded tables. A receiver's tables carry the dictionaries their source
+//! stream has accumulated (up to 64Ki values per column). Forwarded unchanged they cost
+//! nothing when one source feeds the outgoing stream: each batch's dictionary extends the
+//! last one written, and the IPC writer sends the delta. When several sources share one
+//! outgoing stream, their dictionaries alternate; the writer would then resend a whole
+//! accumulated dictionary as a replacement with every batch. Such a column is compacted
+//! first: its dictionary cut down to the values the batch uses, keys renumbered, so the
+//! replacement costs what the batch holds, not what its source has seen.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::*;
+use arrow_array::{Array, ArrayRef, DictionaryArray, PrimitiveArray, RecordBatch, StructArray};
+use arrow_buffer::ArrowNativeType;
+use arrow_data::ArrayData;
+use arrow_schema::DataType;
+
+use crate::error::OtapError;
+
+/// A dictionary of at most this many values is sent as it is when it does not extend the
+/// last one written: compacting would save little.
+const SMALL_DICTIONARY: usize = 64;
+
+/// After this many compacted batches in a row from one source (each dictionary extending the
+/// previous), that source's dictionary is sent in full once, and deltas follow again.
+const RETURN_TO_DELTAS_AFTER: u32 = 8;
+
+/// What the outgoing stream holds for one dictionary column.
+enum Written {
+    /// A source dictionary, sent unchanged: a source extending it continues with deltas.
+    Source(ArrayData),
+    /// A compacted dictionary cut from this source dictionary, `streak` batches in a row.
+    Compacted { from: ArrayData, streak: u32 },
+}
+
+/// Per dictionary column (by path), what was last written.
+#[derive(Default)]
+pub(crate) struct ForwardedDictionaries {
+    written: HashMap<String, Written>,
+}
+
+impl ForwardedDictionaries {
+    /// The batch to write: columns whose dictionary would be resent in full are compacted.
+    pub(crate) fn prepare(&mut self, batch: &RecordBatch) -> Result<RecordBatch, OtapError> {
+        let schema = batch.schema();
+        let mut changed = false;
+        let mut columns = Vec::with_capacity(batch.num_columns());
+        for (field, column) in schema.fields().iter().zip(batch.columns()) {
+            let out = self.column(field.name(), column)?;
+            changed |= !Arc::ptr_eq(&out, column);
+            columns.push(out);
+        }
+        if !changed {
+            return Ok(batch.clone());
+        }
+        RecordBatch::try_new(schema, columns).map_err(|e| OtapError::invalid_payload(format!("compacted dictionaries: {e}")))
+    }
+
+    fn column(&mut self, path: &str, column: &ArrayRef) -> Result<ArrayRef, OtapError> {
+        match column.data_type() {
+            DataType::Dictionary(_, _) => self.dictionary(path, column),
+            DataType::Struct(fields) => {
+                let s = column.as_struct();
+                let mut changed = false;
+                let mut children = Vec::with_capacity(fields.len());
+                for (f, child) in fields.iter().zip(s.columns()) {
+                    let out = self.column(&format!("{path}.{}", f.name()), child)?;
+                    changed |= !Arc::ptr_eq(&out, child);
+                    children.push(out);
+                }
+                if !changed {
+                    return Ok(column.clone());
+                }
+                let rebuilt = StructArray::try_new(fields.clone(), children, s.nulls().cloned())
+                    .map_err(|e| OtapError::invalid_payload(format!("column {path}: {e}")))?;
+                Ok(Arc::new(rebuilt))
+            }
+            _ => Ok(column.clone()),
+        }
+    }
+
+    fn dictionary(&mut self, path: &str, column: &ArrayRef) -> Result<ArrayRef, OtapError> {
+        let values = column.as_any_dictionary().values().to_data();
+        let streak = match self.written.get(path) {
+            Some(Written::Source(last)) if extends(last, &values) => RETURN_TO_DELTAS_AFTER,
+            Some(Written::Compacted { from, streak }) if extends(from, &values) => streak + 1,
+            _ => 0,
+        };
+        if streak >= RETURN_TO_DELTAS_AFTER || values.len() <= SMALL_DICTIONARY {
+            self.written.insert(path.to_string(), Written::Source(values));
+            return Ok(column.clone());
+        }
+        self.written.insert(path.to_string(), Written::Compacted { from: values, streak });
+        compact(column).map_err(|e| e.in_column(path))
+    }
+}
+
+/// The dictionary column with only the values its keys use, renumbered in order of first use.
+fn compact(column: &ArrayRef) -> Result<ArrayRef, OtapError> {
+    match column.data_type() {
+        DataType::Dictionary(k, _) => match k.as_ref() {
+            DataType::UInt8 => compact_keys::<UInt8Type>(column),
+            DataType::UInt16 => compact_keys::<UInt16Type>(column),
+            DataType::UInt32 => compact_keys::<UInt32Type>(column),
+            DataType::Int8 => compact_keys::<Int8Type>(column),
+            DataType::Int16 => compact_keys::<Int16Type>(column),
+            DataType::Int32 => compact_keys::<Int32Type>(column),
+            DataType::Int64 => compact_keys::<Int64Type>(column),
+            DataType::UInt64 => compact_keys::<UInt64Type>(column),
+            other => Err(OtapError::unsupported(format!("dictionary keys of type {other}"))),
+        },
+        _ => Ok(column.clone()),
+    }
+}
+
+fn compact_keys<K: ArrowDictionaryKeyType>(column: &ArrayRef) -> Result<ArrayRef, OtapError> {
+    let dict = column.as_dictionary::<K>();
+    let keys = dict.keys();
+    let mut renumber: HashMap<usize, K::Native> = HashMap::new();
+    let mut used: Vec<u32> = Vec::new();
+    let mut new_keys: Vec<K::Native> = Vec::with_capacity(keys.len());
+    for i in 0..keys.len() {
+        if keys.is_null(i) {
+            new_keys.push(K::Native::default());
+            continue;
+        }
+        let old = keys.value(i).as_usize();
+        let next = used.len();
+        let key = match renumber.get(&old) {
+            Some(k) => *k,
+            None => {
+                let k = K::Native::from_usize(next).ok_or_else(|| OtapError::invalid_payload("dictionary key out of range"))?;
+                renumber.insert(old, k);
+                used.push(old as u32);
+                k
+            }
+        };
+        new_keys.push(key);
+    }
+    let values = arrow_select::take::take(dict.values().as_ref(), &PrimitiveArray::<UInt32Type>::from(used), None)
+        .map_err(|e| OtapError::invalid_payload(format!("dictionary values: {e}")))?;
+    let keys = PrimitiveArray::<K>::new(new_keys.into(), keys.nulls().cloned());
+    let out = DictionaryArray::<K>::try_new(keys, values).map_err(|e| OtapError::invalid_payload(format!("dictionary: {e}")))?;
+    Ok(Arc::new(out))
+}
+
+/// Whether `values` is `last` with values appended (then the writer sends a delta). Exact:
+/// sources of one application often share their first values, and a wrong guess would make
+/// the writer resend the whole dictionary. An O(1) look at the ends rules most misses out
+/// before the O(n) comparison (the writer makes that comparison once more itself).
+fn extends(last: &ArrayData, values: &ArrayData) -> bool {
+    if ArrayData::ptr_eq(last, values) {
+        return true;
+    }
+    let n = last.len();
+    if values.len() < n {
+        return false;
+    }
+    n == 0
+        || (values.slice(0, 1) == last.slice(0, 1)
+            && values.slice(n - 1, 1) == last.slice(n - 1, 1)
+            && values.slice(0, n) == *last)
+}

@@ -150,3 +150,39 @@ fn alternating_sources_do_not_resend_their_accumulated_dictionaries() {
     let (early, late) = (sizes[4..8].iter().sum::<usize>(), sizes[76..80].iter().sum::<usize>());
     assert!(late < early * 3 / 2, "forwarded bytes grew with the sources' dictionaries: early {early}, late {late}");
 }
+
+#[test]
+fn corrupt_input_that_still_decodes_is_forwarded_or_refused_never_a_panic() {
+    // Bit flips in the source BARs: whatever decode_tables accepts, encode_tables either
+    // forwards or refuses with an error (the receiver answers the sender); it never panics.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let (mut accepted, mut refused) = (0, 0);
+    for signal in SIGNALS {
+        let source = stream(signal, 3, 6, false);
+        for round in 0..150 {
+            let mut bars: Vec<Vec<u8>> = source.iter().map(|(_, b)| b.clone()).collect();
+            let which = round % bars.len();
+            let bar = &mut bars[which];
+            for _ in 0..1 + next() % 3 {
+                let at = (next() as usize) % bar.len();
+                bar[at] ^= 1 << (next() % 8);
+            }
+            let (mut up, mut forwarder) = (Decoder::new(), Encoder::new(options(round % 2 == 0)));
+            for bar in &bars {
+                if let Ok(Some(tables)) = up.decode_tables(bar) {
+                    match forwarder.encode_tables(&tables) {
+                        Ok(_) => accepted += 1,
+                        Err(_) => refused += 1,
+                    }
+                }
+            }
+        }
+    }
+    assert!(accepted > 0, "some corrupt-but-decodable batches were forwarded ({refused} refused)");
+}

@@ -118,6 +118,7 @@ fn compact(column: &ArrayRef) -> Result<ArrayRef, OtapError> {
 fn compact_keys<K: ArrowDictionaryKeyType>(column: &ArrayRef) -> Result<ArrayRef, OtapError> {
     let dict = column.as_dictionary::<K>();
     let keys = dict.keys();
+    let len = dict.values().len();
     let mut renumber: HashMap<usize, K::Native> = HashMap::new();
     let mut used: Vec<u32> = Vec::new();
     let mut new_keys: Vec<K::Native> = Vec::with_capacity(keys.len());
@@ -127,6 +128,10 @@ fn compact_keys<K: ArrowDictionaryKeyType>(column: &ArrayRef) -> Result<ArrayRef
             continue;
         }
         let old = keys.value(i).as_usize();
+        if old >= len {
+            // Remote input: refuse, never index out of bounds.
+            return Err(OtapError::invalid_payload(format!("dictionary key {old} at row {i} is out of range (dictionary of {len})")));
+        }
         let next = used.len();
         let key = match renumber.get(&old) {
             Some(k) => *k,

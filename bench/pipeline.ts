@@ -22,7 +22,7 @@ import { OtlpGrpcClient } from '../src/transport/otlp-client.js';
 import { OtapReceiver } from '../src/transport/receiver/index.js';
 import { freePorts, hasGoCollector, startGoCollector, telemetryYaml } from '../test/interop/go-collector.js';
 import { OTAP_BIN } from '../test/support/dist.js';
-import { cpuSeconds, runPinned, peakRssBytes, rssBytes, waitForPort } from './process-stats.js';
+import { cpuSeconds, runPinned, peakRssBytes, rssBytes, treeCpuSeconds, waitForPort } from './process-stats.js';
 import { machineDescription, median, numberFlag, replaceSection } from './results.js';
 
 const ITERATIONS = numberFlag('--iterations', 3);
@@ -202,14 +202,19 @@ async function main(): Promise<void> {
   }
   // One worker vs two (OTAP -> OTAP, batch 1024; nothing pinned: the load shares the cores).
   const scaling: Record<string, number[]> = { 1: [], 2: [] };
+  /** Records per CPU-second of ours (primary + workers): what sharding costs per record. */
+  const perCpu: Record<string, number[]> = { 1: [], 2: [] };
   for (const cores of [1, 2]) {
     const sut = await startOurs('OTAP -> OTAP', downPort, cores);
     const d = data.get(1024)!;
     const senders = Array.from({ length: 4 }, () => senderFor(sut, d.batches, d.requests));
     for (const s of senders) await s.send(0);
     for (let it = 0; it < ITERATIONS; it++) {
+      const cpu0 = treeCpuSeconds(sut.pid);
       const cells = await Promise.all(senders.map((s) => drive(s.send, d.counts, sut.pid, 16)));
+      const cpu = treeCpuSeconds(sut.pid) - cpu0;
       scaling[cores]!.push(cells.reduce((a, c) => a + c.records / c.seconds, 0));
+      perCpu[cores]!.push(cells.reduce((a, c) => a + c.records, 0) / cpu);
     }
     for (const s of senders) await s.close();
     await sut.stop();
@@ -245,6 +250,7 @@ async function main(): Promise<void> {
   };
   const one = median(scaling[1]!);
   const two = median(scaling[2]!);
+  const [cpuOne, cpuTwo] = [median(perCpu[1]!), median(perCpu[2]!)];
   const table = rows.join('\n');
   console.log(table);
   console.log(memRows.join('\n'));
@@ -260,7 +266,7 @@ async function main(): Promise<void> {
     '',
     memRows.join('\n'),
     '',
-    `Workers: OTAP -> OTAP, batch 1024, 4 senders x 16 in flight, not pinned (the load and the downstream share the 2 cores with the workers): 1 worker ${fmt(one)} records/s, 2 workers ${fmt(two)} records/s, **${(two / one).toFixed(2)}x**.`,
+    `Workers: OTAP -> OTAP, batch 1024, 4 senders x 16 in flight, not pinned (the load and the downstream share the 2 cores with the workers): 1 worker ${fmt(one)} records/s, 2 workers ${fmt(two)} records/s, **${(two / one).toFixed(2)}x**. Per CPU-second of ours (primary and workers, /proc): 1 worker ${fmt(cpuOne)} records, 2 workers ${fmt(cpuTwo)} records (${(cpuTwo / cpuOne).toFixed(2)}x): with 2 cores of their own, 2 workers would carry about ${(2 * cpuTwo / cpuOne).toFixed(2)}x one worker, if one worker saturates its core.`,
     '',
     targets(),
   ].join('\n');

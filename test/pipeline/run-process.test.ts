@@ -73,10 +73,17 @@ describe('otap run', () => {
     });
     const { grpcPort: peerPort } = await peer.start();
     const port = await freePort();
-    const run = await startOtapRun(forward(port, peerPort), ['--num-cores', '1', '--quiet']);
+    const run = await startOtapRun(forward(port, peerPort), ['--num-cores', '1', '--quiet', '--http-admin-bind', '127.0.0.1:0']);
     const client = new OtlpGrpcClient({ endpoint: `127.0.0.1:${port}`, compression: 'none' });
     const calls = Array.from({ length: 24 }, (_, i) => client.exportEncoded('logs', encodeOtlp('logs', generateLogs({ seed: 2, batchSize: 10, batchIndex: i }))));
-    await new Promise((r) => setTimeout(r, 150));
+    // SIGTERM once the receiver admitted all 24 (a busy machine may take a while to send
+    // them); the peer's 300 ms per batch keeps most of them in flight when the drain starts.
+    const admitted = async (): Promise<number> => {
+      const status = await (await fetch(`http://127.0.0.1:${run.adminPort}/status`)).json() as { pipelines: { nodes: { id: string; metrics: { batchesIn: number } }[] }[] };
+      return status.pipelines[0]!.nodes.find((n) => n.id === 'in')!.metrics.batchesIn;
+    };
+    for (const t0 = Date.now(); (await admitted()) < 24 && Date.now() - t0 < 20_000;) await new Promise((r) => setTimeout(r, 20));
+    expect(delivered, 'the drain starts with batches still in flight').toBeLessThan(240);
     run.child.kill('SIGTERM');
     const results = await Promise.allSettled(calls);
     const code = await run.exited;

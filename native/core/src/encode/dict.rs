@@ -75,6 +75,9 @@ pub struct DictValues {
     bytes: Vec<u8>,
     offsets: Vec<i32>,
     nums: Vec<i64>,
+    /// The last array built, while no value was added since: an unchanged dictionary is the
+    /// same array again, which the IPC writer recognises by pointer (no copy, no comparison).
+    cached: Option<ArrayRef>,
 }
 
 impl DictValues {
@@ -87,6 +90,7 @@ impl DictValues {
             bytes: Vec::new(),
             offsets: vec![0],
             nums: Vec::new(),
+            cached: None,
         }
     }
 
@@ -112,6 +116,7 @@ impl DictValues {
         self.bytes_memo.insert(v.into(), i);
         self.bytes.extend_from_slice(v);
         self.offsets.push(self.bytes.len() as i32);
+        self.cached = None;
         i
     }
 
@@ -123,12 +128,22 @@ impl DictValues {
         let e = self.num_memo.entry(v as u64).or_insert(next);
         if *e == next {
             self.nums.push(v);
+            self.cached = None;
         }
         *e
     }
 
     /// The dictionary values array (all values so far).
-    pub fn to_array(&self) -> ArrayRef {
+    pub fn to_array(&mut self) -> ArrayRef {
+        if let Some(a) = &self.cached {
+            return a.clone();
+        }
+        let a = self.build_array();
+        self.cached = Some(a.clone());
+        a
+    }
+
+    fn build_array(&self) -> ArrayRef {
         match self.kind {
             LeafKind::Utf8 => {
                 let offsets = OffsetBuffer::new(ScalarBuffer::from(self.offsets.clone()));

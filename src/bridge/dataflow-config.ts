@@ -6,7 +6,6 @@
 import { stringify } from 'yaml';
 import type { BridgeConfig } from './config.js';
 
-/** Pipeline memory: the bridge's admission limits (in flight + waiting). */
 const MiB = 1024 * 1024;
 
 export function bridgeDataflowSpec(c: BridgeConfig): Record<string, unknown> {

@@ -21,7 +21,7 @@ pub(crate) struct ForwardStream {
     schema: SchemaRef,
     writer: IpcChunkWriter,
     dictionaries: ForwardedDictionaries,
-    pub(crate) schema_id: String,
+    schema_id: String,
 }
 
 impl ForwardStream {

@@ -83,12 +83,12 @@ impl ForwardedDictionaries {
 
     fn dictionary(&mut self, path: &str, column: &ArrayRef) -> Result<ArrayRef, OtapError> {
         let values = column.as_any_dictionary().values().to_data();
-        let streak = match self.written.get(path) {
-            Some(Written::Source(last)) if extends(last, &values) => RETURN_TO_DELTAS_AFTER,
-            Some(Written::Compacted { from, streak }) if extends(from, &values) => streak + 1,
-            _ => 0,
+        let (continues_written, streak) = match self.written.get(path) {
+            Some(Written::Source(last)) => (extends(last, &values), 0),
+            Some(Written::Compacted { from, streak }) if extends(from, &values) => (false, streak + 1),
+            _ => (false, 0),
         };
-        if streak >= RETURN_TO_DELTAS_AFTER || values.len() <= SMALL_DICTIONARY {
+        if continues_written || streak >= RETURN_TO_DELTAS_AFTER || values.len() <= SMALL_DICTIONARY {
             self.written.insert(path.to_string(), Written::Source(values));
             return Ok(column.clone());
         }

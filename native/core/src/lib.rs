@@ -13,12 +13,14 @@ pub mod error;
 pub mod ipc_reader;
 pub mod ipc_writer;
 pub mod otlp;
+pub mod rebatch;
 pub mod schema;
 mod zstd;
 
 pub use crate::decode::{Decoded, DecodedTables, Decoder};
 pub use crate::encode::{Encoder, EncoderOptions};
 pub use crate::error::OtapError;
+pub use crate::rebatch::{concat_tables, split_tables};
 pub use crate::zstd::{zstd_compress, zstd_decompress};
 
 /// The three OTLP signals.

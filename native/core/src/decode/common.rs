@@ -270,7 +270,7 @@ impl<'a> AnyValueColumns<'a> {
 pub type Attrs = Grouped<KeyValue>;
 
 /// Go compares doubles with IEEE ==; a Rust sender (metadata present) uses total order.
-fn same_attr(a: &KeyValue, b: &KeyValue, total_order: bool) -> bool {
+pub fn same_attr(a: &KeyValue, b: &KeyValue, total_order: bool) -> bool {
     if a.key != b.key {
         return false;
     }
@@ -299,8 +299,17 @@ fn same_attr(a: &KeyValue, b: &KeyValue, total_order: bool) -> bool {
 pub fn decode_attributes(view: Option<&TableView<'_>>, parent_bits: u32) -> Res<Attrs> {
     let mut out = Grouped::new();
     let Some(view) = view else { return Ok(out) };
+    let (parents, kvs) = attribute_rows(view, parent_bits)?;
+    for (p, kv) in parents.into_iter().zip(kvs) {
+        out.push(p, kv);
+    }
+    Ok(out)
+}
+
+/// The decoded parent id and the key/value of every row of an attribute table.
+pub fn attribute_rows(view: &TableView<'_>, parent_bits: u32) -> Res<(Vec<i64>, Vec<KeyValue>)> {
     if view.len == 0 {
-        return Ok(out);
+        return Ok((Vec::new(), Vec::new()));
     }
     let keys = view.strs("key")?;
     let keys = view.required("key", keys)?;
@@ -319,10 +328,7 @@ pub fn decode_attributes(view: Option<&TableView<'_>>, parent_bits: u32) -> Res<
         (!rust_rules || (values.scalar_present(i - 1) && values.scalar_present(i)))
             && same_attr(&kvs[i - 1], &kvs[i], rust_rules)
     });
-    for (p, kv) in parents.into_iter().zip(kvs) {
-        out.push(p, kv);
-    }
-    Ok(out)
+    Ok((parents, kvs))
 }
 
 /// Attribute rows whose parent id matched no row are an error, not silently dropped.

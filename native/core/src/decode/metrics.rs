@@ -284,14 +284,14 @@ fn summary_points<'v, 'a>(view: &'v TableView<'a>) -> Res<PointMaker<'v, Summary
 // Exemplars
 
 #[derive(Clone, Copy, PartialEq)]
-enum NumVal {
+pub enum NumVal {
     None,
     Int(i64),
     Double(f64),
 }
 
 /// Go: same value type and equal value (IEEE == for doubles); two value-less exemplars are equal.
-fn same_value(a: NumVal, b: NumVal, total_order: bool) -> bool {
+pub fn same_value(a: NumVal, b: NumVal, total_order: bool) -> bool {
     match (a, b) {
         (NumVal::None, NumVal::None) => true,
         (NumVal::Int(x), NumVal::Int(y)) => x == y,
@@ -314,17 +314,9 @@ fn decode_exemplars(view: Option<&TableView<'_>>, attrs_view: Option<&TableView<
         let n = view.len;
         let ids = delta_decode(ids_or_null(view, "id")?, view.encoding("id"), 32);
         let time = view.u64s("time_unix_nano")?;
-        let ints = view.u64s("int_value")?;
-        let doubles = view.doubles("double_value")?;
         let span_ids = view.bytes("span_id")?;
         let trace_ids = view.bytes("trace_id")?;
-        let values: Vec<NumVal> = (0..n)
-            .map(|i| match (cell(&ints, i), cell(&doubles, i)) {
-                (Some(v), _) => NumVal::Int(v as i64),
-                (None, Some(d)) => NumVal::Double(d),
-                _ => NumVal::None,
-            })
-            .collect();
+        let values = exemplar_values(view)?;
         let encoding = view.encoding("parent_id");
         // A Rust sender (encoding metadata present) compares doubles by total order.
         let total_order = encoding == Some("quasidelta");
@@ -348,4 +340,17 @@ fn decode_exemplars(view: Option<&TableView<'_>>, attrs_view: Option<&TableView<
     let table = view.map_or("exemplars", |v| v.table.as_str());
     assert_all_used(&attrs, attrs_view, table)?;
     Ok(out)
+}
+
+/// Exemplar values, the key of the exemplar tables' parent_id quasi-delta runs.
+pub fn exemplar_values(view: &TableView<'_>) -> Res<Vec<NumVal>> {
+    let ints = view.u64s("int_value")?;
+    let doubles = view.doubles("double_value")?;
+    Ok((0..view.len)
+        .map(|i| match (cell(&ints, i), cell(&doubles, i)) {
+            (Some(v), _) => NumVal::Int(v as i64),
+            (None, Some(d)) => NumVal::Double(d),
+            _ => NumVal::None,
+        })
+        .collect())
 }

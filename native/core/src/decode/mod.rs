@@ -8,12 +8,12 @@
 //! - one IPC stream per schema_id; a schema_id not seen before starts a new stream and drops
 //!   the older streams of the same payload type; a broken stream is forgotten.
 
-mod common;
+pub(crate) mod common;
 mod logs;
-mod metrics;
+pub(crate) mod metrics;
 pub mod pb;
-mod table;
-mod traces;
+pub(crate) mod table;
+pub(crate) mod traces;
 
 use std::collections::HashMap;
 
@@ -51,7 +51,7 @@ pub struct DecodedTables {
 }
 
 /// Tables whose rows are the batch's items (spans, log records, metric data points).
-fn item_tables(signal: Signal) -> &'static [i32] {
+pub(crate) fn item_tables(signal: Signal) -> &'static [i32] {
     match signal {
         Signal::Traces => &[T::SPANS],
         Signal::Logs => &[T::LOGS],
@@ -164,7 +164,7 @@ pub fn table_name(t: i32) -> String {
     }
 }
 
-fn allowed(signal: Signal) -> &'static [i32] {
+pub(crate) fn allowed(signal: Signal) -> &'static [i32] {
     match signal {
         Signal::Traces => TRACES_TYPES,
         Signal::Logs => LOGS_TYPES,
@@ -172,7 +172,7 @@ fn allowed(signal: Signal) -> &'static [i32] {
     }
 }
 
-fn error(code: &'static str, table: Option<String>, message: impl Into<String>) -> OtapError {
+pub(crate) fn error(code: &'static str, table: Option<String>, message: impl Into<String>) -> OtapError {
     OtapError { code, table, column: None, message: message.into() }
 }
 

@@ -111,13 +111,10 @@ fn decode_events(tables: &Tables<'_>, span_ids: &HashSet<i64>) -> Res<Grouped<sp
             return Ok(Grouped::new());
         }
     };
-    let n = view.len;
     let ids = delta_decode(ids_or_null(view, "id")?, view.encoding("id"), 32);
     let time = view.u64s("time_unix_nano")?;
-    let name = view.strs("name")?;
     let dropped = view.ints("dropped_attributes_count")?;
-    // Go writes an empty name as null; it reads (and groups) as "".
-    let names: Vec<&str> = (0..n).map(|i| cell(&name, i).unwrap_or("")).collect();
+    let names = event_names(view)?;
     let parents = quasi_delta_decode(parent_ids(view)?, view.encoding("parent_id"), 16, |i| names[i - 1] == names[i]);
     let attrs_view = tables.get(T::SPAN_EVENT_ATTRS);
     let mut attrs = decode_attributes(attrs_view, 32)?;
@@ -140,15 +137,12 @@ fn decode_links(tables: &Tables<'_>, span_ids: &HashSet<i64>) -> Res<Grouped<spa
             return Ok(Grouped::new());
         }
     };
-    let n = view.len;
     let ids = delta_decode(ids_or_null(view, "id")?, view.encoding("id"), 32);
-    let trace_id = view.bytes("trace_id")?;
     let span_id = view.bytes("span_id")?;
     let trace_state = view.strs("trace_state")?;
     let dropped = view.ints("dropped_attributes_count")?;
     let flags = view.ints("flags")?;
-    // Grouping compares the raw bytes as sent (a missing/null trace id counts as empty).
-    let raw_trace_ids: Vec<&[u8]> = (0..n).map(|i| cell(&trace_id, i).unwrap_or(&[])).collect();
+    let raw_trace_ids = link_trace_ids(view)?;
     let parents = quasi_delta_decode(parent_ids(view)?, view.encoding("parent_id"), 16, |i| raw_trace_ids[i - 1] == raw_trace_ids[i]);
     let attrs_view = tables.get(T::SPAN_LINK_ATTRS);
     let mut attrs = decode_attributes(attrs_view, 32)?;
@@ -163,4 +157,18 @@ fn decode_links(tables: &Tables<'_>, span_ids: &HashSet<i64>) -> Res<Grouped<spa
     })?;
     assert_all_used(&attrs, attrs_view, "SPAN_LINKS")?;
     Ok(out)
+}
+
+/// SPAN_EVENTS names, the key of its parent_id quasi-delta runs. Go writes an empty name as
+/// null; it reads (and groups) as "".
+pub fn event_names<'a>(view: &TableView<'a>) -> Res<Vec<&'a str>> {
+    let name = view.strs("name")?;
+    Ok((0..view.len).map(|i| cell(&name, i).unwrap_or("")).collect())
+}
+
+/// SPAN_LINKS trace ids, the key of its parent_id quasi-delta runs: the raw bytes as sent
+/// (a missing/null trace id counts as empty).
+pub fn link_trace_ids<'a>(view: &TableView<'a>) -> Res<Vec<&'a [u8]>> {
+    let trace_id = view.bytes("trace_id")?;
+    Ok((0..view.len).map(|i| cell(&trace_id, i).unwrap_or(&[])).collect())
 }

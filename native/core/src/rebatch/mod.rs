@@ -1,0 +1,13 @@
+//! Joining and splitting OTAP batches as Arrow tables, for processor:batch, without the
+//! OTLP conversion: ids are made absolute, rows are moved, ids are transport-encoded again.
+
+mod columns;
+mod concat;
+mod id_columns;
+mod plain;
+mod split;
+mod transport;
+mod unify;
+
+pub use concat::concat_tables;
+pub use split::split_tables;

@@ -1,0 +1,127 @@
+//! Splitting one batch into pieces of at most a number of items. Root rows are cut into
+//! ranges (for metrics weighed by their data points; a metric is never cut, so a piece
+//! exceeds the limit only when one metric alone does), and every other table keeps the rows
+//! whose parent is in the piece. Ids keep their values; they are transport-encoded again.
+
+use std::collections::{HashMap, HashSet};
+
+use arrow_array::{BooleanArray, RecordBatch};
+
+use super::id_columns::{root_type, table_ids, Space};
+use super::plain::{to_plain, Batches};
+use super::transport::to_transport;
+use crate::decode::common::IdHasher;
+use crate::decode::{item_tables, table_name, DecodedTables, TableView};
+use crate::error::OtapError;
+
+type IdSet = HashSet<i64, std::hash::BuildHasherDefault<IdHasher>>;
+
+fn plain_values(view: &TableView<'_>, path: &str) -> Result<Vec<Option<i64>>, OtapError> {
+    Ok(view.ints(path)?.unwrap_or_else(|| vec![None; view.len]))
+}
+
+/// Items each root row stands for: 1, or for a metric the data points pointing at it.
+fn root_weights(plain: &Batches, root: i32, items: &[i32]) -> Result<Vec<usize>, OtapError> {
+    let Some((_, root_batch)) = plain.iter().find(|(t, _)| *t == root) else { return Ok(Vec::new()) };
+    if items.contains(&root) {
+        return Ok(vec![1; root_batch.num_rows()]);
+    }
+    let mut points: HashMap<i64, usize> = HashMap::new();
+    for (t, b) in plain.iter().filter(|(t, _)| items.contains(t)) {
+        for p in plain_values(&TableView::new(table_name(*t), b), "parent_id")?.into_iter().flatten() {
+            *points.entry(p).or_default() += 1;
+        }
+    }
+    let ids = plain_values(&TableView::new(table_name(root), root_batch), "id")?;
+    Ok(ids.into_iter().map(|id| id.and_then(|id| points.get(&id).copied()).unwrap_or(0)).collect())
+}
+
+/// Row ranges of the root table: the first holding at most `first_max` items, the others
+/// `max`; a row heavier than the limit goes alone.
+fn ranges(weights: &[usize], first_max: usize, max: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let (mut start, mut used, mut cap) = (0, 0, first_max);
+    for (i, &w) in weights.iter().enumerate() {
+        if i > start && used + w > cap {
+            out.push((start, i));
+            (start, used, cap) = (i, 0, max);
+        }
+        used += w;
+    }
+    if start < weights.len() {
+        out.push((start, weights.len()));
+    }
+    out
+}
+
+/// The rows of one piece of every table, given its root rows.
+fn piece(plain: &Batches, root: i32, (start, end): (usize, usize), assigned: &mut HashMap<i32, Vec<bool>>) -> Result<Batches, OtapError> {
+    let mut kept: HashMap<Space, IdSet> = HashMap::new();
+    let mut out: Batches = Vec::new();
+    for (t, b) in plain {
+        let spec = table_ids(*t);
+        let view = TableView::new(table_name(*t), b);
+        let rows: RecordBatch = if *t == root {
+            b.slice(start, end - start)
+        } else {
+            let Some(p) = spec.parent else { continue };
+            let empty = IdSet::default();
+            let wanted = kept.get(&p.space).unwrap_or(&empty);
+            let parents = plain_values(&view, "parent_id")?;
+            let hits = assigned.entry(*t).or_insert_with(|| vec![false; b.num_rows()]);
+            let mask: BooleanArray = parents
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let keep = p.is_some_and(|p| wanted.contains(&p));
+                    hits[i] |= keep;
+                    Some(keep)
+                })
+                .collect();
+            arrow_select::filter::filter_record_batch(b, &mask).map_err(|e| OtapError::invalid_payload(e.to_string()).in_table(table_name(*t)))?
+        };
+        let rows_view = TableView::new(table_name(*t), &rows);
+        for col in &spec.ids {
+            kept.entry(col.space).or_default().extend(plain_values(&rows_view, col.path)?.into_iter().flatten());
+        }
+        if rows.num_rows() > 0 {
+            out.push((*t, rows));
+        }
+    }
+    Ok(out)
+}
+
+/// `tables` cut into pieces of at most `max` items, the first at most `first_max`.
+pub fn split_tables(tables: &DecodedTables, first_max: usize, max: usize) -> Result<Vec<DecodedTables>, OtapError> {
+    let (first_max, max) = (first_max.max(1), max.max(1));
+    if tables.item_count() <= first_max {
+        return Ok(vec![tables.clone()]);
+    }
+    let root = root_type(tables.signal);
+    let plain = to_plain(root, &tables.batches)?;
+    let weights = root_weights(&plain, root, item_tables(tables.signal))?;
+    let mut assigned: HashMap<i32, Vec<bool>> = HashMap::new();
+    let mut out = Vec::new();
+    for range in ranges(&weights, first_max, max) {
+        out.push(DecodedTables { signal: tables.signal, batches: to_transport(piece(&plain, root, range, &mut assigned)?)? });
+    }
+    // Rows no piece took point at no parent: refuse rather than drop them.
+    for (t, hits) in &assigned {
+        if let Some(row) = hits.iter().position(|h| !h) {
+            return Err(OtapError::invalid_payload(format!("row {row}: parent id points at no row")).in_table(table_name(*t)).in_column("parent_id"));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ranges;
+
+    #[test]
+    fn ranges_fill_the_first_piece_then_max() {
+        assert_eq!(ranges(&[1; 7], 2, 3), vec![(0, 2), (2, 5), (5, 7)]);
+        assert_eq!(ranges(&[5, 1, 1], 2, 2), vec![(0, 1), (1, 3)]);
+        assert_eq!(ranges(&[], 2, 2), Vec::<(usize, usize)>::new());
+    }
+}

@@ -29,6 +29,8 @@ export interface NativeAddon {
     decodeTables(bar: Uint8Array): NativeTables | null;
     close(): void;
   };
+  concatTables(tables: NativeTables[]): NativeTables[];
+  splitTables(tables: NativeTables, firstMax: number, max: number): NativeTables[];
   zstdCompress(data: Uint8Array, level?: number): Buffer;
   zstdDecompress(data: Uint8Array, maxSize?: number): Buffer;
   version(): string;
@@ -117,23 +119,38 @@ export class NativeBackend implements Backend {
       },
       decodeTables: (barBytes: Uint8Array): BackendTables | undefined => {
         const t = call(() => dec.decodeTables(barBytes));
-        if (!t) return undefined;
-        const A = this.arrow;
-        const tables: BackendTables = {
-          signal: t.signal as Signal,
-          itemCount: () => t.itemCount(),
-          byteSize: () => t.byteSize(),
-          toOtlp: () => call(() => t.toOtlp()),
-          toArrow: () => {
-            if (typeof A === 'string') throw new OtelArrowError('UNSUPPORTED', `the Arrow form needs ${A}`);
-            return call(() => t.exportArrow()).map(({ payloadType, batch }) => ({ payloadType, batch: importRecordBatch(A, batch) }));
-          },
-        };
-        this.held.set(tables, t);
-        return tables;
+        return t ? this.hold(t) : undefined;
       },
       close: () => dec.close(),
     };
+  }
+
+  concatTables(tables: readonly BackendTables[]): BackendTables[] | undefined {
+    const held = tables.map((t) => this.held.get(t));
+    if (held.some((t) => t === undefined)) return undefined;
+    return call(() => this.addon.concatTables(held as NativeTables[])).map((t) => this.hold(t));
+  }
+
+  splitTables(tables: BackendTables, firstMax: number, max: number): BackendTables[] | undefined {
+    const t = this.held.get(tables);
+    return t ? call(() => this.addon.splitTables(t, firstMax, max)).map((p) => this.hold(p)) : undefined;
+  }
+
+  /** The BackendTables view of addon-held tables (remembered for encodeTables and joins). */
+  private hold(t: NativeTables): BackendTables {
+    const A = this.arrow;
+    const tables: BackendTables = {
+      signal: t.signal as Signal,
+      itemCount: () => t.itemCount(),
+      byteSize: () => t.byteSize(),
+      toOtlp: () => call(() => t.toOtlp()),
+      toArrow: () => {
+        if (typeof A === 'string') throw new OtelArrowError('UNSUPPORTED', `the Arrow form needs ${A}`);
+        return call(() => t.exportArrow()).map(({ payloadType, batch }) => ({ payloadType, batch: importRecordBatch(A, batch) }));
+      },
+    };
+    this.held.set(tables, t);
+    return tables;
   }
 
   zstdCompress(data: Uint8Array, level = DEFAULT_ZSTD_LEVEL): Uint8Array {

@@ -93,6 +93,18 @@ export interface Backend {
   readonly name: BackendName;
   createEncoder(options?: EncoderOptions): BackendEncoder;
   createDecoder(options?: DecoderOptions): BackendDecoder;
+  /**
+   * Joins held tables of one signal (decodeTables of this backend) into as few batches as
+   * their u16 ids allow, in order, without the OTLP conversion; undefined when one of them
+   * belongs to another backend. Absent on the js backend.
+   */
+  concatTables?(tables: readonly BackendTables[]): BackendTables[] | undefined;
+  /**
+   * Cuts held tables into pieces of at most `max` items, the first at most `firstMax` (a
+   * metric is never cut: a piece exceeds the limit only with a single metric); undefined
+   * for tables of another backend. Absent on the js backend.
+   */
+  splitTables?(tables: BackendTables, firstMax: number, max: number): BackendTables[] | undefined;
   /** One zstd frame of `data` (level default 3). */
   zstdCompress(data: Uint8Array, level?: number): Uint8Array;
   /** Decompresses zstd frames; refuses output beyond `maxSize` bytes (default 256 MiB). */

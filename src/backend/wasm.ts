@@ -60,6 +60,8 @@ interface WasmExports {
   otap_tables_to_otlp(t: number): number;
   otap_tables_export_arrow(t: number): number;
   otap_tables_free(t: number): void;
+  otap_tables_concat?(ptr: number, count: number): number;
+  otap_tables_split?(t: number, firstMax: number, max: number): number;
   otap_zstd_compress(ptr: number, len: number, level: number): number;
   otap_zstd_decompress(ptr: number, len: number, max: number): number;
   otap_debug_trap(): void;
@@ -316,6 +318,29 @@ export class WasmBackend implements Backend {
       } : {}),
       close: () => h.close(),
     };
+  }
+
+  concatTables(tables: readonly BackendTables[]): BackendTables[] | undefined {
+    const live = tables.map((t) => this.held.get(t));
+    if (live.some((l) => l === undefined) || !this.rt.exports().otap_tables_concat) return undefined;
+    const handles = new Uint8Array(new Uint32Array(live.map((l) => l!())).buffer);
+    return this.heldList(this.rt.call(handles, (ex, ptr, len) => ex.otap_tables_concat!(ptr, len / 4)));
+  }
+
+  splitTables(tables: BackendTables, firstMax: number, max: number): BackendTables[] | undefined {
+    const live = this.held.get(tables);
+    if (live === undefined || !this.rt.exports().otap_tables_split) return undefined;
+    const clamp = (n: number): number => Math.max(1, Math.min(n, 0xffff_ffff)) >>> 0;
+    return this.heldList(this.rt.run((ex) => readResult(ex, ex.otap_tables_split!(live(), clamp(firstMax), clamp(max)))));
+  }
+
+  /** A result whose data lists new table handles (little-endian u32s). */
+  private heldList(r: WasmResult): BackendTables[] {
+    const signal = SIGNAL_NAMES[r.signal];
+    const words = new DataView(r.data.buffer, r.data.byteOffset, r.data.byteLength);
+    const out: BackendTables[] = [];
+    for (let i = 0; i + 4 <= r.data.byteLength; i += 4) out.push(this.heldTables(signal!, words.getUint32(i, true)));
+    return out;
   }
 
   /** The live-handle getter of each BackendTables this backend made (for encodeTables). */

@@ -107,6 +107,12 @@ export class TelemetryBatch<S extends Signal = Signal> {
     return conversions;
   }
 
+  /** The backend-owned tables this batch holds (a received OTAP batch), if any: what
+   *  Backend.concatTables / splitTables work on. */
+  get backendTables(): BackendTables | undefined {
+    return this.held;
+  }
+
   /** Which forms are available now without converting. */
   get forms(): BatchForm[] {
     const out: BatchForm[] = [];

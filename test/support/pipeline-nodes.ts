@@ -2,6 +2,7 @@
 // batches the test injects (and whose outcomes it awaits), and an exporter whose answer the
 // test scripts (ack, nack, permanent nack, delay) and which records what reached it.
 import { z } from 'zod';
+import type { Backend } from '../../src/backend/types.js';
 import { TelemetryBatch } from '../../src/batch/telemetry-batch.js';
 import { Engine, validateText } from '../../src/pipeline/engine/engine.js';
 import type { ExporterFactory, Outcome, ReceiverContext, ReceiverFactory } from '../../src/pipeline/engine/node-api.js';
@@ -61,7 +62,7 @@ export function newHarness(): TestHarness {
 }
 
 /** An engine over `yaml` with the test nodes registered. */
-export async function startEngine(yaml: string, h: TestHarness = newHarness(), backend: 'native' | 'wasm' | 'js' = 'js'): Promise<{ engine: Engine; h: TestHarness }> {
+export async function startEngine(yaml: string, h: TestHarness = newHarness(), backend: Backend | 'native' | 'wasm' | 'js' = 'js'): Promise<{ engine: Engine; h: TestHarness }> {
   const registry = testRegistry(h);
   const engine = new Engine(validateText(yaml, 'test.yaml', registry), { registry, backend });
   await engine.start();

@@ -395,6 +395,47 @@ pub unsafe extern "C" fn otap_tables_export_arrow(t: *const DecodedTables) -> *m
     }
 }
 
+/// Result data: the new tables' handles as little-endian u32s (each freed by `otap_tables_free`).
+fn table_handles(tables: Vec<DecodedTables>, signal: Signal) -> *mut OtapResult {
+    let handles: Vec<u8> = tables.into_iter().flat_map(|t| (Box::into_raw(Box::new(t)) as u32).to_le_bytes()).collect();
+    ok(handles, Some(signal))
+}
+
+/// Joins `count` held tables (their handles as little-endian u32s at `ptr`) into as few
+/// batches as their u16 ids allow; result data: the new handles (see `table_handles`).
+///
+/// # Safety
+/// `ptr` must hold `count` u32 handles of live tables from this module.
+#[no_mangle]
+pub unsafe extern "C" fn otap_tables_concat(ptr: *const u8, count: usize) -> *mut OtapResult {
+    let words = input(ptr, count * 4);
+    let mut refs: Vec<&DecodedTables> = Vec::with_capacity(count);
+    for w in words.chunks_exact(4) {
+        let h = u32::from_le_bytes([w[0], w[1], w[2], w[3]]) as usize as *const DecodedTables;
+        let Some(t) = h.as_ref() else { return bad_argument("null tables") };
+        refs.push(t);
+    }
+    let Some(signal) = refs.first().map(|t| t.signal) else { return ok(Vec::new(), None) };
+    match otap_core::concat_tables(&refs) {
+        Ok(out) => table_handles(out, signal),
+        Err(e) => err(e),
+    }
+}
+
+/// Cuts held tables into pieces of at most `max` items, the first at most `first_max`;
+/// result data: the new handles (see `table_handles`).
+///
+/// # Safety
+/// `t` must be null or a live handle of held tables.
+#[no_mangle]
+pub unsafe extern "C" fn otap_tables_split(t: *const DecodedTables, first_max: usize, max: usize) -> *mut OtapResult {
+    let Some(t) = t.as_ref() else { return bad_argument("null tables") };
+    match otap_core::split_tables(t, first_max, max) {
+        Ok(out) => table_handles(out, t.signal),
+        Err(e) => err(e),
+    }
+}
+
 /// # Safety
 /// `t` must be null or a handle from `otap_decoder_decode_tables`, freed once.
 #[no_mangle]

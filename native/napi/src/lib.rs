@@ -299,13 +299,7 @@ impl JsDecoder {
     pub fn decode_tables(&mut self, env: Env, bar: &[u8]) -> Result<Option<JsTables>> {
         let dec = self.inner.as_mut().ok_or_else(|| closed("Decoder"))?;
         match dec.decode_tables(bar) {
-            Ok(Some(inner)) => {
-                // Tell V8 what the handle keeps alive, so that its GC (which frees the tables)
-                // runs as often as for memory it allocated itself; undone in `finalize`.
-                let external = inner.byte_size() as i64;
-                env.adjust_external_memory(external)?;
-                Ok(Some(JsTables { inner, external }))
-            }
+            Ok(Some(inner)) => Ok(Some(JsTables::hold(&env, inner)?)),
             Ok(None) => Ok(None),
             Err(e) => Err(throw(&env, e)),
         }
@@ -339,6 +333,33 @@ impl ObjectFinalize for JsTables {
         env.adjust_external_memory(-self.external)?;
         Ok(())
     }
+}
+
+impl JsTables {
+    /// Tells V8 what the handle keeps alive, so that its GC (which frees the tables) runs as
+    /// often as for memory it allocated itself; undone in `finalize`.
+    fn hold(env: &Env, inner: DecodedTables) -> Result<JsTables> {
+        let external = inner.byte_size() as i64;
+        env.adjust_external_memory(external)?;
+        Ok(JsTables { inner, external })
+    }
+}
+
+/// Held tables of one signal joined into as few batches as their u16 ids allow, in order,
+/// without the OTLP conversion (processor:batch).
+#[napi(ts_args_type = "tables: Tables[]")]
+pub fn concat_tables(env: Env, tables: Vec<ClassInstance<JsTables>>) -> Result<Vec<JsTables>> {
+    let refs: Vec<&DecodedTables> = tables.iter().map(|t| &t.inner).collect();
+    let out = otap_core::concat_tables(&refs).map_err(|e| throw(&env, e))?;
+    out.into_iter().map(|t| JsTables::hold(&env, t)).collect()
+}
+
+/// Held tables cut into pieces of at most `max` items, the first at most `firstMax` (a metric
+/// is never cut), without the OTLP conversion.
+#[napi]
+pub fn split_tables(env: Env, tables: &JsTables, first_max: u32, max: u32) -> Result<Vec<JsTables>> {
+    let out = otap_core::split_tables(&tables.inner, first_max as usize, max as usize).map_err(|e| throw(&env, e))?;
+    out.into_iter().map(|t| JsTables::hold(&env, t)).collect()
 }
 
 #[napi]

@@ -1,12 +1,15 @@
 // processor:batch — joins small batches and splits large ones, per signal: a batch goes out
 // when the pending data reach min_size, or max_batch_duration after the first pending item;
-// none exceeds max_size (split at item boundaries). Sizes count items (the `otap` block) or
-// OTLP bytes (the `otlp` block); which block applies follows `format` (preserve: OTAP input
-// uses `otap`, OTLP input `otlp`). Joining and splitting work on OTLP protobuf bytes
-// (src/otlp/protobuf/split-request.ts), never on objects; an OTAP input is turned into those
-// bytes by the backend. Each input is acked once every output holding part of it is acked,
-// and nacked (once) when one of them is nacked.
+// none exceeds max_size (split at item boundaries; a metric is never cut). Sizes count items
+// (the `otap` block) or OTLP bytes (the `otlp` block); which block applies follows `format`
+// (preserve: OTAP input uses `otap`, OTLP input `otlp`).
+// Received OTAP tables held by the Rust backend are joined and split as Arrow tables
+// (Backend.concatTables / splitTables: ids shifted or filtered, no OTLP conversion); other
+// batches as OTLP protobuf bytes (src/otlp/protobuf/split-request.ts), never as objects.
+// Each input is acked once every output holding part of it is acked, and nacked (once) when
+// one of them is nacked.
 import { z } from 'zod';
+import type { Backend, BackendTables } from '../../../backend/types.js';
 import { TelemetryBatch } from '../../../batch/telemetry-batch.js';
 import type { Signal } from '../../../otlp/model.js';
 import { joinOtlpRequests, splitOtlpRequest } from '../../../otlp/protobuf/split-request.js';
@@ -53,11 +56,27 @@ interface Input {
   settled: boolean;
 }
 
+/** Part of one input: OTLP request bytes, or backend-held OTAP tables. */
+type Piece = { bytes: Uint8Array; tables?: undefined } | { tables: BackendTables; bytes?: undefined };
+
+interface Chunk {
+  piece: Piece;
+  items: number;
+  input: Input;
+}
+
 interface Pending {
-  /** OTLP request bytes waiting, with the input each came from. */
-  chunks: Array<{ bytes: Uint8Array; items: number; input: Input }>;
+  /** Parts of inputs waiting, in arrival order. */
+  chunks: Chunk[];
   size: number;
   timer: NodeJS.Timeout | undefined;
+}
+
+/** Whether the backend can join and split its held tables (native, wasm). */
+type TableBackend = Backend & Required<Pick<Backend, 'concatTables' | 'splitTables'>>;
+
+function tableBackend(b: Backend): TableBackend | undefined {
+  return b.concatTables && b.splitTables ? (b as TableBackend) : undefined;
 }
 
 export const batchProcessor: ProcessorFactory<BatchConfig> = {
@@ -70,11 +89,13 @@ export const batchProcessor: ProcessorFactory<BatchConfig> = {
     let outbound = 0;
     const inboundWaiters: Array<() => void> = [];
     const outboundWaiters: Array<() => void> = [];
-    const stats = { flushesBySize: 0, flushesByTimer: 0, splits: 0, outputs: 0 };
+    const stats = { flushesBySize: 0, flushesByTimer: 0, splits: 0, outputs: 0, tablesJoined: 0, tablesSplit: 0, joinFallbacks: 0 };
+    const tablesBackend = tableBackend(ctx.backend);
 
     const formatOf = (pdata: PData): 'otap' | 'otlp' =>
       config.format !== 'preserve' ? config.format : pdata.batch.form === 'otap-arrow' ? 'otap' : 'otlp';
-    const sizeOf = (f: FormatConfig, bytes: Uint8Array, items: number): number => (f.sizer === 'items' ? items : bytes.length);
+    const sizeOf = (f: FormatConfig, c: { piece: Piece; items: number }): number =>
+      (f.sizer === 'items' ? c.items : (c.piece.bytes ?? c.piece.tables.toOtlp()).length);
 
     const settleInput = (input: Input, failure?: { reason: string; permanent: boolean; code?: number }): void => {
       if (input.settled) return;
@@ -86,21 +107,68 @@ export const batchProcessor: ProcessorFactory<BatchConfig> = {
       else ctx.nack(input.pdata, failure.reason, { permanent: failure.permanent, ...(failure.code !== undefined ? { code: failure.code } : {}) });
     };
 
-    const sendOutput = async (signal: Signal, chunks: Pending['chunks']): Promise<void> => {
-      while (outbound >= config.outbound_request_limit) await new Promise<void>((resolve) => outboundWaiters.push(resolve));
-      const inputs = chunks.map((c) => c.input);
-      const items = chunks.reduce((a, c) => a + c.items, 0);
-      const out = new PData(TelemetryBatch.fromOtlpBytes(signal, joinOtlpRequests(chunks.map((c) => c.bytes)), { backend: ctx.backend, items }), [], Math.min(...inputs.map((i) => i.pdata.bornAt)));
-      ctx.subscribe(out, Interest.ACKS | Interest.NACKS, inputs);
-      outbound++;
-      stats.outputs++;
-      try {
-        await ctx.send(out);
-      } catch (e) {
-        out.frames.pop();
-        outbound--;
-        for (const i of inputs) settleInput(i, { reason: (e as Error).message, permanent: false });
+    /** The outgoing batches of `chunks`: joined as tables when all are held tables, else as
+     *  OTLP bytes. A join the core refuses (an input whose ids do not hold together) sends
+     *  the chunks one by one, so the bad one fails downstream on its own. */
+    const joined = (signal: Signal, chunks: Chunk[]): TelemetryBatch[] => {
+      const tables = chunks.map((c) => c.piece.tables);
+      if (tablesBackend && tables.every((t): t is BackendTables => t !== undefined)) {
+        try {
+          const out = tables.length === 1 ? tables : tablesBackend.concatTables(tables);
+          if (out) {
+            if (tables.length > 1) stats.tablesJoined++;
+            return out.map((t) => TelemetryBatch.fromBackendTables(t, { backend: ctx.backend }));
+          }
+        } catch (e) {
+          stats.joinFallbacks++;
+          ctx.logger.warn(`batch: joining ${tables.length} OTAP batches failed (${(e as Error).message}); sending them one by one`);
+          return tables.map((t) => TelemetryBatch.fromBackendTables(t, { backend: ctx.backend }));
+        }
       }
+      const items = chunks.reduce((a, c) => a + c.items, 0);
+      const bytes = chunks.map((c) => c.piece.bytes ?? c.piece.tables.toOtlp());
+      return [TelemetryBatch.fromOtlpBytes(signal, joinOtlpRequests(bytes), { backend: ctx.backend, items })];
+    };
+
+    const sendOutput = async (signal: Signal, chunks: Chunk[]): Promise<void> => {
+      const inputs = chunks.map((c) => c.input);
+      let batches: TelemetryBatch[];
+      try {
+        batches = joined(signal, chunks);
+      } catch (e) {
+        for (const i of inputs) settleInput(i, { reason: `batch: cannot join: ${(e as Error).message}`, permanent: true });
+        return;
+      }
+      // Several outputs (u16 ids overflowed): each input waits for all of them.
+      for (const i of new Set(inputs)) i.parts += (batches.length - 1) * inputs.filter((x) => x === i).length;
+      for (const batch of batches) {
+        while (outbound >= config.outbound_request_limit) await new Promise<void>((resolve) => outboundWaiters.push(resolve));
+        const out = new PData(batch, [], Math.min(...inputs.map((i) => i.pdata.bornAt)));
+        ctx.subscribe(out, Interest.ACKS | Interest.NACKS, inputs);
+        outbound++;
+        stats.outputs++;
+        try {
+          await ctx.send(out);
+        } catch (e) {
+          out.frames.pop();
+          outbound--;
+          for (const i of inputs) settleInput(i, { reason: (e as Error).message, permanent: false });
+        }
+      }
+    };
+
+    /** `c` cut into pieces, the first at most `first`, the others at most `max`. */
+    const splitChunk = (signal: Signal, f: FormatConfig, c: Chunk, max: number, first: number): Chunk[] => {
+      if (c.piece.tables && tablesBackend && f.sizer === 'items') {
+        const pieces = tablesBackend.splitTables(c.piece.tables, first, max);
+        if (pieces) {
+          stats.tablesSplit++;
+          return pieces.map((t) => ({ piece: { tables: t }, items: t.itemCount(), input: c.input }));
+        }
+      }
+      const bytes = c.piece.bytes ?? c.piece.tables.toOtlp();
+      return splitOtlpRequest(signal, bytes, max, f.sizer === 'items' ? 'items' : 'bytes', first)
+        .map((r) => ({ piece: { bytes: r.bytes }, items: r.items, input: c.input }));
     };
 
     const flush = async (key: string, signal: Signal, f: FormatConfig, all: boolean): Promise<void> => {
@@ -110,24 +178,35 @@ export const batchProcessor: ProcessorFactory<BatchConfig> = {
       const min = f.min_size ?? 0;
       while (p.chunks.length > 0 && (all || p.size >= Math.max(min, 1))) {
         // Take chunks up to max; a chunk that does not fit is split to top the output up.
-        const take: Pending['chunks'] = [];
+        const take: Chunk[] = [];
         let size = 0;
         while (p.chunks.length > 0 && size < max) {
           const c = p.chunks[0]!;
-          const s = sizeOf(f, c.bytes, c.items);
+          const s = sizeOf(f, c);
           if (size + s <= max) {
             take.push(p.chunks.shift()!);
             size += s;
             continue;
           }
-          const [first, ...rest] = splitOtlpRequest(signal, c.bytes, max, f.sizer === 'items' ? 'items' : 'bytes', max - size);
-          stats.splits++;
-          c.input.parts += rest.length; // the chunk becomes 1 + rest.length parts
           p.chunks.shift();
-          p.chunks.unshift(...rest.map((r) => ({ bytes: r.bytes, items: r.items, input: c.input })));
+          let pieces: Chunk[];
+          try {
+            pieces = splitChunk(signal, f, c, max, max - size);
+          } catch (e) {
+            // Only this input is at fault: refuse it, keep the others.
+            p.size -= s;
+            settleInput(c.input, { reason: `batch: cannot split the batch: ${(e as Error).message}`, permanent: true });
+            continue;
+          }
+          const [first, ...rest] = pieces;
+          stats.splits++;
+          c.input.parts += pieces.length - 1; // the chunk becomes pieces.length parts
+          p.chunks.unshift(...rest);
+          // The pieces' sizes replace the chunk's (byte sizes change with framing).
+          p.size += pieces.reduce((a, x) => a + sizeOf(f, x), 0) - s;
           if (first) {
-            take.push({ bytes: first.bytes, items: first.items, input: c.input });
-            size += sizeOf(f, first.bytes, first.items);
+            take.push(first);
+            size += sizeOf(f, first);
           }
           break;
         }
@@ -161,20 +240,27 @@ export const batchProcessor: ProcessorFactory<BatchConfig> = {
         const format = formatOf(pdata);
         const f = config[format];
         const key = `${pdata.signal}/${format}`;
-        let bytes: Uint8Array;
-        try {
-          bytes = pdata.batch.otlpBytes();
-        } catch (e) {
-          ctx.nack(pdata, `batch: cannot read the batch: ${(e as Error).message}`, { permanent: true });
-          return;
+        // Held tables of the Rust backend stay tables; anything else becomes OTLP bytes
+        // (checked here, so that a broken input is refused alone).
+        const held = pdata.batch.backendTables;
+        let piece: Piece;
+        if (held && tablesBackend && format === 'otap' && f.sizer === 'items') piece = { tables: held };
+        else {
+          try {
+            piece = { bytes: pdata.batch.otlpBytes() };
+          } catch (e) {
+            ctx.nack(pdata, `batch: cannot read the batch: ${(e as Error).message}`, { permanent: true });
+            return;
+          }
         }
         const items = pdata.batch.itemCount;
         inbound++;
         const input: Input = { pdata, parts: 1, settled: false };
         let p = pending.get(key);
         if (!p) pending.set(key, (p = { chunks: [], size: 0, timer: undefined }));
-        p.chunks.push({ bytes, items, input });
-        p.size += sizeOf(f, bytes, items);
+        const chunk: Chunk = { piece, items, input };
+        p.chunks.push(chunk);
+        p.size += sizeOf(f, chunk);
         const signal = pdata.signal;
         if (p.size >= (f.min_size ?? f.max_size ?? 1)) {
           stats.flushesBySize++;

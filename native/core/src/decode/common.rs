@@ -231,6 +231,31 @@ impl<'a> AnyValueColumns<'a> {
         }
     }
 
+    /// Whether rows i and j hold equal scalars as `value_at` reads them (null cells as zero
+    /// values): same type and value; maps, slices and empty values are never equal. Doubles
+    /// by IEEE == (Go), or by total order (a Rust sender: NaN equals NaN, -0 differs from +0).
+    pub fn same_scalar(&self, i: usize, j: usize, total_order: bool) -> bool {
+        let t = self.type_at(i);
+        if t != self.type_at(j) {
+            return false;
+        }
+        match t {
+            T_STR => at(&self.str, i).unwrap_or("") == at(&self.str, j).unwrap_or(""),
+            T_INT => at(&self.int, i).unwrap_or(0) == at(&self.int, j).unwrap_or(0),
+            T_DOUBLE => {
+                let (x, y) = (at(&self.dbl, i).unwrap_or(0.0), at(&self.dbl, j).unwrap_or(0.0));
+                if total_order {
+                    (x.is_nan() && y.is_nan()) || x.to_bits() == y.to_bits()
+                } else {
+                    x == y
+                }
+            }
+            T_BOOL => at(&self.bool, i).unwrap_or(false) == at(&self.bool, j).unwrap_or(false),
+            T_BYTES => at(&self.bytes, i).unwrap_or(&[]) == at(&self.bytes, j).unwrap_or(&[]),
+            _ => false,
+        }
+    }
+
     /// Zero values stand in for null cells of the active column, as the Go consumer reads them.
     pub fn value_at(&self, view: &TableView<'_>, i: usize) -> Res<AnyValue> {
         let t = self.type_at(i);
@@ -269,32 +294,6 @@ impl<'a> AnyValueColumns<'a> {
 
 pub type Attrs = Grouped<KeyValue>;
 
-/// Go compares doubles with IEEE ==; a Rust sender (metadata present) uses total order.
-pub fn same_attr(a: &KeyValue, b: &KeyValue, total_order: bool) -> bool {
-    if a.key != b.key {
-        return false;
-    }
-    let (Some(x), Some(y)) = (a.value.as_ref().and_then(|v| v.value.as_ref()), b.value.as_ref().and_then(|v| v.value.as_ref()))
-    else {
-        return false;
-    };
-    match (x, y) {
-        (Value::StringValue(x), Value::StringValue(y)) => x == y,
-        (Value::IntValue(x), Value::IntValue(y)) => x == y,
-        (Value::DoubleValue(x), Value::DoubleValue(y)) => {
-            if total_order {
-                // Object.is: NaN equals NaN, +0 differs from -0.
-                (x.is_nan() && y.is_nan()) || x.to_bits() == y.to_bits()
-            } else {
-                x == y
-            }
-        }
-        (Value::BoolValue(x), Value::BoolValue(y)) => x == y,
-        (Value::BytesValue(x), Value::BytesValue(y)) => x == y,
-        _ => false,
-    }
-}
-
 /// Parent id -> attributes in table order. `parent_bits` is 16 or 32.
 pub fn decode_attributes(view: Option<&TableView<'_>>, parent_bits: u32) -> Res<Attrs> {
     let mut out = Grouped::new();
@@ -306,29 +305,52 @@ pub fn decode_attributes(view: Option<&TableView<'_>>, parent_bits: u32) -> Res<
     Ok(out)
 }
 
+/// The key and value columns of an attribute table: what its parent_id runs are keyed on.
+pub struct AttrColumns<'a> {
+    pub keys: Vec<&'a str>,
+    pub values: AnyValueColumns<'a>,
+}
+
+impl<'a> AttrColumns<'a> {
+    pub fn new(view: &TableView<'a>) -> Res<Self> {
+        let keys = view.strs("key")?;
+        let keys = view.required("key", keys)?;
+        let keys = keys
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| k.ok_or_else(|| view.error("key", format!("row {i}: null key"))))
+            .collect::<Res<Vec<_>>>()?;
+        Ok(AttrColumns { keys, values: AnyValueColumns::new(view, "", true)? })
+    }
+
+    /// Whether row j continues row i's quasi-delta run: same key and equal scalar value.
+    /// Go's rule reads null cells as zero values and compares doubles with IEEE ==; a Rust
+    /// sender's (`rust_rules`) ends a run at a null or absent value cell and compares doubles
+    /// by total order.
+    pub fn same_run(&self, i: usize, j: usize, rust_rules: bool) -> bool {
+        (!rust_rules || (self.values.scalar_present(i) && self.values.scalar_present(j)))
+            && self.keys[i] == self.keys[j]
+            && self.values.same_scalar(i, j, rust_rules)
+    }
+}
+
+/// The decoded parent ids of an attribute table (the `encoding` metadata says whose rules).
+pub fn attribute_parents(view: &TableView<'_>, cols: &AttrColumns<'_>, parent_bits: u32) -> Res<Vec<i64>> {
+    let encoding = view.encoding("parent_id");
+    let rust_rules = encoding == Some("quasidelta");
+    Ok(quasi_delta_decode(parent_ids(view)?, encoding, parent_bits, |i| cols.same_run(i - 1, i, rust_rules)))
+}
+
 /// The decoded parent id and the key/value of every row of an attribute table.
 pub fn attribute_rows(view: &TableView<'_>, parent_bits: u32) -> Res<(Vec<i64>, Vec<KeyValue>)> {
     if view.len == 0 {
         return Ok((Vec::new(), Vec::new()));
     }
-    let keys = view.strs("key")?;
-    let keys = view.required("key", keys)?;
-    let values = AnyValueColumns::new(view, "", true)?;
-    let mut kvs = Vec::with_capacity(view.len);
-    for (i, key) in keys.iter().enumerate() {
-        let Some(key) = key else { return Err(view.error("key", format!("row {i}: null key"))) };
-        kvs.push(KeyValue { key: (*key).to_string(), value: Some(values.value_at(view, i)?) });
-    }
-    let raw = parent_ids(view)?;
-    let encoding = view.encoding("parent_id");
-    // A Rust sender (`encoding` metadata) compares doubles by total order and ends a delta run
-    // at a null or absent value cell; Go reads those cells as zero values and compares them.
-    let rust_rules = encoding == Some("quasidelta");
-    let parents = quasi_delta_decode(raw, encoding, parent_bits, |i| {
-        (!rust_rules || (values.scalar_present(i - 1) && values.scalar_present(i)))
-            && same_attr(&kvs[i - 1], &kvs[i], rust_rules)
-    });
-    Ok((parents, kvs))
+    let cols = AttrColumns::new(view)?;
+    let kvs = (0..view.len)
+        .map(|i| Ok(KeyValue { key: cols.keys[i].to_string(), value: Some(cols.values.value_at(view, i)?) }))
+        .collect::<Res<Vec<_>>>()?;
+    Ok((attribute_parents(view, &cols, parent_bits)?, kvs))
 }
 
 /// Attribute rows whose parent id matched no row are an error, not silently dropped.

@@ -9,7 +9,7 @@ use arrow_array::{ArrayRef, RecordBatch, UInt16Array, UInt32Array};
 use super::columns::replace_column;
 use super::id_columns::{space_max, table_ids, ParentRule};
 use super::plain::Batches;
-use crate::decode::common::{attribute_rows, ids_or_null, parent_ids, same_attr};
+use crate::decode::common::{ids_or_null, parent_ids, AttrColumns};
 use crate::decode::metrics::{exemplar_values, same_value};
 use crate::decode::traces::{event_names, link_trace_ids};
 use crate::decode::{table_name, TableView};
@@ -41,8 +41,8 @@ fn encode_parents(view: &TableView<'_>, rule: ParentRule, bits: u32) -> Result<A
     let encoded: Vec<u32> = match rule {
         ParentRule::Delta => delta_encode(&parents.iter().copied().map(Some).collect::<Vec<_>>()).into_iter().map(|v| v.unwrap_or(0)).collect(),
         ParentRule::Attrs => {
-            let (_, kvs) = attribute_rows(view, bits)?;
-            quasi_delta_encode(&parents, |i| same_attr(&kvs[i - 1], &kvs[i], false))
+            let cols = AttrColumns::new(view)?;
+            quasi_delta_encode(&parents, |i| cols.same_run(i - 1, i, false))
         }
         ParentRule::EventName => {
             let names = event_names(view)?;

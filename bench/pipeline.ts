@@ -4,8 +4,9 @@
 //   OTLP -> OTAP   receiver:otlp  -> exporter:otap       | Go: otlp      -> arrowstream
 //   OTAP -> OTAP   receiver:otap  -> exporter:otap       | Go: otelarrow -> arrowstream
 //   OTAP -> OTLP   receiver:otap  -> exporter:otlp_grpc  | Go: otelarrow -> otlp (no queue)
-// Load (our clients: OtlpGrpcClient with pre-encoded requests / OtapExporter, native) and the
-// downstream (our OtapReceiver, native) run in this process, pinned to CPU 1. Every request
+// Load (pre-encoded OTLP requests over OtlpGrpcClient, or pre-encoded BatchArrowRecords
+// replayed over raw gRPC streams, bench/bar-replay.ts) and the downstream (our OtapReceiver,
+// native) run in this process, pinned to CPU 1. Every request
 // is answered only after the downstream acknowledged it (wait_for_result / synchronous Go
 // pipelines), so records/s is end-to-end acknowledged throughput. Also: idle RSS and CPU with
 // no traffic, peak RSS, and one vs two workers of ours on OTAP -> OTAP.
@@ -17,11 +18,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateLogs } from '../src/otlp/generate.js';
 import { encodeOtlp } from '../src/otlp/signal-codec.js';
-import { OtapExporter } from '../src/transport/exporter/exporter.js';
+import { loadBackend } from '../src/backend/index.js';
 import { OtlpGrpcClient } from '../src/transport/otlp-client.js';
 import { OtapReceiver } from '../src/transport/receiver/index.js';
 import { freePorts, hasGoCollector, startGoCollector, telemetryYaml } from '../test/interop/go-collector.js';
 import { OTAP_BIN } from '../test/support/dist.js';
+import { BarReplayClient } from './bar-replay.js';
 import { cpuSeconds, runPinned, peakRssBytes, rssBytes, treeCpuSeconds, waitForPort } from './process-stats.js';
 import { machineDescription, median, numberFlag, replaceSection } from './results.js';
 
@@ -51,7 +53,8 @@ interface Sut {
   stop(): Promise<void>;
 }
 
-interface Cell { records: number; seconds: number; cpu: number }
+/** cpu: the system under test's CPU-seconds; loadCpu: this process's (load + downstream). */
+interface Cell { records: number; seconds: number; cpu: number; loadCpu: number }
 
 const inflightFor = (size: number): number => Math.min(64, Math.max(8, Math.ceil(8192 / size)));
 
@@ -130,19 +133,20 @@ async function startGo(flow: Flow, down: number): Promise<Sut> {
 
 type Sender = (i: number) => Promise<void>;
 
-function senderFor(sut: Sut, batches: Uint8Array[], requests: ReturnType<typeof generateLogs>[]): { send: Sender; close(): Promise<void> } {
+function senderFor(sut: Sut, batches: Uint8Array[], bars: Uint8Array[]): { send: Sender; close(): Promise<void> } {
   if (sut.flow === 'OTLP -> OTAP') {
     const client = new OtlpGrpcClient({ endpoint: `127.0.0.1:${sut.port}`, compression: 'zstd' });
     return { send: async (i) => void (await client.exportEncoded('logs', batches[i]!)), close: async () => client.close() };
   }
-  const exporter = new OtapExporter({ endpoint: `127.0.0.1:${sut.port}`, backend: 'native', numStreams: 2, maxUnackedBatches: 128, disableDowngrade: true, payloadCompression: 'zstd' });
-  return { send: (i) => exporter.export('logs', requests[i]!), close: () => exporter.shutdown({ timeoutMs: 5000 }) };
+  const replay = new BarReplayClient(`127.0.0.1:${sut.port}`, 'logs', bars, 2);
+  return { send: () => replay.send(), close: async () => replay.close() };
 }
 
 async function drive(send: Sender, counts: number[], pid: number, inflight: number): Promise<Cell> {
   let records = 0;
   let next = 0;
   const cpu0 = cpuSeconds(pid);
+  const own0 = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + SECONDS * 1000;
   await Promise.all(Array.from({ length: inflight }, async () => {
@@ -153,7 +157,8 @@ async function drive(send: Sender, counts: number[], pid: number, inflight: numb
     }
   }));
   const seconds = (performance.now() - t0) / 1000;
-  return { records, seconds, cpu: cpuSeconds(pid) - cpu0 };
+  const own = process.cpuUsage(own0);
+  return { records, seconds, cpu: cpuSeconds(pid) - cpu0, loadCpu: (own.user + own.system) / 1e6 };
 }
 
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -164,10 +169,16 @@ async function main(): Promise<void> {
   const down = new OtapReceiver({ grpcPort: 0, backend: 'native', requestLimitMiB: 1024 }, async () => {});
   const { grpcPort: downPort } = await down.start();
   const withGo = !process.argv.includes('--no-go') && hasGoCollector();
+  const native = await loadBackend('native');
   const data = new Map(SIZES.map((size) => {
     const n = size >= 4096 ? 4 : 12;
     const requests = Array.from({ length: n }, (_, i) => generateLogs({ seed: 7, batchSize: size, batchIndex: i, uniqueValuesPerBatch: 2 }));
-    return [size, { requests, batches: requests.map((r) => encodeOtlp('logs', r)), counts: requests.map(() => size) }];
+    const batches = requests.map((r) => encodeOtlp('logs', r));
+    // One sender stream's BARs (IPC zstd, as the Go exporter sends by default), replayed.
+    const encoder = native.createEncoder({ zstdLevel: 3 });
+    const bars = Array.from({ length: size >= 4096 ? 16 : 64 }, (_, i) => encoder.encode('logs', batches[i % n]!));
+    encoder.close();
+    return [size, { batches, bars, counts: requests.map(() => size) }];
   }));
   const results = new Map<string, Cell[]>();
   const suts: Sut[] = [];
@@ -177,7 +188,7 @@ async function main(): Promise<void> {
     const contenders = [await startOurs(flow, downPort)];
     if (withGo) contenders.push(await startGo(flow, downPort));
     suts.push(...contenders);
-    const senders = new Map(contenders.map((c) => [c, new Map([...data].map(([size, d]) => [size, senderFor(c, d.batches, d.requests)]))]));
+    const senders = new Map(contenders.map((c) => [c, new Map([...data].map(([size, d]) => [size, senderFor(c, d.batches, d.bars)]))]));
     for (const c of contenders) for (const [size] of data) await senders.get(c)!.get(size)!.send(0); // warm-up
     for (let it = 0; it < ITERATIONS; it++) {
       load.push(os.loadavg()[0]!);
@@ -186,7 +197,7 @@ async function main(): Promise<void> {
           const r = await drive(senders.get(c)!.get(size)!.send, d.counts, c.pid, inflightFor(size));
           const key = `${c.name}|${flow}|${size}`;
           results.set(key, [...(results.get(key) ?? []), r]);
-          console.log(`${key}: ${fmt(r.records / r.seconds)} records/s, ${fmt((r.cpu / r.records) * 1e6, 2)} CPU-s/M`);
+          console.log(`${key}: ${fmt(r.records / r.seconds)} records/s, ${fmt((r.cpu / r.records) * 1e6, 2)} CPU-s/M; system under test ${fmt((r.cpu / r.seconds) * 100)}% of a core, load + downstream ${fmt((r.loadCpu / r.seconds) * 100)}%`);
         }
       }
     }
@@ -207,7 +218,7 @@ async function main(): Promise<void> {
   for (const cores of [1, 2]) {
     const sut = await startOurs('OTAP -> OTAP', downPort, cores);
     const d = data.get(1024)!;
-    const senders = Array.from({ length: 4 }, () => senderFor(sut, d.batches, d.requests));
+    const senders = Array.from({ length: 4 }, () => senderFor(sut, d.batches, d.bars));
     for (const s of senders) await s.send(0);
     for (let it = 0; it < ITERATIONS; it++) {
       const cpu0 = treeCpuSeconds(sut.pid);
@@ -258,7 +269,7 @@ async function main(): Promise<void> {
   const body = [
     `Machine: ${machineDescription()}. Command: \`npm run build && npx tsx bench/pipeline.ts --iterations ${ITERATIONS} --seconds ${SECONDS}\` (${new Date().toISOString().slice(0, 10)}, ${Math.round((Date.now() - t0) / 1000)} s; load average at the start of each round: ${load.map((l) => l.toFixed(2)).join(', ')}).`,
     '',
-    `Logs through pass-through pipelines, each system one process pinned to CPU ${SUT_CPU}: **ours** = \`otap run --num-cores 1\` (dist/, native backend; receivers with \`wait_for_result: true\`); **Go Collector** = test/interop/collector (otlp / otelarrow receivers, \`arrowstream\` (our Go stand-in for the contrib otelarrow exporter, on the Go otel-arrow producer) or the core otlp exporter without sending queue). Load on CPU ${LOAD_CPU}: pre-encoded OTLP requests (OtlpGrpcClient, gRPC zstd) or our OtapExporter (native, IPC zstd), max(8, 8192 / batch) requests in flight (at most 64); downstream: our OtapReceiver (native), also on CPU ${LOAD_CPU}. Every request is answered after the downstream acknowledged it. Each cell ${SECONDS} s, ${ITERATIONS} rounds, medians. CPU-s/M = the system's utime + stime (/proc) per million records (lower is better); "ours / Go CPU" < 1 means ours uses less CPU.`,
+    `Logs through pass-through pipelines, each system one process pinned to CPU ${SUT_CPU}: **ours** = \`otap run --num-cores 1\` (dist/, native backend; receivers with \`wait_for_result: true\`); **Go Collector** = test/interop/collector (otlp / otelarrow receivers, \`arrowstream\` (our Go stand-in for the contrib otelarrow exporter, on the Go otel-arrow producer) or the core otlp exporter without sending queue). Load on CPU ${LOAD_CPU}: pre-encoded OTLP requests (OtlpGrpcClient, gRPC zstd) or pre-encoded BatchArrowRecords (one native encoder's stream with IPC zstd, replayed over 2 raw gRPC streams, a fresh stream per pass; bench/bar-replay.ts), max(8, 8192 / batch) requests in flight (at most 64); downstream: our OtapReceiver (native), also on CPU ${LOAD_CPU}. Every request is answered after the downstream acknowledged it. Each cell ${SECONDS} s, ${ITERATIONS} rounds, medians. CPU-s/M = the system's utime + stime (/proc) per million records (lower is better); "ours / Go CPU" < 1 means ours uses less CPU.`,
     '',
     table,
     '',

@@ -14,6 +14,9 @@ class ReplayStream {
   readonly call: grpc.ClientDuplexStream<Uint8Array, BatchStatus>;
   next = 0;
   readonly pending = new Map<bigint, Pending>();
+  /** No more writes: half-closed once every batch sent on it is answered (a peer may drop
+   *  the answers of a stream the client has already half-closed). */
+  private retired = false;
 
   constructor(client: grpc.Client, signal: Signal) {
     this.call = client.makeBidiStreamRequest(arrowPath(signal), (b: Uint8Array) => asBuffer(b), (b: Buffer) => decodeBatchStatus(b));
@@ -22,6 +25,7 @@ class ReplayStream {
       this.pending.delete(s.batchId);
       if (s.statusCode === 0) p?.resolve();
       else p?.reject(new Error(`batch ${s.batchId} refused: status ${s.statusCode} ${s.statusMessage}`));
+      if (this.retired && this.pending.size === 0) this.call.end();
     });
     const fail = (e: Error): void => {
       for (const p of this.pending.values()) p.reject(e);
@@ -29,6 +33,11 @@ class ReplayStream {
     };
     this.call.on('error', fail);
     this.call.on('end', () => fail(new Error('stream ended with batches unanswered')));
+  }
+
+  retire(): void {
+    this.retired = true;
+    if (this.pending.size === 0) this.call.end();
   }
 }
 
@@ -48,9 +57,9 @@ export class BarReplayClient {
     const k = this.turn++ % this.streams.length;
     let s = this.streams[k]!;
     if (s.next === this.bars.length) {
-      // A pass is done: end this stream (its answers still arrive) and start a fresh one,
-      // whose first batch carries the schemas again.
-      s.call.end();
+      // A pass is done: retire this stream and start a fresh one, whose first batch carries
+      // the schemas again.
+      s.retire();
       s = this.streams[k] = new ReplayStream(this.client, this.signal);
     }
     const id = s.next++;

@@ -277,7 +277,9 @@ async function main(): Promise<void> {
     '',
     memRows.join('\n'),
     '',
-    `Workers: OTAP -> OTAP, batch 1024, 4 senders x 16 in flight, not pinned (the load and the downstream share the 2 cores with the workers): 1 worker ${fmt(one)} records/s, 2 workers ${fmt(two)} records/s, **${(two / one).toFixed(2)}x**. Per CPU-second of ours (primary and workers, /proc): 1 worker ${fmt(cpuOne)} records, 2 workers ${fmt(cpuTwo)} records (${(cpuTwo / cpuOne).toFixed(2)}x): splitting the load over workers costs no extra CPU per record, so the shortfall above is cores taken by the load, not sharding overhead.`,
+    `Workers: OTAP -> OTAP, batch 1024, 4 senders x 16 in flight, not pinned (the load and the downstream share the 2 cores with the workers): 1 worker ${fmt(one)} records/s, 2 workers ${fmt(two)} records/s, **${(two / one).toFixed(2)}x**. Per CPU-second of ours (primary and workers, /proc): 1 worker ${fmt(cpuOne)} records, 2 workers ${fmt(cpuTwo)} records (${(cpuTwo / cpuOne).toFixed(2)}x)${cpuTwo / cpuOne >= 0.95
+      ? ': splitting the load over workers costs no extra CPU per record, so the shortfall above is cores taken by the load, not sharding overhead.'
+      : `: two workers spend ${fmt((cpuOne / cpuTwo - 1) * 100)}% more CPU per record than one (two processes' fixed costs, each with half the batches to amortise them over), and the load and downstream take the cores the second worker would need.`}`,
     '',
     targets(),
   ].join('\n');

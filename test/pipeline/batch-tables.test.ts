@@ -3,13 +3,14 @@
 // the outputs hold the same telemetry as the inputs.
 import { describe, expect, it } from 'vitest';
 import { loadBackend } from '../../src/backend/index.js';
-import type { Backend } from '../../src/backend/types.js';
+import type { Backend, BackendTables } from '../../src/backend/types.js';
 import { TelemetryBatch } from '../../src/batch/telemetry-batch.js';
+import { OtelArrowError } from '../../src/errors.js';
 import { canonicalDiff } from '../../src/otlp/canonical.js';
 import { generateLogs, generateMetrics, generateTraces } from '../../src/otlp/generate.js';
 import type { Signal } from '../../src/otlp/model.js';
 import { decodeOtlp, encodeOtlp } from '../../src/otlp/signal-codec.js';
-import { pipelineYaml, startEngine } from '../support/pipeline-nodes.js';
+import { newHarness, pipelineYaml, startEngine } from '../support/pipeline-nodes.js';
 
 const GEN = { traces: generateTraces, logs: generateLogs, metrics: generateMetrics } as const;
 
@@ -77,6 +78,26 @@ for (const name of ['native', 'wasm'] as const) {
       expect(out.length).toBeGreaterThan(1);
       expect(canonicalDiff('metrics', joined('metrics', out) as never, joined('metrics', inputs) as never)).toBeUndefined();
       await engine.shutdown();
+    });
+
+    it('a batch the core cannot join goes on alone: its failure is its own, the others are acked', async () => {
+      const backend = await loadBackend(name);
+      const inputs = Array.from({ length: 4 }, (_, i) => heldBatch(backend, 'logs', 10, i));
+      const bad = inputs[2]!.backendTables!;
+      // The core refuses a join holding `bad` (as it refuses parent ids that point at no row).
+      const refusing: Backend = Object.assign(Object.create(backend) as Backend, {
+        concatTables: (tables: readonly BackendTables[]) => {
+          if (tables.includes(bad)) throw new OtelArrowError('INVALID_PAYLOAD', 'parent id 500 points at no row', { table: 'LOG_ATTRS', column: 'parent_id' });
+          return backend.concatTables!(tables);
+        },
+      });
+      const h = newHarness();
+      const { engine } = await startEngine(yaml('min_size: 40'), h, refusing);
+      h.sinks.get('sink')!.behaviour = (p) => (p.batch.backendTables === bad ? 'permanent' : 'ack');
+      const results = await Promise.all(inputs.map((b) => h.sources.get('src')!.inject(b)));
+      expect(results.map((r) => r !== 'refused' && r.ok)).toEqual([true, true, false, true]);
+      expect(h.sinks.get('sink')!.received.map((p) => p.batch.itemCount)).toEqual([10, 10, 10, 10]);
+      expect((await engine.shutdown()).pipelines[0]!.nodes.find((n) => n.id === 'batch')!.details).toMatchObject({ joinFallbacks: 1 });
     });
   });
 }

@@ -224,3 +224,16 @@ fn outputs_carry_transport_encoded_ids_without_encoding_metadata() {
         }
     }
 }
+
+#[test]
+fn split_follows_parents_whatever_the_payload_order() {
+    for signal in SIGNALS {
+        let mut input = tables(signal, 1, 12, false).remove(0);
+        let want = flatten(signal, &input.to_otlp().unwrap());
+        input.batches.reverse(); // children before their parents
+        let pieces = split_tables(&input, 4, 4).unwrap();
+        assert!(pieces.len() > 1);
+        let got: Vec<Vec<u8>> = pieces.iter().flat_map(|p| flatten(signal, &p.to_otlp().unwrap())).collect();
+        assert_eq!(got, want, "{signal:?}");
+    }
+}

@@ -119,7 +119,8 @@ fn compact_keys<K: ArrowDictionaryKeyType>(column: &ArrayRef) -> Result<ArrayRef
     let dict = column.as_dictionary::<K>();
     let keys = dict.keys();
     let len = dict.values().len();
-    let mut renumber: HashMap<usize, K::Native> = HashMap::new();
+    // Old key -> new key (None until first used): a table, not a hash map, on this per-row path.
+    let mut renumber: Vec<Option<K::Native>> = vec![None; len];
     let mut used: Vec<u32> = Vec::new();
     let mut new_keys: Vec<K::Native> = Vec::with_capacity(keys.len());
     for i in 0..keys.len() {
@@ -133,11 +134,11 @@ fn compact_keys<K: ArrowDictionaryKeyType>(column: &ArrayRef) -> Result<ArrayRef
             return Err(OtapError::invalid_payload(format!("dictionary key {old} at row {i} is out of range (dictionary of {len})")));
         }
         let next = used.len();
-        let key = match renumber.get(&old) {
-            Some(k) => *k,
+        let key = match renumber[old] {
+            Some(k) => k,
             None => {
                 let k = K::Native::from_usize(next).ok_or_else(|| OtapError::invalid_payload("dictionary key out of range"))?;
-                renumber.insert(old, k);
+                renumber[old] = Some(k);
                 used.push(old as u32);
                 k
             }

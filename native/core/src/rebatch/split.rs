@@ -11,7 +11,7 @@ use super::id_columns::{root_type, table_ids, Space};
 use super::plain::{to_plain, Batches};
 use super::transport::to_transport;
 use crate::decode::common::IdHasher;
-use crate::decode::{item_tables, table_name, DecodedTables, TableView};
+use crate::decode::{allowed, item_tables, table_name, DecodedTables, TableView};
 use crate::error::OtapError;
 
 type IdSet = HashSet<i64, std::hash::BuildHasherDefault<IdHasher>>;
@@ -98,7 +98,10 @@ pub fn split_tables(tables: &DecodedTables, first_max: usize, max: usize) -> Res
         return Ok(vec![tables.clone()]);
     }
     let root = root_type(tables.signal);
-    let plain = to_plain(root, &tables.batches)?;
+    let mut plain = to_plain(root, &tables.batches)?;
+    // Parents before children (the signal's payload order), whatever order the sender used.
+    let order = allowed(tables.signal);
+    plain.sort_by_key(|(t, _)| order.iter().position(|x| x == t).unwrap_or(usize::MAX));
     let weights = root_weights(&plain, root, item_tables(tables.signal))?;
     let mut assigned: HashMap<i32, Vec<bool>> = HashMap::new();
     let mut out = Vec::new();

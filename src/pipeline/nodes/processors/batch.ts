@@ -107,41 +107,46 @@ export const batchProcessor: ProcessorFactory<BatchConfig> = {
       else ctx.nack(input.pdata, failure.reason, { permanent: failure.permanent, ...(failure.code !== undefined ? { code: failure.code } : {}) });
     };
 
-    /** The outgoing batches of `chunks`: joined as tables when all are held tables, else as
-     *  OTLP bytes. A join the core refuses (an input whose ids do not hold together) sends
-     *  the chunks one by one, so the bad one fails downstream on its own. */
-    const joined = (signal: Signal, chunks: Chunk[]): TelemetryBatch[] => {
+    /** The outgoing batches of `chunks`, each with the inputs it holds part of: joined as
+     *  tables when all are held tables, else as OTLP bytes. A join the core refuses (an input
+     *  whose ids do not hold together) sends the chunks one by one, each answering only for
+     *  its own input, so the bad one fails downstream on its own. */
+    const joined = (signal: Signal, chunks: Chunk[]): Array<{ batch: TelemetryBatch; inputs: Input[] }> => {
+      const inputs = chunks.map((c) => c.input);
       const tables = chunks.map((c) => c.piece.tables);
       if (tablesBackend && tables.every((t): t is BackendTables => t !== undefined)) {
         try {
           const out = tables.length === 1 ? tables : tablesBackend.concatTables(tables);
           if (out) {
             if (tables.length > 1) stats.tablesJoined++;
-            return out.map((t) => TelemetryBatch.fromBackendTables(t, { backend: ctx.backend }));
+            return out.map((t) => ({ batch: TelemetryBatch.fromBackendTables(t, { backend: ctx.backend }), inputs }));
           }
         } catch (e) {
           stats.joinFallbacks++;
           ctx.logger.warn(`batch: joining ${tables.length} OTAP batches failed (${(e as Error).message}); sending them one by one`);
-          return tables.map((t) => TelemetryBatch.fromBackendTables(t, { backend: ctx.backend }));
+          return tables.map((t, k) => ({ batch: TelemetryBatch.fromBackendTables(t, { backend: ctx.backend }), inputs: [inputs[k]!] }));
         }
       }
       const items = chunks.reduce((a, c) => a + c.items, 0);
       const bytes = chunks.map((c) => c.piece.bytes ?? c.piece.tables.toOtlp());
-      return [TelemetryBatch.fromOtlpBytes(signal, joinOtlpRequests(bytes), { backend: ctx.backend, items })];
+      return [{ batch: TelemetryBatch.fromOtlpBytes(signal, joinOtlpRequests(bytes), { backend: ctx.backend, items }), inputs }];
     };
 
     const sendOutput = async (signal: Signal, chunks: Chunk[]): Promise<void> => {
-      const inputs = chunks.map((c) => c.input);
-      let batches: TelemetryBatch[];
+      let outputs: Array<{ batch: TelemetryBatch; inputs: Input[] }>;
       try {
-        batches = joined(signal, chunks);
+        outputs = joined(signal, chunks);
       } catch (e) {
-        for (const i of inputs) settleInput(i, { reason: `batch: cannot join: ${(e as Error).message}`, permanent: true });
+        for (const c of chunks) settleInput(c.input, { reason: `batch: cannot join: ${(e as Error).message}`, permanent: true });
         return;
       }
-      // Several outputs (u16 ids overflowed): each input waits for all of them.
-      for (const i of new Set(inputs)) i.parts += (batches.length - 1) * inputs.filter((x) => x === i).length;
-      for (const batch of batches) {
+      // Each chunk was one part of its input; each output it reaches now settles one part
+      // (several outputs when u16 ids overflowed: the input waits for all of them).
+      const parts = new Map<Input, number>();
+      for (const o of outputs) for (const i of o.inputs) parts.set(i, (parts.get(i) ?? 0) + 1);
+      for (const c of chunks) parts.set(c.input, (parts.get(c.input) ?? 0) - 1);
+      for (const [i, n] of parts) i.parts += n;
+      for (const { batch, inputs } of outputs) {
         while (outbound >= config.outbound_request_limit) await new Promise<void>((resolve) => outboundWaiters.push(resolve));
         const out = new PData(batch, [], Math.min(...inputs.map((i) => i.pdata.bornAt)));
         ctx.subscribe(out, Interest.ACKS | Interest.NACKS, inputs);

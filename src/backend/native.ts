@@ -43,6 +43,7 @@ interface NativeTables {
   byteSize(): number;
   toOtlp(): Buffer;
   exportArrow(): { payloadType: number; batch: ExportedArray }[];
+  resourceAttributeValues(key: string): string;
 }
 
 /** Addon errors (plain Error + code/table/column) -> OtelArrowError; others unchanged. */
@@ -148,6 +149,7 @@ export class NativeBackend implements Backend {
         if (typeof A === 'string') throw new OtelArrowError('UNSUPPORTED', `the Arrow form needs ${A}`);
         return call(() => t.exportArrow()).map(({ payloadType, batch }) => ({ payloadType, batch: importRecordBatch(A, batch) }));
       },
+      resourceAttributeValues: (key: string) => JSON.parse(call(() => t.resourceAttributeValues(key))) as Array<string | null | false>,
     };
     this.held.set(tables, t);
     return tables;

@@ -74,6 +74,9 @@ export interface BackendTables {
   toOtlp(): Uint8Array;
   /** One apache-arrow RecordBatch per payload, in payload order, over the backend's memory. */
   toArrow(): { payloadType: number; batch: ArrowRecordBatch }[];
+  /** Per resource (as decoded): its first attribute `key`'s string value, null when it has
+   *  none, false when the value is not a string. Read from the tables (native, wasm). */
+  resourceAttributeValues?(key: string): Array<string | null | false>;
 }
 
 /** One gRPC stream's receiver state: keep one decoder per stream. */

@@ -61,6 +61,7 @@ interface WasmExports {
   otap_tables_export_arrow(t: number): number;
   otap_tables_free(t: number): void;
   otap_tables_concat?(ptr: number, count: number): number;
+  otap_tables_resource_values?(t: number, ptr: number, len: number): number;
   otap_tables_split?(t: number, firstMax: number, max: number): number;
   otap_zstd_compress(ptr: number, len: number, level: number): number;
   otap_zstd_decompress(ptr: number, len: number, max: number): number;
@@ -368,6 +369,12 @@ export class WasmBackend implements Backend {
         // Copies: the views must not depend on wasm memory that later calls may grow.
         return this.importBatches(ffi, r, true).batches;
       },
+      ...(this.rt.exports().otap_tables_resource_values ? {
+        resourceAttributeValues: (key: string) => {
+          const r = this.rt.call(new TextEncoder().encode(key), (ex, p, len) => ex.otap_tables_resource_values!(live(), p, len));
+          return JSON.parse(new TextDecoder().decode(r.data)) as Array<string | null | false>;
+        },
+      } : {}),
     };
     this.finalizer.register(tables, { ptr, generation });
     this.held.set(tables, live);

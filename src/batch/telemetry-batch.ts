@@ -8,6 +8,7 @@ import { estimateTreeBytes } from '../memory/object-size.js';
 import { countItems } from '../otlp/canonical.js';
 import type { Signal, SignalRequest } from '../otlp/model.js';
 import { countOtlpItems } from '../otlp/protobuf/count-items.js';
+import { resourceAttributeValues } from '../otlp/resource-attribute.js';
 import { decodeOtlp, encodeOtlp } from '../otlp/signal-codec.js';
 import { ArrowPayloadType } from '../otap/payload-type.js';
 import { arrowToOtlp, otlpToArrow } from './arrow-form.js';
@@ -111,6 +112,14 @@ export class TelemetryBatch<S extends Signal = Signal> {
    *  Backend.concatTables / splitTables work on. */
   get backendTables(): BackendTables | undefined {
     return this.held;
+  }
+
+  /** Per resource: the string value of its first attribute `key`, null when it has none,
+   *  false when the value is not a string. Held tables answer from the tables (no OTLP
+   *  conversion); other forms from the OTLP objects. */
+  resourceAttributeValues(key: string): Array<string | null | false> {
+    if (this.held?.resourceAttributeValues) return this.held.resourceAttributeValues(key);
+    return resourceAttributeValues(this.signal, this.request, key);
   }
 
   /** Which forms are available now without converting. */

@@ -395,6 +395,21 @@ pub unsafe extern "C" fn otap_tables_export_arrow(t: *const DecodedTables) -> *m
     }
 }
 
+/// The value of resource attribute `key` (UTF-8 at `ptr`/`len`) for each resource of held
+/// tables, as the JSON of `otap_core::route::resource_values_json`.
+///
+/// # Safety
+/// `t` must be null or a live handle of held tables; `ptr`/`len` readable memory or `len` 0.
+#[no_mangle]
+pub unsafe extern "C" fn otap_tables_resource_values(t: *const DecodedTables, ptr: *const u8, len: usize) -> *mut OtapResult {
+    let Some(t) = t.as_ref() else { return bad_argument("null tables") };
+    let Ok(key) = std::str::from_utf8(input(ptr, len)) else { return bad_argument("key is not UTF-8") };
+    match otap_core::route::resource_attribute_values(t, key) {
+        Ok(v) => ok(otap_core::route::resource_values_json(&v).into_bytes(), Some(t.signal)),
+        Err(e) => err(e),
+    }
+}
+
 /// Result data: the new tables' handles as little-endian u32s (each freed by `otap_tables_free`).
 fn table_handles(tables: Vec<DecodedTables>, signal: Signal) -> *mut OtapResult {
     let handles: Vec<u8> = tables.into_iter().flat_map(|t| (Box::into_raw(Box::new(t)) as u32).to_le_bytes()).collect();

@@ -14,6 +14,7 @@ pub mod ipc_reader;
 pub mod ipc_writer;
 pub mod otlp;
 pub mod rebatch;
+pub mod route;
 pub mod schema;
 mod zstd;
 

@@ -384,6 +384,15 @@ impl JsTables {
         self.inner.to_otlp().map(Buffer::from).map_err(|e| throw(&env, e))
     }
 
+    /// JSON array, one entry per resource: the string value of its first attribute `key`,
+    /// null when it has none, false when the value is not a string (content_router).
+    #[napi]
+    pub fn resource_attribute_values(&self, env: Env, key: String) -> Result<String> {
+        otap_core::route::resource_attribute_values(&self.inner, &key)
+            .map(|v| otap_core::route::resource_values_json(&v))
+            .map_err(|e| throw(&env, e))
+    }
+
     #[napi(ts_return_type = "{ payloadType: number; batch: unknown }[]")]
     pub fn export_arrow<'e>(&self, env: &'e Env) -> Result<Array<'e>> {
         export_batches(env, self.inner.batches.clone())

@@ -8,6 +8,7 @@ import { otlpHttpExporter } from './exporters/otlp-http.js';
 import { noopExporter } from './exporters/noop.js';
 import { perfExporter } from './exporters/perf.js';
 import { batchProcessor } from './processors/batch.js';
+import { contentRouterProcessor } from './processors/content-router.js';
 import { debugProcessor } from './processors/debug.js';
 import { fanoutProcessor } from './processors/fanout.js';
 import { retryProcessor } from './processors/retry.js';
@@ -24,6 +25,7 @@ export function builtinRegistry(): NodeRegistry {
     .register(trafficGeneratorReceiver)
     .register(batchProcessor)
     .register(typeRouterProcessor)
+    .register(contentRouterProcessor)
     .register(fanoutProcessor)
     .register(retryProcessor)
     .register(debugProcessor)

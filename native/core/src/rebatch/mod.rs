@@ -10,4 +10,5 @@ mod transport;
 mod unify;
 
 pub use concat::concat_tables;
+pub use id_columns::root_type;
 pub use split::split_tables;

@@ -8,21 +8,8 @@
 
 use std::time::Instant;
 
+use otap_core::json::json_string as json_str;
 use otap_core::Decoder;
-
-fn json_str(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
 
 fn opt(s: &Option<String>) -> String {
     s.as_deref().map_or_else(|| "null".to_string(), json_str)

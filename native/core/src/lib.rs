@@ -12,6 +12,7 @@ pub mod encode;
 pub mod error;
 pub mod ipc_reader;
 pub mod ipc_writer;
+pub mod json;
 pub mod otlp;
 pub mod rebatch;
 pub mod route;

@@ -6,6 +6,7 @@ use crate::decode::common::{attribute_parents, delta_decode, ids_or_null, AttrCo
 use crate::decode::pb::any_value::Value;
 use crate::decode::{table_name, DecodedTables, TableView};
 use crate::error::OtapError;
+use crate::json::json_string;
 use crate::rebatch::root_type;
 use crate::bar::payload_type as T;
 
@@ -69,18 +70,7 @@ pub fn resource_values_json(values: &[ResourceValue]) -> String {
         match v {
             ResourceValue::Missing => s.push_str("null"),
             ResourceValue::NotString => s.push_str("false"),
-            ResourceValue::Str(x) => {
-                s.push('"');
-                for c in x.chars() {
-                    match c {
-                        '"' => s.push_str("\\\""),
-                        '\\' => s.push_str("\\\\"),
-                        c if (c as u32) < 0x20 => s.push_str(&format!("\\u{:04x}", c as u32)),
-                        c => s.push(c),
-                    }
-                }
-                s.push('"');
-            }
+            ResourceValue::Str(x) => s.push_str(&json_string(x)),
         }
     }
     s.push(']');

@@ -6,10 +6,10 @@
 // route, the batch goes to `default_output`, else it is a permanent nack. Held OTAP
 // tables are read in the Rust core; other batches through their OTLP objects. A full route
 // nacks (retryable) unless `admission_policy.on_full: backpressure`.
-import { status as GrpcStatus } from '@grpc/grpc-js';
 import { z } from 'zod';
 import { nodeConfig } from '../../config/field-types.js';
 import type { ProcessorFactory } from '../../engine/node-api.js';
+import { admissionPolicy, sendToRoute } from './route-send.js';
 
 const notBlank = z.string().refine((s) => s.trim().length > 0, 'must not be blank');
 
@@ -18,7 +18,7 @@ const routerConfig = nodeConfig(z.strictObject({
   routes: z.record(notBlank, notBlank).refine((r) => Object.keys(r).length > 0, 'must name at least one route'),
   default_output: notBlank.optional(),
   case_sensitive: z.boolean().default(true),
-  admission_policy: z.strictObject({ on_full: z.enum(['reject_immediately', 'backpressure']).default('reject_immediately') }).prefault({}),
+  admission_policy: admissionPolicy,
 }).transform((c, ctx) => {
   if (c.case_sensitive) return { ...c, table: new Map(Object.entries(c.routes)) };
   const table = new Map<string, string>();
@@ -82,15 +82,7 @@ export const contentRouterProcessor: ProcessorFactory<RouterConfig> = {
         }
         const port = decision.port;
         stats.routed[port] = (stats.routed[port] ?? 0) + 1;
-        if (config.admission_policy.on_full === 'backpressure') {
-          await ctx.send(pdata, port);
-          return;
-        }
-        const r = ctx.trySend(pdata, port);
-        if (r !== 'sent') {
-          ctx.metrics.refused++;
-          ctx.nack(pdata, `route ${port} of ${ctx.nodeId} is ${r}`, { code: GrpcStatus.UNAVAILABLE });
-        }
+        await sendToRoute(ctx, pdata, port, config.admission_policy);
       },
       status: () => stats,
     };

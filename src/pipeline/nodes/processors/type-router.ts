@@ -2,13 +2,13 @@
 // (logs, metrics, traces) when wired, else to the default output; with neither, the batch is
 // dropped (counted, and acked so its sender is answered). When the route is full it nacks
 // (retryable) by default, or waits with `admission_policy.on_full: backpressure`.
-import { status as GrpcStatus } from '@grpc/grpc-js';
 import { z } from 'zod';
 import { nodeConfig } from '../../config/field-types.js';
 import type { ProcessorFactory } from '../../engine/node-api.js';
+import { admissionPolicy, sendToRoute } from './route-send.js';
 
 const routerConfig = nodeConfig(z.strictObject({
-  admission_policy: z.strictObject({ on_full: z.enum(['reject_immediately', 'backpressure']).default('reject_immediately') }).prefault({}),
+  admission_policy: admissionPolicy,
 }));
 
 export const typeRouterProcessor: ProcessorFactory<z.output<typeof routerConfig>> = {
@@ -29,15 +29,7 @@ export const typeRouterProcessor: ProcessorFactory<z.output<typeof routerConfig>
           ctx.ack(pdata);
           return;
         }
-        if (config.admission_policy.on_full === 'backpressure') {
-          await ctx.send(pdata, port);
-          return;
-        }
-        const r = ctx.trySend(pdata, port);
-        if (r !== 'sent') {
-          ctx.metrics.refused++;
-          ctx.nack(pdata, `route ${port} of ${ctx.nodeId} is ${r}`, { code: GrpcStatus.UNAVAILABLE });
-        }
+        await sendToRoute(ctx, pdata, port, config.admission_policy);
       },
     };
   },

@@ -2,12 +2,15 @@
 // resource attribute (held OTAP tables read in the Rust core without an OTLP conversion, OTLP
 // batches through their objects), default output, case folding, mixed batches refused
 // permanently, and config errors naming the field.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadBackend } from '../../src/backend/index.js';
 import type { Backend } from '../../src/backend/types.js';
 import { TelemetryBatch } from '../../src/batch/telemetry-batch.js';
 import type { AnyValue, SignalRequest } from '../../src/otlp/model.js';
+import { resourceAttributeValues } from '../../src/otlp/resource-attribute.js';
 import { encodeOtlp } from '../../src/otlp/signal-codec.js';
+import { decide, parseContentRouterConfig } from '../../src/pipeline/nodes/processors/content-router.js';
 import { newHarness, pipelineYaml, startEngine } from '../support/pipeline-nodes.js';
 
 type Ns = string | number | null;
@@ -101,5 +104,25 @@ describe('processor:content_router config', () => {
     await expect(startEngine(routerYaml('{ routing_key: { resource_attribute: k }, routes: {} }'))).rejects.toThrow(/router\.config\.routes: must name at least one route/);
     await expect(startEngine(routerYaml('{ routing_key: { resource_attribute: k }, routes: { Prod: a, prod: b }, case_sensitive: false }'))).rejects.toThrow(/router\.config\.routes\.prod: collides with another route/);
     await expect(startEngine(routerYaml('{ routing_key: { resource_attribute: k }, routes: { x: nowhere } }'))).rejects.toThrow(/output "nowhere" \(named in routes or default_output\) has no connection/);
+  });
+});
+
+describe('processor:content_router decisions, OTAP tables vs OTLP objects (property)', () => {
+  it('route every random batch the same way from the Rust core\'s reading as from the objects', async () => {
+    const backends = await Promise.all((['native', 'wasm'] as const).map((n) => loadBackend(n)));
+    const ns = fc.oneof(fc.constant(null), fc.constantFrom('tenant-a', 'Tenant-A', 'tenant-b', 'other', ''), fc.integer({ min: 0, max: 3 }));
+    fc.assert(fc.property(fc.array(ns, { minLength: 1, maxLength: 6 }), fc.boolean(), fc.boolean(), (namespaces, caseSensitive, withDefault) => {
+      const config = parseContentRouterConfig({
+        routing_key: { resource_attribute: 'service.namespace' }, routes: { 'tenant-a': 'a', 'tenant-b': 'b' },
+        case_sensitive: caseSensitive, ...(withDefault ? { default_output: 'other' } : {}),
+      });
+      const want = decide(config, resourceAttributeValues('logs', request(namespaces), 'service.namespace'));
+      for (const backend of backends) {
+        const b = batch(backend, namespaces);
+        expect(b.backendTables).toBeDefined();
+        expect('port' in decide(config, b.resourceAttributeValues('service.namespace')), `${backend.name} ${JSON.stringify(namespaces)}`).toBe('port' in want);
+        expect(decide(config, b.resourceAttributeValues('service.namespace'))).toMatchObject('port' in want ? { port: want.port } : {});
+      }
+    }), { numRuns: 150 });
   });
 });

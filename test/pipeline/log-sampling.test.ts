@@ -2,6 +2,7 @@
 // out_of records across batches (the engine's worked example: 2/5 over 12, 4, 5, 4 keeps 6,
 // 1, 2, 1), each output the batch's first records (held tables cut in the Rust core, no OTLP
 // conversion); zip keeps at most max_items per interval; other signals pass untouched.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadBackend } from '../../src/backend/index.js';
 import type { Backend } from '../../src/backend/types.js';
@@ -94,5 +95,29 @@ describe('processor:log_sampling config', () => {
     await expect(startEngine(yaml('{ ratio: { emit: 0, out_of: 5 } }'))).rejects.toThrow(/sample\.config\.policy/);
     await expect(startEngine(yaml('{ zip: { interval: 1s } }'))).rejects.toThrow(/sample\.config\.policy/);
     await expect(startEngine(yaml('{ ratio: { emit: 1, out_of: 2 }, zip: { interval: 1s, max_items: 1 } }'))).rejects.toThrow(/sample\.config\.policy/);
+  });
+});
+
+describe('processor:log_sampling ratio (property)', () => {
+  it('keeps the oracle\'s count of first records of every batch, OTAP tables and OTLP alike', async () => {
+    const backends = await Promise.all((['native', 'js'] as const).map((n) => loadBackend(n)));
+    const policy = fc.integer({ min: 1, max: 9 }).chain((outOf) => fc.record({ outOf: fc.constant(outOf), emit: fc.integer({ min: 1, max: outOf }) }));
+    await fc.assert(fc.asyncProperty(policy, fc.array(fc.integer({ min: 1, max: 25 }), { minLength: 1, maxLength: 5 }), async ({ emit, outOf }, sizes) => {
+      const oracle = new RatioSampler(emit, outOf);
+      const want = sizes.map((n) => oracle.toKeep(n));
+      for (const backend of backends) {
+        const h = newHarness();
+        const { engine } = await startEngine(yaml(`{ ratio: { emit: ${emit}, out_of: ${outOf} } }`), h, backend);
+        const inputs = sizes.map((n, i) => logsBatch(backend, n, i));
+        for (const b of inputs) expect(await h.sources.get('src')!.inject(b)).toEqual({ ok: true });
+        const out = h.sinks.get('sink')!.received.map((p) => p.batch);
+        const kept = want.flatMap((k, i) => (k > 0 ? [[i, k] as const] : []));
+        expect(out.map((b) => b.itemCount)).toEqual(kept.map(([, k]) => k));
+        for (const [j, [i, k]] of kept.entries()) {
+          expect(canonicalDiff('logs', out[j]!.request as SignalRequest['logs'], firstRecords(inputs[i]!.request as SignalRequest['logs'], k))).toBeUndefined();
+        }
+        await engine.shutdown();
+      }
+    }), { numRuns: 12 });
   });
 });

@@ -29,12 +29,14 @@ const routerConfig = nodeConfig(z.strictObject({
   }
   return { ...c, table };
 }));
-type RouterConfig = z.output<typeof routerConfig>;
+export type ContentRouterConfig = z.output<typeof routerConfig>;
+type RouterConfig = ContentRouterConfig;
 
 /** Where a batch goes: a port, or why it has none. */
-type Decision = { port: string } | { refuse: string };
+export type Decision = { port: string } | { refuse: string };
 
-function decide(config: RouterConfig, values: Array<string | null | false>): Decision {
+/** The route of a batch whose resources hold `values` (see the file header). */
+export function decide(config: RouterConfig, values: Array<string | null | false>): Decision {
   let matched: string | undefined;
   let unmatched = 0;
   for (const v of values) {
@@ -54,6 +56,9 @@ function decide(config: RouterConfig, values: Array<string | null | false>): Dec
     ? `no resource has the attribute "${key}" and there is no default_output`
     : `no route for the "${key}" value(s) ${JSON.stringify(values.filter((v) => v !== null))} and there is no default_output` };
 }
+
+/** A config as the engine validates it (tests, tools). */
+export const parseContentRouterConfig = (raw: unknown): RouterConfig => routerConfig.parse(raw);
 
 export const contentRouterProcessor: ProcessorFactory<RouterConfig> = {
   type: 'processor:content_router',

@@ -60,6 +60,7 @@ const CASES: Record<string, Case> = {
   'trafficgen-otap': { peers: [{ grpc: 4327 }], check: delivered },
   'trafficgen-otlp': { peers: [{ grpc: 4317 }], check: delivered },
   'trafficgen-perf': { check: exported('exporter') },
+  'trafficgen-sample-debug': { check: exported('noop') },
 };
 
 const GEN = { traces: generateTraces, logs: generateLogs, metrics: generateMetrics } as const;

@@ -90,7 +90,9 @@ for (const name of ['js', 'native', 'wasm'] as const) {
       const backend = await loadBackend(name);
       const h = newHarness();
       const { engine } = await startEngine(routerYaml('{ routing_key: { resource_attribute: service.namespace }, routes: { tenant-a: a, tenant-b: b } }'), h, backend);
-      expect(await h.sources.get('src')!.inject(batch(backend, [null]))).toMatchObject({ ok: false, permanent: true, reason: expect.stringContaining('no resource has the attribute "service.namespace"') });
+      const missing = await h.sources.get('src')!.inject(batch(backend, [null]));
+      expect(missing).toMatchObject({ ok: false, permanent: true });
+      expect((missing as { reason: string }).reason).toContain('no resource has the attribute "service.namespace"');
       expect(await h.sources.get('src')!.inject(batch(backend, ['TENANT-A']))).toMatchObject({ ok: false, permanent: true }); // case-sensitive by default
       expect(await h.sources.get('src')!.inject(batch(backend, ['tenant-a']))).toEqual({ ok: true });
       await engine.shutdown();

@@ -371,8 +371,8 @@ export class WasmBackend implements Backend {
       },
       ...(this.rt.exports().otap_tables_resource_values ? {
         resourceAttributeValues: (key: string) => {
-          const r = this.rt.call(new TextEncoder().encode(key), (ex, p, len) => ex.otap_tables_resource_values!(live(), p, len));
-          return JSON.parse(new TextDecoder().decode(r.data)) as Array<string | null | false>;
+          const r = this.rt.call(Buffer.from(key, 'utf8'), (ex, p, len) => ex.otap_tables_resource_values!(live(), p, len));
+          return JSON.parse(utf8.decode(r.data)) as Array<string | null | false>;
         },
       } : {}),
     };

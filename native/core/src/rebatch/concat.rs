@@ -12,6 +12,7 @@ use super::id_columns::{root_type, space_max, table_ids, Space};
 use super::plain::{to_plain, Batches};
 use super::transport::to_transport;
 use super::unify::concat_unified;
+use crate::decode::common::ids_or_null;
 use crate::decode::{allowed, table_name, DecodedTables, TableView};
 use crate::error::OtapError;
 use crate::Signal;
@@ -23,17 +24,13 @@ struct Extents {
     bits: HashMap<Space, u32>,
 }
 
-fn plain_values(view: &TableView<'_>, path: &str) -> Result<Vec<Option<i64>>, OtapError> {
-    Ok(view.ints(path)?.unwrap_or_else(|| vec![None; view.len]))
-}
-
 fn extents(batches: &Batches) -> Result<Extents, OtapError> {
     let mut e = Extents::default();
     for (t, b) in batches {
         let view = TableView::new(table_name(*t), b);
         for col in table_ids(*t).ids {
             e.bits.insert(col.space, col.bits);
-            for v in plain_values(&view, col.path)?.into_iter().flatten() {
+            for v in ids_or_null(&view, col.path)?.into_iter().flatten() {
                 let span = e.spans.entry(col.space).or_insert((v, v));
                 span.0 = span.0.min(v);
                 span.1 = span.1.max(v);
@@ -45,7 +42,7 @@ fn extents(batches: &Batches) -> Result<Extents, OtapError> {
         let Some(p) = table_ids(*t).parent else { continue };
         let view = TableView::new(table_name(*t), b);
         let span = e.spans.get(&p.space).copied();
-        for v in plain_values(&view, "parent_id")?.into_iter().flatten() {
+        for v in ids_or_null(&view, "parent_id")?.into_iter().flatten() {
             if !span.is_some_and(|(lo, hi)| (lo..=hi).contains(&v)) {
                 return Err(view.error("parent_id", format!("parent id {v} points at no row")));
             }
@@ -68,11 +65,11 @@ fn shift(batches: Batches, shift: &HashMap<Space, i64>) -> Result<Batches, OtapE
             let mut out = b.clone();
             for col in &spec.ids {
                 let by = shift.get(&col.space).copied().unwrap_or(0);
-                out = replace_column(&out, col.path, shifted(plain_values(&view, col.path)?, by), Some("plain"))?;
+                out = replace_column(&out, col.path, shifted(ids_or_null(&view, col.path)?, by), Some("plain"))?;
             }
             if let Some(p) = spec.parent {
                 let by = shift.get(&p.space).copied().unwrap_or(0);
-                out = replace_column(&out, "parent_id", shifted(plain_values(&view, "parent_id")?, by), Some("plain"))?;
+                out = replace_column(&out, "parent_id", shifted(ids_or_null(&view, "parent_id")?, by), Some("plain"))?;
             }
             Ok((t, out))
         })

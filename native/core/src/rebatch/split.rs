@@ -11,14 +11,11 @@ use super::id_columns::{root_type, table_ids, Space};
 use super::plain::{to_plain, Batches};
 use super::transport::to_transport;
 use crate::decode::common::IdHasher;
+use crate::decode::common::ids_or_null;
 use crate::decode::{allowed, item_tables, table_name, DecodedTables, TableView};
 use crate::error::OtapError;
 
 type IdSet = HashSet<i64, std::hash::BuildHasherDefault<IdHasher>>;
-
-fn plain_values(view: &TableView<'_>, path: &str) -> Result<Vec<Option<i64>>, OtapError> {
-    Ok(view.ints(path)?.unwrap_or_else(|| vec![None; view.len]))
-}
 
 /// Items each root row stands for: 1, or for a metric the data points pointing at it.
 fn root_weights(plain: &Batches, root: i32, items: &[i32]) -> Result<Vec<usize>, OtapError> {
@@ -28,11 +25,11 @@ fn root_weights(plain: &Batches, root: i32, items: &[i32]) -> Result<Vec<usize>,
     }
     let mut points: HashMap<i64, usize> = HashMap::new();
     for (t, b) in plain.iter().filter(|(t, _)| items.contains(t)) {
-        for p in plain_values(&TableView::new(table_name(*t), b), "parent_id")?.into_iter().flatten() {
+        for p in ids_or_null(&TableView::new(table_name(*t), b), "parent_id")?.into_iter().flatten() {
             *points.entry(p).or_default() += 1;
         }
     }
-    let ids = plain_values(&TableView::new(table_name(root), root_batch), "id")?;
+    let ids = ids_or_null(&TableView::new(table_name(root), root_batch), "id")?;
     Ok(ids.into_iter().map(|id| id.and_then(|id| points.get(&id).copied()).unwrap_or(0)).collect())
 }
 
@@ -67,7 +64,7 @@ fn piece(plain: &Batches, root: i32, (start, end): (usize, usize), assigned: &mu
             let Some(p) = spec.parent else { continue };
             let empty = IdSet::default();
             let wanted = kept.get(&p.space).unwrap_or(&empty);
-            let parents = plain_values(&view, "parent_id")?;
+            let parents = ids_or_null(&view, "parent_id")?;
             let hits = assigned.entry(*t).or_insert_with(|| vec![false; b.num_rows()]);
             let mask: BooleanArray = parents
                 .iter()
@@ -82,7 +79,7 @@ fn piece(plain: &Batches, root: i32, (start, end): (usize, usize), assigned: &mu
         };
         let rows_view = TableView::new(table_name(*t), &rows);
         for col in &spec.ids {
-            kept.entry(col.space).or_default().extend(plain_values(&rows_view, col.path)?.into_iter().flatten());
+            kept.entry(col.space).or_default().extend(ids_or_null(&rows_view, col.path)?.into_iter().flatten());
         }
         if rows.num_rows() > 0 {
             out.push((*t, rows));

@@ -30,13 +30,12 @@ const routerConfig = nodeConfig(z.strictObject({
   return { ...c, table };
 }));
 export type ContentRouterConfig = z.output<typeof routerConfig>;
-type RouterConfig = ContentRouterConfig;
 
 /** Where a batch goes: a port, or why it has none. */
 export type Decision = { port: string } | { refuse: string };
 
 /** The route of a batch whose resources hold `values` (see the file header). */
-export function decide(config: RouterConfig, values: Array<string | null | false>): Decision {
+export function decide(config: ContentRouterConfig, values: Array<string | null | false>): Decision {
   let matched: string | undefined;
   let unmatched = 0;
   for (const v of values) {
@@ -58,9 +57,9 @@ export function decide(config: RouterConfig, values: Array<string | null | false
 }
 
 /** A config as the engine validates it (tests, tools). */
-export const parseContentRouterConfig = (raw: unknown): RouterConfig => routerConfig.parse(raw);
+export const parseContentRouterConfig = (raw: unknown): ContentRouterConfig => routerConfig.parse(raw);
 
-export const contentRouterProcessor: ProcessorFactory<RouterConfig> = {
+export const contentRouterProcessor: ProcessorFactory<ContentRouterConfig> = {
   type: 'processor:content_router',
   description: 'routes whole batches by the value of a resource attribute',
   config: routerConfig,

@@ -451,6 +451,21 @@ pub unsafe extern "C" fn otap_tables_split(t: *const DecodedTables, first_max: u
     }
 }
 
+/// Held tables with processor:attribute's actions (their byte form at `ptr`, see
+/// `AttributeActions::parse`) applied; result data: the new handle (see `table_handles`).
+///
+/// # Safety
+/// `t` must be a live handle from this module; `ptr` must hold `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn otap_tables_transform_attributes(t: *const DecodedTables, ptr: *const u8, len: usize) -> *mut OtapResult {
+    let Some(t) = t.as_ref() else { return bad_argument("null tables") };
+    let result = otap_core::attributes::AttributeActions::parse(input(ptr, len)).and_then(|a| otap_core::attributes::transform_attributes(t, &a));
+    match result {
+        Ok(out) => table_handles(vec![out], t.signal),
+        Err(e) => err(e),
+    }
+}
+
 /// # Safety
 /// `t` must be null or a handle from `otap_decoder_decode_tables`, freed once.
 #[no_mangle]

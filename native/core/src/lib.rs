@@ -4,6 +4,7 @@
 //! per-gRPC-stream state (one Arrow IPC stream per payload type, schema ids, batch ids)
 //! exactly as the TypeScript `Producer` (src/otap/producer.ts) does.
 
+pub mod attributes;
 pub mod bar;
 pub mod cbor_decode;
 pub mod cbor_encode;

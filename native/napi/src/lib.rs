@@ -362,6 +362,15 @@ pub fn split_tables(env: Env, tables: &JsTables, first_max: u32, max: u32) -> Re
     out.into_iter().map(|t| JsTables::hold(&env, t)).collect()
 }
 
+/// Held tables with processor:attribute's actions applied to their attribute tables
+/// (`actions`: the byte form `otap_core::attributes::AttributeActions::parse` reads).
+#[napi]
+pub fn transform_attributes(env: Env, tables: &JsTables, actions: &[u8]) -> Result<JsTables> {
+    let actions = otap_core::attributes::AttributeActions::parse(actions).map_err(|e| throw(&env, e))?;
+    let out = otap_core::attributes::transform_attributes(&tables.inner, &actions).map_err(|e| throw(&env, e))?;
+    JsTables::hold(&env, out)
+}
+
 #[napi]
 impl JsTables {
     #[napi(getter)]

@@ -184,16 +184,16 @@ pub const T_BYTES: i64 = 7;
 
 pub struct AnyValueColumns<'a> {
     prefix: &'static str,
-    ty: Vec<Option<i64>>,
-    str: Option<Vec<Option<&'a str>>>,
-    int: Option<Vec<Option<u64>>>,
-    dbl: Option<Vec<Option<f64>>>,
-    bool: Option<Vec<Option<bool>>>,
-    bytes: Option<Vec<Option<&'a [u8]>>>,
-    ser: Option<Vec<Option<&'a [u8]>>>,
+    pub(crate) ty: Vec<Option<i64>>,
+    pub(crate) str: Option<Vec<Option<&'a str>>>,
+    pub(crate) int: Option<Vec<Option<u64>>>,
+    pub(crate) dbl: Option<Vec<Option<f64>>>,
+    pub(crate) bool: Option<Vec<Option<bool>>>,
+    pub(crate) bytes: Option<Vec<Option<&'a [u8]>>>,
+    pub(crate) ser: Option<Vec<Option<&'a [u8]>>>,
 }
 
-fn at<T: Copy>(col: &Option<Vec<Option<T>>>, i: usize) -> Option<T> {
+pub(crate) fn at<T: Copy>(col: &Option<Vec<Option<T>>>, i: usize) -> Option<T> {
     col.as_ref().and_then(|c| c.get(i).copied().flatten())
 }
 

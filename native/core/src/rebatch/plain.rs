@@ -22,7 +22,7 @@ fn u32_column(values: impl IntoIterator<Item = Option<i64>>) -> ArrayRef {
 
 /// Root rows with a null resource.id or scope.id belong to one group per run of adjacent
 /// rows (the Go consumer's rule); each run gets an unused id so that joining keeps it apart.
-fn fill_null_runs(view: &TableView<'_>, path: &str, ids: &mut [Option<i64>]) -> Result<(), OtapError> {
+pub(crate) fn fill_null_runs(view: &TableView<'_>, path: &str, ids: &mut [Option<i64>]) -> Result<(), OtapError> {
     if !ids.iter().any(Option::is_none) {
         return Ok(());
     }

@@ -16,7 +16,7 @@ use crate::decode::{table_name, TableView};
 use crate::encode::common::{delta_encode, quasi_delta_encode};
 use crate::error::OtapError;
 
-fn id_array(values: Vec<Option<u32>>, bits: u32) -> ArrayRef {
+pub(crate) fn id_array(values: Vec<Option<u32>>, bits: u32) -> ArrayRef {
     if bits == 16 {
         Arc::new(values.into_iter().map(|v| v.map(|v| v as u16)).collect::<UInt16Array>())
     } else {

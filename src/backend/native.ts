@@ -31,6 +31,8 @@ export interface NativeAddon {
   };
   concatTables(tables: NativeTables[]): NativeTables[];
   splitTables(tables: NativeTables, firstMax: number, max: number): NativeTables[];
+  transformAttributes(tables: NativeTables, actions: Uint8Array): NativeTables;
+  tablesFromOtlp(signal: string, otlp: Uint8Array, metricMetadata: boolean): NativeTables;
   zstdCompress(data: Uint8Array, level?: number): Buffer;
   zstdDecompress(data: Uint8Array, maxSize?: number): Buffer;
   version(): string;
@@ -135,6 +137,15 @@ export class NativeBackend implements Backend {
   splitTables(tables: BackendTables, firstMax: number, max: number): BackendTables[] | undefined {
     const t = this.held.get(tables);
     return t ? call(() => this.addon.splitTables(t, firstMax, max)).map((p) => this.hold(p)) : undefined;
+  }
+
+  tablesFromOtlp(signal: Signal, otlp: Uint8Array): BackendTables {
+    return this.hold(call(() => this.addon.tablesFromOtlp(signal, otlp, true)));
+  }
+
+  transformAttributes(tables: BackendTables, actions: Uint8Array): BackendTables | undefined {
+    const t = this.held.get(tables);
+    return t ? this.hold(call(() => this.addon.transformAttributes(t, actions))) : undefined;
   }
 
   /** The BackendTables view of addon-held tables (remembered for encodeTables and joins). */

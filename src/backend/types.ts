@@ -108,6 +108,17 @@ export interface Backend {
    * for tables of another backend. Absent on the js backend.
    */
   splitTables?(tables: BackendTables, firstMax: number, max: number): BackendTables[] | undefined;
+  /**
+   * An OTLP request's OTAP tables, built in the Rust core as its encoder builds them and held
+   * without IPC (how an OTLP batch enters a processor that works on tables). Absent on js.
+   */
+  tablesFromOtlp?(signal: Signal, otlp: Uint8Array): BackendTables;
+  /**
+   * Held tables with processor:attribute's actions applied to their attribute tables, in the
+   * Rust core (`actions`: encodeAttributeActions); undefined for tables of another backend.
+   * Absent on the js backend.
+   */
+  transformAttributes?(tables: BackendTables, actions: Uint8Array): BackendTables | undefined;
   /** One zstd frame of `data` (level default 3). */
   zstdCompress(data: Uint8Array, level?: number): Uint8Array;
   /** Decompresses zstd frames; refuses output beyond `maxSize` bytes (default 256 MiB). */

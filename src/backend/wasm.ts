@@ -63,6 +63,8 @@ interface WasmExports {
   otap_tables_concat?(ptr: number, count: number): number;
   otap_tables_resource_values?(t: number, ptr: number, len: number): number;
   otap_tables_split?(t: number, firstMax: number, max: number): number;
+  otap_tables_transform_attributes?(t: number, ptr: number, len: number): number;
+  otap_tables_from_otlp?(signal: number, ptr: number, len: number, metricMetadata: number): number;
   otap_zstd_compress(ptr: number, len: number, level: number): number;
   otap_zstd_decompress(ptr: number, len: number, max: number): number;
   otap_debug_trap(): void;
@@ -333,6 +335,21 @@ export class WasmBackend implements Backend {
     if (live === undefined || !this.rt.exports().otap_tables_split) return undefined;
     const clamp = (n: number): number => Math.max(1, Math.min(n, 0xffff_ffff)) >>> 0;
     return this.heldList(this.rt.run((ex) => readResult(ex, ex.otap_tables_split!(live(), clamp(firstMax), clamp(max)))));
+  }
+
+  get tablesFromOtlp(): ((signal: Signal, otlp: Uint8Array) => BackendTables) | undefined {
+    if (!this.rt.exports().otap_tables_from_otlp) return undefined;
+    return (signal, otlp) => {
+      const code = SIGNAL_CODES[signal];
+      if (code === undefined) throw new TypeError(`unknown signal ${JSON.stringify(signal)} (expected traces, logs or metrics)`);
+      return this.heldList(this.rt.call(otlp, (ex, ptr, len) => ex.otap_tables_from_otlp!(code, ptr, len, 1)))[0]!;
+    };
+  }
+
+  transformAttributes(tables: BackendTables, actions: Uint8Array): BackendTables | undefined {
+    const live = this.held.get(tables);
+    if (live === undefined || !this.rt.exports().otap_tables_transform_attributes) return undefined;
+    return this.heldList(this.rt.call(actions, (ex, ptr, len) => ex.otap_tables_transform_attributes!(live(), ptr, len)))[0];
   }
 
   /** A result whose data lists new table handles (little-endian u32s). */

@@ -167,6 +167,16 @@ pub extern "C" fn otap_encoder_new(has_level: u32, level: i32, metric_metadata: 
     Box::into_raw(Box::new(Encoder::new(options)))
 }
 
+/// The signal of a code (0 traces, 1 logs, 2 metrics).
+fn signal_of(code: u32) -> Option<Signal> {
+    match code {
+        0 => Some(Signal::Traces),
+        1 => Some(Signal::Logs),
+        2 => Some(Signal::Metrics),
+        _ => None,
+    }
+}
+
 /// `signal`: 0 traces, 1 logs, 2 metrics. Input: OTLP Export*ServiceRequest bytes.
 /// Output data: BatchArrowRecords bytes.
 ///
@@ -175,12 +185,7 @@ pub extern "C" fn otap_encoder_new(has_level: u32, level: i32, metric_metadata: 
 #[no_mangle]
 pub unsafe extern "C" fn otap_encoder_encode(enc: *mut Encoder, signal: u32, ptr: *const u8, len: usize) -> *mut OtapResult {
     let Some(enc) = enc.as_mut() else { return bad_argument("null encoder") };
-    let signal = match signal {
-        0 => Signal::Traces,
-        1 => Signal::Logs,
-        2 => Signal::Metrics,
-        _ => return bad_argument("unknown signal"),
-    };
+    let Some(signal) = signal_of(signal) else { return bad_argument("unknown signal") };
     match enc.encode(signal, input(ptr, len)) {
         Ok(bytes) => ok(bytes, Some(signal)),
         Err(e) => err(e),
@@ -447,6 +452,20 @@ pub unsafe extern "C" fn otap_tables_split(t: *const DecodedTables, first_max: u
     let Some(t) = t.as_ref() else { return bad_argument("null tables") };
     match otap_core::split_tables(t, first_max, max) {
         Ok(out) => table_handles(out, t.signal),
+        Err(e) => err(e),
+    }
+}
+
+/// An OTLP request's OTAP tables (signal 0 traces, 1 logs, 2 metrics), built as the encoder
+/// builds them, held without IPC; result data: the new handle (see `table_handles`).
+///
+/// # Safety
+/// `ptr` must hold `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn otap_tables_from_otlp(signal: u32, ptr: *const u8, len: usize, metric_metadata: u32) -> *mut OtapResult {
+    let Some(signal) = signal_of(signal) else { return bad_argument("unknown signal") };
+    match otap_core::encode::otlp_to_tables(signal, input(ptr, len), metric_metadata != 0) {
+        Ok(out) => table_handles(vec![out], signal),
         Err(e) => err(e),
     }
 }

@@ -362,6 +362,14 @@ pub fn split_tables(env: Env, tables: &JsTables, first_max: u32, max: u32) -> Re
     out.into_iter().map(|t| JsTables::hold(&env, t)).collect()
 }
 
+/// An OTLP request's OTAP tables, built as the encoder builds them (fresh dictionaries) and
+/// held without IPC: how an OTLP batch enters a processor that works on tables.
+#[napi]
+pub fn tables_from_otlp(env: Env, signal: String, otlp: &[u8], metric_metadata: bool) -> Result<JsTables> {
+    let out = otap_core::encode::otlp_to_tables(parse_signal(&signal)?, otlp, metric_metadata).map_err(|e| throw(&env, e))?;
+    JsTables::hold(&env, out)
+}
+
 /// Held tables with processor:attribute's actions applied to their attribute tables
 /// (`actions`: the byte form `otap_core::attributes::AttributeActions::parse` reads).
 #[napi]

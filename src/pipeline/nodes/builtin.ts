@@ -10,6 +10,7 @@ import { perfExporter } from './exporters/perf.js';
 import { batchProcessor } from './processors/batch.js';
 import { contentRouterProcessor } from './processors/content-router.js';
 import { debugProcessor } from './processors/debug.js';
+import { attributeProcessor } from './processors/attribute.js';
 import { logSamplingProcessor } from './processors/log-sampling.js';
 import { fanoutProcessor } from './processors/fanout.js';
 import { retryProcessor } from './processors/retry.js';
@@ -28,6 +29,7 @@ export function builtinRegistry(): NodeRegistry {
     .register(typeRouterProcessor)
     .register(contentRouterProcessor)
     .register(logSamplingProcessor)
+    .register(attributeProcessor)
     .register(fanoutProcessor)
     .register(retryProcessor)
     .register(debugProcessor)

@@ -73,10 +73,10 @@ pub fn plan<'a>(
             if let Some(l) = actions.replacement(key) {
                 p.values.insert(i, NewValue::Literal(l));
             } else if let Some(salt) = actions.hash.get(key) {
-                if cols.values.scalar_present(i) {
-                    if let Some(h) = hash_cell(&Cell::read(&cols.values, view, i)?, salt) {
-                        p.values.insert(i, NewValue::Hashed(h));
-                    }
+                // The value as a consumer reads it (a null cell as its type's zero value),
+                // so that every backend hashes what the OTLP form holds.
+                if let Some(h) = hash_cell(&Cell::read(&cols.values, view, i)?, salt) {
+                    p.values.insert(i, NewValue::Hashed(h));
                 }
             }
         }

@@ -180,5 +180,26 @@ impl Encoder {
     }
 }
 
+/// OTAP tables of an `ExportXServiceRequest`, built as the encoder builds them but not
+/// written as IPC: what a processor that works on tables needs from an OTLP batch. Each call
+/// starts fresh dictionaries (no stream state).
+pub fn otlp_to_tables(signal: Signal, otlp_request: &[u8], metric_metadata: bool) -> Result<DecodedTables, OtapError> {
+    let encode_all = |tables: Tables<'_>| -> Result<Vec<(i32, arrow_array::RecordBatch)>, OtapError> {
+        tables
+            .iter()
+            .map(|(ty, input)| {
+                let spec = table_spec(*ty).ok_or_else(|| OtapError::new(codes::UNKNOWN_PAYLOAD_TYPE, format!("no table for {}", payload_type_name(*ty))))?;
+                Ok((*ty, TableEncoder::new(spec, DictionaryLimits::default()).encode(input)?.batch))
+            })
+            .collect()
+    };
+    let batches = match signal {
+        Signal::Logs => encode_all(logs::logs_tables(&model::parse_logs(otlp_request)?)?)?,
+        Signal::Traces => encode_all(traces::traces_tables(&model::parse_traces(otlp_request)?)?)?,
+        Signal::Metrics => encode_all(metrics::metrics_tables(&model::parse_metrics(otlp_request)?, metric_metadata)?)?,
+    };
+    Ok(DecodedTables { signal, batches })
+}
+
 #[allow(dead_code)]
 fn _assert_message<M: Message>() {}

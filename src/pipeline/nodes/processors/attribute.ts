@@ -1,0 +1,92 @@
+// processor:attribute — rename, delete, insert, upsert, update and hash attributes, on the
+// signal's own records (`apply_to: [signal]`, the default), resources and/or scopes, with
+// the Rust engine's config (the Go collector's action list; rename uses source_key /
+// destination_key). The actions are gathered and applied together, not in list order, so a
+// key may appear in one action only. Held OTAP tables are rewritten in the Rust core (key
+// dictionaries renamed, rows filtered or appended, no OTLP conversion); OTLP batches are
+// turned into tables there first (the output is OTAP, as in the engine). The js backend
+// applies the same rules to the OTLP objects.
+import { z } from 'zod';
+import { encodeAttributeActions } from '../../../backend/attribute-actions-bytes.js';
+import { TelemetryBatch } from '../../../batch/telemetry-batch.js';
+import { applyAttributeActions } from '../../../otlp/apply-attribute-actions.js';
+import { gatherAttributeActions, hasNoActions, type AttributeAction, type AttributeActions, type AttributeLiteral } from '../../../otlp/attribute-actions.js';
+import { nodeConfig } from '../../config/field-types.js';
+import type { ProcessorFactory } from '../../engine/node-api.js';
+
+const key = z.string().min(1, 'must not be empty');
+
+/** A YAML scalar as the engine reads it: whole numbers are ints, other numbers doubles. */
+const literal = z.union([z.string(), z.number(), z.boolean()], { error: 'value must be a string, number or boolean (maps and lists are not attribute literals here)' })
+  .transform((v): AttributeLiteral => {
+    if (typeof v === 'string') return { type: 'string', value: v };
+    if (typeof v === 'boolean') return { type: 'bool', value: v };
+    return Number.isSafeInteger(v) ? { type: 'int', value: BigInt(v) } : { type: 'double', value: v };
+  });
+
+const valueAction = (name: 'insert' | 'upsert' | 'update') =>
+  z.strictObject({ action: z.literal(name), key, value: literal }).transform((a): AttributeAction => ({ action: name, key: a.key, value: a.value }));
+
+const action = z.union([
+  z.strictObject({ action: z.literal('delete'), key }).transform((a): AttributeAction => a),
+  valueAction('insert'),
+  valueAction('upsert'),
+  valueAction('update'),
+  z.strictObject({ action: z.literal('rename'), source_key: key, destination_key: key })
+    .transform((a): AttributeAction => ({ action: 'rename', sourceKey: a.source_key, destinationKey: a.destination_key })),
+  z.strictObject({ action: z.literal('hash'), key, algorithm: z.literal('sha256', { error: 'the only hash algorithm is sha256' }).default('sha256'), salt: z.string().default('') })
+    .transform((a): AttributeAction => ({ action: 'hash', key: a.key, salt: a.salt })),
+], { error: 'expected an action: delete { key } | insert/upsert/update { key, value } | rename { source_key, destination_key } | hash { key, salt?, algorithm? }' });
+
+const attributeConfig = nodeConfig(z.strictObject({
+  actions: z.array(action).default([]),
+  apply_to: z.array(z.enum(['signal', 'resource', 'scope'])).min(1, 'name at least one of signal, resource, scope').optional(),
+}).transform((c, ctx): AttributeActions => {
+  const on = new Set(c.apply_to ?? ['signal']);
+  try {
+    return gatherAttributeActions(c.actions, { signal: on.has('signal'), resource: on.has('resource'), scope: on.has('scope') });
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', path: ['actions'], message: (e as Error).message });
+    return z.NEVER;
+  }
+}));
+
+/** A config as the engine validates it (tests, tools). */
+export const parseAttributeConfig = (raw: unknown): AttributeActions => attributeConfig.parse(raw);
+
+export const attributeProcessor: ProcessorFactory<AttributeActions> = {
+  type: 'processor:attribute',
+  description: 'renames, deletes, inserts, upserts, updates or hashes attributes',
+  config: attributeConfig,
+  create(actions, ctx) {
+    const bytes = encodeAttributeActions(actions);
+    const stats = { inCore: 0, viaObjects: 0 };
+    return {
+      async process(pdata) {
+        if (hasNoActions(actions)) {
+          await ctx.send(pdata);
+          return;
+        }
+        const { batch } = pdata;
+        let out: TelemetryBatch;
+        try {
+          // OTLP batches enter the Rust core as tables (as the engine converts them to OTAP).
+          const held = batch.backendTables ?? ctx.backend.tablesFromOtlp?.(batch.signal, batch.otlpBytes());
+          const tables = held && ctx.backend.transformAttributes?.(held, bytes);
+          if (tables) {
+            stats.inCore++;
+            out = TelemetryBatch.fromBackendTables(tables, { backend: ctx.backend });
+          } else {
+            stats.viaObjects++;
+            out = TelemetryBatch.fromRequest(batch.signal, applyAttributeActions(batch.signal, batch.request, actions), { backend: ctx.backend });
+          }
+        } catch (e) {
+          ctx.nack(pdata, `attribute: cannot apply the actions to this batch: ${(e as Error).message}`, { permanent: true });
+          return;
+        }
+        await ctx.send(pdata.withBatch(out));
+      },
+      status: () => stats,
+    };
+  },
+};

@@ -14,6 +14,8 @@ import { gatherAttributeActions, type AttributeAction, type AttributeActions } f
 import { canonicalDiff } from '../../src/otlp/canonical.js';
 import type { AnyValue, Signal, SignalRequest } from '../../src/otlp/model.js';
 import { decodeOtlp, encodeOtlp } from '../../src/otlp/signal-codec.js';
+import { decodeBatchArrowRecords } from '../../src/otap/batch-arrow-records.js';
+import { listMessages } from '../../src/ipc/list-messages.js';
 import { parseAttributeConfig } from '../../src/pipeline/nodes/processors/attribute.js';
 import { doubleArb, int64Arb, requestArb, shortStringArb } from '../support/arbitraries.js';
 import { oracle, type OracleActions } from '../support/attribute-oracle.js';
@@ -179,6 +181,44 @@ for (const name of ['js', 'native', 'wasm'] as const) {
       });
     }
 
+    it.runIf(name !== 'js')('keeps a forwarded stream valid: renamed key dictionaries go on as deltas; re-encoded tables widen u8 -> u16 keys', async () => {
+      const backend = await loadBackend(name);
+      const js = await loadBackend('js');
+      const LOG_ATTRS = 31;
+      const run = (config: Record<string, unknown>, expected: OracleActions, batches: number, perBatch: (i: number) => SignalRequest['logs']) => {
+        const actions = parseAttributeConfig(config);
+        const bytes = encodeAttributeActions(actions);
+        const source = backend.createEncoder();
+        const receiver = backend.createDecoder();
+        const exporter = backend.createEncoder();
+        const consumer = js.createDecoder();
+        const replacements: number[] = [];
+        const strKeyBits: number[] = [];
+        for (let i = 0; i < batches; i++) {
+          const req = perBatch(i);
+          const held = receiver.decodeTables!(source.encode('logs', encodeOtlp('logs', req)))!;
+          const out = backend.transformAttributes!(held, bytes)!;
+          const strType = out.toArrow().find((p) => p.payloadType === LOG_ATTRS)!.batch.schema.fields.find((f) => f.name === 'str')?.type as { indices?: { bitWidth: number } } | undefined;
+          strKeyBits.push(strType?.indices?.bitWidth ?? 0);
+          const bar = exporter.encodeTables!(out)!;
+          const attrs = decodeBatchArrowRecords(bar).arrowPayloads.find((p) => p.type === LOG_ATTRS)!;
+          replacements.push(listMessages(attrs.record).filter((m) => m.type === 'dictionary' && !m.isDelta).length);
+          const got = decodeOtlp('logs', consumer.decode(bar).otlp);
+          expect(canonicalDiff('logs', got, roundTrip(js, 'logs', oracle('logs', req, expected)))).toBeUndefined();
+        }
+        return { replacements, strKeyBits };
+      };
+      const none: OracleActions = { applyTo: { signal: true, resource: false, scope: false }, rename: {}, delete: [], insert: {}, upsert: {}, update: {}, hash: {} };
+      // Each batch brings a new key: the source dictionary grows, the renamed one follows as deltas.
+      const { replacements } = run({ actions: [{ action: 'rename', source_key: 'user', destination_key: 'user.id' }] }, { ...none, rename: { user: 'user.id' } }, 6,
+        (i) => logs(Array.from({ length: 20 }, (_, r) => [['user', `u${r}`], [`k${i}`, 'v'], ['user.id', 'old']])));
+      expect(replacements.slice(1)).toEqual([0, 0, 0, 0, 0]);
+      // 300 distinct values per batch: the re-encoded value dictionary needs u16 keys.
+      const { strKeyBits } = run({ actions: [{ action: 'upsert', key: 'n', value: 7 }, { action: 'insert', key: 'env', value: 'prod' }] }, { ...none, upsert: { n: { type: 'int', value: 7n } }, insert: { env: { type: 'string', value: 'prod' } } }, 3,
+        (i) => logs(Array.from({ length: 300 }, (_, r) => [['v', `value-${i}-${r}`], ...(r % 2 ? [['n', 'x'] as [string, string]] : [])])));
+      expect(strKeyBits).toEqual([16, 16, 16]);
+    });
+
     it('in an engine: renames with collisions, inserts on records without attributes, hashes; held tables never become OTLP', async () => {
       const backend = await loadBackend(name);
       const h = newHarness();
@@ -205,6 +245,11 @@ for (const name of ['js', 'native', 'wasm'] as const) {
       const { createHash } = await import('node:crypto');
       expect(attrs[2]!.email).toBe(createHash('sha256').update('s1a@b').digest('hex'));
       expect(Object.fromEntries(got.resourceLogs[0]!.resource.attributes.map((kv) => [kv.key, (kv.value as { value: unknown }).value]))).toEqual({ host: 'h1', env: 'prod' });
+      // An OTLP batch: turned into tables in the Rust core (native, wasm), same result.
+      expect(await h.sources.get('src')!.inject(TelemetryBatch.fromOtlpBytes('logs', bytes, { backend }))).toEqual({ ok: true });
+      const second = h.sinks.get('sink')!.received[1]!.batch;
+      expect(second.backendTables !== undefined).toBe(name !== 'js');
+      expect(canonicalDiff('logs', second.request as SignalRequest['logs'], got)).toBeUndefined();
       await engine.shutdown();
     });
   });

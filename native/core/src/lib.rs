@@ -6,6 +6,8 @@
 
 pub mod attributes;
 pub mod bar;
+pub mod byte_form;
+pub mod cell;
 pub mod cbor_decode;
 pub mod cbor_encode;
 pub mod decode;

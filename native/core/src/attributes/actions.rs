@@ -4,16 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+pub use crate::byte_form::Literal;
+use crate::byte_form::Fields;
 use crate::error::OtapError;
-
-/// A configured value: its type is the new attribute type.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Literal {
-    Str(String),
-    Int(i64),
-    Double(f64),
-    Bool(bool),
-}
 
 /// Which attribute tables the actions touch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +78,7 @@ impl AttributeActions {
     /// `insert|upsert|update key type value` with type `s` (UTF-8), `i` (decimal), `d` (the
     /// f64 bits as 16 hex digits) or `b` (`true`/`false`).
     pub fn parse(bytes: &[u8]) -> Result<AttributeActions, OtapError> {
-        let mut fields = Fields { rest: bytes };
+        let mut fields = Fields::new(bytes, "attribute actions");
         let mut apply_to = ApplyTo { signal: false, resource: false, scope: false };
         for part in fields.text()?.split(',').filter(|s| !s.is_empty()) {
             match part {
@@ -104,7 +97,7 @@ impl AttributeActions {
             update: BTreeMap::new(),
             hash: BTreeMap::new(),
         };
-        while !fields.rest.is_empty() {
+        while !fields.is_empty() {
             let kind = fields.text()?;
             let key = fields.text()?;
             let fresh = match kind.as_str() {
@@ -127,34 +120,4 @@ impl AttributeActions {
 
 fn bad(message: String) -> OtapError {
     OtapError::invalid_payload(format!("attribute actions: {message}"))
-}
-
-struct Fields<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Fields<'a> {
-    fn field(&mut self) -> Result<&'a [u8], OtapError> {
-        let colon = self.rest.iter().position(|&b| b == b':').ok_or_else(|| bad("truncated field".into()))?;
-        let len: usize = std::str::from_utf8(&self.rest[..colon]).ok().and_then(|s| s.parse().ok()).ok_or_else(|| bad("bad field length".into()))?;
-        let body = self.rest.get(colon + 1..colon + 1 + len).ok_or_else(|| bad("field runs past the end".into()))?;
-        self.rest = &self.rest[colon + 1 + len..];
-        Ok(body)
-    }
-
-    fn text(&mut self) -> Result<String, OtapError> {
-        String::from_utf8(self.field()?.to_vec()).map_err(|_| bad("a key is not UTF-8".into()))
-    }
-
-    fn literal(&mut self) -> Result<Literal, OtapError> {
-        let ty = self.text()?;
-        let v = self.text()?;
-        Ok(match ty.as_str() {
-            "s" => Literal::Str(v),
-            "i" => Literal::Int(v.parse().map_err(|_| bad(format!("bad int {v:?}")))?),
-            "d" => Literal::Double(f64::from_bits(u64::from_str_radix(&v, 16).map_err(|_| bad(format!("bad double bits {v:?}")))?)),
-            "b" => Literal::Bool(v == "true"),
-            other => return Err(bad(format!("unknown value type {other:?}"))),
-        })
-    }
 }

@@ -4,7 +4,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::cell::Cell;
+use crate::cell::Cell;
 
 /// The hashed string of a scalar cell; None for empty, map and array values (left as they are).
 pub fn hash_cell(cell: &Cell<'_>, salt: &[u8]) -> Option<String> {

@@ -6,7 +6,6 @@
 //! exemplars, which the engine leaves alone.
 
 mod actions;
-mod cell;
 mod hash;
 mod plan;
 mod write;

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::actions::{AttributeActions, Literal};
-use super::cell::Cell;
+use crate::cell::Cell;
 use super::hash::hash_cell;
 use crate::decode::common::AttrColumns;
 use crate::decode::TableView;

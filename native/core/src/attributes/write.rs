@@ -11,7 +11,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
 use arrow_schema::DataType;
 
-use super::cell::Cell;
+use crate::cell::Cell;
 use super::plan::{NewValue, Plan};
 use crate::decode::common::AttrColumns;
 use crate::decode::{table_name, TableView};

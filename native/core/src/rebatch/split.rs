@@ -52,14 +52,26 @@ fn ranges(weights: &[usize], first_max: usize, max: usize) -> Vec<(usize, usize)
 }
 
 /// The rows of one piece of every table, given its root rows.
-fn piece(plain: &Batches, root: i32, (start, end): (usize, usize), assigned: &mut HashMap<i32, Vec<bool>>) -> Result<Batches, OtapError> {
+/// Which root rows a piece holds.
+pub(super) enum RootRows<'a> {
+    Range(usize, usize),
+    Mask(&'a [bool]),
+}
+
+/// One piece: the chosen root rows and, table by table (parents first), the rows whose
+/// parent is in the piece; `assigned` marks the child rows some piece took.
+pub(super) fn piece(plain: &Batches, root: i32, roots: RootRows<'_>, assigned: &mut HashMap<i32, Vec<bool>>) -> Result<Batches, OtapError> {
     let mut kept: HashMap<Space, IdSet> = HashMap::new();
     let mut out: Batches = Vec::new();
     for (t, b) in plain {
         let spec = table_ids(*t);
         let view = TableView::new(table_name(*t), b);
         let rows: RecordBatch = if *t == root {
-            b.slice(start, end - start)
+            match roots {
+                RootRows::Range(start, end) => b.slice(start, end - start),
+                RootRows::Mask(keep) => arrow_select::filter::filter_record_batch(b, &BooleanArray::from(keep.to_vec()))
+                    .map_err(|e| OtapError::invalid_payload(e.to_string()).in_table(table_name(*t)))?,
+            }
         } else {
             let Some(p) = spec.parent else { continue };
             let empty = IdSet::default();
@@ -88,6 +100,15 @@ fn piece(plain: &Batches, root: i32, (start, end): (usize, usize), assigned: &mu
     Ok(out)
 }
 
+/// Every table with absolute ids, parents before children (the signal's payload order),
+/// whatever order the sender used.
+pub(super) fn plain_parents_first(tables: &DecodedTables) -> Result<Batches, OtapError> {
+    let mut plain = to_plain(root_type(tables.signal), &tables.batches)?;
+    let order = allowed(tables.signal);
+    plain.sort_by_key(|(t, _)| order.iter().position(|x| x == t).unwrap_or(usize::MAX));
+    Ok(plain)
+}
+
 /// `tables` cut into pieces of at most `max` items, the first at most `first_max`.
 pub fn split_tables(tables: &DecodedTables, first_max: usize, max: usize) -> Result<Vec<DecodedTables>, OtapError> {
     let (first_max, max) = (first_max.max(1), max.max(1));
@@ -95,15 +116,12 @@ pub fn split_tables(tables: &DecodedTables, first_max: usize, max: usize) -> Res
         return Ok(vec![tables.clone()]);
     }
     let root = root_type(tables.signal);
-    let mut plain = to_plain(root, &tables.batches)?;
-    // Parents before children (the signal's payload order), whatever order the sender used.
-    let order = allowed(tables.signal);
-    plain.sort_by_key(|(t, _)| order.iter().position(|x| x == t).unwrap_or(usize::MAX));
+    let plain = plain_parents_first(tables)?;
     let weights = root_weights(&plain, root, item_tables(tables.signal))?;
     let mut assigned: HashMap<i32, Vec<bool>> = HashMap::new();
     let mut out = Vec::new();
-    for range in ranges(&weights, first_max, max) {
-        out.push(DecodedTables { signal: tables.signal, batches: to_transport(piece(&plain, root, range, &mut assigned)?)? });
+    for (start, end) in ranges(&weights, first_max, max) {
+        out.push(DecodedTables { signal: tables.signal, batches: to_transport(piece(&plain, root, RootRows::Range(start, end), &mut assigned)?)? });
     }
     // Rows no piece took point at no parent: refuse rather than drop them.
     for (t, hits) in &assigned {

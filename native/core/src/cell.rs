@@ -2,7 +2,7 @@
 //! compare and write back. Null cells of the active column read as zero values, as the Go
 //! consumer reads them.
 
-use super::actions::Literal;
+use crate::byte_form::Literal;
 use crate::decode::common::{at, AnyValueColumns, T_BOOL, T_BYTES, T_DOUBLE, T_EMPTY, T_INT, T_MAP, T_SLICE, T_STR};
 use crate::decode::TableView;
 use crate::error::OtapError;

@@ -10,7 +10,7 @@ import { nativeAddonPath, packageRoot } from './locate.js';
 import { loadArrowModule } from './arrow-module.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
-  type ArrowDecodeResult, type Backend, type BackendDecoder, type BackendTables, type BackendEncoder, type DecodeArrowOptions,
+  type ArrowDecodeResult, type Backend, type BackendDecoder, type BackendFilter, type BackendTables, type BackendEncoder, type DecodeArrowOptions,
   type DecodeResult, type DecoderOptions, type EncoderOptions,
 } from './types.js';
 
@@ -33,6 +33,8 @@ export interface NativeAddon {
   splitTables(tables: NativeTables, firstMax: number, max: number): NativeTables[];
   transformAttributes(tables: NativeTables, actions: Uint8Array): NativeTables;
   tablesFromOtlp(signal: string, otlp: Uint8Array, metricMetadata: boolean): NativeTables;
+  headTables(tables: NativeTables, n: number): NativeTables;
+  Filter: new (rules: Uint8Array) => { apply(tables: NativeTables): NativeTables };
   zstdCompress(data: Uint8Array, level?: number): Buffer;
   zstdDecompress(data: Uint8Array, maxSize?: number): Buffer;
   version(): string;
@@ -137,6 +139,21 @@ export class NativeBackend implements Backend {
   splitTables(tables: BackendTables, firstMax: number, max: number): BackendTables[] | undefined {
     const t = this.held.get(tables);
     return t ? call(() => this.addon.splitTables(t, firstMax, max)).map((p) => this.hold(p)) : undefined;
+  }
+
+  headTables(tables: BackendTables, n: number): BackendTables | undefined {
+    const t = this.held.get(tables);
+    return t ? this.hold(call(() => this.addon.headTables(t, Math.max(0, Math.min(n, 0xffff_ffff)) >>> 0))) : undefined;
+  }
+
+  createFilter(rules: Uint8Array): BackendFilter {
+    const f = call(() => new this.addon.Filter(rules));
+    return {
+      apply: (tables) => {
+        const t = this.held.get(tables);
+        return t ? this.hold(call(() => f.apply(t))) : undefined;
+      },
+    };
   }
 
   tablesFromOtlp(signal: Signal, otlp: Uint8Array): BackendTables {

@@ -92,6 +92,13 @@ export interface BackendDecoder {
   close(): void;
 }
 
+/** processor:filter's rules for one signal, compiled in the Rust core. */
+export interface BackendFilter {
+  /** The tables with only the records the rules keep (possibly none); undefined for tables
+   *  of another backend. */
+  apply(tables: BackendTables): BackendTables | undefined;
+}
+
 export interface Backend {
   readonly name: BackendName;
   createEncoder(options?: EncoderOptions): BackendEncoder;
@@ -108,6 +115,12 @@ export interface Backend {
    * for tables of another backend. Absent on the js backend.
    */
   splitTables?(tables: BackendTables, firstMax: number, max: number): BackendTables[] | undefined;
+  /** The first `n` records (root rows) of held tables with their children; undefined for
+   *  tables of another backend. Absent on js. */
+  headTables?(tables: BackendTables, n: number): BackendTables | undefined;
+  /** Compiles filter rules (encodeFilterRules); throws OtelArrowError on an invalid rule
+   *  (e.g. a regular expression the Rust regex syntax refuses). Absent on js. */
+  createFilter?(rules: Uint8Array): BackendFilter;
   /**
    * An OTLP request's OTAP tables, built in the Rust core as its encoder builds them and held
    * without IPC (how an OTLP batch enters a processor that works on tables). Absent on js.

@@ -18,7 +18,7 @@ import { arrowModuleNow, loadArrowModule } from './arrow-module.js';
 import { repairFfiDictionaries } from './ffi-dictionary-repair.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
-  type ArrowDecodeResult, type ArrowRecordBatch, type Backend, type BackendDecoder, type BackendEncoder, type BackendTables,
+  type ArrowDecodeResult, type ArrowRecordBatch, type Backend, type BackendDecoder, type BackendEncoder, type BackendFilter, type BackendTables,
   type DecodeArrowOptions, type DecodeResult, type DecoderOptions, type EncoderOptions,
 } from './types.js';
 
@@ -65,6 +65,10 @@ interface WasmExports {
   otap_tables_split?(t: number, firstMax: number, max: number): number;
   otap_tables_transform_attributes?(t: number, ptr: number, len: number): number;
   otap_tables_from_otlp?(signal: number, ptr: number, len: number, metricMetadata: number): number;
+  otap_tables_head?(t: number, n: number): number;
+  otap_filter_new?(ptr: number, len: number): number;
+  otap_tables_filter?(t: number, f: number): number;
+  otap_filter_free?(f: number): void;
   otap_zstd_compress(ptr: number, len: number, level: number): number;
   otap_zstd_decompress(ptr: number, len: number, max: number): number;
   otap_debug_trap(): void;
@@ -336,6 +340,33 @@ export class WasmBackend implements Backend {
     const clamp = (n: number): number => Math.max(1, Math.min(n, 0xffff_ffff)) >>> 0;
     return this.heldList(this.rt.run((ex) => readResult(ex, ex.otap_tables_split!(live(), clamp(firstMax), clamp(max)))));
   }
+
+  headTables(tables: BackendTables, n: number): BackendTables | undefined {
+    const live = this.held.get(tables);
+    if (live === undefined || !this.rt.exports().otap_tables_head) return undefined;
+    return this.heldList(this.rt.run((ex) => readResult(ex, ex.otap_tables_head!(live(), Math.max(0, Math.min(n, 0xffff_ffff)) >>> 0))))[0];
+  }
+
+  get createFilter(): ((rules: Uint8Array) => BackendFilter) | undefined {
+    if (!this.rt.exports().otap_filter_new) return undefined;
+    return (rules) => {
+      const r = this.rt.call(rules, (ex, ptr, len) => ex.otap_filter_new!(ptr, len));
+      const ptr = new DataView(r.data.buffer, r.data.byteOffset, 4).getUint32(0, true);
+      const h = new Handle(this.rt, () => ptr, 'Filter', (ex, p) => ex.otap_filter_free!(p));
+      const filter: BackendFilter = {
+        apply: (tables) => {
+          const live = this.held.get(tables);
+          if (live === undefined) return undefined;
+          return this.heldList(this.rt.run((ex) => readResult(ex, ex.otap_tables_filter!(live(), h.get()))))[0];
+        },
+      };
+      this.filterFinalizer.register(filter, h);
+      return filter;
+    };
+  }
+
+  /** Filters are freed with the JS object that holds them. */
+  private readonly filterFinalizer = new FinalizationRegistry<Handle>((h) => h.close());
 
   get tablesFromOtlp(): ((signal: Signal, otlp: Uint8Array) => BackendTables) | undefined {
     if (!this.rt.exports().otap_tables_from_otlp) return undefined;

@@ -456,6 +456,54 @@ pub unsafe extern "C" fn otap_tables_split(t: *const DecodedTables, first_max: u
     }
 }
 
+/// The first `n` records of held tables with their children; result data: the new handle.
+///
+/// # Safety
+/// `t` must be a live handle from this module.
+#[no_mangle]
+pub unsafe extern "C" fn otap_tables_head(t: *const DecodedTables, n: usize) -> *mut OtapResult {
+    let Some(t) = t.as_ref() else { return bad_argument("null tables") };
+    match otap_core::rebatch::head_roots(t, n) {
+        Ok(out) => table_handles(vec![out], t.signal),
+        Err(e) => err(e),
+    }
+}
+
+/// Compiles processor:filter's rules (byte form at `ptr`); result data: the filter's handle
+/// as a little-endian u32 (freed by `otap_filter_free`).
+///
+/// # Safety
+/// `ptr` must hold `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn otap_filter_new(ptr: *const u8, len: usize) -> *mut OtapResult {
+    match otap_core::filter::FilterSpec::parse(input(ptr, len)) {
+        Ok(spec) => ok((Box::into_raw(Box::new(spec)) as u32).to_le_bytes().to_vec(), None),
+        Err(e) => err(e),
+    }
+}
+
+/// The tables with only the records the filter keeps; result data: the new handle.
+///
+/// # Safety
+/// `f` and `t` must be live handles from this module.
+#[no_mangle]
+pub unsafe extern "C" fn otap_tables_filter(t: *const DecodedTables, f: *const otap_core::filter::FilterSpec) -> *mut OtapResult {
+    let (Some(t), Some(f)) = (t.as_ref(), f.as_ref()) else { return bad_argument("null tables or filter") };
+    match otap_core::filter::filter_tables(t, f) {
+        Ok(out) => table_handles(vec![out], t.signal),
+        Err(e) => err(e),
+    }
+}
+
+/// # Safety
+/// `f` must be null or a handle from `otap_filter_new`, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn otap_filter_free(f: *mut otap_core::filter::FilterSpec) {
+    if !f.is_null() {
+        drop(Box::from_raw(f));
+    }
+}
+
 /// An OTLP request's OTAP tables (signal 0 traces, 1 logs, 2 metrics), built as the encoder
 /// builds them, held without IPC; result data: the new handle (see `table_handles`).
 ///

@@ -13,6 +13,7 @@ pub mod cbor_encode;
 pub mod decode;
 pub mod encode;
 pub mod error;
+pub mod filter;
 pub mod ipc_reader;
 pub mod ipc_writer;
 pub mod json;

@@ -362,6 +362,36 @@ pub fn split_tables(env: Env, tables: &JsTables, first_max: u32, max: u32) -> Re
     out.into_iter().map(|t| JsTables::hold(&env, t)).collect()
 }
 
+/// The first `n` records (root rows) of held tables with their child rows, without the OTLP
+/// conversion (what a sampler keeps).
+#[napi]
+pub fn head_tables(env: Env, tables: &JsTables, n: u32) -> Result<JsTables> {
+    let out = otap_core::rebatch::head_roots(&tables.inner, n as usize).map_err(|e| throw(&env, e))?;
+    JsTables::hold(&env, out)
+}
+
+/// processor:filter's rules for one signal, compiled once (regular expressions included).
+#[napi(js_name = "Filter")]
+pub struct JsFilter {
+    spec: otap_core::filter::FilterSpec,
+}
+
+#[napi]
+impl JsFilter {
+    /// `spec`: the byte form `FilterSpec::parse` reads; throws on an invalid rule.
+    #[napi(constructor)]
+    pub fn new(env: Env, spec: &[u8]) -> Result<JsFilter> {
+        Ok(JsFilter { spec: otap_core::filter::FilterSpec::parse(spec).map_err(|e| throw(&env, e))? })
+    }
+
+    /// The tables with only the records the rules keep (possibly none).
+    #[napi]
+    pub fn apply(&self, env: Env, tables: &JsTables) -> Result<JsTables> {
+        let out = otap_core::filter::filter_tables(&tables.inner, &self.spec).map_err(|e| throw(&env, e))?;
+        JsTables::hold(&env, out)
+    }
+}
+
 /// An OTLP request's OTAP tables, built as the encoder builds them (fresh dictionaries) and
 /// held without IPC: how an OTLP batch enters a processor that works on tables.
 #[napi]

@@ -12,8 +12,8 @@ mod unify;
 
 pub use concat::concat_tables;
 pub(crate) use columns::replace_column;
-pub(crate) use id_columns::{space_max, table_ids, Space};
-pub(crate) use plain::fill_null_runs;
+pub(crate) use id_columns::{space_max, table_ids, ParentRule, Space};
+pub(crate) use plain::{decode_parents, fill_null_runs};
 pub(crate) use transport::id_array;
 pub use id_columns::root_type;
 pub use select::{head_roots, select_roots};

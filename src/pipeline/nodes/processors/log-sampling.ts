@@ -42,10 +42,8 @@ export class RatioSampler {
 /** The first `keep` log records of `batch` (same form: held tables stay tables). */
 function logPrefix(batch: TelemetryBatch, keep: number, backend: Backend): TelemetryBatch {
   const held = batch.backendTables;
-  if (held && backend.splitTables) {
-    const first = backend.splitTables(held, keep, Math.max(batch.itemCount, 1))?.[0];
-    if (first) return TelemetryBatch.fromBackendTables(first, { backend });
-  }
+  const head = held && backend.headTables?.(held, keep);
+  if (head) return TelemetryBatch.fromBackendTables(head, { backend });
   const [first] = splitOtlpRequest('logs', batch.otlpBytes(), Math.max(batch.itemCount, 1), 'items', keep);
   return TelemetryBatch.fromOtlpBytes('logs', first!.bytes, { backend, items: first!.items });
 }

@@ -1,6 +1,7 @@
 // Zod field types shared by the engine spec and the node configs: humantime durations,
 // byte sizes, socket addresses, node types and connection selectors, each normalised on parse.
 import { z } from 'zod';
+import type { AttributeLiteral } from '../../otlp/attribute-actions.js';
 import { parseNodeUrn } from './node-urn.js';
 import { parseSelector } from './selector.js';
 import { parseBytes, parseDurationMs } from './units.js';
@@ -54,3 +55,12 @@ export const noConfig = z.union([z.null(), z.strictObject({})]).optional();
 export function nodeConfig<T extends z.ZodType>(schema: T) {
   return z.preprocess((v) => v ?? {}, schema);
 }
+
+/** An attribute value as a YAML scalar, read as the engine reads it: whole numbers are ints,
+ *  other numbers doubles (maps and lists are not attribute literals). */
+export const attributeLiteral = z.union([z.string(), z.number(), z.boolean()], { error: 'value must be a string, number or boolean (maps and lists are not supported here)' })
+  .transform((v): AttributeLiteral => {
+    if (typeof v === 'string') return { type: 'string', value: v };
+    if (typeof v === 'boolean') return { type: 'bool', value: v };
+    return Number.isSafeInteger(v) ? { type: 'int', value: BigInt(v) } : { type: 'double', value: v };
+  });

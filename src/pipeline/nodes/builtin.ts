@@ -11,6 +11,7 @@ import { batchProcessor } from './processors/batch.js';
 import { contentRouterProcessor } from './processors/content-router.js';
 import { debugProcessor } from './processors/debug.js';
 import { attributeProcessor } from './processors/attribute.js';
+import { filterProcessor } from './processors/filter.js';
 import { logSamplingProcessor } from './processors/log-sampling.js';
 import { fanoutProcessor } from './processors/fanout.js';
 import { retryProcessor } from './processors/retry.js';
@@ -30,6 +31,7 @@ export function builtinRegistry(): NodeRegistry {
     .register(contentRouterProcessor)
     .register(logSamplingProcessor)
     .register(attributeProcessor)
+    .register(filterProcessor)
     .register(fanoutProcessor)
     .register(retryProcessor)
     .register(debugProcessor)

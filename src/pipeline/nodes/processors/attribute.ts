@@ -10,22 +10,14 @@ import { z } from 'zod';
 import { encodeAttributeActions } from '../../../backend/attribute-actions-bytes.js';
 import { TelemetryBatch } from '../../../batch/telemetry-batch.js';
 import { applyAttributeActions } from '../../../otlp/apply-attribute-actions.js';
-import { gatherAttributeActions, hasNoActions, type AttributeAction, type AttributeActions, type AttributeLiteral } from '../../../otlp/attribute-actions.js';
-import { nodeConfig } from '../../config/field-types.js';
+import { gatherAttributeActions, hasNoActions, type AttributeAction, type AttributeActions } from '../../../otlp/attribute-actions.js';
+import { attributeLiteral, nodeConfig } from '../../config/field-types.js';
 import type { ProcessorFactory } from '../../engine/node-api.js';
 
 const key = z.string().min(1, 'must not be empty');
 
-/** A YAML scalar as the engine reads it: whole numbers are ints, other numbers doubles. */
-const literal = z.union([z.string(), z.number(), z.boolean()], { error: 'value must be a string, number or boolean (maps and lists are not attribute literals here)' })
-  .transform((v): AttributeLiteral => {
-    if (typeof v === 'string') return { type: 'string', value: v };
-    if (typeof v === 'boolean') return { type: 'bool', value: v };
-    return Number.isSafeInteger(v) ? { type: 'int', value: BigInt(v) } : { type: 'double', value: v };
-  });
-
 const valueAction = (name: 'insert' | 'upsert' | 'update') =>
-  z.strictObject({ action: z.literal(name), key, value: literal }).transform((a): AttributeAction => ({ action: name, key: a.key, value: a.value }));
+  z.strictObject({ action: z.literal(name), key, value: attributeLiteral }).transform((a): AttributeAction => ({ action: name, key: a.key, value: a.value }));
 
 const action = z.union([
   z.strictObject({ action: z.literal('delete'), key }).transform((a): AttributeAction => a),

@@ -12,7 +12,6 @@
 // no traffic, peak RSS, and one vs two workers of ours on OTAP -> OTAP.
 //
 //   npm run build && npx tsx bench/pipeline.ts [--iterations 3] [--seconds 3] [--no-go] [--no-write] [--only "OTAP -> OTAP:1024,4096"]
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,11 +20,12 @@ import { encodeOtlp } from '../src/otlp/signal-codec.js';
 import { loadBackend } from '../src/backend/index.js';
 import { OtlpGrpcClient } from '../src/transport/otlp-client.js';
 import { OtapReceiver } from '../src/transport/receiver/index.js';
-import { freePorts, hasGoCollector, startGoCollector, telemetryYaml } from '../test/interop/go-collector.js';
+import { hasGoCollector, telemetryYaml } from '../test/interop/go-collector.js';
 import { OTAP_BIN } from '../test/support/dist.js';
 import { BarReplayClient } from './bar-replay.js';
-import { cpuSeconds, runPinned, peakRssBytes, rssBytes, treeCpuSeconds, waitForPort } from './process-stats.js';
+import { runPinned, peakRssBytes, treeCpuSeconds } from './process-stats.js';
 import { machineDescription, median, numberFlag, replaceSection } from './results.js';
+import { drive, fmt, startGoSystem, startOtapRun, type Cell, type Sender, type SystemUnderTest } from './saturation.js';
 
 const ITERATIONS = numberFlag('--iterations', 3);
 const SECONDS = numberFlag('--seconds', 3);
@@ -44,17 +44,9 @@ type Flow = 'OTLP -> OTAP' | 'OTAP -> OTAP' | 'OTAP -> OTLP';
 const FLOWS: Flow[] = (['OTLP -> OTAP', 'OTAP -> OTAP', 'OTAP -> OTLP'] as Flow[]).filter((f) => !ONLY || f === ONLY.flow);
 
 
-interface Sut {
-  name: string;
+interface Sut extends SystemUnderTest {
   flow: Flow;
-  port: number;
-  pid: number;
-  idle: { rss: number; cpuPercent: number };
-  stop(): Promise<void>;
 }
-
-/** cpu: the system under test's CPU-seconds; loadCpu: this process's (load + downstream). */
-interface Cell { records: number; seconds: number; cpu: number; loadCpu: number }
 
 const inflightFor = (size: number): number => Math.min(64, Math.max(8, Math.ceil(8192 / size)));
 
@@ -91,47 +83,14 @@ function goYaml(flow: Flow, port: number, down: number): string {
   return `receivers:\n${receiver}exporters:\n${exporter}service:\n${telemetryYaml()}  pipelines:\n    logs:\n      receivers: [${r}]\n      exporters: [${e}]\n`;
 }
 
-async function measureIdle(pid: number): Promise<{ rss: number; cpuPercent: number }> {
-  await new Promise((r) => setTimeout(r, 1500));
-  const c0 = cpuSeconds(pid);
-  await new Promise((r) => setTimeout(r, 3000));
-  return { rss: rssBytes(pid), cpuPercent: ((cpuSeconds(pid) - c0) / 3) * 100 };
-}
-
 async function startOurs(flow: Flow, down: number, cores = 1): Promise<Sut> {
-  const [port] = await freePorts(1);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pipeline-'));
-  const file = path.join(dir, 'p.yaml');
-  fs.writeFileSync(file, oursYaml(flow, port!, down));
-  // BENCH_SUT_NODE_ARGS: extra node flags for our process (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
-  const nodeArgs = (process.env.BENCH_SUT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const argv = [...nodeArgs, OTAP_BIN, 'run', '--config', file, '--quiet', '--num-cores', String(cores)];
-  const child = cores === 1
-    ? spawn('taskset', ['-c', SUT_CPU, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OTEL_ARROW_BACKEND: 'native', OTEL_LOG_LEVEL: 'error' } })
-    : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OTEL_ARROW_BACKEND: 'native', OTEL_LOG_LEVEL: 'error' } });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d));
-  child.stderr!.on('data', (d: Buffer) => (out += d));
-  await waitForPort(port!, child, () => out, 'otap run');
-  const idle = await measureIdle(child.pid!);
-  return {
-    name: cores === 1 ? 'ours' : `ours x${cores}`, flow, port: port!, pid: child.pid!, idle,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const sut = await startOtapRun({ name: cores === 1 ? 'ours' : `ours x${cores}`, yaml: (port) => oursYaml(flow, port, down), cores, cpu: SUT_CPU });
+  return { ...sut, flow };
 }
 
 async function startGo(flow: Flow, down: number): Promise<Sut> {
-  const [port] = await freePorts(1);
-  const c = await startGoCollector(goYaml(flow, port!, down), { cpus: SUT_CPU });
-  const idle = await measureIdle(c.pid);
-  return { name: 'Go Collector', flow, port: port!, pid: c.pid, idle, stop: () => c.stop(5000) };
+  return { ...(await startGoSystem('Go Collector', (port) => goYaml(flow, port, down), SUT_CPU)), flow };
 }
-
-type Sender = (i: number) => Promise<void>;
 
 function senderFor(sut: Sut, batches: Uint8Array[], bars: Uint8Array[]): { send: Sender; close(): Promise<void> } {
   if (sut.flow === 'OTLP -> OTAP') {
@@ -141,27 +100,6 @@ function senderFor(sut: Sut, batches: Uint8Array[], bars: Uint8Array[]): { send:
   const replay = new BarReplayClient(`127.0.0.1:${sut.port}`, 'logs', bars, 2);
   return { send: () => replay.send(), close: async () => replay.close() };
 }
-
-async function drive(send: Sender, counts: number[], pid: number, inflight: number): Promise<Cell> {
-  let records = 0;
-  let next = 0;
-  const cpu0 = cpuSeconds(pid);
-  const own0 = process.cpuUsage();
-  const t0 = performance.now();
-  const end = t0 + SECONDS * 1000;
-  await Promise.all(Array.from({ length: inflight }, async () => {
-    while (performance.now() < end) {
-      const i = next++ % counts.length;
-      await send(i);
-      records += counts[i]!;
-    }
-  }));
-  const seconds = (performance.now() - t0) / 1000;
-  const own = process.cpuUsage(own0);
-  return { records, seconds, cpu: cpuSeconds(pid) - cpu0, loadCpu: (own.user + own.system) / 1e6 };
-}
-
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
   if (!fs.existsSync(OTAP_BIN)) throw new Error(`${OTAP_BIN} is missing: run npm run build first`);
@@ -194,7 +132,7 @@ async function main(): Promise<void> {
       load.push(os.loadavg()[0]!);
       for (const [size, d] of data) {
         for (const c of contenders) {
-          const r = await drive(senders.get(c)!.get(size)!.send, d.counts, c.pid, inflightFor(size));
+          const r = await drive(senders.get(c)!.get(size)!.send, d.counts, c.pid, inflightFor(size), SECONDS);
           const key = `${c.name}|${flow}|${size}`;
           results.set(key, [...(results.get(key) ?? []), r]);
           console.log(`${key}: ${fmt(r.records / r.seconds)} records/s, ${fmt((r.cpu / r.records) * 1e6, 2)} CPU-s/M; system under test ${fmt((r.cpu / r.seconds) * 100)}% of a core, load + downstream ${fmt((r.loadCpu / r.seconds) * 100)}%`);
@@ -222,7 +160,7 @@ async function main(): Promise<void> {
     for (const s of senders) await s.send(0);
     for (let it = 0; it < ITERATIONS; it++) {
       const cpu0 = treeCpuSeconds(sut.pid);
-      const cells = await Promise.all(senders.map((s) => drive(s.send, d.counts, sut.pid, 16)));
+      const cells = await Promise.all(senders.map((s) => drive(s.send, d.counts, sut.pid, 16, SECONDS)));
       const cpu = treeCpuSeconds(sut.pid) - cpu0;
       scaling[cores]!.push(cells.reduce((a, c) => a + c.records / c.seconds, 0));
       perCpu[cores]!.push(cells.reduce((a, c) => a + c.records, 0) / cpu);

@@ -1,0 +1,209 @@
+// Processor benchmark, the Rust engine's scenarios on one core, ours (`otap run` from dist/,
+// one worker pinned to CPU 0, each backend) against the Go Collector (test/interop/collector
+// with the contrib attributes and filter processors, pinned to CPU 0), logs at saturation:
+//   backpressure  OTLP in -> rename http.request.method to http.method -> OTAP out
+//                 (Go: attributes upsert from_attribute + delete, the rename Go can express)
+//   filter        OTLP in -> keep severity >= ERROR (5% of the records) -> OTAP out
+//                 (Go: filter processor, OTTL `severity_number < SEVERITY_NUMBER_ERROR`)
+//   pass-through  OTLP in -> OTAP out
+// Load (pre-encoded OTLP requests, gRPC zstd) and the downstream (our OtapReceiver, native)
+// run in this process on CPU 1; every request is answered after the downstream acknowledged
+// it. Then the processors alone, in this process: records/s of the rename and the filter on
+// one batch, on held tables (native, wasm) and on OTLP objects (js).
+//
+//   npm run build && npx tsx bench/processors.ts [--iterations 3] [--seconds 3] [--no-go] [--no-write] [--sizes 512,4096]
+import * as os from 'node:os';
+import { encodeAttributeActions } from '../src/backend/attribute-actions-bytes.js';
+import { encodeFilterRules } from '../src/backend/filter-rules-bytes.js';
+import { loadBackend } from '../src/backend/index.js';
+import type { BackendName } from '../src/backend/types.js';
+import { applyAttributeActions } from '../src/otlp/apply-attribute-actions.js';
+import { recordFilter } from '../src/otlp/filter-records.js';
+import { generateLogs } from '../src/otlp/generate.js';
+import type { SignalRequest } from '../src/otlp/model.js';
+import { encodeOtlp } from '../src/otlp/signal-codec.js';
+import { parseAttributeConfig } from '../src/pipeline/nodes/processors/attribute.js';
+import { parseFilterConfig } from '../src/pipeline/nodes/processors/filter.js';
+import { OtlpGrpcClient } from '../src/transport/otlp-client.js';
+import { OtapReceiver } from '../src/transport/receiver/index.js';
+import { hasGoCollector, telemetryYaml } from '../test/interop/go-collector.js';
+import { peakRssBytes, runPinned } from './process-stats.js';
+import { machineDescription, median, numberFlag, replaceSection } from './results.js';
+import { drive, fmt, startGoSystem, startOtapRun, type Cell, type SystemUnderTest } from './saturation.js';
+
+const ITERATIONS = numberFlag('--iterations', 3);
+const SECONDS = numberFlag('--seconds', 3);
+const SIZES = ((): number[] => {
+  const i = process.argv.indexOf('--sizes');
+  return i < 0 ? [512, 4096] : process.argv[i + 1]!.split(',').map(Number);
+})();
+const SUT_CPU = '0';
+const LOAD_CPU = '1';
+const MiB = 1024 * 1024;
+const BACKENDS: BackendName[] = ['native', 'wasm', 'js'];
+
+type Scenario = 'backpressure' | 'filter' | 'pass-through';
+const SCENARIOS: Scenario[] = ['backpressure', 'filter', 'pass-through'];
+
+const RENAME = { actions: [{ action: 'rename', source_key: 'http.request.method', destination_key: 'http.method' }] };
+const FILTER = { logs: { include: { severity_number: { min: 17 } } } };
+
+function oursYaml(s: Scenario, port: number, down: number): string {
+  const processor = s === 'backpressure'
+    ? `{ type: processor:attribute, config: ${JSON.stringify(RENAME)} }`
+    : s === 'filter' ? `{ type: processor:filter, config: ${JSON.stringify(FILTER)} }` : undefined;
+  return `version: otel_dataflow/v1
+policies:
+  resources: { memory_limiter: { mode: enforce, soft_limit: 512 MiB, hard_limit: 1 GiB } }
+groups:
+  bench:
+    pipelines:
+      p:
+        nodes:
+          in: { type: receiver:otlp, config: { protocols: { grpc: { listening_addr: "127.0.0.1:${port}", wait_for_result: true, max_decoding_message_size: 64 MiB } } } }
+${processor ? `          proc: ${processor}\n` : ''}          out: { type: exporter:otap, config: { grpc_endpoint: "http://127.0.0.1:${down}" } }
+        connections: ${processor ? '[{ from: in, to: proc }, { from: proc, to: out }]' : '[{ from: in, to: out }]'}
+`;
+}
+
+function goYaml(s: Scenario, port: number, down: number): string {
+  const processors = s === 'backpressure'
+    ? 'processors:\n  attributes:\n    actions:\n      - { key: http.method, from_attribute: http.request.method, action: upsert }\n      - { key: http.request.method, action: delete }\n'
+    : s === 'filter' ? "processors:\n  filter:\n    error_mode: ignore\n    logs:\n      log_record:\n        - 'severity_number < SEVERITY_NUMBER_ERROR'\n" : '';
+  const names = s === 'backpressure' ? '[attributes]' : s === 'filter' ? '[filter]' : '[]';
+  return `receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:${port}\n        max_recv_msg_size_mib: 64\n${processors}exporters:\n  arrowstream:\n    endpoint: 127.0.0.1:${down}\n    tls:\n      insecure: true\n    arrow:\n      num_streams: 1\nservice:\n${telemetryYaml()}  pipelines:\n    logs:\n      receivers: [otlp]\n      processors: ${names}\n      exporters: [arrowstream]\n`;
+}
+
+/** Logs with 1 record in 20 at ERROR, the others INFO: the filter keeps 5%. */
+function requests(size: number): SignalRequest['logs'][] {
+  return Array.from({ length: size >= 4096 ? 4 : 12 }, (_, b) => {
+    const r = generateLogs({ seed: 7, batchSize: size, batchIndex: b, uniqueValuesPerBatch: 2 });
+    let i = 0;
+    for (const rl of r.resourceLogs) for (const sl of rl.scopeLogs) for (const l of sl.logRecords) l.severityNumber = i++ % 20 === 0 ? 17 : 9;
+    return r;
+  });
+}
+
+/** Records per second of `work` over one batch of `records`, median of rounds of >= 0.5 s. */
+function rate(records: number, work: () => void): number {
+  work();
+  const rounds: number[] = [];
+  for (let it = 0; it < ITERATIONS; it++) {
+    let n = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < 500) {
+      work();
+      n++;
+    }
+    rounds.push((n * records) / ((performance.now() - t0) / 1000));
+  }
+  return median(rounds);
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const down = new OtapReceiver({ grpcPort: 0, backend: 'native', requestLimitMiB: 1024 }, async () => {});
+  const { grpcPort: downPort } = await down.start();
+  const withGo = !process.argv.includes('--no-go') && hasGoCollector();
+  const data = new Map(SIZES.map((size) => {
+    const reqs = requests(size);
+    return [size, { reqs, bytes: reqs.map((r) => encodeOtlp('logs', r)), counts: reqs.map(() => size) }];
+  }));
+  const names = [...BACKENDS.map((b) => `ours ${b}`), ...(withGo ? ['Go Collector'] : [])];
+  const results = new Map<string, Cell[]>();
+  const suts: Array<SystemUnderTest & { scenario: Scenario }> = [];
+  const peaks = new Map<string, number>();
+  const load: number[] = [];
+  for (const scenario of SCENARIOS) {
+    for (const name of names) {
+      const yaml = (port: number) => (name === 'Go Collector' ? goYaml(scenario, port, downPort) : oursYaml(scenario, port, downPort));
+      const sut = name === 'Go Collector'
+        ? await startGoSystem(name, yaml, SUT_CPU)
+        : await startOtapRun({ name, yaml, backend: name.slice(5) as BackendName, cpu: SUT_CPU });
+      suts.push({ ...sut, scenario });
+      const client = new OtlpGrpcClient({ endpoint: `127.0.0.1:${sut.port}`, compression: 'zstd' });
+      for (const [size, d] of data) {
+        const send = async (i: number) => void (await client.exportEncoded('logs', d.bytes[i]!));
+        await send(0);
+        for (let it = 0; it < ITERATIONS; it++) {
+          load.push(os.loadavg()[0]!);
+          const r = await drive(send, d.counts, sut.pid, Math.min(64, Math.max(8, Math.ceil(8192 / size))), SECONDS);
+          const key = `${name}|${scenario}|${size}`;
+          results.set(key, [...(results.get(key) ?? []), r]);
+          console.log(`${key}: ${fmt(r.records / r.seconds)} records/s, ${fmt((r.cpu / r.records) * 1e6, 2)} CPU-s/M (system ${fmt((r.cpu / r.seconds) * 100)}% of a core)`);
+        }
+      }
+      peaks.set(`${name}|${scenario}`, peakRssBytes(sut.pid));
+      client.close();
+      await sut.stop();
+    }
+  }
+  await down.shutdown();
+
+  // The processors alone, in this process.
+  const alone: Array<{ backend: string; size: number; rename: number; filter: number; renameFromOtlp?: number }> = [];
+  const actions = parseAttributeConfig(RENAME);
+  const rules = parseFilterConfig(FILTER).logs!;
+  for (const b of BACKENDS) {
+    const backend = await loadBackend(b);
+    for (const [size, d] of data) {
+      if (b === 'js') {
+        const filter = recordFilter('logs', rules);
+        alone.push({ backend: b, size, rename: rate(size, () => applyAttributeActions('logs', d.reqs[0]!, actions)), filter: rate(size, () => filter(d.reqs[0]!)) });
+        continue;
+      }
+      const held = backend.createDecoder().decodeTables!(backend.createEncoder().encode('logs', d.bytes[0]!))!;
+      const bytes = encodeAttributeActions(actions);
+      const filter = backend.createFilter!(encodeFilterRules(rules));
+      alone.push({
+        backend: b, size,
+        rename: rate(size, () => backend.transformAttributes!(held, bytes)),
+        filter: rate(size, () => filter.apply(held)),
+        renameFromOtlp: rate(size, () => backend.transformAttributes!(backend.tablesFromOtlp!('logs', d.bytes[0]!), bytes)),
+      });
+    }
+  }
+
+  const cell = (n: string, s: Scenario, size: number) => results.get(`${n}|${s}|${size}`)!;
+  const rps = (n: string, s: Scenario, size: number) => median(cell(n, s, size).map((r) => r.records / r.seconds));
+  const cpm = (n: string, s: Scenario, size: number) => median(cell(n, s, size).map((r) => (r.cpu / r.records) * 1e6));
+  const header = ['scenario', 'batch', ...names.map((n) => `${n} records/s`), ...names.map((n) => `${n} CPU-s/M`), ...(withGo ? ['native vs Go records per CPU-s'] : [])];
+  const rows = [`| ${header.join(' | ')} |`, `|---|${header.slice(1).map(() => '---:').join('|')}|`];
+  for (const s of SCENARIOS) {
+    for (const size of SIZES) {
+      rows.push(`| ${[s, size, ...names.map((n) => fmt(rps(n, s, size))), ...names.map((n) => fmt(cpm(n, s, size), 2)),
+        ...(withGo ? [`${(cpm('Go Collector', s, size) / cpm('ours native', s, size)).toFixed(2)}x`] : [])].join(' | ')} |`);
+    }
+  }
+  const memRows = ['| scenario | process | idle RSS MiB | peak RSS MiB |', '|---|---|---:|---:|'];
+  for (const s of suts) memRows.push(`| ${s.scenario} | ${s.name} | ${(s.idle.rss / MiB).toFixed(1)} | ${((peaks.get(`${s.name}|${s.scenario}`) ?? 0) / MiB).toFixed(1)} |`);
+  const aloneRows = ['| backend | batch | rename records/s | filter records/s | rename incl. OTLP -> tables records/s |', '|---|---:|---:|---:|---:|'];
+  for (const a of alone) aloneRows.push(`| ${a.backend} | ${a.size} | ${fmt(a.rename)} | ${fmt(a.filter)} | ${a.renameFromOtlp === undefined ? '-' : fmt(a.renameFromOtlp)} |`);
+  const met = (ok: boolean): string => (ok ? '**met**' : '**not met**');
+  const bestAlone = (k: 'rename' | 'filter') => Math.max(...alone.filter((a) => a.backend === 'native').map((a) => a[k]));
+  const ratios = withGo ? SCENARIOS.map((s) => ({ s, r: Math.max(...SIZES.map((size) => cpm('Go Collector', s, size) / cpm('ours native', s, size))) })) : [];
+  const targets = [
+    'Targets:',
+    ...(withGo ? ratios.map(({ s, r }) => `- ${s}: native >= 3x the Go Collector's records per CPU-second: ${met(r >= 3)} (best batch size: ${r.toFixed(2)}x).`) : []),
+    `- processor alone >= 5M log records/s on one core (native): rename ${met(bestAlone('rename') >= 5e6)} (${fmt(bestAlone('rename'))}), filter ${met(bestAlone('filter') >= 5e6)} (${fmt(bestAlone('filter'))}).`,
+  ].join('\n');
+  const body = [
+    `Machine: ${machineDescription()}. Command: \`npm run build && npx tsx bench/processors.ts --iterations ${ITERATIONS} --seconds ${SECONDS}\` (${new Date().toISOString().slice(0, 10)}, ${Math.round((Date.now() - t0) / 1000)} s; load average at the start of each cell: ${fmt(Math.min(...load), 2)}-${fmt(Math.max(...load), 2)}).`,
+    '',
+    `The Rust engine's processor scenarios on logs, each system one process pinned to CPU ${SUT_CPU}: **ours** = \`otap run --num-cores 1\` (dist/) with OTEL_ARROW_BACKEND native, wasm or js; **Go Collector** = test/interop/collector (contrib attributes / filter processors v0.148.0, \`arrowstream\` exporter on the Go otel-arrow producer). backpressure: OTLP in, rename \`http.request.method\` -> \`http.method\` (about 40% of the records have it; Go: upsert from_attribute + delete), OTAP out; filter: OTLP in, keep severity >= ERROR, 1 record in 20 (Go: OTTL \`severity_number < SEVERITY_NUMBER_ERROR\`), OTAP out; pass-through: OTLP in, OTAP out. Load on CPU ${LOAD_CPU}: pre-encoded OTLP requests (OtlpGrpcClient, gRPC zstd), max(8, 8192 / batch) in flight; downstream: our OtapReceiver (native) on CPU ${LOAD_CPU}; every request answered after the downstream acknowledged it. Each cell ${SECONDS} s, ${ITERATIONS} rounds, medians. CPU-s/M = the system's utime + stime (/proc) per million records; the last column = Go's CPU-s/M / ours native (records per CPU-second of ours relative to Go's).`,
+    '',
+    rows.join('\n'),
+    '',
+    memRows.join('\n'),
+    '',
+    'The processors alone (this process, one batch of the same data, no transport): native and wasm on held OTAP tables as a receiver gets them (rename: key dictionary rewritten, parent ids re-encoded; filter: mask over the records, children by parent id, ids re-encoded); the last column adds building the tables from OTLP bytes (what an OTLP receiver feeds the processor); js on OTLP objects.',
+    '',
+    aloneRows.join('\n'),
+    '',
+    targets,
+  ].join('\n');
+  console.log(body);
+  if (!process.argv.includes('--no-write')) replaceSection('processors', 'Processors: attribute and filter on one core, ours vs the Go Collector', body);
+}
+
+runPinned(LOAD_CPU, 'BENCH_PROCESSORS_PINNED', main);

@@ -1,0 +1,100 @@
+// Shared by the saturation benchmarks (bench/pipeline.ts, bench/processors.ts): systems under
+// test started as processes (`otap run` from dist/, or the Go Collector), their idle cost, and
+// a closed-loop driver that keeps N requests in flight for a fixed time.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { freePorts, startGoCollector } from '../test/interop/go-collector.js';
+import { OTAP_BIN } from '../test/support/dist.js';
+import { cpuSeconds, rssBytes, waitForPort } from './process-stats.js';
+
+export interface SystemUnderTest {
+  name: string;
+  port: number;
+  pid: number;
+  idle: { rss: number; cpuPercent: number };
+  stop(): Promise<void>;
+}
+
+/** cpu: the system under test's CPU-seconds; loadCpu: this process's (load + downstream). */
+export interface Cell { records: number; seconds: number; cpu: number; loadCpu: number }
+
+export const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export async function measureIdle(pid: number): Promise<{ rss: number; cpuPercent: number }> {
+  await new Promise((r) => setTimeout(r, 1500));
+  const c0 = cpuSeconds(pid);
+  await new Promise((r) => setTimeout(r, 3000));
+  return { rss: rssBytes(pid), cpuPercent: ((cpuSeconds(pid) - c0) / 3) * 100 };
+}
+
+export interface OtapRunOptions {
+  name: string;
+  /** The config for the receiver's port. */
+  yaml: (port: number) => string;
+  backend?: 'native' | 'wasm' | 'js';
+  /** Worker processes; 1 = pinned to `cpu` with taskset. */
+  cores?: number;
+  cpu: string;
+}
+
+/** `otap run` (dist/) on a config, ready when its receiver port answers, idle cost measured. */
+export async function startOtapRun(o: OtapRunOptions): Promise<SystemUnderTest> {
+  if (!fs.existsSync(OTAP_BIN)) throw new Error(`${OTAP_BIN} is missing: run npm run build first`);
+  const [port] = await freePorts(1);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sut-'));
+  const file = path.join(dir, 'p.yaml');
+  fs.writeFileSync(file, o.yaml(port!));
+  const cores = o.cores ?? 1;
+  // BENCH_SUT_NODE_ARGS: extra node flags for our process (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+  const nodeArgs = (process.env.BENCH_SUT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const argv = [...nodeArgs, OTAP_BIN, 'run', '--config', file, '--quiet', '--num-cores', String(cores)];
+  const env = { ...process.env, OTEL_ARROW_BACKEND: o.backend ?? 'native', OTEL_LOG_LEVEL: 'error' };
+  const child = cores === 1
+    ? spawn('taskset', ['-c', o.cpu, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env })
+    : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d));
+  child.stderr!.on('data', (d: Buffer) => (out += d));
+  await waitForPort(port!, child, () => out, 'otap run');
+  const idle = await measureIdle(child.pid!);
+  return {
+    name: o.name, port: port!, pid: child.pid!, idle,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The Go Collector (test/interop/collector) on a config, pinned to `cpu`. */
+export async function startGoSystem(name: string, yaml: (port: number) => string, cpu: string): Promise<SystemUnderTest> {
+  const [port] = await freePorts(1);
+  const c = await startGoCollector(yaml(port!), { cpus: cpu });
+  const idle = await measureIdle(c.pid);
+  return { name, port: port!, pid: c.pid, idle, stop: () => c.stop(5000) };
+}
+
+export type Sender = (i: number) => Promise<void>;
+
+/** Keeps `inflight` requests going for `seconds`; records counted from `counts` per request. */
+export async function drive(send: Sender, counts: number[], pid: number, inflight: number, seconds: number): Promise<Cell> {
+  let records = 0;
+  let next = 0;
+  const cpu0 = cpuSeconds(pid);
+  const own0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  await Promise.all(Array.from({ length: inflight }, async () => {
+    while (performance.now() < end) {
+      const i = next++ % counts.length;
+      await send(i);
+      records += counts[i]!;
+    }
+  }));
+  const elapsed = (performance.now() - t0) / 1000;
+  const own = process.cpuUsage(own0);
+  return { records, seconds: elapsed, cpu: cpuSeconds(pid) - cpu0, loadCpu: (own.user + own.system) / 1e6 };
+}

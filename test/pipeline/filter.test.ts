@@ -196,7 +196,10 @@ sink: { type: exporter:test_sink }`, `
       const quiet = { resourceLogs: [{ ...req.resourceLogs[0]!, scopeLogs: [{ ...req.resourceLogs[0]!.scopeLogs[0]!, logRecords: req.resourceLogs[0]!.scopeLogs[0]!.logRecords.slice(1, 10) }] }] };
       expect(await h.sources.get('src')!.inject(TelemetryBatch.fromOtlpBytes('logs', encodeOtlp('logs', quiet), { backend }))).toEqual({ ok: true });
       expect(h.sinks.get('sink')!.received).toHaveLength(1);
-      await engine.shutdown();
+      const summary = await engine.shutdown();
+      const node = summary.pipelines[0]!.nodes.find((n) => n.id === 'filter')!;
+      expect(node.metrics).toMatchObject({ itemsIn: 109, itemsOut: 5, itemsDiscarded: 104 });
+      expect(summary.lost).toMatchObject({ dropped: 0, failed: 0 });
     });
   });
 }

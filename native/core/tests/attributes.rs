@@ -128,3 +128,22 @@ fn otlp_requests_become_tables_without_ipc() {
     assert!(rl.scope_logs[0].log_records.iter().all(|l| l.attributes.iter().any(|kv| kv.key == "env")));
     assert!(otlp_to_tables(Signal::Logs, b"\xff\xff", true).is_err());
 }
+
+#[test]
+fn a_rename_to_a_new_key_rewrites_only_the_dictionary() {
+    let req = logs(vec![vec![kv("user", s("u1")), kv("a", s("x"))], vec![kv("user", s("u2"))], vec![]]);
+    let before = held(&req);
+    let a = AttributeActions::parse(&actions(&["signal", "rename", "user", "user.id"])).unwrap();
+    let out = transform_attributes(&before, &a).unwrap();
+    let attrs = |t: &otap_core::DecodedTables| t.batches.iter().find(|(ty, _)| *ty == T::LOG_ATTRS).unwrap().1.clone();
+    let (b, o) = (attrs(&before), attrs(&out));
+    // Same rows, same parent ids (no re-encoding): only the key dictionary's values changed.
+    assert!(std::sync::Arc::ptr_eq(b.column_by_name("parent_id").unwrap(), o.column_by_name("parent_id").unwrap()));
+    assert_eq!(b.num_rows(), o.num_rows());
+    let got = attributes_of(&out.to_otlp().unwrap());
+    assert_eq!(got, vec![
+        vec![("a".into(), Some(s("x"))), ("user.id".into(), Some(s("u1")))],
+        vec![("user.id".into(), Some(s("u2")))],
+        vec![],
+    ]);
+}

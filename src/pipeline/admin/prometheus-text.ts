@@ -11,6 +11,7 @@ const NODE_COUNTERS: Array<[keyof NodeMetrics, string, string]> = [
   ['bytesOut', 'otap_node_bytes_out_total', 'Bytes of the batches the node sent downstream.'],
   ['refused', 'otap_node_refused_total', 'Batches refused at admission (memory limit, shutdown) or by a full route.'],
   ['dropped', 'otap_node_dropped_total', 'Batches discarded on purpose (no route).'],
+  ['itemsDiscarded', 'otap_node_items_discarded_total', 'Items the node\'s configuration removed (filtered or sampled out).'],
   ['failed', 'otap_node_failed_total', 'Receivers: admitted batches that ended in a nack.'],
   ['acks', 'otap_node_acks_total', 'Batches the node acked.'],
   ['nacks', 'otap_node_nacks_total', 'Batches the node nacked.'],

@@ -11,6 +11,8 @@ export interface NodeMetrics {
   refused: number;
   /** Batches dropped on purpose (e.g. a router with no route for the signal). */
   dropped: number;
+  /** Items the node's configuration removed (filtered or sampled out): intended, not loss. */
+  itemsDiscarded: number;
   /** Receivers: admitted batches that ended in a nack (the sender was told, or the data is lost). */
   failed: number;
   acks: number;
@@ -20,5 +22,5 @@ export interface NodeMetrics {
 }
 
 export function newNodeMetrics(): NodeMetrics {
-  return { batchesIn: 0, itemsIn: 0, bytesIn: 0, batchesOut: 0, itemsOut: 0, bytesOut: 0, refused: 0, dropped: 0, failed: 0, acks: 0, nacks: 0, errors: 0 };
+  return { batchesIn: 0, itemsIn: 0, bytesIn: 0, batchesOut: 0, itemsOut: 0, bytesOut: 0, refused: 0, dropped: 0, itemsDiscarded: 0, failed: 0, acks: 0, nacks: 0, errors: 0 };
 }

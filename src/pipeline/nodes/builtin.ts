@@ -12,6 +12,7 @@ import { contentRouterProcessor } from './processors/content-router.js';
 import { debugProcessor } from './processors/debug.js';
 import { attributeProcessor } from './processors/attribute.js';
 import { filterProcessor } from './processors/filter.js';
+import { transformProcessor } from './processors/transform.js';
 import { logSamplingProcessor } from './processors/log-sampling.js';
 import { fanoutProcessor } from './processors/fanout.js';
 import { retryProcessor } from './processors/retry.js';
@@ -32,6 +33,7 @@ export function builtinRegistry(): NodeRegistry {
     .register(logSamplingProcessor)
     .register(attributeProcessor)
     .register(filterProcessor)
+    .register(transformProcessor)
     .register(fanoutProcessor)
     .register(retryProcessor)
     .register(debugProcessor)

@@ -113,6 +113,10 @@ fn transform_table(batches: &mut Vec<(i32, RecordBatch)>, root: i32, t: i32, act
         }
         Some(i) => {
             let batch = batches[i].1.clone();
+            if let Some(renamed) = write::rename_in_dictionary(&batch, actions)? {
+                batches[i].1 = renamed;
+                return Ok(());
+            }
             let view = TableView::new(table_name(t), &batch);
             let cols = AttrColumns::new(&view)?;
             let parents = attribute_parents(&view, &cols, parent.bits)?;

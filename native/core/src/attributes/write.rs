@@ -12,6 +12,7 @@ use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
 use arrow_schema::DataType;
 
 use crate::cell::Cell;
+use super::actions::AttributeActions;
 use super::plan::{NewValue, Plan};
 use crate::decode::common::AttrColumns;
 use crate::decode::{table_name, TableView};
@@ -37,6 +38,35 @@ fn rename_keys(column: &ArrayRef, rename: &BTreeMap<String, String>) -> Option<A
         DataType::Utf8 => Some(Arc::new(column.as_string::<i32>().iter().map(|v| v.map(|s| renamed(rename, s))).collect::<StringArray>())),
         _ => None,
     }
+}
+
+/// Renames alone, when the key column is a string dictionary that holds no deleted key, no
+/// rename destination and no key whose value changes: the dictionary's values are renamed
+/// and nothing else changes. Keys stay distinct, so every quasi-delta run of the parent ids
+/// stays as it was: O(dictionary), not O(rows). None when that does not apply.
+pub fn rename_in_dictionary(batch: &RecordBatch, actions: &AttributeActions) -> Result<Option<RecordBatch>, OtapError> {
+    if actions.adds_rows() {
+        return Ok(None);
+    }
+    let Some(key) = batch.column_by_name("key") else { return Ok(None) };
+    let DataType::Dictionary(_, v) = key.data_type() else { return Ok(None) };
+    if **v != DataType::Utf8 {
+        return Ok(None);
+    }
+    let values = key.as_any_dictionary().values().as_string::<i32>();
+    let mut renames = false;
+    for k in values.iter().flatten() {
+        let touched = actions.delete.contains(k) || actions.update.contains_key(k) || actions.hash.contains_key(k) || actions.rename.values().any(|d| d == k);
+        if touched {
+            return Ok(None);
+        }
+        renames |= actions.rename.contains_key(k);
+    }
+    if !renames {
+        return Ok(Some(batch.clone()));
+    }
+    let Some(keys) = rename_keys(key, &actions.rename) else { return Ok(None) };
+    replace_column(batch, "key", keys, None).map(Some)
 }
 
 /// `batch` (rows in plan order) with `parents` quasi-delta encoded by Go's rule.

@@ -89,7 +89,7 @@ const rulesOf = <T extends z.ZodType<MatchRules>>(match: T) => ({ include: match
 const filterConfig = nodeConfig(z.strictObject({
   logs: z.strictObject({
     ...rulesOf(logMatch),
-    log_record: z.array(z.string()).max(0, 'OTTL conditions (log_record) are not supported by processor:filter; use processor:transform').optional(),
+    log_record: z.array(z.string()).max(0, 'OTTL conditions (log_record) are not supported by processor:filter').optional(),
   }).optional(),
   traces: z.strictObject(rulesOf(traceMatch)).optional(),
   metrics: z.strictObject(rulesOf(metricMatch)).optional(),
@@ -145,6 +145,7 @@ export const filterProcessor: ProcessorFactory<FilterConfig> = {
           return;
         }
         stats.recordsDropped += batch.itemCount - out.itemCount;
+        ctx.metrics.itemsDiscarded += batch.itemCount - out.itemCount;
         if (out.itemCount === 0) {
           stats.batchesDropped++;
           ctx.ack(pdata); // everything filtered out: answered, nothing to send

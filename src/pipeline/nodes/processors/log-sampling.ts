@@ -79,6 +79,7 @@ export const logSamplingProcessor: ProcessorFactory<SamplingConfig> = {
         const keep = toKeep(n);
         stats.kept += keep;
         stats.sampledOut += n - keep;
+        ctx.metrics.itemsDiscarded += n - keep;
         if (keep === 0) {
           ctx.ack(pdata); // sampled out entirely: answered, nothing to send
           return;

@@ -12,6 +12,7 @@ import { contentRouterProcessor } from './processors/content-router.js';
 import { debugProcessor } from './processors/debug.js';
 import { attributeProcessor } from './processors/attribute.js';
 import { filterProcessor } from './processors/filter.js';
+import { temporalReaggregationProcessor } from './processors/temporal-reaggregation.js';
 import { transformProcessor } from './processors/transform.js';
 import { logSamplingProcessor } from './processors/log-sampling.js';
 import { fanoutProcessor } from './processors/fanout.js';
@@ -34,6 +35,7 @@ export function builtinRegistry(): NodeRegistry {
     .register(attributeProcessor)
     .register(filterProcessor)
     .register(transformProcessor)
+    .register(temporalReaggregationProcessor)
     .register(fanoutProcessor)
     .register(retryProcessor)
     .register(debugProcessor)

@@ -144,7 +144,7 @@ groups:
           - { from: x, to: e }
 `, 'n.yaml', registry));
     expect(issues).toContain('groups.g.pipelines.p.nodes.r.config.protocols.grpc.listening_addr: "localhost" is not a socket address: write "host:port", e.g. "127.0.0.1:4317" (node type urn:otel:receiver:otlp)');
-    expect(issues.find((i) => i.includes('nodes.x.type'))).toMatch(/unknown processor type "urn:otel:processor:nope"; known processors: urn:otel:processor:batch, .*urn:otel:processor:type_router/);
+    expect(issues.find((i) => i.includes('nodes.x.type'))).toMatch(/unknown processor type "urn:otel:processor:nope"; known processors: urn:otel:processor:attribute, urn:otel:processor:batch, .*urn:otel:processor:type_router/);
     expect(issues.find((i) => i.includes('nodes.e'))).toMatch(/nodes\.e\.config/);
   });
 

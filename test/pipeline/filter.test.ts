@@ -130,7 +130,7 @@ describe('processor:filter config', () => {
       }
     };
     expect(err({ logs: { include: { match_type: 'glob' } } })).toMatch(/logs.include.match_type: match_type is strict or regexp/);
-    expect(err({ logs: { log_record: ['severity_number > 9'] } })).toMatch(/log_record.*processor:transform/);
+    expect(err({ logs: { log_record: ['severity_number > 9'] } })).toMatch(/log_record: OTTL conditions \(log_record\) are not supported/);
     expect(err({ logs: { include: { severity_number: { min: 'LOUD' } } } })).toMatch(/"LOUD" is not a severity/);
     expect(err({ traces: { include: { span_kinds: ['SPAN_KIND_WEIRD'] } } })).toMatch(/not a span kind/);
     expect(err({ logs: { include: { record_attributes: [{ key: 'a', value: [1] }] } } })).toMatch(/value must be/);

@@ -25,7 +25,7 @@ import { OTAP_BIN } from '../test/support/dist.js';
 import { BarReplayClient } from './bar-replay.js';
 import { runPinned, peakRssBytes, treeCpuSeconds } from './process-stats.js';
 import { machineDescription, median, numberFlag, replaceSection } from './results.js';
-import { drive, fmt, startGoSystem, startOtapRun, type Cell, type Sender, type SystemUnderTest } from './saturation.js';
+import { drive, fmt, saturationTable, startGoSystem, startOtapRun, type Cell, type Sender, type SystemUnderTest } from './saturation.js';
 
 const ITERATIONS = numberFlag('--iterations', 3);
 const SECONDS = numberFlag('--seconds', 3);
@@ -171,16 +171,10 @@ async function main(): Promise<void> {
   await down.shutdown();
 
   const names = withGo ? ['ours', 'Go Collector'] : ['ours'];
-  const rps = (n: string, f: Flow, size: number) => median(results.get(`${n}|${f}|${size}`)!.map((r) => r.records / r.seconds));
-  const cpm = (n: string, f: Flow, size: number) => median(results.get(`${n}|${f}|${size}`)!.map((r) => (r.cpu / r.records) * 1e6));
-  const header = ['pipeline', 'batch', ...names.map((n) => `${n} records/s`), ...names.map((n) => `${n} CPU-s/M`), ...(withGo ? ['ours / Go CPU'] : [])];
-  const rows = [`| ${header.join(' | ')} |`, `|---|${header.slice(1).map(() => '---:').join('|')}|`];
-  for (const flow of FLOWS) {
-    for (const size of SIZES) {
-      rows.push(`| ${[flow, size, ...names.map((n) => fmt(rps(n, flow, size))), ...names.map((n) => fmt(cpm(n, flow, size), 2)),
-        ...(withGo ? [`${(cpm('ours', flow, size) / cpm('Go Collector', flow, size)).toFixed(2)}x`] : [])].join(' | ')} |`);
-    }
-  }
+  const { table: resultsTable, rps, cpm } = saturationTable({
+    rowHeader: 'pipeline', rows: FLOWS, sizes: SIZES, names, cells: results,
+    ...(withGo ? { extra: { header: 'ours / Go CPU', value: (c, f, size) => `${(c('ours', f, size) / c('Go Collector', f, size)).toFixed(2)}x` } } : {}),
+  });
   const memRows = ['| pipeline | process | idle RSS MiB | idle CPU % | peak RSS MiB |', '|---|---|---:|---:|---:|'];
   for (const s of suts) memRows.push(`| ${s.flow} | ${s.name} | ${(s.idle.rss / MiB).toFixed(1)} | ${s.idle.cpuPercent.toFixed(2)} | ${((peaks.get(`${s.name}|${s.flow}`) ?? 0) / MiB).toFixed(1)} |`);
   const targets = (): string => {
@@ -200,7 +194,7 @@ async function main(): Promise<void> {
   const one = median(scaling[1]!);
   const two = median(scaling[2]!);
   const [cpuOne, cpuTwo] = [median(perCpu[1]!), median(perCpu[2]!)];
-  const table = rows.join('\n');
+  const table = resultsTable;
   console.log(table);
   console.log(memRows.join('\n'));
   console.log(`1 worker ${fmt(one)} records/s, 2 workers ${fmt(two)} records/s: ${(two / one).toFixed(2)}x`);

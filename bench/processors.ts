@@ -29,7 +29,7 @@ import { OtapReceiver } from '../src/transport/receiver/index.js';
 import { hasGoCollector, telemetryYaml } from '../test/interop/go-collector.js';
 import { peakRssBytes, runPinned } from './process-stats.js';
 import { machineDescription, median, numberFlag, replaceSection } from './results.js';
-import { drive, fmt, startGoSystem, startOtapRun, type Cell, type SystemUnderTest } from './saturation.js';
+import { drive, fmt, saturationTable, startGoSystem, startOtapRun, type Cell, type SystemUnderTest } from './saturation.js';
 
 const ITERATIONS = numberFlag('--iterations', 3);
 const SECONDS = numberFlag('--seconds', 3);
@@ -164,17 +164,10 @@ async function main(): Promise<void> {
     }
   }
 
-  const cell = (n: string, s: Scenario, size: number) => results.get(`${n}|${s}|${size}`)!;
-  const rps = (n: string, s: Scenario, size: number) => median(cell(n, s, size).map((r) => r.records / r.seconds));
-  const cpm = (n: string, s: Scenario, size: number) => median(cell(n, s, size).map((r) => (r.cpu / r.records) * 1e6));
-  const header = ['scenario', 'batch', ...names.map((n) => `${n} records/s`), ...names.map((n) => `${n} CPU-s/M`), ...(withGo ? ['native vs Go records per CPU-s'] : [])];
-  const rows = [`| ${header.join(' | ')} |`, `|---|${header.slice(1).map(() => '---:').join('|')}|`];
-  for (const s of SCENARIOS) {
-    for (const size of SIZES) {
-      rows.push(`| ${[s, size, ...names.map((n) => fmt(rps(n, s, size))), ...names.map((n) => fmt(cpm(n, s, size), 2)),
-        ...(withGo ? [`${(cpm('Go Collector', s, size) / cpm('ours native', s, size)).toFixed(2)}x`] : [])].join(' | ')} |`);
-    }
-  }
+  const { table, cpm } = saturationTable({
+    rowHeader: 'scenario', rows: SCENARIOS, sizes: SIZES, names, cells: results,
+    ...(withGo ? { extra: { header: 'native vs Go records per CPU-s', value: (c, s, size) => `${(c('Go Collector', s, size) / c('ours native', s, size)).toFixed(2)}x` } } : {}),
+  });
   const memRows = ['| scenario | process | idle RSS MiB | peak RSS MiB |', '|---|---|---:|---:|'];
   for (const s of suts) memRows.push(`| ${s.scenario} | ${s.name} | ${(s.idle.rss / MiB).toFixed(1)} | ${((peaks.get(`${s.name}|${s.scenario}`) ?? 0) / MiB).toFixed(1)} |`);
   const aloneRows = ['| backend | batch | rename records/s | filter records/s | rename incl. OTLP -> tables records/s |', '|---|---:|---:|---:|---:|'];
@@ -192,7 +185,7 @@ async function main(): Promise<void> {
     '',
     `The Rust engine's processor scenarios on logs, each system one process pinned to CPU ${SUT_CPU}: **ours** = \`otap run --num-cores 1\` (dist/) with OTEL_ARROW_BACKEND native, wasm or js; **Go Collector** = test/interop/collector (contrib attributes / filter processors v0.148.0, \`arrowstream\` exporter on the Go otel-arrow producer). backpressure: OTLP in, rename \`http.request.method\` -> \`http.method\` (about 40% of the records have it; Go: upsert from_attribute + delete), OTAP out; filter: OTLP in, keep severity >= ERROR, 1 record in 20 (Go: OTTL \`severity_number < SEVERITY_NUMBER_ERROR\`), OTAP out; pass-through: OTLP in, OTAP out. Load on CPU ${LOAD_CPU}: pre-encoded OTLP requests (OtlpGrpcClient, gRPC zstd), max(8, 8192 / batch) in flight; downstream: our OtapReceiver (native) on CPU ${LOAD_CPU}; every request answered after the downstream acknowledged it. Each cell ${SECONDS} s, ${ITERATIONS} rounds, medians. CPU-s/M = the system's utime + stime (/proc) per million records; the last column = Go's CPU-s/M / ours native (records per CPU-second of ours relative to Go's).`,
     '',
-    rows.join('\n'),
+    table,
     '',
     memRows.join('\n'),
     '',

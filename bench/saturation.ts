@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { freePorts, startGoCollector } from '../test/interop/go-collector.js';
 import { OTAP_BIN } from '../test/support/dist.js';
 import { cpuSeconds, rssBytes, waitForPort } from './process-stats.js';
+import { median } from './results.js';
 
 export interface SystemUnderTest {
   name: string;
@@ -97,4 +98,37 @@ export async function drive(send: Sender, counts: number[], pid: number, infligh
   const elapsed = (performance.now() - t0) / 1000;
   const own = process.cpuUsage(own0);
   return { records, seconds: elapsed, cpu: cpuSeconds(pid) - cpu0, loadCpu: (own.user + own.system) / 1e6 };
+}
+
+export interface SaturationTable {
+  /** Markdown: one row per (row label, batch size), records/s then CPU-s/M per system. */
+  table: string;
+  /** Median records/s of a system on a row and batch size. */
+  rps(name: string, row: string, size: number): number;
+  /** Median CPU-seconds per million records. */
+  cpm(name: string, row: string, size: number): number;
+}
+
+/** The results table of a saturation benchmark (`cells` keyed `name|row|size`), with an
+ *  optional last column computed from the CPU medians. */
+export function saturationTable(o: {
+  rowHeader: string;
+  rows: readonly string[];
+  sizes: readonly number[];
+  names: readonly string[];
+  cells: ReadonlyMap<string, Cell[]>;
+  extra?: { header: string; value: (cpm: (name: string, row: string, size: number) => number, row: string, size: number) => string };
+}): SaturationTable {
+  const get = (n: string, row: string, size: number): Cell[] => o.cells.get(`${n}|${row}|${size}`)!;
+  const rps = (n: string, row: string, size: number) => median(get(n, row, size).map((r) => r.records / r.seconds));
+  const cpm = (n: string, row: string, size: number) => median(get(n, row, size).map((r) => (r.cpu / r.records) * 1e6));
+  const header = [o.rowHeader, 'batch', ...o.names.map((n) => `${n} records/s`), ...o.names.map((n) => `${n} CPU-s/M`), ...(o.extra ? [o.extra.header] : [])];
+  const lines = [`| ${header.join(' | ')} |`, `|---|${header.slice(1).map(() => '---:').join('|')}|`];
+  for (const row of o.rows) {
+    for (const size of o.sizes) {
+      lines.push(`| ${[row, size, ...o.names.map((n) => fmt(rps(n, row, size))), ...o.names.map((n) => fmt(cpm(n, row, size), 2)),
+        ...(o.extra ? [o.extra.value(cpm, row, size)] : [])].join(' | ')} |`);
+    }
+  }
+  return { table: lines.join('\n'), rps, cpm };
 }

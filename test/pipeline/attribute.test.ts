@@ -19,7 +19,7 @@ import { listMessages } from '../../src/ipc/list-messages.js';
 import { parseAttributeConfig } from '../../src/pipeline/nodes/processors/attribute.js';
 import { doubleArb, int64Arb, requestArb, shortStringArb } from '../support/arbitraries.js';
 import { oracle, type OracleActions } from '../support/attribute-oracle.js';
-import { newHarness, pipelineYaml, startEngine } from '../support/pipeline-nodes.js';
+import { configIssues, newHarness, pipelineYaml, receivedBatch, startEngine } from '../support/pipeline-nodes.js';
 
 /** Keys the data uses (few, so that actions meet them, renames collide, inserts find them). */
 const DATA_KEYS = ['a', 'b', 'k', 'tenant', '🔑'];
@@ -148,15 +148,7 @@ describe('processor:attribute config', () => {
     expect(a.upsert.get('d')).toEqual({ type: 'double', value: 1.5 });
     expect(a.applyTo).toEqual({ signal: true, resource: true, scope: false });
     expect(parseAttributeConfig(undefined).applyTo).toEqual({ signal: true, resource: false, scope: false });
-    const err = (raw: unknown): string => {
-      try {
-        parseAttributeConfig(raw);
-        return '';
-      } catch (e) {
-        const issues = (e as { issues?: Array<{ path: unknown[]; message: string }> }).issues;
-        return issues ? issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : String(e);
-      }
-    };
+    const err = (raw: unknown): string => configIssues(parseAttributeConfig, raw);
     expect(err({ actions: [{ action: 'rename', source_key: 'a', destination_key: 'b' }, { action: 'upsert', key: 'b', value: 1 }] })).toMatch(/key "b" is already used by actions\[0\]/);
     expect(err({ actions: [{ action: 'extract', key: 'a' }] })).toMatch(/expected an action/);
     expect(err({ actions: [{ action: 'insert', key: 'a', value: { string: 'x' } }] })).toMatch(/expected an action|value must be/);
@@ -229,8 +221,7 @@ for (const name of ['js', 'native', 'wasm'] as const) {
         { action: delete, key: secret } ], apply_to: [signal, resource] }`), h, backend);
       const req = logs([[['user', 'u1'], ['user.id', 'old'], ['secret', 'x']], [], [['email', 'a@b'], ['env', 'dev']]], [['host', 'h1']]);
       const bytes = encodeOtlp('logs', req);
-      const dec = backend.createDecoder();
-      const input = dec.decodeTables ? TelemetryBatch.fromBackendTables(dec.decodeTables(backend.createEncoder().encode('logs', bytes))!, { backend }) : TelemetryBatch.fromOtlpBytes('logs', bytes, { backend });
+      const input = receivedBatch(backend, 'logs', bytes);
       const before = TelemetryBatch.conversions.arrowToOtlp;
       expect(await h.sources.get('src')!.inject(input)).toEqual({ ok: true });
       if (name !== 'js') expect(TelemetryBatch.conversions.arrowToOtlp).toBe(before);

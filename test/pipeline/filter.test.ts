@@ -17,7 +17,7 @@ import { decodeOtlp, encodeOtlp } from '../../src/otlp/signal-codec.js';
 import { parseFilterConfig } from '../../src/pipeline/nodes/processors/filter.js';
 import { requestArb } from '../support/arbitraries.js';
 import { filterOracle, type OracleMatch } from '../support/filter-oracle.js';
-import { newHarness, pipelineYaml, startEngine } from '../support/pipeline-nodes.js';
+import { configIssues, newHarness, pipelineYaml, receivedBatch, startEngine } from '../support/pipeline-nodes.js';
 
 const KEYS = ['a', 'b', 'k'];
 const VALUES: AttributeLiteral[] = [
@@ -121,14 +121,7 @@ describe('processor:filter config', () => {
     expect(c.traces!.exclude!.spanKinds).toEqual([2, 3, 4]);
     expect(c.metrics!.include!.metricNames).toEqual(['cpu']);
     expect(parseFilterConfig(undefined)).toEqual({});
-    const err = (raw: unknown): string => {
-      try {
-        parseFilterConfig(raw);
-        return '';
-      } catch (e) {
-        return ((e as { issues?: Array<{ path: unknown[]; message: string }> }).issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      }
-    };
+    const err = (raw: unknown): string => configIssues(parseFilterConfig, raw);
     expect(err({ logs: { include: { match_type: 'glob' } } })).toMatch(/logs.include.match_type: match_type is strict or regexp/);
     expect(err({ logs: { log_record: ['severity_number > 9'] } })).toMatch(/log_record: OTTL conditions \(log_record\) are not supported/);
     expect(err({ logs: { include: { severity_number: { min: 'LOUD' } } } })).toMatch(/"LOUD" is not a severity/);
@@ -183,8 +176,7 @@ sink: { type: exporter:test_sink }`, `
         }],
       };
       const bytes = encodeOtlp('logs', req);
-      const dec = backend.createDecoder();
-      const input = dec.decodeTables ? TelemetryBatch.fromBackendTables(dec.decodeTables(backend.createEncoder().encode('logs', bytes))!, { backend }) : TelemetryBatch.fromOtlpBytes('logs', bytes, { backend });
+      const input = receivedBatch(backend, 'logs', bytes);
       const before = TelemetryBatch.conversions.arrowToOtlp;
       expect(await h.sources.get('src')!.inject(input)).toEqual({ ok: true });
       if (name !== 'js') expect(TelemetryBatch.conversions.arrowToOtlp).toBe(before);

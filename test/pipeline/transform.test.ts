@@ -10,7 +10,7 @@ import { applyLogStatements } from '../../src/otlp/ottl/apply-logs.js';
 import { parseOttlStatement } from '../../src/otlp/ottl/parse.js';
 import { encodeOtlp } from '../../src/otlp/signal-codec.js';
 import { parseTransformConfig } from '../../src/pipeline/nodes/processors/transform.js';
-import { newHarness, pipelineYaml, startEngine } from '../support/pipeline-nodes.js';
+import { configIssues, newHarness, pipelineYaml, receivedBatch, startEngine } from '../support/pipeline-nodes.js';
 
 const str = (value: string): AnyValue => ({ type: 'string', value });
 const int = (value: number): AnyValue => ({ type: 'int', value: BigInt(value) });
@@ -78,14 +78,7 @@ describe('OTTL statements', () => {
 
   it('config: log statements parse at load; errors name the statement; KQL is refused', () => {
     expect(parseTransformConfig({ ottl: { log_statements: ['set(event_name, "processed")'] } })).toHaveLength(1);
-    const err = (raw: unknown): string => {
-      try {
-        parseTransformConfig(raw);
-        return '';
-      } catch (e) {
-        return ((e as { issues?: Array<{ path: unknown[]; message: string }> }).issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      }
-    };
+    const err = (raw: unknown): string => configIssues(parseTransformConfig, raw);
     expect(err({ ottl: { log_statements: ['set(body, "a")', 'merge_maps(attributes, attributes, "insert")'] } })).toMatch(/ottl.log_statements.1: the editor "merge_maps" is not supported/);
     expect(err({ kql_query: 'logs | where true', ottl: {} })).toMatch(/KQL queries are not supported/);
   });
@@ -103,9 +96,7 @@ sink: { type: exporter:test_sink }`, `
 - { from: src, to: t }
 - { from: t, to: sink }`), h, backend);
       const req = logs([{ sev: 17, attrs: { secret: str('x') } }, { sev: 9, attrs: { secret: str('y'), k: int(1) } }]);
-      const dec = backend.createDecoder();
-      const bytes = encodeOtlp('logs', req);
-      const input = dec.decodeTables ? TelemetryBatch.fromBackendTables(dec.decodeTables(backend.createEncoder().encode('logs', bytes))!, { backend }) : TelemetryBatch.fromOtlpBytes('logs', bytes, { backend });
+      const input = receivedBatch(backend, 'logs', encodeOtlp('logs', req));
       expect(await h.sources.get('src')!.inject(input)).toEqual({ ok: true });
       const traces = TelemetryBatch.fromOtlpBytes('traces', encodeOtlp('traces', generateTraces({ seed: 1, batchSize: 5 })), { backend });
       expect(await h.sources.get('src')!.inject(traces)).toEqual({ ok: true });

@@ -2,7 +2,7 @@
 // batches the test injects (and whose outcomes it awaits), and an exporter whose answer the
 // test scripts (ack, nack, permanent nack, delay) and which records what reached it.
 import { z } from 'zod';
-import type { Backend } from '../../src/backend/types.js';
+import type { Backend, BackendTables } from '../../src/backend/types.js';
 import { TelemetryBatch } from '../../src/batch/telemetry-batch.js';
 import { Engine, validateText } from '../../src/pipeline/engine/engine.js';
 import type { ExporterFactory, Outcome, ReceiverContext, ReceiverFactory } from '../../src/pipeline/engine/node-api.js';
@@ -89,4 +89,24 @@ ${indent(nodes, 10)}
         connections:
 ${indent(connections, 10)}
 `;
+}
+
+/** A batch as a receiver of `backend` holds it: OTAP tables read in the Rust core (native,
+ *  wasm), OTLP bytes on js. */
+export function receivedBatch<S extends Signal>(backend: Backend, signal: S, otlp: Uint8Array): TelemetryBatch<S> {
+  const dec = backend.createDecoder();
+  if (!dec.decodeTables) return TelemetryBatch.fromOtlpBytes(signal, otlp, { backend });
+  const tables = dec.decodeTables(backend.createEncoder().encode(signal, otlp))! as BackendTables & { signal: S };
+  return TelemetryBatch.fromBackendTables(tables, { backend });
+}
+
+/** The messages of a zod config error as `path: message`, joined; '' when `parse` accepts. */
+export function configIssues(parse: (raw: unknown) => unknown, raw: unknown): string {
+  try {
+    parse(raw);
+    return '';
+  } catch (e) {
+    const issues = (e as { issues?: Array<{ path: unknown[]; message: string }> }).issues;
+    return issues ? issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : String(e);
+  }
 }

@@ -147,12 +147,7 @@ pub fn rebuild(
             Cell::Ser(_, x) => se = x.map(Cow::Borrowed),
             Cell::Empty => {}
         }
-        values.str.push(s);
-        values.int.push(i);
-        values.double.push(d);
-        values.bool.push(b);
-        values.bytes.push(by);
-        values.ser.push(se);
+        values.push_row(s, i, d, b, by, se);
     }
     input.set("key", Leaf::Bytes(keys));
     input.set("type", Leaf::U8(types));

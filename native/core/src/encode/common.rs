@@ -190,13 +190,27 @@ impl<'a> ValueColumns<'a> {
             AnyValue::Array(_) | AnyValue::KvList(_) => se = Some(Cow::Owned(to_cbor(v)?)),
             AnyValue::Empty => {}
         }
+        self.push_row(s, i, d, b, by, se);
+        Ok(())
+    }
+
+    /// Appends one row given its six cells (at most one of them set).
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_row(
+        &mut self,
+        s: Option<Cow<'a, [u8]>>,
+        i: Option<i64>,
+        d: Option<f64>,
+        b: Option<bool>,
+        by: Option<Cow<'a, [u8]>>,
+        se: Option<Cow<'a, [u8]>>,
+    ) {
         self.str.push(s);
         self.int.push(i);
         self.double.push(d);
         self.bool.push(b);
         self.bytes.push(by);
         self.ser.push(se);
-        Ok(())
     }
 
     pub fn set_into(self, t: &mut TableInput<'a>, paths: [&'static str; 6]) {

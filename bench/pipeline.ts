@@ -25,7 +25,7 @@ import { OTAP_BIN } from '../test/support/dist.js';
 import { BarReplayClient } from './bar-replay.js';
 import { runPinned, peakRssBytes, treeCpuSeconds } from './process-stats.js';
 import { machineDescription, median, numberFlag, replaceSection } from './results.js';
-import { drive, fmt, saturationTable, startGoSystem, startOtapRun, type Cell, type Sender, type SystemUnderTest } from './saturation.js';
+import { chainDocument, drive, fmt, saturationTable, startGoSystem, startOtapRun, type Cell, type Sender, type SystemUnderTest } from './saturation.js';
 
 const ITERATIONS = numberFlag('--iterations', 3);
 const SECONDS = numberFlag('--seconds', 3);
@@ -57,18 +57,7 @@ function oursYaml(flow: Flow, port: number, down: number): string {
   const exporter = flow === 'OTAP -> OTLP'
     ? `{ type: exporter:otlp_grpc, config: { grpc_endpoint: "http://127.0.0.1:${down}", max_in_flight: 64 } }`
     : `{ type: exporter:otap, config: { grpc_endpoint: "http://127.0.0.1:${down}" } }`;
-  return `version: otel_dataflow/v1
-policies:
-  resources: { memory_limiter: { mode: enforce, soft_limit: 512 MiB, hard_limit: 1 GiB } }
-groups:
-  bench:
-    pipelines:
-      p:
-        nodes:
-          in: ${receiver}
-          out: ${exporter}
-        connections: [{ from: in, to: out }]
-`;
+  return chainDocument([['in', receiver], ['out', exporter]]);
 }
 
 function goYaml(flow: Flow, port: number, down: number): string {

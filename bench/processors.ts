@@ -29,7 +29,7 @@ import { OtapReceiver } from '../src/transport/receiver/index.js';
 import { hasGoCollector, telemetryYaml } from '../test/interop/go-collector.js';
 import { peakRssBytes, runPinned } from './process-stats.js';
 import { machineDescription, median, numberFlag, replaceSection } from './results.js';
-import { drive, fmt, saturationTable, startGoSystem, startOtapRun, type Cell, type SystemUnderTest } from './saturation.js';
+import { chainDocument, drive, fmt, saturationTable, startGoSystem, startOtapRun, type Cell, type SystemUnderTest } from './saturation.js';
 
 const ITERATIONS = numberFlag('--iterations', 3);
 const SECONDS = numberFlag('--seconds', 3);
@@ -52,18 +52,9 @@ function oursYaml(s: Scenario, port: number, down: number): string {
   const processor = s === 'backpressure'
     ? `{ type: processor:attribute, config: ${JSON.stringify(RENAME)} }`
     : s === 'filter' ? `{ type: processor:filter, config: ${JSON.stringify(FILTER)} }` : undefined;
-  return `version: otel_dataflow/v1
-policies:
-  resources: { memory_limiter: { mode: enforce, soft_limit: 512 MiB, hard_limit: 1 GiB } }
-groups:
-  bench:
-    pipelines:
-      p:
-        nodes:
-          in: { type: receiver:otlp, config: { protocols: { grpc: { listening_addr: "127.0.0.1:${port}", wait_for_result: true, max_decoding_message_size: 64 MiB } } } }
-${processor ? `          proc: ${processor}\n` : ''}          out: { type: exporter:otap, config: { grpc_endpoint: "http://127.0.0.1:${down}" } }
-        connections: ${processor ? '[{ from: in, to: proc }, { from: proc, to: out }]' : '[{ from: in, to: out }]'}
-`;
+  const receiver = `{ type: receiver:otlp, config: { protocols: { grpc: { listening_addr: "127.0.0.1:${port}", wait_for_result: true, max_decoding_message_size: 64 MiB } } } }`;
+  const exporter = `{ type: exporter:otap, config: { grpc_endpoint: "http://127.0.0.1:${down}" } }`;
+  return chainDocument([['in', receiver], ...(processor ? [['proc', processor] as [string, string]] : []), ['out', exporter]]);
 }
 
 function goYaml(s: Scenario, port: number, down: number): string {

@@ -132,3 +132,20 @@ export function saturationTable(o: {
   }
   return { table: lines.join('\n'), rps, cpm };
 }
+
+/** An `otap run` document for one pipeline `p` of a chain of nodes (id -> node YAML, in
+ *  order; each connected to the next), with the benchmarks' memory limits. */
+export function chainDocument(nodes: Array<[string, string]>): string {
+  const connections = nodes.slice(1).map(([id], i) => `{ from: ${nodes[i]![0]}, to: ${id} }`).join(', ');
+  return `version: otel_dataflow/v1
+policies:
+  resources: { memory_limiter: { mode: enforce, soft_limit: 512 MiB, hard_limit: 1 GiB } }
+groups:
+  bench:
+    pipelines:
+      p:
+        nodes:
+${nodes.map(([id, yaml]) => `          ${id}: ${yaml}`).join('\n')}
+        connections: [${connections}]
+`;
+}

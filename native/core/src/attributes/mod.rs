@@ -124,7 +124,7 @@ fn transform_table(batches: &mut Vec<(i32, RecordBatch)>, root: i32, t: i32, act
             if p.changes_nothing() {
                 return Ok(());
             }
-            let fast = if p.values.is_empty() && p.additions.is_empty() { write::rewrite_keys(t, &batch, &p, &parents, &actions.rename, parent.bits)? } else { None };
+            let fast = if p.values.is_empty() && p.additions.is_empty() { write::rewrite_keys(t, &batch, &cols, &p, &parents, &actions.rename, parent.bits)? } else { None };
             match fast {
                 Some(b) => b,
                 None => write::rebuild(t, Some((&view, &cols)), &p, &parents, &actions.rename, parent.bits)?,

@@ -69,16 +69,10 @@ pub fn rename_in_dictionary(batch: &RecordBatch, actions: &AttributeActions) -> 
     replace_column(batch, "key", keys, None).map(Some)
 }
 
-/// `batch` (rows in plan order) with `parents` quasi-delta encoded by Go's rule.
-fn with_parents(t: i32, batch: RecordBatch, parents: &[u32], bits: u32) -> Result<RecordBatch, OtapError> {
-    let view = TableView::new(table_name(t), &batch);
-    let cols = AttrColumns::new(&view)?;
-    let encoded = quasi_delta_encode(parents, |i| cols.same_run(i - 1, i, false));
-    replace_column(&batch, "parent_id", id_array(encoded.into_iter().map(Some).collect(), bits), None)
-}
-
-/// Renames and deletions only: None when the key column's type calls for a re-encode.
-pub fn rewrite_keys(t: i32, batch: &RecordBatch, plan: &Plan<'_>, parents: &[i64], rename: &BTreeMap<String, String>, bits: u32) -> Result<Option<RecordBatch>, OtapError> {
+/// Renames and deletions only: None when the key column's type calls for a re-encode. Run
+/// equality of the kept rows is read from the input's columns (`cols`): renamed keys, values
+/// as they were, so nothing is materialised twice.
+pub fn rewrite_keys(t: i32, batch: &RecordBatch, cols: &AttrColumns<'_>, plan: &Plan<'_>, parents: &[i64], rename: &BTreeMap<String, String>, bits: u32) -> Result<Option<RecordBatch>, OtapError> {
     let Some(key) = batch.column_by_name("key") else { return Ok(None) };
     let mut out = batch.clone();
     if plan.renamed {
@@ -89,8 +83,13 @@ pub fn rewrite_keys(t: i32, batch: &RecordBatch, plan: &Plan<'_>, parents: &[i64
         out = arrow_select::filter::filter_record_batch(&out, &BooleanArray::from(plan.keep.clone()))
             .map_err(|e| OtapError::invalid_payload(format!("{}: {e}", table_name(t))))?;
     }
-    let kept: Vec<u32> = parents.iter().zip(&plan.keep).filter(|(_, k)| **k).map(|(p, _)| *p as u32).collect();
-    with_parents(t, out, &kept, bits).map(Some)
+    let rows: Vec<usize> = (0..parents.len()).filter(|&i| plan.keep[i]).collect();
+    let kept: Vec<u32> = rows.iter().map(|&i| parents[i] as u32).collect();
+    let encoded = quasi_delta_encode(&kept, |j| {
+        let (a, b) = (rows[j - 1], rows[j]);
+        renamed(rename, cols.keys[a]) == renamed(rename, cols.keys[b]) && cols.values.same_scalar(a, b, false)
+    });
+    replace_column(&out, "parent_id", id_array(encoded.into_iter().map(Some).collect(), bits), None).map(Some)
 }
 
 /// The table re-encoded from its cells: kept rows in order with their new keys and values,

@@ -53,18 +53,18 @@ impl<'a> Batch<'a> {
         Ok(self.attribute_hits(t, bits, pairs)?.into_keys().collect())
     }
 
-    /// Ids of `child` rows (events, links) -> their span, keeping those in `wanted` (or all).
-    fn child_spans(&self, child: i32, rule: ParentRule, wanted: Option<&IdSet>, rows: impl Fn(&TableView<'_>, usize) -> bool) -> Res<IdSet> {
+    /// The spans of `child` rows (events, links) whose id is in `wanted` (or all) and whose
+    /// `name` matches one of `names` (when given; the column is read once).
+    fn child_spans(&self, child: i32, rule: ParentRule, wanted: Option<&IdSet>, names: Option<&[Pattern]>) -> Res<IdSet> {
         let mut out = IdSet::default();
         let Some(view) = self.view(child) else { return Ok(out) };
         let ids = Self::ids(&view, "id", 32)?;
         let spans = decode_parents(&view, rule, 16)?;
+        let texts = if names.is_some() { view.strs("name")? } else { None };
         for (i, span) in spans.into_iter().enumerate() {
-            let hit = match wanted {
-                Some(w) => ids[i].is_some_and(|id| w.contains(&id)),
-                None => true,
-            };
-            if hit && rows(&view, i) {
+            let in_set = wanted.is_none_or(|w| ids[i].is_some_and(|id| w.contains(&id)));
+            let named = names.is_none_or(|p| any(p, texts.as_ref().and_then(|t| t[i]).unwrap_or("")));
+            if in_set && named {
                 out.insert(span);
             }
         }
@@ -133,19 +133,16 @@ pub fn categories(tables: &DecodedTables, m: &Match) -> Res<Vec<Vec<bool>>> {
                 out.push(member(&ids, &b.any_attribute(T::SPAN_ATTRS, 16, &m.record_attributes)?));
             }
             if !m.event_names.is_empty() {
-                let spans = b.child_spans(T::SPAN_EVENTS, ParentRule::EventName, None, |v, i| {
-                    let names = v.strs("name").ok().flatten();
-                    any(&m.event_names, names.as_ref().and_then(|t| t[i]).unwrap_or(""))
-                })?;
+                let spans = b.child_spans(T::SPAN_EVENTS, ParentRule::EventName, None, Some(&m.event_names))?;
                 out.push(member(&ids, &spans));
             }
             if !m.event_attributes.is_empty() {
                 let events = b.any_attribute(T::SPAN_EVENT_ATTRS, 32, &m.event_attributes)?;
-                out.push(member(&ids, &b.child_spans(T::SPAN_EVENTS, ParentRule::EventName, Some(&events), |_, _| true)?));
+                out.push(member(&ids, &b.child_spans(T::SPAN_EVENTS, ParentRule::EventName, Some(&events), None)?));
             }
             if !m.link_attributes.is_empty() {
                 let links = b.any_attribute(T::SPAN_LINK_ATTRS, 32, &m.link_attributes)?;
-                out.push(member(&ids, &b.child_spans(T::SPAN_LINKS, ParentRule::LinkTraceId, Some(&links), |_, _| true)?));
+                out.push(member(&ids, &b.child_spans(T::SPAN_LINKS, ParentRule::LinkTraceId, Some(&links), None)?));
             }
         }
         Signal::Metrics => {

@@ -6,6 +6,8 @@ export type OtelArrowErrorCode =
   | 'MALFORMED_PROTOBUF'
   /** OTLP/JSON that does not follow the OTLP JSON mapping. */
   | 'MALFORMED_JSON'
+  /** An SDK columns buffer (src/sdk/columns/FORMAT.md) that breaks its layout. */
+  | 'MALFORMED_COLUMNS'
   /** Arrow IPC bytes that cannot be parsed (truncated message, bad flatbuffer, bad buffer). */
   | 'MALFORMED_IPC'
   /** A compressed IPC buffer that does not decompress to its declared length. */

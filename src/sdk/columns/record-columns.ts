@@ -1,0 +1,53 @@
+// What span and log record columns share: the string and blob tables, the resource and
+// scope tables, and the buffer layout around the signal's own tables (FORMAT.md).
+import type { HrTime } from '../sdk-types.js';
+import { ColumnSink, U32Column } from './growable-columns.js';
+import { KvArena, ValueWriter } from './kv-arena.js';
+import { ResourceScopes } from './resource-scopes.js';
+import { BlobTable, StringTable } from './string-table.js';
+
+const MAGIC = new TextEncoder().encode('OTAPCOL1');
+export const SIGNAL_CODE = { traces: 1, logs: 2 } as const;
+
+export abstract class RecordColumns {
+  protected readonly strings = new StringTable();
+  protected readonly blobs = new BlobTable();
+  protected readonly values = new ValueWriter(this.strings, this.blobs);
+  protected readonly roots = new ResourceScopes(this.strings, this.arena(), this.arena());
+  /** Rows appended since the last reset. */
+  abstract readonly length: number;
+
+  protected arena(): KvArena {
+    return new KvArena(this.strings, this.values);
+  }
+
+  /** The buffer of everything appended so far (FORMAT.md); the columns stay as they are. */
+  finish(): Uint8Array {
+    const sink = new ColumnSink();
+    sink.raw(MAGIC);
+    sink.u32(this.signalCode);
+    this.strings.write(sink);
+    this.blobs.write(sink);
+    this.roots.write(sink);
+    this.writeTables(sink);
+    return sink.finish();
+  }
+
+  /** Empties the columns (their capacity is kept for the next batch). */
+  reset(): void {
+    this.strings.reset();
+    this.blobs.reset();
+    this.roots.reset();
+    this.resetTables();
+  }
+
+  protected abstract readonly signalCode: number;
+  protected abstract writeTables(sink: ColumnSink): void;
+  protected abstract resetTables(): void;
+}
+
+/** An HrTime as FORMAT.md's (sec, ns) column pair. */
+export function pushTime(sec: U32Column, ns: U32Column, t: HrTime | undefined): void {
+  sec.push(t ? t[0] : 0);
+  ns.push(t ? t[1] : 0);
+}

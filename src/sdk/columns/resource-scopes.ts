@@ -1,0 +1,65 @@
+// RESOURCES and SCOPES of FORMAT.md, interned on first use by object identity, as the OTLP
+// JS exporters group them (the SDK shares one Resource per provider and one scope object per
+// tracer or logger).
+import type { SdkResource, SdkScope } from '../sdk-types.js';
+import { U32Column, type ColumnSink } from './growable-columns.js';
+import type { KvArena } from './kv-arena.js';
+import type { StringTable } from './string-table.js';
+
+export class ResourceScopes {
+  private readonly resources = new Map<SdkResource, { row: number; scopes: Map<SdkScope, number> }>();
+  private readonly resAttrEnd = new U32Column();
+  private readonly resDropped = new U32Column();
+  private readonly resSchemaUrl = new U32Column();
+  private readonly scopeResource = new U32Column();
+  private readonly scopeName = new U32Column();
+  private readonly scopeVersion = new U32Column();
+  private readonly scopeSchemaUrl = new U32Column();
+  private readonly scopeAttrEnd = new U32Column();
+  private readonly scopeDropped = new U32Column();
+
+  constructor(
+    private readonly strings: StringTable,
+    private readonly resourceAttrs: KvArena,
+    private readonly scopeAttrs: KvArena,
+  ) {}
+
+  /** The SCOPES row of (resource, scope), added on first use. */
+  scopeRow(resource: SdkResource, scope: SdkScope): number {
+    let res = this.resources.get(resource);
+    if (!res) {
+      res = { row: this.resAttrEnd.length, scopes: new Map() };
+      this.resources.set(resource, res);
+      this.resAttrEnd.push(this.resourceAttrs.append(resource.attributes));
+      this.resDropped.push(0);
+      this.resSchemaUrl.push(this.strings.ref(resource.schemaUrl ?? ''));
+    }
+    let row = res.scopes.get(scope);
+    if (row !== undefined) return row;
+    row = this.scopeResource.length;
+    res.scopes.set(scope, row);
+    this.scopeResource.push(res.row);
+    this.scopeName.push(this.strings.ref(scope.name));
+    this.scopeVersion.push(this.strings.ref(scope.version ?? ''));
+    this.scopeSchemaUrl.push(this.strings.ref(scope.schemaUrl ?? ''));
+    const attrs = scope.attributes;
+    const hasAttrs = attrs !== undefined && Object.keys(attrs).length > 0;
+    this.scopeAttrEnd.push(this.scopeAttrs.append(hasAttrs ? attrs : undefined));
+    this.scopeDropped.push(hasAttrs ? (scope.droppedAttributesCount ?? 0) : 0);
+    return row;
+  }
+
+  write(sink: ColumnSink): void {
+    this.resourceAttrs.write(sink);
+    for (const c of [this.resAttrEnd, this.resDropped, this.resSchemaUrl]) sink.add(c);
+    this.scopeAttrs.write(sink);
+    for (const c of [this.scopeResource, this.scopeName, this.scopeVersion, this.scopeSchemaUrl, this.scopeAttrEnd, this.scopeDropped]) sink.add(c);
+  }
+
+  reset(): void {
+    this.resources.clear();
+    this.resourceAttrs.reset();
+    this.scopeAttrs.reset();
+    for (const c of [this.resAttrEnd, this.resDropped, this.resSchemaUrl, this.scopeResource, this.scopeName, this.scopeVersion, this.scopeSchemaUrl, this.scopeAttrEnd, this.scopeDropped]) c.reset();
+  }
+}

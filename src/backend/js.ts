@@ -1,5 +1,6 @@
 // The pure TypeScript backend: Producer/Consumer over the OTLP protobuf codec. Always
 // available. zstd (IPC bodies, zstdCompress/zstdDecompress) comes from node:zlib.
+import { readColumns } from '../sdk/columns/read-columns.js';
 import type { BodyCompressor } from '../ipc/index.js';
 import { decodeBatchArrowRecords, encodeBatchArrowRecords } from '../otap/batch-arrow-records.js';
 import { Consumer } from '../otap/consumer.js';
@@ -31,6 +32,12 @@ class JsEncoder implements BackendEncoder {
     if (!this.producer) throw new Error('Encoder is closed');
     const req = decodeOtlp(signal, otlpRequestBytes);
     return encodeBatchArrowRecords(this.producer.encode(signal, req));
+  }
+
+  encodeColumns(columns: Uint8Array): Uint8Array {
+    if (!this.producer) throw new Error('Encoder is closed');
+    const { signal, request } = readColumns(columns);
+    return encodeBatchArrowRecords(this.producer.encode(signal, request));
   }
 
   close(): void {

@@ -20,6 +20,7 @@ export interface NativeAddon {
   Encoder: new (options?: { zstdLevel?: number; metricMetadata?: boolean }) => {
     encode(signal: string, otlp: Uint8Array): Buffer;
     encodeTables(tables: NativeTables): Buffer;
+    encodeColumns(columns: Uint8Array): Buffer;
     close(): void;
   };
   Decoder: new (options?: { maxMessageBytes?: number }) => {
@@ -99,6 +100,7 @@ export class NativeBackend implements Backend {
         const t = this.held.get(tables);
         return t ? call(() => enc.encodeTables(t)) : undefined;
       },
+      encodeColumns: (columns: Uint8Array) => call(() => enc.encodeColumns(columns)),
       close: () => enc.close(),
     };
   }

@@ -26,6 +26,12 @@ export interface BackendEncoder {
    * belong to another backend (then encode their OTLP bytes). Absent on the js backend.
    */
   encodeTables?(tables: BackendTables): Uint8Array | undefined;
+  /**
+   * SDK columns (src/sdk/columns/FORMAT.md: spans or log records as the OpenTelemetry JS SDK
+   * produced them) -> BatchArrowRecords bytes of this stream, built without OTLP protobuf
+   * (native, wasm); the js backend reads them into OTLP objects for its Producer.
+   */
+  encodeColumns(columns: Uint8Array): Uint8Array;
   /** Releases the encoder's resources now (later calls throw). */
   close(): void;
 }

@@ -46,6 +46,7 @@ interface WasmExports {
   otap_encoder_encode(enc: number, signal: number, ptr: number, len: number): number;
   otap_encoder_free(enc: number): void;
   otap_encoder_encode_tables?(enc: number, t: number): number;
+  otap_encoder_encode_columns(enc: number, ptr: number, len: number): number;
   otap_decoder_new(): number;
   otap_decoder_new_limited(max: number): number;
   otap_decoder_state_bytes(dec: number): number;
@@ -290,6 +291,10 @@ export class WasmBackend implements Backend {
           return this.rt.run((ex) => readResult(ex, ex.otap_encoder_encode_tables!(enc, ptr()))).data;
         },
       } : {}),
+      encodeColumns: (columns: Uint8Array) => {
+        const enc = h.get();
+        return this.rt.call(columns, (ex, ptr, len) => ex.otap_encoder_encode_columns(enc, ptr, len)).data;
+      },
       close: () => h.close(),
     };
   }

@@ -1,7 +1,8 @@
 // The one batch type of every data path (receiver callback, exporter, bridge, CLI). It holds
-// the form it was given — OTLP protobuf bytes, OTLP objects, or OTAP Arrow record batches —
-// and converts only when another form is asked for, caching the result. Item counts and
-// sizes never serialise: bytes are scanned, objects walked, Arrow tables counted.
+// the form it was given — OTLP protobuf bytes, OTLP objects, OTAP Arrow record batches, or an
+// SDK exporter's column buffers — and converts only when another form is asked for, caching
+// the result. Item counts and sizes never serialise: bytes are scanned, objects walked, Arrow
+// tables counted.
 import type { ArrowRecordBatch, Backend, BackendEncoder, BackendTables } from '../backend/types.js';
 import { OtelArrowError } from '../errors.js';
 import { estimateTreeBytes } from '../memory/object-size.js';
@@ -11,6 +12,7 @@ import { countOtlpItems } from '../otlp/protobuf/count-items.js';
 import { resourceAttributeValues } from '../otlp/resource-attribute.js';
 import { decodeOtlp, encodeOtlp } from '../otlp/signal-codec.js';
 import { ArrowPayloadType } from '../otap/payload-type.js';
+import { readColumns } from '../sdk/columns/read-columns.js';
 import { arrowToOtlp, otlpToArrow } from './arrow-form.js';
 
 /** One OTAP payload: its ArrowPayloadType and its table. */
@@ -19,7 +21,8 @@ export interface OtapArrowPayload {
   batch: ArrowRecordBatch;
 }
 
-export type BatchForm = 'otlp-bytes' | 'otlp-objects' | 'otap-arrow';
+/** 'sdk-columns': spans or log records in SDK column buffers (src/sdk/columns/FORMAT.md). */
+export type BatchForm = 'otlp-bytes' | 'otlp-objects' | 'otap-arrow' | 'sdk-columns';
 
 /** Process-wide conversion counters (monitoring, and tests proving a path converts nothing). */
 export interface BatchConversions {
@@ -33,9 +36,15 @@ export interface BatchConversions {
   arrowToOtlp: number;
   /** Received tables encoded onto an outgoing OTAP stream as they are (no conversion). */
   tablesForwarded: number;
+  /** SDK columns encoded onto an OTAP stream by the backend (no OTLP on the way). */
+  columnsEncoded: number;
+  /** SDK columns turned into OTLP bytes (the OTLP fallback). */
+  columnsToOtlp: number;
 }
 
-const conversions: BatchConversions = { otlpBytesToObjects: 0, otlpObjectsToBytes: 0, otlpToArrow: 0, arrowToOtlp: 0, tablesForwarded: 0 };
+const conversions: BatchConversions = {
+  otlpBytesToObjects: 0, otlpObjectsToBytes: 0, otlpToArrow: 0, arrowToOtlp: 0, tablesForwarded: 0, columnsEncoded: 0, columnsToOtlp: 0,
+};
 
 /** Root / data point tables whose rows are the batch's items. */
 const ITEM_TABLES: Record<Signal, readonly number[]> = {
@@ -62,6 +71,8 @@ export class TelemetryBatch<S extends Signal = Signal> {
   private tables: readonly OtapArrowPayload[] | undefined;
   /** Backend-owned tables (a received OTAP batch), converted only on request. */
   private held: BackendTables | undefined;
+  /** SDK columns (an SDK exporter's batch). */
+  private columns: Uint8Array | undefined;
   private items: number | undefined;
   private bytes: number | undefined;
   private readonly backend: Backend | undefined;
@@ -103,6 +114,14 @@ export class TelemetryBatch<S extends Signal = Signal> {
     return b;
   }
 
+  /** A batch over an SDK columns buffer (SpanColumns / LogColumns.finish()) holding `items`
+   *  spans or log records: encoded onto OTAP streams by the backend as it is. */
+  static fromColumns<S extends 'traces' | 'logs'>(signal: S, columns: Uint8Array, items: number, options: BatchOptions = {}): TelemetryBatch<S> {
+    const b = new TelemetryBatch(signal, 'sdk-columns', { ...options, items });
+    b.columns = columns;
+    return b;
+  }
+
   /** Counters of the conversions done by all batches of this process (a live view). */
   static get conversions(): Readonly<BatchConversions> {
     return conversions;
@@ -128,13 +147,18 @@ export class TelemetryBatch<S extends Signal = Signal> {
     if (this.otlp) out.push('otlp-bytes');
     if (this.objects) out.push('otlp-objects');
     if (this.tables || this.held) out.push('otap-arrow');
+    if (this.columns) out.push('sdk-columns');
     return out;
   }
 
   /** OTLP Export*ServiceRequest protobuf bytes. */
   otlpBytes(): Uint8Array {
     if (this.otlp) return this.otlp;
-    if (this.objects) {
+    if (this.columns) {
+      conversions.columnsToOtlp++;
+      const { signal, request } = readColumns(this.columns);
+      this.otlp = encodeOtlp(signal, request);
+    } else if (this.objects) {
       conversions.otlpObjectsToBytes++;
       this.otlp = encodeOtlp(this.signal, this.objects);
     } else if (this.held) {
@@ -157,6 +181,10 @@ export class TelemetryBatch<S extends Signal = Signal> {
    *  the encoder's own backend are forwarded as they are (no OTLP round trip); any other
    *  form is encoded from its OTLP bytes. */
   encodeOtap(encoder: BackendEncoder): Uint8Array {
+    if (this.columns) {
+      conversions.columnsEncoded++;
+      return encoder.encodeColumns(this.columns);
+    }
     if (this.held && encoder.encodeTables) {
       const bar = encoder.encodeTables(this.held);
       if (bar) {
@@ -169,6 +197,10 @@ export class TelemetryBatch<S extends Signal = Signal> {
 
   /** The OTLP request as objects (decoded on first use). */
   get request(): SignalRequest[S] {
+    if (!this.objects && this.columns && !this.otlp) {
+      conversions.columnsToOtlp++;
+      this.objects = readColumns(this.columns).request as SignalRequest[S];
+    }
     if (!this.objects) {
       const bytes = this.otlpBytes();
       conversions.otlpBytesToObjects++;
@@ -206,6 +238,7 @@ export class TelemetryBatch<S extends Signal = Signal> {
     // Cached: the pipeline asks at admission and at every node, and for objects and held
     // tables the answer costs a tree walk or a native call.
     this.bytes ??= this.otlp ? this.otlp.byteLength
+      : this.columns ? this.columns.byteLength
       : this.held ? this.held.byteSize()
         : this.objects ? estimateTreeBytes(this.objects)
           : this.tables!.reduce((n, p) => n + arrowBytes(p.batch), 0);

@@ -325,3 +325,15 @@ export function readLogColumns(bytes: Uint8Array): ExportLogsServiceRequest {
       .map((r) => ({ resource: r.resource, scopeLogs: r.groups, schemaUrl: r.schemaUrl })),
   };
 }
+
+export type ColumnsRequest =
+  | { signal: 'traces'; request: ExportTraceServiceRequest }
+  | { signal: 'logs'; request: ExportLogsServiceRequest };
+
+/** A columns buffer of either signal as its OTLP request. */
+export function readColumns(bytes: Uint8Array): ColumnsRequest {
+  const signal = columnsSignal(bytes);
+  if (signal === 'traces') return { signal, request: readSpanColumns(bytes) };
+  if (signal === 'logs') return { signal, request: readLogColumns(bytes) };
+  return malformed('not an SDK columns buffer (wrong magic or signal)');
+}

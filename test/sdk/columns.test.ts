@@ -59,6 +59,14 @@ describe('SpanColumns', () => {
     }), { numRuns: 150 });
   });
 
+  it('large buffers (every column grows several times) read back as the transformer builds them', () => {
+    const spans = fc.sample(arbSpans(), { numRuns: 120, seed: 11 }).flat();
+    expect(spans.length).toBeGreaterThan(300);
+    expect(readSpanColumns(spanColumnsOf(spans))).toStrictEqual(transformerTraces(spans));
+    const logs = fc.sample(arbLogRecords(), { numRuns: 120, seed: 12 }).flat();
+    expect(readLogColumns(logColumnsOf(logs))).toStrictEqual(transformerLogs(logs));
+  });
+
   it('reset() starts an empty buffer and keeps working', () => {
     fc.assert(fc.property(arbSpans(), arbSpans(), (first, second) => {
       const cols = new SpanColumns();

@@ -60,7 +60,8 @@ export class SlotColumn {
     return this.length++;
   }
   pushDouble(v: number): void {
-    this.f64[this.next()] = v;
+    const i = this.next(); // before reading this.f64: next() may replace it
+    this.f64[i] = v;
   }
   /** A whole JS number as i64: low word modulo 2^32, high word floor(v / 2^32). */
   pushInt(v: number): void {

@@ -1,12 +1,13 @@
 // vitest globalSetup: builds dist/ (tsup) once per run, before any suite starts, when the
-// run includes a suite that drives the built package (test/cli, test/bridge, test/package):
+// run includes a suite that drives the built package (test/cli, test/bridge, test/package,
+// test/sdk/register):
 // those run `node dist/cli/main.js` and pack dist/, so they test what users get, not the
 // sources under tsx. No suite rebuilds dist/ itself (they run in parallel).
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const USERS = /(^|\/)(test\/)?(cli|bridge|package)(\/|$)|cli\.test|bridge\.test|build\.test|pack-install/;
+const USERS = /(^|\/)(test\/)?(cli|bridge|package)(\/|$)|cli\.test|bridge\.test|build\.test|pack-install|register\.test/;
 
 /** Positional file filters of `vitest run [filters...]` (none = every suite). */
 function filters(): string[] {

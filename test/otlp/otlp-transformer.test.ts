@@ -16,8 +16,8 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { ResourceMetrics as SdkResourceMetrics } from '@opentelemetry/sdk-metrics';
 import {
-  BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+  TracerProvider, InMemorySpanExporter, SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import {
   decodeLogsJson, decodeMetricsJson, decodeTracesJson,
@@ -45,7 +45,7 @@ const resource = resourceFromAttributes({
 
 function makeSpans() {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new TracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   const tracer = provider.getTracer('my-tracer', '1.2.3');
   const parent = tracer.startSpan('GET /cart', {
     kind: SpanKind.SERVER,
@@ -70,7 +70,7 @@ function makeSpans() {
   return { spans: exporter.getFinishedSpans(), parentCtx, childCtx: child.spanContext() };
 }
 
-describe('traces from @opentelemetry/sdk-trace-base via otlp-transformer', () => {
+describe('traces from @opentelemetry/sdk-trace via otlp-transformer', () => {
   const { spans, parentCtx, childCtx } = makeSpans();
   const bytes = ProtobufTraceSerializer.serializeRequest(spans)!;
 

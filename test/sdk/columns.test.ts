@@ -5,7 +5,7 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OtelArrowError } from '../../src/errors.js';
@@ -36,9 +36,9 @@ const transformerLogs = (logs: readonly SdkLogRecord[]) =>
 describe('SpanColumns', () => {
   it('spans of a real tracer provider read back as the transformer builds them', () => {
     const exporter = new InMemorySpanExporter();
-    const provider = new BasicTracerProvider({
+    const provider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'cart', 'host.cpu.count': 8 }),
-      spanProcessors: [new SimpleSpanProcessor(exporter)],
+      spanProcessors: [new SimpleSpanProcessor({ exporter })],
     });
     const a = provider.getTracer('a', '1.0.0');
     const b = provider.getTracer('b');

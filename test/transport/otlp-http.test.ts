@@ -12,7 +12,7 @@ import {
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
 import { canonicalDiff, countItems } from '../../src/otlp/canonical.js';
 import type { Signal } from '../../src/otlp/model.js';
@@ -212,7 +212,7 @@ const SDK_HEADERS = { 'user-agent': 'OTel-OTLP-Exporter-JavaScript/0.200.0' };
 
 function sdkSpans() {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new TracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   const tracer = provider.getTracer('http-test', '1.0.0');
   for (let i = 0; i < 5; i++) {
     const span = tracer.startSpan(`GET /item/${i}`, { kind: SpanKind.SERVER, attributes: { 'http.status_code': 200 + i, tags: ['a', 'b'] } });

@@ -24,6 +24,7 @@
 use arrow_array::{Array, StructArray};
 use arrow_data::ffi::FFI_ArrowArray;
 use arrow_schema::ffi::FFI_ArrowSchema;
+use otap_core::sdk_columns::columns_signal;
 use otap_core::{DecodedTables, Decoder, Encoder, EncoderOptions, OtapError, Signal};
 use std::alloc::{alloc, dealloc, Layout};
 
@@ -188,6 +189,21 @@ pub unsafe extern "C" fn otap_encoder_encode(enc: *mut Encoder, signal: u32, ptr
     let Some(signal) = signal_of(signal) else { return bad_argument("unknown signal") };
     match enc.encode(signal, input(ptr, len)) {
         Ok(bytes) => ok(bytes, Some(signal)),
+        Err(e) => err(e),
+    }
+}
+
+/// Input: an SDK columns buffer (src/sdk/columns/FORMAT.md). Output data: BatchArrowRecords
+/// bytes; the result's signal is the buffer's.
+///
+/// # Safety
+/// `enc` must be null or a live encoder from `otap_encoder_new`; `ptr`/`len` must describe readable memory (from `otap_alloc`) or `len` must be 0.
+#[no_mangle]
+pub unsafe extern "C" fn otap_encoder_encode_columns(enc: *mut Encoder, ptr: *const u8, len: usize) -> *mut OtapResult {
+    let Some(enc) = enc.as_mut() else { return bad_argument("null encoder") };
+    let columns = input(ptr, len);
+    match enc.encode_columns(columns) {
+        Ok(bytes) => ok(bytes, columns_signal(columns).ok()),
         Err(e) => err(e),
     }
 }

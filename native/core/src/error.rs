@@ -13,6 +13,7 @@ pub mod codes {
     pub const INVALID_PAYLOAD: &str = "INVALID_PAYLOAD";
     pub const UNSUPPORTED: &str = "UNSUPPORTED";
     pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
+    pub const MALFORMED_COLUMNS: &str = "MALFORMED_COLUMNS";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

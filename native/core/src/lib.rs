@@ -21,6 +21,7 @@ pub mod otlp;
 pub mod rebatch;
 pub mod route;
 pub mod schema;
+pub mod sdk_columns;
 mod zstd;
 
 pub use crate::decode::{Decoded, DecodedTables, Decoder};

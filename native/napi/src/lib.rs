@@ -94,6 +94,14 @@ impl JsEncoder {
         }
     }
 
+    /// An SDK columns buffer (src/sdk/columns/FORMAT.md) -> BatchArrowRecords bytes; the
+    /// signal is the buffer's.
+    #[napi]
+    pub fn encode_columns(&mut self, env: Env, columns: &[u8]) -> Result<Buffer> {
+        let enc = self.inner.as_mut().ok_or_else(|| closed("Encoder"))?;
+        enc.encode_columns(columns).map(Buffer::from).map_err(|e| throw(&env, e))
+    }
+
     /// Received tables (a `Tables` from a Decoder) -> BatchArrowRecords bytes, without the
     /// OTLP conversion.
     #[napi]

@@ -25,6 +25,7 @@ use crate::error::{codes, OtapError};
 use crate::ipc_writer::{write_options, IpcChunkWriter};
 use crate::otlp::model;
 use crate::schema::table_spec;
+use crate::sdk_columns::SdkColumns;
 use crate::Signal;
 
 /// The tables of one batch, root first, children omitted when they have no rows.
@@ -98,6 +99,24 @@ impl Encoder {
                 self.produce(tables)
             }
         }
+    }
+
+    /// An SDK columns buffer (src/sdk/columns/FORMAT.md) in, `BatchArrowRecords` protobuf
+    /// out: the same bytes as [`Encoder::encode`] of the equivalent OTLP request.
+    pub fn encode_columns(&mut self, columns: &[u8]) -> Result<Vec<u8>, OtapError> {
+        let cols = SdkColumns::parse(columns)?;
+        let batch = match cols.signal() {
+            Signal::Traces => {
+                let req = cols.traces_request()?;
+                self.produce(traces::traces_tables(&req)?)?
+            }
+            // The reader only yields traces or logs.
+            _ => {
+                let req = cols.logs_request()?;
+                self.produce(logs::logs_tables(&req)?)?
+            }
+        };
+        Ok(batch.encode_to_vec())
     }
 
     /// Received OTAP tables out as the next BatchArrowRecords of this stream, without the

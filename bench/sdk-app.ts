@@ -14,25 +14,27 @@ import * as readline from 'node:readline';
 
 const require = createRequire(import.meta.url);
 const fromSdk = createRequire(require.resolve('@opentelemetry/sdk-node'));
-const { NodeSDK } = require('@opentelemetry/sdk-node');
-const { BatchSpanProcessor } = fromSdk('@opentelemetry/sdk-trace');
-const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
-const api = require('@opentelemetry/api');
+const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+const { BatchSpanProcessor } = fromSdk('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+type SpanExporter = import('@opentelemetry/sdk-trace').SpanExporter;
+type SpanProcessor = import('@opentelemetry/sdk-trace').SpanProcessor;
 
 const variant = process.env.BENCH_VARIANT ?? 'none';
 const endpoint = process.env.BENCH_ENDPOINT ?? '127.0.0.1:4317';
 const CHILD_SPANS = 9;
 
-async function processors(): Promise<unknown[]> {
-  const batch = (exporter: unknown) => new BatchSpanProcessor({ exporter, maxQueueSize: 8192, maxExportBatchSize: 512, scheduledDelayMillis: 1000 });
+async function processors(): Promise<SpanProcessor[]> {
+  const batch = (exporter: SpanExporter) => new BatchSpanProcessor({ exporter, maxQueueSize: 8192, maxExportBatchSize: 512, scheduledDelayMillis: 1000 });
   switch (variant) {
     case 'otlp-grpc': {
-      const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc');
+      const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc');
       return [batch(new OTLPTraceExporter({ url: `http://${endpoint}` }))];
     }
     case 'otlp-proto': {
-      const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto');
-      return [batch(new OTLPTraceExporter({ url: `http://${endpoint}/v1/traces`, compression: 'gzip' }))];
+      const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
+      return [batch(new OTLPTraceExporter({ url: `http://${endpoint}/v1/traces`, compression: 'gzip' as never }))]; // CompressionAlgorithm.GZIP (a string enum)
     }
     case 'otap-batch':
     case 'otap-arrow': {

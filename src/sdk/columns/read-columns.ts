@@ -277,7 +277,7 @@ export function readSpanColumns(bytes: Uint8Array): ExportTraceServiceRequest {
   const attrR = ranges(col.attr_end, spanAttrs.length, 'SPANS.attr_end');
   const eventR = ranges(col.event_end, events.length, 'SPANS.event_end');
   const linkR = ranges(col.link_end, links.length, 'SPANS.link_end');
-  const spans: Span[] = new Array(n);
+  const spans = new Array<Span>(n);
   for (let i = 0; i < n; i++) {
     spans[i] = {
       traceId: col.trace_id[i]!, spanId: col.span_id[i]!, traceState: refs.str(col.trace_state[i]!, 'SPANS.trace_state'),
@@ -310,7 +310,7 @@ export function readLogColumns(bytes: Uint8Array): ExportLogsServiceRequest {
   const n = sameLength('LOGS', col);
   c.end();
   const attrR = ranges(col.attr_end, logAttrs.length, 'LOGS.attr_end');
-  const logs: LogRecord[] = new Array(n);
+  const logs = new Array<LogRecord>(n);
   for (let i = 0; i < n; i++) {
     logs[i] = {
       timeUnixNano: time(col.time_sec[i]!, col.time_ns[i]!), observedTimeUnixNano: time(col.observed_sec[i]!, col.observed_ns[i]!),

@@ -128,7 +128,7 @@ class Writer {
     this.pos = start + actualHdr + written;
   }
 
-  value(v: AnyValue): void {
+  value(v: AnyValue, depth = 0): void {
     switch (v.type) {
       case 'string':
         this.string(v.value);
@@ -179,19 +179,21 @@ class Writer {
         return;
       }
       case 'array': {
+        tooDeep(depth);
         this.ensure(1);
         this.buf[this.pos++] = 0x9f;
-        for (const item of v.values) this.value(item);
+        for (const item of v.values) this.value(item, depth + 1);
         this.ensure(1);
         this.buf[this.pos++] = 0xff;
         return;
       }
       case 'kvlist': {
+        tooDeep(depth);
         this.ensure(1);
         this.buf[this.pos++] = 0xbf;
         for (const kv of v.values) {
           this.string(kv.key);
-          this.value(kv.value);
+          this.value(kv.value, depth + 1);
         }
         this.ensure(1);
         this.buf[this.pos++] = 0xff;
@@ -206,6 +208,14 @@ class Writer {
         throw new OtelArrowError('INVALID_PAYLOAD', `unknown AnyValue type ${(unknown as { type: unknown }).type}`);
       }
     }
+  }
+}
+
+/** Maps and arrays nest at most as deep as every OTAP decoder reads them (CBOR_MAX_DEPTH):
+ *  deeper values are refused when encoding rather than sent undecodable. */
+function tooDeep(depth: number): void {
+  if (depth >= CBOR_MAX_DEPTH) {
+    throw new OtelArrowError('LIMIT_EXCEEDED', `AnyValue maps and arrays nested deeper than ${CBOR_MAX_DEPTH} levels: OTAP carries them as CBOR, which decoders read to ${CBOR_MAX_DEPTH} levels`);
   }
 }
 

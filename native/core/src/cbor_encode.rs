@@ -8,7 +8,8 @@
 //!
 //! Map and array values arrive as their raw protobuf bytes and are encoded straight from them.
 
-use crate::error::OtapError;
+use crate::cbor_decode::CBOR_MAX_DEPTH;
+use crate::error::{codes, OtapError};
 use crate::otlp::model::{array_values, kvlist_entries, AnyValue};
 
 #[inline]
@@ -30,8 +31,24 @@ fn head(out: &mut Vec<u8>, major: u8, arg: u64) {
     }
 }
 
-/// Appends the CBOR encoding of `v` to `out`.
+/// Appends the CBOR encoding of `v` to `out`. Maps and arrays may nest [`CBOR_MAX_DEPTH`]
+/// levels, as deep as the decoders read them; deeper values are refused (and the recursion
+/// stays bounded whatever the input).
 pub fn encode_any_value(v: &AnyValue<'_>, out: &mut Vec<u8>) -> Result<(), OtapError> {
+    encode_nested(v, out, 0)
+}
+
+fn too_deep(depth: usize) -> Result<(), OtapError> {
+    if depth >= CBOR_MAX_DEPTH {
+        return Err(OtapError::new(
+            codes::LIMIT_EXCEEDED,
+            format!("AnyValue maps and arrays nested deeper than {CBOR_MAX_DEPTH} levels: OTAP carries them as CBOR, which decoders read to {CBOR_MAX_DEPTH} levels"),
+        ));
+    }
+    Ok(())
+}
+
+fn encode_nested(v: &AnyValue<'_>, out: &mut Vec<u8>, depth: usize) -> Result<(), OtapError> {
     match *v {
         AnyValue::Empty => out.push(0xf6),
         AnyValue::Str(s) => {
@@ -61,16 +78,18 @@ pub fn encode_any_value(v: &AnyValue<'_>, out: &mut Vec<u8>) -> Result<(), OtapE
             out.extend_from_slice(b);
         }
         AnyValue::Array(raw) => {
+            too_deep(depth)?;
             out.push(0x9f);
-            array_values(raw, |item| encode_any_value(&item, out))?;
+            array_values(raw, |item| encode_nested(&item, out, depth + 1))?;
             out.push(0xff);
         }
         AnyValue::KvList(raw) => {
+            too_deep(depth)?;
             out.push(0xbf);
             kvlist_entries(raw, |kv| {
                 head(out, 3, kv.key.len() as u64);
                 out.extend_from_slice(kv.key.as_bytes());
-                encode_any_value(&kv.value, out)
+                encode_nested(&kv.value, out, depth + 1)
             })?;
             out.push(0xff);
         }

@@ -34,8 +34,18 @@ class ByteHeap {
   }
 }
 
-export class StringTable {
-  private readonly heap = new ByteHeap();
+/** What both tables write: the offsets and the data (FORMAT.md STRINGS / BLOBS). */
+abstract class HeapTable {
+  protected readonly heap = new ByteHeap();
+  write(sink: ColumnSink): void {
+    this.heap.write(sink);
+  }
+  reset(): void {
+    this.heap.reset();
+  }
+}
+
+export class StringTable extends HeapTable {
   private readonly refs = new Map<string, number>([['', 0]]);
 
   ref(s: string): number {
@@ -49,23 +59,14 @@ export class StringTable {
     }
     return r;
   }
-  /** Bytes held (for batch size accounting). */
-  get byteLength(): number {
-    return this.heap.length + this.heap.offsets.length * 4;
-  }
-  write(sink: ColumnSink): void {
-    this.heap.write(sink);
-  }
-  reset(): void {
-    this.heap.reset();
+  override reset(): void {
+    super.reset();
     this.refs.clear();
     this.refs.set('', 0);
   }
 }
 
-export class BlobTable {
-  private readonly heap = new ByteHeap();
-
+export class BlobTable extends HeapTable {
   ref(bytes: Uint8Array): number {
     if (bytes.length === 0) return 0;
     const heap = this.heap;
@@ -73,14 +74,5 @@ export class BlobTable {
     heap.data.set(bytes, heap.length);
     heap.length += bytes.length;
     return heap.close();
-  }
-  get byteLength(): number {
-    return this.heap.length + this.heap.offsets.length * 4;
-  }
-  write(sink: ColumnSink): void {
-    this.heap.write(sink);
-  }
-  reset(): void {
-    this.heap.reset();
   }
 }

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use super::input::{Leaf, TableInput};
 use crate::cbor_encode::to_cbor;
 use crate::error::OtapError;
+use crate::cbor_decode::CBOR_MAX_DEPTH;
 use crate::otlp::model::{array_values, kvlist_entries, AnyValue, KeyValue, Roots};
 
 pub static ZERO16: [u8; 16] = [0; 16];
@@ -516,6 +517,21 @@ fn js_number(out: &mut String, d: f64) {
 }
 
 fn value_key(out: &mut String, v: &AnyValue<'_>) {
+    value_key_at(out, v, 0)
+}
+
+/// Beyond the CBOR depth limit a nested value is keyed by its raw bytes: the recursion stays
+/// bounded (the value itself is refused when it is CBOR-encoded).
+fn value_key_at(out: &mut String, v: &AnyValue<'_>, depth: usize) {
+    if depth >= CBOR_MAX_DEPTH {
+        if let AnyValue::Array(raw) | AnyValue::KvList(raw) = *v {
+            out.push('#');
+            for x in raw {
+                let _ = write!(out, "{x:02x}");
+            }
+            return;
+        }
+    }
     match *v {
         AnyValue::Empty => out.push('_'),
         AnyValue::Str(s) => {
@@ -544,7 +560,7 @@ fn value_key(out: &mut String, v: &AnyValue<'_>) {
                     out.push(',');
                 }
                 first = false;
-                value_key(out, &item);
+                value_key_at(out, &item, depth + 1);
                 Ok(())
             });
             out.push(']');
@@ -559,7 +575,7 @@ fn value_key(out: &mut String, v: &AnyValue<'_>) {
                 first = false;
                 json_string(out, kv.key);
                 out.push(':');
-                value_key(out, &kv.value);
+                value_key_at(out, &kv.value, depth + 1);
                 Ok(())
             });
             out.push('}');

@@ -21,6 +21,10 @@ const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api')
 type SpanExporter = import('@opentelemetry/sdk-trace').SpanExporter;
 type SpanProcessor = import('@opentelemetry/sdk-trace').SpanProcessor;
 
+// tsx turns source maps on; every Error stack (grpc-js takes one per call) would then be
+// mapped, a cost the application would not have in production.
+process.setSourceMapsEnabled(false);
+
 const variant = process.env.BENCH_VARIANT ?? 'none';
 const endpoint = process.env.BENCH_ENDPOINT ?? '127.0.0.1:4317';
 const CHILD_SPANS = 9;
@@ -38,7 +42,9 @@ async function processors(): Promise<SpanProcessor[]> {
     }
     case 'otap-batch':
     case 'otap-arrow': {
-      const otap = await import('../src/sdk/index.js');
+      // The built package, as applications load it (npm run build).
+      const built = new URL('../dist/sdk/index.js', import.meta.url).href;
+      const otap = (await import(built)) as typeof import('../src/sdk/index.js');
       const exporter = new otap.OtapTraceExporter({ url: `http://${endpoint}` });
       return variant === 'otap-batch'
         ? [batch(exporter)]

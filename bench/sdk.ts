@@ -5,7 +5,7 @@
 // plain HTTP handler for OTLP/HTTP). Per variant and iteration: wire bytes per span, the
 // app's CPU-seconds per 1M spans above the no-export baseline (the exporter path), event-loop
 // delay p99, peak heap used, GC time. Variants run interleaved; medians over iterations.
-//   npx tsx bench/sdk.ts [--iterations 3] [--seconds 10] [--rate 1000]
+//   npm run build && npx tsx bench/sdk.ts [--iterations 3] [--seconds 10] [--rate 1000]
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';

@@ -107,3 +107,40 @@ describe('readColumns refuses malformed buffers', () => {
     expect(codeOf(() => readLogColumns(bytes))).toBe('MALFORMED_COLUMNS');
   });
 });
+
+describe('a span or log record that throws while it is read', () => {
+  it('leaves no trace: the buffer holds exactly the other items', () => {
+    fc.assert(fc.property(arbSpans(), fc.nat(), fc.nat(20), (spans, at, which) => {
+      fc.pre(spans.length > 0);
+      const bad = spans[at % spans.length]!;
+      // Throws after some columns of the row (and maybe a new resource or scope) were written.
+      const hostile: SdkSpan = which % 3 === 0
+        ? { ...bad, resource: { get attributes(): never { throw new Error('resource getter'); } } }
+        : which % 3 === 1
+          ? { ...bad, attributes: new Proxy({ a: 1, b: 2 }, { get: () => { throw new Error('attribute getter'); } }) }
+          : { ...bad, get events(): never { throw new Error('events getter'); } };
+      const cols = new SpanColumns();
+      const kept: SdkSpan[] = [];
+      spans.forEach((s, i) => {
+        if (i === at % spans.length) expect(() => cols.append(hostile)).toThrow(/getter/);
+        cols.append(s);
+        kept.push(s);
+      });
+      expect(readSpanColumns(cols.finish())).toStrictEqual(transformerTraces(kept));
+    }), { numRuns: 100 });
+  });
+
+  it('the same for log records', () => {
+    fc.assert(fc.property(arbLogRecords(), fc.nat(), (logs, at) => {
+      fc.pre(logs.length > 0);
+      const bad = logs[at % logs.length]!;
+      const hostile: SdkLogRecord = { ...bad, attributes: new Proxy({ x: 1 }, { get: () => { throw new Error('attribute getter'); } }) };
+      const cols = new LogColumns();
+      logs.forEach((l, i) => {
+        if (i === at % logs.length) expect(() => cols.append(hostile)).toThrow(/getter/);
+        cols.append(l);
+      });
+      expect(readLogColumns(cols.finish())).toStrictEqual(transformerLogs(logs));
+    }), { numRuns: 100 });
+  });
+});

@@ -110,6 +110,19 @@ export class HexColumn {
   }
 }
 
+/** Any of the columns above: `length` is the row count, and setting it lower truncates. */
+export type Column = U8Column | U32Column | SlotColumn | HexColumn;
+
+/** Records the lengths of `columns` in `mark`, to undo a partly appended row (see
+ *  RecordColumns.append). */
+export function markInto(columns: readonly Column[], mark: number[]): void {
+  for (let i = 0; i < columns.length; i++) mark[i] = columns[i]!.length;
+}
+
+export function truncateTo(columns: readonly Column[], mark: readonly number[]): void {
+  for (let i = 0; i < columns.length; i++) columns[i]!.length = mark[i]!;
+}
+
 /** Concatenates columns into one buffer, each as `u32 count` + its bytes. */
 export class ColumnSink {
   private readonly parts: Uint8Array[] = [];

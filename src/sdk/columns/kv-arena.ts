@@ -6,7 +6,7 @@ import { writeAnyValue, writeKeyValues } from '../../otlp/protobuf/common.js';
 import type { AnyValue } from '../../otlp/model.js';
 import { WireWriter } from '../../proto/wire-writer.js';
 import type { SdkAttributes } from '../sdk-types.js';
-import { SlotColumn, U32Column, U8Column, type ColumnSink } from './growable-columns.js';
+import { SlotColumn, U32Column, U8Column, type Column, type ColumnSink } from './growable-columns.js';
 import type { BlobTable, StringTable } from './string-table.js';
 
 /** OTAP attribute value types. */
@@ -92,6 +92,10 @@ export class KvArena {
 
   get length(): number {
     return this.keys.length;
+  }
+
+  get columns(): Column[] {
+    return [this.keys, this.types, this.values];
   }
 
   /** Appends every attribute; returns the arena's length after them (the row's `*_end`). */

@@ -1,10 +1,10 @@
 // Log records appended as the SDK emits them into FORMAT.md's LOGS columns, mapped as the
 // OTLP JS transformer maps them (flags are the span context's trace flags).
 import type { SdkLogRecord } from '../sdk-types.js';
-import { HexColumn, SlotColumn, U32Column, U8Column, type ColumnSink } from './growable-columns.js';
+import { HexColumn, SlotColumn, U32Column, U8Column, type Column, type ColumnSink } from './growable-columns.js';
 import { pushTime, RecordColumns, SIGNAL_CODE } from './record-columns.js';
 
-export class LogColumns extends RecordColumns {
+export class LogColumns extends RecordColumns<SdkLogRecord> {
   protected readonly signalCode = SIGNAL_CODE.logs;
   private readonly logAttrs = this.arena();
 
@@ -34,7 +34,7 @@ export class LogColumns extends RecordColumns {
     return this.scope.length;
   }
 
-  append(log: SdkLogRecord): void {
+  protected appendRow(log: SdkLogRecord): void {
     const s = this.strings;
     this.scope.push(this.roots.scopeRow(log.resource, log.instrumentationScope));
     pushTime(this.timeSec, this.timeNs, log.hrTime);
@@ -49,6 +49,10 @@ export class LogColumns extends RecordColumns {
     this.traceId.push(ctx?.traceId);
     this.spanId.push(ctx?.spanId);
     this.eventName.push(s.ref(log.eventName ?? ''));
+  }
+
+  protected itemColumns(): Column[] {
+    return [...this.logAttrs.columns, ...this.logTable];
   }
 
   protected writeTables(sink: ColumnSink): void {

@@ -2,12 +2,15 @@
 // JS exporters group them (the SDK shares one Resource per provider and one scope object per
 // tracer or logger).
 import type { SdkResource, SdkScope } from '../sdk-types.js';
-import { U32Column, type ColumnSink } from './growable-columns.js';
+import { U32Column, type Column, type ColumnSink } from './growable-columns.js';
 import type { KvArena } from './kv-arena.js';
 import type { StringTable } from './string-table.js';
 
 export class ResourceScopes {
   private readonly resources = new Map<SdkResource, { row: number; scopes: Map<SdkScope, number> }>();
+  /** Interned in row order, to forget rows that a failed append cut back. */
+  private readonly resourceRows: SdkResource[] = [];
+  private readonly scopeRows: Array<[SdkResource, SdkScope]> = [];
   private readonly resAttrEnd = new U32Column();
   private readonly resDropped = new U32Column();
   private readonly resSchemaUrl = new U32Column();
@@ -26,18 +29,21 @@ export class ResourceScopes {
 
   /** The SCOPES row of (resource, scope), added on first use. */
   scopeRow(resource: SdkResource, scope: SdkScope): number {
+    // Rows are interned only once complete: a row cut short by a throwing getter is undone
+    // by the caller (RecordColumns.append) and must not stay in the maps.
     let res = this.resources.get(resource);
     if (!res) {
-      res = { row: this.resAttrEnd.length, scopes: new Map() };
-      this.resources.set(resource, res);
+      const row = this.resAttrEnd.length;
       this.resAttrEnd.push(this.resourceAttrs.append(resource.attributes));
       this.resDropped.push(0);
       this.resSchemaUrl.push(this.strings.ref(resource.schemaUrl ?? ''));
+      res = { row, scopes: new Map() };
+      this.resources.set(resource, res);
+      this.resourceRows.push(resource);
     }
     let row = res.scopes.get(scope);
     if (row !== undefined) return row;
     row = this.scopeResource.length;
-    res.scopes.set(scope, row);
     this.scopeResource.push(res.row);
     this.scopeName.push(this.strings.ref(scope.name));
     this.scopeVersion.push(this.strings.ref(scope.version ?? ''));
@@ -46,7 +52,27 @@ export class ResourceScopes {
     const hasAttrs = attrs !== undefined && Object.keys(attrs).length > 0;
     this.scopeAttrEnd.push(this.scopeAttrs.append(hasAttrs ? attrs : undefined));
     this.scopeDropped.push(hasAttrs ? (scope.droppedAttributesCount ?? 0) : 0);
+    res.scopes.set(scope, row);
+    this.scopeRows.push([resource, scope]);
     return row;
+  }
+
+  /** Forgets interned rows beyond the tables' current lengths (after a failed append cut
+   *  them back). */
+  forgetCutRows(): void {
+    while (this.scopeRows.length > this.scopeResource.length) {
+      const [resource, scope] = this.scopeRows.pop()!;
+      this.resources.get(resource)?.scopes.delete(scope);
+    }
+    while (this.resourceRows.length > this.resAttrEnd.length) this.resources.delete(this.resourceRows.pop()!);
+  }
+
+  /** Every column of both tables and their attribute arenas. */
+  get columns(): Column[] {
+    return [
+      ...this.resourceAttrs.columns, this.resAttrEnd, this.resDropped, this.resSchemaUrl,
+      ...this.scopeAttrs.columns, this.scopeResource, this.scopeName, this.scopeVersion, this.scopeSchemaUrl, this.scopeAttrEnd, this.scopeDropped,
+    ];
   }
 
   write(sink: ColumnSink): void {
@@ -58,6 +84,8 @@ export class ResourceScopes {
 
   reset(): void {
     this.resources.clear();
+    this.resourceRows.length = 0;
+    this.scopeRows.length = 0;
     this.resourceAttrs.reset();
     this.scopeAttrs.reset();
     for (const c of [this.resAttrEnd, this.resDropped, this.resSchemaUrl, this.scopeResource, this.scopeName, this.scopeVersion, this.scopeSchemaUrl, this.scopeAttrEnd, this.scopeDropped]) c.reset();

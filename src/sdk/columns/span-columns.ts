@@ -2,7 +2,7 @@
 // field mapping is the OTLP JS transformer's: span flags are the trace flags plus the
 // has-is-remote bit and the parent's is-remote bit; kind is the API kind + 1.
 import type { SdkSpan, SdkSpanContext } from '../sdk-types.js';
-import { HexColumn, U32Column, U8Column, type ColumnSink } from './growable-columns.js';
+import { HexColumn, U32Column, U8Column, type Column, type ColumnSink } from './growable-columns.js';
 import { pushTime, RecordColumns, SIGNAL_CODE } from './record-columns.js';
 
 const HAS_IS_REMOTE = 0x100;
@@ -12,7 +12,7 @@ export function spanFlags(traceFlags: number, isRemote: boolean | undefined): nu
   return (traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote ? IS_REMOTE : 0);
 }
 
-export class SpanColumns extends RecordColumns {
+export class SpanColumns extends RecordColumns<SdkSpan> {
   protected readonly signalCode = SIGNAL_CODE.traces;
   private readonly spanAttrs = this.arena();
   private readonly eventAttrs = this.arena();
@@ -56,7 +56,7 @@ export class SpanColumns extends RecordColumns {
     return this.scope.length;
   }
 
-  append(span: SdkSpan): void {
+  protected appendRow(span: SdkSpan): void {
     const s = this.strings;
     const ctx = span.spanContext();
     const parent = span.parentSpanContext;
@@ -102,6 +102,13 @@ export class SpanColumns extends RecordColumns {
   ];
   private readonly eventTable = [this.eventSec, this.eventNs, this.eventName, this.eventAttrEnd, this.eventDropped];
   private readonly linkTable = [this.linkTraceId, this.linkSpanId, this.linkTraceState, this.linkFlags, this.linkAttrEnd, this.linkDropped];
+
+  protected itemColumns(): Column[] {
+    return [
+      ...this.spanAttrs.columns, ...this.eventAttrs.columns, ...this.linkAttrs.columns,
+      ...this.spanTable, ...this.eventTable, ...this.linkTable,
+    ];
+  }
 
   protected writeTables(sink: ColumnSink): void {
     this.spanAttrs.write(sink);

@@ -1,7 +1,7 @@
 // The instrumented HTTP server of bench/sdk.ts (one process per variant). Every request makes
 // a server span (instrumentation-http) and CHILD_SPANS child spans with attributes, like an
 // application doing database and cache calls. Variants (BENCH_VARIANT):
-//   none        spans are created and ended but not exported (the baseline)
+//   none        spans are recorded and ended, then dropped by a no-op processor (the baseline)
 //   otlp-grpc   BatchSpanProcessor + @opentelemetry/exporter-trace-otlp-grpc
 //   otlp-proto  BatchSpanProcessor + @opentelemetry/exporter-trace-otlp-proto, gzip
 //   otap-batch  BatchSpanProcessor + OtapTraceExporter
@@ -51,7 +51,9 @@ async function processors(): Promise<SpanProcessor[]> {
         : [new otap.ArrowSpanProcessor({ exporter, maxQueueSize: 8192, maxExportBatchSize: 512, scheduledDelayMillis: 1000 })];
     }
     default:
-      return [];
+      // A processor that drops every span: the SDK still records them (with no processor at
+      // all NodeSDK installs no tracer provider and spans would not even be created).
+      return [{ onStart: () => {}, onEnd: () => {}, forceFlush: async () => {}, shutdown: async () => {} }];
   }
 }
 

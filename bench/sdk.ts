@@ -20,7 +20,7 @@ const RATE = numberFlag('--rate', 1000);
 const VARIANTS = ['none', 'otlp-grpc', 'otlp-proto', 'otap-batch', 'otap-arrow'] as const;
 type Variant = (typeof VARIANTS)[number];
 const LABEL: Record<Variant, string> = {
-  none: 'no export (baseline)',
+  none: 'spans recorded, then dropped (baseline)',
   'otlp-grpc': 'BatchSpanProcessor + exporter-trace-otlp-grpc',
   'otlp-proto': 'BatchSpanProcessor + exporter-trace-otlp-proto (gzip)',
   'otap-batch': 'BatchSpanProcessor + OtapTraceExporter',

@@ -53,7 +53,14 @@ describe.each(backendRows())('deeply nested AnyValues on the %s backend', (name)
       const ok = deepRequest(CBOR_MAX_DEPTH, where);
       const out = dec.decode(enc.encode('logs', ok));
       expect(decodeOtlp('logs', out.otlp)).toEqual(decodeOtlp('logs', ok));
-      expect(() => enc.encode('logs', deepRequest(CBOR_MAX_DEPTH + 1, where))).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
+      let err: unknown;
+      try {
+        enc.encode('logs', deepRequest(CBOR_MAX_DEPTH + 1, where));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(OtelArrowError);
+      expect((err as OtelArrowError).code).toBe('LIMIT_EXCEEDED');
     } finally {
       enc.close();
       dec.close();

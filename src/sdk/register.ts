@@ -6,6 +6,7 @@
 // variables (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, ...); OTEL_SDK_DISABLED=true starts
 // nothing; OTEL_{TRACES,LOGS,METRICS}_EXPORTER=none leaves that signal out.
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { getLogger } from '../log/index.js';
 import { ArrowLogRecordProcessor } from './arrow-log-record-processor.js';
 import { ArrowSpanProcessor } from './arrow-span-processor.js';
@@ -55,7 +56,7 @@ function registerEsmHook(): void {
   try {
     const mod = require('node:module') as { register?: (specifier: string, parent: string) => void };
     const hook = appRequire.resolve('@opentelemetry/instrumentation/hook.mjs');
-    mod.register?.(`file://${hook}`, `file://${process.cwd()}/`);
+    mod.register?.(pathToFileURL(hook).href, pathToFileURL(`${process.cwd()}/`).href);
   } catch {
     // not installed: CommonJS modules are still instrumented
   }

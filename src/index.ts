@@ -37,3 +37,6 @@ export * from './bridge/index.js';
 
 // Pipelines: the engine on the Rust OTAP Dataflow Engine's config format, and the node API.
 export * from './pipeline/index.js';
+
+// Data lake: Parquet files per OTAP payload type, replay, SQL over them with DuckDB.
+export * from './datalake/index.js';

@@ -7,6 +7,7 @@ import { parseDuration, runBridgeCommand } from './bridge.js';
 import { convert } from './convert.js';
 import { runDemo } from './demo.js';
 import { inspect } from './inspect.js';
+import { queryCommand } from './query.js';
 import { runCommand } from './run.js';
 import type { CoreAllocation } from '../pipeline/config/spec-schema.js';
 import { splitHostPort } from '../bridge/config.js';
@@ -46,6 +47,10 @@ commands:
             batch into the output directory)
   inspect   <file.otap> [--schemas] [--backend B]
             payload types, schemas, rows, dictionary sizes and bytes per table
+  query     <dir> ["SQL"] [--format table|csv|json] [--views]
+            SQL over a Parquet data lake written by exporter:parquet (DuckDB): views per
+            payload type (logs, log_attrs, spans, ...) and joined ones (logs_flat, spans_flat,
+            resources, scopes); without SQL (or --views), the views and their columns
   help      this text (also: otap --help, otap -h, otap <command> --help)
 
 --backend auto|native|wasm|js: the codec that encodes and decodes (default OTEL_ARROW_BACKEND,
@@ -118,6 +123,14 @@ function main(argv: string[]): number | Promise<number> {
         inspect(positionals[0]!, { schemas: values.schemas ?? false }, backend);
         return 0;
       });
+    case 'query':
+      if (positionals.length < 1 || positionals.length > 2) throw usage('query needs a data lake directory and one SQL statement (quote it)');
+      return queryCommand({
+        dir: positionals[0]!,
+        sql: positionals[1],
+        format: values.format ? choice(values.format, ['table', 'csv', 'json'] as const, '--format') : 'table',
+        listViews: values.views ?? false,
+      });
     default:
       throw usage(`unknown command "${command}"`);
   }
@@ -152,6 +165,8 @@ function parseCommandLine(args: string[]) {
         rate: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         backend: { type: 'string' },
+        format: { type: 'string' },
+        views: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });

@@ -56,6 +56,8 @@ const CASES: Record<string, Case> = {
   'trafficgen-batch-console': { check: (r) => expect(r.stdout).toMatch(/\[(log|span|metric)\]/) },
   'trafficgen-batch-debug-noop': { check: exported('noop') },
   'trafficgen-file': { check: () => expect(fs.readdirSync('/tmp').some((f) => /^otel-capture-\w+-0-0\.jsonl$/.test(f))).toBe(true) },
+  // base_uri /tmp, partitioned by _part_id: committed log files (flushed at shutdown) in /tmp/logs/_part_id=<uuid>/.
+  'trafficgen-parquet': { check: () => expect(parquetFilesUnder('/tmp/logs').length).toBeGreaterThan(0) },
   'trafficgen-multi-tenant-perf': { check: exported('exporter') },
   'trafficgen-otap': { peers: [{ grpc: 4327 }], check: delivered },
   'trafficgen-otlp': { peers: [{ grpc: 4317 }], check: delivered },
@@ -65,6 +67,11 @@ const CASES: Record<string, Case> = {
   'trafficgen-filter-debug-noop': { check: exported('filter') },
   'trafficgen-metric-filter-debug-noop': { check: exported('filter') },
 };
+
+function parquetFilesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => /(^|\/)_part_id=[\w-]+\/part-\d+-[\w-]+\.parquet$/.test(f));
+}
 
 const GEN = { traces: generateTraces, logs: generateLogs, metrics: generateMetrics } as const;
 const SIGNALS: Signal[] = ['logs', 'traces', 'metrics'];

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const USERS = /(^|\/)(test\/)?(cli|bridge|package)(\/|$)|cli\.test|bridge\.test|build\.test|pack-install|register\.test|sdk\/otap-run/;
+const USERS = /(^|\/)(test\/)?(cli|bridge|package)(\/|$)|cli\.test|bridge\.test|build\.test|pack-install|register\.test|sdk\/otap-run|datalake\/query|engine-configs/;
 
 /** Positional file filters of `vitest run [filters...]` (none = every suite). */
 function filters(): string[] {

@@ -2,6 +2,7 @@
 import { NodeRegistry } from '../engine/registry.js';
 import { consoleExporter } from './exporters/console.js';
 import { fileExporter } from './exporters/file.js';
+import { parquetExporter } from './exporters/parquet.js';
 import { otapExporter } from './exporters/otap.js';
 import { otlpGrpcExporter } from './exporters/otlp-grpc.js';
 import { otlpHttpExporter } from './exporters/otlp-http.js';
@@ -20,6 +21,7 @@ import { retryProcessor } from './processors/retry.js';
 import { typeRouterProcessor } from './processors/type-router.js';
 import { otapReceiver } from './receivers/otap.js';
 import { otlpReceiver } from './receivers/otlp.js';
+import { parquetReceiver } from './receivers/parquet.js';
 import { trafficGeneratorReceiver } from './receivers/traffic-generator.js';
 
 /** A new registry with every built-in node type (register your own on it). */
@@ -28,6 +30,7 @@ export function builtinRegistry(): NodeRegistry {
     .register(otlpReceiver)
     .register(otapReceiver)
     .register(trafficGeneratorReceiver)
+    .register(parquetReceiver)
     .register(batchProcessor)
     .register(typeRouterProcessor)
     .register(contentRouterProcessor)
@@ -44,6 +47,7 @@ export function builtinRegistry(): NodeRegistry {
     .register(otlpHttpExporter)
     .register(consoleExporter)
     .register(fileExporter)
+    .register(parquetExporter)
     .register(noopExporter)
     .register(perfExporter);
 }

@@ -12,4 +12,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node22',
+  // An optional dependency with platform binaries: loaded at run time, never bundled.
+  external: ['@duckdb/node-api'],
 });

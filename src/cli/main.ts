@@ -66,7 +66,7 @@ function main(argv: string[]): number | Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const { values, positionals } = parseCommandLine(rest);
+  const { values, positionals } = parseCommandLine(command === 'query' ? sqlAsPositional(rest) : rest);
   if (!command || values.help) {
     console.log(USAGE);
     return command ? 0 : 2;
@@ -134,6 +134,13 @@ function main(argv: string[]): number | Promise<number> {
     default:
       throw usage(`unknown command "${command}"`);
   }
+}
+
+/** A SQL argument may start with a `-- comment` line: never an option (one with whitespace in
+ *  it cannot be one), so it goes after the `--` that ends the options. */
+function sqlAsPositional(args: string[]): string[] {
+  const sql = args.filter((a) => a.startsWith('-') && /\s/.test(a));
+  return sql.length ? [...args.filter((a) => !sql.includes(a)), '--', ...sql] : args;
 }
 
 function parseCommandLine(args: string[]) {

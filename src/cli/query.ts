@@ -15,7 +15,7 @@ export async function queryCommand(opts: QueryCommandOptions): Promise<number> {
     return await runQuery(opts);
   } catch (e) {
     // A missing directory, DuckDB absent, a SQL error: one line for the user, no stack.
-    process.stderr.write(`otap query: ${(e as Error).message}\n`);
+    process.stderr.write(`otap query: ${shortMessage((e as Error).message)}\n`);
     return 1;
   }
 }
@@ -37,4 +37,11 @@ async function runQuery(opts: QueryCommandOptions): Promise<number> {
   } finally {
     lake.close();
   }
+}
+
+/** DuckDB binder errors list every candidate function: keep the message and the position. */
+function shortMessage(message: string): string {
+  const lines = message.split('\n');
+  const cut = lines.findIndex((l) => l.trim() === 'Candidate functions:');
+  return cut < 0 ? message : [...lines.slice(0, cut), ...lines.slice(cut).filter((l) => l.startsWith('LINE ') || /^\s*\^$/.test(l))].join('\n');
 }

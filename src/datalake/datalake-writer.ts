@@ -5,7 +5,7 @@
 // `_part_id` (this writer's UUID) in its schema metadata, as the Rust engine's exporter does.
 // Calls are serialised: one batch is written at a time.
 import { randomUUID } from 'node:crypto';
-import type { Backend, BackendTables } from '../backend/types.js';
+import { PARQUET_ID_OVERFLOW, type Backend, type BackendTables } from '../backend/types.js';
 import type { TelemetryBatch } from '../batch/telemetry-batch.js';
 import { OtelArrowError } from '../errors.js';
 import type { Signal } from '../otlp/model.js';
@@ -144,13 +144,16 @@ export class DatalakeWriter {
     const key = `${batch.signal}\u0000${partition}`;
     let set = this.sets.get(key);
     if (!set) this.sets.set(key, (set = this.openSet(batch.signal, partition)));
-    if (!set.writer.fits(tables)) {
-      // The set's u32 ids are used up: close it and start the next one.
+    try {
+      set.writer.write(tables); // throws (set unchanged) on a table it cannot lay out
+    } catch (e) {
+      if (!(e instanceof OtelArrowError && e.code === PARQUET_ID_OVERFLOW)) throw e;
+      // The set's u32 ids are used up: close it and write the batch to the next one.
       this.stats.rotatedByIds++;
       await this.commit(key, set);
       this.sets.set(key, (set = this.openSet(batch.signal, partition)));
+      set.writer.write(tables);
     }
-    set.writer.write(tables); // throws (set unchanged) on a table it cannot lay out
     try {
       await set.append(set.writer.takeOutput());
     } catch (e) {

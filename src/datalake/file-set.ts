@@ -6,7 +6,7 @@
 // finished on restart from the record (recovery.ts). Readers only ever see whole files.
 import { mkdir, open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import type { BackendParquetWriter, ParquetOutput } from '../backend/types.js';
+import type { BackendParquetWriter, ParquetFileBytes } from '../backend/types.js';
 import type { Signal } from '../otlp/model.js';
 import { COMMITS_DIR, finalPath, inProgressPath, ROOT_PAYLOAD } from './layout.js';
 
@@ -50,16 +50,16 @@ export class OpenFileSet {
   /** Most rows of any one table (what target_rows_per_file is compared with). */
   maxTableRows(): number {
     let max = 0;
-    for (const { rows } of this.writer.rows()) max = Math.max(max, rows);
+    for (const rows of this.writer.rows().values()) max = Math.max(max, rows);
     return max;
   }
 
   rootRows(): number {
-    return this.writer.rows().find((r) => r.payloadType === ROOT_PAYLOAD[this.signal])?.rows ?? 0;
+    return this.writer.rows().get(ROOT_PAYLOAD[this.signal]) ?? 0;
   }
 
   /** Appends what the writer produced (`writer.takeOutput()` or `finish()`). */
-  async append(outputs: readonly ParquetOutput[]): Promise<void> {
+  async append(outputs: readonly ParquetFileBytes[]): Promise<void> {
     for (const { payloadType, bytes } of outputs) {
       let handle = this.files.get(payloadType);
       if (!handle) {

@@ -82,11 +82,11 @@ export function viewStatements(base: string, present: ReadonlySet<number>): stri
   if (present.has(T.LOGS)) {
     out.push(flatView('logs_flat', T.LOGS, T.LOG_ATTRS, present, `t.time_unix_nano AS "time", t.observed_time_unix_nano AS observed_time,
   t.severity_number, t.severity_text, coalesce(t.body.str, CAST(t.body.int AS VARCHAR), CAST(t.body.double AS VARCHAR), CAST(t.body.bool AS VARCHAR)) AS body,
-  t.event_name, t.trace_id, t.span_id, t.flags, t.scope.name AS scope_name, t.scope.version AS scope_version`));
+  t.event_name, lower(hex(t.trace_id)) AS trace_id, lower(hex(t.span_id)) AS span_id, t.flags, t.scope.name AS scope_name, t.scope.version AS scope_version`));
   }
   if (present.has(T.SPANS)) {
-    out.push(flatView('spans_flat', T.SPANS, T.SPAN_ATTRS, present, `t.start_time_unix_nano AS start_time, t.start_time_unix_nano + t.duration_time_unix_nano AS end_time,
-  epoch_ms(t.duration_time_unix_nano) AS duration_ms, t.name, t.kind, t.trace_id, t.span_id, t.parent_span_id, t.trace_state,
+    out.push(flatView('spans_flat', T.SPANS, T.SPAN_ATTRS, present, `t.start_time_unix_nano AS start_time, t.start_time_unix_nano + to_microseconds(t.duration_time_unix_nano // 1000) AS end_time,
+  t.duration_time_unix_nano / 1e6 AS duration_ms, t.name, t.kind, lower(hex(t.trace_id)) AS trace_id, lower(hex(t.span_id)) AS span_id, lower(hex(t.parent_span_id)) AS parent_span_id, t.trace_state,
   t.status.code AS status_code, t.status.status_message AS status_message, t.scope.name AS scope_name, t.scope.version AS scope_version`));
   }
   return out;

@@ -58,9 +58,9 @@ describe.each(backendRows(['native', 'wasm']))('DatalakeWriter on %s', (name) =>
     const writer = await writeRequests(backend, 'logs', requests, { base, targetRowsPerFile: perBatch * 2, rowGroupRows: 16 });
     expect(writer.snapshot().rotatedByRows).toBeGreaterThanOrEqual(2);
     const glob = `${base}/logs/*.parquet`;
-    const perFile = await sql(`SELECT filename, count(*)::INT AS n, count(DISTINCT id)::INT AS ids FROM read_parquet('${glob}', filename = true) GROUP BY ALL`);
+    const perFile = await sql(`SELECT filename, count(id)::INT AS n, count(DISTINCT id)::INT AS ids FROM read_parquet('${glob}', filename = true) GROUP BY ALL`);
     expect(perFile.length).toBe(writer.snapshot().setsCommitted);
-    for (const f of perFile) expect(f.ids).toBe(f.n);
+    for (const f of perFile) expect(f.ids).toBe(f.n); // a record without children has no id
     // Every record attribute points at a log record of its own set.
     const dangling = await sql(`SELECT count(*)::INT AS n FROM read_parquet('${base}/log_attrs/*.parquet', filename = true) a
       ANTI JOIN read_parquet('${glob}', filename = true) l ON l.id = a.parent_id AND parse_filename(l.filename) = parse_filename(a.filename)`);
@@ -105,7 +105,8 @@ describe.each(backendRows(['native', 'wasm']))('DatalakeWriter on %s', (name) =>
     const sizes = first.map((f) => fs.statSync(path.join(base, f)).size);
     await writeRequests(backend, 'logs', [generateLogs({ seed: 6, batchSize: 30 })], { base });
     const second = filesUnder(base);
-    expect(second.length).toBe(first.length * 2);
+    expect(second).toEqual(expect.arrayContaining(first));
+    expect(second.filter((f) => f.startsWith('logs/'))).toHaveLength(2);
     expect(first.map((f) => fs.statSync(path.join(base, f)).size)).toEqual(sizes);
     expect((await readBack(backend, base, 'logs')).sets).toBe(2);
   });

@@ -43,6 +43,8 @@ export interface DatalakeWriterStats {
   rotatedByIds: number;
   setsAbandoned: number;
   openSets: number;
+  /** Memory the open sets hold in unfinished row groups (not counted by the pipeline's limiter). */
+  bufferedBytes: number;
 }
 
 export class DatalakeWriter {
@@ -50,7 +52,7 @@ export class DatalakeWriter {
   readonly partId = randomUUID();
   private readonly sets = new Map<string, OpenFileSet>();
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly stats: Omit<DatalakeWriterStats, 'openSets'> = {
+  private readonly stats: Omit<DatalakeWriterStats, 'openSets' | 'bufferedBytes'> = {
     batches: 0, items: 0, setsCommitted: 0, filesCommitted: 0, bytesCommitted: 0, rotatedByRows: 0, rotatedByAge: 0, rotatedByIds: 0, setsAbandoned: 0,
   };
   private readonly target: number;
@@ -94,7 +96,9 @@ export class DatalakeWriter {
   }
 
   snapshot(): DatalakeWriterStats {
-    return { ...this.stats, openSets: this.sets.size };
+    let bufferedBytes = 0;
+    for (const set of this.sets.values()) bufferedBytes += set.writer.bufferedBytes();
+    return { ...this.stats, openSets: this.sets.size, bufferedBytes };
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {

@@ -55,8 +55,8 @@ fn shifted(values: Vec<Option<i64>>, by: i64) -> ArrayRef {
     Arc::new(values.into_iter().map(|v| v.map(|v| (v + by) as u32)).collect::<UInt32Array>())
 }
 
-/// `batches` with every id of space s moved by `shift[s]`.
-fn shift(batches: Batches, shift: &HashMap<Space, i64>) -> Result<Batches, OtapError> {
+/// `batches` with every id of space s moved by `shift[s]` (ids plain UInt32, marked so).
+pub(crate) fn shift(batches: Batches, shift: &HashMap<Space, i64>) -> Result<Batches, OtapError> {
     batches
         .into_iter()
         .map(|(t, b)| {

@@ -12,9 +12,11 @@ mod unify;
 
 pub use concat::concat_tables;
 pub(crate) use columns::replace_column;
+pub(crate) use concat::shift;
 pub(crate) use id_columns::{space_max, table_ids, ParentRule, Space};
-pub(crate) use plain::{decode_parents, fill_null_runs};
-pub(crate) use transport::id_array;
+pub(crate) use plain::{decode_parents, fill_null_runs, to_plain, Batches};
+pub(crate) use split::{plain_parents_first, split_plain};
+pub(crate) use transport::{id_array, to_transport};
 pub use id_columns::root_type;
 pub use select::{head_roots, select_roots};
 pub use split::split_tables;

@@ -14,6 +14,7 @@ use crate::decode::common::IdHasher;
 use crate::decode::common::ids_or_null;
 use crate::decode::{allowed, item_tables, table_name, DecodedTables, TableView};
 use crate::error::OtapError;
+use crate::Signal;
 
 type IdSet = HashSet<i64, std::hash::BuildHasherDefault<IdHasher>>;
 
@@ -102,26 +103,24 @@ pub(super) fn piece(plain: &Batches, root: i32, roots: RootRows<'_>, assigned: &
 
 /// Every table with absolute ids, parents before children (the signal's payload order),
 /// whatever order the sender used.
-pub(super) fn plain_parents_first(tables: &DecodedTables) -> Result<Batches, OtapError> {
+pub(crate) fn plain_parents_first(tables: &DecodedTables) -> Result<Batches, OtapError> {
     let mut plain = to_plain(root_type(tables.signal), &tables.batches)?;
     let order = allowed(tables.signal);
     plain.sort_by_key(|(t, _)| order.iter().position(|x| x == t).unwrap_or(usize::MAX));
     Ok(plain)
 }
 
-/// `tables` cut into pieces of at most `max` items, the first at most `first_max`.
-pub fn split_tables(tables: &DecodedTables, first_max: usize, max: usize) -> Result<Vec<DecodedTables>, OtapError> {
+/// Tables with absolute ids, parents first (`plain_parents_first`), cut into pieces of at most
+/// `max` items, the first at most `first_max`; ids keep their values. Child rows whose parent
+/// is in no piece are INVALID_PAYLOAD.
+pub(crate) fn split_plain(signal: Signal, plain: &Batches, first_max: usize, max: usize) -> Result<Vec<Batches>, OtapError> {
     let (first_max, max) = (first_max.max(1), max.max(1));
-    if tables.item_count() <= first_max {
-        return Ok(vec![tables.clone()]);
-    }
-    let root = root_type(tables.signal);
-    let plain = plain_parents_first(tables)?;
-    let weights = root_weights(&plain, root, item_tables(tables.signal))?;
+    let root = root_type(signal);
+    let weights = root_weights(plain, root, item_tables(signal))?;
     let mut assigned: HashMap<i32, Vec<bool>> = HashMap::new();
     let mut out = Vec::new();
     for (start, end) in ranges(&weights, first_max, max) {
-        out.push(DecodedTables { signal: tables.signal, batches: to_transport(piece(&plain, root, RootRows::Range(start, end), &mut assigned)?)? });
+        out.push(piece(plain, root, RootRows::Range(start, end), &mut assigned)?);
     }
     // Rows no piece took point at no parent: refuse rather than drop them.
     for (t, hits) in &assigned {
@@ -129,7 +128,25 @@ pub fn split_tables(tables: &DecodedTables, first_max: usize, max: usize) -> Res
             return Err(OtapError::invalid_payload(format!("row {row}: parent id points at no row")).in_table(table_name(*t)).in_column("parent_id"));
         }
     }
+    // Without root rows no piece is made, and every other row is one no piece took.
+    if out.is_empty() {
+        if let Some((t, _)) = plain.iter().find(|(t, b)| *t != root && b.num_rows() > 0) {
+            return Err(OtapError::invalid_payload("row 0: parent id points at no row").in_table(table_name(*t)).in_column("parent_id"));
+        }
+    }
     Ok(out)
+}
+
+/// `tables` cut into pieces of at most `max` items, the first at most `first_max`.
+pub fn split_tables(tables: &DecodedTables, first_max: usize, max: usize) -> Result<Vec<DecodedTables>, OtapError> {
+    if tables.item_count() <= first_max.max(1) {
+        return Ok(vec![tables.clone()]);
+    }
+    let plain = plain_parents_first(tables)?;
+    split_plain(tables.signal, &plain, first_max, max)?
+        .into_iter()
+        .map(|p| Ok(DecodedTables { signal: tables.signal, batches: to_transport(p)? }))
+        .collect()
 }
 
 #[cfg(test)]

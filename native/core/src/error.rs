@@ -14,6 +14,11 @@ pub mod codes {
     pub const UNSUPPORTED: &str = "UNSUPPORTED";
     pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
     pub const MALFORMED_COLUMNS: &str = "MALFORMED_COLUMNS";
+    /// Parquet bytes that cannot be read (not Parquet, truncated, a corrupt page or footer).
+    pub const MALFORMED_PARQUET: &str = "MALFORMED_PARQUET";
+    /// A batch whose ids, shifted past the ids already in a Parquet file set, would exceed
+    /// u32: nothing was written; finish the set and write the batch to a new one.
+    pub const ID_OVERFLOW: &str = "ID_OVERFLOW";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

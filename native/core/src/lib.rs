@@ -18,6 +18,7 @@ pub mod ipc_reader;
 pub mod ipc_writer;
 pub mod json;
 pub mod otlp;
+pub mod parquet;
 pub mod rebatch;
 pub mod route;
 pub mod schema;

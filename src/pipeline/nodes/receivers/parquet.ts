@@ -8,6 +8,7 @@ import { TelemetryBatch } from '../../../batch/telemetry-batch.js';
 import { listFileSets, readFileSet } from '../../../datalake/datalake-reader.js';
 import type { Signal } from '../../../otlp/model.js';
 import { durationMs, nodeConfig, positiveInt } from '../../config/field-types.js';
+import { sleepUnlessClosing } from '../../engine/closing-sleep.js';
 import type { ReceiverFactory } from '../../engine/node-api.js';
 import { storageConfig } from '../settings/storage.js';
 
@@ -30,10 +31,7 @@ export const parquetReceiver: ReceiverFactory<ReplayConfig> = {
     let finished!: () => void;
     const done = new Promise<void>((resolve) => (finished = resolve));
     let loop: Promise<void> | undefined;
-    const sleep = (ms: number): Promise<void> => new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      ctx.closing.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-    });
+    const sleep = (ms: number): Promise<void> => sleepUnlessClosing(ms, ctx.closing);
     const pending = new Set<Promise<void>>();
 
     const emit = async (batch: TelemetryBatch): Promise<boolean> => {

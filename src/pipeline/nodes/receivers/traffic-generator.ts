@@ -9,6 +9,7 @@ import { generateLogs, generateMetrics, generateTraces } from '../../../otlp/gen
 import type { AnyValue, KeyValue, Signal, SignalRequest } from '../../../otlp/model.js';
 import { encodeOtlp } from '../../../otlp/signal-codec.js';
 import { nodeConfig, positiveInt } from '../../config/field-types.js';
+import { sleepUnlessClosing } from '../../engine/closing-sleep.js';
 import type { ReceiverFactory } from '../../engine/node-api.js';
 
 const attrMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
@@ -96,10 +97,7 @@ export const trafficGeneratorReceiver: ReceiverFactory<GeneratorConfig> = {
     let finished!: () => void;
     const done = new Promise<void>((resolve) => (finished = resolve));
     let loop: Promise<void> | undefined;
-    const sleep = (ms: number): Promise<void> => new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      ctx.closing.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-    });
+    const sleep = (ms: number): Promise<void> => sleepUnlessClosing(ms, ctx.closing);
     const inFlight = new Set<Promise<unknown>>();
 
     const emit = async (signal: Signal, size: number): Promise<void> => {

@@ -7,7 +7,7 @@
 //! - Every fallible call returns a pointer to an `OtapResult` (layout below) that JS reads
 //!   and then releases with `otap_result_free`. Nothing in it may be used after that.
 //! - Encoders and decoders are opaque handles freed with `otap_encoder_free` /
-//!   `otap_decoder_free`.
+//!   `otap_decoder_free`; Parquet writers likewise (`otap_parquet_writer_free`).
 //!
 //! `OtapResult`, eleven little-endian u32 words:
 //!   0 status (0 ok, 1 error)      1 signal (-1 none, 0 traces, 1 logs, 2 metrics)
@@ -578,6 +578,187 @@ pub unsafe extern "C" fn otap_arrow_free(export: *mut ArrowExport) {
     let export = Box::from_raw(export);
     let entries = Box::from_raw(std::ptr::slice_from_raw_parts_mut(export.entries, export.count));
     free_entries(entries.into_vec());
+}
+
+// ---------------------------------------------------------------------------------------
+// Parquet file sets (otap_core::parquet)
+//
+// Byte layouts (little-endian): a "file list" is entries of [i32 payload type, u32 length,
+// bytes]; a "key/value list" entries of [u32 length, key, u32 length, value] (UTF-8).
+
+/// A `ParquetSetWriter`, kept after `finish` so that JS frees every handle the same way.
+pub struct ParquetWriterHandle {
+    inner: Option<otap_core::parquet::ParquetSetWriter>,
+}
+
+fn finished() -> *mut OtapResult {
+    bad_argument("ParquetWriter is finished")
+}
+
+fn file_list(files: Vec<(i32, Vec<u8>)>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(files.iter().map(|(_, b)| b.len() + 8).sum());
+    for (t, bytes) in files {
+        out.extend(t.to_le_bytes());
+        out.extend((bytes.len() as u32).to_le_bytes());
+        out.extend(bytes);
+    }
+    out
+}
+
+fn take_u32(data: &mut &[u8]) -> Option<u32> {
+    let (head, rest) = data.split_first_chunk::<4>()?;
+    *data = rest;
+    Some(u32::from_le_bytes(*head))
+}
+
+fn take_bytes<'a>(data: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let len = take_u32(data)? as usize;
+    if data.len() < len {
+        return None;
+    }
+    let (head, rest) = data.split_at(len);
+    *data = rest;
+    Some(head)
+}
+
+/// A new file set writer; `meta` is a key/value list (the root file's schema metadata).
+/// Result data: the writer's handle as a little-endian u32 (freed by `otap_parquet_writer_free`).
+///
+/// # Safety
+/// `ptr` must hold `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn otap_parquet_writer_new(signal: u32, zstd_level: i32, row_group_rows: usize, ptr: *const u8, len: usize) -> *mut OtapResult {
+    let Some(signal) = signal_of(signal) else { return bad_argument("unknown signal") };
+    let mut data = input(ptr, len);
+    let mut root_metadata = Vec::new();
+    while !data.is_empty() {
+        let (Some(k), Some(v)) = (take_bytes(&mut data), take_bytes(&mut data)) else { return bad_argument("malformed metadata list") };
+        let (Ok(k), Ok(v)) = (std::str::from_utf8(k), std::str::from_utf8(v)) else { return bad_argument("metadata is not UTF-8") };
+        root_metadata.push((k.to_string(), v.to_string()));
+    }
+    let options = otap_core::parquet::ParquetWriteOptions { zstd_level, row_group_rows, root_metadata };
+    match otap_core::parquet::ParquetSetWriter::new(signal, options) {
+        Ok(w) => ok((Box::into_raw(Box::new(ParquetWriterHandle { inner: Some(w) })) as u32).to_le_bytes().to_vec(), Some(signal)),
+        Err(e) => err(e),
+    }
+}
+
+/// Appends held tables to the set (ID_OVERFLOW: nothing written; finish and start a new set).
+///
+/// # Safety
+/// `w` and `t` must be null or live handles from this module.
+#[no_mangle]
+pub unsafe extern "C" fn otap_parquet_writer_write(w: *mut ParquetWriterHandle, t: *const DecodedTables) -> *mut OtapResult {
+    let (Some(w), Some(t)) = (w.as_mut(), t.as_ref()) else { return bad_argument("null writer or tables") };
+    let Some(inner) = w.inner.as_mut() else { return finished() };
+    match inner.write(t) {
+        Ok(()) => ok(Vec::new(), Some(t.signal)),
+        Err(e) => err(e),
+    }
+}
+
+/// Result data: a file list of the bytes produced since the last call.
+///
+/// # Safety
+/// `w` must be null or a live writer handle.
+#[no_mangle]
+pub unsafe extern "C" fn otap_parquet_writer_take_output(w: *mut ParquetWriterHandle) -> *mut OtapResult {
+    let Some(w) = w.as_mut() else { return bad_argument("null writer") };
+    let Some(inner) = w.inner.as_mut() else { return finished() };
+    match inner.take_output() {
+        Ok(files) => ok(file_list(files), Some(inner.signal())),
+        Err(e) => err(e),
+    }
+}
+
+/// Result data: entries of [i32 payload type, u64 rows] (rows written per payload type).
+///
+/// # Safety
+/// `w` must be null or a live writer handle.
+#[no_mangle]
+pub unsafe extern "C" fn otap_parquet_writer_rows(w: *const ParquetWriterHandle) -> *mut OtapResult {
+    let Some(w) = w.as_ref() else { return bad_argument("null writer") };
+    let Some(inner) = w.inner.as_ref() else { return finished() };
+    let data: Vec<u8> = inner.rows().into_iter().flat_map(|(t, n)| t.to_le_bytes().into_iter().chain(n.to_le_bytes())).collect();
+    ok(data, Some(inner.signal()))
+}
+
+/// Bytes held in unfinished row groups and not yet taken output (0 for null or finished).
+///
+/// # Safety
+/// `w` must be null or a live writer handle.
+#[no_mangle]
+pub unsafe extern "C" fn otap_parquet_writer_buffered_bytes(w: *const ParquetWriterHandle) -> usize {
+    w.as_ref().and_then(|w| w.inner.as_ref()).map_or(0, |w| w.buffered_bytes())
+}
+
+/// Closes every file; result data: a file list of the remaining bytes. The writer refuses
+/// further calls (free it with `otap_parquet_writer_free` as usual).
+///
+/// # Safety
+/// `w` must be null or a live writer handle.
+#[no_mangle]
+pub unsafe extern "C" fn otap_parquet_writer_finish(w: *mut ParquetWriterHandle) -> *mut OtapResult {
+    let Some(w) = w.as_mut() else { return bad_argument("null writer") };
+    let Some(inner) = w.inner.take() else { return finished() };
+    let signal = inner.signal();
+    match inner.finish() {
+        Ok(files) => ok(file_list(files), Some(signal)),
+        Err(e) => err(e),
+    }
+}
+
+/// # Safety
+/// `w` must be null or a handle from `otap_parquet_writer_new`, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn otap_parquet_writer_free(w: *mut ParquetWriterHandle) {
+    if !w.is_null() {
+        drop(Box::from_raw(w));
+    }
+}
+
+/// Reads a file set (a file list of whole files at `ptr`) back as held tables of at most
+/// `max_items` items each; result data: the new handles (see `table_handles`).
+///
+/// # Safety
+/// `ptr` must hold `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn otap_parquet_read_set(signal: u32, ptr: *const u8, len: usize, max_items: usize) -> *mut OtapResult {
+    let Some(signal) = signal_of(signal) else { return bad_argument("unknown signal") };
+    let mut data = input(ptr, len);
+    let mut files: Vec<(i32, &[u8])> = Vec::new();
+    while !data.is_empty() {
+        let (Some(t), Some(bytes)) = (take_u32(&mut data), take_bytes(&mut data)) else { return bad_argument("malformed file list") };
+        files.push((t as i32, bytes));
+    }
+    match otap_core::parquet::read_parquet_set(signal, &files, max_items) {
+        Ok(out) => table_handles(out, signal),
+        Err(e) => err(e),
+    }
+}
+
+/// A whole Parquet file's footer; result data: [u64 rows, u32 row groups] then a key/value
+/// list of its metadata (without ARROW:schema).
+///
+/// # Safety
+/// `ptr` must hold `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn otap_parquet_file_info(ptr: *const u8, len: usize) -> *mut OtapResult {
+    match otap_core::parquet::parquet_file_info(input(ptr, len)) {
+        Ok(info) => {
+            let mut data = Vec::new();
+            data.extend(info.rows.to_le_bytes());
+            data.extend((info.row_groups as u32).to_le_bytes());
+            for (k, v) in info.metadata {
+                data.extend((k.len() as u32).to_le_bytes());
+                data.extend(k.into_bytes());
+                data.extend((v.len() as u32).to_le_bytes());
+                data.extend(v.into_bytes());
+            }
+            ok(data, None)
+        }
+        Err(e) => err(e),
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -454,6 +454,126 @@ impl JsTables {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Parquet file sets (otap_core::parquet): one file per payload type, bytes handed to JS
+
+#[napi(object)]
+pub struct ParquetWriterConfig {
+    /// zstd level of the column chunks (default 3).
+    pub zstd_level: Option<i32>,
+    /// Rows per row group (default 131072).
+    pub row_group_rows: Option<f64>,
+    /// Schema-level metadata of the root table's file (e.g. `_part_id`).
+    pub root_metadata: Option<std::collections::HashMap<String, String>>,
+}
+
+/// Bytes of one payload type's file.
+#[napi(object)]
+pub struct ParquetBytes {
+    pub payload_type: i32,
+    pub bytes: Buffer,
+}
+
+#[napi(object)]
+pub struct ParquetRows {
+    pub payload_type: i32,
+    pub rows: f64,
+}
+
+/// One file set of a signal written incrementally (`otap_core::parquet::ParquetSetWriter`).
+#[napi(js_name = "ParquetWriter")]
+pub struct JsParquetWriter {
+    inner: Option<otap_core::parquet::ParquetSetWriter>,
+}
+
+fn finished() -> Error {
+    Error::new(Status::GenericFailure, "ParquetWriter is finished")
+}
+
+fn parquet_bytes(out: Vec<(i32, Vec<u8>)>) -> Vec<ParquetBytes> {
+    out.into_iter().map(|(payload_type, bytes)| ParquetBytes { payload_type, bytes: Buffer::from(bytes) }).collect()
+}
+
+#[napi]
+impl JsParquetWriter {
+    #[napi(constructor)]
+    pub fn new(env: Env, signal: String, options: Option<ParquetWriterConfig>) -> Result<Self> {
+        let signal = parse_signal(&signal)?;
+        let mut o = otap_core::parquet::ParquetWriteOptions::default();
+        if let Some(c) = options {
+            if let Some(level) = c.zstd_level {
+                o.zstd_level = level;
+            }
+            if let Some(rows) = c.row_group_rows {
+                o.row_group_rows = rows.clamp(0.0, usize::MAX as f64) as usize;
+            }
+            o.root_metadata = c.root_metadata.unwrap_or_default().into_iter().collect();
+        }
+        let inner = otap_core::parquet::ParquetSetWriter::new(signal, o).map_err(|e| throw(&env, e))?;
+        Ok(JsParquetWriter { inner: Some(inner) })
+    }
+
+    /// Appends held tables (of this addon) to the set; throws ID_OVERFLOW when the set's ids
+    /// are used up (nothing written: finish this set, write to a new one).
+    #[napi]
+    pub fn write(&mut self, env: Env, tables: &JsTables) -> Result<()> {
+        let w = self.inner.as_mut().ok_or_else(finished)?;
+        w.write(&tables.inner).map_err(|e| throw(&env, e))
+    }
+
+    /// The bytes produced since the last call, per payload type.
+    #[napi]
+    pub fn take_output(&mut self, env: Env) -> Result<Vec<ParquetBytes>> {
+        let w = self.inner.as_mut().ok_or_else(finished)?;
+        w.take_output().map(parquet_bytes).map_err(|e| throw(&env, e))
+    }
+
+    #[napi]
+    pub fn rows(&self) -> Result<Vec<ParquetRows>> {
+        let w = self.inner.as_ref().ok_or_else(finished)?;
+        Ok(w.rows().into_iter().map(|(payload_type, rows)| ParquetRows { payload_type, rows: rows as f64 }).collect())
+    }
+
+    #[napi]
+    pub fn buffered_bytes(&self) -> Result<f64> {
+        let w = self.inner.as_ref().ok_or_else(finished)?;
+        Ok(w.buffered_bytes() as f64)
+    }
+
+    /// Closes every file; the remaining bytes per payload type. The writer is unusable after.
+    #[napi]
+    pub fn finish(&mut self, env: Env) -> Result<Vec<ParquetBytes>> {
+        let w = self.inner.take().ok_or_else(finished)?;
+        w.finish().map(parquet_bytes).map_err(|e| throw(&env, e))
+    }
+}
+
+/// A file set (whole files by payload type) read back as held tables of at most `maxItems`
+/// items each.
+#[napi(ts_args_type = "signal: string, files: { payloadType: number; bytes: Uint8Array }[], maxItems: number")]
+pub fn read_parquet_set(env: Env, signal: String, files: Vec<ParquetBytes>, max_items: f64) -> Result<Vec<JsTables>> {
+    let signal = parse_signal(&signal)?;
+    let list: Vec<(i32, &[u8])> = files.iter().map(|f| (f.payload_type, f.bytes.as_ref())).collect();
+    let max = max_items.clamp(1.0, u32::MAX as f64) as usize;
+    let out = otap_core::parquet::read_parquet_set(signal, &list, max).map_err(|e| throw(&env, e))?;
+    out.into_iter().map(|t| JsTables::hold(&env, t)).collect()
+}
+
+#[napi(object)]
+pub struct ParquetInfo {
+    pub rows: f64,
+    pub row_groups: u32,
+    /// The footer's key/value metadata (without ARROW:schema), in file order.
+    pub metadata: Vec<Vec<String>>,
+}
+
+/// Rows, row groups and key/value metadata of one whole Parquet file (its footer only).
+#[napi(ts_return_type = "{ rows: number; rowGroups: number; metadata: [string, string][] }")]
+pub fn parquet_file_info(env: Env, bytes: &[u8]) -> Result<ParquetInfo> {
+    let info = otap_core::parquet::parquet_file_info(bytes).map_err(|e| throw(&env, e))?;
+    Ok(ParquetInfo { rows: info.rows as f64, row_groups: info.row_groups as u32, metadata: info.metadata.into_iter().map(|(k, v)| vec![k, v]).collect() })
+}
+
 #[napi]
 pub fn zstd_compress(env: Env, data: &[u8], level: Option<i32>) -> Result<Buffer> {
     otap_core::zstd_compress(data, level.unwrap_or(3)).map(Buffer::from).map_err(|e| throw(&env, e))

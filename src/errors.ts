@@ -10,6 +10,8 @@ export type OtelArrowErrorCode =
   | 'MALFORMED_COLUMNS'
   /** Arrow IPC bytes that cannot be parsed (truncated message, bad flatbuffer, bad buffer). */
   | 'MALFORMED_IPC'
+  /** Parquet bytes that cannot be read (not Parquet, truncated, damaged row groups or footer). */
+  | 'MALFORMED_PARQUET'
   /** A compressed IPC buffer that does not decompress to its declared length. */
   | 'DECOMPRESSION_FAILED'
   /** An ArrowPayload type that is unknown, or not allowed for the signal being decoded. */
@@ -20,7 +22,10 @@ export type OtelArrowErrorCode =
   /** Valid input this implementation does not support (e.g. an Arrow type OTAP never uses). */
   | 'UNSUPPORTED'
   /** A limit was exceeded (message size, 65535 rows in a u16 id space, ...). */
-  | 'LIMIT_EXCEEDED';
+  | 'LIMIT_EXCEEDED'
+  /** A batch whose ids, shifted past those already in a Parquet file set, would exceed u32:
+   *  nothing was written; finish the set and write the batch to a new one. */
+  | 'ID_OVERFLOW';
 
 export interface OtelArrowErrorContext {
   /** OTAP payload type name, e.g. "LOG_ATTRS". */

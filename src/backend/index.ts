@@ -11,6 +11,7 @@ import { getLogger } from '../log/index.js';
 const log = getLogger('backend');
 
 export type * from './types.js';
+export { PARQUET_ID_OVERFLOW } from './types.js';
 export { JsBackend } from './js.js';
 export { NativeBackend } from './native.js';
 export { WasmBackend, BackendTrapError } from './wasm.js';

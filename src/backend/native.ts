@@ -7,11 +7,13 @@ import { OtelArrowError, type OtelArrowErrorCode } from '../errors.js';
 import type { Signal } from '../otlp/model.js';
 import { importRecordBatch, type ArrowModule, type ExportedArray } from './arrow-import.js';
 import { nativeAddonPath, packageRoot } from './locate.js';
+import { otherBackend, parquetWriterFinished } from './parquet-bytes.js';
 import { loadArrowModule } from './arrow-module.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
   type ArrowDecodeResult, type Backend, type BackendDecoder, type BackendFilter, type BackendTables, type BackendEncoder, type DecodeArrowOptions,
-  type DecodeResult, type DecoderOptions, type EncoderOptions,
+  type BackendParquetWriter, type DecodeResult, type DecoderOptions, type EncoderOptions, type ParquetFileBytes, type ParquetFileInfo,
+  type ParquetWriterOptions,
 } from './types.js';
 
 
@@ -36,6 +38,15 @@ export interface NativeAddon {
   tablesFromOtlp(signal: string, otlp: Uint8Array, metricMetadata: boolean): NativeTables;
   headTables(tables: NativeTables, n: number): NativeTables;
   Filter: new (rules: Uint8Array) => { apply(tables: NativeTables): NativeTables };
+  ParquetWriter: new (signal: string, options?: { zstdLevel?: number; rowGroupRows?: number; rootMetadata?: Record<string, string> }) => {
+    write(tables: NativeTables): void;
+    takeOutput(): { payloadType: number; bytes: Buffer }[];
+    rows(): { payloadType: number; rows: number }[];
+    bufferedBytes(): number;
+    finish(): { payloadType: number; bytes: Buffer }[];
+  };
+  readParquetSet(signal: string, files: { payloadType: number; bytes: Uint8Array }[], maxItems: number): NativeTables[];
+  parquetFileInfo(bytes: Uint8Array): { rows: number; rowGroups: number; metadata: [string, string][] };
   zstdCompress(data: Uint8Array, level?: number): Buffer;
   zstdDecompress(data: Uint8Array, maxSize?: number): Buffer;
   version(): string;
@@ -165,6 +176,43 @@ export class NativeBackend implements Backend {
   transformAttributes(tables: BackendTables, actions: Uint8Array): BackendTables | undefined {
     const t = this.held.get(tables);
     return t ? this.hold(call(() => this.addon.transformAttributes(t, actions))) : undefined;
+  }
+
+  createParquetWriter(signal: Signal, options: ParquetWriterOptions = {}): BackendParquetWriter {
+    const w = call(() => new this.addon.ParquetWriter(signal, {
+      ...(options.zstdLevel !== undefined ? { zstdLevel: options.zstdLevel } : {}),
+      ...(options.rowGroupRows !== undefined ? { rowGroupRows: options.rowGroupRows } : {}),
+      ...(options.rootMetadata !== undefined ? { rootMetadata: options.rootMetadata } : {}),
+    }));
+    let done = false;
+    const live = <T>(fn: () => T): T => {
+      if (done) throw parquetWriterFinished();
+      return call(fn);
+    };
+    return {
+      write: (tables) => {
+        const t = this.held.get(tables);
+        if (!t) throw otherBackend();
+        live(() => w.write(t));
+      },
+      takeOutput: () => live(() => w.takeOutput()),
+      rows: () => new Map(live(() => w.rows()).map((r) => [r.payloadType, r.rows])),
+      bufferedBytes: () => live(() => w.bufferedBytes()),
+      finish: () => live(() => {
+        done = true;
+        return w.finish();
+      }),
+    };
+  }
+
+  readParquetSet(signal: Signal, files: readonly ParquetFileBytes[], maxItems: number): BackendTables[] {
+    const list = files.map((f) => ({ payloadType: f.payloadType, bytes: f.bytes }));
+    return call(() => this.addon.readParquetSet(signal, list, maxItems)).map((t) => this.hold(t));
+  }
+
+  parquetFileInfo(bytes: Uint8Array): ParquetFileInfo {
+    const info = call(() => this.addon.parquetFileInfo(bytes));
+    return { rows: info.rows, rowGroups: info.rowGroups, metadata: new Map(info.metadata) };
   }
 
   /** The BackendTables view of addon-held tables (remembered for encodeTables and joins). */

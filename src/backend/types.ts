@@ -105,6 +105,60 @@ export interface BackendFilter {
   apply(tables: BackendTables): BackendTables | undefined;
 }
 
+export interface ParquetWriterOptions {
+  /** zstd level of the column chunks (default 3). */
+  zstdLevel?: number;
+  /** Rows per row group (default 131072): a row group is written out when it has this many. */
+  rowGroupRows?: number;
+  /** Schema-level metadata of the root table's file (e.g. `_part_id` = a UUID), also in the
+   *  Parquet footer's key/value metadata. */
+  rootMetadata?: Record<string, string>;
+}
+
+/** Bytes of one OTAP payload type's Parquet file. */
+export interface ParquetFileBytes {
+  payloadType: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * The error code of `BackendParquetWriter.write` when the file set's u32 ids are used up:
+ * nothing was written; finish this set and write the batch to a new one (never happens for
+ * the first batch of a set).
+ */
+export const PARQUET_ID_OVERFLOW = 'ID_OVERFLOW' as const;
+
+/**
+ * One Parquet "file set" of one signal (one file per OTAP payload type, the star schema
+ * kept, ids unique across the set's batches), written incrementally in memory (native/core/
+ * src/parquet). Concatenating a payload type's takeOutput() chunks and its finish() bytes,
+ * in order, gives its file.
+ */
+export interface BackendParquetWriter {
+  /** Appends held tables of this backend; throws OtelArrowError (INVALID_PAYLOAD naming table
+   *  and column, ID_OVERFLOW = PARQUET_ID_OVERFLOW) and then leaves the set unchanged;
+   *  UNSUPPORTED for tables of another backend (convert them with tablesFromOtlp(toOtlp())). */
+  write(tables: BackendTables): void;
+  /** Bytes produced since the last call, per payload type (row groups are written when full,
+   *  so little appears between them). */
+  takeOutput(): ParquetFileBytes[];
+  /** Rows written so far per payload type. */
+  rows(): Map<number, number>;
+  /** Memory the set holds: unfinished row groups and output not yet taken. */
+  bufferedBytes(): number;
+  /** Closes every file (last row group, footer): the remaining bytes per payload type. The
+   *  writer refuses every call afterwards. */
+  finish(): ParquetFileBytes[];
+}
+
+/** What a Parquet file's footer says. */
+export interface ParquetFileInfo {
+  rows: number;
+  rowGroups: number;
+  /** Key/value metadata (e.g. `_part_id`, `otap.data_xxh64`), without ARROW:schema. */
+  metadata: Map<string, string>;
+}
+
 export interface Backend {
   readonly name: BackendName;
   createEncoder(options?: EncoderOptions): BackendEncoder;
@@ -138,6 +192,24 @@ export interface Backend {
    * Absent on the js backend.
    */
   transformAttributes?(tables: BackendTables, actions: Uint8Array): BackendTables | undefined;
+  /**
+   * A Parquet file set writer for `signal` (native, wasm; absent on js: Parquet needs a Rust
+   * backend). Throws OtelArrowError UNSUPPORTED for a zstd level zstd refuses or 0 rows per
+   * row group.
+   */
+  createParquetWriter?(signal: Signal, options?: ParquetWriterOptions): BackendParquetWriter;
+  /**
+   * A file set (whole files, one per payload type, the root payload's included) read back as
+   * held tables of at most `maxItems` items each (a metric is never cut), ids renumbered and
+   * transport-encoded: toOtlp() and encodeTables() take them like received tables. Throws
+   * OtelArrowError: MALFORMED_PARQUET (unreadable or damaged file), INVALID_PAYLOAD (a column
+   * of another type, a missing required column, a row whose parent is not in the set, no
+   * root file), UNKNOWN_PAYLOAD_TYPE. Absent on js.
+   */
+  readParquetSet?(signal: Signal, files: readonly ParquetFileBytes[], maxItems: number): BackendTables[];
+  /** The rows, row groups and key/value metadata of one whole Parquet file (its footer only;
+   *  throws MALFORMED_PARQUET). Absent on js. */
+  parquetFileInfo?(bytes: Uint8Array): ParquetFileInfo;
   /** One zstd frame of `data` (level default 3). */
   zstdCompress(data: Uint8Array, level?: number): Uint8Array;
   /** Decompresses zstd frames; refuses output beyond `maxSize` bytes (default 256 MiB). */

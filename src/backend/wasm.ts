@@ -19,8 +19,10 @@ import { repairFfiDictionaries } from './ffi-dictionary-repair.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
   type ArrowDecodeResult, type ArrowRecordBatch, type Backend, type BackendDecoder, type BackendEncoder, type BackendFilter, type BackendTables,
-  type DecodeArrowOptions, type DecodeResult, type DecoderOptions, type EncoderOptions,
+  type BackendParquetWriter, type DecodeArrowOptions, type DecodeResult, type DecoderOptions, type EncoderOptions, type ParquetFileBytes,
+  type ParquetFileInfo, type ParquetWriterOptions,
 } from './types.js';
+import { decodeFileList, decodeKeyValues, encodeFileList, encodeKeyValues, otherBackend, parquetWriterFinished } from './parquet-bytes.js';
 
 // The project compiles without the DOM lib, so the few WebAssembly JS API types used here
 // are declared locally.
@@ -70,6 +72,16 @@ interface WasmExports {
   otap_filter_new?(ptr: number, len: number): number;
   otap_tables_filter?(t: number, f: number): number;
   otap_filter_free?(f: number): void;
+  // Parquet file sets (optional: an older module has none).
+  otap_parquet_writer_new?(signal: number, zstdLevel: number, rowGroupRows: number, ptr: number, len: number): number;
+  otap_parquet_writer_write?(w: number, t: number): number;
+  otap_parquet_writer_take_output?(w: number): number;
+  otap_parquet_writer_rows?(w: number): number;
+  otap_parquet_writer_buffered_bytes?(w: number): number;
+  otap_parquet_writer_finish?(w: number): number;
+  otap_parquet_writer_free?(w: number): void;
+  otap_parquet_read_set?(signal: number, ptr: number, len: number, maxItems: number): number;
+  otap_parquet_file_info?(ptr: number, len: number): number;
   otap_zstd_compress(ptr: number, len: number, level: number): number;
   otap_zstd_decompress(ptr: number, len: number, max: number): number;
   otap_debug_trap(): void;
@@ -370,7 +382,7 @@ export class WasmBackend implements Backend {
     };
   }
 
-  /** Filters are freed with the JS object that holds them. */
+  /** Filters and Parquet writers are freed with the JS object that holds them. */
   private readonly filterFinalizer = new FinalizationRegistry<Handle>((h) => h.close());
 
   get tablesFromOtlp(): ((signal: Signal, otlp: Uint8Array) => BackendTables) | undefined {
@@ -386,6 +398,79 @@ export class WasmBackend implements Backend {
     const live = this.held.get(tables);
     if (live === undefined || !this.rt.exports().otap_tables_transform_attributes) return undefined;
     return this.heldList(this.rt.call(actions, (ex, ptr, len) => ex.otap_tables_transform_attributes!(live(), ptr, len)))[0];
+  }
+
+  get createParquetWriter(): ((signal: Signal, options?: ParquetWriterOptions) => BackendParquetWriter) | undefined {
+    if (!this.rt.exports().otap_parquet_writer_new) return undefined;
+    return (signal, options = {}) => {
+      const code = SIGNAL_CODES[signal];
+      if (code === undefined) throw new TypeError(`unknown signal ${JSON.stringify(signal)} (expected traces, logs or metrics)`);
+      const level = (options.zstdLevel ?? DEFAULT_ZSTD_LEVEL) | 0;
+      const rows = Math.max(0, Math.min(options.rowGroupRows ?? 131_072, 0xffff_ffff)) >>> 0;
+      const meta = encodeKeyValues(Object.entries(options.rootMetadata ?? {}));
+      const r = this.rt.call(meta, (ex, ptr, len) => ex.otap_parquet_writer_new!(code, level, rows, ptr, len));
+      const ptr = new DataView(r.data.buffer, r.data.byteOffset, 4).getUint32(0, true);
+      const h = new Handle(this.rt, () => ptr, 'ParquetWriter', (ex, p) => ex.otap_parquet_writer_free!(p));
+      let done = false;
+      const live = (): number => {
+        if (done) throw parquetWriterFinished();
+        return h.get();
+      };
+      const writer: BackendParquetWriter = {
+        write: (tables) => {
+          const t = this.held.get(tables);
+          if (t === undefined) throw otherBackend();
+          const w = live();
+          this.rt.run((ex) => readResult(ex, ex.otap_parquet_writer_write!(w, t())));
+        },
+        takeOutput: () => {
+          const w = live();
+          return decodeFileList(this.rt.run((ex) => readResult(ex, ex.otap_parquet_writer_take_output!(w))).data);
+        },
+        rows: () => {
+          const w = live();
+          const data = this.rt.run((ex) => readResult(ex, ex.otap_parquet_writer_rows!(w))).data;
+          const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+          const out = new Map<number, number>();
+          for (let at = 0; at + 12 <= data.byteLength; at += 12) out.set(view.getInt32(at, true), Number(view.getBigUint64(at + 4, true)));
+          return out;
+        },
+        bufferedBytes: () => {
+          const w = live();
+          return this.rt.run((ex) => ex.otap_parquet_writer_buffered_bytes!(w)) >>> 0;
+        },
+        finish: () => {
+          const w = live();
+          done = true;
+          try {
+            return decodeFileList(this.rt.run((ex) => readResult(ex, ex.otap_parquet_writer_finish!(w))).data);
+          } finally {
+            h.close();
+          }
+        },
+      };
+      this.filterFinalizer.register(writer, h);
+      return writer;
+    };
+  }
+
+  get readParquetSet(): ((signal: Signal, files: readonly ParquetFileBytes[], maxItems: number) => BackendTables[]) | undefined {
+    if (!this.rt.exports().otap_parquet_read_set) return undefined;
+    return (signal, files, maxItems) => {
+      const code = SIGNAL_CODES[signal];
+      if (code === undefined) throw new TypeError(`unknown signal ${JSON.stringify(signal)} (expected traces, logs or metrics)`);
+      const max = Math.max(1, Math.min(maxItems, 0xffff_ffff)) >>> 0;
+      return this.heldList(this.rt.call(encodeFileList(files), (ex, ptr, len) => ex.otap_parquet_read_set!(code, ptr, len, max)));
+    };
+  }
+
+  get parquetFileInfo(): ((bytes: Uint8Array) => ParquetFileInfo) | undefined {
+    if (!this.rt.exports().otap_parquet_file_info) return undefined;
+    return (bytes) => {
+      const data = this.rt.call(bytes, (ex, ptr, len) => ex.otap_parquet_file_info!(ptr, len)).data;
+      const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      return { rows: Number(view.getBigUint64(0, true)), rowGroups: view.getUint32(8, true), metadata: new Map(decodeKeyValues(data, 12)) };
+    };
   }
 
   /** A result whose data lists new table handles (little-endian u32s). */

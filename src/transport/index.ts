@@ -11,7 +11,7 @@ export {
   decodeExportResponse, encodeExportResponse, type ExportServiceResponse, type PartialSuccess,
 } from './grpc/otlp-responses.js';
 export {
-  ACCEPTED_ENCODINGS, compressionChannelOptions, installGrpcCompression, isZstdEncoding, loadDefaultZstdCodec, zlibZstdCodec,
+  ACCEPTED_ENCODINGS, backendZstdCodec, compressionChannelOptions, installGrpcCompression, isZstdEncoding, loadDefaultZstdCodec, zlibZstdCodec,
   GZIP_ALGORITHM, ZSTD_ALGORITHM, type GrpcCompressionOptions, type ZstdCodec,
 } from './grpc/compression.js';
 export { HpackDecoder, HpackEncoder, HpackError, type HeaderField } from './hpack/index.js';

@@ -5,8 +5,9 @@ import * as http2 from 'node:http2';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  compressionChannelOptions, installGrpcCompression, isZstdEncoding, loadDefaultZstdCodec,
+  compressionChannelOptions, installGrpcCompression, isZstdEncoding, loadDefaultZstdCodec, zlibZstdCodec,
 } from '../../src/transport/grpc/compression.js';
+import { loadBackend } from '../../src/backend/index.js';
 import { asBuffer } from '../../src/transport/grpc/services.js';
 
 // An echo service that reports the grpc-encoding it saw: raw bytes in, raw bytes out.
@@ -62,6 +63,17 @@ describe('grpc message compression', () => {
     expect(isZstdEncoding('zstdarrow11')).toBe(false);
     expect(isZstdEncoding('zstdarrow0')).toBe(false);
     expect(isZstdEncoding('gzip')).toBe(false);
+  });
+
+  it('the default codec is the native backend\'s zstd when native is the selected backend, node:zlib otherwise', async () => {
+    const backend = await loadBackend();
+    const codec = await loadDefaultZstdCodec();
+    expect(codec === zlibZstdCodec).toBe(backend.name !== 'native');
+    // Either way the frames are ordinary zstd: each codec reads the other's.
+    const data = new TextEncoder().encode('otel-arrow '.repeat(5000));
+    expect(Buffer.from(zlibZstdCodec.decompress(codec.compress(data, 3)))).toEqual(Buffer.from(data));
+    expect(Buffer.from(codec.decompress(zlibZstdCodec.compress(data, 3)))).toEqual(Buffer.from(data));
+    expect(() => codec.decompress(codec.compress(data, 3), 1000)).toThrow(/exceeds 1000 bytes/);
   });
 
   it('limited zstd decompression stops at the limit', async () => {

@@ -1,26 +1,78 @@
 //! Whole-buffer zstd helpers (gRPC message compression, tests). Arrow IPC body compression
 //! goes through arrow-ipc's own zstd support.
+//!
+//! Both keep one zstd context per thread: creating a context allocates and clears about
+//! 100-200 KiB, which cost more than compressing a small gRPC message itself.
+
+use std::cell::RefCell;
+
+use zstd::zstd_safe::{self, DCtx, InBuffer, OutBuffer, ResetDirective};
 
 use crate::error::{codes, OtapError};
 
+thread_local! {
+    static COMPRESSOR: RefCell<Option<(i32, zstd::bulk::Compressor<'static>)>> = const { RefCell::new(None) };
+    static DECOMPRESSOR: RefCell<Option<DCtx<'static>>> = const { RefCell::new(None) };
+}
+
+fn compression_failed(e: impl std::fmt::Display) -> OtapError {
+    OtapError::new(codes::UNSUPPORTED, format!("zstd compression failed: {e}"))
+}
+
+fn decompression_failed(code: usize) -> OtapError {
+    OtapError::new(codes::DECOMPRESSION_FAILED, format!("zstd: {}", zstd_safe::get_error_name(code)))
+}
+
 /// One zstd frame of `data` at `level` (1..=22; 0 = zstd's default).
 pub fn zstd_compress(data: &[u8], level: i32) -> Result<Vec<u8>, OtapError> {
-    zstd::bulk::compress(data, level).map_err(|e| OtapError::new(codes::UNSUPPORTED, format!("zstd compression failed: {e}")))
+    COMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.as_ref().is_none_or(|(l, _)| *l != level) {
+            // A failed level change leaves no half-configured context behind.
+            *slot = None;
+            *slot = Some((level, zstd::bulk::Compressor::new(level).map_err(compression_failed)?));
+        }
+        let (_, compressor) = slot.as_mut().expect("set above");
+        compressor.compress(data).map_err(compression_failed)
+    })
 }
 
 /// Decompresses one or more concatenated zstd frames, refusing output beyond `max_size` bytes.
 pub fn zstd_decompress(data: &[u8], max_size: usize) -> Result<Vec<u8>, OtapError> {
-    use std::io::Read;
-    let mut decoder = zstd::stream::read::Decoder::with_buffer(data)
-        .map_err(|e| OtapError::new(codes::DECOMPRESSION_FAILED, format!("zstd: {e}")))?;
-    let mut out = Vec::new();
-    let limit = (max_size as u64).saturating_add(1);
-    (&mut decoder)
-        .take(limit)
-        .read_to_end(&mut out)
-        .map_err(|e| OtapError::new(codes::DECOMPRESSION_FAILED, format!("zstd: {e}")))?;
-    if out.len() > max_size {
-        return Err(OtapError::new(codes::LIMIT_EXCEEDED, format!("zstd: decompressed size exceeds {max_size} bytes")));
+    if data.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    DECOMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let dctx = slot.get_or_insert_with(DCtx::create);
+        // A previous call may have stopped mid-frame (an error or the size limit).
+        dctx.reset(ResetDirective::SessionOnly).map_err(decompression_failed)?;
+        let limit = max_size.saturating_add(1);
+        let declared = zstd_safe::get_frame_content_size(data).ok().flatten().unwrap_or(0);
+        let first = if declared > 0 { declared as usize } else { data.len().saturating_mul(4) };
+        let mut out: Vec<u8> = Vec::with_capacity(first.max(64).min(limit).min(1 << 26));
+        let mut input = InBuffer::around(data);
+        loop {
+            if out.len() == out.capacity() {
+                let grow = out.capacity().max(1 << 16).min(limit - out.len());
+                out.reserve_exact(grow);
+            }
+            let len = out.len();
+            let hint = {
+                let mut output = OutBuffer::around_pos(&mut out, len);
+                dctx.decompress_stream(&mut output, &mut input).map_err(decompression_failed)?
+            };
+            if out.len() > max_size {
+                return Err(OtapError::new(codes::LIMIT_EXCEEDED, format!("zstd: decompressed size exceeds {max_size} bytes")));
+            }
+            let consumed = input.pos() == data.len();
+            if consumed && hint == 0 {
+                return Ok(out);
+            }
+            // All input read, the frame unfinished and room left for output: the input ends early.
+            if consumed && out.len() < out.capacity() {
+                return Err(OtapError::new(codes::DECOMPRESSION_FAILED, "zstd: the compressed data ends in the middle of a frame"));
+            }
+        }
+    })
 }

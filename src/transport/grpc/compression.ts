@@ -39,6 +39,8 @@ import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
 import { OtelArrowError } from '../../errors.js';
 import { zstdCompress, zstdDecompress } from '../../zstd/zlib-zstd.js';
+import { loadBackend } from '../../backend/index.js';
+import type { Backend } from '../../backend/types.js';
 
 /** A zstd implementation (frames in, frames out). */
 export interface ZstdCodec {
@@ -70,8 +72,10 @@ export function compressionChannelOptions(algorithm: 'zstd' | 'gzip' | 'none'): 
 }
 
 // ---------------------------------------------------------------------------------------
-// Default zstd codec: node:zlib (libzstd inside Node >= 22.15); decompression stops as soon
-// as the output passes the message limit.
+// Default zstd codec: the native backend's when it is the backend this process selects
+// (it keeps one zstd context per thread; node:zlib creates one per call, which costs more
+// than compressing a small message: 1.3-5x slower on 4 KB-1.6 MB OTLP messages), else
+// node:zlib. Decompression stops as soon as the output passes the message limit.
 
 /** node:zlib zstd as a ZstdCodec (no limit when `maxOutputBytes` is absent or negative). */
 export const zlibZstdCodec: ZstdCodec = {
@@ -79,9 +83,18 @@ export const zlibZstdCodec: ZstdCodec = {
   decompress: (data, max) => zstdDecompress(data, max === undefined || max < 0 ? Number.MAX_SAFE_INTEGER : max),
 };
 
-/** The default codec (node:zlib zstd); a promise for callers written for async codecs. */
-export function loadDefaultZstdCodec(): Promise<ZstdCodec> {
-  return Promise.resolve(zlibZstdCodec);
+/** A backend's zstd as a ZstdCodec (no limit when `maxOutputBytes` is absent or negative). */
+export function backendZstdCodec(backend: Pick<Backend, 'zstdCompress' | 'zstdDecompress'>): ZstdCodec {
+  return {
+    compress: (data, level) => backend.zstdCompress(data, level),
+    decompress: (data, max) => backend.zstdDecompress(data, max === undefined || max < 0 ? Number.MAX_SAFE_INTEGER : max),
+  };
+}
+
+/** The default codec: the native backend's zstd when `loadBackend()` selects native, else node:zlib. */
+export async function loadDefaultZstdCodec(): Promise<ZstdCodec> {
+  const backend = await loadBackend().catch(() => undefined);
+  return backend?.name === 'native' ? backendZstdCodec(backend) : zlibZstdCodec;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -218,7 +231,7 @@ async function getCodec(): Promise<ZstdCodec> {
 }
 
 export interface GrpcCompressionOptions {
-  /** zstd implementation; default node:zlib zstd. */
+  /** zstd implementation; default: the native backend's when selected, else node:zlib zstd. */
   codec?: ZstdCodec;
   /** zstd level for messages our clients send (default 3). */
   level?: number;

@@ -25,7 +25,10 @@ use arrow_ipc::reader::{read_dictionary, read_record_batch};
 use arrow_ipc::{CompressionType, MessageHeader};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
+use flatbuffers::{FlatBufferBuilder, WIPOffset};
+
 use crate::error::OtapError;
+use crate::zstd::zstd_decompress_exact;
 
 /// Cap on one message's metadata + body, and on what its body may decompress to.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
@@ -48,6 +51,63 @@ fn from_arrow(e: ArrowError) -> OtapError {
     let decompression = matches!(e, ArrowError::IoError(..) | ArrowError::ExternalError(_))
         || lower.contains("decompress");
     err(if decompression { "DECOMPRESSION_FAILED" } else { "MALFORMED_IPC" }, text)
+}
+
+fn internal_fb(e: flatbuffers::InvalidFlatbuffer) -> OtapError {
+    malformed(format!("internal: rewritten record batch header: {e}"))
+}
+
+/// A zstd-compressed record batch (checked by `check_batch`) as an uncompressed one: every
+/// buffer decompressed into one new body (8-byte aligned), and a header without compression
+/// pointing into it. arrow-ipc would decompress it too, but with a new zstd context per
+/// message, which costs more than a small message's data; this uses the thread's context.
+fn plain_batch<'f>(
+    fbb: &mut FlatBufferBuilder<'f>,
+    batch: arrow_ipc::RecordBatch<'_>,
+    body: &Buffer,
+) -> Result<(WIPOffset<arrow_ipc::RecordBatch<'f>>, Buffer), OtapError> {
+    let buffers = batch.buffers().ok_or_else(|| malformed("record batch without buffers"))?;
+    // (offset in the new body, its length, the source bytes, compressed?)
+    let mut layout = Vec::with_capacity(buffers.len());
+    let mut total = 0usize;
+    for b in buffers.iter() {
+        let (off, len) = (b.offset() as usize, b.length() as usize);
+        let (data_len, src, packed) = if len == 0 {
+            (0, &body[0..0], false)
+        } else {
+            let declared = i64::from_le_bytes(body[off..off + 8].try_into().expect("8 bytes"));
+            match declared {
+                -1 => (len - 8, &body[off + 8..off + len], false),
+                0 => (0, &body[0..0], false),
+                _ => (declared as usize, &body[off + 8..off + len], true),
+            }
+        };
+        layout.push((total, data_len, src, packed));
+        total += data_len.next_multiple_of(8);
+    }
+    let mut out = vec![0u8; total];
+    let mut fb_buffers = Vec::with_capacity(layout.len());
+    for &(at, len, src, packed) in &layout {
+        let dst = &mut out[at..at + len];
+        if packed {
+            zstd_decompress_exact(src, dst)?;
+        } else {
+            dst.copy_from_slice(src);
+        }
+        fb_buffers.push(arrow_ipc::Buffer::new(at as i64, len as i64));
+    }
+    let nodes: Vec<arrow_ipc::FieldNode> = batch.nodes().map(|n| n.iter().copied().collect()).unwrap_or_default();
+    let nodes = fbb.create_vector(&nodes);
+    let fb_buffers = fbb.create_vector(&fb_buffers);
+    let variadic = batch.variadicBufferCounts().map(|v| fbb.create_vector(&v.iter().collect::<Vec<i64>>()));
+    let args = arrow_ipc::RecordBatchArgs {
+        length: batch.length(),
+        nodes: Some(nodes),
+        buffers: Some(fb_buffers),
+        compression: None,
+        variadicBufferCounts: variadic,
+    };
+    Ok((arrow_ipc::RecordBatch::create(fbb, &args), Buffer::from_vec(out)))
 }
 
 pub struct IpcStream {
@@ -162,8 +222,16 @@ impl IpcStream {
                         buffer_widths(f.data_type(), &mut widths);
                     }
                     self.check_batch(batch, &body, &widths)?;
-                    let rb = read_record_batch(&body, batch, schema, &self.dictionaries, None, &version).map_err(from_arrow)?;
-                    batches.push(rb);
+                    let rb = if batch.compression().is_some() {
+                        let mut fbb = FlatBufferBuilder::new();
+                        let (plain, body) = plain_batch(&mut fbb, batch, &body)?;
+                        fbb.finish_minimal(plain);
+                        let plain = flatbuffers::root::<arrow_ipc::RecordBatch>(fbb.finished_data()).map_err(internal_fb)?;
+                        read_record_batch(&body, plain, schema, &self.dictionaries, None, &version)
+                    } else {
+                        read_record_batch(&body, batch, schema, &self.dictionaries, None, &version)
+                    };
+                    batches.push(rb.map_err(from_arrow)?);
                 }
                 MessageHeader::DictionaryBatch => {
                     let dict = message.header_as_dictionary_batch().ok_or_else(|| malformed("dictionary message without a header"))?;
@@ -177,7 +245,17 @@ impl IpcStream {
                     let mut widths = Vec::new();
                     buffer_widths(&value_type, &mut widths);
                     self.check_batch(batch, &body, &widths)?;
-                    read_dictionary(&body, dict, &schema, &mut self.dictionaries, &version).map_err(from_arrow)?;
+                    if batch.compression().is_some() {
+                        let mut fbb = FlatBufferBuilder::new();
+                        let (plain, body) = plain_batch(&mut fbb, batch, &body)?;
+                        let args = arrow_ipc::DictionaryBatchArgs { id: dict.id(), data: Some(plain), isDelta: dict.isDelta() };
+                        let plain = arrow_ipc::DictionaryBatch::create(&mut fbb, &args);
+                        fbb.finish_minimal(plain);
+                        let plain = flatbuffers::root::<arrow_ipc::DictionaryBatch>(fbb.finished_data()).map_err(internal_fb)?;
+                        read_dictionary(&body, plain, &schema, &mut self.dictionaries, &version).map_err(from_arrow)?;
+                    } else {
+                        read_dictionary(&body, dict, &schema, &mut self.dictionaries, &version).map_err(from_arrow)?;
+                    }
                 }
                 MessageHeader::NONE => {}
                 other => {

@@ -37,6 +37,24 @@ pub fn zstd_compress(data: &[u8], level: i32) -> Result<Vec<u8>, OtapError> {
     })
 }
 
+/// Decompresses `src` (whole frames) into exactly `dst`: an Arrow IPC body buffer whose
+/// decompressed length was declared. Any other length is an error.
+pub(crate) fn zstd_decompress_exact(src: &[u8], dst: &mut [u8]) -> Result<(), OtapError> {
+    DECOMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let dctx = slot.get_or_insert_with(DCtx::create);
+        dctx.reset(ResetDirective::SessionOnly).map_err(decompression_failed)?;
+        let n = dctx.decompress(dst, src).map_err(decompression_failed)?;
+        if n != dst.len() {
+            return Err(OtapError::new(
+                codes::DECOMPRESSION_FAILED,
+                format!("zstd: buffer declares {} bytes but decompresses to {n}", dst.len()),
+            ));
+        }
+        Ok(())
+    })
+}
+
 /// Decompresses one or more concatenated zstd frames, refusing output beyond `max_size` bytes.
 pub fn zstd_decompress(data: &[u8], max_size: usize) -> Result<Vec<u8>, OtapError> {
     if data.is_empty() {

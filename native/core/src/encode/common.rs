@@ -486,6 +486,12 @@ pub fn delta_u32(ids: &[Option<u32>]) -> Leaf<'static> {
 
 fn json_string(out: &mut String, s: &str) {
     out.push('"');
+    // Most keys and values need no escape: copy them whole.
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -585,16 +591,23 @@ fn value_key_at(out: &mut String, v: &AnyValue<'_>, depth: usize) {
 
 /// Attribute list identity, insensitive to order.
 pub fn attributes_key(attrs: &[KeyValue<'_>]) -> String {
-    let mut parts: Vec<String> = attrs
-        .iter()
-        .map(|kv| {
-            let mut s = String::new();
-            json_string(&mut s, kv.key);
-            s.push('=');
-            value_key(&mut s, &kv.value);
-            s
-        })
-        .collect();
-    parts.sort();
-    parts.join(",")
+    // Every `"key"=value` part rendered into one buffer, then joined in sorted order.
+    let mut rendered = String::new();
+    let mut parts: Vec<(usize, usize)> = Vec::with_capacity(attrs.len());
+    for kv in attrs {
+        let start = rendered.len();
+        json_string(&mut rendered, kv.key);
+        rendered.push('=');
+        value_key(&mut rendered, &kv.value);
+        parts.push((start, rendered.len()));
+    }
+    parts.sort_unstable_by(|a, b| rendered[a.0..a.1].cmp(&rendered[b.0..b.1]));
+    let mut key = String::with_capacity(rendered.len() + parts.len());
+    for (i, &(start, end)) in parts.iter().enumerate() {
+        if i > 0 {
+            key.push(',');
+        }
+        key.push_str(&rendered[start..end]);
+    }
+    key
 }

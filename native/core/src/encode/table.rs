@@ -54,10 +54,21 @@ struct DictState {
     values: DictValues,
 }
 
+/// A column that may appear, with its full path (computed once, not per batch).
+enum Candidate {
+    Struct { path: String, nullable: bool },
+    List { path: String },
+    Leaf { path: String, nullable: bool, non_zero: bool },
+}
+
 pub struct TableEncoder {
     pub spec: TableSpec,
     limits: DictionaryLimits,
     present: HashSet<String>,
+    /// Every column of the prototype not yet present.
+    absent: Vec<Candidate>,
+    /// Presence or a key width changed since the signature was last computed.
+    changed: bool,
     dicts: HashMap<String, DictState>,
     /// Dict paths in prototype order (for deterministic iteration).
     dict_order: Vec<String>,
@@ -97,10 +108,29 @@ impl TableEncoder {
                 dict_order.push(path);
             }
         });
+        let mut absent = Vec::new();
+        fn candidates(cols: &[ColumnSpec], prefix: &str, out: &mut Vec<Candidate>) {
+            for c in cols {
+                let path = format!("{prefix}{}", c.name());
+                match c {
+                    ColumnSpec::Struct { nullable, children, .. } => {
+                        candidates(children, &format!("{path}."), out);
+                        out.push(Candidate::Struct { path, nullable: *nullable });
+                    }
+                    ColumnSpec::List { .. } => out.push(Candidate::List { path }),
+                    ColumnSpec::Leaf { nullable, presence, .. } => {
+                        out.push(Candidate::Leaf { path, nullable: *nullable, non_zero: *presence == Presence::NonZero })
+                    }
+                }
+            }
+        }
+        candidates(&spec.columns, "", &mut absent);
         TableEncoder {
             spec,
             limits,
             present: HashSet::new(),
+            absent,
+            changed: true,
             dicts,
             dict_order,
             dict_ids,
@@ -114,8 +144,10 @@ impl TableEncoder {
         self.widen_for_decoded(input);
         let mut new_stream = false;
         for _ in 0..8 {
-            let signature = self.compute_signature();
-            if self.signature.as_deref() != Some(signature.as_str()) {
+            // The signature follows presence and key widths only: recomputed when they moved.
+            let signature = if self.changed || self.signature.is_none() { Some(self.compute_signature()) } else { None };
+            self.changed = false;
+            if let Some(signature) = signature.filter(|s| self.signature.as_deref() != Some(s.as_str())) {
                 self.signature = Some(signature);
                 self.schema = Some(Arc::new(self.build_schema()));
                 for state in self.dicts.values_mut() {
@@ -123,8 +155,7 @@ impl TableEncoder {
                 }
                 new_stream = true;
             }
-            let fresh: HashSet<String> =
-                self.dicts.iter().filter(|(_, s)| s.values.is_empty()).map(|(p, _)| p.clone()).collect();
+            let fresh: Vec<bool> = self.dict_order.iter().map(|p| self.dicts[p].values.is_empty()).collect();
             let schema = self.schema.clone().unwrap();
             let columns = self.build_columns(schema.fields(), "", input)?;
             if !self.check_overflow(&fresh) {
@@ -143,18 +174,20 @@ impl TableEncoder {
             let Some(state) = self.dicts.get_mut(*path) else { continue };
             if state.mode == DictMode::U8 && *distinct > MAX_U8 {
                 state.mode = DictMode::U16;
+                self.changed = true;
             }
             if state.mode == DictMode::U16 && *distinct > self.limits.max_u16 {
                 state.mode = DictMode::Plain;
                 state.values = DictValues::new(state.values.kind);
+                self.changed = true;
             }
         }
     }
 
     /// After building, moves any dictionary past its key width; true when the batch must be rebuilt.
-    fn check_overflow(&mut self, fresh: &HashSet<String>) -> bool {
+    fn check_overflow(&mut self, fresh: &[bool]) -> bool {
         let mut rebuild = false;
-        for path in &self.dict_order {
+        for (i, path) in self.dict_order.iter().enumerate() {
             if !self.present.contains(path) {
                 continue;
             }
@@ -170,48 +203,39 @@ impl TableEncoder {
             if state.mode == DictMode::U16 && size > self.limits.max_u16 {
                 let ratio = size as f64 / state.values.inserted as f64;
                 // `ratio` is never NaN: size > max_u16 > 0 (inserted == 0 gives +inf).
-                if ratio >= self.limits.reset_threshold || fresh.contains(path) {
+                if ratio >= self.limits.reset_threshold || fresh[i] {
                     state.mode = DictMode::Plain;
                 }
                 state.values = DictValues::new(state.values.kind);
                 rebuild = true;
             }
         }
+        self.changed |= rebuild;
         rebuild
     }
 
     fn update_presence(&mut self, input: &TableInput<'_>) {
-        fn visit(cols: &[ColumnSpec], prefix: &str, input: &TableInput<'_>, present: &mut HashSet<String>) {
-            for c in cols {
-                let path = format!("{prefix}{}", c.name());
-                match c {
-                    ColumnSpec::Struct { nullable, children, .. } => {
-                        if !present.contains(&path) {
-                            let has_rows = input.len > 0
-                                && input.struct_validity(&path).is_none_or(|v| v.iter().any(|&b| b));
-                            if !*nullable || has_rows {
-                                present.insert(path.clone());
-                            }
-                        }
-                        visit(children, &format!("{path}."), input, present);
-                    }
-                    ColumnSpec::List { .. } => {
-                        if !present.contains(&path) && input.list(&path).is_some_and(|l| l.any_non_empty()) {
-                            present.insert(path);
-                        }
-                    }
-                    ColumnSpec::Leaf { nullable, presence, .. } => {
-                        if !present.contains(&path) {
-                            let counts = input.leaf(&path).is_some_and(|l| l.counts(*presence == Presence::NonZero));
-                            if !*nullable || counts {
-                                present.insert(path);
-                            }
-                        }
-                    }
+        let before = self.absent.len();
+        self.absent.retain(|c| {
+            let appears = match c {
+                Candidate::Struct { path, nullable } => {
+                    let has_rows = input.len > 0 && input.struct_validity(path).is_none_or(|v| v.iter().any(|&b| b));
+                    !*nullable || has_rows
                 }
+                Candidate::List { path } => input.list(path).is_some_and(|l| l.any_non_empty()),
+                Candidate::Leaf { path, nullable, non_zero } => {
+                    !*nullable || input.leaf(path).is_some_and(|l| l.counts(*non_zero))
+                }
+            };
+            if appears {
+                let path = match c {
+                    Candidate::Struct { path, .. } | Candidate::List { path } | Candidate::Leaf { path, .. } => path,
+                };
+                self.present.insert(path.clone());
             }
-        }
-        visit(&self.spec.columns, "", input, &mut self.present);
+            !appears
+        });
+        self.changed |= self.absent.len() != before;
     }
 
     fn compute_signature(&self) -> String {

@@ -4,6 +4,7 @@
 // writers throw on the JS side.
 import { OtelArrowError } from '../errors.js';
 import type { ParquetFileBytes } from './types.js';
+import { concatBytes } from '../concat-bytes.js';
 
 const utf8 = new TextEncoder();
 const text = new TextDecoder();
@@ -44,13 +45,7 @@ export function encodeKeyValues(entries: Iterable<[string, string]>): Uint8Array
       parts.push(len, b);
     }
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** The entries of a key/value list starting at `at`. */

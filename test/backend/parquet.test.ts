@@ -21,6 +21,7 @@ import { canonicalDiff, countItems } from '../../src/otlp/canonical.js';
 import { generateLogs, generateMetrics, generateTraces } from '../../src/otlp/generate.js';
 import type { Signal, SignalRequest } from '../../src/otlp/model.js';
 import { decodeOtlp, encodeOtlp } from '../../src/otlp/signal-codec.js';
+import { concatBytes } from '../../src/concat-bytes.js';
 
 const CI = !!process.env.CI;
 const probe = await probeBackends();
@@ -52,16 +53,6 @@ function merge<S extends Signal>(signal: S, reqs: SignalRequest[S][]): SignalReq
   return { [key]: reqs.flatMap((r) => (r as unknown as Record<string, unknown[]>)[key]!) } as unknown as SignalRequest[S];
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
-
 interface WrittenSet { files: ParquetFileBytes[]; rows: Map<number, number>; takenChunks: number }
 
 /** BATCHES generated requests through one writer, output taken after every write. */
@@ -82,7 +73,7 @@ function writeSet(b: Backend, signal: Signal): WrittenSet {
   const rows = w.rows();
   add(w.finish());
   expect(() => w.takeOutput()).toThrow(/finished/);
-  const files = [...parts].map(([payloadType, chunks]) => ({ payloadType, bytes: concat(chunks) }));
+  const files = [...parts].map(([payloadType, chunks]) => ({ payloadType, bytes: concatBytes(chunks) }));
   return { files, rows, takenChunks };
 }
 

@@ -6,6 +6,7 @@ import { IpcStreamWriter } from '../../src/ipc/index.js';
 import { parseMessage } from '../../src/ipc/flatbuf/message-parser.js';
 import { encodeBatchArrowRecords, type ArrowPayload, type BatchArrowRecords } from '../../src/otap/batch-arrow-records.js';
 import type { Rng } from './rng.js';
+import { concatBytes } from '../../src/concat-bytes.js';
 
 /** One valid batch of a seed stream, with the TS reader's view of each payload. */
 export interface SeedBatch {
@@ -432,12 +433,6 @@ export function mutate(seed: SeedBatch, ctx: MutationContext): { bytes: Uint8Arr
   return { bytes, applied };
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+function concat(...parts: Uint8Array[]): Uint8Array {
+  return concatBytes(parts);
 }

@@ -69,38 +69,7 @@ fn read_set(signal: Signal, files: &Files, max: usize) -> Result<Vec<DecodedTabl
 
 /// Every item with its resource and scope (encoded), sorted: the telemetry up to grouping and order.
 fn flatten(signal: Signal, otlp: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    let res = |r: &Option<Resource>, url: &str| [r.as_ref().map(|r| r.encode_to_vec()).unwrap_or_default(), url.as_bytes().to_vec()].concat();
-    let sc = |s: &Option<InstrumentationScope>, url: &str| [s.as_ref().map(|s| s.encode_to_vec()).unwrap_or_default(), url.as_bytes().to_vec()].concat();
-    match signal {
-        Signal::Logs => {
-            for rl in ExportLogsServiceRequest::decode(otlp).unwrap().resource_logs {
-                for sl in &rl.scope_logs {
-                    for lr in &sl.log_records {
-                        out.push([res(&rl.resource, &rl.schema_url), sc(&sl.scope, &sl.schema_url), lr.encode_to_vec()].concat());
-                    }
-                }
-            }
-        }
-        Signal::Traces => {
-            for rs in ExportTraceServiceRequest::decode(otlp).unwrap().resource_spans {
-                for ss in &rs.scope_spans {
-                    for sp in &ss.spans {
-                        out.push([res(&rs.resource, &rs.schema_url), sc(&ss.scope, &ss.schema_url), sp.encode_to_vec()].concat());
-                    }
-                }
-            }
-        }
-        Signal::Metrics => {
-            for rm in ExportMetricsServiceRequest::decode(otlp).unwrap().resource_metrics {
-                for sm in &rm.scope_metrics {
-                    for m in &sm.metrics {
-                        out.push([res(&rm.resource, &rm.schema_url), sc(&sm.scope, &sm.schema_url), m.encode_to_vec()].concat());
-                    }
-                }
-            }
-        }
-    }
+    let mut out = decode_support::flatten(signal, otlp);
     out.sort();
     out
 }

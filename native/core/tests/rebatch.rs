@@ -4,7 +4,7 @@
 
 mod decode_support;
 
-use decode_support::{kv, logs_request, request, s, stream};
+use decode_support::{flatten, kv, logs_request, request, s, stream};
 use otap_core::decode::pb::*;
 use otap_core::{concat_tables, split_tables, DecodedTables, Decoder, Encoder, EncoderOptions, Signal};
 use prost::Message;
@@ -16,43 +16,6 @@ fn tables(signal: Signal, count: usize, per_scope: usize, zstd: bool) -> Vec<Dec
     stream(signal, count, per_scope, zstd).iter().map(|(_, bar)| dec.decode_tables(bar).unwrap().unwrap()).collect()
 }
 
-/// The telemetry of a request, one entry per item with its resource and scope, so that a
-/// resource split over two requests compares equal to the original.
-fn flatten(signal: Signal, otlp: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    let res = |r: &Option<Resource>, url: &str| [r.as_ref().map(|r| r.encode_to_vec()).unwrap_or_default(), url.as_bytes().to_vec()].concat();
-    let sc = |s: &Option<InstrumentationScope>, url: &str| [s.as_ref().map(|s| s.encode_to_vec()).unwrap_or_default(), url.as_bytes().to_vec()].concat();
-    match signal {
-        Signal::Logs => {
-            for rl in ExportLogsServiceRequest::decode(otlp).unwrap().resource_logs {
-                for sl in &rl.scope_logs {
-                    for lr in &sl.log_records {
-                        out.push([res(&rl.resource, &rl.schema_url), sc(&sl.scope, &sl.schema_url), lr.encode_to_vec()].concat());
-                    }
-                }
-            }
-        }
-        Signal::Traces => {
-            for rs in ExportTraceServiceRequest::decode(otlp).unwrap().resource_spans {
-                for ss in &rs.scope_spans {
-                    for sp in &ss.spans {
-                        out.push([res(&rs.resource, &rs.schema_url), sc(&ss.scope, &ss.schema_url), sp.encode_to_vec()].concat());
-                    }
-                }
-            }
-        }
-        Signal::Metrics => {
-            for rm in ExportMetricsServiceRequest::decode(otlp).unwrap().resource_metrics {
-                for sm in &rm.scope_metrics {
-                    for m in &sm.metrics {
-                        out.push([res(&rm.resource, &rm.schema_url), sc(&sm.scope, &sm.schema_url), m.encode_to_vec()].concat());
-                    }
-                }
-            }
-        }
-    }
-    out
-}
 
 fn joined_otlp(inputs: &[DecodedTables]) -> Vec<u8> {
     // Export*ServiceRequest has one repeated field: concatenated messages are the joined one.

@@ -13,7 +13,7 @@ use arrow_array::{ArrayRef, UInt32Array};
 use crate::decode::common::{ids_or_null, IdHasher};
 use crate::decode::{table_name, TableView};
 use crate::error::{codes, OtapError};
-use crate::rebatch::{replace_column, shift, table_ids, Batches, Space};
+use crate::rebatch::{map_ids, shift, table_ids, Batches, Space};
 
 type IdSet = HashSet<i64, std::hash::BuildHasherDefault<IdHasher>>;
 
@@ -95,23 +95,8 @@ pub(super) fn renumber(piece: Batches) -> Result<Batches, OtapError> {
         ids.dedup();
     }
     let none: Vec<i64> = Vec::new();
-    piece
-        .into_iter()
-        .map(|(t, b)| {
-            let spec = table_ids(t);
-            let view = TableView::new(table_name(t), &b);
-            let mut out = b.clone();
-            for col in &spec.ids {
-                let ranks = dense(ids_or_null(&view, col.path)?, order.get(&col.space).unwrap_or(&none))
-                    .ok_or_else(|| view.error(col.path, "id missing from its own space"))?;
-                out = replace_column(&out, col.path, ranks, Some("plain")).map_err(|e| e.in_table(table_name(t)))?;
-            }
-            if let Some(p) = spec.parent {
-                let ranks = dense(ids_or_null(&view, "parent_id")?, order.get(&p.space).unwrap_or(&none))
-                    .ok_or_else(|| view.error("parent_id", "parent id points at no row"))?;
-                out = replace_column(&out, "parent_id", ranks, Some("plain")).map_err(|e| e.in_table(table_name(t)))?;
-            }
-            Ok((t, out))
-        })
-        .collect()
+    map_ids(piece, |view, path, space, ids| {
+        let problem = if path == "parent_id" { "parent id points at no row" } else { "id missing from its own space" };
+        dense(ids, order.get(&space).unwrap_or(&none)).ok_or_else(|| view.error(path, problem))
+    })
 }

@@ -8,6 +8,10 @@ use arrow_array::{make_array, Array, ArrayRef, RecordBatch, StructArray};
 use arrow_buffer::NullBuffer;
 use arrow_schema::{Field, FieldRef, Fields, Metadata, Schema};
 
+use super::id_columns::{table_ids, Space};
+use super::plain::Batches;
+use crate::decode::common::ids_or_null;
+use crate::decode::{table_name, TableView};
 use crate::error::OtapError;
 
 /// `metadata` with its `encoding` entry set to `encoding`, or removed for None.
@@ -83,4 +87,27 @@ fn set(fields: &mut Vec<FieldRef>, columns: &mut Vec<ArrayRef>, field: FieldRef,
             columns.push(values);
         }
     }
+}
+
+/// `batches` with each id column, and the parent id, replaced by what `f` makes of its ids
+/// (`f` gets the table, the column's path and its id space), marked plain: one walk over the
+/// id columns for every id rewrite (shifting for a join, renumbering for a Parquet piece).
+pub(crate) fn map_ids(
+    batches: Batches,
+    mut f: impl FnMut(&TableView<'_>, &'static str, Space, Vec<Option<i64>>) -> Result<ArrayRef, OtapError>,
+) -> Result<Batches, OtapError> {
+    batches
+        .into_iter()
+        .map(|(t, b)| {
+            let spec = table_ids(t);
+            let view = TableView::new(table_name(t), &b);
+            let columns = spec.ids.iter().map(|c| (c.path, c.space)).chain(spec.parent.map(|p| ("parent_id", p.space)));
+            let mut out = b.clone();
+            for (path, space) in columns {
+                let values = f(&view, path, space, ids_or_null(&view, path)?)?;
+                out = replace_column(&out, path, values, Some("plain")).map_err(|e| e.in_table(table_name(t)))?;
+            }
+            Ok((t, out))
+        })
+        .collect()
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, RecordBatch, UInt32Array};
 
-use super::columns::replace_column;
+use super::columns::map_ids;
 use super::id_columns::{root_type, space_max, table_ids, Space};
 use super::plain::{to_plain, Batches};
 use super::transport::to_transport;
@@ -57,23 +57,7 @@ fn shifted(values: Vec<Option<i64>>, by: i64) -> ArrayRef {
 
 /// `batches` with every id of space s moved by `shift[s]` (ids plain UInt32, marked so).
 pub(crate) fn shift(batches: Batches, shift: &HashMap<Space, i64>) -> Result<Batches, OtapError> {
-    batches
-        .into_iter()
-        .map(|(t, b)| {
-            let spec = table_ids(t);
-            let view = TableView::new(table_name(t), &b);
-            let mut out = b.clone();
-            for col in &spec.ids {
-                let by = shift.get(&col.space).copied().unwrap_or(0);
-                out = replace_column(&out, col.path, shifted(ids_or_null(&view, col.path)?, by), Some("plain"))?;
-            }
-            if let Some(p) = spec.parent {
-                let by = shift.get(&p.space).copied().unwrap_or(0);
-                out = replace_column(&out, "parent_id", shifted(ids_or_null(&view, "parent_id")?, by), Some("plain"))?;
-            }
-            Ok((t, out))
-        })
-        .collect()
+    map_ids(batches, |_, _, space, ids| Ok(shifted(ids, shift.get(&space).copied().unwrap_or(0))))
 }
 
 /// One batch of the tables of `parts` (already shifted), in the signal's payload order.

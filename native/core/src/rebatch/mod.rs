@@ -11,7 +11,7 @@ mod transport;
 mod unify;
 
 pub use concat::concat_tables;
-pub(crate) use columns::replace_column;
+pub(crate) use columns::{map_ids, replace_column};
 pub(crate) use concat::shift;
 pub(crate) use id_columns::{space_max, table_ids, ParentRule, Space};
 pub(crate) use plain::{decode_parents, fill_null_runs, to_plain, Batches};

@@ -255,3 +255,41 @@ pub fn stream(signal: Signal, batches: usize, per_scope: usize, zstd: bool) -> V
         })
         .collect()
 }
+
+/// The telemetry of a request, one entry per item with its resource and scope, so that a
+/// resource split over two requests compares equal to the original.
+pub fn flatten(signal: Signal, otlp: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let res = |r: &Option<Resource>, url: &str| [r.as_ref().map(|r| r.encode_to_vec()).unwrap_or_default(), url.as_bytes().to_vec()].concat();
+    let sc = |s: &Option<InstrumentationScope>, url: &str| [s.as_ref().map(|s| s.encode_to_vec()).unwrap_or_default(), url.as_bytes().to_vec()].concat();
+    match signal {
+        Signal::Logs => {
+            for rl in ExportLogsServiceRequest::decode(otlp).unwrap().resource_logs {
+                for sl in &rl.scope_logs {
+                    for lr in &sl.log_records {
+                        out.push([res(&rl.resource, &rl.schema_url), sc(&sl.scope, &sl.schema_url), lr.encode_to_vec()].concat());
+                    }
+                }
+            }
+        }
+        Signal::Traces => {
+            for rs in ExportTraceServiceRequest::decode(otlp).unwrap().resource_spans {
+                for ss in &rs.scope_spans {
+                    for sp in &ss.spans {
+                        out.push([res(&rs.resource, &rs.schema_url), sc(&ss.scope, &ss.schema_url), sp.encode_to_vec()].concat());
+                    }
+                }
+            }
+        }
+        Signal::Metrics => {
+            for rm in ExportMetricsServiceRequest::decode(otlp).unwrap().resource_metrics {
+                for sm in &rm.scope_metrics {
+                    for m in &sm.metrics {
+                        out.push([res(&rm.resource, &rm.schema_url), sc(&sm.scope, &sm.schema_url), m.encode_to_vec()].concat());
+                    }
+                }
+            }
+        }
+    }
+    out
+}

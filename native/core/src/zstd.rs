@@ -1,5 +1,5 @@
-//! Whole-buffer zstd helpers (gRPC message compression, tests). Arrow IPC body compression
-//! goes through arrow-ipc's own zstd support.
+//! Whole-buffer zstd helpers: gRPC message compression, and the Arrow IPC body buffers
+//! compressed (ipc_body_zstd.rs) and decompressed (ipc_reader.rs) here rather than by arrow-ipc.
 //!
 //! Both keep one zstd context per thread: creating a context allocates and clears about
 //! 100-200 KiB, which cost more than compressing a small gRPC message itself.
@@ -23,8 +23,8 @@ fn decompression_failed(code: usize) -> OtapError {
     OtapError::new(codes::DECOMPRESSION_FAILED, format!("zstd: {}", zstd_safe::get_error_name(code)))
 }
 
-/// One zstd frame of `data` at `level` (1..=22; 0 = zstd's default).
-pub fn zstd_compress(data: &[u8], level: i32) -> Result<Vec<u8>, OtapError> {
+/// Runs `f` with this thread's compressor at `level` (1..=22; 0 = zstd's default).
+fn with_compressor<R>(level: i32, f: impl FnOnce(&mut zstd::bulk::Compressor<'static>) -> std::io::Result<R>) -> Result<R, OtapError> {
     COMPRESSOR.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.as_ref().is_none_or(|(l, _)| *l != level) {
@@ -33,7 +33,23 @@ pub fn zstd_compress(data: &[u8], level: i32) -> Result<Vec<u8>, OtapError> {
             *slot = Some((level, zstd::bulk::Compressor::new(level).map_err(compression_failed)?));
         }
         let (_, compressor) = slot.as_mut().expect("set above");
-        compressor.compress(data).map_err(compression_failed)
+        f(compressor).map_err(compression_failed)
+    })
+}
+
+/// One zstd frame of `data` at `level` (1..=22; 0 = zstd's default).
+pub fn zstd_compress(data: &[u8], level: i32) -> Result<Vec<u8>, OtapError> {
+    with_compressor(level, |c| c.compress(data))
+}
+
+/// Appends one zstd frame of `data` at `level` to `out`; returns the frame's length.
+pub(crate) fn zstd_compress_append(data: &[u8], level: i32, out: &mut Vec<u8>) -> Result<usize, OtapError> {
+    let start = out.len();
+    out.reserve(zstd_safe::compress_bound(data.len()));
+    with_compressor(level, |c| {
+        let mut cursor = std::io::Cursor::new(&mut *out);
+        cursor.set_position(start as u64);
+        c.compress_to_buffer(data, &mut cursor)
     })
 }
 

@@ -14,7 +14,7 @@ use super::forward_dicts::ForwardedDictionaries;
 use crate::bar::{payload_type as T, ArrowPayload};
 use crate::decode::{table_name, DecodedTables};
 use crate::error::OtapError;
-use crate::ipc_writer::{write_options, IpcChunkWriter};
+use crate::ipc_writer::IpcChunkWriter;
 
 /// One payload type's outgoing IPC stream on the forwarding path.
 pub(crate) struct ForwardStream {
@@ -48,7 +48,7 @@ pub(crate) fn write_payload(
 ) -> Result<ArrowPayload, OtapError> {
     let table = table_name(payload_type);
     if !stream.as_ref().is_some_and(|s| s.accepts(batch)) {
-        let writer = IpcChunkWriter::new(batch.schema_ref(), write_options(zstd_level)?).map_err(|e| e.in_table(&table))?;
+        let writer = IpcChunkWriter::new(batch.schema_ref(), zstd_level).map_err(|e| e.in_table(&table))?;
         *stream = Some(ForwardStream { schema: batch.schema(), writer, dictionaries: ForwardedDictionaries::default(), schema_id: new_schema_id() });
     }
     let s = stream.as_mut().unwrap();

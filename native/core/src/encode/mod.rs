@@ -22,7 +22,7 @@ use self::forward::ForwardStream;
 use crate::bar::{payload_type_name, ArrowPayload, BatchArrowRecords};
 use crate::decode::DecodedTables;
 use crate::error::{codes, OtapError};
-use crate::ipc_writer::{write_options, IpcChunkWriter};
+use crate::ipc_writer::IpcChunkWriter;
 use crate::otlp::model;
 use crate::schema::table_spec;
 use crate::sdk_columns::SdkColumns;
@@ -187,8 +187,7 @@ impl Encoder {
             if encoded.new_stream || stream.writer.is_none() {
                 stream.schema_id = self.next_schema_id.to_string();
                 self.next_schema_id += 1;
-                let options = write_options(self.options.zstd_level)?;
-                stream.writer = Some(IpcChunkWriter::new(encoded.batch.schema_ref(), options)?);
+                stream.writer = Some(IpcChunkWriter::new(encoded.batch.schema_ref(), self.options.zstd_level)?);
             }
             let name = stream.encoder.spec.name;
             let record =

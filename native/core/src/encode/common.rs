@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use super::attribute_order::attribute_order;
 use super::input::{Leaf, TableInput};
 use crate::cbor_encode::to_cbor;
 use crate::error::OtapError;
@@ -286,16 +287,7 @@ impl<'a> AttributeRows<'a> {
         let n = self.attrs.len();
         let attrs = &self.attrs;
         let parents = &self.parents;
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        order.sort_by(|&a, &b| {
-            let (ka, kb) = (&attrs[a as usize], &attrs[b as usize]);
-            ka.value
-                .type_code()
-                .cmp(&kb.value.type_code())
-                .then_with(|| ka.key.as_bytes().cmp(kb.key.as_bytes()))
-                .then_with(|| compare_scalar(&ka.value, &kb.value))
-                .then_with(|| parents[a as usize].cmp(&parents[b as usize]))
-        });
+        let mut order = attribute_order(attrs, parents);
         place_negative_zeros(&mut order, attrs);
         let sorted_parents: Vec<u32> = order.iter().map(|&i| parents[i as usize]).collect();
         let encoded = quasi_delta_encode(&sorted_parents, |i| {

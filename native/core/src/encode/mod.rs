@@ -2,6 +2,7 @@
 //! gRPC stream; per payload type a [`table::TableEncoder`] and an IPC stream; a schema id
 //! counter shared by all payload types; batch ids from 0.
 
+mod attribute_order;
 pub mod common;
 pub mod dict;
 mod forward;

@@ -112,6 +112,10 @@ fn plain_batch<'f>(
 
 pub struct IpcStream {
     schema: Option<SchemaRef>,
+    /// Derived from the schema once, not per message: the buffer widths of a record batch,
+    /// and of each dictionary id's values.
+    batch_widths: Vec<usize>,
+    dictionary_widths: HashMap<i64, Vec<usize>>,
     dictionaries: HashMap<i64, ArrayRef>,
     ended: bool,
     max_message_bytes: usize,
@@ -137,7 +141,14 @@ impl IpcStream {
     }
 
     pub fn with_max_message_bytes(max_message_bytes: usize) -> IpcStream {
-        IpcStream { schema: None, dictionaries: HashMap::new(), ended: false, max_message_bytes }
+        IpcStream {
+            schema: None,
+            batch_widths: Vec::new(),
+            dictionary_widths: HashMap::new(),
+            dictionaries: HashMap::new(),
+            ended: false,
+            max_message_bytes,
+        }
     }
 
     /// Bytes held between messages: the dictionaries' buffers plus a fixed cost per field of
@@ -211,17 +222,18 @@ impl IpcStream {
                         schema.metadata().clone(),
                     );
                     // A new Schema starts a new stream: earlier dictionaries no longer apply.
+                    self.batch_widths.clear();
+                    for f in schema.fields() {
+                        buffer_widths(f.data_type(), &mut self.batch_widths);
+                    }
+                    self.dictionary_widths = dictionary_widths(&schema);
                     self.schema = Some(Arc::new(schema));
                     self.dictionaries.clear();
                 }
                 MessageHeader::RecordBatch => {
                     let batch = message.header_as_record_batch().ok_or_else(|| malformed("record batch message without a header"))?;
                     let schema = self.schema.clone().ok_or_else(|| malformed("record batch before the schema"))?;
-                    let mut widths = Vec::new();
-                    for f in schema.fields() {
-                        buffer_widths(f.data_type(), &mut widths);
-                    }
-                    self.check_batch(batch, &body, &widths)?;
+                    self.check_batch(batch, &body, &self.batch_widths)?;
                     let rb = if batch.compression().is_some() {
                         let mut fbb = FlatBufferBuilder::new();
                         let (plain, body) = plain_batch(&mut fbb, batch, &body)?;
@@ -237,14 +249,11 @@ impl IpcStream {
                     let dict = message.header_as_dictionary_batch().ok_or_else(|| malformed("dictionary message without a header"))?;
                     let schema = self.schema.clone().ok_or_else(|| malformed("dictionary batch before the schema"))?;
                     let batch = dict.data().ok_or_else(|| malformed("dictionary batch without data"))?;
-                    #[allow(deprecated)]
-                    let value_type = match schema.fields_with_dict_id(dict.id()).first().map(|f| f.data_type()) {
-                        Some(DataType::Dictionary(_, v)) => v.as_ref().clone(),
-                        _ => return Err(malformed(format!("dictionary batch for unknown id {}", dict.id()))),
-                    };
-                    let mut widths = Vec::new();
-                    buffer_widths(&value_type, &mut widths);
-                    self.check_batch(batch, &body, &widths)?;
+                    let widths = self
+                        .dictionary_widths
+                        .get(&dict.id())
+                        .ok_or_else(|| malformed(format!("dictionary batch for unknown id {}", dict.id())))?;
+                    self.check_batch(batch, &body, widths)?;
                     if batch.compression().is_some() {
                         let mut fbb = FlatBufferBuilder::new();
                         let (plain, body) = plain_batch(&mut fbb, batch, &body)?;
@@ -367,6 +376,23 @@ fn buffer_widths(t: &DataType, out: &mut Vec<usize>) {
         DataType::Dictionary(key, _) => buffer_widths(key, out),
         _ => fixed(1, out),
     }
+}
+
+/// Each dictionary id of `schema` with the buffer widths of its values (the first field using
+/// the id, as arrow-ipc resolves ids).
+fn dictionary_widths(schema: &Schema) -> HashMap<i64, Vec<usize>> {
+    let mut out = HashMap::new();
+    for f in schema.flattened_fields() {
+        #[allow(deprecated)]
+        if let (DataType::Dictionary(_, value), Some(id)) = (f.data_type(), f.dict_id()) {
+            out.entry(id).or_insert_with(|| {
+                let mut widths = Vec::new();
+                buffer_widths(value, &mut widths);
+                widths
+            });
+        }
+    }
+    out
 }
 
 /// `f` and everything nested in it, nullable (dictionary ids and metadata kept).

@@ -59,7 +59,9 @@ impl IpcChunkWriter {
         match self.zstd_level {
             Some(level) => {
                 let chunk = compress_bodies(buf, level);
+                // Reused for the next chunk, but not holding on to more than 1 MiB between chunks.
                 buf.clear();
+                buf.shrink_to(1 << 20);
                 chunk
             }
             None => {

@@ -9,10 +9,11 @@
 //! of dozens of such buffers (its zstd frames cost more than the rest of its encoding). Any
 //! Arrow reader takes `-1` buffers; arrow-ipc itself writes them for incompressible ones.
 
-use arrow_ipc::{BodyCompressionMethod, CompressionType, MessageHeader};
+use arrow_ipc::MessageHeader;
 use flatbuffers::{FlatBufferBuilder, WIPOffset};
 
 use crate::error::OtapError;
+use crate::ipc_batch_header::rebuilt_batch;
 use crate::zstd::zstd_compress_append;
 
 /// Buffers shorter than this stay raw.
@@ -37,8 +38,7 @@ pub fn compress_bodies(stream: &[u8], level: i32) -> Result<Vec<u8>, OtapError> 
     let mut body = Vec::new();
     let mut pos = 0;
     while pos < stream.len() {
-        let (meta, body_in, next) = split_message(stream, pos)?;
-        let message = arrow_ipc::root_as_message(meta).map_err(|e| internal(e.to_string()))?;
+        let (meta, message, body_in, next) = split_message(stream, pos)?;
         let mut fbb = FlatBufferBuilder::with_capacity(meta.len() + 64);
         body.clear();
         let header = match message.header_type() {
@@ -84,8 +84,11 @@ pub fn compress_bodies(stream: &[u8], level: i32) -> Result<Vec<u8>, OtapError> 
     Ok(out)
 }
 
-/// The metadata and body of the message at `pos`, and where the next one starts.
-fn split_message(stream: &[u8], pos: usize) -> Result<(&[u8], &[u8], usize), OtapError> {
+/// One message of a stream: its metadata (raw and parsed), its body, where the next starts.
+type Split<'a> = (&'a [u8], arrow_ipc::Message<'a>, &'a [u8], usize);
+
+/// The message at `pos`.
+fn split_message(stream: &[u8], pos: usize) -> Result<Split<'_>, OtapError> {
     let word = |at: usize| -> Result<i32, OtapError> {
         stream
             .get(at..at + 4)
@@ -109,7 +112,7 @@ fn split_message(stream: &[u8], pos: usize) -> Result<(&[u8], &[u8], usize), Ota
     let body = stream
         .get(at + len..at + len + body_len)
         .ok_or_else(|| internal("truncated body"))?;
-    Ok((meta, body, at + len + body_len))
+    Ok((meta, message, body, at + len + body_len))
 }
 
 /// Appends one framed message: continuation marker, metadata length (padded so the body
@@ -153,30 +156,7 @@ fn compressed_batch<'f>(
         ));
         body.resize(body.len().next_multiple_of(8), 0);
     }
-    let nodes: Vec<arrow_ipc::FieldNode> = batch
-        .nodes()
-        .map(|n| n.iter().copied().collect())
-        .unwrap_or_default();
-    let nodes = fbb.create_vector(&nodes);
-    let placed = fbb.create_vector(&placed);
-    let variadic = batch
-        .variadicBufferCounts()
-        .map(|v| fbb.create_vector(&v.iter().collect::<Vec<i64>>()));
-    let compression = arrow_ipc::BodyCompression::create(
-        fbb,
-        &arrow_ipc::BodyCompressionArgs {
-            codec: CompressionType::ZSTD,
-            method: BodyCompressionMethod::BUFFER,
-        },
-    );
-    let args = arrow_ipc::RecordBatchArgs {
-        length: batch.length(),
-        nodes: Some(nodes),
-        buffers: Some(placed),
-        compression: Some(compression),
-        variadicBufferCounts: variadic,
-    };
-    Ok(arrow_ipc::RecordBatch::create(fbb, &args))
+    Ok(rebuilt_batch(fbb, batch, &placed, true))
 }
 
 /// One non-empty buffer: a zstd frame when it is long enough and the frame is smaller,

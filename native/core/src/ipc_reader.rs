@@ -28,6 +28,7 @@ use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use flatbuffers::{FlatBufferBuilder, WIPOffset};
 
 use crate::error::OtapError;
+use crate::ipc_batch_header::rebuilt_batch;
 use crate::zstd::zstd_decompress_exact;
 
 /// Cap on one message's metadata + body, and on what its body may decompress to.
@@ -96,18 +97,7 @@ fn plain_batch<'f>(
         }
         fb_buffers.push(arrow_ipc::Buffer::new(at as i64, len as i64));
     }
-    let nodes: Vec<arrow_ipc::FieldNode> = batch.nodes().map(|n| n.iter().copied().collect()).unwrap_or_default();
-    let nodes = fbb.create_vector(&nodes);
-    let fb_buffers = fbb.create_vector(&fb_buffers);
-    let variadic = batch.variadicBufferCounts().map(|v| fbb.create_vector(&v.iter().collect::<Vec<i64>>()));
-    let args = arrow_ipc::RecordBatchArgs {
-        length: batch.length(),
-        nodes: Some(nodes),
-        buffers: Some(fb_buffers),
-        compression: None,
-        variadicBufferCounts: variadic,
-    };
-    Ok((arrow_ipc::RecordBatch::create(fbb, &args), Buffer::from_vec(out)))
+    Ok((rebuilt_batch(fbb, batch, &fb_buffers, false), Buffer::from_vec(out)))
 }
 
 pub struct IpcStream {

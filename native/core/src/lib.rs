@@ -14,6 +14,7 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod filter;
+mod ipc_batch_header;
 pub mod ipc_body_zstd;
 pub mod ipc_reader;
 pub mod ipc_writer;

@@ -37,7 +37,7 @@ export interface NativeAddon {
   transformAttributes(tables: NativeTables, actions: Uint8Array): NativeTables;
   tablesFromOtlp(signal: string, otlp: Uint8Array, metricMetadata: boolean): NativeTables;
   headTables(tables: NativeTables, n: number): NativeTables;
-  Filter: new (rules: Uint8Array) => { apply(tables: NativeTables): NativeTables };
+  Filter: new (rules: Uint8Array) => { apply(tables: NativeTables): NativeTables; applyOtlp(signal: string, otlp: Uint8Array, metricMetadata: boolean): NativeTables };
   ParquetWriter: new (signal: string, options?: { zstdLevel?: number; rowGroupRows?: number; rootMetadata?: Record<string, string> }) => {
     write(tables: NativeTables): void;
     takeOutput(): { payloadType: number; bytes: Buffer }[];
@@ -166,6 +166,7 @@ export class NativeBackend implements Backend {
         const t = this.held.get(tables);
         return t ? this.hold(call(() => f.apply(t))) : undefined;
       },
+      applyOtlp: (signal, otlp) => this.hold(call(() => f.applyOtlp(signal, otlp, true))),
     };
   }
 

@@ -103,6 +103,9 @@ export interface BackendFilter {
   /** The tables with only the records the rules keep (possibly none); undefined for tables
    *  of another backend. */
   apply(tables: BackendTables): BackendTables | undefined;
+  /** The tables of an OTLP request's records the rules keep, decided on the parsed request
+   *  so that dropped records are never built into tables; what apply(tablesFromOtlp(..)) gives. */
+  applyOtlp?(signal: Signal, otlp: Uint8Array): BackendTables;
 }
 
 export interface ParquetWriterOptions {

@@ -71,6 +71,7 @@ interface WasmExports {
   otap_tables_head?(t: number, n: number): number;
   otap_filter_new?(ptr: number, len: number): number;
   otap_tables_filter?(t: number, f: number): number;
+  otap_filter_otlp?(f: number, signal: number, ptr: number, len: number, metricMetadata: number): number;
   otap_filter_free?(f: number): void;
   // Parquet file sets (optional: an older module has none).
   otap_parquet_writer_new?(signal: number, zstdLevel: number, rowGroupRows: number, ptr: number, len: number): number;
@@ -376,6 +377,13 @@ export class WasmBackend implements Backend {
           if (live === undefined) return undefined;
           return this.heldList(this.rt.run((ex) => readResult(ex, ex.otap_tables_filter!(live(), h.get()))))[0];
         },
+        ...(this.rt.exports().otap_filter_otlp ? {
+          applyOtlp: (signal: Signal, otlp: Uint8Array) => {
+            const code = SIGNAL_CODES[signal];
+            if (code === undefined) throw new TypeError(`unknown signal ${JSON.stringify(signal)} (expected traces, logs or metrics)`);
+            return this.heldList(this.rt.call(otlp, (ex, ptr, len) => ex.otap_filter_otlp!(h.get(), code, ptr, len, 1)))[0]!;
+          },
+        } : {}),
       };
       this.filterFinalizer.register(filter, h);
       return filter;

@@ -511,6 +511,21 @@ pub unsafe extern "C" fn otap_tables_filter(t: *const DecodedTables, f: *const o
     }
 }
 
+/// The OTAP tables of the OTLP request's records the filter keeps (signal 0 traces, 1 logs,
+/// 2 metrics), the rules applied before any table is built; result data: the new handle.
+///
+/// # Safety
+/// `f` must be a live handle from `otap_filter_new`; `ptr` must hold `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn otap_filter_otlp(f: *const otap_core::filter::FilterSpec, signal: u32, ptr: *const u8, len: usize, metric_metadata: u32) -> *mut OtapResult {
+    let Some(f) = f.as_ref() else { return bad_argument("null filter") };
+    let Some(signal) = signal_of(signal) else { return bad_argument("unknown signal") };
+    match otap_core::filter::filter_otlp(signal, input(ptr, len), metric_metadata != 0, f) {
+        Ok(out) => table_handles(vec![out], signal),
+        Err(e) => err(e),
+    }
+}
+
 /// # Safety
 /// `f` must be null or a handle from `otap_filter_new`, freed once.
 #[no_mangle]

@@ -1,9 +1,11 @@
 //! processor:filter in the core: its rules' byte form (an invalid regular expression is
 //! refused when the rules are read), and records kept with their attributes while the
-//! dropped ones' go, resources left empty disappearing.
+//! dropped ones' go, resources left empty disappearing; rules applied to a parsed OTLP request
+//! keep the same records as on its tables.
 
 use otap_core::decode::pb::*;
-use otap_core::filter::{filter_tables, FilterSpec};
+use otap_core::encode::otlp_to_tables;
+use otap_core::filter::{filter_otlp, filter_tables, FilterSpec};
 use otap_core::{Decoder, Encoder, EncoderOptions, Signal};
 use prost::Message;
 
@@ -42,4 +44,65 @@ fn keeps_records_with_their_attributes_and_drops_empty_resources() {
     let logs = &out.resource_logs[0].scope_logs[0].log_records;
     assert_eq!(logs.len(), 1);
     assert_eq!(logs[0].attributes[0].value.as_ref().unwrap().value, Some(any_value::Value::StringValue("a2".into())));
+}
+
+fn str_kv(k: &str, v: &str) -> KeyValue {
+    KeyValue { key: k.into(), value: Some(AnyValue { value: Some(any_value::Value::StringValue(v.into())) }) }
+}
+
+/// `filter_otlp` and `filter_tables(otlp_to_tables(..))` give the same request.
+fn same_both_ways(signal: Signal, req: &[u8], spec: &[&str]) -> Vec<u8> {
+    let spec = FilterSpec::parse(&form(spec)).unwrap();
+    let via_tables = filter_tables(&otlp_to_tables(signal, req, true).unwrap(), &spec).unwrap();
+    let via_otlp = filter_otlp(signal, req, true, &spec).unwrap();
+    let rows = |t: &otap_core::decode::DecodedTables| t.batches.iter().map(|(ty, b)| (*ty, b.num_rows())).collect::<Vec<_>>();
+    assert_eq!(rows(&via_otlp), rows(&via_tables));
+    let (a, b) = (via_otlp.to_otlp().unwrap(), via_tables.to_otlp().unwrap());
+    assert_eq!(a, b);
+    a
+}
+
+#[test]
+fn rules_on_the_parsed_request_keep_what_rules_on_its_tables_keep() {
+    // Resource "a" twice (merged): its first group's records all dropped; a scope left empty.
+    let group = |name: &str, scopes: Vec<Vec<LogRecord>>| ResourceLogs {
+        resource: Some(Resource { attributes: vec![str_kv("r", name)], dropped_attributes_count: 0 }),
+        scope_logs: scopes.into_iter().enumerate().map(|(i, log_records)| ScopeLogs {
+            scope: Some(InstrumentationScope { name: format!("s{i}"), ..Default::default() }),
+            log_records,
+            schema_url: String::new(),
+        }).collect(),
+        schema_url: String::new(),
+    };
+    let logs = ExportLogsServiceRequest { resource_logs: vec![
+        group("a", vec![vec![record(9, "a1")], vec![record(5, "a2")]]),
+        group("b", vec![vec![record(17, "b1"), record(9, "b2")]]),
+        group("a", vec![vec![record(21, "a3")], vec![record(9, "a4"), record(13, "a5")]]),
+    ] }.encode_to_vec();
+    let out = ExportLogsServiceRequest::decode(&same_both_ways(Signal::Logs, &logs, &["include", "strict", "severity_number", "13", "0", "end"])[..]).unwrap();
+    assert_eq!(out.resource_logs.iter().map(|r| r.scope_logs.iter().map(|s| s.log_records.len()).sum::<usize>()).sum::<usize>(), 3);
+    same_both_ways(Signal::Logs, &logs, &["exclude", "regexp", "record_attribute", "k", "s", "^a", "resource_attribute", "r", "s", "a", "end"]);
+    same_both_ways(Signal::Logs, &logs, &["include", "strict", "resource_attribute", "r", "s", "b", "end", "exclude", "strict", "severity_text", "", "end"]);
+    // Nothing kept: no tables.
+    let none = FilterSpec::parse(&form(&["include", "strict", "severity_number", "24", "0", "end"])).unwrap();
+    assert!(filter_otlp(Signal::Logs, &logs, true, &none).unwrap().batches.is_empty());
+
+    let span = |name: &str, event: &str, link_attr: &str| Span {
+        trace_id: vec![1; 16],
+        span_id: vec![2; 8],
+        name: name.into(),
+        kind: 2,
+        events: vec![span::Event { name: event.into(), attributes: vec![str_kv("e", event)], ..Default::default() }],
+        links: vec![span::Link { trace_id: vec![3; 16], span_id: vec![4; 8], attributes: vec![str_kv("l", link_attr)], ..Default::default() }],
+        ..Default::default()
+    };
+    let traces = ExportTraceServiceRequest { resource_spans: vec![ResourceSpans {
+        resource: None,
+        scope_spans: vec![ScopeSpans { scope: None, spans: vec![span("GET", "retry", "x"), span("POST", "ok", "y"), span("GET", "ok", "y")], schema_url: String::new() }],
+        schema_url: String::new(),
+    }] }.encode_to_vec();
+    let out = ExportTraceServiceRequest::decode(&same_both_ways(Signal::Traces, &traces, &["include", "strict", "span_name", "GET", "end"])[..]).unwrap();
+    assert_eq!(out.resource_spans[0].scope_spans[0].spans.len(), 2);
+    same_both_ways(Signal::Traces, &traces, &["exclude", "strict", "event_name", "retry", "end"]);
+    same_both_ways(Signal::Traces, &traces, &["include", "strict", "event_attribute", "e", "s", "ok", "link_attribute", "l", "s", "y", "end"]);
 }

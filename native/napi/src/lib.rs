@@ -398,6 +398,14 @@ impl JsFilter {
         let out = otap_core::filter::filter_tables(&tables.inner, &self.spec).map_err(|e| throw(&env, e))?;
         JsTables::hold(&env, out)
     }
+
+    /// The OTAP tables of an OTLP request's records the rules keep, the rules applied to the
+    /// parsed request before any table is built (what `apply(tablesFromOtlp(..))` gives).
+    #[napi]
+    pub fn apply_otlp(&self, env: Env, signal: String, otlp: &[u8], metric_metadata: bool) -> Result<JsTables> {
+        let out = otap_core::filter::filter_otlp(parse_signal(&signal)?, otlp, metric_metadata, &self.spec).map_err(|e| throw(&env, e))?;
+        JsTables::hold(&env, out)
+    }
 }
 
 /// An OTLP request's OTAP tables, built as the encoder builds them (fresh dictionaries) and

@@ -346,8 +346,10 @@ pub struct Flat {
 }
 
 /// Equal resources (same attributes, dropped count and schema URL) and equal scopes are
-/// merged, as the Go producer merges them.
-pub fn flatten<T>(roots: &Roots<'_, T>) -> Flat {
+/// merged, as the Go producer merges them. `keep` (in item order) leaves rows out while
+/// resources and scopes are still numbered as for the whole request, so the kept rows come
+/// out as the whole request's rows filtered afterwards would.
+pub fn flatten<T>(roots: &Roots<'_, T>, keep: Option<&[bool]>) -> Flat {
     let mut resources = Vec::new();
     let mut scopes = Vec::new();
     let mut res_keys: Vec<String> = Vec::new();
@@ -383,7 +385,9 @@ pub fn flatten<T>(roots: &Roots<'_, T>) -> Flat {
                 (scopes.len() - 1) as u32
             });
             for item in sg.items.range() {
-                rows.push(RootRow { res, scope, item: item as u32 });
+                if keep.is_none_or(|k| k[item]) {
+                    rows.push(RootRow { res, scope, item: item as u32 });
+                }
             }
         }
     }

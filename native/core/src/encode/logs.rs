@@ -10,9 +10,9 @@ use crate::bar::payload_type as T;
 use crate::error::OtapError;
 use crate::otlp::model::{AnyValue, LogsRequest};
 
-pub fn logs_tables<'a>(req: &LogsRequest<'a>) -> Result<Tables<'a>, OtapError> {
+pub fn logs_tables<'a>(req: &LogsRequest<'a>, keep: Option<&[bool]>) -> Result<Tables<'a>, OtapError> {
     let roots = &req.roots;
-    let flat = flatten(roots);
+    let flat = flatten(roots, keep);
     let items = &roots.items;
     // Go order: resource group, scope group (first appearance), then trace id.
     let mut rows = flat.rows.clone();

@@ -14,9 +14,9 @@ use crate::otlp::model::{Exemplar, MetricKind, MetricsRequest, NumberValue, Span
 
 const U32_MAX: u64 = u32::MAX as u64;
 
-pub fn metrics_tables<'a>(req: &'a MetricsRequest<'a>, metadata: bool) -> Result<Tables<'a>, OtapError> {
+pub fn metrics_tables<'a>(req: &'a MetricsRequest<'a>, metadata: bool, keep: Option<&[bool]>) -> Result<Tables<'a>, OtapError> {
     let roots = &req.roots;
-    let flat = flatten(roots);
+    let flat = flatten(roots, keep);
     let metrics = &roots.items;
     // Go order: resource key, scope key, metric type, name (stable).
     let mut rows = flat.rows.clone();

@@ -86,17 +86,17 @@ impl Encoder {
         match signal {
             Signal::Logs => {
                 let req = model::parse_logs(otlp_request)?;
-                let tables = logs::logs_tables(&req)?;
+                let tables = logs::logs_tables(&req, None)?;
                 self.produce(tables)
             }
             Signal::Traces => {
                 let req = model::parse_traces(otlp_request)?;
-                let tables = traces::traces_tables(&req)?;
+                let tables = traces::traces_tables(&req, None)?;
                 self.produce(tables)
             }
             Signal::Metrics => {
                 let req = model::parse_metrics(otlp_request)?;
-                let tables = metrics::metrics_tables(&req, self.options.metric_metadata)?;
+                let tables = metrics::metrics_tables(&req, self.options.metric_metadata, None)?;
                 self.produce(tables)
             }
         }
@@ -109,12 +109,12 @@ impl Encoder {
         let batch = match cols.signal() {
             Signal::Traces => {
                 let req = cols.traces_request()?;
-                self.produce(traces::traces_tables(&req)?)?
+                self.produce(traces::traces_tables(&req, None)?)?
             }
             // The reader only yields traces or logs.
             _ => {
                 let req = cols.logs_request()?;
-                self.produce(logs::logs_tables(&req)?)?
+                self.produce(logs::logs_tables(&req, None)?)?
             }
         };
         Ok(batch.encode_to_vec())
@@ -203,6 +203,23 @@ impl Encoder {
 /// written as IPC: what a processor that works on tables needs from an OTLP batch. Each call
 /// starts fresh dictionaries (no stream state).
 pub fn otlp_to_tables(signal: Signal, otlp_request: &[u8], metric_metadata: bool) -> Result<DecodedTables, OtapError> {
+    otlp_to_kept_tables(signal, otlp_request, metric_metadata, &mut |_| Ok(None))
+}
+
+/// Which root items (log records, spans, metrics) of a parsed request to keep, in the
+/// request's order; `None` keeps all.
+pub type ItemMask<'k> = dyn FnMut(&ParsedRequest<'_>) -> Result<Option<Vec<bool>>, OtapError> + 'k;
+
+/// A parsed OTLP request of one signal.
+pub enum ParsedRequest<'a> {
+    Logs(model::LogsRequest<'a>),
+    Traces(model::TracesRequest<'a>),
+    Metrics(model::MetricsRequest<'a>),
+}
+
+/// [`otlp_to_tables`] for the items `keep` selects, decided on the parsed request before any
+/// table is built (a filter that drops most records builds tables only for the rest).
+pub fn otlp_to_kept_tables(signal: Signal, otlp_request: &[u8], metric_metadata: bool, keep: &mut ItemMask<'_>) -> Result<DecodedTables, OtapError> {
     let encode_all = |tables: Tables<'_>| -> Result<Vec<(i32, arrow_array::RecordBatch)>, OtapError> {
         tables
             .iter()
@@ -212,10 +229,20 @@ pub fn otlp_to_tables(signal: Signal, otlp_request: &[u8], metric_metadata: bool
             })
             .collect()
     };
-    let batches = match signal {
-        Signal::Logs => encode_all(logs::logs_tables(&model::parse_logs(otlp_request)?)?)?,
-        Signal::Traces => encode_all(traces::traces_tables(&model::parse_traces(otlp_request)?)?)?,
-        Signal::Metrics => encode_all(metrics::metrics_tables(&model::parse_metrics(otlp_request)?, metric_metadata)?)?,
+    let parsed = match signal {
+        Signal::Logs => ParsedRequest::Logs(model::parse_logs(otlp_request)?),
+        Signal::Traces => ParsedRequest::Traces(model::parse_traces(otlp_request)?),
+        Signal::Metrics => ParsedRequest::Metrics(model::parse_metrics(otlp_request)?),
+    };
+    let mask = keep(&parsed)?;
+    if mask.as_ref().is_some_and(|m| !m.iter().any(|k| *k)) {
+        return Ok(DecodedTables { signal, batches: Vec::new() });
+    }
+    let keep = mask.as_deref();
+    let batches = match &parsed {
+        ParsedRequest::Logs(req) => encode_all(logs::logs_tables(req, keep)?)?,
+        ParsedRequest::Traces(req) => encode_all(traces::traces_tables(req, keep)?)?,
+        ParsedRequest::Metrics(req) => encode_all(metrics::metrics_tables(req, metric_metadata, keep)?)?,
     };
     Ok(DecodedTables { signal, batches })
 }

@@ -10,9 +10,9 @@ use crate::bar::payload_type as T;
 use crate::error::OtapError;
 use crate::otlp::model::TracesRequest;
 
-pub fn traces_tables<'a>(req: &TracesRequest<'a>) -> Result<Tables<'a>, OtapError> {
+pub fn traces_tables<'a>(req: &TracesRequest<'a>, keep: Option<&[bool]>) -> Result<Tables<'a>, OtapError> {
     let roots = &req.roots;
-    let flat = flatten(roots);
+    let flat = flatten(roots, keep);
     let spans = &roots.items;
     // Go order: resource key, scope key, name, trace id (then start time).
     let mut rows = flat.rows.clone();

@@ -5,29 +5,54 @@
 //! holds (the Rust engine's rule: each category negated on its own).
 
 mod matches;
+mod otlp_matches;
 mod spec;
 
 pub use spec::FilterSpec;
 
 use crate::decode::DecodedTables;
+use crate::encode::{otlp_to_kept_tables, ParsedRequest};
 use crate::error::OtapError;
 use crate::rebatch::{root_type, select_roots};
+use crate::Signal;
 
-/// The root rows `spec` keeps.
-pub fn keep_mask(tables: &DecodedTables, spec: &FilterSpec) -> Result<Vec<bool>, OtapError> {
-    let n = tables.batches.iter().find(|(t, _)| *t == root_type(tables.signal)).map_or(0, |(_, b)| b.num_rows());
+/// `n` rows' keep mask from the categories of the include and the exclude match.
+fn combine(n: usize, spec: &FilterSpec, mut categories: impl FnMut(&spec::Match) -> Result<Vec<Vec<bool>>, OtapError>) -> Result<Vec<bool>, OtapError> {
     let mut keep = vec![true; n];
     if let Some(m) = &spec.include {
-        for c in matches::categories(tables, m)? {
+        for c in categories(m)? {
             keep.iter_mut().zip(c).for_each(|(k, hit)| *k &= hit);
         }
     }
     if let Some(m) = &spec.exclude {
-        for c in matches::categories(tables, m)? {
+        for c in categories(m)? {
             keep.iter_mut().zip(c).for_each(|(k, hit)| *k &= !hit);
         }
     }
     Ok(keep)
+}
+
+/// The root rows `spec` keeps.
+pub fn keep_mask(tables: &DecodedTables, spec: &FilterSpec) -> Result<Vec<bool>, OtapError> {
+    let n = tables.batches.iter().find(|(t, _)| *t == root_type(tables.signal)).map_or(0, |(_, b)| b.num_rows());
+    combine(n, spec, |m| matches::categories(tables, m))
+}
+
+/// The OTAP tables of an OTLP request's records that `spec` keeps: the rules are applied to
+/// the parsed request and tables are built only for the kept records (what
+/// `filter_tables(otlp_to_tables(..))` gives, without building the dropped rows).
+pub fn filter_otlp(signal: Signal, otlp_request: &[u8], metric_metadata: bool, spec: &FilterSpec) -> Result<DecodedTables, OtapError> {
+    otlp_to_kept_tables(signal, otlp_request, metric_metadata, &mut |req: &ParsedRequest<'_>| {
+        if spec.is_empty() {
+            return Ok(None);
+        }
+        let n = match req {
+            ParsedRequest::Logs(r) => r.roots.items.len(),
+            ParsedRequest::Traces(r) => r.roots.items.len(),
+            ParsedRequest::Metrics(r) => r.roots.items.len(),
+        };
+        combine(n, spec, |m| Ok(otlp_matches::categories(req, m))).map(Some)
+    })
 }
 
 /// The tables with only the records `spec` keeps.

@@ -5,8 +5,9 @@
 // exclude drops it when any does (each category on its own, as the engine does). A dropped
 // record takes its children (attributes, events, links, data points, exemplars) with it;
 // resources and scopes left empty disappear. A batch left empty is acked and not sent on.
-// Held OTAP tables (and OTLP batches, turned into tables first) are filtered in the Rust
-// core; the js backend applies the same rules to the OTLP objects.
+// Held OTAP tables are filtered in the Rust core, and so are OTLP batches: the rules run on
+// the parsed request and only the kept records are built into tables; the js backend applies
+// the same rules to the OTLP objects.
 import { z } from 'zod';
 import { encodeFilterRules } from '../../../backend/filter-rules-bytes.js';
 import type { BackendFilter } from '../../../backend/types.js';
@@ -135,8 +136,12 @@ export const filterProcessor: ProcessorFactory<FilterConfig> = {
         }
         let out: TelemetryBatch;
         try {
-          const held = rules.core && (batch.backendTables ?? ctx.backend.tablesFromOtlp?.(batch.signal, batch.otlpBytes()));
-          const tables = held && rules.core!.apply(held);
+          const core = rules.core;
+          // OTLP bytes: the rules run on the parsed request, so dropped records never become tables.
+          const tables = !core ? undefined
+            : batch.backendTables ? core.apply(batch.backendTables)
+            : core.applyOtlp ? core.applyOtlp(batch.signal, batch.otlpBytes())
+            : ((held) => held && core.apply(held))(ctx.backend.tablesFromOtlp?.(batch.signal, batch.otlpBytes()));
           out = tables
             ? TelemetryBatch.fromBackendTables(tables, { backend: ctx.backend })
             : TelemetryBatch.fromRequest(batch.signal, rules.objects()(batch.request), { backend: ctx.backend });

@@ -12,6 +12,7 @@
 // one batch, on held tables (native, wasm) and on OTLP objects (js).
 //
 //   npm run build && npx tsx bench/processors.ts [--iterations 3] [--seconds 3] [--no-go] [--no-write] [--sizes 512,4096]
+//     [--only filter] (one scenario and our native backend, for a quick look or a profile; never written)
 import * as os from 'node:os';
 import { encodeAttributeActions } from '../src/backend/attribute-actions-bytes.js';
 import { encodeFilterRules } from '../src/backend/filter-rules-bytes.js';
@@ -40,10 +41,17 @@ const SIZES = ((): number[] => {
 const SUT_CPU = '0';
 const LOAD_CPU = '1';
 const MiB = 1024 * 1024;
-const BACKENDS: BackendName[] = ['native', 'wasm', 'js'];
+const BACKENDS: BackendName[] = process.argv.includes('--only') ? ['native'] : ['native', 'wasm', 'js'];
 
 type Scenario = 'backpressure' | 'filter' | 'pass-through';
-const SCENARIOS: Scenario[] = ['backpressure', 'filter', 'pass-through'];
+const ONLY = ((): Scenario | undefined => {
+  const i = process.argv.indexOf('--only');
+  if (i < 0) return undefined;
+  const s = process.argv[i + 1] as Scenario;
+  if (!['backpressure', 'filter', 'pass-through'].includes(s)) throw new Error(`--only ${s}: expected backpressure, filter or pass-through`);
+  return s;
+})();
+const SCENARIOS: Scenario[] = (['backpressure', 'filter', 'pass-through'] as Scenario[]).filter((s) => !ONLY || s === ONLY);
 
 const RENAME = { actions: [{ action: 'rename', source_key: 'http.request.method', destination_key: 'http.method' }] };
 const FILTER = { logs: { include: { severity_number: { min: 17 } } } };
@@ -189,7 +197,7 @@ async function main(): Promise<void> {
     targets,
   ].join('\n');
   console.log(body);
-  if (!process.argv.includes('--no-write')) replaceSection('processors', 'Processors: attribute and filter on one core, ours vs the Go Collector', body);
+  if (!process.argv.includes('--no-write') && !ONLY) replaceSection('processors', 'Processors: attribute and filter on one core, ours vs the Go Collector', body);
 }
 
 runPinned(LOAD_CPU, 'BENCH_PROCESSORS_PINNED', main);

@@ -365,6 +365,9 @@ impl TableEncoder {
                         LeafKind::Fsb16 => 16,
                         _ => 0,
                     };
+                    // Rows come sorted (attribute tables by key and value), so equal values
+                    // arrive in runs: a run reuses its first row's index without a lookup.
+                    let mut prev: Option<(&[u8], u32)> = None;
                     for x in v {
                         keys.push(match x {
                             None => None,
@@ -372,14 +375,25 @@ impl TableEncoder {
                                 if width != 0 && b.len() != width {
                                     return Err(bad_width(table, path, width, b.len()));
                                 }
-                                Some(state.values.index_of_bytes(b))
+                                let b: &[u8] = b;
+                                match prev {
+                                    Some((p, i)) if p == b => {
+                                        state.values.inserted += 1;
+                                        Some(i)
+                                    }
+                                    _ => {
+                                        let i = state.values.index_of_bytes(b);
+                                        prev = Some((b, i));
+                                        Some(i)
+                                    }
+                                }
                             }
                         });
                     }
                 }
-                Some(Leaf::I32(v)) => keys.extend(v.iter().map(|x| x.map(|x| state.values.index_of_num(x as i64)))),
-                Some(Leaf::I64(v)) => keys.extend(v.iter().map(|x| x.map(|x| state.values.index_of_num(x)))),
-                Some(Leaf::U32(v)) => keys.extend(v.iter().map(|x| x.map(|x| state.values.index_of_num(x as i64)))),
+                Some(Leaf::I32(v)) => num_keys(&mut keys, &mut state.values, v.iter().map(|x| x.map(|x| x as i64))),
+                Some(Leaf::I64(v)) => num_keys(&mut keys, &mut state.values, v.iter().copied()),
+                Some(Leaf::U32(v)) => num_keys(&mut keys, &mut state.values, v.iter().map(|x| x.map(|x| x as i64))),
                 Some(_) => return Err(internal(table, path, "unexpected value type for a dictionary column")),
             }
             let values = state.values.to_array();
@@ -431,6 +445,24 @@ impl TableEncoder {
             _ => return Err(internal(table, path, "value type does not match the column kind")),
         })
     }
+}
+
+/// Dictionary keys of numeric values; a run of equal values reuses its first row's index.
+fn num_keys(keys: &mut Vec<Option<u32>>, values: &mut DictValues, v: impl Iterator<Item = Option<i64>>) {
+    let mut prev: Option<(i64, u32)> = None;
+    keys.extend(v.map(|x| {
+        x.map(|x| match prev {
+            Some((p, i)) if p == x => {
+                values.inserted += 1;
+                i
+            }
+            _ => {
+                let i = values.index_of_num(x);
+                prev = Some((x, i));
+                i
+            }
+        })
+    }));
 }
 
 fn internal(table: &str, path: &str, e: impl std::fmt::Display) -> OtapError {

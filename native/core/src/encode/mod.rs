@@ -203,12 +203,8 @@ impl Encoder {
 /// written as IPC: what a processor that works on tables needs from an OTLP batch. Each call
 /// starts fresh dictionaries (no stream state).
 pub fn otlp_to_tables(signal: Signal, otlp_request: &[u8], metric_metadata: bool) -> Result<DecodedTables, OtapError> {
-    otlp_to_kept_tables(signal, otlp_request, metric_metadata, &mut |_| Ok(None))
+    kept_tables(&parse_request(signal, otlp_request)?, metric_metadata, None)
 }
-
-/// Which root items (log records, spans, metrics) of a parsed request to keep, in the
-/// request's order; `None` keeps all.
-pub type ItemMask<'k> = dyn FnMut(&ParsedRequest<'_>) -> Result<Option<Vec<bool>>, OtapError> + 'k;
 
 /// A parsed OTLP request of one signal.
 pub enum ParsedRequest<'a> {
@@ -217,9 +213,40 @@ pub enum ParsedRequest<'a> {
     Metrics(model::MetricsRequest<'a>),
 }
 
-/// [`otlp_to_tables`] for the items `keep` selects, decided on the parsed request before any
-/// table is built (a filter that drops most records builds tables only for the rest).
-pub fn otlp_to_kept_tables(signal: Signal, otlp_request: &[u8], metric_metadata: bool, keep: &mut ItemMask<'_>) -> Result<DecodedTables, OtapError> {
+impl ParsedRequest<'_> {
+    pub fn signal(&self) -> Signal {
+        match self {
+            ParsedRequest::Logs(_) => Signal::Logs,
+            ParsedRequest::Traces(_) => Signal::Traces,
+            ParsedRequest::Metrics(_) => Signal::Metrics,
+        }
+    }
+
+    /// Root items: log records, spans or metrics.
+    pub fn item_count(&self) -> usize {
+        match self {
+            ParsedRequest::Logs(r) => r.roots.items.len(),
+            ParsedRequest::Traces(r) => r.roots.items.len(),
+            ParsedRequest::Metrics(r) => r.roots.items.len(),
+        }
+    }
+}
+
+pub fn parse_request(signal: Signal, otlp_request: &[u8]) -> Result<ParsedRequest<'_>, OtapError> {
+    Ok(match signal {
+        Signal::Logs => ParsedRequest::Logs(model::parse_logs(otlp_request)?),
+        Signal::Traces => ParsedRequest::Traces(model::parse_traces(otlp_request)?),
+        Signal::Metrics => ParsedRequest::Metrics(model::parse_metrics(otlp_request)?),
+    })
+}
+
+/// The tables of the items `keep` selects (in the request's order; `None` = all), built as
+/// [`otlp_to_tables`] builds them; no tables when nothing is kept.
+pub fn kept_tables(parsed: &ParsedRequest<'_>, metric_metadata: bool, keep: Option<&[bool]>) -> Result<DecodedTables, OtapError> {
+    let signal = parsed.signal();
+    if keep.is_some_and(|k| !k.iter().any(|x| *x)) {
+        return Ok(DecodedTables { signal, batches: Vec::new() });
+    }
     let encode_all = |tables: Tables<'_>| -> Result<Vec<(i32, arrow_array::RecordBatch)>, OtapError> {
         tables
             .iter()
@@ -229,17 +256,7 @@ pub fn otlp_to_kept_tables(signal: Signal, otlp_request: &[u8], metric_metadata:
             })
             .collect()
     };
-    let parsed = match signal {
-        Signal::Logs => ParsedRequest::Logs(model::parse_logs(otlp_request)?),
-        Signal::Traces => ParsedRequest::Traces(model::parse_traces(otlp_request)?),
-        Signal::Metrics => ParsedRequest::Metrics(model::parse_metrics(otlp_request)?),
-    };
-    let mask = keep(&parsed)?;
-    if mask.as_ref().is_some_and(|m| !m.iter().any(|k| *k)) {
-        return Ok(DecodedTables { signal, batches: Vec::new() });
-    }
-    let keep = mask.as_deref();
-    let batches = match &parsed {
+    let batches = match parsed {
         ParsedRequest::Logs(req) => encode_all(logs::logs_tables(req, keep)?)?,
         ParsedRequest::Traces(req) => encode_all(traces::traces_tables(req, keep)?)?,
         ParsedRequest::Metrics(req) => encode_all(metrics::metrics_tables(req, metric_metadata, keep)?)?,

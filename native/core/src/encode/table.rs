@@ -21,7 +21,7 @@ use arrow_array::{
 use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
 
-use super::dict::DictValues;
+use super::dict::{DictValues, FxBuild};
 use super::input::{Leaf, ListInput, ListItems, TableInput};
 use crate::error::OtapError;
 use crate::schema::{ColumnSpec, DictClass, LeafKind, Presence, TableSpec};
@@ -64,16 +64,16 @@ enum Candidate {
 pub struct TableEncoder {
     pub spec: TableSpec,
     limits: DictionaryLimits,
-    present: HashSet<String>,
+    present: HashSet<String, FxBuild>,
     /// Every column of the prototype not yet present.
     absent: Vec<Candidate>,
     /// Presence or a key width changed since the signature was last computed.
     changed: bool,
-    dicts: HashMap<String, DictState>,
+    dicts: HashMap<String, DictState, FxBuild>,
     /// Dict paths in prototype order (for deterministic iteration).
     dict_order: Vec<String>,
     /// Prototype dictionary-candidate index of each dict path (Go's `dictId` metadata).
-    dict_ids: HashMap<String, usize>,
+    dict_ids: HashMap<String, usize, FxBuild>,
     signature: Option<String>,
     schema: Option<SchemaRef>,
 }
@@ -97,8 +97,8 @@ fn walk_leaves(cols: &[ColumnSpec], prefix: &str, f: &mut impl FnMut(&ColumnSpec
 
 impl TableEncoder {
     pub fn new(spec: TableSpec, limits: DictionaryLimits) -> Self {
-        let mut dicts = HashMap::new();
-        let mut dict_ids = HashMap::new();
+        let mut dicts = HashMap::default();
+        let mut dict_ids = HashMap::default();
         let mut dict_order = Vec::new();
         walk_leaves(&spec.columns, "", &mut |c, path| {
             if let ColumnSpec::Leaf { kind, dict: Some(d), .. } = c {
@@ -128,7 +128,7 @@ impl TableEncoder {
         TableEncoder {
             spec,
             limits,
-            present: HashSet::new(),
+            present: HashSet::default(),
             absent,
             changed: true,
             dicts,

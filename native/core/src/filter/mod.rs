@@ -11,7 +11,8 @@ mod spec;
 pub use spec::FilterSpec;
 
 use crate::decode::DecodedTables;
-use crate::encode::{otlp_to_kept_tables, ParsedRequest};
+use crate::encode::{kept_tables, parse_request, ParsedRequest};
+use crate::otlp::model::parse_logs_deferring_attributes;
 use crate::error::OtapError;
 use crate::rebatch::{root_type, select_roots};
 use crate::Signal;
@@ -40,19 +41,26 @@ pub fn keep_mask(tables: &DecodedTables, spec: &FilterSpec) -> Result<Vec<bool>,
 
 /// The OTAP tables of an OTLP request's records that `spec` keeps: the rules are applied to
 /// the parsed request and tables are built only for the kept records (what
-/// `filter_tables(otlp_to_tables(..))` gives, without building the dropped rows).
+/// `filter_tables(otlp_to_tables(..))` gives, without building the dropped rows). Log records'
+/// attributes, when no rule reads them, are parsed only for the records kept (the dropped
+/// records' attributes are skipped by their length prefixes, their contents unchecked).
 pub fn filter_otlp(signal: Signal, otlp_request: &[u8], metric_metadata: bool, spec: &FilterSpec) -> Result<DecodedTables, OtapError> {
-    otlp_to_kept_tables(signal, otlp_request, metric_metadata, &mut |req: &ParsedRequest<'_>| {
-        if spec.is_empty() {
-            return Ok(None);
+    let reads_record_attributes = [&spec.include, &spec.exclude].iter().any(|m| m.as_ref().is_some_and(|m| !m.record_attributes.is_empty()));
+    if signal == Signal::Logs && !spec.is_empty() && !reads_record_attributes {
+        let (req, raw) = parse_logs_deferring_attributes(otlp_request)?;
+        let mut parsed = ParsedRequest::Logs(req);
+        let keep = combine(parsed.item_count(), spec, |m| Ok(otlp_matches::categories(&parsed, m)))?;
+        if let ParsedRequest::Logs(req) = &mut parsed {
+            req.parse_record_attributes(&raw, &keep)?;
         }
-        let n = match req {
-            ParsedRequest::Logs(r) => r.roots.items.len(),
-            ParsedRequest::Traces(r) => r.roots.items.len(),
-            ParsedRequest::Metrics(r) => r.roots.items.len(),
-        };
-        combine(n, spec, |m| Ok(otlp_matches::categories(req, m))).map(Some)
-    })
+        return kept_tables(&parsed, metric_metadata, Some(&keep));
+    }
+    let parsed = parse_request(signal, otlp_request)?;
+    if spec.is_empty() {
+        return kept_tables(&parsed, metric_metadata, None);
+    }
+    let keep = combine(parsed.item_count(), spec, |m| Ok(otlp_matches::categories(&parsed, m)))?;
+    kept_tables(&parsed, metric_metadata, Some(&keep))
 }
 
 /// The tables with only the records `spec` keeps.

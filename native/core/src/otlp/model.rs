@@ -301,31 +301,76 @@ pub struct LogsRequest<'a> {
 pub fn parse_logs(buf: &[u8]) -> Result<LogsRequest<'_>, OtapError> {
     let mut req = LogsRequest::default();
     let attrs = &mut req.attrs;
-    parse_roots(buf, &mut req.roots, |mut r, items| {
-        let mut l = LogRecord::default();
-        while let Some((f, wt)) = r.tag()? {
-            match f {
-                1 => l.time_unix_nano = fixed64_field(&mut r, wt)?,
-                11 => l.observed_time_unix_nano = fixed64_field(&mut r, wt)?,
-                2 => l.severity_number = u32_field(&mut r, wt)? as i32,
-                3 => l.severity_text = str_field(&mut r, wt)?,
-                5 => {
-                    r.expect(wt, LEN)?;
-                    l.body = parse_any_value(r.message()?)?;
-                }
-                6 => push_kv(&mut r, wt, attrs, &mut l.attrs)?,
-                7 => l.dropped_attributes_count = u32_field(&mut r, wt)?,
-                8 => l.flags = fixed32_field(&mut r, wt)?,
-                9 => l.trace_id = bytes_field(&mut r, wt)?,
-                10 => l.span_id = bytes_field(&mut r, wt)?,
-                12 => l.event_name = str_field(&mut r, wt)?,
-                _ => r.skip(wt)?,
-            }
-        }
-        items.push(l);
+    parse_roots(buf, &mut req.roots, |r, items| {
+        items.push(parse_log_record(r, Some(attrs))?);
         Ok(())
     })?;
     Ok(req)
+}
+
+/// [`parse_logs`] without the log records' attributes (skipped, each record's `attrs`
+/// empty), with each record's raw bytes for [`LogsRequest::parse_record_attributes`]: for a
+/// filter that decides on other fields and then needs attributes only for what it keeps.
+pub fn parse_logs_deferring_attributes(buf: &[u8]) -> Result<(LogsRequest<'_>, Vec<&[u8]>), OtapError> {
+    let mut req = LogsRequest::default();
+    let mut raw = Vec::new();
+    parse_roots(buf, &mut req.roots, |r, items| {
+        raw.push(r.rest());
+        items.push(parse_log_record(r, None)?);
+        Ok(())
+    })?;
+    Ok((req, raw))
+}
+
+impl<'a> LogsRequest<'a> {
+    /// Parses the attributes of the records `keep` selects from their raw bytes (`raw`, from
+    /// [`parse_logs_deferring_attributes`]).
+    pub fn parse_record_attributes(&mut self, raw: &[&'a [u8]], keep: &[bool]) -> Result<(), OtapError> {
+        for (i, item) in self.roots.items.iter_mut().enumerate() {
+            if !keep[i] {
+                continue;
+            }
+            let mut r = Reader::new(raw[i]);
+            while let Some((f, wt)) = r.tag()? {
+                match f {
+                    6 => push_kv(&mut r, wt, &mut self.attrs, &mut item.attrs)?,
+                    _ => r.skip(wt)?,
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One LogRecord; its attributes go to `attrs`, or are skipped when it is None.
+fn parse_log_record<'a>(mut r: Reader<'a>, mut attrs: Option<&mut Vec<KeyValue<'a>>>) -> Result<LogRecord<'a>, OtapError> {
+    let mut l = LogRecord::default();
+    while let Some((f, wt)) = r.tag()? {
+        match f {
+            1 => l.time_unix_nano = fixed64_field(&mut r, wt)?,
+            11 => l.observed_time_unix_nano = fixed64_field(&mut r, wt)?,
+            2 => l.severity_number = u32_field(&mut r, wt)? as i32,
+            3 => l.severity_text = str_field(&mut r, wt)?,
+            5 => {
+                r.expect(wt, LEN)?;
+                l.body = parse_any_value(r.message()?)?;
+            }
+            6 => match attrs.as_deref_mut() {
+                Some(a) => push_kv(&mut r, wt, a, &mut l.attrs)?,
+                None => {
+                    r.expect(wt, LEN)?;
+                    r.skip(wt)?
+                }
+            },
+            7 => l.dropped_attributes_count = u32_field(&mut r, wt)?,
+            8 => l.flags = fixed32_field(&mut r, wt)?,
+            9 => l.trace_id = bytes_field(&mut r, wt)?,
+            10 => l.span_id = bytes_field(&mut r, wt)?,
+            12 => l.event_name = str_field(&mut r, wt)?,
+            _ => r.skip(wt)?,
+        }
+    }
+    Ok(l)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -53,6 +53,12 @@ impl<'a> Reader<'a> {
         Reader { buf, pos: 0 }
     }
 
+    /// The bytes not read yet (a fresh message reader: the whole message).
+    #[inline]
+    pub fn rest(&self) -> &'a [u8] {
+        &self.buf[self.pos.min(self.buf.len())..]
+    }
+
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.pos >= self.buf.len()

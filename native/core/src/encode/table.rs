@@ -76,6 +76,11 @@ pub struct TableEncoder {
     dict_ids: HashMap<String, usize, FxBuild>,
     signature: Option<String>,
     schema: Option<SchemaRef>,
+    /// Leaves built by the current `encode` call, in build order (for a rebuild).
+    leaf_cache: Vec<ArrayRef>,
+    leaf_pos: usize,
+    /// Per dictionary (prototype order): must be built again on a rebuild.
+    rebuild_dict: Vec<bool>,
 }
 
 pub struct EncodedTable {
@@ -136,6 +141,9 @@ impl TableEncoder {
             dict_ids,
             signature: None,
             schema: None,
+            leaf_cache: Vec::new(),
+            leaf_pos: 0,
+            rebuild_dict: Vec::new(),
         }
     }
 
@@ -143,22 +151,36 @@ impl TableEncoder {
         self.update_presence(input);
         self.widen_for_decoded(input);
         let mut new_stream = false;
+        // A rebuild (a key width outgrew its values) reuses the leaves built in the previous
+        // pass whose type did not change, except dictionaries that held values from earlier
+        // batches (a new stream restarts them) or that overflowed.
+        self.leaf_cache.clear();
+        self.rebuild_dict = self.dict_order.iter().map(|p| !self.dicts[p].values.is_empty()).collect();
         for _ in 0..8 {
             // The signature follows presence and key widths only: recomputed when they moved.
             let signature = if self.changed || self.signature.is_none() { Some(self.compute_signature()) } else { None };
             self.changed = false;
+            let mut restarted = false;
             if let Some(signature) = signature.filter(|s| self.signature.as_deref() != Some(s.as_str())) {
                 self.signature = Some(signature);
                 self.schema = Some(Arc::new(self.build_schema()));
-                for state in self.dicts.values_mut() {
-                    state.values = DictValues::new(state.values.kind);
+                // A dictionary kept for reuse holds only this batch's values, in first-seen
+                // order: what restarting and rebuilding it would give.
+                for (path, rebuild) in self.dict_order.iter().zip(&self.rebuild_dict) {
+                    if *rebuild {
+                        let state = self.dicts.get_mut(path).unwrap();
+                        state.values = DictValues::new(state.values.kind);
+                    }
                 }
                 new_stream = true;
+                restarted = true;
             }
-            let fresh: Vec<bool> = self.dict_order.iter().map(|p| self.dicts[p].values.is_empty()).collect();
+            let fresh: Vec<bool> = self.dict_order.iter().map(|p| restarted || self.dicts[p].values.is_empty()).collect();
             let schema = self.schema.clone().unwrap();
+            self.leaf_pos = 0;
             let columns = self.build_columns(schema.fields(), "", input)?;
             if !self.check_overflow(&fresh) {
+                self.leaf_cache.clear();
                 let options = RecordBatchOptions::new().with_row_count(Some(input.len));
                 let batch = RecordBatch::try_new_with_options(schema, columns, &options)
                     .map_err(|e| OtapError::invalid_payload(format!("internal: {e}")).in_table(self.spec.name))?;
@@ -198,6 +220,7 @@ impl TableEncoder {
             let size = state.values.len();
             if state.mode == DictMode::U8 && size > MAX_U8 {
                 state.mode = DictMode::U16;
+                self.rebuild_dict[i] = true;
                 rebuild = true;
             }
             if state.mode == DictMode::U16 && size > self.limits.max_u16 {
@@ -207,6 +230,7 @@ impl TableEncoder {
                     state.mode = DictMode::Plain;
                 }
                 state.values = DictValues::new(state.values.kind);
+                self.rebuild_dict[i] = true;
                 rebuild = true;
             }
         }
@@ -344,7 +368,26 @@ impl TableEncoder {
         Ok(out)
     }
 
+    /// A leaf column; on a rebuild, the previous pass's array when still valid.
     fn build_leaf(&mut self, field: &Field, path: &str, input: &TableInput<'_>) -> Result<ArrayRef, OtapError> {
+        let pos = self.leaf_pos;
+        self.leaf_pos += 1;
+        if let Some(prev) = self.leaf_cache.get(pos) {
+            let dict_ok = self.dict_ids.get(path).is_none_or(|&i| !self.rebuild_dict[i]);
+            if dict_ok && prev.data_type() == field.data_type() {
+                return Ok(prev.clone());
+            }
+        }
+        let array = self.build_leaf_array(field, path, input)?;
+        if pos < self.leaf_cache.len() {
+            self.leaf_cache[pos] = array.clone();
+        } else {
+            self.leaf_cache.push(array.clone());
+        }
+        Ok(array)
+    }
+
+    fn build_leaf_array(&mut self, field: &Field, path: &str, input: &TableInput<'_>) -> Result<ArrayRef, OtapError> {
         let kind = leaf_kind_of(&self.spec.columns, path).expect("leaf in prototype");
         let n = input.len;
         let leaf = input.leaf(path);

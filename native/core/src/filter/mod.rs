@@ -3,6 +3,8 @@
 //! parent id (`select_roots`); resources and scopes left empty disappear.
 //! include keeps a row when every configured category holds; exclude drops it when any
 //! holds (the Rust engine's rule: each category negated on its own).
+//! An OTLP batch is filtered before it becomes tables (`filter_otlp`): the same rules on the
+//! parsed request (`otlp_matches`), tables built for the kept records only.
 
 mod matches;
 mod otlp_matches;

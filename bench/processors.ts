@@ -159,7 +159,7 @@ async function main(): Promise<void> {
         rename: rate(size, () => backend.transformAttributes!(held, bytes)),
         filter: rate(size, () => filter.apply(held)),
         renameFromOtlp: rate(size, () => backend.transformAttributes!(backend.tablesFromOtlp!('logs', d.bytes[0]!), bytes)),
-        filterFromOtlp: rate(size, () => filter.applyOtlp!('logs', d.bytes[0]!)),
+        filterFromOtlp: rate(size, () => filter.applyOtlp('logs', d.bytes[0]!)),
       });
     }
   }

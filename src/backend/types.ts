@@ -105,7 +105,7 @@ export interface BackendFilter {
   apply(tables: BackendTables): BackendTables | undefined;
   /** The tables of an OTLP request's records the rules keep, decided on the parsed request
    *  so that dropped records are never built into tables; what apply(tablesFromOtlp(..)) gives. */
-  applyOtlp?(signal: Signal, otlp: Uint8Array): BackendTables;
+  applyOtlp(signal: Signal, otlp: Uint8Array): BackendTables;
 }
 
 export interface ParquetWriterOptions {

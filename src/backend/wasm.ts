@@ -96,6 +96,13 @@ const REQUIRED: readonly (keyof WasmExports)[] = [
 ];
 
 const SIGNAL_CODES: Record<Signal, number> = { traces: 0, logs: 1, metrics: 2 };
+
+/** The module's signal number; a TypeError for anything else. */
+function signalCode(signal: Signal): number {
+  const code = SIGNAL_CODES[signal] as number | undefined;
+  if (code === undefined) throw new TypeError(`unknown signal ${JSON.stringify(signal)} (expected traces, logs or metrics)`);
+  return code;
+}
 const SIGNAL_NAMES: readonly Signal[] = ['traces', 'logs', 'metrics'];
 const utf8 = new TextDecoder();
 /** The module's pointers are u32; keep inputs well inside the 4 GiB address space. */
@@ -291,8 +298,7 @@ export class WasmBackend implements Backend {
       'Encoder', (ex, p) => ex.otap_encoder_free(p));
     return {
       encode: (signal: Signal, otlpRequestBytes: Uint8Array) => {
-        const code = SIGNAL_CODES[signal];
-        if (code === undefined) throw new TypeError(`unknown signal ${JSON.stringify(signal)} (expected traces, logs or metrics)`);
+        const code = signalCode(signal);
         const enc = h.get();
         return this.rt.call(otlpRequestBytes, (ex, ptr, len) => ex.otap_encoder_encode(enc, code, ptr, len)).data;
       },
@@ -366,7 +372,7 @@ export class WasmBackend implements Backend {
   }
 
   get createFilter(): ((rules: Uint8Array) => BackendFilter) | undefined {
-    if (!this.rt.exports().otap_filter_new) return undefined;
+    if (!this.rt.exports().otap_filter_new || !this.rt.exports().otap_filter_otlp) return undefined;
     return (rules) => {
       const r = this.rt.call(rules, (ex, ptr, len) => ex.otap_filter_new!(ptr, len));
       const ptr = new DataView(r.data.buffer, r.data.byteOffset, 4).getUint32(0, true);
@@ -377,13 +383,10 @@ export class WasmBackend implements Backend {
           if (live === undefined) return undefined;
           return this.heldList(this.rt.run((ex) => readResult(ex, ex.otap_tables_filter!(live(), h.get()))))[0];
         },
-        ...(this.rt.exports().otap_filter_otlp ? {
-          applyOtlp: (signal: Signal, otlp: Uint8Array) => {
-            const code = SIGNAL_CODES[signal];
-            if (code === undefined) throw new TypeError(`unknown signal ${JSON.stringify(signal)} (expected traces, logs or metrics)`);
-            return this.heldList(this.rt.call(otlp, (ex, ptr, len) => ex.otap_filter_otlp!(h.get(), code, ptr, len, 1)))[0]!;
-          },
-        } : {}),
+        applyOtlp: (signal, otlp) => {
+          const code = signalCode(signal);
+          return this.heldList(this.rt.call(otlp, (ex, ptr, len) => ex.otap_filter_otlp!(h.get(), code, ptr, len, 1)))[0]!;
+        },
       };
       this.filterFinalizer.register(filter, h);
       return filter;
@@ -396,8 +399,7 @@ export class WasmBackend implements Backend {
   get tablesFromOtlp(): ((signal: Signal, otlp: Uint8Array) => BackendTables) | undefined {
     if (!this.rt.exports().otap_tables_from_otlp) return undefined;
     return (signal, otlp) => {
-      const code = SIGNAL_CODES[signal];
-      if (code === undefined) throw new TypeError(`unknown signal ${JSON.stringify(signal)} (expected traces, logs or metrics)`);
+      const code = signalCode(signal);
       return this.heldList(this.rt.call(otlp, (ex, ptr, len) => ex.otap_tables_from_otlp!(code, ptr, len, 1)))[0]!;
     };
   }
@@ -411,8 +413,7 @@ export class WasmBackend implements Backend {
   get createParquetWriter(): ((signal: Signal, options?: ParquetWriterOptions) => BackendParquetWriter) | undefined {
     if (!this.rt.exports().otap_parquet_writer_new) return undefined;
     return (signal, options = {}) => {
-      const code = SIGNAL_CODES[signal];
-      if (code === undefined) throw new TypeError(`unknown signal ${JSON.stringify(signal)} (expected traces, logs or metrics)`);
+      const code = signalCode(signal);
       const level = (options.zstdLevel ?? DEFAULT_ZSTD_LEVEL) | 0;
       const rows = Math.max(0, Math.min(options.rowGroupRows ?? 131_072, 0xffff_ffff)) >>> 0;
       const meta = encodeKeyValues(Object.entries(options.rootMetadata ?? {}));
@@ -465,8 +466,7 @@ export class WasmBackend implements Backend {
   get readParquetSet(): ((signal: Signal, files: readonly ParquetFileBytes[], maxItems: number) => BackendTables[]) | undefined {
     if (!this.rt.exports().otap_parquet_read_set) return undefined;
     return (signal, files, maxItems) => {
-      const code = SIGNAL_CODES[signal];
-      if (code === undefined) throw new TypeError(`unknown signal ${JSON.stringify(signal)} (expected traces, logs or metrics)`);
+      const code = signalCode(signal);
       const max = Math.max(1, Math.min(maxItems, 0xffff_ffff)) >>> 0;
       return this.heldList(this.rt.call(encodeFileList(files), (ex, ptr, len) => ex.otap_parquet_read_set!(code, ptr, len, max)));
     };

@@ -102,7 +102,7 @@ function filtered<S extends Signal>(backend: Backend, js: Backend, signal: S, re
   const out = backend.createFilter!(encodeFilterRules(rules)).apply(tables)!;
   const viaTables = decodeOtlp(signal, out.toOtlp());
   // OTLP in: the rules on the parsed request give the same records as on its tables.
-  const fromOtlp = backend.createFilter!(encodeFilterRules(rules)).applyOtlp!(signal, encodeOtlp(signal, req));
+  const fromOtlp = backend.createFilter!(encodeFilterRules(rules)).applyOtlp(signal, encodeOtlp(signal, req));
   expect(fromOtlp.itemCount()).toBe(out.itemCount());
   expect(canonicalDiff(signal, decodeOtlp(signal, fromOtlp.toOtlp()), viaTables)).toBeUndefined();
   if (out.itemCount() > 0) {

@@ -83,23 +83,9 @@ impl Encoder {
 
     /// Like [`Encoder::encode`], returning the envelope unserialised.
     pub fn encode_batch(&mut self, signal: Signal, otlp_request: &[u8]) -> Result<BatchArrowRecords, OtapError> {
-        match signal {
-            Signal::Logs => {
-                let req = model::parse_logs(otlp_request)?;
-                let tables = logs::logs_tables(&req, None)?;
-                self.produce(tables)
-            }
-            Signal::Traces => {
-                let req = model::parse_traces(otlp_request)?;
-                let tables = traces::traces_tables(&req, None)?;
-                self.produce(tables)
-            }
-            Signal::Metrics => {
-                let req = model::parse_metrics(otlp_request)?;
-                let tables = metrics::metrics_tables(&req, self.options.metric_metadata, None)?;
-                self.produce(tables)
-            }
-        }
+        let parsed = parse_request(signal, otlp_request)?;
+        let tables = parsed.tables(self.options.metric_metadata, None)?;
+        self.produce(tables)
     }
 
     /// An SDK columns buffer (src/sdk/columns/FORMAT.md) in, `BatchArrowRecords` protobuf
@@ -213,12 +199,21 @@ pub enum ParsedRequest<'a> {
     Metrics(model::MetricsRequest<'a>),
 }
 
-impl ParsedRequest<'_> {
+impl<'a> ParsedRequest<'a> {
     pub fn signal(&self) -> Signal {
         match self {
             ParsedRequest::Logs(_) => Signal::Logs,
             ParsedRequest::Traces(_) => Signal::Traces,
             ParsedRequest::Metrics(_) => Signal::Metrics,
+        }
+    }
+
+    /// The request's tables (of the items `keep` selects, in the request's order; `None` = all).
+    pub fn tables(&'a self, metric_metadata: bool, keep: Option<&[bool]>) -> Result<Tables<'a>, OtapError> {
+        match self {
+            ParsedRequest::Logs(req) => logs::logs_tables(req, keep),
+            ParsedRequest::Traces(req) => traces::traces_tables(req, keep),
+            ParsedRequest::Metrics(req) => metrics::metrics_tables(req, metric_metadata, keep),
         }
     }
 
@@ -256,12 +251,7 @@ pub fn kept_tables(parsed: &ParsedRequest<'_>, metric_metadata: bool, keep: Opti
             })
             .collect()
     };
-    let batches = match parsed {
-        ParsedRequest::Logs(req) => encode_all(logs::logs_tables(req, keep)?)?,
-        ParsedRequest::Traces(req) => encode_all(traces::traces_tables(req, keep)?)?,
-        ParsedRequest::Metrics(req) => encode_all(metrics::metrics_tables(req, metric_metadata, keep)?)?,
-    };
-    Ok(DecodedTables { signal, batches })
+    Ok(DecodedTables { signal, batches: encode_all(parsed.tables(metric_metadata, keep)?)? })
 }
 
 #[allow(dead_code)]

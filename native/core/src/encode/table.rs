@@ -155,7 +155,8 @@ impl TableEncoder {
         // pass whose type did not change, except dictionaries that held values from earlier
         // batches (a new stream restarts them) or that overflowed.
         self.leaf_cache.clear();
-        self.rebuild_dict = self.dict_order.iter().map(|p| !self.dicts[p].values.is_empty()).collect();
+        self.rebuild_dict.clear();
+        self.rebuild_dict.extend(self.dict_order.iter().map(|p| !self.dicts[p].values.is_empty()));
         for _ in 0..8 {
             // The signature follows presence and key widths only: recomputed when they moved.
             let signature = if self.changed || self.signature.is_none() { Some(self.compute_signature()) } else { None };

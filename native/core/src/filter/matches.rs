@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::spec::{Match, Pair, Pattern};
+use super::spec::{any_matches, Match, Pair, Pattern};
 use crate::bar::payload_type as T;
 use crate::cell::Cell;
 use crate::decode::common::{attribute_parents, delta_decode, ids_or_null, AnyValueColumns, AttrColumns, IdHasher};
@@ -63,17 +63,13 @@ impl<'a> Batch<'a> {
         let texts = if names.is_some() { view.strs("name")? } else { None };
         for (i, span) in spans.into_iter().enumerate() {
             let in_set = wanted.is_none_or(|w| ids[i].is_some_and(|id| w.contains(&id)));
-            let named = names.is_none_or(|p| any(p, texts.as_ref().and_then(|t| t[i]).unwrap_or("")));
+            let named = names.is_none_or(|p| any_matches(p, texts.as_ref().and_then(|t| t[i]).unwrap_or("")));
             if in_set && named {
                 out.insert(span);
             }
         }
         Ok(out)
     }
-}
-
-fn any(patterns: &[Pattern], s: &str) -> bool {
-    patterns.iter().any(|p| p.matches(s))
 }
 
 fn member(ids: &[Option<i64>], set: &IdSet) -> Vec<bool> {
@@ -101,7 +97,7 @@ pub fn categories(tables: &DecodedTables, m: &Match) -> Res<Vec<Vec<bool>>> {
             }
             if !m.severity_texts.is_empty() {
                 let texts = root.strs("severity_text")?;
-                out.push((0..n).map(|i| any(&m.severity_texts, texts.as_ref().and_then(|t| t[i]).unwrap_or(""))).collect());
+                out.push((0..n).map(|i| any_matches(&m.severity_texts, texts.as_ref().and_then(|t| t[i]).unwrap_or(""))).collect());
             }
             if let Some((min, undefined)) = m.severity_number {
                 let sn = root.ints("severity_number")?;
@@ -123,7 +119,7 @@ pub fn categories(tables: &DecodedTables, m: &Match) -> Res<Vec<Vec<bool>>> {
         Signal::Traces => {
             if !m.span_names.is_empty() {
                 let names = root.strs("name")?;
-                out.push((0..n).map(|i| any(&m.span_names, names.as_ref().and_then(|t| t[i]).unwrap_or(""))).collect());
+                out.push((0..n).map(|i| any_matches(&m.span_names, names.as_ref().and_then(|t| t[i]).unwrap_or(""))).collect());
             }
             if !m.span_kinds.is_empty() {
                 let kinds = root.ints("kind")?;
@@ -148,7 +144,7 @@ pub fn categories(tables: &DecodedTables, m: &Match) -> Res<Vec<Vec<bool>>> {
         Signal::Metrics => {
             if !m.metric_names.is_empty() {
                 let names = root.strs("name")?;
-                out.push((0..n).map(|i| any(&m.metric_names, names.as_ref().and_then(|t| t[i]).unwrap_or(""))).collect());
+                out.push((0..n).map(|i| any_matches(&m.metric_names, names.as_ref().and_then(|t| t[i]).unwrap_or(""))).collect());
             }
         }
     }

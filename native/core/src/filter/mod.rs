@@ -47,21 +47,20 @@ pub fn keep_mask(tables: &DecodedTables, spec: &FilterSpec) -> Result<Vec<bool>,
 /// attributes, when no rule reads them, are parsed only for the records kept (the dropped
 /// records' attributes are skipped by their length prefixes, their contents unchecked).
 pub fn filter_otlp(signal: Signal, otlp_request: &[u8], metric_metadata: bool, spec: &FilterSpec) -> Result<DecodedTables, OtapError> {
-    let reads_record_attributes = [&spec.include, &spec.exclude].iter().any(|m| m.as_ref().is_some_and(|m| !m.record_attributes.is_empty()));
-    if signal == Signal::Logs && !spec.is_empty() && !reads_record_attributes {
-        let (req, raw) = parse_logs_deferring_attributes(otlp_request)?;
-        let mut parsed = ParsedRequest::Logs(req);
-        let keep = combine(parsed.item_count(), spec, |m| Ok(otlp_matches::categories(&parsed, m)))?;
-        if let ParsedRequest::Logs(req) = &mut parsed {
-            req.parse_record_attributes(&raw, &keep)?;
-        }
-        return kept_tables(&parsed, metric_metadata, Some(&keep));
-    }
-    let parsed = parse_request(signal, otlp_request)?;
     if spec.is_empty() {
-        return kept_tables(&parsed, metric_metadata, None);
+        return kept_tables(&parse_request(signal, otlp_request)?, metric_metadata, None);
     }
+    let reads_record_attributes = [&spec.include, &spec.exclude].iter().any(|m| m.as_ref().is_some_and(|m| !m.record_attributes.is_empty()));
+    let (mut parsed, raw) = if signal == Signal::Logs && !reads_record_attributes {
+        let (req, raw) = parse_logs_deferring_attributes(otlp_request)?;
+        (ParsedRequest::Logs(req), Some(raw))
+    } else {
+        (parse_request(signal, otlp_request)?, None)
+    };
     let keep = combine(parsed.item_count(), spec, |m| Ok(otlp_matches::categories(&parsed, m)))?;
+    if let (ParsedRequest::Logs(req), Some(raw)) = (&mut parsed, raw) {
+        req.parse_record_attributes(&raw, &keep)?;
+    }
     kept_tables(&parsed, metric_metadata, Some(&keep))
 }
 

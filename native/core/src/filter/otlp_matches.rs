@@ -4,7 +4,7 @@
 //! read as the tables would give them back: an absent severity is 0, an absent text "",
 //! maps and arrays never equal a literal.
 
-use super::spec::{Match, Pair, Pattern};
+use super::spec::{any_matches, Match, Pair};
 use crate::cell::Cell;
 use crate::encode::ParsedRequest;
 use crate::otlp::model::{AnyValue, KeyValue, Roots};
@@ -36,10 +36,6 @@ fn all_pairs(pairs: &[Pair], attrs: &[KeyValue<'_>]) -> bool {
     pairs.iter().all(|p| attrs.iter().any(|kv| pair_matches(p, kv)))
 }
 
-fn any(patterns: &[Pattern], s: &str) -> bool {
-    patterns.iter().any(|p| p.matches(s))
-}
-
 /// Whether every pair of `pairs` holds for each item's resource, in item order.
 fn resource_category<T>(roots: &Roots<'_, T>, pairs: &[Pair]) -> Vec<bool> {
     let mut out = vec![false; roots.items.len()];
@@ -65,7 +61,7 @@ pub fn categories(req: &ParsedRequest<'_>, m: &Match) -> Vec<Vec<bool>> {
                 out.push(items.iter().map(|l| any_pair(&m.record_attributes, &r.attrs[l.attrs.range()])).collect());
             }
             if !m.severity_texts.is_empty() {
-                out.push(items.iter().map(|l| any(&m.severity_texts, l.severity_text)).collect());
+                out.push(items.iter().map(|l| any_matches(&m.severity_texts, l.severity_text)).collect());
             }
             if let Some((min, undefined)) = m.severity_number {
                 out.push(items.iter().map(|l| {
@@ -83,7 +79,7 @@ pub fn categories(req: &ParsedRequest<'_>, m: &Match) -> Vec<Vec<bool>> {
                 out.push(resource_category(&r.roots, &m.resource_attributes));
             }
             if !m.span_names.is_empty() {
-                out.push(items.iter().map(|s| any(&m.span_names, s.name)).collect());
+                out.push(items.iter().map(|s| any_matches(&m.span_names, s.name)).collect());
             }
             if !m.span_kinds.is_empty() {
                 out.push(items.iter().map(|s| m.span_kinds.contains(&(s.kind as i64))).collect());
@@ -92,7 +88,7 @@ pub fn categories(req: &ParsedRequest<'_>, m: &Match) -> Vec<Vec<bool>> {
                 out.push(items.iter().map(|s| any_pair(&m.record_attributes, &r.span_attrs[s.attrs.range()])).collect());
             }
             if !m.event_names.is_empty() {
-                out.push(items.iter().map(|s| r.events[s.events.range()].iter().any(|e| any(&m.event_names, e.name))).collect());
+                out.push(items.iter().map(|s| r.events[s.events.range()].iter().any(|e| any_matches(&m.event_names, e.name))).collect());
             }
             if !m.event_attributes.is_empty() {
                 out.push(items.iter().map(|s| {
@@ -110,7 +106,7 @@ pub fn categories(req: &ParsedRequest<'_>, m: &Match) -> Vec<Vec<bool>> {
                 out.push(resource_category(&r.roots, &m.resource_attributes));
             }
             if !m.metric_names.is_empty() {
-                out.push(r.roots.items.iter().map(|x| any(&m.metric_names, x.name)).collect());
+                out.push(r.roots.items.iter().map(|x| any_matches(&m.metric_names, x.name)).collect());
             }
         }
     }

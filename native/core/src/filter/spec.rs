@@ -33,6 +33,11 @@ impl Pattern {
     }
 }
 
+/// Some pattern of `patterns` matches `s`.
+pub fn any_matches(patterns: &[Pattern], s: &str) -> bool {
+    patterns.iter().any(|p| p.matches(s))
+}
+
 /// A value rule: strings by the match type, other scalars by equality of the same type.
 pub enum ValueRule {
     Str(Pattern),

@@ -136,12 +136,9 @@ export const filterProcessor: ProcessorFactory<FilterConfig> = {
         }
         let out: TelemetryBatch;
         try {
-          const core = rules.core;
           // OTLP bytes: the rules run on the parsed request, so dropped records never become tables.
-          const tables = !core ? undefined
-            : batch.backendTables ? core.apply(batch.backendTables)
-            : core.applyOtlp ? core.applyOtlp(batch.signal, batch.otlpBytes())
-            : ((held) => held && core.apply(held))(ctx.backend.tablesFromOtlp?.(batch.signal, batch.otlpBytes()));
+          const held = batch.backendTables;
+          const tables = rules.core && (held ? rules.core.apply(held) : rules.core.applyOtlp(batch.signal, batch.otlpBytes()));
           out = tables
             ? TelemetryBatch.fromBackendTables(tables, { backend: ctx.backend })
             : TelemetryBatch.fromRequest(batch.signal, rules.objects()(batch.request), { backend: ctx.backend });

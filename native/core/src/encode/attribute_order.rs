@@ -1,9 +1,10 @@
 //! The row order of an attribute table: by (value type, key, value, parent id), as Go sorts
-//! them, with ties kept in input order. The comparison sort this replaces spent most of its
-//! time comparing key bytes (every comparison starts with the keys, and equal keys compare
-//! in full); here each key is hashed once to its rank among the distinct keys, and values
-//! carry an order-preserving 8-byte prefix, so most comparisons are integer ones. The order
-//! is exactly the one `compare_scalar` defines.
+//! them, with ties kept in input order. A comparison sort over the rows spent most of its time
+//! comparing bytes (keys first, then equal keys and equal string values in full). Here each
+//! distinct (key, value) pair is hashed once; only the distinct pairs are sorted with
+//! `compare_scalar`'s order (pairs it calls equal share a rank), and the rows are placed by a
+//! counting sort on their pair's rank, which keeps input order within a rank. A rank's rows
+//! are then ordered by parent id, which is a no-op when rows arrive in parent order.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -12,81 +13,91 @@ use super::common::compare_scalar;
 use super::dict::FxBuild;
 use crate::otlp::model::{AnyValue, KeyValue};
 
-/// One row's sort key: `group` = type code << 32 | key rank; `prefix` orders values of the
-/// group (exactly for ints and bools, up to a tie for strings, bytes and doubles).
-struct SortKey {
-    group: u64,
-    prefix: u64,
-    parent: u32,
-    row: u32,
+/// A value's identity for hashing: equal identities are equal values. Maps, arrays and empty
+/// values all compare equal, so only their type counts.
+#[derive(PartialEq, Eq, Hash, Clone, Copy)]
+enum Identity<'a> {
+    Str(&'a [u8]),
+    Bytes(&'a [u8]),
+    Double(u64),
+    Int(i64),
+    Bool(bool),
+    Unordered(u8),
 }
 
-/// The first 8 bytes as a big-endian number, zero-padded: two byte strings whose prefixes
-/// differ are ordered as the prefixes are; equal prefixes need the full comparison.
-#[inline]
-fn byte_prefix(b: &[u8]) -> u64 {
-    let mut buf = [0u8; 8];
-    let n = b.len().min(8);
-    buf[..n].copy_from_slice(&b[..n]);
-    u64::from_be_bytes(buf)
-}
-
-#[inline]
-fn value_prefix(v: &AnyValue<'_>) -> u64 {
-    match *v {
-        AnyValue::Str(s) => byte_prefix(s.as_bytes()),
-        AnyValue::Bytes(b) => byte_prefix(b),
-        AnyValue::Int(i) => (i as u64) ^ (1 << 63),
-        AnyValue::Bool(b) => b as u64,
-        _ => 0,
+impl<'a> Identity<'a> {
+    fn of(v: &AnyValue<'a>) -> Identity<'a> {
+        match *v {
+            AnyValue::Str(s) => Identity::Str(s.as_bytes()),
+            AnyValue::Bytes(b) => Identity::Bytes(b),
+            AnyValue::Double(d) => Identity::Double(d.to_bits()),
+            AnyValue::Int(i) => Identity::Int(i),
+            AnyValue::Bool(b) => Identity::Bool(b),
+            ref other => Identity::Unordered(other.type_code()),
+        }
     }
-}
-
-/// Whether equal prefixes leave the order to `compare_scalar` ("a" and "a\0" share one).
-#[inline]
-fn prefix_is_partial(v: &AnyValue<'_>) -> bool {
-    matches!(v, AnyValue::Str(_) | AnyValue::Bytes(_) | AnyValue::Double(_))
 }
 
 /// Indices of `attrs` (with `parents[i]` the parent id of row i) in table order.
 pub fn attribute_order(attrs: &[KeyValue<'_>], parents: &[u32]) -> Vec<u32> {
-    let mut ranks: HashMap<&[u8], u32, FxBuild> = HashMap::default();
-    let key_ids: Vec<u32> = attrs
-        .iter()
-        .map(|kv| {
-            let next = ranks.len() as u32;
-            *ranks.entry(kv.key.as_bytes()).or_insert(next)
-        })
-        .collect();
-    // Distinct keys in byte order: id -> rank.
-    let mut distinct: Vec<(&[u8], u32)> = ranks.into_iter().collect();
-    distinct.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut rank_of = vec![0u32; distinct.len()];
-    for (rank, (_, id)) in distinct.iter().enumerate() {
-        rank_of[*id as usize] = rank as u32;
+    let n = attrs.len();
+    // Row -> id of its (key, value) pair; pairs in first-appearance order.
+    let mut ids: HashMap<(&[u8], Identity<'_>), u32, FxBuild> = HashMap::default();
+    let mut firsts: Vec<u32> = Vec::new();
+    let mut pair_of = Vec::with_capacity(n);
+    for (i, kv) in attrs.iter().enumerate() {
+        let next = firsts.len() as u32;
+        let id = *ids.entry((kv.key.as_bytes(), Identity::of(&kv.value))).or_insert_with(|| {
+            firsts.push(i as u32);
+            next
+        });
+        pair_of.push(id);
     }
-    let mut keys: Vec<SortKey> = attrs
-        .iter()
-        .enumerate()
-        .map(|(i, kv)| SortKey {
-            group: (u64::from(kv.value.type_code()) << 32) | u64::from(rank_of[key_ids[i] as usize]),
-            prefix: value_prefix(&kv.value),
-            parent: parents[i],
-            row: i as u32,
-        })
-        .collect();
-    keys.sort_by(|a, b| {
-        a.group.cmp(&b.group).then(a.prefix.cmp(&b.prefix)).then_with(|| {
-            let (x, y) = (&attrs[a.row as usize].value, &attrs[b.row as usize].value);
-            if prefix_is_partial(x) {
-                compare_scalar(x, y)
-            } else {
-                Ordering::Equal
-            }
-            .then(a.parent.cmp(&b.parent))
-        })
-    });
-    keys.into_iter().map(|k| k.row).collect()
+    drop(ids);
+    // Distinct pairs in table order (each represented by its first row), then ranked.
+    let mut by_order: Vec<u32> = (0..firsts.len() as u32).collect();
+    let cmp = |a: u32, b: u32| {
+        let (x, y) = (&attrs[firsts[a as usize] as usize], &attrs[firsts[b as usize] as usize]);
+        x.value
+            .type_code()
+            .cmp(&y.value.type_code())
+            .then_with(|| x.key.as_bytes().cmp(y.key.as_bytes()))
+            .then_with(|| compare_scalar(&x.value, &y.value))
+    };
+    by_order.sort_unstable_by(|&a, &b| cmp(a, b));
+    let mut rank_of = vec![0u32; firsts.len()];
+    let mut ranks = 0usize;
+    for (i, &p) in by_order.iter().enumerate() {
+        if i > 0 && cmp(by_order[i - 1], p) != Ordering::Equal {
+            ranks += 1;
+        }
+        rank_of[p as usize] = ranks as u32;
+    }
+    if !by_order.is_empty() {
+        ranks += 1;
+    }
+    // Counting sort of the rows by rank (stable).
+    let mut start = vec![0u32; ranks + 1];
+    for &p in &pair_of {
+        start[rank_of[p as usize] as usize + 1] += 1;
+    }
+    for r in 0..ranks {
+        start[r + 1] += start[r];
+    }
+    let bounds = start.clone();
+    let mut order = vec![0u32; n];
+    for (i, &p) in pair_of.iter().enumerate() {
+        let slot = &mut start[rank_of[p as usize] as usize];
+        order[*slot as usize] = i as u32;
+        *slot += 1;
+    }
+    for w in bounds.windows(2) {
+        let run = &mut order[w[0] as usize..w[1] as usize];
+        if run.windows(2).any(|r| parents[r[0] as usize] > parents[r[1] as usize]) {
+            run.sort_by_key(|&i| parents[i as usize]);
+        }
+    }
+    order
 }
 
 #[cfg(test)]

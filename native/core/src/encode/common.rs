@@ -142,16 +142,37 @@ pub fn delta_equal(a: &AnyValue<'_>, b: &AnyValue<'_>) -> bool {
     }
 }
 
-/// The six value columns of an AnyValue (attribute tables and the log body).
+/// The six value columns of an AnyValue (attribute tables and the log body). A column is
+/// materialised from its first value on (earlier rows null), so a table whose values are all
+/// strings fills one column instead of six; a column that never gets a value is left unset,
+/// which the table encoder writes as all null, as it would the column of nulls.
 pub struct ValueColumns<'a> {
-    pub str: Vec<Option<Cow<'a, [u8]>>>,
-    pub int: Vec<Option<i64>>,
-    pub double: Vec<Option<f64>>,
-    pub bool: Vec<Option<bool>>,
-    pub bytes: Vec<Option<Cow<'a, [u8]>>>,
-    pub ser: Vec<Option<Cow<'a, [u8]>>>,
+    rows: usize,
+    capacity: usize,
+    str: Option<Vec<Option<Cow<'a, [u8]>>>>,
+    int: Option<Vec<Option<i64>>>,
+    double: Option<Vec<Option<f64>>>,
+    bool: Option<Vec<Option<bool>>>,
+    bytes: Option<Vec<Option<Cow<'a, [u8]>>>>,
+    ser: Option<Vec<Option<Cow<'a, [u8]>>>>,
     /// Write an empty byte string as null (the log body, as Go does).
     empty_bytes_null: bool,
+}
+
+/// Appends `v` to `col` (null when absent), materialising it with `rows` nulls at its first
+/// value.
+#[inline]
+fn push_cell<T: Clone>(col: &mut Option<Vec<Option<T>>>, v: Option<T>, rows: usize, capacity: usize) {
+    match col {
+        Some(c) => c.push(v),
+        None if v.is_some() => {
+            let mut c = Vec::with_capacity(capacity.max(rows + 1));
+            c.resize(rows, None);
+            c.push(v);
+            *col = Some(c);
+        }
+        None => {}
+    }
 }
 
 impl<'a> ValueColumns<'a> {
@@ -165,16 +186,8 @@ impl<'a> ValueColumns<'a> {
         Self::new(n, true)
     }
 
-    fn new(n: usize, empty_bytes_null: bool) -> Self {
-        ValueColumns {
-            empty_bytes_null,
-            str: Vec::with_capacity(n),
-            int: Vec::with_capacity(n),
-            double: Vec::with_capacity(n),
-            bool: Vec::with_capacity(n),
-            bytes: Vec::with_capacity(n),
-            ser: Vec::with_capacity(n),
-        }
+    fn new(capacity: usize, empty_bytes_null: bool) -> Self {
+        ValueColumns { rows: 0, capacity, empty_bytes_null, str: None, int: None, double: None, bool: None, bytes: None, ser: None }
     }
 
     /// Appends one row: the value in the column of its type, nulls elsewhere.
@@ -207,21 +220,43 @@ impl<'a> ValueColumns<'a> {
         by: Option<Cow<'a, [u8]>>,
         se: Option<Cow<'a, [u8]>>,
     ) {
-        self.str.push(s);
-        self.int.push(i);
-        self.double.push(d);
-        self.bool.push(b);
-        self.bytes.push(by);
-        self.ser.push(se);
+        let (rows, cap) = (self.rows, self.capacity);
+        push_cell(&mut self.str, s, rows, cap);
+        push_cell(&mut self.int, i, rows, cap);
+        push_cell(&mut self.double, d, rows, cap);
+        push_cell(&mut self.bool, b, rows, cap);
+        push_cell(&mut self.bytes, by, rows, cap);
+        push_cell(&mut self.ser, se, rows, cap);
+        self.rows += 1;
     }
 
+    /// Sets the columns that got a value, each padded with nulls to the row count.
     pub fn set_into(self, t: &mut TableInput<'a>, paths: [&'static str; 6]) {
-        t.set(paths[0], Leaf::Bytes(self.str));
-        t.set(paths[1], Leaf::I64(self.int));
-        t.set(paths[2], Leaf::F64(self.double));
-        t.set(paths[3], Leaf::Bool(self.bool));
-        t.set(paths[4], Leaf::Bytes(self.bytes));
-        t.set(paths[5], Leaf::Bytes(self.ser));
+        fn padded<T: Clone>(col: Option<Vec<Option<T>>>, rows: usize) -> Option<Vec<Option<T>>> {
+            col.map(|mut c| {
+                c.resize(rows, None);
+                c
+            })
+        }
+        let rows = self.rows;
+        if let Some(c) = padded(self.str, rows) {
+            t.set(paths[0], Leaf::Bytes(c));
+        }
+        if let Some(c) = padded(self.int, rows) {
+            t.set(paths[1], Leaf::I64(c));
+        }
+        if let Some(c) = padded(self.double, rows) {
+            t.set(paths[2], Leaf::F64(c));
+        }
+        if let Some(c) = padded(self.bool, rows) {
+            t.set(paths[3], Leaf::Bool(c));
+        }
+        if let Some(c) = padded(self.bytes, rows) {
+            t.set(paths[4], Leaf::Bytes(c));
+        }
+        if let Some(c) = padded(self.ser, rows) {
+            t.set(paths[5], Leaf::Bytes(c));
+        }
     }
 }
 

@@ -11,15 +11,22 @@ pub struct IdCol {
     width: usize,
 }
 
-#[inline]
-fn nibble(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
+/// Hex digit values; 0xff marks a byte that is not a hex digit.
+const NIBBLE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut c = 0;
+    while c < 10 {
+        t[b'0' as usize + c] = c as u8;
+        c += 1;
     }
-}
+    let mut c = 0;
+    while c < 6 {
+        t[b'a' as usize + c] = 10 + c as u8;
+        t[b'A' as usize + c] = 10 + c as u8;
+        c += 1;
+    }
+    t
+};
 
 impl IdCol {
     /// Decodes `hex` (ids of `digits` hex digits each) onto the end of `arena`.
@@ -32,12 +39,18 @@ impl IdCol {
     ) -> Result<IdCol, OtapError> {
         let col = IdCol { at: arena.len(), width: digits / 2 };
         arena.reserve(hex.len() / 2);
-        for (i, pair) in hex.chunks_exact(2).enumerate() {
-            let (Some(hi), Some(lo)) = (pair.first().copied().and_then(nibble), pair.get(1).copied().and_then(nibble)) else {
-                let row = i * 2 / digits.max(1);
-                return Err(malformed(table, column, format!("row {row}: not a hex id")));
-            };
-            arena.push(hi << 4 | lo);
+        // Table lookups without a branch per digit; a bad digit sets high bits in `bad`.
+        let mut bad = 0u8;
+        arena.extend(hex.chunks_exact(2).map(|pair| {
+            let (hi, lo) = (NIBBLE[pair[0] as usize], NIBBLE[pair[1] as usize]);
+            bad |= hi | lo;
+            hi << 4 | lo
+        }));
+        if bad & 0xf0 != 0 || hex.len() % 2 != 0 {
+            arena.truncate(col.at);
+            let at = hex.iter().position(|&c| NIBBLE[c as usize] == 0xff).unwrap_or(hex.len());
+            let row = at / digits.max(1);
+            return Err(malformed(table, column, format!("row {row}: not a hex id")));
         }
         Ok(col)
     }
@@ -55,5 +68,22 @@ impl IdCol {
         } else {
             id
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_either_case_and_names_the_row_of_a_bad_digit() {
+        let mut arena = vec![7u8];
+        let col = IdCol::decode(b"00ff10Aa0000000000000000", 4, &mut arena, "SPANS", "span_id").unwrap();
+        assert_eq!(col.get(&arena, 0), [0x00, 0xff]);
+        assert_eq!(col.get(&arena, 1), [0x10, 0xaa]);
+        assert_eq!(col.get(&arena, 2), [] as [u8; 0], "all zeros is absent");
+        let err = IdCol::decode(b"0000000g", 4, &mut arena, "SPANS", "span_id").unwrap_err();
+        assert!(err.to_string().contains("row 1: not a hex id"), "{err}");
+        assert_eq!(arena.len(), 1 + 12, "a failed column leaves the arena as it was");
     }
 }

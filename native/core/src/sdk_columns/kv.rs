@@ -1,7 +1,7 @@
 //! kv arenas (`key`, `type`, `value` slot) and the value slots they share with the log body.
 
 use super::cursor::{Cursor, Slots, U32s};
-use super::malformed;
+use super::{malformed, rows_of};
 use super::refs::Refs;
 use crate::error::OtapError;
 use crate::otlp::model::{AnyValue, KeyValue};
@@ -53,15 +53,11 @@ impl<'a> KvArena<'a> {
     }
 
     pub fn build(&self, refs: &Refs<'a>) -> Result<Vec<KeyValue<'a>>, OtapError> {
-        self.ty
-            .iter()
-            .enumerate()
-            .map(|(i, &ty)| {
-                Ok(KeyValue {
-                    key: refs.string(self.key.at(i), self.table, "attributes.key", i)?,
-                    value: any_value(ty, self.value.at(i), refs, self.table, "attributes.value", i)?,
-                })
+        rows_of(self.ty.len(), |i| {
+            Ok(KeyValue {
+                key: refs.string(self.key.at(i), self.table, "attributes.key", i)?,
+                value: any_value(self.ty[i], self.value.at(i), refs, self.table, "attributes.value", i)?,
             })
-            .collect()
+        })
     }
 }

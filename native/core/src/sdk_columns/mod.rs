@@ -29,6 +29,16 @@ pub const MAGIC: &[u8; 8] = b"OTAPCOL1";
 pub const SIGNAL_TRACES: u32 = 1;
 pub const SIGNAL_LOGS: u32 = 2;
 
+/// `rows` items made by `item(row)`, stopping at the first error. Unlike collecting a
+/// fallible iterator (no size hint), the vector is allocated once, not grown by copying.
+pub(crate) fn rows_of<T>(rows: usize, mut item: impl FnMut(usize) -> Result<T, OtapError>) -> Result<Vec<T>, OtapError> {
+    let mut out = Vec::with_capacity(rows);
+    for i in 0..rows {
+        out.push(item(i)?);
+    }
+    Ok(out)
+}
+
 pub(crate) fn malformed(table: &'static str, column: &'static str, message: impl Into<String>) -> OtapError {
     OtapError::new(codes::MALFORMED_COLUMNS, message).in_table(table).in_column(column)
 }

@@ -5,7 +5,7 @@
 use super::cursor::{Cursor, U32s};
 use super::ends::Ends;
 use super::kv::KvArena;
-use super::malformed;
+use super::{malformed, rows_of};
 use super::refs::Refs;
 use crate::error::OtapError;
 use crate::otlp::model::{ResourceGroup, Roots, ScopeGroup, Span32};
@@ -117,7 +117,7 @@ impl<'a> RootCols<'a> {
                 })
             })
             .collect::<Result<Vec<_>, OtapError>>()?;
-        let items = item_order.iter().map(|&i| item(i as usize)).collect::<Result<Vec<_>, OtapError>>()?;
+        let items = rows_of(item_order.len(), |k| item(item_order[k] as usize))?;
         Ok(Roots {
             resources,
             scopes,

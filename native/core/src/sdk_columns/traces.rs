@@ -6,6 +6,7 @@ use super::ids::IdCol;
 use super::kv::KvArena;
 use super::refs::Refs;
 use super::roots::{check_rows, RootCols};
+use super::rows_of;
 use crate::error::OtapError;
 use crate::otlp::model::{Span, SpanEvent, SpanLink, TracesRequest};
 
@@ -157,29 +158,25 @@ impl<'a> TraceCols<'a> {
             })
         })?;
         let ev = &self.events;
-        let events = (0..ev.rows)
-            .map(|i| {
-                Ok(SpanEvent {
-                    time_unix_nano: ev.time.at(i),
-                    name: refs.string(ev.name.at(i), "EVENTS", "name", i)?,
-                    attrs: ev.attr_end.span(i),
-                    dropped_attributes_count: ev.dropped.at(i),
-                })
+        let events = rows_of(ev.rows, |i| {
+            Ok(SpanEvent {
+                time_unix_nano: ev.time.at(i),
+                name: refs.string(ev.name.at(i), "EVENTS", "name", i)?,
+                attrs: ev.attr_end.span(i),
+                dropped_attributes_count: ev.dropped.at(i),
             })
-            .collect::<Result<Vec<_>, OtapError>>()?;
+        })?;
         let lk = &self.links;
-        let links = (0..lk.rows)
-            .map(|i| {
-                Ok(SpanLink {
-                    trace_id: lk.trace_id.get(ids, i),
-                    span_id: lk.span_id.get(ids, i),
-                    trace_state: refs.string(lk.trace_state.at(i), "LINKS", "trace_state", i)?,
-                    attrs: lk.attr_end.span(i),
-                    dropped_attributes_count: lk.dropped.at(i),
-                    flags: lk.flags.at(i),
-                })
+        let links = rows_of(lk.rows, |i| {
+            Ok(SpanLink {
+                trace_id: lk.trace_id.get(ids, i),
+                span_id: lk.span_id.get(ids, i),
+                trace_state: refs.string(lk.trace_state.at(i), "LINKS", "trace_state", i)?,
+                attrs: lk.attr_end.span(i),
+                dropped_attributes_count: lk.dropped.at(i),
+                flags: lk.flags.at(i),
             })
-            .collect::<Result<Vec<_>, OtapError>>()?;
+        })?;
         Ok(TracesRequest {
             roots,
             span_attrs: self.attrs.build(refs)?,

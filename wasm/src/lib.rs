@@ -84,6 +84,7 @@ fn ok(data: Vec<u8>, signal: Option<Signal>) -> *mut OtapResult {
 }
 
 fn err(e: OtapError) -> *mut OtapResult {
+    let e = e.into_info();
     let (data_ptr, data_len) = leak(e.message.into_bytes());
     let (code_ptr, code_len) = leak(e.code.as_bytes().to_vec());
     let (table_ptr, table_len) = leak(e.table.map(String::into_bytes).unwrap_or_default());
@@ -104,7 +105,7 @@ fn err(e: OtapError) -> *mut OtapResult {
 }
 
 fn bad_argument(message: &str) -> *mut OtapResult {
-    err(OtapError { code: "INVALID_ARGUMENT", table: None, column: None, message: message.to_string() })
+    err(OtapError::new("INVALID_ARGUMENT", message))
 }
 
 unsafe fn input<'a>(ptr: *const u8, len: usize) -> &'a [u8] {

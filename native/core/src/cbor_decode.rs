@@ -15,12 +15,7 @@ use crate::error::OtapError;
 pub const CBOR_MAX_DEPTH: usize = 128;
 
 fn fail<T>(message: impl Into<String>) -> Result<T, OtapError> {
-    Err(OtapError {
-        code: "INVALID_PAYLOAD",
-        table: None,
-        column: None,
-        message: format!("invalid CBOR: {}", message.into()),
-    })
+    Err(OtapError::new("INVALID_PAYLOAD", format!("invalid CBOR: {}", message.into())))
 }
 
 fn half_to_f64(h: u16) -> f64 {

@@ -21,17 +21,48 @@ pub mod codes {
     pub const ID_OVERFLOW: &str = "ID_OVERFLOW";
 }
 
+/// Boxed so that every `Result<T, OtapError>` stays one pointer wider than `T`: the parsers
+/// return one per field or row, and an 88-byte error variant made each of them a copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OtapError {
+pub struct OtapError(Box<ErrorInfo>);
+
+/// What an [`OtapError`] says (its fields are read through the error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorInfo {
     pub code: &'static str,
     pub table: Option<String>,
     pub column: Option<String>,
     pub message: String,
 }
 
+impl std::ops::Deref for OtapError {
+    type Target = ErrorInfo;
+    fn deref(&self) -> &ErrorInfo {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for OtapError {
+    fn deref_mut(&mut self) -> &mut ErrorInfo {
+        &mut self.0
+    }
+}
+
+impl From<ErrorInfo> for OtapError {
+    fn from(info: ErrorInfo) -> Self {
+        OtapError(Box::new(info))
+    }
+}
+
 impl OtapError {
+    /// The fields, owned (bindings move the strings out).
+    pub fn into_info(self) -> ErrorInfo {
+        *self.0
+    }
+
+    #[cold]
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        OtapError { code, table: None, column: None, message: message.into() }
+        ErrorInfo { code, table: None, column: None, message: message.into() }.into()
     }
 
     pub fn malformed_protobuf(message: impl Into<String>) -> Self {

@@ -38,7 +38,7 @@ pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
 const MAX_TYPE_DEPTH: usize = 64;
 
 fn err(code: &'static str, message: impl Into<String>) -> OtapError {
-    OtapError { code, table: None, column: None, message: message.into() }
+    OtapError::new(code, message)
 }
 
 fn malformed(message: impl Into<String>) -> OtapError {

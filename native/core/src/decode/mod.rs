@@ -173,7 +173,7 @@ pub(crate) fn allowed(signal: Signal) -> &'static [i32] {
 }
 
 pub(crate) fn error(code: &'static str, table: Option<String>, message: impl Into<String>) -> OtapError {
-    OtapError { code, table, column: None, message: message.into() }
+    OtapError::from(crate::error::ErrorInfo { code, table, column: None, message: message.into() })
 }
 
 /// The signal of a BAR: that of its root payload (by type, not position).

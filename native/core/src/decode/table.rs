@@ -209,12 +209,7 @@ impl<'a> TableView<'a> {
     }
 
     pub fn error(&self, column: &str, message: impl Into<String>) -> OtapError {
-        OtapError {
-            code: "INVALID_PAYLOAD",
-            table: Some(self.table.clone()),
-            column: Some(column.to_string()),
-            message: message.into(),
-        }
+        OtapError::new("INVALID_PAYLOAD", message).in_table(self.table.clone()).in_column(column)
     }
 
     /// Finds a column by dotted path through structs; `valid` folds in the parents' nulls.

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use super::common::*;
 use super::input::{Leaf, TableInput};
+use super::row_order::{sort_rows, trace_id_keys};
 use super::Tables;
 use crate::bar::payload_type as T;
 use crate::error::OtapError;
@@ -16,11 +17,17 @@ pub fn logs_tables<'a>(req: &LogsRequest<'a>, keep: Option<&[bool]>) -> Result<T
     let items = &roots.items;
     // Go order: resource group, scope group (first appearance), then trace id.
     let mut rows = flat.rows.clone();
-    rows.sort_by(|a, b| {
-        a.res.cmp(&b.res).then(a.scope.cmp(&b.scope)).then_with(|| {
-            id_or_zeros(items[a.item as usize].trace_id, 16).cmp(id_or_zeros(items[b.item as usize].trace_id, 16))
-        })
-    });
+    match trace_id_keys(rows.iter().map(|r| items[r.item as usize].trace_id)) {
+        Some(tids) => {
+            let root = rows.clone();
+            sort_rows(&mut rows, |i| (root[i].res, root[i].scope, tids[i]));
+        }
+        None => rows.sort_by(|a, b| {
+            a.res.cmp(&b.res).then(a.scope.cmp(&b.scope)).then_with(|| {
+                id_or_zeros(items[a.item as usize].trace_id, 16).cmp(id_or_zeros(items[b.item as usize].trace_id, 16))
+            })
+        }),
+    }
     let n = rows.len();
     let mut t = TableInput::new(n);
     let mut resource_attrs = AttributeRows::default();

@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 
 use super::common::*;
 use super::input::{Leaf, ListInput, ListItems, TableInput};
+use super::row_order::{byte_ranks, sort_rows};
 use super::Tables;
 use crate::bar::payload_type as T;
 use crate::error::OtapError;
@@ -20,13 +21,12 @@ pub fn metrics_tables<'a>(req: &'a MetricsRequest<'a>, metadata: bool, keep: Opt
     let metrics = &roots.items;
     // Go order: resource key, scope key, metric type, name (stable).
     let mut rows = flat.rows.clone();
-    rows.sort_by(|a, b| {
-        let (ma, mb) = (&metrics[a.item as usize], &metrics[b.item as usize]);
-        flat.resource_rank[a.res as usize]
-            .cmp(&flat.resource_rank[b.res as usize])
-            .then(flat.scope_rank[a.scope as usize].cmp(&flat.scope_rank[b.scope as usize]))
-            .then(ma.kind.code().cmp(&mb.kind.code()))
-            .then_with(|| ma.name.as_bytes().cmp(mb.name.as_bytes()))
+    let names = byte_ranks(rows.iter().map(|r| metrics[r.item as usize].name.as_bytes()));
+    let root = rows.clone();
+    sort_rows(&mut rows, |i| {
+        let r = &root[i];
+        let kind = metrics[r.item as usize].kind.code();
+        (flat.resource_rank[r.res as usize], flat.scope_rank[r.scope as usize], kind, names[i])
     });
     let n = rows.len();
     let mut t = TableInput::new(n);

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use super::common::*;
 use super::input::{Leaf, TableInput};
+use super::row_order::{byte_ranks, sort_rows, trace_id_keys};
 use super::Tables;
 use crate::bar::payload_type as T;
 use crate::error::OtapError;
@@ -16,15 +17,26 @@ pub fn traces_tables<'a>(req: &TracesRequest<'a>, keep: Option<&[bool]>) -> Resu
     let spans = &roots.items;
     // Go order: resource key, scope key, name, trace id (then start time).
     let mut rows = flat.rows.clone();
-    rows.sort_by(|a, b| {
-        let (sa, sb) = (&spans[a.item as usize], &spans[b.item as usize]);
-        flat.resource_rank[a.res as usize]
-            .cmp(&flat.resource_rank[b.res as usize])
-            .then(flat.scope_rank[a.scope as usize].cmp(&flat.scope_rank[b.scope as usize]))
-            .then_with(|| sa.name.as_bytes().cmp(sb.name.as_bytes()))
-            .then_with(|| id_or_zeros(sa.trace_id, 16).cmp(id_or_zeros(sb.trace_id, 16)))
-            .then(sa.start_time_unix_nano.cmp(&sb.start_time_unix_nano))
-    });
+    let tids = trace_id_keys(rows.iter().map(|r| spans[r.item as usize].trace_id));
+    if let Some(tids) = tids {
+        let names = byte_ranks(rows.iter().map(|r| spans[r.item as usize].name.as_bytes()));
+        let root = rows.clone();
+        sort_rows(&mut rows, |i| {
+            let r = &root[i];
+            let start = spans[r.item as usize].start_time_unix_nano;
+            (flat.resource_rank[r.res as usize], flat.scope_rank[r.scope as usize], names[i], tids[i], start)
+        });
+    } else {
+        rows.sort_by(|a, b| {
+            let (sa, sb) = (&spans[a.item as usize], &spans[b.item as usize]);
+            flat.resource_rank[a.res as usize]
+                .cmp(&flat.resource_rank[b.res as usize])
+                .then(flat.scope_rank[a.scope as usize].cmp(&flat.scope_rank[b.scope as usize]))
+                .then_with(|| sa.name.as_bytes().cmp(sb.name.as_bytes()))
+                .then_with(|| id_or_zeros(sa.trace_id, 16).cmp(id_or_zeros(sb.trace_id, 16)))
+                .then(sa.start_time_unix_nano.cmp(&sb.start_time_unix_nano))
+        });
+    }
     let n = rows.len();
     let mut t = TableInput::new(n);
     let mut resource_attrs = AttributeRows::default();

@@ -46,7 +46,7 @@ impl IdCol {
             bad |= hi | lo;
             hi << 4 | lo
         }));
-        if bad & 0xf0 != 0 || hex.len() % 2 != 0 {
+        if bad & 0xf0 != 0 || hex.len() & 1 != 0 {
             arena.truncate(col.at);
             let at = hex.iter().position(|&c| NIBBLE[c as usize] == 0xff).unwrap_or(hex.len());
             let row = at / digits.max(1);

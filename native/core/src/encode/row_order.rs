@@ -1,0 +1,52 @@
+//! Sort keys of root tables as integers. Go orders spans by name and trace id, log records
+//! by trace id and metrics by name; comparing those bytes inside the sort costs a memcmp per
+//! comparison. Names become their rank among the distinct names (hashed once each), trace ids
+//! a big-endian u128, and the rows are sorted on the precomputed keys.
+
+use std::collections::HashMap;
+
+use super::common::RootRow;
+use super::dict::FxBuild;
+
+/// Rank of each item in byte order among the distinct items (equal items share a rank).
+pub fn byte_ranks<'a>(items: impl Iterator<Item = &'a [u8]>) -> Vec<u32> {
+    let mut ids: HashMap<&[u8], u32, FxBuild> = HashMap::default();
+    let item_ids: Vec<u32> = items
+        .map(|b| {
+            let next = ids.len() as u32;
+            *ids.entry(b).or_insert(next)
+        })
+        .collect();
+    let mut distinct: Vec<(&[u8], u32)> = ids.into_iter().collect();
+    distinct.sort_unstable();
+    let mut rank_of = vec![0u32; distinct.len()];
+    for (rank, (_, id)) in distinct.iter().enumerate() {
+        rank_of[*id as usize] = rank as u32;
+    }
+    item_ids.into_iter().map(|id| rank_of[id as usize]).collect()
+}
+
+/// A 16-byte trace id (or an unset one, as zeros) as a number in byte order; `None` for any
+/// other length, which the encoder rejects later (callers fall back to comparing bytes so
+/// that the first bad id found is the same).
+#[inline]
+pub fn trace_id_key(id: &[u8]) -> Option<u128> {
+    match id.len() {
+        0 => Some(0),
+        16 => Some(u128::from_be_bytes(id.try_into().ok()?)),
+        _ => None,
+    }
+}
+
+/// Trace id keys of all rows, or `None` if one is neither unset nor 16 bytes.
+pub fn trace_id_keys<'a>(ids: impl Iterator<Item = &'a [u8]>) -> Option<Vec<u128>> {
+    ids.map(trace_id_key).collect()
+}
+
+/// Sorts `rows` stably by `key(i)`, `i` being the row's position before sorting.
+pub fn sort_rows<K: Ord>(rows: &mut Vec<RootRow>, key: impl Fn(usize) -> K) {
+    let mut keyed: Vec<(K, u32)> = (0..rows.len()).map(|i| (key(i), i as u32)).collect();
+    // The position makes every key distinct, so the unstable sort is stable.
+    keyed.sort_unstable();
+    *rows = keyed.iter().map(|&(_, i)| rows[i as usize]).collect();
+}

@@ -123,9 +123,10 @@ export function truncateTo(columns: readonly Column[], mark: readonly number[]):
   for (let i = 0; i < columns.length; i++) columns[i]!.length = mark[i]!;
 }
 
-/** Concatenates columns into one buffer, each as `u32 count` + its bytes. */
+/** Concatenates columns into one buffer, each as `u32 count` + its bytes. Counts are kept
+ *  as numbers and written in `finish` (a typed array per count cost more than the copy). */
 export class ColumnSink {
-  private readonly parts: Uint8Array[] = [];
+  private readonly parts: Array<Uint8Array | number> = [];
   private size = 0;
 
   raw(bytes: Uint8Array): void {
@@ -133,7 +134,8 @@ export class ColumnSink {
     this.size += bytes.length;
   }
   u32(v: number): void {
-    this.raw(new Uint8Array(new Uint32Array([v]).buffer));
+    this.parts.push(v);
+    this.size += 4;
   }
   column(count: number, bytes: Uint8Array): void {
     this.u32(count);
@@ -144,10 +146,16 @@ export class ColumnSink {
   }
   finish(): Uint8Array {
     const out = new Uint8Array(this.size);
+    const view = new DataView(out.buffer);
     let at = 0;
     for (const p of this.parts) {
-      out.set(p, at);
-      at += p.length;
+      if (typeof p === 'number') {
+        view.setUint32(at, p, true);
+        at += 4;
+      } else {
+        out.set(p, at);
+        at += p.length;
+      }
     }
     return out;
   }

@@ -232,30 +232,23 @@ impl<'a> ValueColumns<'a> {
 
     /// Sets the columns that got a value, each padded with nulls to the row count.
     pub fn set_into(self, t: &mut TableInput<'a>, paths: [&'static str; 6]) {
-        fn padded<T: Clone>(col: Option<Vec<Option<T>>>, rows: usize) -> Option<Vec<Option<T>>> {
-            col.map(|mut c| {
-                c.resize(rows, None);
-                c
-            })
+        fn padded<T: Clone>(mut col: Vec<Option<T>>, rows: usize) -> Vec<Option<T>> {
+            col.resize(rows, None);
+            col
         }
         let rows = self.rows;
-        if let Some(c) = padded(self.str, rows) {
-            t.set(paths[0], Leaf::Bytes(c));
-        }
-        if let Some(c) = padded(self.int, rows) {
-            t.set(paths[1], Leaf::I64(c));
-        }
-        if let Some(c) = padded(self.double, rows) {
-            t.set(paths[2], Leaf::F64(c));
-        }
-        if let Some(c) = padded(self.bool, rows) {
-            t.set(paths[3], Leaf::Bool(c));
-        }
-        if let Some(c) = padded(self.bytes, rows) {
-            t.set(paths[4], Leaf::Bytes(c));
-        }
-        if let Some(c) = padded(self.ser, rows) {
-            t.set(paths[5], Leaf::Bytes(c));
+        let leaves = [
+            self.str.map(|c| Leaf::Bytes(padded(c, rows))),
+            self.int.map(|c| Leaf::I64(padded(c, rows))),
+            self.double.map(|c| Leaf::F64(padded(c, rows))),
+            self.bool.map(|c| Leaf::Bool(padded(c, rows))),
+            self.bytes.map(|c| Leaf::Bytes(padded(c, rows))),
+            self.ser.map(|c| Leaf::Bytes(padded(c, rows))),
+        ];
+        for (path, leaf) in paths.into_iter().zip(leaves) {
+            if let Some(leaf) = leaf {
+                t.set(path, leaf);
+            }
         }
     }
 }

@@ -18,10 +18,7 @@ pub fn logs_tables<'a>(req: &LogsRequest<'a>, keep: Option<&[bool]>) -> Result<T
     // Go order: resource group, scope group (first appearance), then trace id.
     let mut rows = flat.rows.clone();
     match trace_id_keys(rows.iter().map(|r| items[r.item as usize].trace_id)) {
-        Some(tids) => {
-            let root = rows.clone();
-            sort_rows(&mut rows, |i| (root[i].res, root[i].scope, tids[i]));
-        }
+        Some(tids) => sort_rows(&mut rows, |i, r| (r.res, r.scope, tids[i])),
         None => rows.sort_by(|a, b| {
             a.res.cmp(&b.res).then(a.scope.cmp(&b.scope)).then_with(|| {
                 id_or_zeros(items[a.item as usize].trace_id, 16).cmp(id_or_zeros(items[b.item as usize].trace_id, 16))

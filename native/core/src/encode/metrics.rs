@@ -22,9 +22,7 @@ pub fn metrics_tables<'a>(req: &'a MetricsRequest<'a>, metadata: bool, keep: Opt
     // Go order: resource key, scope key, metric type, name (stable).
     let mut rows = flat.rows.clone();
     let names = byte_ranks(rows.iter().map(|r| metrics[r.item as usize].name.as_bytes()));
-    let root = rows.clone();
-    sort_rows(&mut rows, |i| {
-        let r = &root[i];
+    sort_rows(&mut rows, |i, r| {
         let kind = metrics[r.item as usize].kind.code();
         (flat.resource_rank[r.res as usize], flat.scope_rank[r.scope as usize], kind, names[i])
     });

@@ -43,9 +43,10 @@ pub fn trace_id_keys<'a>(ids: impl Iterator<Item = &'a [u8]>) -> Option<Vec<u128
     ids.map(trace_id_key).collect()
 }
 
-/// Sorts `rows` stably by `key(i)`, `i` being the row's position before sorting.
-pub fn sort_rows<K: Ord>(rows: &mut Vec<RootRow>, key: impl Fn(usize) -> K) {
-    let mut keyed: Vec<(K, u32)> = (0..rows.len()).map(|i| (key(i), i as u32)).collect();
+/// Sorts `rows` stably by `key(i, row)`, `i` being the row's position before sorting (the
+/// index into per-row keys computed beforehand).
+pub fn sort_rows<K: Ord>(rows: &mut Vec<RootRow>, key: impl Fn(usize, &RootRow) -> K) {
+    let mut keyed: Vec<(K, u32)> = rows.iter().enumerate().map(|(i, r)| (key(i, r), i as u32)).collect();
     // The position makes every key distinct, so the unstable sort is stable.
     keyed.sort_unstable();
     *rows = keyed.iter().map(|&(_, i)| rows[i as usize]).collect();

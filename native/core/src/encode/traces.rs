@@ -20,9 +20,7 @@ pub fn traces_tables<'a>(req: &TracesRequest<'a>, keep: Option<&[bool]>) -> Resu
     let tids = trace_id_keys(rows.iter().map(|r| spans[r.item as usize].trace_id));
     if let Some(tids) = tids {
         let names = byte_ranks(rows.iter().map(|r| spans[r.item as usize].name.as_bytes()));
-        let root = rows.clone();
-        sort_rows(&mut rows, |i| {
-            let r = &root[i];
+        sort_rows(&mut rows, |i, r| {
             let start = spans[r.item as usize].start_time_unix_nano;
             (flat.resource_rank[r.res as usize], flat.scope_rank[r.scope as usize], names[i], tids[i], start)
         });

@@ -142,7 +142,7 @@ for (const name of ['js', 'native', 'wasm'] as const) {
         const js = await loadBackend('js');
         let kept = 0;
         let dropped = 0;
-        fc.assert(fc.property(requestArb(signal), fc.nat(), fc.option(matchArb(signal), { nil: undefined }), fc.option(matchArb(signal), { nil: undefined }), (generated, seed, include, exclude) => {
+        const property = fc.property(requestArb(signal), fc.nat(), fc.option(matchArb(signal), { nil: undefined }), fc.option(matchArb(signal), { nil: undefined }), (generated, seed, include, exclude) => {
           const req = focus(structuredClone(generated), seed);
           const rules: FilterRules = { ...(include ? { include: toRules(include) } : {}), ...(exclude ? { exclude: toRules(exclude) } : {}) };
           const got = filtered(backend, js, signal, req, rules);
@@ -151,8 +151,13 @@ for (const name of ['js', 'native', 'wasm'] as const) {
           const n = TelemetryBatch.fromRequest(signal, want).itemCount;
           kept += n;
           dropped += TelemetryBatch.fromRequest(signal, req).itemCount - n;
-        }), { numRuns: name === 'js' ? 60 : 80 });
-        // The generated rules both keep and drop records (the property is not vacuous).
+        });
+        fc.assert(property, { numRuns: name === 'js' ? 60 : 80 });
+        // The generated rules both keep and drop records (the property is not vacuous): checked
+        // on a fixed-seed run, since a random one can, rarely, keep nothing at all.
+        kept = 0;
+        dropped = 0;
+        fc.assert(property, { numRuns: 40, seed: 1 });
         expect(kept).toBeGreaterThan(0);
         expect(dropped).toBeGreaterThan(0);
       });

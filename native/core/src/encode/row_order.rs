@@ -1,11 +1,11 @@
-//! Sort keys of root tables as integers. Go orders spans by name and trace id, log records
-//! by trace id and metrics by name; comparing those bytes inside the sort costs a memcmp per
-//! comparison. Names become their rank among the distinct names (hashed once each), trace ids
-//! a big-endian u128, and the rows are sorted on the precomputed keys.
+//! Sort keys of tables as integers. Go orders spans by name and trace id, log records by trace
+//! id, metrics by name, span events by name and span links by trace id; comparing those bytes
+//! inside the sort costs a memcmp per comparison. Names become their rank among the distinct
+//! names (hashed once each), trace ids a big-endian u128, and the rows are sorted on the
+//! precomputed keys.
 
 use std::collections::HashMap;
 
-use super::common::RootRow;
 use super::dict::FxBuild;
 
 /// Rank of each item in byte order among the distinct items (equal items share a rank).
@@ -45,9 +45,10 @@ pub fn trace_id_keys<'a>(ids: impl Iterator<Item = &'a [u8]>) -> Option<Vec<u128
 
 /// Sorts `rows` stably by `key(i, row)`, `i` being the row's position before sorting (the
 /// index into per-row keys computed beforehand).
-pub fn sort_rows<K: Ord>(rows: &mut Vec<RootRow>, key: impl Fn(usize, &RootRow) -> K) {
+pub fn sort_rows<T: Copy, K: Ord>(rows: &mut [T], key: impl Fn(usize, &T) -> K) {
     let mut keyed: Vec<(K, u32)> = rows.iter().enumerate().map(|(i, r)| (key(i, r), i as u32)).collect();
     // The position makes every key distinct, so the unstable sort is stable.
     keyed.sort_unstable();
-    *rows = keyed.iter().map(|&(_, i)| rows[i as usize]).collect();
+    let sorted: Vec<T> = keyed.iter().map(|&(_, i)| rows[i as usize]).collect();
+    rows.copy_from_slice(&sorted);
 }

@@ -142,7 +142,8 @@ fn events_table<'a>(
     attrs: &mut AttributeRows<'a>,
 ) -> Result<TableInput<'a>, OtapError> {
     let ev = &req.events;
-    rows.sort_by(|a, b| ev[a.1 as usize].name.as_bytes().cmp(ev[b.1 as usize].name.as_bytes()).then(a.0.cmp(&b.0)));
+    let names = byte_ranks(rows.iter().map(|r| ev[r.1 as usize].name.as_bytes()));
+    sort_rows(rows, |i, r| (names[i], r.0));
     let n = rows.len();
     let ids = assign_ids(rows.iter().map(|r| !ev[r.1 as usize].attrs.is_empty()), u32::MAX as u64, "SPAN_EVENTS")?;
     let parents: Vec<u32> = rows.iter().map(|r| r.0).collect();
@@ -176,7 +177,10 @@ fn links_table<'a>(
 ) -> Result<TableInput<'a>, OtapError> {
     let lk = &req.links;
     let tid = |i: u32| id_or_zeros(lk[i as usize].trace_id, 16);
-    rows.sort_by(|a, b| tid(a.1).cmp(tid(b.1)).then(a.0.cmp(&b.0)));
+    match trace_id_keys(rows.iter().map(|r| lk[r.1 as usize].trace_id)) {
+        Some(tids) => sort_rows(rows, |i, r| (tids[i], r.0)),
+        None => rows.sort_by(|a, b| tid(a.1).cmp(tid(b.1)).then(a.0.cmp(&b.0))),
+    }
     let n = rows.len();
     let ids = assign_ids(rows.iter().map(|r| !lk[r.1 as usize].attrs.is_empty()), u32::MAX as u64, "SPAN_LINKS")?;
     let parents: Vec<u32> = rows.iter().map(|r| r.0).collect();

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use super::common::compare_scalar;
 use super::dict::FxBuild;
+use super::row_order::{group_order, group_starts};
 use crate::otlp::model::{AnyValue, KeyValue};
 
 /// A value's identity for hashing: equal identities are equal values. Maps, arrays and empty
@@ -77,20 +78,8 @@ pub fn attribute_order(attrs: &[KeyValue<'_>], parents: &[u32]) -> Vec<u32> {
         ranks += 1;
     }
     // Counting sort of the rows by rank (stable).
-    let mut start = vec![0u32; ranks + 1];
-    for &p in &pair_of {
-        start[rank_of[p as usize] as usize + 1] += 1;
-    }
-    for r in 0..ranks {
-        start[r + 1] += start[r];
-    }
-    let bounds = start.clone();
-    let mut order = vec![0u32; n];
-    for (i, &p) in pair_of.iter().enumerate() {
-        let slot = &mut start[rank_of[p as usize] as usize];
-        order[*slot as usize] = i as u32;
-        *slot += 1;
-    }
+    let bounds = group_starts(pair_of.iter().map(|&p| rank_of[p as usize]), ranks);
+    let mut order = group_order(pair_of.iter().map(|&p| rank_of[p as usize]), &bounds);
     for w in bounds.windows(2) {
         let run = &mut order[w[0] as usize..w[1] as usize];
         if run.windows(2).any(|r| parents[r[0] as usize] > parents[r[1] as usize]) {

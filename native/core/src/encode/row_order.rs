@@ -52,3 +52,28 @@ pub fn sort_rows<T: Copy, K: Ord>(rows: &mut [T], key: impl Fn(usize, &T) -> K) 
     let sorted: Vec<T> = keyed.iter().map(|&(_, i)| rows[i as usize]).collect();
     rows.copy_from_slice(&sorted);
 }
+
+/// `groups + 1` group starts of a stable counting sort of `keys` (each below `groups`).
+pub fn group_starts(keys: impl Iterator<Item = u32>, groups: usize) -> Vec<u32> {
+    let mut start = vec![0u32; groups + 1];
+    for k in keys {
+        start[k as usize + 1] += 1;
+    }
+    for g in 0..groups {
+        start[g + 1] += start[g];
+    }
+    start
+}
+
+/// Row numbers in group order: row i goes to its group's next place (`starts[keys[i]]`
+/// onwards), so each group keeps row order.
+pub fn group_order(keys: impl ExactSizeIterator<Item = u32>, starts: &[u32]) -> Vec<u32> {
+    let mut next = starts.to_vec();
+    let mut order = vec![0u32; keys.len()];
+    for (i, k) in keys.enumerate() {
+        let slot = &mut next[k as usize];
+        order[*slot as usize] = i as u32;
+        *slot += 1;
+    }
+    order
+}

@@ -7,6 +7,7 @@ use super::ends::Ends;
 use super::kv::KvArena;
 use super::{malformed, rows_of};
 use super::refs::Refs;
+use crate::encode::row_order::{group_order, group_starts};
 use crate::error::OtapError;
 use crate::otlp::model::{ResourceGroup, Roots, ScopeGroup, Span32};
 
@@ -128,29 +129,12 @@ impl<'a> RootCols<'a> {
     }
 }
 
-/// `n + 1` group starts of a stable counting sort of `keys` into `n` groups.
 fn starts(keys: U32s<'_>, n: usize) -> Vec<u32> {
-    let mut start = vec![0u32; n + 1];
-    for k in keys.iter() {
-        start[k as usize + 1] += 1;
-    }
-    for g in 0..n {
-        start[g + 1] += start[g];
-    }
-    start
+    group_starts(keys.iter(), n)
 }
 
-/// Row numbers in group order: row i goes to its group's next place (`starts[keys[i]]`
-/// onwards), so each group keeps row order.
 fn place(keys: U32s<'_>, starts: &[u32]) -> Vec<u32> {
-    let mut next = starts.to_vec();
-    let mut order = vec![0u32; keys.len()];
-    for (i, k) in keys.iter().enumerate() {
-        let slot = &mut next[k as usize];
-        order[*slot as usize] = i as u32;
-        *slot += 1;
-    }
-    order
+    group_order((0..keys.len()).map(|i| keys.at(i)), starts)
 }
 
 /// Every value of a row index column is below `rows`.

@@ -3,7 +3,8 @@
 //! files, as a stream. Prints microseconds per span for reading the buffer into the request
 //! model, building the tables, and the whole `encode_columns` (read, tables, IPC).
 //!
-//! usage: R=<rounds> time_columns <columns.bin>...   (traces buffers; the first 5 rounds warm up)
+//! usage: R=<rounds> [OUT=<file>] time_columns <columns.bin>...   (traces buffers; the first 5
+//! rounds warm up; OUT: the first round's BatchArrowRecords, length-prefixed, to compare builds)
 
 use otap_core::sdk_columns::SdkColumns;
 use otap_core::{Encoder, EncoderOptions};
@@ -18,6 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut enc = Encoder::new(EncoderOptions::default());
     let (mut read, mut tables, mut whole) = (0f64, 0f64, 0f64);
     let mut spans = 0usize;
+    let mut out: Vec<u8> = Vec::new();
     for round in 0..rounds {
         for f in &files {
             let t0 = Instant::now();
@@ -26,8 +28,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let t1 = Instant::now();
             drop(otap_core::encode::traces::traces_tables(&req, None)?);
             let t2 = Instant::now();
-            enc.encode_columns(f)?;
+            let bar = enc.encode_columns(f)?;
             let t3 = Instant::now();
+            if round == 0 {
+                out.extend_from_slice(&(bar.len() as u32).to_le_bytes());
+                out.extend_from_slice(&bar);
+            }
             if round >= 5 {
                 read += (t1 - t0).as_secs_f64();
                 tables += (t2 - t1).as_secs_f64();
@@ -35,6 +41,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 spans += req.roots.items.len();
             }
         }
+    }
+    if let Ok(path) = std::env::var("OUT") {
+        std::fs::write(path, &out)?;
     }
     let per = |s: f64| s * 1e6 / spans.max(1) as f64;
     println!("read {:.3} us/span, tables {:.3}, full encode_columns {:.3}", per(read), per(tables), per(whole));

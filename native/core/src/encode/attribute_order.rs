@@ -5,6 +5,9 @@
 //! `compare_scalar`'s order (pairs it calls equal share a rank), and the rows are placed by a
 //! counting sort on their pair's rank, which keeps input order within a rank. A rank's rows
 //! are then ordered by parent id, which is a no-op when rows arrive in parent order.
+//! When the strings are interned (one slice per distinct string, as the SDK columns hand
+//! them over), a pair is identified by where its strings are, without reading them; two
+//! equal strings at different places are then two pairs that get the same rank.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -24,6 +27,13 @@ enum Identity<'a> {
     Int(i64),
     Bool(bool),
     Unordered(u8),
+    /// An interned string: its address and length.
+    StrAt(usize, usize),
+}
+
+/// Where a string is: equal places are equal strings (the converse only when interned).
+fn place(s: &[u8]) -> (usize, usize) {
+    (s.as_ptr() as usize, s.len())
 }
 
 impl<'a> Identity<'a> {
@@ -37,24 +47,42 @@ impl<'a> Identity<'a> {
             ref other => Identity::Unordered(other.type_code()),
         }
     }
+
+    fn interned(v: &AnyValue<'a>) -> Identity<'a> {
+        match *v {
+            AnyValue::Str(s) => {
+                let (at, len) = place(s.as_bytes());
+                Identity::StrAt(at, len)
+            }
+            _ => Identity::of(v),
+        }
+    }
 }
 
-/// Indices of `attrs` (with `parents[i]` the parent id of row i) in table order.
-pub fn attribute_order(attrs: &[KeyValue<'_>], parents: &[u32]) -> Vec<u32> {
-    let n = attrs.len();
-    // Row -> id of its (key, value) pair; pairs in first-appearance order.
-    let mut ids: HashMap<(&[u8], Identity<'_>), u32, FxBuild> = HashMap::default();
+/// Row -> id of its (key, value) pair under `identity`, and the first row of each pair.
+fn pair_ids<'a, K: std::hash::Hash + Eq>(attrs: &'a [KeyValue<'a>], identity: impl Fn(&'a KeyValue<'a>) -> K) -> (Vec<u32>, Vec<u32>) {
+    let mut ids: HashMap<K, u32, FxBuild> = HashMap::default();
     let mut firsts: Vec<u32> = Vec::new();
-    let mut pair_of = Vec::with_capacity(n);
+    let mut pair_of = Vec::with_capacity(attrs.len());
     for (i, kv) in attrs.iter().enumerate() {
         let next = firsts.len() as u32;
-        let id = *ids.entry((kv.key.as_bytes(), Identity::of(&kv.value))).or_insert_with(|| {
+        let id = *ids.entry(identity(kv)).or_insert_with(|| {
             firsts.push(i as u32);
             next
         });
         pair_of.push(id);
     }
-    drop(ids);
+    (pair_of, firsts)
+}
+
+/// Indices of `attrs` (with `parents[i]` the parent id of row i) in table order. `interned`:
+/// equal strings are mostly the same slice (a hint for speed; the order is the same either way).
+pub fn attribute_order<'a>(attrs: &'a [KeyValue<'a>], parents: &[u32], interned: bool) -> Vec<u32> {
+    let (pair_of, firsts) = if interned {
+        pair_ids(attrs, |kv| (place(kv.key.as_bytes()), Identity::interned(&kv.value)))
+    } else {
+        pair_ids(attrs, |kv| (kv.key.as_bytes(), Identity::of(&kv.value)))
+    };
     // Distinct pairs in table order (each represented by its first row), then ranked.
     let mut by_order: Vec<u32> = (0..firsts.len() as u32).collect();
     let cmp = |a: u32, b: u32| {
@@ -122,6 +150,7 @@ mod tests {
             x ^= x << 17;
             (x % m as u64) as usize
         };
+        let copies: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
         for round in 0..200 {
             let n = 1 + next(300);
             let mut attrs = Vec::with_capacity(n);
@@ -136,10 +165,16 @@ mod tests {
                     5 => AnyValue::Empty,
                     _ => AnyValue::Str(strs[next(3)]),
                 };
-                attrs.push(KeyValue { key: keys[next(keys.len())], value });
+                // Half the keys from copies: equal strings at different places.
+                let k = next(keys.len());
+                let key = if next(2) == 0 { keys[k] } else { copies[k].as_str() };
+                attrs.push(KeyValue { key, value });
                 parents.push(next(if round % 2 == 0 { 4 } else { 1000 }) as u32);
             }
-            assert_eq!(attribute_order(&attrs, &parents), reference(&attrs, &parents), "round {round}");
+            let expected = reference(&attrs, &parents);
+            assert_eq!(attribute_order(&attrs, &parents, false), expected, "round {round}");
+            // Equal strings at different places (not interned) still share a rank.
+            assert_eq!(attribute_order(&attrs, &parents, true), expected, "round {round}, by place");
         }
     }
 }

@@ -291,9 +291,15 @@ fn place_negative_zeros(order: &mut Vec<u32>, attrs: &[KeyValue<'_>]) {
 pub struct AttributeRows<'a> {
     parents: Vec<u32>,
     attrs: Vec<KeyValue<'a>>,
+    interned: bool,
 }
 
 impl<'a> AttributeRows<'a> {
+    /// Rows whose equal strings are one slice (`Roots::interned_strings`).
+    pub fn interned(interned: bool) -> Self {
+        AttributeRows { interned, ..Default::default() }
+    }
+
     pub fn add(&mut self, parent: u32, attributes: &[KeyValue<'a>]) {
         for kv in attributes {
             self.parents.push(parent);
@@ -315,7 +321,7 @@ impl<'a> AttributeRows<'a> {
         let n = self.attrs.len();
         let attrs = &self.attrs;
         let parents = &self.parents;
-        let mut order = attribute_order(attrs, parents);
+        let mut order = attribute_order(attrs, parents, self.interned);
         place_negative_zeros(&mut order, attrs);
         let sorted_parents: Vec<u32> = order.iter().map(|&i| parents[i as usize]).collect();
         let encoded = quasi_delta_encode(&sorted_parents, |i| {

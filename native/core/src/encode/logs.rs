@@ -27,9 +27,9 @@ pub fn logs_tables<'a>(req: &LogsRequest<'a>, keep: Option<&[bool]>) -> Result<T
     }
     let n = rows.len();
     let mut t = TableInput::new(n);
-    let mut resource_attrs = AttributeRows::default();
-    let mut scope_attrs = AttributeRows::default();
-    let mut log_attrs = AttributeRows::default();
+    let mut resource_attrs = AttributeRows::interned(roots.interned_strings);
+    let mut scope_attrs = AttributeRows::interned(roots.interned_strings);
+    let mut log_attrs = AttributeRows::interned(roots.interned_strings);
     write_resource_scope_columns("LOGS", roots, &flat, &rows, &mut t, &mut resource_attrs, &mut scope_attrs)?;
 
     let ids = assign_ids(rows.iter().map(|r| !items[r.item as usize].attrs.is_empty()), 0xffff, "LOGS")?;

@@ -37,9 +37,9 @@ pub fn traces_tables<'a>(req: &TracesRequest<'a>, keep: Option<&[bool]>) -> Resu
     }
     let n = rows.len();
     let mut t = TableInput::new(n);
-    let mut resource_attrs = AttributeRows::default();
-    let mut scope_attrs = AttributeRows::default();
-    let mut span_attrs = AttributeRows::default();
+    let mut resource_attrs = AttributeRows::interned(roots.interned_strings);
+    let mut scope_attrs = AttributeRows::interned(roots.interned_strings);
+    let mut span_attrs = AttributeRows::interned(roots.interned_strings);
     write_resource_scope_columns("SPANS", roots, &flat, &rows, &mut t, &mut resource_attrs, &mut scope_attrs)?;
 
     // Events and links hang off SPANS.id, so a span with any of them needs an id too.
@@ -118,8 +118,8 @@ pub fn traces_tables<'a>(req: &TracesRequest<'a>, keep: Option<&[bool]>) -> Resu
     if !span_attrs.is_empty() {
         tables.push((T::SPAN_ATTRS, span_attrs.to_input(false)?));
     }
-    let mut event_attrs = AttributeRows::default();
-    let mut link_attrs = AttributeRows::default();
+    let mut event_attrs = AttributeRows::interned(roots.interned_strings);
+    let mut link_attrs = AttributeRows::interned(roots.interned_strings);
     if !events.is_empty() {
         tables.push((T::SPAN_EVENTS, events_table(req, &mut events, &mut event_attrs)?));
     }

@@ -184,6 +184,9 @@ pub struct Roots<'a, T> {
     pub resource_attrs: Vec<KeyValue<'a>>,
     pub scope_attrs: Vec<KeyValue<'a>>,
     pub items: Vec<T>,
+    /// Equal strings of this request are one slice (the SDK columns' string table); a hint
+    /// that lets the encoder tell strings apart by place.
+    pub interned_strings: bool,
 }
 
 impl<T> Roots<'_, T> {

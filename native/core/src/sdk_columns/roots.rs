@@ -125,6 +125,7 @@ impl<'a> RootCols<'a> {
             resource_attrs: self.resource_attrs.build(refs)?,
             scope_attrs: self.scope_attrs.build(refs)?,
             items,
+            interned_strings: true,
         })
     }
 }

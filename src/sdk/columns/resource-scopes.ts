@@ -20,6 +20,8 @@ export class ResourceScopes {
   private readonly scopeSchemaUrl = new U32Column();
   private readonly scopeAttrEnd = new U32Column();
   private readonly scopeDropped = new U32Column();
+  /** The last (resource, scope) looked up and its row: spans of one tracer come in runs. */
+  private last: { resource: SdkResource; scope: SdkScope; row: number } | undefined;
 
   constructor(
     private readonly strings: StringTable,
@@ -29,6 +31,14 @@ export class ResourceScopes {
 
   /** The SCOPES row of (resource, scope), added on first use. */
   scopeRow(resource: SdkResource, scope: SdkScope): number {
+    const last = this.last;
+    if (last !== undefined && last.scope === scope && last.resource === resource) return last.row;
+    const row = this.lookUp(resource, scope);
+    this.last = { resource, scope, row };
+    return row;
+  }
+
+  private lookUp(resource: SdkResource, scope: SdkScope): number {
     // Rows are interned only once complete: a row cut short by a throwing getter is undone
     // by the caller (RecordColumns.append) and must not stay in the maps.
     let res = this.resources.get(resource);
@@ -60,6 +70,7 @@ export class ResourceScopes {
   /** Forgets interned rows beyond the tables' current lengths (after a failed append cut
    *  them back). */
   forgetCutRows(): void {
+    this.last = undefined;
     while (this.scopeRows.length > this.scopeResource.length) {
       const [resource, scope] = this.scopeRows.pop()!;
       this.resources.get(resource)?.scopes.delete(scope);
@@ -83,6 +94,7 @@ export class ResourceScopes {
   }
 
   reset(): void {
+    this.last = undefined;
     this.resources.clear();
     this.resourceRows.length = 0;
     this.scopeRows.length = 0;

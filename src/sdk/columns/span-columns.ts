@@ -4,6 +4,7 @@
 import type { SdkSpan, SdkSpanContext } from '../sdk-types.js';
 import { HexColumn, U32Column, U8Column, type Column, type ColumnSink } from './growable-columns.js';
 import { pushTime, RecordColumns, SIGNAL_CODE } from './record-columns.js';
+import type { StringTable } from './string-table.js';
 
 const HAS_IS_REMOTE = 0x100;
 const IS_REMOTE = 0x200;
@@ -64,7 +65,7 @@ export class SpanColumns extends RecordColumns<SdkSpan> {
     this.traceId.push(ctx.traceId);
     this.spanId.push(ctx.spanId);
     this.parentSpanId.push(parent?.spanId || undefined);
-    this.traceState.push(traceStateRef(s.ref.bind(s), ctx));
+    this.traceState.push(traceStateRef(s, ctx));
     this.flags.push(spanFlags(ctx.traceFlags, parent?.isRemote));
     this.name.push(s.ref(span.name));
     this.kind.push(span.kind == null ? 0 : span.kind + 1);
@@ -83,7 +84,7 @@ export class SpanColumns extends RecordColumns<SdkSpan> {
     for (const l of span.links) {
       this.linkTraceId.push(l.context.traceId);
       this.linkSpanId.push(l.context.spanId);
-      this.linkTraceState.push(traceStateRef(s.ref.bind(s), l.context));
+      this.linkTraceState.push(traceStateRef(s, l.context));
       this.linkFlags.push(spanFlags(l.context.traceFlags, l.context.isRemote));
       this.linkAttrEnd.push(this.linkAttrs.append(l.attributes));
       this.linkDropped.push(l.droppedAttributesCount || 0);
@@ -125,7 +126,7 @@ export class SpanColumns extends RecordColumns<SdkSpan> {
   }
 }
 
-function traceStateRef(ref: (s: string) => number, ctx: SdkSpanContext): number {
+function traceStateRef(strings: StringTable, ctx: SdkSpanContext): number {
   const ts = ctx.traceState?.serialize();
-  return ts ? ref(ts) : 0;
+  return ts ? strings.ref(ts) : 0;
 }

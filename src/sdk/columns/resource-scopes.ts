@@ -20,8 +20,11 @@ export class ResourceScopes {
   private readonly scopeSchemaUrl = new U32Column();
   private readonly scopeAttrEnd = new U32Column();
   private readonly scopeDropped = new U32Column();
-  /** The last (resource, scope) looked up and its row: spans of one tracer come in runs. */
-  private last: { resource: SdkResource; scope: SdkScope; row: number } | undefined;
+  /** The last (resource, scope) looked up and its row (-1: none): spans of one tracer come
+   *  in runs. Three fields rather than an object, so a miss allocates nothing. */
+  private lastResource: SdkResource | undefined;
+  private lastScope: SdkScope | undefined;
+  private lastRow = -1;
 
   constructor(
     private readonly strings: StringTable,
@@ -31,11 +34,18 @@ export class ResourceScopes {
 
   /** The SCOPES row of (resource, scope), added on first use. */
   scopeRow(resource: SdkResource, scope: SdkScope): number {
-    const last = this.last;
-    if (last !== undefined && last.scope === scope && last.resource === resource) return last.row;
+    if (this.lastRow >= 0 && scope === this.lastScope && resource === this.lastResource) return this.lastRow;
     const row = this.lookUp(resource, scope);
-    this.last = { resource, scope, row };
+    this.lastResource = resource;
+    this.lastScope = scope;
+    this.lastRow = row;
     return row;
+  }
+
+  private forgetLast(): void {
+    this.lastResource = undefined;
+    this.lastScope = undefined;
+    this.lastRow = -1;
   }
 
   private lookUp(resource: SdkResource, scope: SdkScope): number {
@@ -70,7 +80,7 @@ export class ResourceScopes {
   /** Forgets interned rows beyond the tables' current lengths (after a failed append cut
    *  them back). */
   forgetCutRows(): void {
-    this.last = undefined;
+    this.forgetLast();
     while (this.scopeRows.length > this.scopeResource.length) {
       const [resource, scope] = this.scopeRows.pop()!;
       this.resources.get(resource)?.scopes.delete(scope);
@@ -94,7 +104,7 @@ export class ResourceScopes {
   }
 
   reset(): void {
-    this.last = undefined;
+    this.forgetLast();
     this.resources.clear();
     this.resourceRows.length = 0;
     this.scopeRows.length = 0;

@@ -38,7 +38,7 @@ impl<'a> U32s<'a> {
         i.checked_mul(4).and_then(|o| self.0.get(o..)).map_or(0, le_u32)
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = u32> + 'a {
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = u32> + 'a {
         self.0.chunks_exact(4).map(le_u32)
     }
 }

@@ -78,8 +78,8 @@ impl<'a> RootCols<'a> {
     ) -> Result<Roots<'a, T>, OtapError> {
         let (r_count, s_count) = (self.resources, self.scopes);
         // Scope rows grouped by resource (stable).
-        let res_start = starts(self.scope_resource, r_count);
-        let scope_order = place(self.scope_resource, &res_start);
+        let res_start = group_starts(self.scope_resource.iter(), r_count);
+        let scope_order = group_order(self.scope_resource.iter(), &res_start);
         // Item rows grouped by scope, the scopes in their grouped order.
         let mut per_scope = vec![0u32; s_count];
         for s in item_scope.iter() {
@@ -91,7 +91,7 @@ impl<'a> RootCols<'a> {
             item_start[s as usize] = acc;
             acc += per_scope[s as usize];
         }
-        let item_order = place(item_scope, &item_start);
+        let item_order = group_order(item_scope.iter(), &item_start);
 
         let resources = (0..r_count)
             .map(|r| {
@@ -128,14 +128,6 @@ impl<'a> RootCols<'a> {
             interned_strings: true,
         })
     }
-}
-
-fn starts(keys: U32s<'_>, n: usize) -> Vec<u32> {
-    group_starts(keys.iter(), n)
-}
-
-fn place(keys: U32s<'_>, starts: &[u32]) -> Vec<u32> {
-    group_order((0..keys.len()).map(|i| keys.at(i)), starts)
 }
 
 /// Every value of a row index column is below `rows`.

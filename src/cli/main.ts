@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // The `otap` command line.
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { OtelArrowError } from '../errors.js';
 import { ConfigError, CONFIG_HELP } from '../bridge/config.js';
 import { parseDuration, runBridgeCommand } from './bridge.js';
 import { convert } from './convert.js';
+import { applyHeapGrowth, chooseHeapGrowth } from './heap-growth.js';
 import { runDemo } from './demo.js';
 import { inspect } from './inspect.js';
 import { queryCommand } from './query.js';
@@ -55,6 +57,10 @@ commands:
 
 --backend auto|native|wasm|js: the codec that encodes and decodes (default OTEL_ARROW_BACKEND,
 else auto: the native addon, then wasm, then the TypeScript codec).
+
+OTEL_ARROW_V8_HEAP_GROWING_PERCENT (default 300; 0 = V8's own): how far V8 lets the old
+generation grow past its live size before a full collection; fewer full collections under
+load, for about 20 MiB more peak memory.
 
 OTAP stream files hold the BatchArrowRecords of one stream, each framed by a uint32 LE length.
 
@@ -240,6 +246,7 @@ function fail(err: unknown): void {
 }
 
 try {
+  applyHeapGrowth(chooseHeapGrowth(process.env, process.execArgv), setFlagsFromString);
   const code = main(process.argv.slice(2));
   if (typeof code === 'number') process.exitCode = code;
   else {

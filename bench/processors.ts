@@ -162,11 +162,12 @@ async function main(): Promise<void> {
       const held = backend.createDecoder().decodeTables!(backend.createEncoder().encode('logs', d.bytes[0]!))!;
       const bytes = encodeAttributeActions(actions);
       const filter = backend.createFilter!(encodeFilterRules(rules));
+      const builder = backend.createTablesBuilder!();
       alone.push({
         backend: b, size,
         rename: rate(size, () => backend.transformAttributes!(held, bytes)),
         filter: rate(size, () => filter.apply(held)),
-        renameFromOtlp: rate(size, () => backend.transformAttributes!(backend.tablesFromOtlp!('logs', d.bytes[0]!), bytes)),
+        renameFromOtlp: rate(size, () => backend.transformAttributes!(builder.build('logs', d.bytes[0]!), bytes)),
         filterFromOtlp: rate(size, () => filter.applyOtlp('logs', d.bytes[0]!)),
       });
     }

@@ -11,7 +11,7 @@ import { otherBackend, parquetWriterFinished } from './parquet-bytes.js';
 import { loadArrowModule } from './arrow-module.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
-  type ArrowDecodeResult, type Backend, type BackendDecoder, type BackendFilter, type BackendTables, type BackendEncoder, type DecodeArrowOptions,
+  type ArrowDecodeResult, type Backend, type BackendDecoder, type BackendFilter, type BackendTables, type BackendTablesBuilder, type BackendEncoder, type DecodeArrowOptions,
   type BackendParquetWriter, type DecodeResult, type DecoderOptions, type EncoderOptions, type ParquetFileBytes, type ParquetFileInfo,
   type ParquetWriterOptions,
 } from './types.js';
@@ -37,6 +37,7 @@ export interface NativeAddon {
   transformAttributes(tables: NativeTables, actions: Uint8Array): NativeTables;
   tablesFromOtlp(signal: string, otlp: Uint8Array, metricMetadata: boolean): NativeTables;
   headTables(tables: NativeTables, n: number): NativeTables;
+  TablesBuilder: new () => { build(signal: string, otlp: Uint8Array, metricMetadata: boolean): NativeTables };
   Filter: new (rules: Uint8Array) => { apply(tables: NativeTables): NativeTables; applyOtlp(signal: string, otlp: Uint8Array, metricMetadata: boolean): NativeTables };
   ParquetWriter: new (signal: string, options?: { zstdLevel?: number; rowGroupRows?: number; rootMetadata?: Record<string, string> }) => {
     write(tables: NativeTables): void;
@@ -172,6 +173,11 @@ export class NativeBackend implements Backend {
 
   tablesFromOtlp(signal: Signal, otlp: Uint8Array): BackendTables {
     return this.hold(call(() => this.addon.tablesFromOtlp(signal, otlp, true)));
+  }
+
+  createTablesBuilder(): BackendTablesBuilder {
+    const b = new this.addon.TablesBuilder();
+    return { build: (signal, otlp) => this.hold(call(() => b.build(signal, otlp, true))) };
   }
 
   transformAttributes(tables: BackendTables, actions: Uint8Array): BackendTables | undefined {

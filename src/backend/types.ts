@@ -98,13 +98,20 @@ export interface BackendDecoder {
   close(): void;
 }
 
+/** See Backend.createTablesBuilder. */
+export interface BackendTablesBuilder {
+  /** The request's tables, built in the Rust core (throws OtelArrowError on malformed protobuf). */
+  build(signal: Signal, otlp: Uint8Array): BackendTables;
+}
+
 /** processor:filter's rules for one signal, compiled in the Rust core. */
 export interface BackendFilter {
   /** The tables with only the records the rules keep (possibly none); undefined for tables
    *  of another backend. */
   apply(tables: BackendTables): BackendTables | undefined;
   /** The tables of an OTLP request's records the rules keep, decided on the parsed request
-   *  so that dropped records are never built into tables; what apply(tablesFromOtlp(..)) gives. */
+   *  so that dropped records are never built into tables; what apply(tablesFromOtlp(..)) gives,
+   *  with dictionaries that continue from call to call (see createTablesBuilder). */
   applyOtlp(signal: Signal, otlp: Uint8Array): BackendTables;
 }
 
@@ -189,6 +196,13 @@ export interface Backend {
    * without IPC (how an OTLP batch enters a processor that works on tables). Absent on js.
    */
   tablesFromOtlp?(signal: Signal, otlp: Uint8Array): BackendTables;
+  /**
+   * A builder of OTLP requests' OTAP tables whose dictionaries continue from one request to
+   * the next (tablesFromOtlp starts fresh ones each time): a processor that turns OTLP
+   * batches into tables for an exporter keeps one per signal, so the exporter sends
+   * dictionary deltas instead of every batch's dictionaries in full. Absent on js.
+   */
+  createTablesBuilder?(): BackendTablesBuilder;
   /**
    * Held tables with processor:attribute's actions applied to their attribute tables, in the
    * Rust core (`actions`: encodeAttributeActions); undefined for tables of another backend.

@@ -18,7 +18,7 @@ import { arrowModuleNow, loadArrowModule } from './arrow-module.js';
 import { repairFfiDictionaries } from './ffi-dictionary-repair.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
-  type ArrowDecodeResult, type ArrowRecordBatch, type Backend, type BackendDecoder, type BackendEncoder, type BackendFilter, type BackendTables,
+  type ArrowDecodeResult, type ArrowRecordBatch, type Backend, type BackendDecoder, type BackendEncoder, type BackendFilter, type BackendTables, type BackendTablesBuilder,
   type BackendParquetWriter, type DecodeArrowOptions, type DecodeResult, type DecoderOptions, type EncoderOptions, type ParquetFileBytes,
   type ParquetFileInfo, type ParquetWriterOptions,
 } from './types.js';
@@ -69,6 +69,9 @@ interface WasmExports {
   otap_tables_transform_attributes?(t: number, ptr: number, len: number): number;
   otap_tables_from_otlp?(signal: number, ptr: number, len: number, metricMetadata: number): number;
   otap_tables_head?(t: number, n: number): number;
+  otap_tables_builder_new?(): number;
+  otap_tables_builder_build?(b: number, signal: number, ptr: number, len: number, metricMetadata: number): number;
+  otap_tables_builder_free?(b: number): void;
   otap_filter_new?(ptr: number, len: number): number;
   otap_tables_filter?(t: number, f: number): number;
   otap_filter_otlp?(f: number, signal: number, ptr: number, len: number, metricMetadata: number): number;
@@ -393,7 +396,7 @@ export class WasmBackend implements Backend {
     };
   }
 
-  /** Filters and Parquet writers are freed with the JS object that holds them. */
+  /** Filters, tables builders and Parquet writers are freed with the JS object that holds them. */
   private readonly filterFinalizer = new FinalizationRegistry<Handle>((h) => h.close());
 
   get tablesFromOtlp(): ((signal: Signal, otlp: Uint8Array) => BackendTables) | undefined {
@@ -401,6 +404,21 @@ export class WasmBackend implements Backend {
     return (signal, otlp) => {
       const code = signalCode(signal);
       return this.heldList(this.rt.call(otlp, (ex, ptr, len) => ex.otap_tables_from_otlp!(code, ptr, len, 1)))[0]!;
+    };
+  }
+
+  get createTablesBuilder(): (() => BackendTablesBuilder) | undefined {
+    if (!this.rt.exports().otap_tables_builder_new) return undefined;
+    return () => {
+      const h = new Handle(this.rt, (ex) => ex.otap_tables_builder_new!(), 'TablesBuilder', (ex, p) => ex.otap_tables_builder_free!(p));
+      const builder: BackendTablesBuilder = {
+        build: (signal, otlp) => {
+          const code = signalCode(signal);
+          return this.heldList(this.rt.call(otlp, (ex, ptr, len) => ex.otap_tables_builder_build!(h.get(), code, ptr, len, 1)))[0]!;
+        },
+      };
+      this.filterFinalizer.register(builder, h);
+      return builder;
     };
   }
 

@@ -211,6 +211,32 @@ for (const name of ['js', 'native', 'wasm'] as const) {
       expect(strKeyBits).toEqual([16, 16, 16]);
     });
 
+    it.runIf(name !== 'js')('OTLP batches leave the node with dictionaries that continue, so the exporter sends deltas', async () => {
+      const backend = await loadBackend(name);
+      const js = await loadBackend('js');
+      const h = newHarness();
+      const { engine } = await startEngine(yaml('{ actions: [ { action: rename, source_key: user, destination_key: user.id } ] }'), h, backend);
+      const exporter = backend.createEncoder();
+      const consumer = js.createDecoder();
+      const LOG_ATTRS = 31;
+      const replacements: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        // 100 users, 20 of them new in each batch: the value dictionary grows past 64 values.
+        const req = logs(Array.from({ length: 100 }, (_, r) => [['user', `u${i * 20 + r}`], ['k', `v${r % 3}`]]));
+        expect(await h.sources.get('src')!.inject(TelemetryBatch.fromOtlpBytes('logs', encodeOtlp('logs', req), { backend }))).toEqual({ ok: true });
+        const out = h.sinks.get('sink')!.received[i]!.batch;
+        const bar = exporter.encodeTables!(out.backendTables!)!;
+        const attrs = decodeBatchArrowRecords(bar).arrowPayloads.find((p) => p.type === LOG_ATTRS)!;
+        replacements.push(listMessages(attrs.record).filter((m) => m.type === 'dictionary' && !m.isDelta).length);
+        const want = { ...req, resourceLogs: req.resourceLogs.map((rl) => ({ ...rl, scopeLogs: rl.scopeLogs.map((sl) => ({ ...sl, logRecords: sl.logRecords.map((l) => ({ ...l, attributes: l.attributes.map((kv) => (kv.key === 'user' ? { ...kv, key: 'user.id' } : kv)) })) })) })) };
+        expect(canonicalDiff('logs', decodeOtlp('logs', consumer.decode(bar).otlp), want)).toBeUndefined();
+      }
+      // The first batch sends its dictionaries; every later one only what is new.
+      expect(replacements[0]).toBeGreaterThan(0);
+      expect(replacements.slice(1)).toEqual([0, 0, 0, 0, 0]);
+      await engine.shutdown();
+    });
+
     it('in an engine: renames with collisions, inserts on records without attributes, hashes; held tables never become OTLP', async () => {
       const backend = await loadBackend(name);
       const h = newHarness();

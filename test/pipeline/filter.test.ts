@@ -14,6 +14,8 @@ import { emptyMatch, type FilterRules, type MatchRules } from '../../src/otlp/fi
 import type { AnyValue, Signal, SignalRequest } from '../../src/otlp/model.js';
 import type { AttributeLiteral } from '../../src/otlp/attribute-actions.js';
 import { decodeOtlp, encodeOtlp } from '../../src/otlp/signal-codec.js';
+import { decodeBatchArrowRecords } from '../../src/otap/batch-arrow-records.js';
+import { listMessages } from '../../src/ipc/list-messages.js';
 import { parseFilterConfig } from '../../src/pipeline/nodes/processors/filter.js';
 import { requestArb } from '../support/arbitraries.js';
 import { filterOracle, type OracleMatch } from '../support/filter-oracle.js';
@@ -96,6 +98,22 @@ function roundTrip<S extends Signal>(js: Backend, signal: S, req: SignalRequest[
   return decodeOtlp(signal, js.createDecoder().decode(js.createEncoder().encode(signal, encodeOtlp(signal, req))).otlp);
 }
 
+/** One resource and scope of log records with these severities and string attributes. */
+function logsOf(records: Array<{ severity: number; attrs: Array<[string, string]> }>): SignalRequest['logs'] {
+  return {
+    resourceLogs: [{
+      resource: { attributes: [], droppedAttributesCount: 0 }, schemaUrl: '',
+      scopeLogs: [{
+        scope: { name: 's', version: '', attributes: [], droppedAttributesCount: 0 }, schemaUrl: '',
+        logRecords: records.map((r, i) => ({
+          timeUnixNano: BigInt(i + 1), observedTimeUnixNano: 0n, severityNumber: r.severity, severityText: '', body: { type: 'string', value: `log ${i}` },
+          attributes: r.attrs.map(([key, value]) => ({ key, value: { type: 'string', value } })), droppedAttributesCount: 0, flags: 0, traceId: new Uint8Array(), spanId: new Uint8Array(), eventName: '',
+        })),
+      }],
+    }],
+  };
+}
+
 function filtered<S extends Signal>(backend: Backend, js: Backend, signal: S, req: SignalRequest[S], rules: FilterRules): SignalRequest[S] {
   if (backend.name === 'js') return roundTrip(js, signal, recordFilter(signal, rules)(req));
   const tables = backend.createDecoder().decodeTables!(backend.createEncoder().encode(signal, encodeOtlp(signal, req)))!;
@@ -162,6 +180,37 @@ for (const name of ['js', 'native', 'wasm'] as const) {
         expect(dropped).toBeGreaterThan(0);
       });
     }
+
+    it.runIf(name !== 'js')('one filter over a stream of OTLP requests: every batch is the oracle\'s through one exporter stream, whose dictionaries go on as deltas', async () => {
+      const backend = await loadBackend(name);
+      const js = await loadBackend('js');
+      // Random requests and rules: the filter's tables keep dictionaries across calls.
+      fc.assert(fc.property(fc.array(requestArb('logs'), { minLength: 2, maxLength: 5 }), fc.nat(), matchArb('logs'), (generated, seed, include) => {
+        const filter = backend.createFilter!(encodeFilterRules({ include: toRules(include) }));
+        const exporter = backend.createEncoder();
+        const consumer = js.createDecoder();
+        generated.forEach((g, i) => {
+          const req = focus(structuredClone(g), seed + i);
+          const out = filter.applyOtlp('logs', encodeOtlp('logs', req));
+          const want = roundTrip(js, 'logs', filterOracle('logs', req, include, undefined));
+          if (out.itemCount() === 0) return expect(TelemetryBatch.fromRequest('logs', want).itemCount).toBe(0);
+          const got = decodeOtlp('logs', consumer.decode(exporter.encodeTables!(out)!).otlp);
+          expect(canonicalDiff('logs', got, want)).toBeUndefined();
+        });
+      }), { numRuns: 40 });
+      // Growing values: after the first batch only the new ones are sent.
+      const filter = backend.createFilter!(encodeFilterRules(parseFilterConfig({ logs: { include: { severity_number: { min: 'ERROR' } } } }).logs!));
+      const exporter = backend.createEncoder();
+      const replacements: number[] = [];
+      for (let b = 0; b < 5; b++) {
+        const req = logsOf(Array.from({ length: 200 }, (_, r) => ({ severity: r % 2 ? 17 : 9, attrs: [['user', `u${b * 20 + r}`]] })));
+        const bar = exporter.encodeTables!(filter.applyOtlp('logs', encodeOtlp('logs', req)))!;
+        const attrs = decodeBatchArrowRecords(bar).arrowPayloads.find((p) => p.type === 31)!;
+        replacements.push(listMessages(attrs.record).filter((m) => m.type === 'dictionary' && !m.isDelta).length);
+      }
+      expect(replacements[0]).toBeGreaterThan(0);
+      expect(replacements.slice(1)).toEqual([0, 0, 0, 0]);
+    });
 
     it('in an engine: drops 95% of logs with their attributes and acks an emptied batch', async () => {
       const backend = await loadBackend(name);

@@ -25,6 +25,7 @@ use arrow_array::{Array, StructArray};
 use arrow_data::ffi::FFI_ArrowArray;
 use arrow_schema::ffi::FFI_ArrowSchema;
 use otap_core::sdk_columns::columns_signal;
+use otap_core::encode::TablesBuilder;
 use otap_core::{DecodedTables, Decoder, Encoder, EncoderOptions, OtapError, Signal};
 use std::alloc::{alloc, dealloc, Layout};
 
@@ -486,6 +487,12 @@ pub unsafe extern "C" fn otap_tables_head(t: *const DecodedTables, n: usize) -> 
     }
 }
 
+/// A filter's rules and the builder of the tables `otap_filter_otlp` makes.
+pub struct FilterHandle {
+    spec: otap_core::filter::FilterSpec,
+    builder: TablesBuilder,
+}
+
 /// Compiles processor:filter's rules (byte form at `ptr`); result data: the filter's handle
 /// as a little-endian u32 (freed by `otap_filter_free`).
 ///
@@ -494,7 +501,7 @@ pub unsafe extern "C" fn otap_tables_head(t: *const DecodedTables, n: usize) -> 
 #[no_mangle]
 pub unsafe extern "C" fn otap_filter_new(ptr: *const u8, len: usize) -> *mut OtapResult {
     match otap_core::filter::FilterSpec::parse(input(ptr, len)) {
-        Ok(spec) => ok((Box::into_raw(Box::new(spec)) as u32).to_le_bytes().to_vec(), None),
+        Ok(spec) => ok((Box::into_raw(Box::new(FilterHandle { spec, builder: TablesBuilder::new() })) as u32).to_le_bytes().to_vec(), None),
         Err(e) => err(e),
     }
 }
@@ -504,24 +511,25 @@ pub unsafe extern "C" fn otap_filter_new(ptr: *const u8, len: usize) -> *mut Ota
 /// # Safety
 /// `f` and `t` must be live handles from this module.
 #[no_mangle]
-pub unsafe extern "C" fn otap_tables_filter(t: *const DecodedTables, f: *const otap_core::filter::FilterSpec) -> *mut OtapResult {
+pub unsafe extern "C" fn otap_tables_filter(t: *const DecodedTables, f: *const FilterHandle) -> *mut OtapResult {
     let (Some(t), Some(f)) = (t.as_ref(), f.as_ref()) else { return bad_argument("null tables or filter") };
-    match otap_core::filter::filter_tables(t, f) {
+    match otap_core::filter::filter_tables(t, &f.spec) {
         Ok(out) => table_handles(vec![out], t.signal),
         Err(e) => err(e),
     }
 }
 
 /// The OTAP tables of the OTLP request's records the filter keeps (signal 0 traces, 1 logs,
-/// 2 metrics), the rules applied before any table is built; result data: the new handle.
+/// 2 metrics), the rules applied before any table is built, dictionaries continuing the
+/// previous call's; result data: the new handle.
 ///
 /// # Safety
 /// `f` must be a live handle from `otap_filter_new`; `ptr` must hold `len` readable bytes.
 #[no_mangle]
-pub unsafe extern "C" fn otap_filter_otlp(f: *const otap_core::filter::FilterSpec, signal: u32, ptr: *const u8, len: usize, metric_metadata: u32) -> *mut OtapResult {
-    let Some(f) = f.as_ref() else { return bad_argument("null filter") };
+pub unsafe extern "C" fn otap_filter_otlp(f: *mut FilterHandle, signal: u32, ptr: *const u8, len: usize, metric_metadata: u32) -> *mut OtapResult {
+    let Some(f) = f.as_mut() else { return bad_argument("null filter") };
     let Some(signal) = signal_of(signal) else { return bad_argument("unknown signal") };
-    match otap_core::filter::filter_otlp(signal, input(ptr, len), metric_metadata != 0, f) {
+    match otap_core::filter::filter_otlp(&mut f.builder, signal, input(ptr, len), metric_metadata != 0, &f.spec) {
         Ok(out) => table_handles(vec![out], signal),
         Err(e) => err(e),
     }
@@ -530,7 +538,7 @@ pub unsafe extern "C" fn otap_filter_otlp(f: *const otap_core::filter::FilterSpe
 /// # Safety
 /// `f` must be null or a handle from `otap_filter_new`, freed once.
 #[no_mangle]
-pub unsafe extern "C" fn otap_filter_free(f: *mut otap_core::filter::FilterSpec) {
+pub unsafe extern "C" fn otap_filter_free(f: *mut FilterHandle) {
     if !f.is_null() {
         drop(Box::from_raw(f));
     }
@@ -547,6 +555,37 @@ pub unsafe extern "C" fn otap_tables_from_otlp(signal: u32, ptr: *const u8, len:
     match otap_core::encode::otlp_to_tables(signal, input(ptr, len), metric_metadata != 0) {
         Ok(out) => table_handles(vec![out], signal),
         Err(e) => err(e),
+    }
+}
+
+/// A `TablesBuilder`: OTLP requests' tables whose dictionaries continue from call to call
+/// (freed by `otap_tables_builder_free`).
+#[no_mangle]
+pub extern "C" fn otap_tables_builder_new() -> *mut TablesBuilder {
+    Box::into_raw(Box::new(TablesBuilder::new()))
+}
+
+/// The OTLP request's OTAP tables (signal 0 traces, 1 logs, 2 metrics) from the builder;
+/// result data: the new handle (see `table_handles`).
+///
+/// # Safety
+/// `b` must be a live handle from `otap_tables_builder_new`; `ptr` must hold `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn otap_tables_builder_build(b: *mut TablesBuilder, signal: u32, ptr: *const u8, len: usize, metric_metadata: u32) -> *mut OtapResult {
+    let Some(b) = b.as_mut() else { return bad_argument("null tables builder") };
+    let Some(signal) = signal_of(signal) else { return bad_argument("unknown signal") };
+    match otap_core::encode::parse_request(signal, input(ptr, len)).and_then(|p| b.build(&p, metric_metadata != 0, None)) {
+        Ok(out) => table_handles(vec![out], signal),
+        Err(e) => err(e),
+    }
+}
+
+/// # Safety
+/// `b` must be null or a handle from `otap_tables_builder_new`, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn otap_tables_builder_free(b: *mut TablesBuilder) {
+    if !b.is_null() {
+        drop(Box::from_raw(b));
     }
 }
 

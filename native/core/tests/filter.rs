@@ -4,7 +4,7 @@
 //! keep the same records as on its tables.
 
 use otap_core::decode::pb::*;
-use otap_core::encode::otlp_to_tables;
+use otap_core::encode::{otlp_to_tables, TablesBuilder};
 use otap_core::filter::{filter_otlp, filter_tables, FilterSpec};
 use otap_core::{Decoder, Encoder, EncoderOptions, Signal};
 use prost::Message;
@@ -54,7 +54,7 @@ fn str_kv(k: &str, v: &str) -> KeyValue {
 fn same_both_ways(signal: Signal, req: &[u8], spec: &[&str]) -> Vec<u8> {
     let spec = FilterSpec::parse(&form(spec)).unwrap();
     let via_tables = filter_tables(&otlp_to_tables(signal, req, true).unwrap(), &spec).unwrap();
-    let via_otlp = filter_otlp(signal, req, true, &spec).unwrap();
+    let via_otlp = filter_otlp(&mut TablesBuilder::new(), signal, req, true, &spec).unwrap();
     let rows = |t: &otap_core::decode::DecodedTables| t.batches.iter().map(|(ty, b)| (*ty, b.num_rows())).collect::<Vec<_>>();
     assert_eq!(rows(&via_otlp), rows(&via_tables));
     let (a, b) = (via_otlp.to_otlp().unwrap(), via_tables.to_otlp().unwrap());
@@ -85,7 +85,7 @@ fn rules_on_the_parsed_request_keep_what_rules_on_its_tables_keep() {
     same_both_ways(Signal::Logs, &logs, &["include", "strict", "resource_attribute", "r", "s", "b", "end", "exclude", "strict", "severity_text", "", "end"]);
     // Nothing kept: no tables.
     let none = FilterSpec::parse(&form(&["include", "strict", "severity_number", "24", "0", "end"])).unwrap();
-    assert!(filter_otlp(Signal::Logs, &logs, true, &none).unwrap().batches.is_empty());
+    assert!(filter_otlp(&mut TablesBuilder::new(), Signal::Logs, &logs, true, &none).unwrap().batches.is_empty());
 
     let span = |name: &str, event: &str, link_attr: &str| Span {
         trace_id: vec![1; 16],

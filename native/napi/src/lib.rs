@@ -382,6 +382,8 @@ pub fn head_tables(env: Env, tables: &JsTables, n: u32) -> Result<JsTables> {
 #[napi(js_name = "Filter")]
 pub struct JsFilter {
     spec: otap_core::filter::FilterSpec,
+    /// Dictionaries of the tables `apply_otlp` builds, kept across calls.
+    builder: otap_core::encode::TablesBuilder,
 }
 
 #[napi]
@@ -389,7 +391,7 @@ impl JsFilter {
     /// `spec`: the byte form `FilterSpec::parse` reads; throws on an invalid rule.
     #[napi(constructor)]
     pub fn new(env: Env, spec: &[u8]) -> Result<JsFilter> {
-        Ok(JsFilter { spec: otap_core::filter::FilterSpec::parse(spec).map_err(|e| throw(&env, e))? })
+        Ok(JsFilter { spec: otap_core::filter::FilterSpec::parse(spec).map_err(|e| throw(&env, e))?, builder: Default::default() })
     }
 
     /// The tables with only the records the rules keep (possibly none).
@@ -400,10 +402,11 @@ impl JsFilter {
     }
 
     /// The OTAP tables of an OTLP request's records the rules keep, the rules applied to the
-    /// parsed request before any table is built (what `apply(tablesFromOtlp(..))` gives).
+    /// parsed request before any table is built (what `apply(tablesFromOtlp(..))` gives), with
+    /// dictionaries that continue the previous call's.
     #[napi]
-    pub fn apply_otlp(&self, env: Env, signal: String, otlp: &[u8], metric_metadata: bool) -> Result<JsTables> {
-        let out = otap_core::filter::filter_otlp(parse_signal(&signal)?, otlp, metric_metadata, &self.spec).map_err(|e| throw(&env, e))?;
+    pub fn apply_otlp(&mut self, env: Env, signal: String, otlp: &[u8], metric_metadata: bool) -> Result<JsTables> {
+        let out = otap_core::filter::filter_otlp(&mut self.builder, parse_signal(&signal)?, otlp, metric_metadata, &self.spec).map_err(|e| throw(&env, e))?;
         JsTables::hold(&env, out)
     }
 }
@@ -414,6 +417,29 @@ impl JsFilter {
 pub fn tables_from_otlp(env: Env, signal: String, otlp: &[u8], metric_metadata: bool) -> Result<JsTables> {
     let out = otap_core::encode::otlp_to_tables(parse_signal(&signal)?, otlp, metric_metadata).map_err(|e| throw(&env, e))?;
     JsTables::hold(&env, out)
+}
+
+/// OTLP requests' OTAP tables whose dictionaries continue from call to call
+/// (`otap_core::encode::TablesBuilder`): forwarded, they cost deltas.
+#[napi(js_name = "TablesBuilder")]
+pub struct JsTablesBuilder {
+    inner: otap_core::encode::TablesBuilder,
+}
+
+#[napi]
+impl JsTablesBuilder {
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> JsTablesBuilder {
+        JsTablesBuilder { inner: Default::default() }
+    }
+
+    #[napi]
+    pub fn build(&mut self, env: Env, signal: String, otlp: &[u8], metric_metadata: bool) -> Result<JsTables> {
+        let parsed = otap_core::encode::parse_request(parse_signal(&signal)?, otlp).map_err(|e| throw(&env, e))?;
+        let out = self.inner.build(&parsed, metric_metadata, None).map_err(|e| throw(&env, e))?;
+        JsTables::hold(&env, out)
+    }
 }
 
 /// Held tables with processor:attribute's actions applied to their attribute tables

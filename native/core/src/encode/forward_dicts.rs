@@ -5,7 +5,9 @@
 //! outgoing stream, their dictionaries alternate; the writer would then resend a whole
 //! accumulated dictionary as a replacement with every batch. Such a column is compacted
 //! first: its dictionary cut down to the values the batch uses, keys renumbered, so the
-//! replacement costs what the batch holds, not what its source has seen.
+//! replacement costs what the batch holds, not what its source has seen. The first
+//! dictionary a stream sees is sent whole: compacting it would make a single extending
+//! source pay replacements until its streak earns deltas back.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -84,6 +86,9 @@ impl ForwardedDictionaries {
     fn dictionary(&mut self, path: &str, column: &ArrayRef) -> Result<ArrayRef, OtapError> {
         let values = column.as_any_dictionary().values().to_data();
         let (continues_written, streak) = match self.written.get(path) {
+            // Nothing written on this stream yet: the dictionary goes whole, once; a source
+            // that keeps extending it (one upstream, or a TablesBuilder) continues with deltas.
+            None => (true, 0),
             Some(Written::Source(last)) => (extends(last, &values), 0),
             Some(Written::Compacted { from, streak }) if extends(from, &values) => (false, streak + 1),
             _ => (false, 0),

@@ -12,7 +12,10 @@ pub mod input;
 pub mod logs;
 pub mod metrics;
 pub mod table;
+mod tables_builder;
 pub mod traces;
+
+pub use tables_builder::TablesBuilder;
 
 use std::collections::HashMap;
 
@@ -187,10 +190,10 @@ impl Encoder {
 }
 
 /// OTAP tables of an `ExportXServiceRequest`, built as the encoder builds them but not
-/// written as IPC: what a processor that works on tables needs from an OTLP batch. Each call
-/// starts fresh dictionaries (no stream state).
+/// written as IPC. Each call starts fresh dictionaries (no stream state); a processor that
+/// forwards its tables keeps a [`TablesBuilder`] instead.
 pub fn otlp_to_tables(signal: Signal, otlp_request: &[u8], metric_metadata: bool) -> Result<DecodedTables, OtapError> {
-    kept_tables(&parse_request(signal, otlp_request)?, metric_metadata, None)
+    TablesBuilder::new().build(&parse_request(signal, otlp_request)?, metric_metadata, None)
 }
 
 /// A parsed OTLP request of one signal.
@@ -234,25 +237,6 @@ pub fn parse_request(signal: Signal, otlp_request: &[u8]) -> Result<ParsedReques
         Signal::Traces => ParsedRequest::Traces(model::parse_traces(otlp_request)?),
         Signal::Metrics => ParsedRequest::Metrics(model::parse_metrics(otlp_request)?),
     })
-}
-
-/// The tables of the items `keep` selects (in the request's order; `None` = all), built as
-/// [`otlp_to_tables`] builds them; no tables when nothing is kept.
-pub fn kept_tables(parsed: &ParsedRequest<'_>, metric_metadata: bool, keep: Option<&[bool]>) -> Result<DecodedTables, OtapError> {
-    let signal = parsed.signal();
-    if keep.is_some_and(|k| !k.iter().any(|x| *x)) {
-        return Ok(DecodedTables { signal, batches: Vec::new() });
-    }
-    let encode_all = |tables: Tables<'_>| -> Result<Vec<(i32, arrow_array::RecordBatch)>, OtapError> {
-        tables
-            .iter()
-            .map(|(ty, input)| {
-                let spec = table_spec(*ty).ok_or_else(|| OtapError::new(codes::UNKNOWN_PAYLOAD_TYPE, format!("no table for {}", payload_type_name(*ty))))?;
-                Ok((*ty, TableEncoder::new(spec, DictionaryLimits::default()).encode(input)?.batch))
-            })
-            .collect()
-    };
-    Ok(DecodedTables { signal, batches: encode_all(parsed.tables(metric_metadata, keep)?)? })
 }
 
 #[allow(dead_code)]

@@ -13,7 +13,7 @@ mod spec;
 pub use spec::FilterSpec;
 
 use crate::decode::DecodedTables;
-use crate::encode::{kept_tables, parse_request, ParsedRequest};
+use crate::encode::{parse_request, ParsedRequest, TablesBuilder};
 use crate::otlp::model::parse_logs_deferring_attributes;
 use crate::error::OtapError;
 use crate::rebatch::{root_type, select_roots};
@@ -46,9 +46,10 @@ pub fn keep_mask(tables: &DecodedTables, spec: &FilterSpec) -> Result<Vec<bool>,
 /// `filter_tables(otlp_to_tables(..))` gives, without building the dropped rows). Log records'
 /// attributes, when no rule reads them, are parsed only for the records kept (the dropped
 /// records' attributes are skipped by their length prefixes, their contents unchecked).
-pub fn filter_otlp(signal: Signal, otlp_request: &[u8], metric_metadata: bool, spec: &FilterSpec) -> Result<DecodedTables, OtapError> {
+/// `builder` keeps the tables' dictionaries across calls (see [`TablesBuilder`]).
+pub fn filter_otlp(builder: &mut TablesBuilder, signal: Signal, otlp_request: &[u8], metric_metadata: bool, spec: &FilterSpec) -> Result<DecodedTables, OtapError> {
     if spec.is_empty() {
-        return kept_tables(&parse_request(signal, otlp_request)?, metric_metadata, None);
+        return builder.build(&parse_request(signal, otlp_request)?, metric_metadata, None);
     }
     let reads_record_attributes = [&spec.include, &spec.exclude].iter().any(|m| m.as_ref().is_some_and(|m| !m.record_attributes.is_empty()));
     let (mut parsed, raw) = if signal == Signal::Logs && !reads_record_attributes {
@@ -61,7 +62,7 @@ pub fn filter_otlp(signal: Signal, otlp_request: &[u8], metric_metadata: bool, s
     if let (ParsedRequest::Logs(req), Some(raw)) = (&mut parsed, raw) {
         req.parse_record_attributes(&raw, &keep)?;
     }
-    kept_tables(&parsed, metric_metadata, Some(&keep))
+    builder.build(&parsed, metric_metadata, Some(&keep))
 }
 
 /// The tables with only the records `spec` keeps.

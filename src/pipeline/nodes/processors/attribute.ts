@@ -8,9 +8,11 @@
 // applies the same rules to the OTLP objects.
 import { z } from 'zod';
 import { encodeAttributeActions } from '../../../backend/attribute-actions-bytes.js';
+import type { BackendTables, BackendTablesBuilder } from '../../../backend/types.js';
 import { TelemetryBatch } from '../../../batch/telemetry-batch.js';
 import { applyAttributeActions } from '../../../otlp/apply-attribute-actions.js';
 import { gatherAttributeActions, hasNoActions, type AttributeAction, type AttributeActions } from '../../../otlp/attribute-actions.js';
+import type { Signal } from '../../../otlp/model.js';
 import { attributeLiteral, nodeConfig } from '../../config/field-types.js';
 import type { ProcessorFactory } from '../../engine/node-api.js';
 
@@ -53,6 +55,16 @@ export const attributeProcessor: ProcessorFactory<AttributeActions> = {
   create(actions, ctx) {
     const bytes = encodeAttributeActions(actions);
     const stats = { inCore: 0, viaObjects: 0 };
+    // One tables builder per signal: the tables of successive OTLP batches share growing
+    // dictionaries, which the exporter then sends as deltas.
+    const builders = new Map<Signal, BackendTablesBuilder>();
+    const tablesOf = (batch: TelemetryBatch): BackendTables | undefined => {
+      if (batch.backendTables) return batch.backendTables;
+      if (!ctx.backend.createTablesBuilder) return ctx.backend.tablesFromOtlp?.(batch.signal, batch.otlpBytes());
+      let builder = builders.get(batch.signal);
+      if (!builder) builders.set(batch.signal, (builder = ctx.backend.createTablesBuilder()));
+      return builder.build(batch.signal, batch.otlpBytes());
+    };
     return {
       async process(pdata) {
         if (hasNoActions(actions)) {
@@ -63,7 +75,7 @@ export const attributeProcessor: ProcessorFactory<AttributeActions> = {
         let out: TelemetryBatch;
         try {
           // OTLP batches enter the Rust core as tables (as the engine converts them to OTAP).
-          const held = batch.backendTables ?? ctx.backend.tablesFromOtlp?.(batch.signal, batch.otlpBytes());
+          const held = tablesOf(batch);
           const tables = held && ctx.backend.transformAttributes?.(held, bytes);
           if (tables) {
             stats.inCore++;
@@ -73,6 +85,7 @@ export const attributeProcessor: ProcessorFactory<AttributeActions> = {
             out = TelemetryBatch.fromRequest(batch.signal, applyAttributeActions(batch.signal, batch.request, actions), { backend: ctx.backend });
           }
         } catch (e) {
+          builders.delete(batch.signal); // a builder that failed midway (or whose wasm instance trapped) starts over
           ctx.nack(pdata, `attribute: cannot apply the actions to this batch: ${(e as Error).message}`, { permanent: true });
           return;
         }

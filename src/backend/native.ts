@@ -8,6 +8,7 @@ import type { Signal } from '../otlp/model.js';
 import { importRecordBatch, type ArrowModule, type ExportedArray } from './arrow-import.js';
 import { nativeAddonPath, packageRoot } from './locate.js';
 import { otherBackend, parquetWriterFinished } from './parquet-bytes.js';
+import { releasedTables } from './released-tables.js';
 import { loadArrowModule } from './arrow-module.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
@@ -61,6 +62,7 @@ interface NativeTables {
   toOtlp(): Buffer;
   exportArrow(): { payloadType: number; batch: ExportedArray }[];
   resourceAttributeValues(key: string): string;
+  release(): void;
 }
 
 /** Addon errors (plain Error + code/table/column) -> OtelArrowError; others unchanged. */
@@ -223,20 +225,28 @@ export class NativeBackend implements Backend {
   }
 
   /** The BackendTables view of addon-held tables (remembered for encodeTables and joins). */
-  private hold(t: NativeTables): BackendTables {
+  private hold(held: NativeTables): BackendTables {
     const A = this.arrow;
+    let current: NativeTables | undefined = held;
+    const t = (): NativeTables => current ?? releasedTables();
     const tables: BackendTables = {
-      signal: t.signal as Signal,
-      itemCount: () => t.itemCount(),
-      byteSize: () => t.byteSize(),
-      toOtlp: () => call(() => t.toOtlp()),
+      signal: held.signal as Signal,
+      itemCount: () => t().itemCount(),
+      byteSize: () => t().byteSize(),
+      toOtlp: () => call(() => t().toOtlp()),
       toArrow: () => {
         if (typeof A === 'string') throw new OtelArrowError('UNSUPPORTED', `the Arrow form needs ${A}`);
-        return call(() => t.exportArrow()).map(({ payloadType, batch }) => ({ payloadType, batch: importRecordBatch(A, batch) }));
+        return call(() => t().exportArrow()).map(({ payloadType, batch }) => ({ payloadType, batch: importRecordBatch(A, batch) }));
       },
-      resourceAttributeValues: (key: string) => JSON.parse(call(() => t.resourceAttributeValues(key))) as Array<string | null | false>,
+      resourceAttributeValues: (key: string) => JSON.parse(call(() => t().resourceAttributeValues(key))) as Array<string | null | false>,
+      release: () => {
+        if (!current) return;
+        this.held.delete(tables);
+        current.release();
+        current = undefined;
+      },
     };
-    this.held.set(tables, t);
+    this.held.set(tables, held);
     return tables;
   }
 

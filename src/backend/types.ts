@@ -83,6 +83,10 @@ export interface BackendTables {
   /** Per resource (as decoded): its first attribute `key`'s string value, null when it has
    *  none, false when the value is not a string. Read from the tables (native, wasm). */
   resourceAttributeValues?(key: string): Array<string | null | false>;
+  /** Frees the backend's memory now rather than when garbage collection finds the tables
+   *  (intermediate tables a node made and dropped); every later call on them throws.
+   *  Arrow views taken with toArrow stay valid. */
+  release?(): void;
 }
 
 /** One gRPC stream's receiver state: keep one decoder per stream. */

@@ -11,6 +11,7 @@
 // Encoders/decoders created on the trapped instance lost their stream state: they throw
 // (code BACKEND_TRAPPED) and must be replaced; everything created afterwards works.
 import { readFileSync } from 'node:fs';
+import { releasedTables } from './released-tables.js';
 import { OtelArrowError, type OtelArrowErrorCode } from '../errors.js';
 import type { Signal } from '../otlp/model.js';
 import { wasmModulePath } from './locate.js';
@@ -515,7 +516,9 @@ export class WasmBackend implements Backend {
    *  FinalizationRegistry), unless the instance trapped meanwhile (then they went with it). */
   private heldTables(signal: Signal, ptr: number): BackendTables {
     const generation = this.rt.generation;
+    let released = false;
     const live = (): number => {
+      if (released) releasedTables();
       if (generation !== this.rt.generation) {
         throw new BackendTrapError('these tables belonged to a wasm instance that trapped; they are lost');
       }
@@ -540,19 +543,28 @@ export class WasmBackend implements Backend {
         },
       } : {}),
     };
-    this.finalizer.register(tables, { ptr, generation });
+    tables.release = () => {
+      if (released) return;
+      released = true;
+      this.held.delete(tables);
+      this.finalizer.unregister(tables);
+      this.freeTables(ptr, generation);
+    };
+    this.finalizer.register(tables, { ptr, generation }, tables);
     this.held.set(tables, live);
     return tables;
   }
 
-  private readonly finalizer = new FinalizationRegistry<{ ptr: number; generation: number }>(({ ptr, generation }) => {
+  private readonly finalizer = new FinalizationRegistry<{ ptr: number; generation: number }>(({ ptr, generation }) => this.freeTables(ptr, generation));
+
+  private freeTables(ptr: number, generation: number): void {
     if (generation !== this.rt.generation) return;
     try {
       this.rt.run((ex) => ex.otap_tables_free(ptr));
     } catch {
       // a trap while freeing already discarded the instance
     }
-  });
+  }
 
   /** Wraps an ArrowExport's C Data Interface structs as apache-arrow RecordBatches. */
   private importBatches(ffi: ArrowFfi, r: WasmResult, copy: boolean): ArrowDecodeResult {

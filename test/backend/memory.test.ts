@@ -132,4 +132,28 @@ describe.each(backendRows(RUST_BACKENDS))('%s backend: memory over a long stream
     expect(growth(rss), 'RSS growth, last third over middle third').toBeLessThanOrEqual(RSS_BOUND);
     if (name === 'wasm') expect(growth(wasm), 'wasm memory growth, last third over middle third').toBeLessThanOrEqual(WASM_BOUND);
   }, 600_000);
+
+  it('released tables free their memory at once, without GC, and refuse later calls', async () => {
+    const b: Backend = requireBackend(name);
+    const builder = b.createTablesBuilder!();
+    const big = encodeOtlp('logs', generateLogs({ seed: 3, batchSize: 4096, uniqueValuesPerBatch: 2 }));
+    const samples = memorySamples(b);
+    // Warm-up, then 100 large batches built and released, no GC in between (no setImmediate
+    // either: nothing may depend on finalizers).
+    for (let i = 0; i < 5; i++) builder.build('logs', big).release!();
+    samples.take();
+    for (let i = 0; i < 100; i++) builder.build('logs', big).release!();
+    samples.take();
+    if (name === 'wasm') expect(samples.wasm[1]! - samples.wasm[0]!, `wasm memory: ${samples.text()}`).toBeLessThanOrEqual(WASM_BOUND);
+    const t = builder.build('logs', big);
+    const arrow = t.toArrow();
+    t.release!();
+    t.release!(); // twice is harmless
+    for (const call of [() => t.itemCount(), () => t.byteSize(), () => t.toOtlp(), () => t.toArrow()]) {
+      expect(call).toThrow(/these tables were released/);
+    }
+    // Views exported before stay readable; released tables are no longer the backend's own.
+    expect(arrow.reduce((n, p) => n + p.batch.numRows, 0)).toBeGreaterThan(4096);
+    expect(b.createEncoder().encodeTables!(t)).toBeUndefined();
+  }, 120_000);
 });

@@ -453,6 +453,16 @@ pub fn transform_attributes(env: Env, tables: &JsTables, actions: &[u8]) -> Resu
 
 #[napi]
 impl JsTables {
+    /// Frees the tables now instead of at garbage collection (the JS wrapper refuses later
+    /// calls); Arrow views already exported keep their own buffers.
+    #[napi]
+    pub fn release(&mut self, env: Env) -> Result<()> {
+        self.inner.batches = Vec::new();
+        env.adjust_external_memory(-self.external)?;
+        self.external = 0;
+        Ok(())
+    }
+
     #[napi(getter)]
     pub fn signal(&self) -> &'static str {
         signal_name(self.inner.signal)

@@ -6,8 +6,9 @@
 // by the frequent young collections reach it within ~100 ms: `otap run` receiving 4096-record
 // OTLP requests ran 72 full mark-compacts in 10 s, and concurrent marking and sweeping took a
 // quarter of its CPU (perf). A growth factor of 4 lets the old generation reach 4x the live heap
-// before marking: about a third as many mark-compacts, 15-30% less CPU receiving, about 20 MiB
-// more peak RSS. The flag is read at every limit computation, so setting it at start-up works.
+// before marking: about a third as many mark-compacts, 15-30% less CPU receiving, more peak
+// RSS at saturation (+20 to +130 MiB in the benchmarks). The flag is read at every limit
+// computation, so setting it at start-up works.
 
 import { ConfigError } from '../bridge/config.js';
 

@@ -42,7 +42,11 @@ describe('the built otap bin', () => {
       cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, [HEAP_GROWING_ENV]: undefined, ...env },
     });
     expect(r.status, r.stderr).toBe(0);
-    return [...r.stdout.matchAll(/\[HeapController\] Limit: .* \((\d+\.\d)\)$/gm)].map((m) => m[1]!);
+    // V8 12 (Node 22) prints the factor applied after each limit ("Limit: ... (1.5)"), its
+    // "factor" line being the heuristic's before the flag; V8 13 (Node 24) prints the applied
+    // factor on the "factor" line only.
+    const limits = [...r.stdout.matchAll(/\[HeapController\] Limit: .* \((\d+\.\d)\)$/gm)].map((m) => m[1]!);
+    return limits.length > 0 ? limits : [...r.stdout.matchAll(/\[HeapController\] factor (\d+\.\d) based on/gm)].map((m) => m[1]!);
   }
 
   it('sets the growth V8 uses from the environment, and keeps one given to node', () => {

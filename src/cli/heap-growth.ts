@@ -19,7 +19,7 @@ export const DEFAULT_HEAP_GROWING_PERCENT = 300;
 export interface HeapGrowthChoice {
   /** The percent applied, or undefined when V8's own heuristic stays (0, or the flag was given to node). */
   percent: number | undefined;
-  /** Why nothing was applied, for the debug log. */
+  /** Why V8's own growth stays, when it does. */
   reason?: string;
 }
 

@@ -574,7 +574,7 @@ pub extern "C" fn otap_tables_builder_new() -> *mut TablesBuilder {
 pub unsafe extern "C" fn otap_tables_builder_build(b: *mut TablesBuilder, signal: u32, ptr: *const u8, len: usize, metric_metadata: u32) -> *mut OtapResult {
     let Some(b) = b.as_mut() else { return bad_argument("null tables builder") };
     let Some(signal) = signal_of(signal) else { return bad_argument("unknown signal") };
-    match otap_core::encode::parse_request(signal, input(ptr, len)).and_then(|p| b.build(&p, metric_metadata != 0, None)) {
+    match b.build_otlp(signal, input(ptr, len), metric_metadata != 0) {
         Ok(out) => table_handles(vec![out], signal),
         Err(e) => err(e),
     }

@@ -436,8 +436,7 @@ impl JsTablesBuilder {
 
     #[napi]
     pub fn build(&mut self, env: Env, signal: String, otlp: &[u8], metric_metadata: bool) -> Result<JsTables> {
-        let parsed = otap_core::encode::parse_request(parse_signal(&signal)?, otlp).map_err(|e| throw(&env, e))?;
-        let out = self.inner.build(&parsed, metric_metadata, None).map_err(|e| throw(&env, e))?;
+        let out = self.inner.build_otlp(parse_signal(&signal)?, otlp, metric_metadata).map_err(|e| throw(&env, e))?;
         JsTables::hold(&env, out)
     }
 }

@@ -193,7 +193,7 @@ impl Encoder {
 /// written as IPC. Each call starts fresh dictionaries (no stream state); a processor that
 /// forwards its tables keeps a [`TablesBuilder`] instead.
 pub fn otlp_to_tables(signal: Signal, otlp_request: &[u8], metric_metadata: bool) -> Result<DecodedTables, OtapError> {
-    TablesBuilder::new().build(&parse_request(signal, otlp_request)?, metric_metadata, None)
+    TablesBuilder::new().build_otlp(signal, otlp_request, metric_metadata)
 }
 
 /// A parsed OTLP request of one signal.

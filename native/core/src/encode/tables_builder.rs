@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use super::table::{DictionaryLimits, TableEncoder};
-use super::ParsedRequest;
+use super::{parse_request, ParsedRequest};
 use crate::bar::payload_type_name;
 use crate::decode::DecodedTables;
 use crate::error::{codes, OtapError};
@@ -28,6 +28,11 @@ impl TablesBuilder {
         TablesBuilder::default()
     }
 
+    /// An OTLP `Export*ServiceRequest`'s tables, all items.
+    pub fn build_otlp(&mut self, signal: Signal, otlp_request: &[u8], metric_metadata: bool) -> Result<DecodedTables, OtapError> {
+        self.build(&parse_request(signal, otlp_request)?, metric_metadata, None)
+    }
+
     /// The tables of the items `keep` selects (in the request's order; `None` = all); no
     /// tables when nothing is kept. METRIC_ATTRS only with `metric_metadata`.
     pub fn build(&mut self, parsed: &ParsedRequest<'_>, metric_metadata: bool, keep: Option<&[bool]>) -> Result<DecodedTables, OtapError> {
@@ -35,7 +40,7 @@ impl TablesBuilder {
         if keep.is_some_and(|k| !k.iter().any(|x| *x)) {
             return Ok(DecodedTables { signal, batches: Vec::new() });
         }
-        let result = self.build_all(parsed, metric_metadata, keep);
+        let result = self.build_all(signal, parsed, metric_metadata, keep);
         if result.is_err() {
             // A table encoder that failed midway may hold half an update: start over.
             self.encoders.retain(|(s, _), _| *s != signal);
@@ -43,8 +48,7 @@ impl TablesBuilder {
         result
     }
 
-    fn build_all(&mut self, parsed: &ParsedRequest<'_>, metric_metadata: bool, keep: Option<&[bool]>) -> Result<DecodedTables, OtapError> {
-        let signal = parsed.signal();
+    fn build_all(&mut self, signal: Signal, parsed: &ParsedRequest<'_>, metric_metadata: bool, keep: Option<&[bool]>) -> Result<DecodedTables, OtapError> {
         let tables = parsed.tables(metric_metadata, keep)?;
         let mut batches = Vec::with_capacity(tables.len());
         for (ty, input) in &tables {

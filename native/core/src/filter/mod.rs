@@ -49,7 +49,7 @@ pub fn keep_mask(tables: &DecodedTables, spec: &FilterSpec) -> Result<Vec<bool>,
 /// `builder` keeps the tables' dictionaries across calls (see [`TablesBuilder`]).
 pub fn filter_otlp(builder: &mut TablesBuilder, signal: Signal, otlp_request: &[u8], metric_metadata: bool, spec: &FilterSpec) -> Result<DecodedTables, OtapError> {
     if spec.is_empty() {
-        return builder.build(&parse_request(signal, otlp_request)?, metric_metadata, None);
+        return builder.build_otlp(signal, otlp_request, metric_metadata);
     }
     let reads_record_attributes = [&spec.include, &spec.exclude].iter().any(|m| m.as_ref().is_some_and(|m| !m.record_attributes.is_empty()));
     let (mut parsed, raw) = if signal == Signal::Logs && !reads_record_attributes {

@@ -79,7 +79,7 @@ export const attributeProcessor: ProcessorFactory<AttributeActions> = {
           const tables = held && ctx.backend.transformAttributes?.(held, bytes);
           // Tables built here from OTLP are nobody else's: freed now, not at some later GC
           // (with wasm, their memory is the module's, which V8 cannot see).
-          if (held && held !== batch.backendTables && tables !== held) held.release?.();
+          if (held !== batch.backendTables) held?.release?.();
           if (tables) {
             stats.inCore++;
             out = TelemetryBatch.fromBackendTables(tables, { backend: ctx.backend });

@@ -49,6 +49,8 @@ export function channelOptions(o: ConnectionOptions, tuning: ChannelTuning = {})
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     // Our own retry loop re-sends; grpc-js transparent retries would only duplicate it.
     'grpc.enable_retries': 0,
+    // No channelz service is served: its per-call bookkeeping (timestamps, counters) is pure cost.
+    'grpc.enable_channelz': 0,
   };
   if (tuning.initialReconnectMs !== undefined) opts['grpc.initial_reconnect_backoff_ms'] = Math.max(1, Math.round(tuning.initialReconnectMs));
   if (tuning.maxReconnectMs !== undefined) opts['grpc.max_reconnect_backoff_ms'] = Math.max(1, Math.round(tuning.maxReconnectMs));

@@ -7,7 +7,6 @@ import { OtelArrowError, type OtelArrowErrorCode } from '../errors.js';
 import type { Signal } from '../otlp/model.js';
 import { importRecordBatch, type ArrowModule, type ExportedArray } from './arrow-import.js';
 import { nativeAddonPath, packageRoot } from './locate.js';
-import { applyNativeAllocatorDefaults } from './native-allocator.js';
 import { otherBackend, parquetWriterFinished } from './parquet-bytes.js';
 import { releasedTables } from './released-tables.js';
 import { loadArrowModule } from './arrow-module.js';
@@ -97,7 +96,6 @@ export class NativeBackend implements Backend {
   /** Loads the addon; throws with the loader's exact message when it is missing or broken. */
   static async load(path = nativeAddonPath()): Promise<NativeBackend> {
     const require = createRequire(join(packageRoot(), 'package.json'));
-    applyNativeAllocatorDefaults();
     const addon = require(path) as NativeAddon;
     if (typeof addon.Encoder !== 'function' || typeof addon.Decoder !== 'function') {
       throw new Error(`${path} is not the otel-arrow addon (no Encoder/Decoder exports)`);

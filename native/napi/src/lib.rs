@@ -16,12 +16,6 @@ use std::sync::Mutex;
 use napi_derive::napi;
 use otap_core::{DecodedTables, Decoder as CoreDecoder, Encoder as CoreEncoder, EncoderOptions, OtapError, Signal};
 
-// The addon's allocations (parsed requests, Arrow buffers, IPC output) are many and short-lived;
-// mimalloc serves them from per-thread free lists where glibc malloc consolidated and unlinked
-// chunks on every request.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Throws a JS Error built from a core error and returns the "pending exception" marker
 /// that tells napi-rs the exception is already set.
 fn throw(env: &Env, e: OtapError) -> Error {

@@ -51,6 +51,7 @@ export interface NativeAddon {
   parquetFileInfo(bytes: Uint8Array): { rows: number; rowGroups: number; metadata: [string, string][] };
   zstdCompress(data: Uint8Array, level?: number): Buffer;
   zstdDecompress(data: Uint8Array, maxSize?: number): Buffer;
+  zstdDecompressInto(data: Uint8Array, out: Uint8Array): number;
   version(): string;
 }
 
@@ -256,6 +257,10 @@ export class NativeBackend implements Backend {
 
   zstdDecompress(data: Uint8Array, maxSize = DEFAULT_MAX_DECOMPRESSED): Uint8Array {
     return call(() => this.addon.zstdDecompress(data, maxSize));
+  }
+
+  zstdDecompressInto(data: Uint8Array, out: Uint8Array): number {
+    return call(() => this.addon.zstdDecompressInto(data, out));
   }
 }
 

@@ -235,6 +235,10 @@ export interface Backend {
   zstdCompress(data: Uint8Array, level?: number): Uint8Array;
   /** Decompresses zstd frames; refuses output beyond `maxSize` bytes (default 256 MiB). */
   zstdDecompress(data: Uint8Array, maxSize?: number): Uint8Array;
+  /** Decompresses zstd frames into `out`: the decompressed length, or -1 when they do not
+   *  fit (nothing else is meaningful in `out` then). Native only: the receivers' reusable
+   *  message buffers (src/transport/grpc/message-buffers.ts). */
+  zstdDecompressInto?(data: Uint8Array, out: Uint8Array): number;
 }
 
 export const DEFAULT_ZSTD_LEVEL = 3;

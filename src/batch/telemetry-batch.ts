@@ -75,6 +75,8 @@ export class TelemetryBatch<S extends Signal = Signal> {
   private columns: Uint8Array | undefined;
   private items: number | undefined;
   private bytes: number | undefined;
+  /** Set once detachOtlpBytes() gave the bytes back to their owner. */
+  private detached = false;
   private readonly backend: Backend | undefined;
 
   private constructor(readonly signal: S, form: BatchForm, options: BatchOptions) {
@@ -151,9 +153,26 @@ export class TelemetryBatch<S extends Signal = Signal> {
     return out;
   }
 
+  /** For the owner of the bytes a batch was created over (form 'otlp-bytes'): forgets and
+   *  returns them, so that their memory can be reused once nothing else reads them. Item
+   *  count and size stay known; OTLP bytes, objects and tables are then only available if
+   *  the batch already holds another form, and asking throws otherwise. */
+  detachOtlpBytes(): Uint8Array | undefined {
+    if (this.form !== 'otlp-bytes' || !this.otlp) return undefined;
+    void this.itemCount;
+    void this.byteSize;
+    const bytes = this.otlp;
+    this.otlp = undefined;
+    this.detached = true;
+    return bytes;
+  }
+
   /** OTLP Export*ServiceRequest protobuf bytes. */
   otlpBytes(): Uint8Array {
     if (this.otlp) return this.otlp;
+    if (this.detached && !this.columns && !this.objects && !this.held && !this.tables) {
+      throw new OtelArrowError('UNSUPPORTED', 'this batch completed and its received bytes were reused: keep what you need from a batch before acking it');
+    }
     if (this.columns) {
       conversions.columnsToOtlp++;
       const { signal, request } = readColumns(this.columns);

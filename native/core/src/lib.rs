@@ -31,7 +31,7 @@ pub use crate::decode::{Decoded, DecodedTables, Decoder};
 pub use crate::encode::{Encoder, EncoderOptions};
 pub use crate::error::OtapError;
 pub use crate::rebatch::{concat_tables, split_tables};
-pub use crate::zstd::{zstd_compress, zstd_decompress};
+pub use crate::zstd::{zstd_compress, zstd_decompress, zstd_decompress_into};
 
 /// The three OTLP signals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

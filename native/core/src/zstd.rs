@@ -71,6 +71,34 @@ pub(crate) fn zstd_decompress_exact(src: &[u8], dst: &mut [u8]) -> Result<(), Ot
     })
 }
 
+/// Decompresses one or more concatenated zstd frames into `out`; `Ok(None)` when they
+/// decompress to more than `out.len()` bytes (the caller then takes [`zstd_decompress`]).
+pub fn zstd_decompress_into(data: &[u8], out: &mut [u8]) -> Result<Option<usize>, OtapError> {
+    if data.is_empty() {
+        return Ok(Some(0));
+    }
+    DECOMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let dctx = slot.get_or_insert_with(DCtx::create);
+        dctx.reset(ResetDirective::SessionOnly).map_err(decompression_failed)?;
+        let mut input = InBuffer::around(data);
+        let mut output = OutBuffer::around(out);
+        loop {
+            let hint = dctx.decompress_stream(&mut output, &mut input).map_err(decompression_failed)?;
+            let consumed = input.pos() == data.len();
+            if consumed && hint == 0 {
+                return Ok(Some(output.pos()));
+            }
+            if output.pos() == output.capacity() {
+                return Ok(None);
+            }
+            if consumed {
+                return Err(OtapError::new(codes::DECOMPRESSION_FAILED, "zstd: the compressed data ends in the middle of a frame"));
+            }
+        }
+    })
+}
+
 /// Decompresses one or more concatenated zstd frames, refusing output beyond `max_size` bytes.
 pub fn zstd_decompress(data: &[u8], max_size: usize) -> Result<Vec<u8>, OtapError> {
     if data.is_empty() {

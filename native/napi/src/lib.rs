@@ -629,6 +629,16 @@ pub fn zstd_decompress(env: Env, data: &[u8], max_size: Option<f64>) -> Result<B
     otap_core::zstd_decompress(data, max).map(Buffer::from).map_err(|e| throw(&env, e))
 }
 
+/// Decompresses `data` into `out`: the decompressed length, or -1 when it does not fit.
+#[napi]
+pub fn zstd_decompress_into(env: Env, data: &[u8], mut out: Buffer) -> Result<i64> {
+    match otap_core::zstd_decompress_into(data, &mut out) {
+        Ok(Some(n)) => Ok(n as i64),
+        Ok(None) => Ok(-1),
+        Err(e) => Err(throw(&env, e)),
+    }
+}
+
 /// The binding's version, to check that the loaded .node matches the package.
 #[napi]
 pub fn version() -> &'static str {

@@ -102,6 +102,14 @@ interface FactoryBase<C> {
   description?: string;
   /** Validates and normalises the node's `config` (absent/null is passed as undefined). */
   config?: z.ZodType<C, unknown>;
+  /**
+   * True when the node reads no batch (its bytes, or views of them) after it answered it
+   * (ack or nack), and answers a batch only after what it sent on from it was answered; a
+   * function of the config when that depends on it. When every node of a pipeline says so,
+   * the engine reuses a received message's memory as soon as its batch completes, which
+   * spares the GC most of a receiver's work. Default false.
+   */
+  doneWhenAnswered?: boolean | ((config: C) => boolean);
 }
 
 export interface ReceiverFactory<C = unknown> extends FactoryBase<C> {

@@ -3,6 +3,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Backend } from '../../backend/types.js';
 import type { TelemetryBatch } from '../../batch/telemetry-batch.js';
+import { messageBuffers } from '../../transport/grpc/message-buffers.js';
 import { getLogger } from '../../log/logger.js';
 import type { Logger } from '../../log/types.js';
 import { DEFAULT_PORT } from '../config/selector.js';
@@ -160,10 +161,15 @@ class NodeRuntime implements ReceiverContext, CompletionSubscriber {
     let settle!: (o: Outcome) => void;
     const completion = new Promise<Outcome>((resolve) => (settle = resolve));
     let done = false;
+    const reuse = this.owner.reusesMessageBuffers;
     const finish = (o: Outcome): void => {
       if (done) return;
       done = true;
       memory.release(bytes);
+      if (reuse) {
+        const received = batch.detachOtlpBytes();
+        if (received) messageBuffers.give(received);
+      }
       if (!o.ok) this.metrics.failed++;
       settle(o);
     };
@@ -241,8 +247,12 @@ export class PipelineInstance {
   readonly backend: Backend;
   readonly memory: MemoryBudget;
   readonly closing = new AbortController();
+  /** Received messages' buffers go back to their pool when their batch completes: every
+   *  node is done with a batch once it answered it (NodeFactory.doneWhenAnswered). */
+  readonly reusesMessageBuffers: boolean;
   private readonly runtimes: NodeRuntime[] = [];
   private loops: Promise<void>[] = [];
+  private retainedBuffers = false;
 
   constructor(options: PipelineInstanceOptions) {
     const { pipeline, nodes } = options;
@@ -251,6 +261,10 @@ export class PipelineInstance {
     this.backend = options.backend;
     const limiter = pipeline.policies.memoryLimiter;
     this.memory = new MemoryBudget(limiter?.soft_limit ?? DEFAULT_MEMORY_LIMIT, limiter?.mode !== 'observe_only');
+    this.reusesMessageBuffers = nodes.every((n) => {
+      const done = n.factory.doneWhenAnswered;
+      return typeof done === 'function' ? done(n.config) : done === true;
+    });
     const capacity = pipeline.policies.channelCapacity.pdata;
     const inputs = new Map<string, BoundedChannel<PData>>();
     for (const n of nodes) {
@@ -273,6 +287,10 @@ export class PipelineInstance {
 
   /** Creates every node, starts processors and exporters, then receivers. */
   async start(): Promise<void> {
+    if (this.reusesMessageBuffers && !this.retainedBuffers) {
+      this.retainedBuffers = true;
+      messageBuffers.retain();
+    }
     for (const rt of this.runtimes) {
       try {
         rt.node = rt.spec.factory.create(rt.spec.config as never, rt);
@@ -346,6 +364,10 @@ export class PipelineInstance {
       }
       rt.state = 'stopped';
     }));
+    if (this.retainedBuffers) {
+      this.retainedBuffers = false;
+      messageBuffers.release();
+    }
     return this.summary();
   }
 

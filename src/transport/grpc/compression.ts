@@ -38,15 +38,19 @@
 import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
 import { OtelArrowError } from '../../errors.js';
+import { walkZstdFrames } from '../../zstd/frames.js';
 import { zstdCompress, zstdDecompress } from '../../zstd/zlib-zstd.js';
 import { loadBackend } from '../../backend/index.js';
 import type { Backend } from '../../backend/types.js';
+import { messageBuffers } from './message-buffers.js';
 
 /** A zstd implementation (frames in, frames out). */
 export interface ZstdCodec {
   compress(data: Uint8Array, level: number): Uint8Array;
   /** Decompresses all frames of `data`; throws when the output would exceed `maxOutputBytes`. */
   decompress(data: Uint8Array, maxOutputBytes?: number): Uint8Array;
+  /** Decompresses all frames of `data` into `out`: their length, or -1 when they do not fit. */
+  decompressInto?(data: Uint8Array, out: Uint8Array): number;
 }
 
 /** Value of `grpc.default_compression_algorithm` that selects zstd (after install). */
@@ -84,10 +88,11 @@ export const zlibZstdCodec: ZstdCodec = {
 };
 
 /** A backend's zstd as a ZstdCodec (no limit when `maxOutputBytes` is absent or negative). */
-export function backendZstdCodec(backend: Pick<Backend, 'zstdCompress' | 'zstdDecompress'>): ZstdCodec {
+export function backendZstdCodec(backend: Pick<Backend, 'zstdCompress' | 'zstdDecompress' | 'zstdDecompressInto'>): ZstdCodec {
   return {
     compress: (data, level) => backend.zstdCompress(data, level),
     decompress: (data, max) => backend.zstdDecompress(data, max === undefined || max < 0 ? Number.MAX_SAFE_INTEGER : max),
+    ...(backend.zstdDecompressInto ? { decompressInto: backend.zstdDecompressInto.bind(backend) } : {}),
   };
 }
 
@@ -170,6 +175,36 @@ function loadInternals(): Internals {
 function statusError(code: number, details: string): GrpcStatusError {
   return { code, details };
 }
+
+/** `body` decompressed into a reusable buffer (./message-buffers.ts) when the pool is in use
+ *  and the frames declare their size; undefined otherwise (the codec allocates). */
+function decompressPooled(codec: ZstdCodec, body: Buffer, max: number): Buffer | undefined {
+  if (!codec.decompressInto || !messageBuffers.enabled) return undefined;
+  let declared: number | undefined;
+  try {
+    declared = walkZstdFrames(body).declaredSize;
+  } catch {
+    return undefined; // the codec reports what is wrong with the frames
+  }
+  if (declared === undefined || declared < POOLED_MIN_BYTES || (max >= 0 && declared > max)) return undefined;
+  const out = messageBuffers.take(declared);
+  if (!out) return undefined;
+  let n: number;
+  try {
+    n = codec.decompressInto(body, out);
+  } catch {
+    n = -1;
+  }
+  if (n !== declared) {
+    // The frames lied about their size, or are corrupt: the codec says which.
+    messageBuffers.give(out);
+    return undefined;
+  }
+  return out.subarray(0, n);
+}
+
+/** Messages below this size are decompressed into fresh buffers. */
+const POOLED_MIN_BYTES = 64 * 1024;
 
 async function decompressZstd(codec: ZstdCodec, body: Buffer, max: number): Promise<Buffer> {
   try {
@@ -286,7 +321,10 @@ async function install(): Promise<void> {
   // Server: decompress zstd request messages; advertise the encodings we accept.
   serverProto.decompressMessage = function (message, encoding) {
     if (!isZstdEncoding(encoding)) return orig.decompressMessage.call(this, message, encoding);
-    return decompressZstd(state.codec ?? codec, message.subarray(5), this.maxReceiveMessageSize);
+    const c = state.codec ?? codec;
+    const body = message.subarray(5);
+    // Request messages may land in a reusable buffer, which the pipeline gives back.
+    return decompressPooled(c, body, this.maxReceiveMessageSize) ?? decompressZstd(c, body, this.maxReceiveMessageSize);
   };
   serverProto.sendMetadata = function (metadata) {
     const md = metadata ?? new grpc.Metadata();

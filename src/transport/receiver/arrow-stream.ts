@@ -22,6 +22,7 @@ import { TelemetryBatch } from '../../batch/telemetry-batch.js';
 import { decodeBatchArrowRecords, peekBatchId, type BatchArrowRecords, type BatchStatus } from '../../otap/batch-arrow-records.js';
 import { HpackDecoder } from '../hpack/index.js';
 import type { Signal } from '../../otlp/model.js';
+import { messageBuffers } from '../grpc/message-buffers.js';
 import { decodeErrorStatus } from './status.js';
 import { logAnswerFailed, logRefusedBatch, logStreamEnded } from './refusals.js';
 
@@ -95,6 +96,16 @@ export class ArrowStream {
   }
 
   private onBatch(raw: Buffer): void {
+    try {
+      this.handleBatch(raw);
+    } finally {
+      // Everything was read from the message by now (the decoders copy what they keep):
+      // a reusable message buffer (../grpc/message-buffers.ts) goes back at once.
+      messageBuffers.give(raw);
+    }
+  }
+
+  private handleBatch(raw: Buffer): void {
     if (this.closed) return;
     this.host.addBytesIn(raw.length);
     let bar: BatchArrowRecords;

@@ -109,6 +109,7 @@ export const parseFilterConfig = (raw: unknown): FilterConfig => filterConfig.pa
 
 export const filterProcessor: ProcessorFactory<FilterConfig> = {
   type: 'processor:filter',
+  doneWhenAnswered: true,
   description: 'keeps or drops records by attributes, severity, body, names and kinds',
   config: filterConfig,
   create(config, ctx) {

@@ -75,8 +75,6 @@ export class TelemetryBatch<S extends Signal = Signal> {
   private columns: Uint8Array | undefined;
   private items: number | undefined;
   private bytes: number | undefined;
-  /** Set once detachOtlpBytes() gave the bytes back to their owner. */
-  private detached = false;
   private readonly backend: Backend | undefined;
 
   private constructor(readonly signal: S, form: BatchForm, options: BatchOptions) {
@@ -163,14 +161,14 @@ export class TelemetryBatch<S extends Signal = Signal> {
     void this.byteSize;
     const bytes = this.otlp;
     this.otlp = undefined;
-    this.detached = true;
     return bytes;
   }
 
   /** OTLP Export*ServiceRequest protobuf bytes. */
   otlpBytes(): Uint8Array {
     if (this.otlp) return this.otlp;
-    if (this.detached && !this.columns && !this.objects && !this.held && !this.tables) {
+    // Only detachOtlpBytes() leaves a batch made over OTLP bytes without them.
+    if (this.form === 'otlp-bytes' && !this.objects && !this.held && !this.tables) {
       throw new OtelArrowError('UNSUPPORTED', 'this batch completed and its received bytes were reused: keep what you need from a batch before acking it');
     }
     if (this.columns) {

@@ -53,13 +53,21 @@ pub(crate) fn zstd_compress_append(data: &[u8], level: i32, out: &mut Vec<u8>) -
     })
 }
 
-/// Decompresses `src` (whole frames) into exactly `dst`: an Arrow IPC body buffer whose
-/// decompressed length was declared. Any other length is an error.
-pub(crate) fn zstd_decompress_exact(src: &[u8], dst: &mut [u8]) -> Result<(), OtapError> {
+/// Runs `f` with this thread's decompression context, reset first: a previous call may
+/// have stopped mid-frame (an error, a size limit, an output that did not fit).
+fn with_decompressor<R>(f: impl FnOnce(&mut DCtx<'static>) -> Result<R, OtapError>) -> Result<R, OtapError> {
     DECOMPRESSOR.with(|cell| {
         let mut slot = cell.borrow_mut();
         let dctx = slot.get_or_insert_with(DCtx::create);
         dctx.reset(ResetDirective::SessionOnly).map_err(decompression_failed)?;
+        f(dctx)
+    })
+}
+
+/// Decompresses `src` (whole frames) into exactly `dst`: an Arrow IPC body buffer whose
+/// decompressed length was declared. Any other length is an error.
+pub(crate) fn zstd_decompress_exact(src: &[u8], dst: &mut [u8]) -> Result<(), OtapError> {
+    with_decompressor(|dctx| {
         let n = dctx.decompress(dst, src).map_err(decompression_failed)?;
         if n != dst.len() {
             return Err(OtapError::new(
@@ -77,10 +85,7 @@ pub fn zstd_decompress_into(data: &[u8], out: &mut [u8]) -> Result<Option<usize>
     if data.is_empty() {
         return Ok(Some(0));
     }
-    DECOMPRESSOR.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let dctx = slot.get_or_insert_with(DCtx::create);
-        dctx.reset(ResetDirective::SessionOnly).map_err(decompression_failed)?;
+    with_decompressor(|dctx| {
         let mut input = InBuffer::around(data);
         let mut output = OutBuffer::around(out);
         loop {
@@ -104,11 +109,7 @@ pub fn zstd_decompress(data: &[u8], max_size: usize) -> Result<Vec<u8>, OtapErro
     if data.is_empty() {
         return Ok(Vec::new());
     }
-    DECOMPRESSOR.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let dctx = slot.get_or_insert_with(DCtx::create);
-        // A previous call may have stopped mid-frame (an error or the size limit).
-        dctx.reset(ResetDirective::SessionOnly).map_err(decompression_failed)?;
+    with_decompressor(|dctx| {
         let limit = max_size.saturating_add(1);
         let declared = zstd_safe::get_frame_content_size(data).ok().flatten().unwrap_or(0);
         let first = if declared > 0 { declared as usize } else { data.len().saturating_mul(4) };

@@ -42,7 +42,7 @@ import { walkZstdFrames } from '../../zstd/frames.js';
 import { zstdCompress, zstdDecompress } from '../../zstd/zlib-zstd.js';
 import { loadBackend } from '../../backend/index.js';
 import type { Backend } from '../../backend/types.js';
-import { messageBuffers } from './message-buffers.js';
+import { messageBuffers, POOLED_MIN_BYTES } from './message-buffers.js';
 
 /** A zstd implementation (frames in, frames out). */
 export interface ZstdCodec {
@@ -202,9 +202,6 @@ function decompressPooled(codec: ZstdCodec, body: Buffer, max: number): Buffer |
   }
   return out.subarray(0, n);
 }
-
-/** Messages below this size are decompressed into fresh buffers. */
-const POOLED_MIN_BYTES = 64 * 1024;
 
 async function decompressZstd(codec: ZstdCodec, body: Buffer, max: number): Promise<Buffer> {
   try {

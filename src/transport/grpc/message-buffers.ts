@@ -9,7 +9,9 @@
 // nobody gives back is never reused; the GC frees it as before.
 
 /** Smallest pooled class: smaller messages cost little to allocate. */
-const MIN_CLASS_BITS = 16; // 64 KiB
+const MIN_CLASS_BITS = 16;
+/** Messages below this size are not worth a pooled buffer (the smallest class). */
+export const POOLED_MIN_BYTES = 2 ** MIN_CLASS_BITS; // 64 KiB
 /** Largest pooled class. */
 const MAX_CLASS_BITS = 24; // 16 MiB
 /** At most this many bytes sit in free lists. */
@@ -32,7 +34,6 @@ export class MessageBufferPool {
   private readonly free: ArrayBuffer[][] = Array.from({ length: MAX_CLASS_BITS + 1 }, () => []);
   /** Buffers out on loan, by their ArrayBuffer (weak: an unreturned one is simply collected). */
   private readonly lent = new WeakSet<ArrayBuffer>();
-  private freeBytes = 0;
   private lastUse = 0;
   private timer: NodeJS.Timeout | undefined;
   private users = 0;
@@ -71,13 +72,12 @@ export class MessageBufferPool {
     this.lastUse = Date.now();
     let ab = this.free[bits]!.pop();
     if (ab) {
-      this.freeBytes -= ab.byteLength;
+      this.stats.freeBytes -= ab.byteLength;
       this.stats.reused++;
     } else {
       ab = new ArrayBuffer(2 ** bits);
       this.stats.allocated++;
     }
-    this.stats.freeBytes = this.freeBytes;
     this.lent.add(ab);
     return Buffer.from(ab);
   }
@@ -88,16 +88,14 @@ export class MessageBufferPool {
     const ab = view.buffer;
     if (!(ab instanceof ArrayBuffer) || !this.lent.has(ab)) return;
     this.lent.delete(ab);
-    if (!this.enabled || this.freeBytes + ab.byteLength > MAX_FREE_BYTES) return;
+    if (!this.enabled || this.stats.freeBytes + ab.byteLength > MAX_FREE_BYTES) return;
     this.free[Math.log2(ab.byteLength)]!.push(ab);
-    this.freeBytes += ab.byteLength;
+    this.stats.freeBytes += ab.byteLength;
     this.stats.returned++;
-    this.stats.freeBytes = this.freeBytes;
   }
 
   private drop(): void {
     for (const list of this.free) list.length = 0;
-    this.freeBytes = 0;
     this.stats.freeBytes = 0;
   }
 }

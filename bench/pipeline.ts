@@ -4,7 +4,8 @@
 //   OTLP -> OTAP   receiver:otlp  -> exporter:otap       | Go: otlp      -> arrowstream
 //   OTAP -> OTAP   receiver:otap  -> exporter:otap       | Go: otelarrow -> arrowstream
 //   OTAP -> OTLP   receiver:otap  -> exporter:otlp_grpc  | Go: otelarrow -> otlp (no queue)
-// Load (pre-encoded OTLP requests over OtlpGrpcClient, or pre-encoded BatchArrowRecords
+// Load (pre-encoded OTLP requests compressed once and replayed over raw HTTP/2,
+// bench/otlp-replay.ts, or pre-encoded BatchArrowRecords
 // replayed over raw gRPC streams, bench/bar-replay.ts) and the downstream (our OtapReceiver,
 // native) run in this process, pinned to CPU 1. Every request
 // is answered only after the downstream acknowledged it (wait_for_result / synchronous Go
@@ -18,11 +19,11 @@ import * as path from 'node:path';
 import { generateLogs } from '../src/otlp/generate.js';
 import { encodeOtlp } from '../src/otlp/signal-codec.js';
 import { loadBackend } from '../src/backend/index.js';
-import { OtlpGrpcClient } from '../src/transport/otlp-client.js';
 import { OtapReceiver } from '../src/transport/receiver/index.js';
 import { hasGoCollector, telemetryYaml } from '../test/interop/go-collector.js';
 import { OTAP_BIN } from '../test/support/dist.js';
 import { BarReplayClient } from './bar-replay.js';
+import { OtlpReplayClient } from './otlp-replay.js';
 import { runPinned, peakRssBytes, treeCpuSeconds } from './process-stats.js';
 import { machineDescription, median, numberFlag, replaceSection } from './results.js';
 import { chainDocument, drive, fmt, saturationTable, startGoSystem, startOtapRun, type Cell, type Sender, type SystemUnderTest } from './saturation.js';
@@ -81,10 +82,10 @@ async function startGo(flow: Flow, down: number): Promise<Sut> {
   return { ...(await startGoSystem('Go Collector', (port) => goYaml(flow, port, down), SUT_CPU)), flow };
 }
 
-function senderFor(sut: Sut, batches: Uint8Array[], bars: Uint8Array[]): { send: Sender; close(): Promise<void> } {
+async function senderFor(sut: Sut, batches: Uint8Array[], bars: Uint8Array[]): Promise<{ send: Sender; close(): Promise<void> }> {
   if (sut.flow === 'OTLP -> OTAP') {
-    const client = new OtlpGrpcClient({ endpoint: `127.0.0.1:${sut.port}`, compression: 'zstd' });
-    return { send: async (i) => void (await client.exportEncoded('logs', batches[i]!)), close: async () => client.close() };
+    const client = await OtlpReplayClient.open(`127.0.0.1:${sut.port}`, 'logs', batches);
+    return { send: (i) => client.send(i), close: async () => client.close() };
   }
   const replay = new BarReplayClient(`127.0.0.1:${sut.port}`, 'logs', bars, 2);
   return { send: () => replay.send(), close: async () => replay.close() };
@@ -115,7 +116,8 @@ async function main(): Promise<void> {
     const contenders = [await startOurs(flow, downPort)];
     if (withGo) contenders.push(await startGo(flow, downPort));
     suts.push(...contenders);
-    const senders = new Map(contenders.map((c) => [c, new Map([...data].map(([size, d]) => [size, senderFor(c, d.batches, d.bars)]))]));
+    const senders = new Map(await Promise.all(contenders.map(async (c) =>
+      [c, new Map(await Promise.all([...data].map(async ([size, d]) => [size, await senderFor(c, d.batches, d.bars)] as const)))] as const)));
     for (const c of contenders) for (const [size] of data) await senders.get(c)!.get(size)!.send(0); // warm-up
     for (let it = 0; it < ITERATIONS; it++) {
       load.push(os.loadavg()[0]!);
@@ -145,7 +147,7 @@ async function main(): Promise<void> {
   for (const cores of [1, 2]) {
     const sut = await startOurs('OTAP -> OTAP', downPort, cores);
     const d = data.get(1024)!;
-    const senders = Array.from({ length: 4 }, () => senderFor(sut, d.batches, d.bars));
+    const senders = await Promise.all(Array.from({ length: 4 }, () => senderFor(sut, d.batches, d.bars)));
     for (const s of senders) await s.send(0);
     for (let it = 0; it < ITERATIONS; it++) {
       const cpu0 = treeCpuSeconds(sut.pid);
@@ -190,7 +192,7 @@ async function main(): Promise<void> {
   const body = [
     `Machine: ${machineDescription()}. Command: \`npm run build && npx tsx bench/pipeline.ts --iterations ${ITERATIONS} --seconds ${SECONDS}\` (${new Date().toISOString().slice(0, 10)}, ${Math.round((Date.now() - t0) / 1000)} s; load average at the start of each round: ${load.map((l) => l.toFixed(2)).join(', ')}).`,
     '',
-    `Logs through pass-through pipelines, each system one process pinned to CPU ${SUT_CPU}: **ours** = \`otap run --num-cores 1\` (dist/, native backend; receivers with \`wait_for_result: true\`); **Go Collector** = test/interop/collector (otlp / otelarrow receivers, \`arrowstream\` (our Go stand-in for the contrib otelarrow exporter, on the Go otel-arrow producer) or the core otlp exporter without sending queue). Load on CPU ${LOAD_CPU}: pre-encoded OTLP requests (OtlpGrpcClient, gRPC zstd) or pre-encoded BatchArrowRecords (one native encoder's stream with IPC zstd, replayed over 2 raw gRPC streams, a fresh stream per pass; bench/bar-replay.ts), max(8, 8192 / batch) requests in flight (at most 64); downstream: our OtapReceiver (native), also on CPU ${LOAD_CPU}. Every request is answered after the downstream acknowledged it. Each cell ${SECONDS} s, ${ITERATIONS} rounds, medians. CPU-s/M = the system's utime + stime (/proc) per million records (lower is better); "ours / Go CPU" < 1 means ours uses less CPU.`,
+    `Logs through pass-through pipelines, each system one process pinned to CPU ${SUT_CPU}: **ours** = \`otap run --num-cores 1\` (dist/, native backend; receivers with \`wait_for_result: true\`); **Go Collector** = test/interop/collector (otlp / otelarrow receivers, \`arrowstream\` (our Go stand-in for the contrib otelarrow exporter, on the Go otel-arrow producer) or the core otlp exporter without sending queue). Load on CPU ${LOAD_CPU}: pre-encoded OTLP requests (zstd-compressed once, replayed as gRPC calls over one HTTP/2 connection; bench/otlp-replay.ts) or pre-encoded BatchArrowRecords (one native encoder's stream with IPC zstd, replayed over 2 raw gRPC streams, a fresh stream per pass; bench/bar-replay.ts), max(8, 8192 / batch) requests in flight (at most 64); downstream: our OtapReceiver (native), also on CPU ${LOAD_CPU}. Every request is answered after the downstream acknowledged it. Each cell ${SECONDS} s, ${ITERATIONS} rounds, medians. CPU-s/M = the system's utime + stime (/proc) per million records (lower is better); "ours / Go CPU" < 1 means ours uses less CPU.`,
     '',
     table,
     '',

@@ -8,7 +8,7 @@
 //   pass-through  OTLP in -> OTAP out
 //   receive       OTLP in -> discarded (reference: the receiving floor under every scenario;
 //                 ours exporter:noop, Go the debug exporter at verbosity basic)
-// Load (pre-encoded OTLP requests, gRPC zstd) and the downstream (our OtapReceiver, native)
+// Load (pre-encoded OTLP requests compressed once, replayed over raw HTTP/2: bench/otlp-replay.ts) and the downstream (our OtapReceiver, native)
 // run in this process on CPU 1; every request is answered after the downstream acknowledged
 // it. Then the processors alone, in this process: records/s of the rename and the filter on
 // one batch, on held tables (native, wasm) and on OTLP objects (js).
@@ -27,7 +27,7 @@ import type { SignalRequest } from '../src/otlp/model.js';
 import { encodeOtlp } from '../src/otlp/signal-codec.js';
 import { parseAttributeConfig } from '../src/pipeline/nodes/processors/attribute.js';
 import { parseFilterConfig } from '../src/pipeline/nodes/processors/filter.js';
-import { OtlpGrpcClient } from '../src/transport/otlp-client.js';
+import { OtlpReplayClient } from './otlp-replay.js';
 import { OtapReceiver } from '../src/transport/receiver/index.js';
 import { hasGoCollector, telemetryYaml } from '../test/interop/go-collector.js';
 import { peakRssBytes, runPinned } from './process-stats.js';
@@ -128,20 +128,22 @@ async function main(): Promise<void> {
         ? await startGoSystem(name, yaml, SUT_CPU)
         : await startOtapRun({ name, yaml, backend: name.slice(5) as BackendName, cpu: SUT_CPU });
       suts.push({ ...sut, scenario });
-      const client = new OtlpGrpcClient({ endpoint: `127.0.0.1:${sut.port}`, compression: 'zstd' });
+      const clients: OtlpReplayClient[] = [];
       for (const [size, d] of data) {
-        const send = async (i: number) => void (await client.exportEncoded('logs', d.bytes[i]!));
+        const client = await OtlpReplayClient.open(`127.0.0.1:${sut.port}`, 'logs', d.bytes);
+        clients.push(client);
+        const send = (i: number) => client.send(i);
         await send(0);
         for (let it = 0; it < ITERATIONS; it++) {
           load.push(os.loadavg()[0]!);
           const r = await drive(send, d.counts, sut.pid, Math.min(64, Math.max(8, Math.ceil(8192 / size))), SECONDS);
           const key = `${name}|${scenario}|${size}`;
           results.set(key, [...(results.get(key) ?? []), r]);
-          console.log(`${key}: ${fmt(r.records / r.seconds)} records/s, ${fmt((r.cpu / r.records) * 1e6, 2)} CPU-s/M (system ${fmt((r.cpu / r.seconds) * 100)}% of a core)`);
+          console.log(`${key}: ${fmt(r.records / r.seconds)} records/s, ${fmt((r.cpu / r.records) * 1e6, 2)} CPU-s/M (system ${fmt((r.cpu / r.seconds) * 100)}% of a core, load + downstream ${fmt((r.loadCpu / r.seconds) * 100)}%)`);
         }
       }
       peaks.set(`${name}|${scenario}`, peakRssBytes(sut.pid));
-      client.close();
+      for (const c of clients) c.close();
       await sut.stop();
     }
   }
@@ -214,7 +216,7 @@ async function main(): Promise<void> {
   const body = [
     `Machine: ${machineDescription()}. Command: \`npm run build && npx tsx bench/processors.ts --iterations ${ITERATIONS} --seconds ${SECONDS}\` (${new Date().toISOString().slice(0, 10)}, ${Math.round((Date.now() - t0) / 1000)} s; load average at the start of each cell: ${fmt(Math.min(...load), 2)}-${fmt(Math.max(...load), 2)}).`,
     '',
-    `The Rust engine's processor scenarios on logs, each system one process pinned to CPU ${SUT_CPU}: **ours** = \`otap run --num-cores 1\` (dist/) with OTEL_ARROW_BACKEND native, wasm or js; **Go Collector** = test/interop/collector (contrib attributes / filter processors v0.148.0, \`arrowstream\` exporter on the Go otel-arrow producer). backpressure: OTLP in, rename \`http.request.method\` -> \`http.method\` (about 40% of the records have it; Go: upsert from_attribute + delete), OTAP out; filter: OTLP in, keep severity >= ERROR, 1 record in 20 (Go: OTTL \`severity_number < SEVERITY_NUMBER_ERROR\`), OTAP out; pass-through: OTLP in, OTAP out; receive (a reference, no target): OTLP in, discarded (ours \`exporter:noop\`, Go the debug exporter at verbosity basic), what receiving costs under every scenario. Load on CPU ${LOAD_CPU}: pre-encoded OTLP requests (OtlpGrpcClient, gRPC zstd), max(8, 8192 / batch) in flight; downstream: our OtapReceiver (native) on CPU ${LOAD_CPU}; every request answered after the downstream acknowledged it. Each cell ${SECONDS} s, ${ITERATIONS} rounds, medians. CPU-s/M = the system's utime + stime (/proc) per million records; the last column = Go's CPU-s/M / ours native (records per CPU-second of ours relative to Go's).`,
+    `The Rust engine's processor scenarios on logs, each system one process pinned to CPU ${SUT_CPU}: **ours** = \`otap run --num-cores 1\` (dist/) with OTEL_ARROW_BACKEND native, wasm or js; **Go Collector** = test/interop/collector (contrib attributes / filter processors v0.148.0, \`arrowstream\` exporter on the Go otel-arrow producer). backpressure: OTLP in, rename \`http.request.method\` -> \`http.method\` (about 40% of the records have it; Go: upsert from_attribute + delete), OTAP out; filter: OTLP in, keep severity >= ERROR, 1 record in 20 (Go: OTTL \`severity_number < SEVERITY_NUMBER_ERROR\`), OTAP out; pass-through: OTLP in, OTAP out; receive (a reference, no target): OTLP in, discarded (ours \`exporter:noop\`, Go the debug exporter at verbosity basic), what receiving costs under every scenario. Load on CPU ${LOAD_CPU}: pre-encoded OTLP requests, zstd-compressed once and replayed as gRPC calls over one HTTP/2 connection (bench/otlp-replay.ts), max(8, 8192 / batch) in flight; downstream: our OtapReceiver (native) on CPU ${LOAD_CPU}; every request answered after the downstream acknowledged it. Each cell ${SECONDS} s, ${ITERATIONS} rounds, medians. CPU-s/M = the system's utime + stime (/proc) per million records; the last column = Go's CPU-s/M / ours native (records per CPU-second of ours relative to Go's).`,
     '',
     table,
     '',

@@ -120,7 +120,10 @@ describe('admission control', () => {
 
 describe('flow control', () => {
   it('a client that never reads acks: the server stops reading instead of buffering acks', async () => {
-    const { receiver, port, received } = await startReceiver();
+    // Once the server stops reading, the client can still fill the stream's HTTP/2 window
+    // (Node buffers it unread): a 256 KiB window keeps that short.
+    const streamWindow = 256 * 1024;
+    const { receiver, port, received } = await startReceiver({ http2: { streamWindowBytes: streamWindow, connectionWindowBytes: 4 * streamWindow } });
     cleanup.push(() => receiver.shutdown());
     // A raw HTTP/2 client with a tiny receive window that never consumes response data.
     const http2 = await import('node:http2');
@@ -139,6 +142,7 @@ describe('flow control', () => {
       return b;
     };
     let written = 0;
+    let writtenBytes = 0;
     let blocked = false;
     // Acks with long messages fill the 256-byte window quickly: use a batch that fails
     // decoding so each ack carries a long status message.
@@ -147,7 +151,9 @@ describe('flow control', () => {
     });
     const deadline = Date.now() + 8000;
     while (Date.now() < deadline) {
-      if (!req.write(frame(bad(written)))) {
+      const f = frame(bad(written));
+      writtenBytes += f.length;
+      if (!req.write(f)) {
         blocked = true;
         await Promise.race([new Promise((r) => req.once('drain', r)), sleep(300)]);
         if (req.writableLength > 0 && req.writableNeedDrain) break; // the server stopped reading
@@ -162,8 +168,10 @@ describe('flow control', () => {
     expect(receiver.stats.rejected.INVALID_ARGUMENT ?? 0).toBe(answered);
     expect(answered).toBeLessThan(200);
     expect(answered).toBeGreaterThan(0);
-    // The server answered only a bounded number of batches before pausing the stream.
+    // The server answered only a bounded number of batches before pausing the stream, and the
+    // client could write no more than the window (plus its own 16 KiB write buffer) after that.
     expect(written).toBeLessThan(5000);
+    expect(writtenBytes).toBeLessThan(streamWindow + 64 * 1024);
     expect(received).toHaveLength(0);
     expect(receiver.stats.streams).toBe(1);
     req.close();

@@ -9,6 +9,7 @@ import { TelemetryBatch } from '../../batch/telemetry-batch.js';
 import type { Signal } from '../../otlp/model.js';
 import type { BatchStatus } from '../../otap/batch-arrow-records.js';
 import { installGrpcCompression } from '../grpc/compression.js';
+import { applyHttp2Settings, checkHttp2ServerTuning, DEFAULT_HTTP2_SERVER_TUNING } from '../grpc/http2-settings.js';
 import type { ExportServiceResponse } from '../grpc/otlp-responses.js';
 import { ARROW_METHOD_NAME, rawArrowServiceFor, rawOtlpServiceFor, SIGNALS } from '../grpc/services.js';
 import { Admission, type Ticket } from './admission.js';
@@ -78,7 +79,10 @@ export class OtapReceiver implements StreamHost, IngestContext {
   private async doStart(): Promise<{ grpcPort: number; httpPort?: number }> {
     await this.loadBackend();
     await installGrpcCompression();
+    const tuning = { ...DEFAULT_HTTP2_SERVER_TUNING, ...this.options.http2 };
+    checkHttp2ServerTuning(tuning);
     const server = new grpc.Server({
+      ...(this.options.maxConcurrentStreams !== undefined ? { 'grpc.max_concurrent_streams': this.options.maxConcurrentStreams } : {}),
       'grpc.max_receive_message_length': this.maxMessageBytes,
       'grpc.max_send_message_length': -1,
       // No channelz service is served: its per-call bookkeeping (timestamps, counters) is pure cost.
@@ -100,6 +104,9 @@ export class OtapReceiver implements StreamHost, IngestContext {
     const address = `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.options.grpcPort ?? 0}`;
     const grpcPort = await new Promise<number>((resolve, reject) =>
       server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port))));
+    if (applyHttp2Settings(server, tuning) === 0) {
+      process.emitWarning('this @grpc/grpc-js keeps its http2 servers where otel-arrow cannot tune them: HTTP/2 windows stay at 64 KiB, large requests arrive slower', { code: 'OTEL_ARROW_HTTP2_WINDOWS' });
+    }
     this.server = server;
     const result: { grpcPort: number; httpPort?: number } = { grpcPort };
     const httpPort = this.options.httpPort;

@@ -1,6 +1,7 @@
 import type { Backend, BackendOption } from '../../backend/types.js';
 import type { TelemetryBatch } from '../../batch/telemetry-batch.js';
 import type { Signal, SignalRequest } from '../../otlp/model.js';
+import type { Http2ServerTuning } from '../grpc/http2-settings.js';
 
 export interface ReceiverOptions {
   /** Interface to bind; default 127.0.0.1. */
@@ -23,6 +24,11 @@ export interface ReceiverOptions {
   maxMessageBytes?: number;
   /** How long shutdown() lets running consume() calls finish before answering UNAVAILABLE; default 5000 ms. */
   shutdownGraceMs?: number;
+  /** HTTP/2 flow-control windows and frame size of the gRPC server; default 8 MiB per stream,
+   *  24 MiB per connection (the Rust engine's defaults; see grpc/http2-settings.ts). */
+  http2?: Partial<Http2ServerTuning>;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS of the gRPC server; default unlimited. */
+  maxConcurrentStreams?: number;
   /** OTLP/HTTP server hook (see OtlpHttpPlugin). */
   otlpHttp?: OtlpHttpPlugin;
   /** The codec that decodes OTAP streams: a loaded Backend, or which one to load

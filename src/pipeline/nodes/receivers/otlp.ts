@@ -6,7 +6,7 @@ import { OtapReceiver } from '../../../transport/receiver/receiver.js';
 import { startOtlpHttpServer } from '../../../transport/http/otlp-http.js';
 import { nodeConfig } from '../../config/field-types.js';
 import type { ReceiverFactory } from '../../engine/node-api.js';
-import { grpcServerSchema, httpServerSchema } from '../settings/grpc-server.js';
+import { grpcHttp2Tuning, grpcServerSchema, httpServerSchema } from '../settings/grpc-server.js';
 import { serverTls } from '../settings/tls.js';
 import { pipelineConsume } from './pipeline-consume.js';
 
@@ -38,6 +38,8 @@ export const otlpReceiver: ReceiverFactory<OtlpConfig> = {
           grpcReceiver = new OtapReceiver({
             host: grpc.listening_addr.host, grpcPort: grpc.listening_addr.port, tls: serverTls(grpc.tls),
             maxMessageBytes: grpc.max_decoding_message_size, requestLimitMiB: limitMiB, waitingLimitMiB: limitMiB / 4, backend: ctx.backend,
+            http2: grpcHttp2Tuning(grpc),
+            ...(grpc.max_concurrent_streams ? { maxConcurrentStreams: grpc.max_concurrent_streams } : {}),
             ...(grpc.bearer_token ? { bearerToken: grpc.bearer_token } : {}),
           }, pipelineConsume(ctx, { waitForResult: grpc.wait_for_result, ...(grpc.timeout !== undefined ? { timeoutMs: grpc.timeout } : {}) }));
           bound.grpc = (await grpcReceiver.start()).grpcPort;

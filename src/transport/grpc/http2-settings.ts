@@ -28,7 +28,8 @@ export interface Http2ServerTuning {
 /** The Rust engine's GrpcServerSettings defaults. */
 export const DEFAULT_HTTP2_SERVER_TUNING: Http2ServerTuning = { streamWindowBytes: 8 * 1024 * 1024, connectionWindowBytes: 24 * 1024 * 1024 };
 
-/** HTTP/2 windows are 31-bit; frames 16 KiB .. 16 MiB - 1 (RFC 9113 6.5.2). */
+/** HTTP/2 windows: the protocol's initial 65535 bytes up to 2^31 - 1; frames 16 KiB .. 16 MiB - 1 (RFC 9113 6.5.2). */
+export const MIN_WINDOW_BYTES = 65_535;
 export const MAX_WINDOW_BYTES = 2 ** 31 - 1;
 export const MIN_FRAME_BYTES = 16_384;
 export const MAX_FRAME_BYTES = 2 ** 24 - 1;
@@ -36,7 +37,7 @@ export const MAX_FRAME_BYTES = 2 ** 24 - 1;
 /** Checks the tuning's ranges; throws a RangeError naming the field. */
 export function checkHttp2ServerTuning(t: Http2ServerTuning): void {
   for (const [name, v] of [['stream window', t.streamWindowBytes], ['connection window', t.connectionWindowBytes]] as const) {
-    if (!Number.isInteger(v) || v < 65_535 || v > MAX_WINDOW_BYTES) throw new RangeError(`HTTP/2 ${name} ${v}: expected 65535 to ${MAX_WINDOW_BYTES} bytes`);
+    if (!Number.isInteger(v) || v < MIN_WINDOW_BYTES || v > MAX_WINDOW_BYTES) throw new RangeError(`HTTP/2 ${name} ${v}: expected ${MIN_WINDOW_BYTES} to ${MAX_WINDOW_BYTES} bytes`);
   }
   const f = t.maxFrameBytes;
   if (f !== undefined && (!Number.isInteger(f) || f < MIN_FRAME_BYTES || f > MAX_FRAME_BYTES)) {

@@ -8,10 +8,10 @@
 // `authorization: Bearer <token>` (gRPC UNAUTHENTICATED / HTTP 401 otherwise).
 import { z } from 'zod';
 import { byteSize, durationMs, nonNegativeInt, socketAddress } from '../../config/field-types.js';
-import { MAX_FRAME_BYTES, MAX_WINDOW_BYTES, MIN_FRAME_BYTES, type Http2ServerTuning } from '../../../transport/grpc/http2-settings.js';
+import { MAX_FRAME_BYTES, MAX_WINDOW_BYTES, MIN_FRAME_BYTES, MIN_WINDOW_BYTES, type Http2ServerTuning } from '../../../transport/grpc/http2-settings.js';
 import { tlsServerSchema } from './tls.js';
 
-const http2Window = byteSize.refine((v) => v >= 65_535 && v <= MAX_WINDOW_BYTES, { message: `expected an HTTP/2 window from 65535 bytes to ${MAX_WINDOW_BYTES} bytes (2 GiB - 1)` });
+const http2Window = byteSize.refine((v) => v >= MIN_WINDOW_BYTES && v <= MAX_WINDOW_BYTES, { message: `expected an HTTP/2 window from ${MIN_WINDOW_BYTES} bytes to ${MAX_WINDOW_BYTES} bytes (2 GiB - 1)` });
 
 const compression = z.enum(['zstd', 'gzip', 'deflate', 'none']);
 

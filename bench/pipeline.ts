@@ -30,6 +30,8 @@ import { chainDocument, drive, fmt, saturationTable, startGoSystem, startOtapRun
 
 const ITERATIONS = numberFlag('--iterations', 3);
 const SECONDS = numberFlag('--seconds', 3);
+/** Untimed load before the rounds: JIT tiers, heap and pools reach their steady state. */
+const WARMUP = numberFlag('--warmup', 2);
 /** `--only "OTAP -> OTAP:4096,8192"`: one flow and some sizes, for a quick look (never written). */
 const ONLY = ((): { flow: string; sizes?: number[] } | undefined => {
   const i = process.argv.indexOf('--only');
@@ -118,7 +120,13 @@ async function main(): Promise<void> {
     suts.push(...contenders);
     const senders = new Map(await Promise.all(contenders.map(async (c) =>
       [c, new Map(await Promise.all([...data].map(async ([size, d]) => [size, await senderFor(c, d.batches, d.bars)] as const)))] as const)));
-    for (const c of contenders) for (const [size] of data) await senders.get(c)!.get(size)!.send(0); // warm-up
+    for (const c of contenders) {
+      for (const [size, d] of data) {
+        const s = senders.get(c)!.get(size)!;
+        await s.send(0);
+        await drive(s.send, d.counts, c.pid, inflightFor(size), WARMUP); // untimed warm-up
+      }
+    }
     for (let it = 0; it < ITERATIONS; it++) {
       load.push(os.loadavg()[0]!);
       for (const [size, d] of data) {
@@ -192,7 +200,7 @@ async function main(): Promise<void> {
   const body = [
     `Machine: ${machineDescription()}. Command: \`npm run build && npx tsx bench/pipeline.ts --iterations ${ITERATIONS} --seconds ${SECONDS}\` (${new Date().toISOString().slice(0, 10)}, ${Math.round((Date.now() - t0) / 1000)} s; load average at the start of each round: ${load.map((l) => l.toFixed(2)).join(', ')}).`,
     '',
-    `Logs through pass-through pipelines, each system one process pinned to CPU ${SUT_CPU}: **ours** = \`otap run --num-cores 1\` (dist/, native backend; receivers with \`wait_for_result: true\`); **Go Collector** = test/interop/collector (otlp / otelarrow receivers, \`arrowstream\` (our Go stand-in for the contrib otelarrow exporter, on the Go otel-arrow producer) or the core otlp exporter without sending queue). Load on CPU ${LOAD_CPU}: pre-encoded OTLP requests (zstd-compressed once, replayed as gRPC calls over one HTTP/2 connection; bench/otlp-replay.ts) or pre-encoded BatchArrowRecords (one native encoder's stream with IPC zstd, replayed over 2 raw gRPC streams, a fresh stream per pass; bench/bar-replay.ts), max(8, 8192 / batch) requests in flight (at most 64); downstream: our OtapReceiver (native), also on CPU ${LOAD_CPU}. Every request is answered after the downstream acknowledged it. Each cell ${SECONDS} s, ${ITERATIONS} rounds, medians. CPU-s/M = the system's utime + stime (/proc) per million records (lower is better); "ours / Go CPU" < 1 means ours uses less CPU.`,
+    `Logs through pass-through pipelines, each system one process pinned to CPU ${SUT_CPU}: **ours** = \`otap run --num-cores 1\` (dist/, native backend; receivers with \`wait_for_result: true\`); **Go Collector** = test/interop/collector (otlp / otelarrow receivers, \`arrowstream\` (our Go stand-in for the contrib otelarrow exporter, on the Go otel-arrow producer) or the core otlp exporter without sending queue). Load on CPU ${LOAD_CPU}: pre-encoded OTLP requests (zstd-compressed once, replayed as gRPC calls over one HTTP/2 connection; bench/otlp-replay.ts) or pre-encoded BatchArrowRecords (one native encoder's stream with IPC zstd, replayed over 2 raw gRPC streams, a fresh stream per pass; bench/bar-replay.ts), max(8, 8192 / batch) requests in flight (at most 64); downstream: our OtapReceiver (native), also on CPU ${LOAD_CPU}. Every request is answered after the downstream acknowledged it. Each cell: ${WARMUP} s of untimed load per system and batch size first, then ${ITERATIONS} rounds of ${SECONDS} s, medians. CPU-s/M = the system's utime + stime (/proc) per million records (lower is better); "ours / Go CPU" < 1 means ours uses less CPU.`,
     '',
     table,
     '',

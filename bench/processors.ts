@@ -36,6 +36,8 @@ import { chainDocument, drive, fmt, saturationTable, startGoSystem, startOtapRun
 
 const ITERATIONS = numberFlag('--iterations', 3);
 const SECONDS = numberFlag('--seconds', 3);
+/** Untimed load before the rounds of each cell: JIT tiers, heap and pools reach their steady state. */
+const WARMUP = numberFlag('--warmup', 2);
 const SIZES = ((): number[] => {
   const i = process.argv.indexOf('--sizes');
   return i < 0 ? [512, 4096] : process.argv[i + 1]!.split(',').map(Number);
@@ -133,10 +135,12 @@ async function main(): Promise<void> {
         const client = await OtlpReplayClient.open(`127.0.0.1:${sut.port}`, 'logs', d.bytes);
         clients.push(client);
         const send = (i: number) => client.send(i);
+        const inflight = Math.min(64, Math.max(8, Math.ceil(8192 / size)));
         await send(0);
+        await drive(send, d.counts, sut.pid, inflight, WARMUP);
         for (let it = 0; it < ITERATIONS; it++) {
           load.push(os.loadavg()[0]!);
-          const r = await drive(send, d.counts, sut.pid, Math.min(64, Math.max(8, Math.ceil(8192 / size))), SECONDS);
+          const r = await drive(send, d.counts, sut.pid, inflight, SECONDS);
           const key = `${name}|${scenario}|${size}`;
           results.set(key, [...(results.get(key) ?? []), r]);
           console.log(`${key}: ${fmt(r.records / r.seconds)} records/s, ${fmt((r.cpu / r.records) * 1e6, 2)} CPU-s/M (system ${fmt((r.cpu / r.seconds) * 100)}% of a core, load + downstream ${fmt((r.loadCpu / r.seconds) * 100)}%)`);
@@ -216,7 +220,7 @@ async function main(): Promise<void> {
   const body = [
     `Machine: ${machineDescription()}. Command: \`npm run build && npx tsx bench/processors.ts --iterations ${ITERATIONS} --seconds ${SECONDS}\` (${new Date().toISOString().slice(0, 10)}, ${Math.round((Date.now() - t0) / 1000)} s; load average at the start of each cell: ${fmt(Math.min(...load), 2)}-${fmt(Math.max(...load), 2)}).`,
     '',
-    `The Rust engine's processor scenarios on logs, each system one process pinned to CPU ${SUT_CPU}: **ours** = \`otap run --num-cores 1\` (dist/) with OTEL_ARROW_BACKEND native, wasm or js; **Go Collector** = test/interop/collector (contrib attributes / filter processors v0.148.0, \`arrowstream\` exporter on the Go otel-arrow producer). backpressure: OTLP in, rename \`http.request.method\` -> \`http.method\` (about 40% of the records have it; Go: upsert from_attribute + delete), OTAP out; filter: OTLP in, keep severity >= ERROR, 1 record in 20 (Go: OTTL \`severity_number < SEVERITY_NUMBER_ERROR\`), OTAP out; pass-through: OTLP in, OTAP out; receive (a reference, no target): OTLP in, discarded (ours \`exporter:noop\`, Go the debug exporter at verbosity basic), what receiving costs under every scenario. Load on CPU ${LOAD_CPU}: pre-encoded OTLP requests, zstd-compressed once and replayed as gRPC calls over one HTTP/2 connection (bench/otlp-replay.ts), max(8, 8192 / batch) in flight; downstream: our OtapReceiver (native) on CPU ${LOAD_CPU}; every request answered after the downstream acknowledged it. Each cell ${SECONDS} s, ${ITERATIONS} rounds, medians. CPU-s/M = the system's utime + stime (/proc) per million records; the last column = Go's CPU-s/M / ours native (records per CPU-second of ours relative to Go's).`,
+    `The Rust engine's processor scenarios on logs, each system one process pinned to CPU ${SUT_CPU}: **ours** = \`otap run --num-cores 1\` (dist/) with OTEL_ARROW_BACKEND native, wasm or js; **Go Collector** = test/interop/collector (contrib attributes / filter processors v0.148.0, \`arrowstream\` exporter on the Go otel-arrow producer). backpressure: OTLP in, rename \`http.request.method\` -> \`http.method\` (about 40% of the records have it; Go: upsert from_attribute + delete), OTAP out; filter: OTLP in, keep severity >= ERROR, 1 record in 20 (Go: OTTL \`severity_number < SEVERITY_NUMBER_ERROR\`), OTAP out; pass-through: OTLP in, OTAP out; receive (a reference, no target): OTLP in, discarded (ours \`exporter:noop\`, Go the debug exporter at verbosity basic), what receiving costs under every scenario. Load on CPU ${LOAD_CPU}: pre-encoded OTLP requests, zstd-compressed once and replayed as gRPC calls over one HTTP/2 connection (bench/otlp-replay.ts), max(8, 8192 / batch) in flight; downstream: our OtapReceiver (native) on CPU ${LOAD_CPU}; every request answered after the downstream acknowledged it. Each cell: ${WARMUP} s of untimed load, then ${ITERATIONS} rounds of ${SECONDS} s, medians. CPU-s/M = the system's utime + stime (/proc) per million records; the last column = Go's CPU-s/M / ours native (records per CPU-second of ours relative to Go's).`,
     '',
     table,
     '',

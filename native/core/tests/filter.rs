@@ -106,3 +106,46 @@ fn rules_on_the_parsed_request_keep_what_rules_on_its_tables_keep() {
     same_both_ways(Signal::Traces, &traces, &["exclude", "strict", "event_name", "retry", "end"]);
     same_both_ways(Signal::Traces, &traces, &["include", "strict", "event_attribute", "e", "s", "ok", "link_attribute", "l", "s", "y", "end"]);
 }
+
+#[test]
+fn records_kept_after_a_first_pass_on_a_few_fields_come_back_whole() {
+    // The first pass reads only what the rules need; every field of a kept record must still
+    // arrive: times, texts, bodies of every kind, ids, flags, counts, event name, attributes.
+    let full = |i: i32, body: any_value::Value| LogRecord {
+        time_unix_nano: 1_700_000_000_000_000_000 + i as u64,
+        observed_time_unix_nano: 1_700_000_000_500_000_000 + i as u64,
+        severity_number: if i % 3 == 0 { 17 } else { 9 },
+        severity_text: if i % 3 == 0 { "ERROR".into() } else { "INFO".into() },
+        body: Some(AnyValue { value: Some(body) }),
+        attributes: vec![str_kv("k", &format!("v{i}")), KeyValue { key: "n".into(), value: Some(AnyValue { value: Some(any_value::Value::IntValue(i as i64)) }) }],
+        dropped_attributes_count: i as u32,
+        flags: 1,
+        trace_id: vec![i as u8 + 1; 16], // all-zero ids read back as absent
+        span_id: vec![i as u8 + 1; 8],
+        event_name: format!("event{i}"),
+    };
+    let bodies = [
+        any_value::Value::StringValue("checkout failed".into()),
+        any_value::Value::IntValue(42),
+        any_value::Value::BoolValue(true),
+        any_value::Value::BytesValue(vec![1, 2, 3]),
+        any_value::Value::KvlistValue(KeyValueList { values: vec![str_kv("x", "y")] }),
+        any_value::Value::ArrayValue(ArrayValue { values: vec![AnyValue { value: Some(any_value::Value::DoubleValue(1.5)) }] }),
+    ];
+    let records: Vec<LogRecord> = (0..12).map(|i| full(i, bodies[i as usize % bodies.len()].clone())).collect();
+    let logs = ExportLogsServiceRequest { resource_logs: vec![ResourceLogs {
+        resource: Some(Resource { attributes: vec![str_kv("service.name", "shop")], dropped_attributes_count: 0 }),
+        scope_logs: vec![ScopeLogs { scope: Some(InstrumentationScope { name: "s".into(), ..Default::default() }), log_records: records.clone(), schema_url: String::new() }],
+        schema_url: String::new(),
+    }] }.encode_to_vec();
+    let kept = |spec: &[&str]| -> Vec<LogRecord> {
+        let out = ExportLogsServiceRequest::decode(&same_both_ways(Signal::Logs, &logs, spec)[..]).unwrap();
+        out.resource_logs.into_iter().flat_map(|r| r.scope_logs).flat_map(|s| s.log_records).collect()
+    };
+    let errors: Vec<LogRecord> = records.iter().filter(|r| r.severity_number == 17).cloned().collect();
+    assert_eq!(kept(&["include", "strict", "severity_number", "17", "0", "end"]), errors);
+    assert_eq!(kept(&["include", "strict", "severity_text", "ERROR", "end"]), errors);
+    assert_eq!(kept(&["exclude", "strict", "severity_number", "17", "0", "end"]).len(), 8);
+    let checkout: Vec<LogRecord> = records.iter().filter(|r| matches!(r.body.as_ref().and_then(|b| b.value.as_ref()), Some(any_value::Value::StringValue(_)))).cloned().collect();
+    assert_eq!(kept(&["include", "regexp", "body", "s", "^checkout", "end"]), checkout);
+}

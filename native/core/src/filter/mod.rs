@@ -14,7 +14,7 @@ pub use spec::FilterSpec;
 
 use crate::decode::DecodedTables;
 use crate::encode::{parse_request, ParsedRequest, TablesBuilder};
-use crate::otlp::model::parse_logs_deferring_attributes;
+use crate::otlp::model::{parse_logs_deferring_records, LogFields};
 use crate::error::OtapError;
 use crate::rebatch::{root_type, select_roots};
 use crate::Signal;
@@ -43,24 +43,30 @@ pub fn keep_mask(tables: &DecodedTables, spec: &FilterSpec) -> Result<Vec<bool>,
 
 /// The OTAP tables of an OTLP request's records that `spec` keeps: the rules are applied to
 /// the parsed request and tables are built only for the kept records (what
-/// `filter_tables(otlp_to_tables(..))` gives, without building the dropped rows). Log records'
-/// attributes, when no rule reads them, are parsed only for the records kept (the dropped
-/// records' attributes are skipped by their length prefixes, their contents unchecked).
+/// `filter_tables(otlp_to_tables(..))` gives, without building the dropped rows). Log
+/// records, when no rule reads their attributes, are first parsed only for the fields the
+/// rules read and then in full for the records kept (the dropped records' other fields are
+/// skipped by their length prefixes, their contents unchecked).
 /// `builder` keeps the tables' dictionaries across calls (see [`TablesBuilder`]).
 pub fn filter_otlp(builder: &mut TablesBuilder, signal: Signal, otlp_request: &[u8], metric_metadata: bool, spec: &FilterSpec) -> Result<DecodedTables, OtapError> {
     if spec.is_empty() {
         return builder.build_otlp(signal, otlp_request, metric_metadata);
     }
-    let reads_record_attributes = [&spec.include, &spec.exclude].iter().any(|m| m.as_ref().is_some_and(|m| !m.record_attributes.is_empty()));
-    let (mut parsed, raw) = if signal == Signal::Logs && !reads_record_attributes {
-        let (req, raw) = parse_logs_deferring_attributes(otlp_request)?;
+    let matches = || [&spec.include, &spec.exclude].into_iter().flatten();
+    let (mut parsed, raw) = if signal == Signal::Logs && matches().all(|m| m.record_attributes.is_empty()) {
+        let fields = LogFields {
+            severity_number: matches().any(|m| m.severity_number.is_some()),
+            severity_text: matches().any(|m| !m.severity_texts.is_empty()),
+            body: matches().any(|m| !m.bodies.is_empty()),
+        };
+        let (req, raw) = parse_logs_deferring_records(otlp_request, fields)?;
         (ParsedRequest::Logs(req), Some(raw))
     } else {
         (parse_request(signal, otlp_request)?, None)
     };
     let keep = combine(parsed.item_count(), spec, |m| Ok(otlp_matches::categories(&parsed, m)))?;
     if let (ParsedRequest::Logs(req), Some(raw)) = (&mut parsed, raw) {
-        req.parse_record_attributes(&raw, &keep)?;
+        req.parse_kept_records(&raw, &keep)?;
     }
     builder.build(&parsed, metric_metadata, Some(&keep))
 }

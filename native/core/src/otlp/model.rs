@@ -311,38 +311,57 @@ pub fn parse_logs(buf: &[u8]) -> Result<LogsRequest<'_>, OtapError> {
     Ok(req)
 }
 
-/// [`parse_logs`] without the log records' attributes (skipped, each record's `attrs`
-/// empty), with each record's raw bytes for [`LogsRequest::parse_record_attributes`]: for a
-/// filter that decides on other fields and then needs attributes only for what it keeps.
-pub fn parse_logs_deferring_attributes(buf: &[u8]) -> Result<(LogsRequest<'_>, Vec<&[u8]>), OtapError> {
+/// The LogRecord fields a first pass reads (see [`parse_logs_deferring_records`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogFields {
+    pub severity_number: bool,
+    pub severity_text: bool,
+    pub body: bool,
+}
+
+/// [`parse_logs`] with only the `fields` of each log record (the others skipped by their
+/// length prefixes, unchecked; `attrs` empty), plus each record's raw bytes for
+/// [`LogsRequest::parse_kept_records`]: for a filter that decides on a few fields and then
+/// needs whole records only for what it keeps. Resources and scopes are parsed in full.
+pub fn parse_logs_deferring_records(buf: &[u8], fields: LogFields) -> Result<(LogsRequest<'_>, Vec<&[u8]>), OtapError> {
     let mut req = LogsRequest::default();
     let mut raw = Vec::new();
     parse_roots(buf, &mut req.roots, |r, items| {
         raw.push(r.rest());
-        items.push(parse_log_record(r, None)?);
+        items.push(parse_log_record_fields(r, fields)?);
         Ok(())
     })?;
     Ok((req, raw))
 }
 
 impl<'a> LogsRequest<'a> {
-    /// Parses the attributes of the records `keep` selects from their raw bytes (`raw`, from
-    /// [`parse_logs_deferring_attributes`]).
-    pub fn parse_record_attributes(&mut self, raw: &[&'a [u8]], keep: &[bool]) -> Result<(), OtapError> {
+    /// Parses in full, attributes included, the records `keep` selects, from their raw bytes
+    /// (`raw`, from [`parse_logs_deferring_records`]).
+    pub fn parse_kept_records(&mut self, raw: &[&'a [u8]], keep: &[bool]) -> Result<(), OtapError> {
         for (i, item) in self.roots.items.iter_mut().enumerate() {
-            if !keep[i] {
-                continue;
-            }
-            let mut r = Reader::new(raw[i]);
-            while let Some((f, wt)) = r.tag()? {
-                match f {
-                    6 => push_kv(&mut r, wt, &mut self.attrs, &mut item.attrs)?,
-                    _ => r.skip(wt)?,
-                }
+            if keep[i] {
+                *item = parse_log_record(Reader::new(raw[i]), Some(&mut self.attrs))?;
             }
         }
         Ok(())
     }
+}
+
+/// A LogRecord's `want`ed fields; everything else skipped.
+fn parse_log_record_fields(mut r: Reader<'_>, want: LogFields) -> Result<LogRecord<'_>, OtapError> {
+    let mut l = LogRecord::default();
+    while let Some((f, wt)) = r.tag()? {
+        match f {
+            2 if want.severity_number => l.severity_number = u32_field(&mut r, wt)? as i32,
+            3 if want.severity_text => l.severity_text = str_field(&mut r, wt)?,
+            5 if want.body => {
+                r.expect(wt, LEN)?;
+                l.body = parse_any_value(r.message()?)?;
+            }
+            _ => r.skip(wt)?,
+        }
+    }
+    Ok(l)
 }
 
 /// One LogRecord; its attributes go to `attrs`, or are skipped when it is None.

@@ -305,7 +305,7 @@ pub fn parse_logs(buf: &[u8]) -> Result<LogsRequest<'_>, OtapError> {
     let mut req = LogsRequest::default();
     let attrs = &mut req.attrs;
     parse_roots(buf, &mut req.roots, |r, items| {
-        items.push(parse_log_record(r, Some(attrs))?);
+        items.push(parse_log_record(r, attrs)?);
         Ok(())
     })?;
     Ok(req)
@@ -340,7 +340,7 @@ impl<'a> LogsRequest<'a> {
     pub fn parse_kept_records(&mut self, raw: &[&'a [u8]], keep: &[bool]) -> Result<(), OtapError> {
         for (i, item) in self.roots.items.iter_mut().enumerate() {
             if keep[i] {
-                *item = parse_log_record(Reader::new(raw[i]), Some(&mut self.attrs))?;
+                *item = parse_log_record(Reader::new(raw[i]), &mut self.attrs)?;
             }
         }
         Ok(())
@@ -364,8 +364,8 @@ fn parse_log_record_fields(mut r: Reader<'_>, want: LogFields) -> Result<LogReco
     Ok(l)
 }
 
-/// One LogRecord; its attributes go to `attrs`, or are skipped when it is None.
-fn parse_log_record<'a>(mut r: Reader<'a>, mut attrs: Option<&mut Vec<KeyValue<'a>>>) -> Result<LogRecord<'a>, OtapError> {
+/// One LogRecord; its attributes go to `attrs`.
+fn parse_log_record<'a>(mut r: Reader<'a>, attrs: &mut Vec<KeyValue<'a>>) -> Result<LogRecord<'a>, OtapError> {
     let mut l = LogRecord::default();
     while let Some((f, wt)) = r.tag()? {
         match f {
@@ -377,13 +377,7 @@ fn parse_log_record<'a>(mut r: Reader<'a>, mut attrs: Option<&mut Vec<KeyValue<'
                 r.expect(wt, LEN)?;
                 l.body = parse_any_value(r.message()?)?;
             }
-            6 => match attrs.as_deref_mut() {
-                Some(a) => push_kv(&mut r, wt, a, &mut l.attrs)?,
-                None => {
-                    r.expect(wt, LEN)?;
-                    r.skip(wt)?
-                }
-            },
+            6 => push_kv(&mut r, wt, attrs, &mut l.attrs)?,
             7 => l.dropped_attributes_count = u32_field(&mut r, wt)?,
             8 => l.flags = fixed32_field(&mut r, wt)?,
             9 => l.trace_id = bytes_field(&mut r, wt)?,

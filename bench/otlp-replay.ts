@@ -8,16 +8,7 @@
 import * as http2 from 'node:http2';
 import type { Signal } from '../src/otlp/model.js';
 import { otlpPath } from '../src/transport/grpc/services.js';
-import { loadDefaultZstdCodec, type ZstdCodec } from '../src/transport/grpc/compression.js';
-
-/** gRPC length-prefixed message: flag 1 (compressed), big-endian length, payload. */
-function grpcFrame(payload: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(5 + payload.length);
-  out[0] = 1;
-  out.writeUInt32BE(payload.length, 1);
-  out.set(payload, 5);
-  return out;
-}
+import { grpcMessageFrame, loadDefaultZstdCodec, type ZstdCodec } from '../src/transport/grpc/compression.js';
 
 export class OtlpReplayClient {
   private readonly session: http2.ClientHttp2Session;
@@ -30,7 +21,7 @@ export class OtlpReplayClient {
   }
 
   private constructor(endpoint: string, signal: Signal, requests: readonly Uint8Array[], codec: ZstdCodec) {
-    this.frames = requests.map((r) => grpcFrame(codec.compress(r, 3)));
+    this.frames = requests.map((r) => grpcMessageFrame(codec.compress(r, 3), true));
     this.path = otlpPath(signal);
     this.session = http2.connect(`http://${endpoint}`);
     this.session.on('error', () => {}); // each pending send reports its own stream's error

@@ -217,6 +217,15 @@ async function decompressZstd(codec: ZstdCodec, body: Buffer, max: number): Prom
 }
 
 /** Client-side handler with the shape of grpc-js's CompressionHandler. */
+/** A gRPC length-prefixed message: the compressed flag, the big-endian length, the body. */
+export function grpcMessageFrame(body: Uint8Array, compressed: boolean): Buffer {
+  const out = Buffer.allocUnsafe(body.length + 5);
+  out.writeUInt8(compressed ? 1 : 0, 0);
+  out.writeUInt32BE(body.length, 1);
+  out.set(body, 5);
+  return out;
+}
+
 class ZstdHandler implements CompressionHandlerLike {
   readonly ours = true;
   constructor(private readonly maxReceive: number) {}
@@ -228,11 +237,7 @@ class ZstdHandler implements CompressionHandlerLike {
       const c = codec.compress(message, state.level);
       body = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
     }
-    const out = Buffer.allocUnsafe(body.length + 5);
-    out.writeUInt8(compress ? 1 : 0, 0);
-    out.writeUInt32BE(body.length, 1);
-    body.copy(out, 5);
-    return out;
+    return grpcMessageFrame(body, compress);
   }
 
   async readMessage(data: Buffer): Promise<Buffer> {

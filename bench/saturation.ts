@@ -35,7 +35,7 @@ export interface OtapRunOptions {
   /** The config for the receiver's port. */
   yaml: (port: number) => string;
   backend?: 'native' | 'wasm' | 'js';
-  /** Worker processes; 1 = pinned to `cpu` with taskset. */
+  /** Worker processes; 1 = pinned to `cpu` with taskset, more = on every CPU (otap run pins each worker to its core). */
   cores?: number;
   cpu: string;
 }
@@ -52,9 +52,11 @@ export async function startOtapRun(o: OtapRunOptions): Promise<SystemUnderTest> 
   const nodeArgs = (process.env.BENCH_SUT_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const argv = [...nodeArgs, OTAP_BIN, 'run', '--config', file, '--quiet', '--num-cores', String(cores)];
   const env = { ...process.env, OTEL_ARROW_BACKEND: o.backend ?? 'native', OTEL_LOG_LEVEL: 'error' };
-  const child = cores === 1
-    ? spawn('taskset', ['-c', o.cpu, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env })
-    : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  // Several workers get every CPU of the machine: a child inherits this process's affinity, and
+  // the benchmark pins itself to the load's CPU, where `otap run` would see one core only
+  // (and run one in-process engine, whatever --num-cores says).
+  const cpus = cores === 1 ? o.cpu : `0-${os.cpus().length - 1}`;
+  const child = spawn('taskset', ['-c', cpus, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d));
   child.stderr!.on('data', (d: Buffer) => (out += d));

@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
+use hashbrown::HashTable;
+
 use arrow_array::types::{DurationNanosecondType, Int32Type, Int64Type, UInt32Type};
 use arrow_array::{ArrayRef, BinaryArray, FixedSizeBinaryArray, PrimitiveArray, StringArray};
 use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
@@ -66,11 +68,32 @@ impl Hasher for FxHasher {
 
 pub type FxBuild = BuildHasherDefault<FxHasher>;
 
+/// FxHash of a byte string (its length is implied: one store holds one column's values).
+#[inline]
+fn hash_bytes(v: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(v);
+    h.finish()
+}
+
+/// A fixed-size binary value (trace and span ids) as one number: hashed and compared without
+/// a memcmp call per row.
+#[inline]
+fn fixed_key(v: &[u8]) -> u128 {
+    let mut buf = [0u8; 16];
+    buf[..v.len()].copy_from_slice(v);
+    u128::from_le_bytes(buf)
+}
+
 pub struct DictValues {
     pub kind: LeafKind,
     /// Values appended since the store was created (repeats included): the reset ratio's denominator.
     pub inserted: u64,
-    bytes_memo: HashMap<Box<[u8]>, u32, FxBuild>,
+    /// Strings and binaries: value numbers, hashed and compared by their bytes in `bytes`
+    /// (no allocation per distinct value).
+    bytes_memo: HashTable<u32>,
+    /// Fixed-size binaries (8 or 16 bytes) as numbers.
+    fixed_memo: HashMap<u128, u32, FxBuild>,
     num_memo: HashMap<u64, u32, FxBuild>,
     bytes: Vec<u8>,
     offsets: Vec<i32>,
@@ -85,7 +108,8 @@ impl DictValues {
         DictValues {
             kind,
             inserted: 0,
-            bytes_memo: HashMap::default(),
+            bytes_memo: HashTable::new(),
+            fixed_memo: HashMap::default(),
             num_memo: HashMap::default(),
             bytes: Vec::new(),
             offsets: vec![0],
@@ -96,7 +120,7 @@ impl DictValues {
 
     pub fn len(&self) -> usize {
         match self.kind {
-            LeafKind::Utf8 | LeafKind::Binary | LeafKind::Fsb8 | LeafKind::Fsb16 => self.bytes_memo.len(),
+            LeafKind::Utf8 | LeafKind::Binary | LeafKind::Fsb8 | LeafKind::Fsb16 => self.offsets.len() - 1,
             _ => self.num_memo.len(),
         }
     }
@@ -105,19 +129,37 @@ impl DictValues {
         self.len() == 0
     }
 
-    /// Index of a byte-like value, adding it when new.
+    /// Index of a byte-like value, adding it when new. Fixed-size kinds take values of their
+    /// width only (the encoder checks widths first).
     #[inline]
     pub fn index_of_bytes(&mut self, v: &[u8]) -> u32 {
         self.inserted += 1;
-        if let Some(&i) = self.bytes_memo.get(v) {
+        let next = (self.offsets.len() - 1) as u32;
+        if matches!(self.kind, LeafKind::Fsb8 | LeafKind::Fsb16) && v.len() <= 16 {
+            let i = *self.fixed_memo.entry(fixed_key(v)).or_insert(next);
+            if i == next {
+                self.push_value(v);
+            }
             return i;
         }
-        let i = self.bytes_memo.len() as u32;
-        self.bytes_memo.insert(v.into(), i);
+        let hash = hash_bytes(v);
+        let (bytes, offsets) = (&self.bytes, &self.offsets);
+        let value_at = |i: u32| &bytes[offsets[i as usize] as usize..offsets[i as usize + 1] as usize];
+        if let Some(&i) = self.bytes_memo.find(hash, |&i| value_at(i) == v) {
+            return i;
+        }
+        self.push_value(v);
+        let (bytes, offsets) = (&self.bytes, &self.offsets);
+        self.bytes_memo.insert_unique(hash, next, |&i| {
+            hash_bytes(&bytes[offsets[i as usize] as usize..offsets[i as usize + 1] as usize])
+        });
+        next
+    }
+
+    fn push_value(&mut self, v: &[u8]) {
         self.bytes.extend_from_slice(v);
         self.offsets.push(self.bytes.len() as i32);
         self.cached = None;
-        i
     }
 
     /// Index of a numeric value (given as its i64 representation), adding it when new.

@@ -6,7 +6,7 @@
 //   OTAP -> OTLP   receiver:otap  -> exporter:otlp_grpc  | Go: otelarrow -> otlp (no queue)
 // Load (pre-encoded OTLP requests compressed once and replayed over raw HTTP/2,
 // bench/otlp-replay.ts, or pre-encoded BatchArrowRecords
-// replayed over raw gRPC streams, bench/bar-replay.ts) and the downstream (our OtapReceiver,
+// replayed over gRPC streams on raw HTTP/2, bench/bar-replay.ts) and the downstream (our OtapReceiver,
 // native) run in this process, pinned to CPU 1. Every request
 // is answered only after the downstream acknowledged it (wait_for_result / synchronous Go
 // pipelines), so records/s is end-to-end acknowledged throughput. Also: idle RSS and CPU with
@@ -223,7 +223,7 @@ async function main(): Promise<void> {
   const body = [
     `Machine: ${machineDescription()}. Command: \`npm run build && npx tsx bench/pipeline.ts --iterations ${ITERATIONS} --seconds ${SECONDS}\` (${new Date().toISOString().slice(0, 10)}, ${Math.round((Date.now() - t0) / 1000)} s; load average at the start of each round: ${load.map((l) => l.toFixed(2)).join(', ')}).`,
     '',
-    `Logs through pass-through pipelines, each system one process pinned to CPU ${SUT_CPU}: **ours** = \`otap run --num-cores 1\` (dist/, native backend; receivers with \`wait_for_result: true\`); **Go Collector** = test/interop/collector (otlp / otelarrow receivers, \`arrowstream\` (our Go stand-in for the contrib otelarrow exporter, on the Go otel-arrow producer) or the core otlp exporter without sending queue). Load on CPU ${LOAD_CPU}: pre-encoded OTLP requests (zstd-compressed once, replayed as gRPC calls over one HTTP/2 connection; bench/otlp-replay.ts) or pre-encoded BatchArrowRecords (one native encoder's stream with IPC zstd, replayed over 2 raw gRPC streams, a fresh stream per pass; bench/bar-replay.ts), max(8, 8192 / batch) requests in flight (at most 64); downstream: our OtapReceiver (native), also on CPU ${LOAD_CPU}. Every request is answered after the downstream acknowledged it. Each cell: ${WARMUP} s of untimed load per system and batch size first, then ${ITERATIONS} rounds of ${SECONDS} s, medians. CPU-s/M = the system's utime + stime (/proc) per million records (lower is better); "ours / Go CPU" < 1 means ours uses less CPU.`,
+    `Logs through pass-through pipelines, each system one process pinned to CPU ${SUT_CPU}: **ours** = \`otap run --num-cores 1\` (dist/, native backend; receivers with \`wait_for_result: true\`); **Go Collector** = test/interop/collector (otlp / otelarrow receivers, \`arrowstream\` (our Go stand-in for the contrib otelarrow exporter, on the Go otel-arrow producer) or the core otlp exporter without sending queue). Load on CPU ${LOAD_CPU}: pre-encoded OTLP requests (zstd-compressed once, replayed as gRPC calls over one HTTP/2 connection; bench/otlp-replay.ts) or pre-encoded BatchArrowRecords (one native encoder's stream with IPC zstd, replayed over 2 gRPC streams on raw HTTP/2, a fresh stream per pass; bench/bar-replay.ts), max(8, 8192 / batch) requests in flight (at most 64); downstream: our OtapReceiver (native), also on CPU ${LOAD_CPU}. Every request is answered after the downstream acknowledged it. Each cell: ${WARMUP} s of untimed load per system and batch size first, then ${ITERATIONS} rounds of ${SECONDS} s, medians. CPU-s/M = the system's utime + stime (/proc) per million records (lower is better); "ours / Go CPU" < 1 means ours uses less CPU.`,
     '',
     table,
     '',

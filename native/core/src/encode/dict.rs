@@ -129,13 +129,15 @@ impl DictValues {
         self.len() == 0
     }
 
-    /// Index of a byte-like value, adding it when new. Fixed-size kinds take values of their
-    /// width only (the encoder checks widths first).
+    /// Index of a byte-like value, adding it when new. A fixed-size value of another width
+    /// (which the encoder rejects before asking) would take the byte-string memo, never
+    /// another value's number.
     #[inline]
     pub fn index_of_bytes(&mut self, v: &[u8]) -> u32 {
         self.inserted += 1;
         let next = (self.offsets.len() - 1) as u32;
-        if matches!(self.kind, LeafKind::Fsb8 | LeafKind::Fsb16) && v.len() <= 16 {
+        let fixed = matches!((self.kind, v.len()), (LeafKind::Fsb8, 8) | (LeafKind::Fsb16, 16));
+        if fixed {
             let i = *self.fixed_memo.entry(fixed_key(v)).or_insert(next);
             if i == next {
                 self.push_value(v);
@@ -207,5 +209,45 @@ impl DictValues {
             }
             _ => Arc::new(PrimitiveArray::<Int64Type>::from_iter_values(self.nums.iter().copied())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_numbered_in_first_seen_order_and_found_again() {
+        let mut d = DictValues::new(LeafKind::Utf8);
+        let words: [&[u8]; 5] = [b"GET", b"", b"POST", b"GET", b"a longer value than eight bytes"];
+        let got: Vec<u32> = words.iter().map(|w| d.index_of_bytes(w)).collect();
+        assert_eq!(got, [0, 1, 2, 0, 3]);
+        assert_eq!((d.len(), d.inserted), (4, 5));
+        // Enough distinct values to make the table grow (rehash from the stored bytes).
+        for i in 0..10_000u32 {
+            assert_eq!(d.index_of_bytes(format!("v{i}").as_bytes()), 4 + i);
+        }
+        assert_eq!(d.index_of_bytes(b"POST"), 2);
+        assert_eq!(d.index_of_bytes(b"v9999"), 10_003);
+        let a = d.to_array();
+        let s = a.as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!((s.value(0), s.value(3), s.value(10_003)), ("GET", "a longer value than eight bytes", "v9999"));
+    }
+
+    #[test]
+    fn fixed_size_ids_by_number_and_a_stray_width_never_shares_a_number() {
+        let mut d = DictValues::new(LeafKind::Fsb16);
+        let id = |b: u8| [b; 16];
+        assert_eq!(d.index_of_bytes(&id(1)), 0);
+        assert_eq!(d.index_of_bytes(&id(2)), 1);
+        assert_eq!(d.index_of_bytes(&id(1)), 0);
+        // Zeros of 8 and of 16 bytes would be one u128; the 8-byte one is not a fixed value here.
+        assert_eq!(d.index_of_bytes(&[0u8; 16]), 2);
+        assert_eq!(d.index_of_bytes(&[0u8; 8]), 3);
+        assert_eq!(d.index_of_bytes(&[0u8; 16]), 2);
+        let mut s = DictValues::new(LeafKind::Fsb8);
+        assert_eq!(s.index_of_bytes(&[7u8; 8]), 0);
+        assert_eq!(s.index_of_bytes(&[7u8; 8]), 0);
+        assert_eq!(s.len(), 1);
     }
 }

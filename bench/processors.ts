@@ -197,8 +197,9 @@ async function main(): Promise<void> {
   const met = (ok: boolean): string => (ok ? '**met**' : '**not met**');
   const bestAlone = (k: 'rename' | 'filter') => Math.max(...alone.filter((a) => a.backend === 'native').map((a) => a[k]));
   const targeted = SCENARIOS.filter((s) => TARGETED.includes(s));
-  const best = (s: Scenario) => SIZES.reduce((a, b) => (cpm('Go Collector', s, b) / cpm('ours native', s, b) > cpm('Go Collector', s, a) / cpm('ours native', s, a) ? b : a));
-  const ratios = withGo ? targeted.map((s) => ({ s, size: best(s), r: cpm('Go Collector', s, best(s)) / cpm('ours native', s, best(s)) })) : [];
+  const ratio = (s: Scenario, size: number): number => cpm('Go Collector', s, size) / cpm('ours native', s, size);
+  // Every batch size must reach 3x; the floor is shown for the size furthest from it.
+  const worst = (s: Scenario) => SIZES.reduce((a, b) => (ratio(s, b) < ratio(s, a) ? b : a));
   // What 3x asks of ours at that batch size, next to what ours cannot avoid there: receiving
   // (the receive scenario) plus, for filter and rename, the processor alone on OTLP bytes
   // (this run's figures; 1 us per record = 1 CPU-s/M).
@@ -214,7 +215,8 @@ async function main(): Promise<void> {
   };
   const targets = [
     'Targets:',
-    ...(withGo ? ratios.map(({ s, size, r }) => `- ${s}: native >= 3x the Go Collector's records per CPU-second: ${met(r >= 3)} (best batch size: ${r.toFixed(2)}x).${floor(s, size)}`) : []),
+    ...(withGo ? targeted.map((s) => `- ${s}: native >= 3x the Go Collector's records per CPU-second at every batch size: ${met(ratio(s, worst(s)) >= 3)} (${SIZES.map((size) => `${size}: ${ratio(s, size).toFixed(2)}x`).join(', ')}).${floor(s, worst(s))}`) : []),
+    ...(withGo && SIZES.includes(512) ? ['  (The Rust engine\'s own nightly scenarios, tools/pipeline_perf_test in the reference repository, send batches of 512 log records.)'] : []),
     `- processor alone >= 5M log records/s on one core (native): rename ${met(bestAlone('rename') >= 5e6)} (${fmt(bestAlone('rename'))}), filter ${met(bestAlone('filter') >= 5e6)} (${fmt(bestAlone('filter'))}).`,
   ].join('\n');
   const body = [

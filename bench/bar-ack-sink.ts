@@ -6,20 +6,12 @@
 // core with a worker was most of the load's cost.
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { encodeBatchStatus } from '../src/otap/batch-arrow-records.js';
 import { grpcMessageFrame } from '../src/transport/grpc/compression.js';
 import { grpcMessageSplitter } from './grpc-frames.js';
 
-/** BatchStatus { batch_id: id } (status_code OK is the default, so absent), gRPC-framed. */
-function statusFrame(id: number): Buffer {
-  const body = [0x08];
-  let v = id;
-  while (v >= 0x80) {
-    body.push((v % 128) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  body.push(v);
-  return grpcMessageFrame(Uint8Array.from(body), false);
-}
+/** BatchStatus { batch_id: id, OK }, gRPC-framed. */
+const statusFrame = (id: number): Buffer => grpcMessageFrame(encodeBatchStatus({ batchId: BigInt(id), statusCode: 0, statusMessage: '' }), false);
 
 export class BarAckSink {
   private readonly server = http2.createServer();

@@ -5,7 +5,7 @@ import * as http2 from 'node:http2';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  compressionChannelOptions, installGrpcCompression, isZstdEncoding, loadDefaultZstdCodec, zlibZstdCodec,
+  compressionChannelOptions, grpcMessageFrame, installGrpcCompression, isZstdEncoding, loadDefaultZstdCodec, zlibZstdCodec,
 } from '../../src/transport/grpc/compression.js';
 import { loadBackend } from '../../src/backend/index.js';
 import { asBuffer } from '../../src/transport/grpc/services.js';
@@ -129,11 +129,7 @@ async function rawCall(encoding: string, body: Uint8Array, compressed: boolean):
     const req = session.request({
       ':method': 'POST', ':path': '/test.Echo/Echo', 'content-type': 'application/grpc', te: 'trailers', 'grpc-encoding': encoding,
     });
-    const frame = Buffer.alloc(5 + body.length);
-    frame.writeUInt8(compressed ? 1 : 0, 0);
-    frame.writeUInt32BE(body.length, 1);
-    frame.set(body, 5);
-    req.end(frame);
+    req.end(grpcMessageFrame(body, compressed));
     const chunks: Buffer[] = [];
     let accept = '';
     let status = '';

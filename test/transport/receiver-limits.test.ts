@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Producer } from '../../src/otap/producer.js';
 import { encodeBatchArrowRecords } from '../../src/otap/batch-arrow-records.js';
+import { grpcMessageFrame } from '../../src/transport/grpc/compression.js';
 import { arrowCall, generate, otlpExport, sleep, startReceiver } from './receiver-support.js';
 
 const cleanup: Array<() => unknown> = [];
@@ -135,12 +136,7 @@ describe('flow control', () => {
     });
     req.pause(); // never read
     const p = new Producer();
-    const frame = (bytes: Uint8Array): Buffer => {
-      const b = Buffer.alloc(5 + bytes.length);
-      b.writeUInt32BE(bytes.length, 1);
-      b.set(bytes, 5);
-      return b;
-    };
+    const frame = (bytes: Uint8Array): Buffer => grpcMessageFrame(bytes, false);
     let written = 0;
     let writtenBytes = 0;
     let blocked = false;

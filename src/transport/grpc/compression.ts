@@ -216,7 +216,6 @@ async function decompressZstd(codec: ZstdCodec, body: Buffer, max: number): Prom
   }
 }
 
-/** Client-side handler with the shape of grpc-js's CompressionHandler. */
 /** A gRPC length-prefixed message: the compressed flag, the big-endian length, the body. */
 export function grpcMessageFrame(body: Uint8Array, compressed: boolean): Buffer {
   const out = Buffer.allocUnsafe(body.length + 5);
@@ -226,6 +225,7 @@ export function grpcMessageFrame(body: Uint8Array, compressed: boolean): Buffer 
   return out;
 }
 
+/** Client-side handler with the shape of grpc-js's CompressionHandler. */
 class ZstdHandler implements CompressionHandlerLike {
   readonly ours = true;
   constructor(private readonly maxReceive: number) {}

@@ -76,6 +76,12 @@ fn hash_bytes(v: &[u8]) -> u64 {
     h.finish()
 }
 
+/// Value number `i` of a byte-string store.
+#[inline]
+fn value_at<'a>(bytes: &'a [u8], offsets: &[i32], i: u32) -> &'a [u8] {
+    &bytes[offsets[i as usize] as usize..offsets[i as usize + 1] as usize]
+}
+
 /// A fixed-size binary value (trace and span ids) as one number: hashed and compared without
 /// a memcmp call per row.
 #[inline]
@@ -145,16 +151,12 @@ impl DictValues {
             return i;
         }
         let hash = hash_bytes(v);
-        let (bytes, offsets) = (&self.bytes, &self.offsets);
-        let value_at = |i: u32| &bytes[offsets[i as usize] as usize..offsets[i as usize + 1] as usize];
-        if let Some(&i) = self.bytes_memo.find(hash, |&i| value_at(i) == v) {
+        if let Some(&i) = self.bytes_memo.find(hash, |&i| value_at(&self.bytes, &self.offsets, i) == v) {
             return i;
         }
         self.push_value(v);
         let (bytes, offsets) = (&self.bytes, &self.offsets);
-        self.bytes_memo.insert_unique(hash, next, |&i| {
-            hash_bytes(&bytes[offsets[i as usize] as usize..offsets[i as usize + 1] as usize])
-        });
+        self.bytes_memo.insert_unique(hash, next, |&i| hash_bytes(value_at(bytes, offsets, i)));
         next
     }
 

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::pb::{any_value::Value, AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList, Resource};
+use super::rev_writer::RevWriter;
 use super::table::{Res, TableView};
 use crate::cbor_decode::decode_any_value_cbor;
 
@@ -78,11 +79,15 @@ pub fn parent_ids(view: &TableView<'_>) -> Res<Vec<i64>> {
 }
 
 /// OTAP writes unset trace/span ids as zero bytes; OTLP's unset id is empty.
-pub fn empty_if_zero(id: Option<&[u8]>) -> Vec<u8> {
+pub fn nonzero_id(id: Option<&[u8]>) -> &[u8] {
     match id {
-        Some(b) if b.iter().any(|&x| x != 0) => b.to_vec(),
-        _ => Vec::new(),
+        Some(b) if b.iter().any(|&x| x != 0) => b,
+        _ => &[],
     }
+}
+
+pub fn empty_if_zero(id: Option<&[u8]>) -> Vec<u8> {
+    nonzero_id(id).to_vec()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -162,6 +167,17 @@ impl<V: Clone> Grouped<V> {
             }
         }
         self.lists[slot].clone()
+    }
+
+    /// The rows of `id`, borrowed, marking `id` used.
+    pub fn rows(&mut self, id: i64) -> &[V] {
+        match self.index.get(&id) {
+            Some(&slot) => {
+                self.used[slot] = true;
+                &self.lists[slot]
+            }
+            None => &[],
+        }
     }
 
     /// The first id (in table order) that was never taken.
@@ -256,36 +272,119 @@ impl<'a> AnyValueColumns<'a> {
         }
     }
 
-    /// Zero values stand in for null cells of the active column, as the Go consumer reads them.
-    pub fn value_at(&self, view: &TableView<'_>, i: usize) -> Res<AnyValue> {
-        let t = self.type_at(i);
-        let v = match t {
-            T_EMPTY => None,
-            T_STR => Some(Value::StringValue(at(&self.str, i).unwrap_or("").to_string())),
-            T_INT => Some(Value::IntValue(at(&self.int, i).unwrap_or(0) as i64)),
-            T_DOUBLE => Some(Value::DoubleValue(at(&self.dbl, i).unwrap_or(0.0))),
-            T_BOOL => Some(Value::BoolValue(at(&self.bool, i).unwrap_or(false))),
-            T_BYTES => Some(Value::BytesValue(at(&self.bytes, i).unwrap_or(&[]).to_vec())),
-            T_MAP | T_SLICE => {
-                let column = format!("{}ser", self.prefix);
-                match at(&self.ser, i) {
-                    None if t == T_MAP => Some(Value::KvlistValue(KeyValueList { values: Vec::new() })),
-                    None => Some(Value::ArrayValue(ArrayValue { values: Vec::new() })),
-                    Some(raw) => {
-                        let v = decode_any_value_cbor(raw).map_err(|e| view.error(&column, format!("row {i}: {}", e.message)))?;
-                        match (&v.value, t) {
-                            (Some(Value::KvlistValue(_)), T_MAP) | (Some(Value::ArrayValue(_)), T_SLICE) => v.value,
-                            _ => {
-                                let want = if t == T_MAP { "map" } else { "array" };
-                                return Err(view.error(&column, format!("row {i}: type {t} needs a CBOR {want}")));
-                            }
-                        }
-                    }
-                }
+    /// Row i's value as the type column says, zero values standing in for null cells of the
+    /// active column (as the Go consumer reads them); maps and slices still CBOR-encoded.
+    pub fn cell_value(&self, view: &TableView<'_>, i: usize) -> Res<CellValue<'a>> {
+        Ok(match self.type_at(i) {
+            T_EMPTY => CellValue::Empty,
+            T_STR => CellValue::Str(at(&self.str, i).unwrap_or("")),
+            T_INT => CellValue::Int(at(&self.int, i).unwrap_or(0) as i64),
+            T_DOUBLE => CellValue::Double(at(&self.dbl, i).unwrap_or(0.0)),
+            T_BOOL => CellValue::Bool(at(&self.bool, i).unwrap_or(false)),
+            T_BYTES => CellValue::Bytes(at(&self.bytes, i).unwrap_or(&[])),
+            T_MAP => CellValue::Map(at(&self.ser, i)),
+            T_SLICE => CellValue::Slice(at(&self.ser, i)),
+            t => return Err(view.error(&format!("{}type", self.prefix), format!("row {i}: unknown value type {t}"))),
+        })
+    }
+
+    /// The CBOR `ser` cell of row i, decoded; it must hold a map (`want_map`) or an array.
+    fn ser_value(&self, view: &TableView<'_>, i: usize, raw: &[u8], want_map: bool) -> Res<Value> {
+        let column = format!("{}ser", self.prefix);
+        let v = decode_any_value_cbor(raw).map_err(|e| view.error(&column, format!("row {i}: {}", e.message)))?;
+        match v.value {
+            Some(v @ Value::KvlistValue(_)) if want_map => Ok(v),
+            Some(v @ Value::ArrayValue(_)) if !want_map => Ok(v),
+            _ => {
+                let (t, want) = if want_map { (T_MAP, "map") } else { (T_SLICE, "array") };
+                Err(view.error(&column, format!("row {i}: type {t} needs a CBOR {want}")))
             }
-            _ => return Err(view.error(&format!("{}type", self.prefix), format!("row {i}: unknown value type {t}"))),
+        }
+    }
+
+    pub fn value_at(&self, view: &TableView<'_>, i: usize) -> Res<AnyValue> {
+        let v = match self.cell_value(view, i)? {
+            CellValue::Empty => None,
+            CellValue::Str(s) => Some(Value::StringValue(s.to_string())),
+            CellValue::Int(v) => Some(Value::IntValue(v)),
+            CellValue::Double(v) => Some(Value::DoubleValue(v)),
+            CellValue::Bool(v) => Some(Value::BoolValue(v)),
+            CellValue::Bytes(v) => Some(Value::BytesValue(v.to_vec())),
+            CellValue::Map(None) => Some(Value::KvlistValue(KeyValueList { values: Vec::new() })),
+            CellValue::Slice(None) => Some(Value::ArrayValue(ArrayValue { values: Vec::new() })),
+            CellValue::Map(Some(raw)) => Some(self.ser_value(view, i, raw, true)?),
+            CellValue::Slice(Some(raw)) => Some(self.ser_value(view, i, raw, false)?),
         };
         Ok(AnyValue { value: v })
+    }
+
+    /// Writes the fields of row i's AnyValue (its oneof member; nothing for an empty value).
+    pub fn write_value(&self, w: &mut RevWriter, view: &TableView<'_>, i: usize) -> Res<()> {
+        match self.cell_value(view, i)? {
+            CellValue::Empty => {}
+            CellValue::Str(s) => w.bytes_always(1, s.as_bytes()),
+            CellValue::Bool(v) => w.varint_always(2, u64::from(v)),
+            CellValue::Int(v) => w.varint_always(3, v as u64),
+            CellValue::Double(v) => w.double_always(4, v),
+            CellValue::Slice(None) => w.bytes_always(5, &[]),
+            CellValue::Map(None) => w.bytes_always(6, &[]),
+            CellValue::Bytes(v) => w.bytes_always(7, v),
+            CellValue::Map(Some(raw)) => write_value_member(w, &self.ser_value(view, i, raw, true)?),
+            CellValue::Slice(Some(raw)) => write_value_member(w, &self.ser_value(view, i, raw, false)?),
+        }
+        Ok(())
+    }
+}
+
+/// One AnyValue cell as read from its columns.
+pub enum CellValue<'a> {
+    Empty,
+    Str(&'a str),
+    Int(i64),
+    Double(f64),
+    Bool(bool),
+    Bytes(&'a [u8]),
+    /// CBOR bytes of a map; None for a null cell (an empty map).
+    Map(Option<&'a [u8]>),
+    /// CBOR bytes of an array; None for a null cell (an empty array).
+    Slice(Option<&'a [u8]>),
+}
+
+/// Writes one AnyValue oneof member (the fields of an AnyValue message).
+fn write_value_member(w: &mut RevWriter, v: &Value) {
+    match v {
+        Value::StringValue(s) => w.bytes_always(1, s.as_bytes()),
+        Value::BoolValue(b) => w.varint_always(2, u64::from(*b)),
+        Value::IntValue(x) => w.varint_always(3, *x as u64),
+        Value::DoubleValue(x) => w.double_always(4, *x),
+        Value::ArrayValue(a) => {
+            let mark = w.len();
+            for item in a.values.iter().rev() {
+                let m = w.len();
+                if let Some(v) = &item.value {
+                    write_value_member(w, v);
+                }
+                w.end_message(1, m);
+            }
+            w.end_message(5, mark);
+        }
+        Value::KvlistValue(kvs) => {
+            let mark = w.len();
+            for kv in kvs.values.iter().rev() {
+                let m = w.len();
+                if let Some(value) = &kv.value {
+                    let vm = w.len();
+                    if let Some(v) = &value.value {
+                        write_value_member(w, v);
+                    }
+                    w.end_message(2, vm);
+                }
+                w.string(1, &kv.key);
+                w.end_message(1, m);
+            }
+            w.end_message(6, mark);
+        }
+        Value::BytesValue(b) => w.bytes_always(7, b),
     }
 }
 
@@ -362,6 +461,52 @@ pub fn assert_all_used<V: Clone>(map: &Grouped<V>, view: Option<&TableView<'_>>,
     }
 }
 
+/// An attribute table's row numbers grouped by decoded parent id: the attributes are
+/// written straight from the columns, no KeyValue is built.
+pub struct AttrRows<'v, 'a> {
+    table: Option<(&'v TableView<'a>, AttrColumns<'a>)>,
+    rows: Grouped<u32>,
+}
+
+impl<'v, 'a> AttrRows<'v, 'a> {
+    /// `parent_bits` is 16 or 32.
+    pub fn new(view: Option<&'v TableView<'a>>, parent_bits: u32) -> Res<Self> {
+        let mut rows = Grouped::new();
+        let table = match view {
+            Some(view) if view.len > 0 => {
+                let cols = AttrColumns::new(view)?;
+                for (i, p) in attribute_parents(view, &cols, parent_bits)?.into_iter().enumerate() {
+                    rows.push(p, i as u32);
+                }
+                Some((view, cols))
+            }
+            _ => None,
+        };
+        Ok(AttrRows { table, rows })
+    }
+
+    /// Writes the attributes of parent `id` as repeated KeyValue field `field`, in table order.
+    pub fn write(&mut self, w: &mut RevWriter, field: u32, id: Option<i64>) -> Res<()> {
+        let (Some((view, cols)), Some(id)) = (&self.table, id) else { return Ok(()) };
+        for &r in self.rows.rows(id).iter().rev() {
+            let r = r as usize;
+            let kv = w.len();
+            let value = w.len();
+            cols.values.write_value(w, view, r)?;
+            w.end_message(2, value);
+            w.string(1, cols.keys[r]);
+            w.end_message(field, kv);
+        }
+        Ok(())
+    }
+
+    /// Attribute rows whose parent id matched no row of `parent_table` are an error.
+    pub fn assert_all_used(&self, parent_table: &str) -> Res<()> {
+        let Some((view, _)) = &self.table else { return Ok(()) };
+        assert_all_used(&self.rows, Some(view), parent_table)
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Root tables: resource and scope groups
 
@@ -377,71 +522,126 @@ pub struct ResourceGroup {
     pub scopes: Vec<ScopeGroup>,
 }
 
+/// The rows of one scope group (`first` is the row its scope columns are read from).
+pub struct ScopeRows {
+    pub first: usize,
+    pub id: Option<i64>,
+    pub rows: Vec<usize>,
+}
+
+/// The scope groups of one resource group (`first` is the row its resource columns are read from).
+pub struct ResourceRows {
+    pub first: usize,
+    pub id: Option<i64>,
+    pub scopes: Vec<ScopeRows>,
+}
+
 /// Walks rows in order: a new ResourceX whenever the decoded resource id changes, a new
 /// ScopeX whenever the scope id changes or a new resource begins (the Go consumer's rule).
-pub fn group_roots(root: &TableView<'_>, resource_attrs: Option<&TableView<'_>>, scope_attrs: Option<&TableView<'_>>) -> Res<Vec<ResourceGroup>> {
-    let n = root.len;
+pub fn root_rows(root: &TableView<'_>) -> Res<Vec<ResourceRows>> {
     let res_ids = delta_decode(ids_or_null(root, "resource.id")?, root.encoding("resource.id"), 16);
     let scope_ids = delta_decode(ids_or_null(root, "scope.id")?, root.encoding("scope.id"), 16);
-    let res_url = root.strs("resource.schema_url")?;
-    let res_dropped = root.ints("resource.dropped_attributes_count")?;
-    let scope_name = root.strs("scope.name")?;
-    let scope_version = root.strs("scope.version")?;
-    let scope_dropped = root.ints("scope.dropped_attributes_count")?;
-    let schema_url = root.strs("schema_url")?;
+    let mut groups: Vec<ResourceRows> = Vec::new();
+    for (i, (&rid, &sid)) in res_ids.iter().zip(&scope_ids).enumerate() {
+        match groups.last_mut() {
+            Some(g) if g.id == rid => match g.scopes.last_mut() {
+                Some(s) if s.id == sid => s.rows.push(i),
+                _ => g.scopes.push(ScopeRows { first: i, id: sid, rows: vec![i] }),
+            },
+            _ => groups.push(ResourceRows { first: i, id: rid, scopes: vec![ScopeRows { first: i, id: sid, rows: vec![i] }] }),
+        }
+    }
+    Ok(groups)
+}
+
+/// The resource and scope columns of a root table.
+pub struct RootColumns<'a> {
+    res_url: Option<Vec<Option<&'a str>>>,
+    res_dropped: Option<Vec<Option<i64>>>,
+    scope_name: Option<Vec<Option<&'a str>>>,
+    scope_version: Option<Vec<Option<&'a str>>>,
+    scope_dropped: Option<Vec<Option<i64>>>,
+    schema_url: Option<Vec<Option<&'a str>>>,
+}
+
+impl<'a> RootColumns<'a> {
+    pub fn new(root: &TableView<'a>) -> Res<Self> {
+        Ok(RootColumns {
+            res_url: root.strs("resource.schema_url")?,
+            res_dropped: root.ints("resource.dropped_attributes_count")?,
+            scope_name: root.strs("scope.name")?,
+            scope_version: root.strs("scope.version")?,
+            scope_dropped: root.ints("scope.dropped_attributes_count")?,
+            schema_url: root.strs("schema_url")?,
+        })
+    }
+
+    pub fn resource_schema_url(&self, g: &ResourceRows) -> &'a str {
+        at(&self.res_url, g.first).unwrap_or("")
+    }
+
+    pub fn scope_schema_url(&self, s: &ScopeRows) -> &'a str {
+        at(&self.schema_url, s.first).unwrap_or("")
+    }
+
+    fn resource_dropped(&self, g: &ResourceRows) -> u32 {
+        at(&self.res_dropped, g.first).unwrap_or(0) as u32
+    }
+
+    fn scope_dropped(&self, s: &ScopeRows) -> u32 {
+        at(&self.scope_dropped, s.first).unwrap_or(0) as u32
+    }
+
+    /// Writes the Resource message of group `g` as field `field`.
+    pub fn write_resource(&self, w: &mut RevWriter, field: u32, g: &ResourceRows, attrs: &mut AttrRows<'_, '_>) -> Res<()> {
+        let mark = w.len();
+        w.uint(2, u64::from(self.resource_dropped(g)));
+        attrs.write(w, 1, g.id)?;
+        w.end_message(field, mark);
+        Ok(())
+    }
+
+    /// Writes the InstrumentationScope message of group `s` as field `field`.
+    pub fn write_scope(&self, w: &mut RevWriter, field: u32, s: &ScopeRows, attrs: &mut AttrRows<'_, '_>) -> Res<()> {
+        let mark = w.len();
+        w.uint(4, u64::from(self.scope_dropped(s)));
+        attrs.write(w, 3, s.id)?;
+        w.string(2, at(&self.scope_version, s.first).unwrap_or(""));
+        w.string(1, at(&self.scope_name, s.first).unwrap_or(""));
+        w.end_message(field, mark);
+        Ok(())
+    }
+}
+
+/// The resource and scope groups of a root table as OTLP messages (with their attributes).
+pub fn group_roots(root: &TableView<'_>, resource_attrs: Option<&TableView<'_>>, scope_attrs: Option<&TableView<'_>>) -> Res<Vec<ResourceGroup>> {
+    let cols = RootColumns::new(root)?;
     let mut res_attrs = decode_attributes(resource_attrs, 16)?;
     let mut sc_attrs = decode_attributes(scope_attrs, 16)?;
-
-    let mut groups: Vec<ResourceGroup> = Vec::new();
-    let mut prev_res: Option<Option<i64>> = None;
-    let mut prev_scope: Option<Option<i64>> = None;
-    // The id of each resource / scope group, in group order (attributes are attached below).
-    let mut res_takes: Vec<Option<i64>> = Vec::new();
-    let mut scope_takes: Vec<Option<i64>> = Vec::new();
-    for i in 0..n {
-        let rid = res_ids[i];
-        let sid = scope_ids[i];
-        if prev_res != Some(rid) || groups.is_empty() {
-            groups.push(ResourceGroup {
-                resource: Resource {
-                    attributes: Vec::new(),
-                    dropped_attributes_count: at(&res_dropped, i).unwrap_or(0) as u32,
-                },
-                schema_url: at(&res_url, i).unwrap_or("").to_string(),
-                scopes: Vec::new(),
-            });
-            prev_res = Some(rid);
-            prev_scope = None;
-            res_takes.push(rid);
-        }
-        let Some(current) = groups.last_mut() else { continue };
-        if prev_scope != Some(sid) || current.scopes.is_empty() {
-            current.scopes.push(ScopeGroup {
-                scope: InstrumentationScope {
-                    name: at(&scope_name, i).unwrap_or("").to_string(),
-                    version: at(&scope_version, i).unwrap_or("").to_string(),
-                    attributes: Vec::new(),
-                    dropped_attributes_count: at(&scope_dropped, i).unwrap_or(0) as u32,
-                },
-                schema_url: at(&schema_url, i).unwrap_or("").to_string(),
-                rows: Vec::new(),
-            });
-            prev_scope = Some(sid);
-            scope_takes.push(sid);
-        }
-        if let Some(s) = current.scopes.last_mut() {
-            s.rows.push(i);
-        }
-    }
-    res_attrs.plan(res_takes.iter().copied());
-    sc_attrs.plan(scope_takes.iter().copied());
-    let mut scope_ids_iter = scope_takes.into_iter();
-    for (g, rid) in groups.iter_mut().zip(res_takes) {
-        g.resource.attributes = res_attrs.take(rid);
-        for s in &mut g.scopes {
-            s.scope.attributes = sc_attrs.take(scope_ids_iter.next().flatten());
-        }
-    }
+    let rows = root_rows(root)?;
+    res_attrs.plan(rows.iter().map(|g| g.id));
+    sc_attrs.plan(rows.iter().flat_map(|g| g.scopes.iter().map(|s| s.id)));
+    let groups = rows
+        .into_iter()
+        .map(|g| ResourceGroup {
+            resource: Resource { attributes: res_attrs.take(g.id), dropped_attributes_count: cols.resource_dropped(&g) },
+            schema_url: cols.resource_schema_url(&g).to_string(),
+            scopes: g
+                .scopes
+                .into_iter()
+                .map(|s| ScopeGroup {
+                    scope: InstrumentationScope {
+                        name: at(&cols.scope_name, s.first).unwrap_or("").to_string(),
+                        version: at(&cols.scope_version, s.first).unwrap_or("").to_string(),
+                        attributes: sc_attrs.take(s.id),
+                        dropped_attributes_count: cols.scope_dropped(&s),
+                    },
+                    schema_url: cols.scope_schema_url(&s).to_string(),
+                    rows: s.rows,
+                })
+                .collect(),
+        })
+        .collect();
     assert_all_used(&res_attrs, resource_attrs, "resource")?;
     assert_all_used(&sc_attrs, scope_attrs, "scope")?;
     Ok(groups)

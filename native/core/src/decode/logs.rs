@@ -1,15 +1,16 @@
 //! OTAP tables -> OTLP logs (`src/otap/decode/logs.ts`).
 
 use super::common::*;
-use super::pb::{ExportLogsServiceRequest, LogRecord, ResourceLogs, ScopeLogs};
+use super::rev_writer::RevWriter;
 use super::table::Res;
 use super::Tables;
 use crate::bar::payload_type as T;
 
-pub fn tables_to_logs(tables: &Tables<'_>) -> Res<ExportLogsServiceRequest> {
-    let Some(root) = tables.get(T::LOGS) else { return Ok(ExportLogsServiceRequest::default()) };
+/// The OTLP `ExportLogsServiceRequest` bytes of the tables, written back to front.
+pub fn write_logs(tables: &Tables<'_>) -> Res<Vec<u8>> {
+    let Some(root) = tables.get(T::LOGS) else { return Ok(Vec::new()) };
     if root.len == 0 {
-        return Ok(ExportLogsServiceRequest::default());
+        return Ok(Vec::new());
     }
     let ids = delta_decode(ids_or_null(root, "id")?, root.encoding("id"), 16);
     let time = root.u64s("time_unix_nano")?;
@@ -26,43 +27,49 @@ pub fn tables_to_logs(tables: &Tables<'_>) -> Res<ExportLogsServiceRequest> {
         Some(_) => Some(AnyValueColumns::new(root, "body.", false)?),
         None => None,
     };
-    let attrs_view = tables.get(T::LOG_ATTRS);
-    let mut attrs = decode_attributes(attrs_view, 16)?;
-    attrs.plan(ids.iter().copied());
+    let mut attrs = AttrRows::new(tables.get(T::LOG_ATTRS), 16)?;
+    let mut res_attrs = AttrRows::new(tables.get(T::RESOURCE_ATTRS), 16)?;
+    let mut scope_attrs = AttrRows::new(tables.get(T::SCOPE_ATTRS), 16)?;
+    let roots = RootColumns::new(root)?;
+    let groups = root_rows(root)?;
 
-    let groups = group_roots(root, tables.get(T::RESOURCE_ATTRS), tables.get(T::SCOPE_ATTRS))?;
-    let mut resource_logs = Vec::with_capacity(groups.len());
-    for g in groups {
-        let mut scope_logs = Vec::with_capacity(g.scopes.len());
-        for s in g.scopes {
-            let mut log_records = Vec::with_capacity(s.rows.len());
-            for i in s.rows {
-                let body = match (&body, &body_valid) {
-                    (Some(b), Some(v)) if v.get(i).copied().unwrap_or(false) => {
-                        let value = b.value_at(root, i)?;
-                        // An empty body is not written (the model cannot tell it from none).
-                        value.value.is_some().then_some(value)
+    let mut w = RevWriter::scratch(root.len * 192);
+    for g in groups.iter().rev() {
+        let resource_logs = w.len();
+        w.string(3, roots.resource_schema_url(g));
+        for s in g.scopes.iter().rev() {
+            let scope_logs = w.len();
+            w.string(3, roots.scope_schema_url(s));
+            for &i in s.rows.iter().rev() {
+                let record = w.len();
+                w.string(12, cell(&event_name, i).unwrap_or(""));
+                w.fixed64(11, cell(&observed, i).unwrap_or(0));
+                w.bytes(10, nonzero_id(cell(&span_id, i)));
+                w.bytes(9, nonzero_id(cell(&trace_id, i)));
+                w.fixed32(8, cell(&flags, i).unwrap_or(0) as u32);
+                w.uint(7, u64::from(cell(&dropped, i).unwrap_or(0) as u32));
+                attrs.write(&mut w, 6, ids[i])?;
+                if let (Some(b), Some(v)) = (&body, &body_valid) {
+                    // An empty body is not written (the model cannot tell it from none).
+                    if v.get(i).copied().unwrap_or(false) && b.type_at(i) != T_EMPTY {
+                        let mark = w.len();
+                        b.write_value(&mut w, root, i)?;
+                        w.end_message(5, mark);
                     }
-                    _ => None,
-                };
-                log_records.push(LogRecord {
-                    time_unix_nano: cell(&time, i).unwrap_or(0),
-                    observed_time_unix_nano: cell(&observed, i).unwrap_or(0),
-                    severity_number: cell(&sev_num, i).unwrap_or(0) as i32,
-                    severity_text: cell(&sev_text, i).unwrap_or("").to_string(),
-                    body,
-                    attributes: attrs.take(ids[i]),
-                    dropped_attributes_count: cell(&dropped, i).unwrap_or(0) as u32,
-                    flags: cell(&flags, i).unwrap_or(0) as u32,
-                    trace_id: empty_if_zero(cell(&trace_id, i)),
-                    span_id: empty_if_zero(cell(&span_id, i)),
-                    event_name: cell(&event_name, i).unwrap_or("").to_string(),
-                });
+                }
+                w.string(3, cell(&sev_text, i).unwrap_or(""));
+                w.int(2, i64::from(cell(&sev_num, i).unwrap_or(0) as i32));
+                w.fixed64(1, cell(&time, i).unwrap_or(0));
+                w.end_message(2, record);
             }
-            scope_logs.push(ScopeLogs { scope: Some(s.scope), log_records, schema_url: s.schema_url });
+            roots.write_scope(&mut w, 1, s, &mut scope_attrs)?;
+            w.end_message(2, scope_logs);
         }
-        resource_logs.push(ResourceLogs { resource: Some(g.resource), scope_logs, schema_url: g.schema_url });
+        roots.write_resource(&mut w, 1, g, &mut res_attrs)?;
+        w.end_message(1, resource_logs);
     }
-    assert_all_used(&attrs, attrs_view, "LOGS")?;
-    Ok(ExportLogsServiceRequest { resource_logs })
+    res_attrs.assert_all_used("resource")?;
+    scope_attrs.assert_all_used("scope")?;
+    attrs.assert_all_used("LOGS")?;
+    Ok(w.finish())
 }

@@ -12,6 +12,7 @@ pub(crate) mod common;
 mod logs;
 pub(crate) mod metrics;
 pub mod pb;
+mod rev_writer;
 pub(crate) mod table;
 pub(crate) mod traces;
 
@@ -80,8 +81,8 @@ impl DecodedTables {
     pub fn to_otlp(&self) -> Result<Vec<u8>, OtapError> {
         let tables = Tables::new(&self.batches);
         Ok(match self.signal {
-            Signal::Traces => traces::tables_to_traces(&tables)?.encode_to_vec(),
-            Signal::Logs => logs::tables_to_logs(&tables)?.encode_to_vec(),
+            Signal::Traces => traces::write_traces(&tables)?,
+            Signal::Logs => logs::write_logs(&tables)?,
             Signal::Metrics => metrics::tables_to_metrics(&tables)?.encode_to_vec(),
         })
     }

@@ -3,15 +3,16 @@
 use std::collections::HashSet;
 
 use super::common::*;
-use super::pb::{span, ExportTraceServiceRequest, ResourceSpans, ScopeSpans, Span, Status};
+use super::rev_writer::RevWriter;
 use super::table::{Res, TableView};
 use super::Tables;
 use crate::bar::payload_type as T;
 
-pub fn tables_to_traces(tables: &Tables<'_>) -> Res<ExportTraceServiceRequest> {
-    let Some(root) = tables.get(T::SPANS) else { return Ok(ExportTraceServiceRequest::default()) };
+/// The OTLP `ExportTraceServiceRequest` bytes of the tables, written back to front.
+pub fn write_traces(tables: &Tables<'_>) -> Res<Vec<u8>> {
+    let Some(root) = tables.get(T::SPANS) else { return Ok(Vec::new()) };
     if root.len == 0 {
-        return Ok(ExportTraceServiceRequest::default());
+        return Ok(Vec::new());
     }
     let ids = delta_decode(ids_or_null(root, "id")?, root.encoding("id"), 16);
     let start = root.u64s("start_time_unix_nano")?;
@@ -30,133 +31,189 @@ pub fn tables_to_traces(tables: &Tables<'_>) -> Res<ExportTraceServiceRequest> {
     let status_code = root.ints("status.code")?;
     let status_message = root.strs("status.status_message")?;
 
-    let attrs_view = tables.get(T::SPAN_ATTRS);
-    let mut attrs = decode_attributes(attrs_view, 16)?;
-
+    let mut attrs = AttrRows::new(tables.get(T::SPAN_ATTRS), 16)?;
     // Events and links hang off SPANS.id (every span row carrying that id gets them, as in Go).
     let span_ids: HashSet<i64> = ids.iter().flatten().copied().collect();
-    let mut events = decode_events(tables, &span_ids)?;
-    let mut links = decode_links(tables, &span_ids)?;
-    attrs.plan(ids.iter().copied());
-    events.plan(ids.iter().copied());
-    links.plan(ids.iter().copied());
+    let mut events = Events::new(tables, &span_ids)?;
+    let mut links = Links::new(tables, &span_ids)?;
+    let mut res_attrs = AttrRows::new(tables.get(T::RESOURCE_ATTRS), 16)?;
+    let mut scope_attrs = AttrRows::new(tables.get(T::SCOPE_ATTRS), 16)?;
+    let roots = RootColumns::new(root)?;
+    let groups = root_rows(root)?;
 
-    let groups = group_roots(root, tables.get(T::RESOURCE_ATTRS), tables.get(T::SCOPE_ATTRS))?;
-    let mut resource_spans = Vec::with_capacity(groups.len());
-    for g in groups {
-        let mut scope_spans = Vec::with_capacity(g.scopes.len());
-        for s in g.scopes {
-            let mut spans = Vec::with_capacity(s.rows.len());
-            for i in s.rows {
+    let mut w = RevWriter::scratch(root.len * 256);
+    for g in groups.iter().rev() {
+        let resource_spans = w.len();
+        w.string(3, roots.resource_schema_url(g));
+        for s in g.scopes.iter().rev() {
+            let scope_spans = w.len();
+            w.string(3, roots.scope_schema_url(s));
+            for &i in s.rows.iter().rev() {
+                let span = w.len();
                 let start_time = cell(&start, i).unwrap_or(0);
-                let valid = status_valid.as_ref().is_none_or(|v| v.get(i).copied().unwrap_or(false));
-                spans.push(Span {
-                    trace_id: empty_if_zero(cell(&trace_id, i)),
-                    span_id: empty_if_zero(cell(&span_id, i)),
-                    trace_state: cell(&trace_state, i).unwrap_or("").to_string(),
-                    parent_span_id: empty_if_zero(cell(&parent_span_id, i)),
-                    flags: cell(&flags, i).unwrap_or(0) as u32,
-                    name: cell(&name, i).unwrap_or("").to_string(),
-                    kind: cell(&kind, i).unwrap_or(0) as i32,
-                    start_time_unix_nano: start_time,
-                    // Inverse of the encoder's int64 wrap: end = start + duration (mod 2^64).
-                    end_time_unix_nano: start_time.wrapping_add(cell(&duration, i).unwrap_or(0)),
-                    attributes: attrs.take(ids[i]),
-                    dropped_attributes_count: cell(&dropped, i).unwrap_or(0) as u32,
-                    events: events.take(ids[i]),
-                    dropped_events_count: cell(&dropped_events, i).unwrap_or(0) as u32,
-                    links: links.take(ids[i]),
-                    dropped_links_count: cell(&dropped_links, i).unwrap_or(0) as u32,
-                    status: Some(Status {
-                        code: if valid { cell(&status_code, i).unwrap_or(0) as i32 } else { 0 },
-                        message: if valid { cell(&status_message, i).unwrap_or("").to_string() } else { String::new() },
-                    }),
-                });
+                w.fixed32(16, cell(&flags, i).unwrap_or(0) as u32);
+                let status = w.len();
+                if status_valid.as_ref().is_none_or(|v| v.get(i).copied().unwrap_or(false)) {
+                    w.int(3, i64::from(cell(&status_code, i).unwrap_or(0) as i32));
+                    w.string(2, cell(&status_message, i).unwrap_or(""));
+                }
+                w.end_message(15, status);
+                w.uint(14, u64::from(cell(&dropped_links, i).unwrap_or(0) as u32));
+                links.write(&mut w, 13, ids[i])?;
+                w.uint(12, u64::from(cell(&dropped_events, i).unwrap_or(0) as u32));
+                events.write(&mut w, 11, ids[i])?;
+                w.uint(10, u64::from(cell(&dropped, i).unwrap_or(0) as u32));
+                attrs.write(&mut w, 9, ids[i])?;
+                // Inverse of the encoder's int64 wrap: end = start + duration (mod 2^64).
+                w.fixed64(8, start_time.wrapping_add(cell(&duration, i).unwrap_or(0)));
+                w.fixed64(7, start_time);
+                w.int(6, i64::from(cell(&kind, i).unwrap_or(0) as i32));
+                w.string(5, cell(&name, i).unwrap_or(""));
+                w.bytes(4, nonzero_id(cell(&parent_span_id, i)));
+                w.string(3, cell(&trace_state, i).unwrap_or(""));
+                w.bytes(2, nonzero_id(cell(&span_id, i)));
+                w.bytes(1, nonzero_id(cell(&trace_id, i)));
+                w.end_message(2, span);
             }
-            scope_spans.push(ScopeSpans { scope: Some(s.scope), spans, schema_url: s.schema_url });
+            roots.write_scope(&mut w, 1, s, &mut scope_attrs)?;
+            w.end_message(2, scope_spans);
         }
-        resource_spans.push(ResourceSpans { resource: Some(g.resource), scope_spans, schema_url: g.schema_url });
+        roots.write_resource(&mut w, 1, g, &mut res_attrs)?;
+        w.end_message(1, resource_spans);
     }
-    assert_all_used(&attrs, attrs_view, "SPANS")?;
-    Ok(ExportTraceServiceRequest { resource_spans })
+    res_attrs.assert_all_used("resource")?;
+    scope_attrs.assert_all_used("scope")?;
+    events.attrs.assert_all_used("SPAN_EVENTS")?;
+    links.attrs.assert_all_used("SPAN_LINKS")?;
+    attrs.assert_all_used("SPANS")?;
+    Ok(w.finish())
 }
 
 /// Child rows (events or links) grouped by the SPANS.id they hang off, in table order.
-fn attach<C: Clone>(view: &TableView<'_>, parents: &[i64], span_ids: &HashSet<i64>, mut make: impl FnMut(usize) -> C) -> Res<Grouped<C>> {
+fn attach(view: &TableView<'_>, parents: &[i64], span_ids: &HashSet<i64>) -> Res<Grouped<u32>> {
     let mut out = Grouped::new();
     for (i, &parent) in parents.iter().enumerate() {
         if !span_ids.contains(&parent) {
             return Err(view.error("parent_id", format!("row {i}: parent id {parent} points at no row of SPANS")));
         }
-        out.push(parent, make(i));
+        out.push(parent, i as u32);
     }
     Ok(out)
 }
 
-/// Attribute rows for a child table that is absent or empty can only dangle.
-fn assert_no_attrs(view: Option<&TableView<'_>>, parent_table: &str) -> Res<()> {
-    let Some(v) = view else { return Ok(()) };
-    if v.len == 0 {
-        return Ok(());
+/// The child table `child` (SPAN_EVENTS or SPAN_LINKS) when it has rows; otherwise its
+/// attribute table may only be empty (rows there could only dangle).
+fn child_table<'v, 'a>(tables: &'v Tables<'a>, child: i32, attrs: i32, name: &str) -> Res<Option<&'v TableView<'a>>> {
+    match tables.get(child) {
+        Some(v) if v.len > 0 => Ok(Some(v)),
+        _ => {
+            AttrRows::new(tables.get(attrs), 32)?.assert_all_used(name)?;
+            Ok(None)
+        }
     }
-    let attrs = decode_attributes(Some(v), 32)?;
-    assert_all_used(&attrs, Some(v), parent_table)
 }
 
-fn decode_events(tables: &Tables<'_>, span_ids: &HashSet<i64>) -> Res<Grouped<span::Event>> {
-    let view = match tables.get(T::SPAN_EVENTS) {
-        Some(v) if v.len > 0 => v,
-        _ => {
-            assert_no_attrs(tables.get(T::SPAN_EVENT_ATTRS), "SPAN_EVENTS")?;
-            return Ok(Grouped::new());
-        }
-    };
-    let ids = delta_decode(ids_or_null(view, "id")?, view.encoding("id"), 32);
-    let time = view.u64s("time_unix_nano")?;
-    let dropped = view.ints("dropped_attributes_count")?;
-    let names = event_names(view)?;
-    let parents = quasi_delta_decode(parent_ids(view)?, view.encoding("parent_id"), 16, |i| names[i - 1] == names[i]);
-    let attrs_view = tables.get(T::SPAN_EVENT_ATTRS);
-    let mut attrs = decode_attributes(attrs_view, 32)?;
-    attrs.plan(ids.iter().copied());
-    let out = attach(view, &parents, span_ids, |i| span::Event {
-        time_unix_nano: cell(&time, i).unwrap_or(0),
-        name: names[i].to_string(),
-        attributes: attrs.take(ids[i]),
-        dropped_attributes_count: cell(&dropped, i).unwrap_or(0) as u32,
-    })?;
-    assert_all_used(&attrs, attrs_view, "SPAN_EVENTS")?;
-    Ok(out)
+/// SPAN_EVENTS rows by span, written as Span.events.
+struct Events<'v, 'a> {
+    by_span: Grouped<u32>,
+    ids: Vec<Option<i64>>,
+    time: Option<Vec<Option<u64>>>,
+    dropped: Option<Vec<Option<i64>>>,
+    names: Vec<&'a str>,
+    attrs: AttrRows<'v, 'a>,
 }
 
-fn decode_links(tables: &Tables<'_>, span_ids: &HashSet<i64>) -> Res<Grouped<span::Link>> {
-    let view = match tables.get(T::SPAN_LINKS) {
-        Some(v) if v.len > 0 => v,
-        _ => {
-            assert_no_attrs(tables.get(T::SPAN_LINK_ATTRS), "SPAN_LINKS")?;
-            return Ok(Grouped::new());
+impl<'v, 'a> Events<'v, 'a> {
+    fn new(tables: &'v Tables<'a>, span_ids: &HashSet<i64>) -> Res<Self> {
+        let Some(view) = child_table(tables, T::SPAN_EVENTS, T::SPAN_EVENT_ATTRS, "SPAN_EVENTS")? else {
+            return Ok(Events { by_span: Grouped::new(), ids: Vec::new(), time: None, dropped: None, names: Vec::new(), attrs: AttrRows::new(None, 32)? });
+        };
+        let ids = delta_decode(ids_or_null(view, "id")?, view.encoding("id"), 32);
+        let names = event_names(view)?;
+        let parents = quasi_delta_decode(parent_ids(view)?, view.encoding("parent_id"), 16, |i| names[i - 1] == names[i]);
+        let attrs = AttrRows::new(tables.get(T::SPAN_EVENT_ATTRS), 32)?;
+        Ok(Events {
+            by_span: attach(view, &parents, span_ids)?,
+            ids,
+            time: view.u64s("time_unix_nano")?,
+            dropped: view.ints("dropped_attributes_count")?,
+            names,
+            attrs,
+        })
+    }
+
+    fn write(&mut self, w: &mut RevWriter, field: u32, span: Option<i64>) -> Res<()> {
+        let Some(span) = span else { return Ok(()) };
+        for &e in self.by_span.rows(span).iter().rev() {
+            let e = e as usize;
+            let mark = w.len();
+            w.uint(4, u64::from(cell(&self.dropped, e).unwrap_or(0) as u32));
+            self.attrs.write(w, 3, self.ids[e])?;
+            w.string(2, self.names[e]);
+            w.fixed64(1, cell(&self.time, e).unwrap_or(0));
+            w.end_message(field, mark);
         }
-    };
-    let ids = delta_decode(ids_or_null(view, "id")?, view.encoding("id"), 32);
-    let span_id = view.bytes("span_id")?;
-    let trace_state = view.strs("trace_state")?;
-    let dropped = view.ints("dropped_attributes_count")?;
-    let flags = view.ints("flags")?;
-    let raw_trace_ids = link_trace_ids(view)?;
-    let parents = quasi_delta_decode(parent_ids(view)?, view.encoding("parent_id"), 16, |i| raw_trace_ids[i - 1] == raw_trace_ids[i]);
-    let attrs_view = tables.get(T::SPAN_LINK_ATTRS);
-    let mut attrs = decode_attributes(attrs_view, 32)?;
-    attrs.plan(ids.iter().copied());
-    let out = attach(view, &parents, span_ids, |i| span::Link {
-        trace_id: empty_if_zero(Some(raw_trace_ids[i])),
-        span_id: empty_if_zero(cell(&span_id, i)),
-        trace_state: cell(&trace_state, i).unwrap_or("").to_string(),
-        attributes: attrs.take(ids[i]),
-        dropped_attributes_count: cell(&dropped, i).unwrap_or(0) as u32,
-        flags: cell(&flags, i).unwrap_or(0) as u32,
-    })?;
-    assert_all_used(&attrs, attrs_view, "SPAN_LINKS")?;
-    Ok(out)
+        Ok(())
+    }
+}
+
+/// SPAN_LINKS rows by span, written as Span.links.
+struct Links<'v, 'a> {
+    by_span: Grouped<u32>,
+    ids: Vec<Option<i64>>,
+    trace_ids: Vec<&'a [u8]>,
+    span_id: Option<Vec<Option<&'a [u8]>>>,
+    trace_state: Option<Vec<Option<&'a str>>>,
+    dropped: Option<Vec<Option<i64>>>,
+    flags: Option<Vec<Option<i64>>>,
+    attrs: AttrRows<'v, 'a>,
+}
+
+impl<'v, 'a> Links<'v, 'a> {
+    fn new(tables: &'v Tables<'a>, span_ids: &HashSet<i64>) -> Res<Self> {
+        let Some(view) = child_table(tables, T::SPAN_LINKS, T::SPAN_LINK_ATTRS, "SPAN_LINKS")? else {
+            return Ok(Links {
+                by_span: Grouped::new(),
+                ids: Vec::new(),
+                trace_ids: Vec::new(),
+                span_id: None,
+                trace_state: None,
+                dropped: None,
+                flags: None,
+                attrs: AttrRows::new(None, 32)?,
+            });
+        };
+        let ids = delta_decode(ids_or_null(view, "id")?, view.encoding("id"), 32);
+        let trace_ids = link_trace_ids(view)?;
+        let parents = quasi_delta_decode(parent_ids(view)?, view.encoding("parent_id"), 16, |i| trace_ids[i - 1] == trace_ids[i]);
+        let attrs = AttrRows::new(tables.get(T::SPAN_LINK_ATTRS), 32)?;
+        Ok(Links {
+            by_span: attach(view, &parents, span_ids)?,
+            ids,
+            trace_ids,
+            span_id: view.bytes("span_id")?,
+            trace_state: view.strs("trace_state")?,
+            dropped: view.ints("dropped_attributes_count")?,
+            flags: view.ints("flags")?,
+            attrs,
+        })
+    }
+
+    fn write(&mut self, w: &mut RevWriter, field: u32, span: Option<i64>) -> Res<()> {
+        let Some(span) = span else { return Ok(()) };
+        for &l in self.by_span.rows(span).iter().rev() {
+            let l = l as usize;
+            let mark = w.len();
+            w.fixed32(6, cell(&self.flags, l).unwrap_or(0) as u32);
+            w.uint(5, u64::from(cell(&self.dropped, l).unwrap_or(0) as u32));
+            self.attrs.write(w, 4, self.ids[l])?;
+            w.string(3, cell(&self.trace_state, l).unwrap_or(""));
+            w.bytes(2, nonzero_id(cell(&self.span_id, l)));
+            w.bytes(1, nonzero_id(Some(self.trace_ids[l])));
+            w.end_message(field, mark);
+        }
+        Ok(())
+    }
 }
 
 /// SPAN_EVENTS names, the key of its parent_id quasi-delta runs. Go writes an empty name as

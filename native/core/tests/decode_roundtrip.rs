@@ -143,6 +143,14 @@ fn check(signal: Signal, zstd: bool) {
         let d = dec.decode(bar).unwrap_or_else(|e| panic!("batch {i}: {e}"));
         assert_eq!(d.signal, Some(signal));
         assert!(!d.batches.is_empty());
+        // The decoder writes OTLP bytes itself: they must be the canonical bytes prost writes
+        // for the same messages (field order, skipped defaults, packed fields, oneof place).
+        let canonical = match signal {
+            Signal::Logs => ExportLogsServiceRequest::decode(&d.otlp[..]).unwrap().encode_to_vec(),
+            Signal::Traces => ExportTraceServiceRequest::decode(&d.otlp[..]).unwrap().encode_to_vec(),
+            Signal::Metrics => ExportMetricsServiceRequest::decode(&d.otlp[..]).unwrap().encode_to_vec(),
+        };
+        assert!(canonical == d.otlp, "{signal:?} zstd={zstd} batch {i}: not prost's canonical bytes");
         match signal {
             Signal::Logs => same(
                 &norm_logs(ExportLogsServiceRequest::decode(&d.otlp[..]).unwrap()),

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::pb::{any_value::Value, AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList, Resource};
+use super::pb::{any_value::Value, AnyValue, ArrayValue, KeyValueList};
 use super::rev_writer::RevWriter;
 use super::table::{Res, TableView};
 use crate::cbor_decode::decode_any_value_cbor;
@@ -86,9 +86,6 @@ pub fn nonzero_id(id: Option<&[u8]>) -> &[u8] {
     }
 }
 
-pub fn empty_if_zero(id: Option<&[u8]>) -> Vec<u8> {
-    nonzero_id(id).to_vec()
-}
 
 // ---------------------------------------------------------------------------------------
 // Rows grouped by parent id, in order of first appearance
@@ -119,13 +116,11 @@ pub struct Grouped<V> {
     ids: Vec<i64>,
     lists: Vec<Vec<V>>,
     used: Vec<bool>,
-    /// Takes still expected per slot (after `plan`): the last one moves the rows out.
-    remaining: Option<Vec<u32>>,
 }
 
-impl<V: Clone> Grouped<V> {
+impl<V> Grouped<V> {
     pub fn new() -> Self {
-        Grouped { index: IdMap::default(), ids: Vec::new(), lists: Vec::new(), used: Vec::new(), remaining: None }
+        Grouped { index: IdMap::default(), ids: Vec::new(), lists: Vec::new(), used: Vec::new() }
     }
 
     pub fn push(&mut self, id: i64, v: V) {
@@ -136,37 +131,6 @@ impl<V: Clone> Grouped<V> {
             self.lists.len() - 1
         });
         self.lists[slot].push(v);
-    }
-
-    /// Announces every id that `take` will be called with (after the last `push`), so that
-    /// the last take of an id moves its rows instead of copying them. Ids taken without
-    /// being announced here (or more often) still get a copy.
-    pub fn plan(&mut self, ids: impl IntoIterator<Item = Option<i64>>) {
-        let mut remaining = vec![0u32; self.lists.len()];
-        for id in ids.into_iter().flatten() {
-            if let Some(&slot) = self.index.get(&id) {
-                remaining[slot] = remaining[slot].saturating_add(1);
-            }
-        }
-        self.remaining = Some(remaining);
-    }
-
-    /// The rows of `id` (a copy unless this is its last planned take), marking `id` used.
-    pub fn take(&mut self, id: Option<i64>) -> Vec<V> {
-        let Some(id) = id else { return Vec::new() };
-        let Some(&slot) = self.index.get(&id) else { return Vec::new() };
-        self.used[slot] = true;
-        if let Some(remaining) = self.remaining.as_mut() {
-            match remaining[slot] {
-                1 => {
-                    remaining[slot] = 0;
-                    return std::mem::take(&mut self.lists[slot]);
-                }
-                0 => {}
-                n => remaining[slot] = n - 1,
-            }
-        }
-        self.lists[slot].clone()
     }
 
     /// The rows of `id`, borrowed, marking `id` used.
@@ -391,19 +355,6 @@ fn write_value_member(w: &mut RevWriter, v: &Value) {
 // ---------------------------------------------------------------------------------------
 // Attribute tables
 
-pub type Attrs = Grouped<KeyValue>;
-
-/// Parent id -> attributes in table order. `parent_bits` is 16 or 32.
-pub fn decode_attributes(view: Option<&TableView<'_>>, parent_bits: u32) -> Res<Attrs> {
-    let mut out = Grouped::new();
-    let Some(view) = view else { return Ok(out) };
-    let (parents, kvs) = attribute_rows(view, parent_bits)?;
-    for (p, kv) in parents.into_iter().zip(kvs) {
-        out.push(p, kv);
-    }
-    Ok(out)
-}
-
 /// The key and value columns of an attribute table: what its parent_id runs are keyed on.
 pub struct AttrColumns<'a> {
     pub keys: Vec<&'a str>,
@@ -440,20 +391,8 @@ pub fn attribute_parents(view: &TableView<'_>, cols: &AttrColumns<'_>, parent_bi
     Ok(quasi_delta_decode(parent_ids(view)?, encoding, parent_bits, |i| cols.same_run(i - 1, i, rust_rules)))
 }
 
-/// The decoded parent id and the key/value of every row of an attribute table.
-pub fn attribute_rows(view: &TableView<'_>, parent_bits: u32) -> Res<(Vec<i64>, Vec<KeyValue>)> {
-    if view.len == 0 {
-        return Ok((Vec::new(), Vec::new()));
-    }
-    let cols = AttrColumns::new(view)?;
-    let kvs = (0..view.len)
-        .map(|i| Ok(KeyValue { key: cols.keys[i].to_string(), value: Some(cols.values.value_at(view, i)?) }))
-        .collect::<Res<Vec<_>>>()?;
-    Ok((attribute_parents(view, &cols, parent_bits)?, kvs))
-}
-
 /// Attribute rows whose parent id matched no row are an error, not silently dropped.
-pub fn assert_all_used<V: Clone>(map: &Grouped<V>, view: Option<&TableView<'_>>, parent_table: &str) -> Res<()> {
+pub fn assert_all_used<V>(map: &Grouped<V>, view: Option<&TableView<'_>>, parent_table: &str) -> Res<()> {
     let Some(view) = view else { return Ok(()) };
     match map.first_unused() {
         Some(id) => Err(view.error("parent_id", format!("parent id {id} points at no row of {parent_table}"))),
@@ -509,18 +448,6 @@ impl<'v, 'a> AttrRows<'v, 'a> {
 
 // ---------------------------------------------------------------------------------------
 // Root tables: resource and scope groups
-
-pub struct ScopeGroup {
-    pub scope: InstrumentationScope,
-    pub schema_url: String,
-    pub rows: Vec<usize>,
-}
-
-pub struct ResourceGroup {
-    pub resource: Resource,
-    pub schema_url: String,
-    pub scopes: Vec<ScopeGroup>,
-}
 
 /// The rows of one scope group (`first` is the row its scope columns are read from).
 pub struct ScopeRows {
@@ -611,40 +538,6 @@ impl<'a> RootColumns<'a> {
         w.end_message(field, mark);
         Ok(())
     }
-}
-
-/// The resource and scope groups of a root table as OTLP messages (with their attributes).
-pub fn group_roots(root: &TableView<'_>, resource_attrs: Option<&TableView<'_>>, scope_attrs: Option<&TableView<'_>>) -> Res<Vec<ResourceGroup>> {
-    let cols = RootColumns::new(root)?;
-    let mut res_attrs = decode_attributes(resource_attrs, 16)?;
-    let mut sc_attrs = decode_attributes(scope_attrs, 16)?;
-    let rows = root_rows(root)?;
-    res_attrs.plan(rows.iter().map(|g| g.id));
-    sc_attrs.plan(rows.iter().flat_map(|g| g.scopes.iter().map(|s| s.id)));
-    let groups = rows
-        .into_iter()
-        .map(|g| ResourceGroup {
-            resource: Resource { attributes: res_attrs.take(g.id), dropped_attributes_count: cols.resource_dropped(&g) },
-            schema_url: cols.resource_schema_url(&g).to_string(),
-            scopes: g
-                .scopes
-                .into_iter()
-                .map(|s| ScopeGroup {
-                    scope: InstrumentationScope {
-                        name: at(&cols.scope_name, s.first).unwrap_or("").to_string(),
-                        version: at(&cols.scope_version, s.first).unwrap_or("").to_string(),
-                        attributes: sc_attrs.take(s.id),
-                        dropped_attributes_count: cols.scope_dropped(&s),
-                    },
-                    schema_url: cols.scope_schema_url(&s).to_string(),
-                    rows: s.rows,
-                })
-                .collect(),
-        })
-        .collect();
-    assert_all_used(&res_attrs, resource_attrs, "resource")?;
-    assert_all_used(&sc_attrs, scope_attrs, "scope")?;
-    Ok(groups)
 }
 
 /// Value of row `i` of an optional column.

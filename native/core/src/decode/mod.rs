@@ -83,7 +83,7 @@ impl DecodedTables {
         Ok(match self.signal {
             Signal::Traces => traces::write_traces(&tables)?,
             Signal::Logs => logs::write_logs(&tables)?,
-            Signal::Metrics => metrics::tables_to_metrics(&tables)?.encode_to_vec(),
+            Signal::Metrics => metrics::write_metrics(&tables)?,
         })
     }
 

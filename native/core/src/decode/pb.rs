@@ -1,8 +1,9 @@
-//! Owned OTLP v1 protobuf messages (prost) that the decoder builds and encodes: the
-//! `ExportXServiceRequest` output of [`crate::Decoder`]. Field numbers and wire types follow
-//! opentelemetry-proto v1 (common, resource, trace, logs, metrics). The encoder reads OTLP
-//! through the borrowed model in `crate::otlp`; these types are only for producing bytes
-//! (and for tests that read the decoder's output back).
+//! Owned OTLP v1 protobuf messages (prost): what tests build requests from and read the
+//! decoder's `ExportXServiceRequest` output back into, and the AnyValue tree a CBOR-encoded
+//! map or array decodes to. Field numbers and wire types follow opentelemetry-proto v1
+//! (common, resource, trace, logs, metrics). The decoder itself writes OTLP bytes straight
+//! from the columns (rev_writer.rs, the same bytes prost would write for these types); the
+//! encoder reads OTLP through the borrowed model in `crate::otlp`.
 #![allow(missing_docs)]
 
 // ---- common / resource --------------------------------------------------------------

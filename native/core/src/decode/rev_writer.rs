@@ -153,8 +153,14 @@ impl RevWriter {
 
     #[inline]
     pub fn fixed64_always(&mut self, field: u32, v: u64) {
-        self.prepend(&v.to_le_bytes());
+        self.raw_fixed64(v);
         self.key(field, FIXED64);
+    }
+
+    /// 8 little-endian bytes, no key (an element of a packed repeated fixed64/double field).
+    #[inline]
+    pub fn raw_fixed64(&mut self, v: u64) {
+        self.prepend(&v.to_le_bytes());
     }
 
     #[inline]

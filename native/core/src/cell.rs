@@ -3,7 +3,7 @@
 //! consumer reads them.
 
 use crate::byte_form::Literal;
-use crate::decode::common::{at, AnyValueColumns, T_BOOL, T_BYTES, T_DOUBLE, T_EMPTY, T_INT, T_MAP, T_SLICE, T_STR};
+use crate::decode::common::{AnyValueColumns, T_BOOL, T_BYTES, T_DOUBLE, T_EMPTY, T_INT, T_STR};
 use crate::decode::TableView;
 use crate::error::OtapError;
 
@@ -21,16 +21,7 @@ pub enum Cell<'a> {
 
 impl<'a> Cell<'a> {
     pub fn read(cols: &AnyValueColumns<'a>, view: &TableView<'_>, i: usize) -> Result<Cell<'a>, OtapError> {
-        Ok(match cols.type_at(i) {
-            T_EMPTY => Cell::Empty,
-            T_STR => Cell::Str(at(&cols.str, i).unwrap_or("")),
-            T_INT => Cell::Int(at(&cols.int, i).unwrap_or(0) as i64),
-            T_DOUBLE => Cell::Double(at(&cols.dbl, i).unwrap_or(0.0)),
-            T_BOOL => Cell::Bool(at(&cols.bool, i).unwrap_or(false)),
-            T_BYTES => Cell::Bytes(at(&cols.bytes, i).unwrap_or(&[])),
-            t @ (T_MAP | T_SLICE) => Cell::Ser(t as u8, at(&cols.ser, i)),
-            t => return Err(view.error("type", format!("row {i}: unknown value type {t}"))),
-        })
+        cols.cell(view, i)
     }
 
     pub fn literal(l: &'a Literal) -> Cell<'a> {

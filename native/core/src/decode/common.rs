@@ -8,6 +8,7 @@ use super::pb::{any_value::Value, AnyValue, ArrayValue, KeyValueList};
 use super::rev_writer::RevWriter;
 use super::table::{Res, TableView};
 use crate::cbor_decode::decode_any_value_cbor;
+use crate::cell::Cell;
 
 // ---------------------------------------------------------------------------------------
 // Ids
@@ -85,7 +86,6 @@ pub fn nonzero_id(id: Option<&[u8]>) -> &[u8] {
         _ => &[],
     }
 }
-
 
 // ---------------------------------------------------------------------------------------
 // Rows grouped by parent id, in order of first appearance
@@ -238,16 +238,15 @@ impl<'a> AnyValueColumns<'a> {
 
     /// Row i's value as the type column says, zero values standing in for null cells of the
     /// active column (as the Go consumer reads them); maps and slices still CBOR-encoded.
-    pub fn cell_value(&self, view: &TableView<'_>, i: usize) -> Res<CellValue<'a>> {
+    pub fn cell(&self, view: &TableView<'_>, i: usize) -> Res<Cell<'a>> {
         Ok(match self.type_at(i) {
-            T_EMPTY => CellValue::Empty,
-            T_STR => CellValue::Str(at(&self.str, i).unwrap_or("")),
-            T_INT => CellValue::Int(at(&self.int, i).unwrap_or(0) as i64),
-            T_DOUBLE => CellValue::Double(at(&self.dbl, i).unwrap_or(0.0)),
-            T_BOOL => CellValue::Bool(at(&self.bool, i).unwrap_or(false)),
-            T_BYTES => CellValue::Bytes(at(&self.bytes, i).unwrap_or(&[])),
-            T_MAP => CellValue::Map(at(&self.ser, i)),
-            T_SLICE => CellValue::Slice(at(&self.ser, i)),
+            T_EMPTY => Cell::Empty,
+            T_STR => Cell::Str(at(&self.str, i).unwrap_or("")),
+            T_INT => Cell::Int(at(&self.int, i).unwrap_or(0) as i64),
+            T_DOUBLE => Cell::Double(at(&self.dbl, i).unwrap_or(0.0)),
+            T_BOOL => Cell::Bool(at(&self.bool, i).unwrap_or(false)),
+            T_BYTES => Cell::Bytes(at(&self.bytes, i).unwrap_or(&[])),
+            t @ (T_MAP | T_SLICE) => Cell::Ser(t as u8, at(&self.ser, i)),
             t => return Err(view.error(&format!("{}type", self.prefix), format!("row {i}: unknown value type {t}"))),
         })
     }
@@ -267,51 +266,35 @@ impl<'a> AnyValueColumns<'a> {
     }
 
     pub fn value_at(&self, view: &TableView<'_>, i: usize) -> Res<AnyValue> {
-        let v = match self.cell_value(view, i)? {
-            CellValue::Empty => None,
-            CellValue::Str(s) => Some(Value::StringValue(s.to_string())),
-            CellValue::Int(v) => Some(Value::IntValue(v)),
-            CellValue::Double(v) => Some(Value::DoubleValue(v)),
-            CellValue::Bool(v) => Some(Value::BoolValue(v)),
-            CellValue::Bytes(v) => Some(Value::BytesValue(v.to_vec())),
-            CellValue::Map(None) => Some(Value::KvlistValue(KeyValueList { values: Vec::new() })),
-            CellValue::Slice(None) => Some(Value::ArrayValue(ArrayValue { values: Vec::new() })),
-            CellValue::Map(Some(raw)) => Some(self.ser_value(view, i, raw, true)?),
-            CellValue::Slice(Some(raw)) => Some(self.ser_value(view, i, raw, false)?),
+        let v = match self.cell(view, i)? {
+            Cell::Empty => None,
+            Cell::Str(s) => Some(Value::StringValue(s.to_string())),
+            Cell::Int(v) => Some(Value::IntValue(v)),
+            Cell::Double(v) => Some(Value::DoubleValue(v)),
+            Cell::Bool(v) => Some(Value::BoolValue(v)),
+            Cell::Bytes(v) => Some(Value::BytesValue(v.to_vec())),
+            Cell::Ser(t, None) if i64::from(t) == T_MAP => Some(Value::KvlistValue(KeyValueList { values: Vec::new() })),
+            Cell::Ser(_, None) => Some(Value::ArrayValue(ArrayValue { values: Vec::new() })),
+            Cell::Ser(t, Some(raw)) => Some(self.ser_value(view, i, raw, i64::from(t) == T_MAP)?),
         };
         Ok(AnyValue { value: v })
     }
 
     /// Writes the fields of row i's AnyValue (its oneof member; nothing for an empty value).
     pub fn write_value(&self, w: &mut RevWriter, view: &TableView<'_>, i: usize) -> Res<()> {
-        match self.cell_value(view, i)? {
-            CellValue::Empty => {}
-            CellValue::Str(s) => w.bytes_always(1, s.as_bytes()),
-            CellValue::Bool(v) => w.varint_always(2, u64::from(v)),
-            CellValue::Int(v) => w.varint_always(3, v as u64),
-            CellValue::Double(v) => w.double_always(4, v),
-            CellValue::Slice(None) => w.bytes_always(5, &[]),
-            CellValue::Map(None) => w.bytes_always(6, &[]),
-            CellValue::Bytes(v) => w.bytes_always(7, v),
-            CellValue::Map(Some(raw)) => write_value_member(w, &self.ser_value(view, i, raw, true)?),
-            CellValue::Slice(Some(raw)) => write_value_member(w, &self.ser_value(view, i, raw, false)?),
+        match self.cell(view, i)? {
+            Cell::Empty => {}
+            Cell::Str(s) => w.bytes_always(1, s.as_bytes()),
+            Cell::Bool(v) => w.varint_always(2, u64::from(v)),
+            Cell::Int(v) => w.varint_always(3, v as u64),
+            Cell::Double(v) => w.double_always(4, v),
+            // An empty ArrayValue (5) or KeyValueList (6).
+            Cell::Ser(t, None) => w.bytes_always(if i64::from(t) == T_MAP { 6 } else { 5 }, &[]),
+            Cell::Bytes(v) => w.bytes_always(7, v),
+            Cell::Ser(t, Some(raw)) => write_value_member(w, &self.ser_value(view, i, raw, i64::from(t) == T_MAP)?),
         }
         Ok(())
     }
-}
-
-/// One AnyValue cell as read from its columns.
-pub enum CellValue<'a> {
-    Empty,
-    Str(&'a str),
-    Int(i64),
-    Double(f64),
-    Bool(bool),
-    Bytes(&'a [u8]),
-    /// CBOR bytes of a map; None for a null cell (an empty map).
-    Map(Option<&'a [u8]>),
-    /// CBOR bytes of an array; None for a null cell (an empty array).
-    Slice(Option<&'a [u8]>),
 }
 
 /// Writes one AnyValue oneof member (the fields of an AnyValue message).

@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use super::pb::{any_value::Value, AnyValue, ArrayValue, KeyValueList};
 use super::rev_writer::RevWriter;
 use super::table::{Res, TableView};
+use super::Tables;
+use crate::bar::payload_type as T;
 use crate::cbor_decode::decode_any_value_cbor;
 use crate::cell::Cell;
 
@@ -486,11 +488,11 @@ impl<'a> RootColumns<'a> {
         })
     }
 
-    pub fn resource_schema_url(&self, g: &ResourceRows) -> &'a str {
+    fn resource_schema_url(&self, g: &ResourceRows) -> &'a str {
         at(&self.res_url, g.first).unwrap_or("")
     }
 
-    pub fn scope_schema_url(&self, s: &ScopeRows) -> &'a str {
+    fn scope_schema_url(&self, s: &ScopeRows) -> &'a str {
         at(&self.schema_url, s.first).unwrap_or("")
     }
 
@@ -503,7 +505,7 @@ impl<'a> RootColumns<'a> {
     }
 
     /// Writes the Resource message of group `g` as field `field`.
-    pub fn write_resource(&self, w: &mut RevWriter, field: u32, g: &ResourceRows, attrs: &mut AttrRows<'_, '_>) -> Res<()> {
+    fn write_resource(&self, w: &mut RevWriter, field: u32, g: &ResourceRows, attrs: &mut AttrRows<'_, '_>) -> Res<()> {
         let mark = w.len();
         w.uint(2, u64::from(self.resource_dropped(g)));
         attrs.write(w, 1, g.id)?;
@@ -512,7 +514,7 @@ impl<'a> RootColumns<'a> {
     }
 
     /// Writes the InstrumentationScope message of group `s` as field `field`.
-    pub fn write_scope(&self, w: &mut RevWriter, field: u32, s: &ScopeRows, attrs: &mut AttrRows<'_, '_>) -> Res<()> {
+    fn write_scope(&self, w: &mut RevWriter, field: u32, s: &ScopeRows, attrs: &mut AttrRows<'_, '_>) -> Res<()> {
         let mark = w.len();
         w.uint(4, u64::from(self.scope_dropped(s)));
         attrs.write(w, 3, s.id)?;
@@ -521,6 +523,36 @@ impl<'a> RootColumns<'a> {
         w.end_message(field, mark);
         Ok(())
     }
+}
+
+/// Writes an `Export*ServiceRequest` of root table `root` back to front: its ResourceX and
+/// ScopeX nesting (the same field numbers in all three signals: request.resource_x 1;
+/// ResourceX.resource 1, scope_x 2, schema_url 3; ScopeX.scope 1, items 2, schema_url 3),
+/// with `item` writing the fields of each root row's message. Then checks that every
+/// resource and scope attribute row belonged to a group.
+pub fn write_request<'a>(w: &mut RevWriter, tables: &Tables<'a>, root: &TableView<'a>, mut item: impl FnMut(&mut RevWriter, usize) -> Res<()>) -> Res<()> {
+    let mut res_attrs = AttrRows::new(tables.get(T::RESOURCE_ATTRS), 16)?;
+    let mut scope_attrs = AttrRows::new(tables.get(T::SCOPE_ATTRS), 16)?;
+    let roots = RootColumns::new(root)?;
+    for g in root_rows(root)?.iter().rev() {
+        let resource_x = w.len();
+        w.string(3, roots.resource_schema_url(g));
+        for s in g.scopes.iter().rev() {
+            let scope_x = w.len();
+            w.string(3, roots.scope_schema_url(s));
+            for &i in s.rows.iter().rev() {
+                let mark = w.len();
+                item(w, i)?;
+                w.end_message(2, mark);
+            }
+            roots.write_scope(w, 1, s, &mut scope_attrs)?;
+            w.end_message(2, scope_x);
+        }
+        roots.write_resource(w, 1, g, &mut res_attrs)?;
+        w.end_message(1, resource_x);
+    }
+    res_attrs.assert_all_used("resource")?;
+    scope_attrs.assert_all_used("scope")
 }
 
 /// Value of row `i` of an optional column.

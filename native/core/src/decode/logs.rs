@@ -28,48 +28,28 @@ pub fn write_logs(tables: &Tables<'_>) -> Res<Vec<u8>> {
         None => None,
     };
     let mut attrs = AttrRows::new(tables.get(T::LOG_ATTRS), 16)?;
-    let mut res_attrs = AttrRows::new(tables.get(T::RESOURCE_ATTRS), 16)?;
-    let mut scope_attrs = AttrRows::new(tables.get(T::SCOPE_ATTRS), 16)?;
-    let roots = RootColumns::new(root)?;
-    let groups = root_rows(root)?;
-
     let mut w = RevWriter::scratch(root.len * 192);
-    for g in groups.iter().rev() {
-        let resource_logs = w.len();
-        w.string(3, roots.resource_schema_url(g));
-        for s in g.scopes.iter().rev() {
-            let scope_logs = w.len();
-            w.string(3, roots.scope_schema_url(s));
-            for &i in s.rows.iter().rev() {
-                let record = w.len();
-                w.string(12, cell(&event_name, i).unwrap_or(""));
-                w.fixed64(11, cell(&observed, i).unwrap_or(0));
-                w.bytes(10, nonzero_id(cell(&span_id, i)));
-                w.bytes(9, nonzero_id(cell(&trace_id, i)));
-                w.fixed32(8, cell(&flags, i).unwrap_or(0) as u32);
-                w.uint(7, u64::from(cell(&dropped, i).unwrap_or(0) as u32));
-                attrs.write(&mut w, 6, ids[i])?;
-                if let (Some(b), Some(v)) = (&body, &body_valid) {
-                    // An empty body is not written (the model cannot tell it from none).
-                    if v.get(i).copied().unwrap_or(false) && b.type_at(i) != T_EMPTY {
-                        let mark = w.len();
-                        b.write_value(&mut w, root, i)?;
-                        w.end_message(5, mark);
-                    }
-                }
-                w.string(3, cell(&sev_text, i).unwrap_or(""));
-                w.int(2, i64::from(cell(&sev_num, i).unwrap_or(0) as i32));
-                w.fixed64(1, cell(&time, i).unwrap_or(0));
-                w.end_message(2, record);
+    write_request(&mut w, tables, root, |w, i| {
+        w.string(12, cell(&event_name, i).unwrap_or(""));
+        w.fixed64(11, cell(&observed, i).unwrap_or(0));
+        w.bytes(10, nonzero_id(cell(&span_id, i)));
+        w.bytes(9, nonzero_id(cell(&trace_id, i)));
+        w.fixed32(8, cell(&flags, i).unwrap_or(0) as u32);
+        w.uint(7, u64::from(cell(&dropped, i).unwrap_or(0) as u32));
+        attrs.write(w, 6, ids[i])?;
+        if let (Some(b), Some(v)) = (&body, &body_valid) {
+            // An empty body is not written (the model cannot tell it from none).
+            if v.get(i).copied().unwrap_or(false) && b.type_at(i) != T_EMPTY {
+                let mark = w.len();
+                b.write_value(w, root, i)?;
+                w.end_message(5, mark);
             }
-            roots.write_scope(&mut w, 1, s, &mut scope_attrs)?;
-            w.end_message(2, scope_logs);
         }
-        roots.write_resource(&mut w, 1, g, &mut res_attrs)?;
-        w.end_message(1, resource_logs);
-    }
-    res_attrs.assert_all_used("resource")?;
-    scope_attrs.assert_all_used("scope")?;
+        w.string(3, cell(&sev_text, i).unwrap_or(""));
+        w.int(2, i64::from(cell(&sev_num, i).unwrap_or(0) as i32));
+        w.fixed64(1, cell(&time, i).unwrap_or(0));
+        Ok(())
+    })?;
     attrs.assert_all_used("LOGS")?;
     Ok(w.finish())
 }

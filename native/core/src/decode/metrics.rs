@@ -59,65 +59,45 @@ pub fn write_metrics(tables: &Tables<'_>) -> Res<Vec<u8>> {
         T::EXP_HISTOGRAM_DP_ATTRS,
         Some((T::EXP_HISTOGRAM_DP_EXEMPLARS, T::EXP_HISTOGRAM_DP_EXEMPLAR_ATTRS)),
     )?;
-    let mut res_attrs = AttrRows::new(tables.get(T::RESOURCE_ATTRS), 16)?;
-    let mut scope_attrs = AttrRows::new(tables.get(T::SCOPE_ATTRS), 16)?;
-    let roots = RootColumns::new(root)?;
-    let groups = root_rows(root)?;
-
     let mut w = RevWriter::scratch(n * 256);
-    for g in groups.iter().rev() {
-        let resource_metrics = w.len();
-        w.string(3, roots.resource_schema_url(g));
-        for s in g.scopes.iter().rev() {
-            let scope_metrics = w.len();
-            w.string(3, roots.scope_schema_url(s));
-            for &i in s.rows.iter().rev() {
-                let metric = w.len();
-                let id = ids[i];
-                metric_attrs.write(&mut w, 12, id)?;
-                let temp = i64::from(cell(&temporality, i).unwrap_or(0) as i32);
-                let data = w.len();
-                match type_codes[i] {
-                    GAUGE => {
-                        number.write(&mut w, id)?;
-                        w.end_message(5, data);
-                    }
-                    SUM => {
-                        w.uint(3, u64::from(cell(&monotonic, i).unwrap_or(false)));
-                        w.int(2, temp);
-                        number.write(&mut w, id)?;
-                        w.end_message(7, data);
-                    }
-                    HISTOGRAM => {
-                        w.int(2, temp);
-                        histogram.write(&mut w, id)?;
-                        w.end_message(9, data);
-                    }
-                    EXP_HISTOGRAM => {
-                        w.int(2, temp);
-                        exp.write(&mut w, id)?;
-                        w.end_message(10, data);
-                    }
-                    SUMMARY => {
-                        summary.write(&mut w, id)?;
-                        w.end_message(11, data);
-                    }
-                    _ => {}
-                }
-                w.string(3, cell(&units, i).unwrap_or(""));
-                w.string(2, cell(&descriptions, i).unwrap_or(""));
-                // Go writes an empty name as a null in the non-null column: read it back as "".
-                w.string(1, cell(&names, i).unwrap_or(""));
-                w.end_message(2, metric);
+    write_request(&mut w, tables, root, |w, i| {
+        let id = ids[i];
+        metric_attrs.write(w, 12, id)?;
+        let temp = i64::from(cell(&temporality, i).unwrap_or(0) as i32);
+        let data = w.len();
+        match type_codes[i] {
+            GAUGE => {
+                number.write(w, id)?;
+                w.end_message(5, data);
             }
-            roots.write_scope(&mut w, 1, s, &mut scope_attrs)?;
-            w.end_message(2, scope_metrics);
+            SUM => {
+                w.uint(3, u64::from(cell(&monotonic, i).unwrap_or(false)));
+                w.int(2, temp);
+                number.write(w, id)?;
+                w.end_message(7, data);
+            }
+            HISTOGRAM => {
+                w.int(2, temp);
+                histogram.write(w, id)?;
+                w.end_message(9, data);
+            }
+            EXP_HISTOGRAM => {
+                w.int(2, temp);
+                exp.write(w, id)?;
+                w.end_message(10, data);
+            }
+            SUMMARY => {
+                summary.write(w, id)?;
+                w.end_message(11, data);
+            }
+            _ => {}
         }
-        roots.write_resource(&mut w, 1, g, &mut res_attrs)?;
-        w.end_message(1, resource_metrics);
-    }
-    res_attrs.assert_all_used("resource")?;
-    scope_attrs.assert_all_used("scope")?;
+        w.string(3, cell(&units, i).unwrap_or(""));
+        w.string(2, cell(&descriptions, i).unwrap_or(""));
+        // Go writes an empty name as a null in the non-null column: read it back as "".
+        w.string(1, cell(&names, i).unwrap_or(""));
+        Ok(())
+    })?;
     metric_attrs.assert_all_used("UNIVARIATE_METRICS")?;
     for points in [&number, &summary, &histogram, &exp] {
         points.assert_all_used()?;

@@ -36,53 +36,33 @@ pub fn write_traces(tables: &Tables<'_>) -> Res<Vec<u8>> {
     let span_ids: HashSet<i64> = ids.iter().flatten().copied().collect();
     let mut events = Events::new(tables, &span_ids)?;
     let mut links = Links::new(tables, &span_ids)?;
-    let mut res_attrs = AttrRows::new(tables.get(T::RESOURCE_ATTRS), 16)?;
-    let mut scope_attrs = AttrRows::new(tables.get(T::SCOPE_ATTRS), 16)?;
-    let roots = RootColumns::new(root)?;
-    let groups = root_rows(root)?;
-
     let mut w = RevWriter::scratch(root.len * 256);
-    for g in groups.iter().rev() {
-        let resource_spans = w.len();
-        w.string(3, roots.resource_schema_url(g));
-        for s in g.scopes.iter().rev() {
-            let scope_spans = w.len();
-            w.string(3, roots.scope_schema_url(s));
-            for &i in s.rows.iter().rev() {
-                let span = w.len();
-                let start_time = cell(&start, i).unwrap_or(0);
-                w.fixed32(16, cell(&flags, i).unwrap_or(0) as u32);
-                let status = w.len();
-                if status_valid.as_ref().is_none_or(|v| v.get(i).copied().unwrap_or(false)) {
-                    w.int(3, i64::from(cell(&status_code, i).unwrap_or(0) as i32));
-                    w.string(2, cell(&status_message, i).unwrap_or(""));
-                }
-                w.end_message(15, status);
-                w.uint(14, u64::from(cell(&dropped_links, i).unwrap_or(0) as u32));
-                links.write(&mut w, 13, ids[i])?;
-                w.uint(12, u64::from(cell(&dropped_events, i).unwrap_or(0) as u32));
-                events.write(&mut w, 11, ids[i])?;
-                w.uint(10, u64::from(cell(&dropped, i).unwrap_or(0) as u32));
-                attrs.write(&mut w, 9, ids[i])?;
-                // Inverse of the encoder's int64 wrap: end = start + duration (mod 2^64).
-                w.fixed64(8, start_time.wrapping_add(cell(&duration, i).unwrap_or(0)));
-                w.fixed64(7, start_time);
-                w.int(6, i64::from(cell(&kind, i).unwrap_or(0) as i32));
-                w.string(5, cell(&name, i).unwrap_or(""));
-                w.bytes(4, nonzero_id(cell(&parent_span_id, i)));
-                w.string(3, cell(&trace_state, i).unwrap_or(""));
-                w.bytes(2, nonzero_id(cell(&span_id, i)));
-                w.bytes(1, nonzero_id(cell(&trace_id, i)));
-                w.end_message(2, span);
-            }
-            roots.write_scope(&mut w, 1, s, &mut scope_attrs)?;
-            w.end_message(2, scope_spans);
+    write_request(&mut w, tables, root, |w, i| {
+        let start_time = cell(&start, i).unwrap_or(0);
+        w.fixed32(16, cell(&flags, i).unwrap_or(0) as u32);
+        let status = w.len();
+        if status_valid.as_ref().is_none_or(|v| v.get(i).copied().unwrap_or(false)) {
+            w.int(3, i64::from(cell(&status_code, i).unwrap_or(0) as i32));
+            w.string(2, cell(&status_message, i).unwrap_or(""));
         }
-        roots.write_resource(&mut w, 1, g, &mut res_attrs)?;
-        w.end_message(1, resource_spans);
-    }
-    res_attrs.assert_all_used("resource")?;
-    scope_attrs.assert_all_used("scope")?;
+        w.end_message(15, status);
+        w.uint(14, u64::from(cell(&dropped_links, i).unwrap_or(0) as u32));
+        links.write(w, 13, ids[i])?;
+        w.uint(12, u64::from(cell(&dropped_events, i).unwrap_or(0) as u32));
+        events.write(w, 11, ids[i])?;
+        w.uint(10, u64::from(cell(&dropped, i).unwrap_or(0) as u32));
+        attrs.write(w, 9, ids[i])?;
+        // Inverse of the encoder's int64 wrap: end = start + duration (mod 2^64).
+        w.fixed64(8, start_time.wrapping_add(cell(&duration, i).unwrap_or(0)));
+        w.fixed64(7, start_time);
+        w.int(6, i64::from(cell(&kind, i).unwrap_or(0) as i32));
+        w.string(5, cell(&name, i).unwrap_or(""));
+        w.bytes(4, nonzero_id(cell(&parent_span_id, i)));
+        w.string(3, cell(&trace_state, i).unwrap_or(""));
+        w.bytes(2, nonzero_id(cell(&span_id, i)));
+        w.bytes(1, nonzero_id(cell(&trace_id, i)));
+        Ok(())
+    })?;
     events.attrs.assert_all_used("SPAN_EVENTS")?;
     links.attrs.assert_all_used("SPAN_LINKS")?;
     attrs.assert_all_used("SPANS")?;

@@ -255,14 +255,15 @@ impl<'a> AnyValueColumns<'a> {
 
     /// The CBOR `ser` cell of row i, decoded; it must hold a map (`want_map`) or an array.
     fn ser_value(&self, view: &TableView<'_>, i: usize, raw: &[u8], want_map: bool) -> Res<Value> {
-        let column = format!("{}ser", self.prefix);
-        let v = decode_any_value_cbor(raw).map_err(|e| view.error(&column, format!("row {i}: {}", e.message)))?;
+        // The column name is only formatted for an error: this runs once per map/array cell.
+        let column = || format!("{}ser", self.prefix);
+        let v = decode_any_value_cbor(raw).map_err(|e| view.error(&column(), format!("row {i}: {}", e.message)))?;
         match v.value {
             Some(v @ Value::KvlistValue(_)) if want_map => Ok(v),
             Some(v @ Value::ArrayValue(_)) if !want_map => Ok(v),
             _ => {
                 let (t, want) = if want_map { (T_MAP, "map") } else { (T_SLICE, "array") };
-                Err(view.error(&column, format!("row {i}: type {t} needs a CBOR {want}")))
+                Err(view.error(&column(), format!("row {i}: type {t} needs a CBOR {want}")))
             }
         }
     }
@@ -293,47 +294,13 @@ impl<'a> AnyValueColumns<'a> {
             // An empty ArrayValue (5) or KeyValueList (6).
             Cell::Ser(t, None) => w.bytes_always(if i64::from(t) == T_MAP { 6 } else { 5 }, &[]),
             Cell::Bytes(v) => w.bytes_always(7, v),
-            Cell::Ser(t, Some(raw)) => write_value_member(w, &self.ser_value(view, i, raw, i64::from(t) == T_MAP)?),
+            // A decoded map or array is a prost tree already: prost writes its bytes.
+            Cell::Ser(t, Some(raw)) => {
+                let value = AnyValue { value: Some(self.ser_value(view, i, raw, i64::from(t) == T_MAP)?) };
+                w.prepend_raw(&prost::Message::encode_to_vec(&value));
+            }
         }
         Ok(())
-    }
-}
-
-/// Writes one AnyValue oneof member (the fields of an AnyValue message).
-fn write_value_member(w: &mut RevWriter, v: &Value) {
-    match v {
-        Value::StringValue(s) => w.bytes_always(1, s.as_bytes()),
-        Value::BoolValue(b) => w.varint_always(2, u64::from(*b)),
-        Value::IntValue(x) => w.varint_always(3, *x as u64),
-        Value::DoubleValue(x) => w.double_always(4, *x),
-        Value::ArrayValue(a) => {
-            let mark = w.len();
-            for item in a.values.iter().rev() {
-                let m = w.len();
-                if let Some(v) = &item.value {
-                    write_value_member(w, v);
-                }
-                w.end_message(1, m);
-            }
-            w.end_message(5, mark);
-        }
-        Value::KvlistValue(kvs) => {
-            let mark = w.len();
-            for kv in kvs.values.iter().rev() {
-                let m = w.len();
-                if let Some(value) = &kv.value {
-                    let vm = w.len();
-                    if let Some(v) = &value.value {
-                        write_value_member(w, v);
-                    }
-                    w.end_message(2, vm);
-                }
-                w.string(1, &kv.key);
-                w.end_message(1, m);
-            }
-            w.end_message(6, mark);
-        }
-        Value::BytesValue(b) => w.bytes_always(7, b),
     }
 }
 

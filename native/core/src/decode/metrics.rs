@@ -190,22 +190,11 @@ fn list_items<T: Copy>(list: &Option<ListColumn<T>>, i: usize, zero: T) -> impl 
     items.iter().map(move |v| v.unwrap_or(zero))
 }
 
-/// A packed repeated fixed64 field (nothing when empty).
-fn packed_fixed64(w: &mut RevWriter, field: u32, values: impl DoubleEndedIterator<Item = u64>) {
+/// A packed repeated field (nothing when empty); `element` writes one value without a key.
+fn packed<V>(w: &mut RevWriter, field: u32, values: impl DoubleEndedIterator<Item = V>, mut element: impl FnMut(&mut RevWriter, V)) {
     let mark = w.len();
     for v in values.rev() {
-        w.raw_fixed64(v);
-    }
-    if w.len() > mark {
-        w.end_message(field, mark);
-    }
-}
-
-/// A packed repeated uint64 field (nothing when empty).
-fn packed_varint(w: &mut RevWriter, field: u32, values: impl DoubleEndedIterator<Item = u64>) {
-    let mark = w.len();
-    for v in values.rev() {
-        w.varint(v);
+        element(w, v);
     }
     if w.len() > mark {
         w.end_message(field, mark);
@@ -282,8 +271,8 @@ impl<'v, 'a> Points<'v, 'a> {
                     self.attrs.write(w, 9, id)?;
                     self.exemplars.write(w, 8, id)?;
                     // Go writes a 0.0 bound as a null item: read it back as 0.
-                    packed_fixed64(w, 7, list_items(bounds, i, 0.0).map(f64::to_bits));
-                    packed_fixed64(w, 6, list_items(buckets, i, 0));
+                    packed(w, 7, list_items(bounds, i, 0.0), |w, v| w.raw_fixed64(v.to_bits()));
+                    packed(w, 6, list_items(buckets, i, 0), RevWriter::raw_fixed64);
                     optional_double(w, 5, cell(sum, i));
                     w.fixed64(4, cell(count, i).unwrap_or(0));
                 }
@@ -296,7 +285,7 @@ impl<'v, 'a> Points<'v, 'a> {
                     // A null buckets struct row (or an absent struct) reads as offset 0, no buckets.
                     for (field, offset, counts) in [(9, neg_offset, neg_counts), (8, pos_offset, pos_counts)] {
                         let buckets = w.len();
-                        packed_varint(w, 2, list_items(counts, i, 0));
+                        packed(w, 2, list_items(counts, i, 0), RevWriter::varint);
                         w.uint(1, zigzag(cell(offset, i).unwrap_or(0) as i32));
                         w.end_message(field, buckets);
                     }

@@ -31,6 +31,7 @@ const LEN: u32 = 2;
 const FIXED32: u32 = 5;
 
 impl RevWriter {
+    #[cfg(test)]
     pub fn with_capacity(capacity: usize) -> Self {
         let capacity = capacity.max(64);
         RevWriter { buf: vec![0; capacity], pos: capacity }
@@ -65,6 +66,12 @@ impl RevWriter {
         next[capacity - used..].copy_from_slice(&self.buf[self.pos..]);
         self.pos = capacity - used;
         self.buf = next;
+    }
+
+    /// Bytes already encoded (fields of the message being written), placed as they are.
+    #[inline]
+    pub fn prepend_raw(&mut self, bytes: &[u8]) {
+        self.prepend(bytes);
     }
 
     #[inline]

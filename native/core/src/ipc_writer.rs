@@ -1,14 +1,26 @@
-//! One Arrow IPC stream per payload type, written as OTAP chunks (arrow-ipc's StreamWriter
-//! with delta dictionaries): the first chunk holds the Schema, the dictionaries and one
-//! RecordBatch; later chunks only the dictionary changes (a delta when the previous
-//! dictionary is a prefix, nothing when unchanged, a replacement otherwise) and one
-//! RecordBatch. No chunk carries the end-of-stream marker. zstd bodies are compressed after
-//! arrow-ipc wrote the chunk (ipc_body_zstd.rs).
+//! One Arrow IPC stream per payload type, written as OTAP chunks: the first chunk holds the
+//! Schema, the dictionaries and one RecordBatch; later chunks only the dictionary changes (a
+//! delta when the previous dictionary is a prefix, nothing when unchanged, a replacement
+//! otherwise) and one RecordBatch. No chunk carries the end-of-stream marker. zstd bodies
+//! are compressed after the chunk is written (ipc_body_zstd.rs).
+//!
+//! Two writers give the same bytes for the same tables:
+//! - [`IpcChunkWriter`], arrow-ipc's StreamWriter with delta dictionaries, for any tables
+//!   (forwarded ones): it finds each dictionary's changes by comparing it with the previous
+//!   batch's, a cost that grows with the dictionary;
+//! - [`TableChunkWriter`], for the encoder's tables: the table encoder says which values are
+//!   new ([`DictionaryMessage`]), so nothing is compared and no dictionary is copied whole.
 
-use arrow_array::RecordBatch;
-use arrow_ipc::writer::{DictionaryHandling, IpcWriteOptions, StreamWriter};
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_ipc::writer::{
+    write_message, DictionaryHandling, DictionaryTracker, IpcDataGenerator, IpcWriteContext, IpcWriteOptions,
+    StreamWriter,
+};
 use arrow_ipc::MetadataVersion;
-use arrow_schema::Schema;
+use arrow_schema::{ArrowError, Field, Schema};
+use flatbuffers::FlatBufferBuilder;
 
 use crate::error::OtapError;
 use crate::ipc_body_zstd::compress_bodies;
@@ -21,53 +33,157 @@ pub struct IpcChunkWriter {
 /// IPC write options of OTAP streams: metadata V5, delta dictionaries. Buffers are padded to
 /// arrow-ipc's usual 64 bytes in uncompressed streams; when the bodies are compressed
 /// afterwards only their layout matters, and 8 bytes (the format's minimum) copies less.
-fn write_options(compressed: bool) -> IpcWriteOptions {
+pub(crate) fn write_options(compressed: bool) -> IpcWriteOptions {
     let alignment = if compressed { 8 } else { 64 };
     IpcWriteOptions::try_new(alignment, false, MetadataVersion::V5)
         .expect("8 and 64 are valid alignments")
         .with_dictionary_handling(DictionaryHandling::Delta)
 }
 
+fn check_zstd_level(zstd_level: Option<i32>) -> Result<(), OtapError> {
+    if let Some(level) = zstd_level {
+        let range = zstd::compression_level_range();
+        if !range.contains(&level) {
+            return Err(OtapError::unsupported(format!(
+                "zstd body compression: level {level} is outside {}..={}",
+                range.start(),
+                range.end()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The chunk written into `buf` (bodies compressed at `zstd_level`); `buf` is left empty
+/// for the next chunk, keeping at most 1 MiB of capacity.
+fn take_chunk(buf: &mut Vec<u8>, zstd_level: Option<i32>) -> Result<Vec<u8>, OtapError> {
+    match zstd_level {
+        Some(level) => {
+            let chunk = compress_bodies(buf, level);
+            buf.clear();
+            buf.shrink_to(1 << 20);
+            chunk
+        }
+        None => {
+            let cap = buf.capacity();
+            Ok(std::mem::replace(buf, Vec::with_capacity(cap.min(1 << 20))))
+        }
+    }
+}
+
+fn ipc_error(what: &str, e: ArrowError) -> OtapError {
+    OtapError::malformed_ipc(format!("IPC {what}: {e}"))
+}
+
 impl IpcChunkWriter {
     /// `zstd_level`: compress record and dictionary bodies with zstd at this level.
     pub fn new(schema: &Schema, zstd_level: Option<i32>) -> Result<Self, OtapError> {
-        if let Some(level) = zstd_level {
-            if !zstd::compression_level_range().contains(&level) {
-                let range = zstd::compression_level_range();
-                return Err(OtapError::unsupported(format!(
-                    "zstd body compression: level {level} is outside {}..={}",
-                    range.start(),
-                    range.end()
-                )));
-            }
-        }
+        check_zstd_level(zstd_level)?;
         let writer = StreamWriter::try_new_with_options(
             Vec::with_capacity(4096),
             schema,
             write_options(zstd_level.is_some()),
         )
-        .map_err(|e| OtapError::malformed_ipc(format!("IPC schema: {e}")))?;
+        .map_err(|e| ipc_error("schema", e))?;
         Ok(IpcChunkWriter { writer, zstd_level })
     }
 
     /// Encodes one batch as the next chunk of the stream.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<Vec<u8>, OtapError> {
-        self.writer
-            .write(batch)
-            .map_err(|e| OtapError::malformed_ipc(format!("IPC write: {e}")))?;
-        let buf = self.writer.get_mut();
-        match self.zstd_level {
-            Some(level) => {
-                let chunk = compress_bodies(buf, level);
-                // Reused for the next chunk, but not holding on to more than 1 MiB between chunks.
-                buf.clear();
-                buf.shrink_to(1 << 20);
-                chunk
-            }
-            None => {
-                let cap = buf.capacity();
-                Ok(std::mem::replace(buf, Vec::with_capacity(cap.min(1 << 20))))
-            }
+        self.writer.write(batch).map_err(|e| ipc_error("write", e))?;
+        take_chunk(self.writer.get_mut(), self.zstd_level)
+    }
+}
+
+/// The values a dictionary message carries: all of the dictionary (`is_delta` false: the
+/// stream's first, or a restarted dictionary) or the values added since the last message.
+pub struct DictionaryMessage {
+    /// IPC dictionary id: the column's place among the schema's dictionary columns, depth first.
+    pub id: i64,
+    pub values: ArrayRef,
+    pub is_delta: bool,
+}
+
+/// The IPC stream of one table encoder ([`crate::encode::table::TableEncoder::for_ipc`]).
+pub struct TableChunkWriter {
+    options: IpcWriteOptions,
+    generator: IpcDataGenerator,
+    context: IpcWriteContext,
+    /// Stays empty: the batches written have no dictionary columns (only their keys).
+    no_dictionaries: DictionaryTracker,
+    buf: Vec<u8>,
+    zstd_level: Option<i32>,
+}
+
+impl TableChunkWriter {
+    /// `schema`: the stream's schema, dictionary columns as dictionaries; its message opens
+    /// the first chunk.
+    pub fn new(schema: &Schema, zstd_level: Option<i32>) -> Result<Self, OtapError> {
+        check_zstd_level(zstd_level)?;
+        let options = write_options(zstd_level.is_some());
+        let generator = IpcDataGenerator::default();
+        let mut tracker = DictionaryTracker::new(false);
+        let message = generator.schema_to_bytes_with_dictionary_tracker(schema, &mut tracker, &options);
+        let mut buf = Vec::with_capacity(4096);
+        write_message(&mut buf, message, &options).map_err(|e| ipc_error("schema", e))?;
+        Ok(TableChunkWriter {
+            options,
+            generator,
+            context: IpcWriteContext::default(),
+            no_dictionaries: DictionaryTracker::new(false),
+            buf,
+            zstd_level,
+        })
+    }
+
+    /// The next chunk: `dictionaries`, then `batch` (dictionary columns as their keys).
+    pub fn write(&mut self, dictionaries: &[DictionaryMessage], batch: &RecordBatch) -> Result<Vec<u8>, OtapError> {
+        for dict in dictionaries {
+            let message = self.dictionary_message(dict).map_err(|e| ipc_error("dictionary", e))?;
+            write_message(&mut self.buf, message, &self.options).map_err(|e| ipc_error("write", e))?;
         }
+        let (_, message) = self
+            .generator
+            .encode(batch, &mut self.no_dictionaries, &self.options, &mut self.context)
+            .map_err(|e| ipc_error("write", e))?;
+        write_message(&mut self.buf, message, &self.options).map_err(|e| ipc_error("write", e))?;
+        take_chunk(&mut self.buf, self.zstd_level)
+    }
+
+    /// A DictionaryBatch message: the values encoded as a one-column record batch, whose
+    /// header is then wrapped in a DictionaryBatch (built in the order arrow-ipc builds one,
+    /// so the bytes are the StreamWriter's).
+    fn dictionary_message(&mut self, dict: &DictionaryMessage) -> Result<arrow_ipc::writer::EncodedData, ArrowError> {
+        let field = Field::new("", dict.values.data_type().clone(), true);
+        let values = RecordBatch::try_new(Arc::new(Schema::new(vec![field])), vec![dict.values.clone()])?;
+        let (_, encoded) = self.generator.encode(&values, &mut self.no_dictionaries, &self.options, &mut self.context)?;
+        let message = arrow_ipc::root_as_message(&encoded.ipc_message)
+            .map_err(|e| ArrowError::IpcError(format!("own record batch header: {e}")))?;
+        let batch = message
+            .header_as_record_batch()
+            .ok_or_else(|| ArrowError::IpcError("own record batch header: not a record batch".into()))?;
+        let mut fbb = FlatBufferBuilder::with_capacity(encoded.ipc_message.len() + 64);
+        let buffers: Vec<arrow_ipc::Buffer> = batch.buffers().map(|b| b.iter().copied().collect()).unwrap_or_default();
+        let nodes: Vec<arrow_ipc::FieldNode> = batch.nodes().map(|n| n.iter().copied().collect()).unwrap_or_default();
+        let buffers = fbb.create_vector(&buffers);
+        let nodes = fbb.create_vector(&nodes);
+        let mut rb = arrow_ipc::RecordBatchBuilder::new(&mut fbb);
+        rb.add_length(batch.length());
+        rb.add_nodes(nodes);
+        rb.add_buffers(buffers);
+        let data = rb.finish();
+        let mut db = arrow_ipc::DictionaryBatchBuilder::new(&mut fbb);
+        db.add_id(dict.id);
+        db.add_data(data);
+        db.add_isDelta(dict.is_delta);
+        let header = db.finish().as_union_value();
+        let mut mb = arrow_ipc::MessageBuilder::new(&mut fbb);
+        mb.add_version(message.version());
+        mb.add_header_type(arrow_ipc::MessageHeader::DictionaryBatch);
+        mb.add_bodyLength(message.bodyLength());
+        mb.add_header(header);
+        let root = mb.finish();
+        fbb.finish(root, None);
+        Ok(arrow_ipc::writer::EncodedData { ipc_message: fbb.finished_data().to_vec(), arrow_data: encoded.arrow_data })
     }
 }

@@ -383,3 +383,67 @@ fn round_trip_traces() {
 fn round_trip_metrics() {
     round_trip(Signal::Metrics, &[metrics_request(30, 0), metrics_request(80, 3)]);
 }
+
+// ---------------------------------------------------------------------------------------
+// The encoder's own dictionary messages are arrow-ipc's: the same IPC bytes as its
+// StreamWriter (delta dictionaries found by comparison) writing the tables with whole
+// dictionaries, over streams that grow, restart and widen their dictionaries.
+
+fn stream_writer_records(signal: Signal, requests: &[Vec<u8>], limits: DictionaryLimits, zstd: Option<i32>) -> Vec<Vec<(i32, Vec<u8>)>> {
+    use otap_core::encode::table::TableEncoder;
+    use otap_core::ipc_writer::IpcChunkWriter;
+    let mut streams: HashMap<i32, (TableEncoder, Option<IpcChunkWriter>)> = HashMap::new();
+    let mut out = Vec::new();
+    for req in requests {
+        let parsed = otap_core::encode::parse_request(signal, req).unwrap();
+        let mut records = Vec::new();
+        for (ty, input) in &parsed.tables(true, None).unwrap() {
+            let (enc, writer) = streams
+                .entry(*ty)
+                .or_insert_with(|| (TableEncoder::new(otap_core::schema::table_spec(*ty).unwrap(), limits), None));
+            let encoded = enc.encode(input).unwrap();
+            assert!(encoded.dictionaries.is_empty(), "a table-mode encoder sends no dictionary messages");
+            if encoded.new_stream || writer.is_none() {
+                *writer = Some(IpcChunkWriter::new(encoded.batch.schema_ref(), zstd).unwrap());
+            }
+            records.push((*ty, writer.as_mut().unwrap().write(&encoded.batch).unwrap()));
+        }
+        out.push(records);
+    }
+    out
+}
+
+fn assert_same_ipc_as_stream_writer(signal: Signal, requests: &[Vec<u8>], limits: DictionaryLimits) {
+    for zstd in [None, Some(1)] {
+        let expected = stream_writer_records(signal, requests, limits, zstd);
+        let mut enc = Encoder::with_limits(EncoderOptions { zstd_level: zstd, metric_metadata: true }, limits);
+        for (i, req) in requests.iter().enumerate() {
+            let bar = BatchArrowRecords::decode(enc.encode(signal, req).unwrap().as_slice()).unwrap();
+            let got: Vec<(i32, Vec<u8>)> = bar.arrow_payloads.into_iter().map(|p| (p.r#type, p.record)).collect();
+            assert!(got == expected[i], "{signal:?} batch {i} (zstd {zstd:?}): IPC bytes differ from arrow-ipc's StreamWriter");
+        }
+    }
+}
+
+#[test]
+fn dictionary_messages_are_the_stream_writers() {
+    let wide = DictionaryLimits::default();
+    // Growing dictionaries (deltas), unchanged ones (no message), u8 -> u16 (a new stream).
+    let logs: Vec<Vec<u8>> = (0..6).map(|n| logs_request(60 + 40 * n, |i| simple_log(i, &format!("body{}", i + 37 * n)))).collect();
+    assert_same_ipc_as_stream_writer(Signal::Logs, &logs, wide);
+    let traces: Vec<Vec<u8>> = (0..5).map(|n| traces_request(40 + 30 * n, 7 * n)).collect();
+    assert_same_ipc_as_stream_writer(Signal::Traces, &traces, wide);
+    let metrics: Vec<Vec<u8>> = (0..5).map(|n| metrics_request(30 + 20 * n, 5 * n)).collect();
+    assert_same_ipc_as_stream_writer(Signal::Metrics, &metrics, wide);
+    // Small limits: restarted dictionaries (a replacement in the same stream) and plain fallbacks.
+    let small = DictionaryLimits { max_u16: 10, reset_threshold: 0.3 };
+    let body_log = |body: String| cat(&[x64(1, 1), b(5, &s(1, &body))]);
+    let resets = [
+        logs_request(500, |i| body_log(format!("a{}", i % 5))),
+        logs_request(100, |i| body_log(format!("b{}", i % 10))),
+        logs_request(100, |i| body_log(format!("b{}", i % 10))),
+        logs_request(50, |i| body_log(format!("c{}", i % 3))),
+    ];
+    assert_same_ipc_as_stream_writer(Signal::Logs, &resets, small);
+    assert_same_ipc_as_stream_writer(Signal::Logs, &logs, small);
+}

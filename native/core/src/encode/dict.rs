@@ -184,32 +184,36 @@ impl DictValues {
         if let Some(a) = &self.cached {
             return a.clone();
         }
-        let a = self.build_array();
+        let a = self.values_from(0);
         self.cached = Some(a.clone());
         a
     }
 
-    fn build_array(&self) -> ArrayRef {
+    /// The values from number `start` on: the tail an IPC delta dictionary carries (a copy of
+    /// the tail only, not of the whole dictionary).
+    pub fn values_from(&self, start: usize) -> ArrayRef {
         match self.kind {
-            LeafKind::Utf8 => {
-                let offsets = OffsetBuffer::new(ScalarBuffer::from(self.offsets.clone()));
-                // Safety: every value was valid UTF-8 (strings come from validated protobuf fields).
-                Arc::new(unsafe { StringArray::new_unchecked(offsets, Buffer::from_slice_ref(&self.bytes), None) })
-            }
-            LeafKind::Binary => {
-                let offsets = OffsetBuffer::new(ScalarBuffer::from(self.offsets.clone()));
-                Arc::new(BinaryArray::new(offsets, Buffer::from_slice_ref(&self.bytes), None))
+            LeafKind::Utf8 | LeafKind::Binary => {
+                let base = self.offsets[start];
+                let offsets = OffsetBuffer::new(ScalarBuffer::from_iter(self.offsets[start..].iter().map(|o| o - base)));
+                let bytes = Buffer::from_slice_ref(&self.bytes[base as usize..]);
+                if self.kind == LeafKind::Utf8 {
+                    // Safety: every value was valid UTF-8 (strings come from validated protobuf fields).
+                    Arc::new(unsafe { StringArray::new_unchecked(offsets, bytes, None) })
+                } else {
+                    Arc::new(BinaryArray::new(offsets, bytes, None))
+                }
             }
             LeafKind::Fsb8 | LeafKind::Fsb16 => {
                 let size = if self.kind == LeafKind::Fsb8 { 8 } else { 16 };
-                Arc::new(FixedSizeBinaryArray::new(size, Buffer::from_slice_ref(&self.bytes), None))
+                Arc::new(FixedSizeBinaryArray::new(size, Buffer::from_slice_ref(&self.bytes[start * size as usize..]), None))
             }
-            LeafKind::I32 => Arc::new(PrimitiveArray::<Int32Type>::from_iter_values(self.nums.iter().map(|&v| v as i32))),
-            LeafKind::U32 => Arc::new(PrimitiveArray::<UInt32Type>::from_iter_values(self.nums.iter().map(|&v| v as u32))),
+            LeafKind::I32 => Arc::new(PrimitiveArray::<Int32Type>::from_iter_values(self.nums[start..].iter().map(|&v| v as i32))),
+            LeafKind::U32 => Arc::new(PrimitiveArray::<UInt32Type>::from_iter_values(self.nums[start..].iter().map(|&v| v as u32))),
             LeafKind::Duration => {
-                Arc::new(PrimitiveArray::<DurationNanosecondType>::from_iter_values(self.nums.iter().copied()))
+                Arc::new(PrimitiveArray::<DurationNanosecondType>::from_iter_values(self.nums[start..].iter().copied()))
             }
-            _ => Arc::new(PrimitiveArray::<Int64Type>::from_iter_values(self.nums.iter().copied())),
+            _ => Arc::new(PrimitiveArray::<Int64Type>::from_iter_values(self.nums[start..].iter().copied())),
         }
     }
 }

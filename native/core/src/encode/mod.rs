@@ -27,7 +27,7 @@ use self::forward::ForwardStream;
 use crate::bar::{payload_type_name, ArrowPayload, BatchArrowRecords};
 use crate::decode::DecodedTables;
 use crate::error::{codes, OtapError};
-use crate::ipc_writer::IpcChunkWriter;
+use crate::ipc_writer::TableChunkWriter;
 use crate::otlp::model;
 use crate::schema::table_spec;
 use crate::sdk_columns::SdkColumns;
@@ -54,7 +54,7 @@ impl Default for EncoderOptions {
 
 struct PayloadStream {
     encoder: TableEncoder,
-    writer: Option<IpcChunkWriter>,
+    writer: Option<TableChunkWriter>,
     schema_id: String,
 }
 
@@ -170,7 +170,7 @@ impl Encoder {
                 let spec = table_spec(ty).ok_or_else(|| {
                     OtapError::new(codes::UNKNOWN_PAYLOAD_TYPE, format!("no table for {}", payload_type_name(ty)))
                 })?;
-                let encoder = TableEncoder::new(spec, self.limits);
+                let encoder = TableEncoder::for_ipc(spec, self.limits);
                 self.streams.insert(ty, PayloadStream { encoder, writer: None, schema_id: String::new() });
             }
             let stream = self.streams.get_mut(&ty).unwrap();
@@ -178,11 +178,15 @@ impl Encoder {
             if encoded.new_stream || stream.writer.is_none() {
                 stream.schema_id = self.next_schema_id.to_string();
                 self.next_schema_id += 1;
-                stream.writer = Some(IpcChunkWriter::new(encoded.batch.schema_ref(), self.options.zstd_level)?);
+                stream.writer = Some(TableChunkWriter::new(&encoded.schema, self.options.zstd_level)?);
             }
             let name = stream.encoder.spec.name;
-            let record =
-                stream.writer.as_mut().unwrap().write(&encoded.batch).map_err(|e| e.in_table(name))?;
+            let record = stream
+                .writer
+                .as_mut()
+                .unwrap()
+                .write(&encoded.dictionaries, &encoded.batch)
+                .map_err(|e| e.in_table(name))?;
             arrow_payloads.push(ArrowPayload { schema_id: stream.schema_id.clone(), r#type: ty, record });
         }
         Ok(self.envelope(arrow_payloads))

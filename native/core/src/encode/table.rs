@@ -24,6 +24,7 @@ use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
 use super::dict::{DictValues, FxBuild};
 use super::input::{Leaf, ListInput, ListItems, TableInput};
 use crate::error::OtapError;
+use crate::ipc_writer::DictionaryMessage;
 use crate::schema::{ColumnSpec, DictClass, LeafKind, Presence, TableSpec};
 
 const MAX_U8: usize = 255;
@@ -52,6 +53,10 @@ enum DictMode {
 struct DictState {
     mode: DictMode,
     values: DictValues,
+    /// IPC mode: values already sent on the current IPC stream.
+    sent: usize,
+    /// IPC mode: the values were restarted since the last send (a replacement, not a delta).
+    replaced: bool,
 }
 
 /// A column that may appear, with its full path (computed once, not per batch).
@@ -76,6 +81,12 @@ pub struct TableEncoder {
     dict_ids: HashMap<String, usize, FxBuild>,
     signature: Option<String>,
     schema: Option<SchemaRef>,
+    /// IPC mode (see [`TableEncoder::for_ipc`]): `schema` with each dictionary column as its
+    /// key type, the schema of the batches built.
+    physical: Option<SchemaRef>,
+    /// Dictionary column paths of `schema` in IPC dictionary id order.
+    schema_dicts: Vec<String>,
+    ipc: bool,
     /// Leaves built by the current `encode` call, in build order (for a rebuild).
     leaf_cache: Vec<ArrayRef>,
     leaf_pos: usize,
@@ -84,7 +95,14 @@ pub struct TableEncoder {
 }
 
 pub struct EncodedTable {
+    /// In IPC mode the dictionary columns hold only their keys (the batch's schema says so).
     pub batch: RecordBatch,
+    /// The table's schema, dictionary columns as dictionaries (the IPC stream's schema).
+    pub schema: SchemaRef,
+    /// IPC mode: the dictionary messages that go before the batch, in dictionary id order
+    /// (every dictionary when a stream starts; afterwards the new values, or a restarted
+    /// dictionary whole).
+    pub dictionaries: Vec<DictionaryMessage>,
     /// True when this batch starts a new IPC stream (first batch or a schema change).
     pub new_stream: bool,
 }
@@ -109,7 +127,7 @@ impl TableEncoder {
             if let ColumnSpec::Leaf { kind, dict: Some(d), .. } = c {
                 dict_ids.insert(path.clone(), dict_ids.len());
                 let mode = if *d == DictClass::D8 { DictMode::U8 } else { DictMode::U16 };
-                dicts.insert(path.clone(), DictState { mode, values: DictValues::new(*kind) });
+                dicts.insert(path.clone(), DictState { mode, values: DictValues::new(*kind), sent: 0, replaced: false });
                 dict_order.push(path);
             }
         });
@@ -141,10 +159,21 @@ impl TableEncoder {
             dict_ids,
             signature: None,
             schema: None,
+            physical: None,
+            schema_dicts: Vec::new(),
+            ipc: false,
             leaf_cache: Vec::new(),
             leaf_pos: 0,
             rebuild_dict: Vec::new(),
         }
+    }
+
+    /// An encoder whose output goes to an IPC stream ([`crate::ipc_writer::TableChunkWriter`]):
+    /// its batches carry dictionary keys only, and each batch says which dictionary values
+    /// are new. Its dictionaries are never rebuilt whole per batch (nor compared with what was
+    /// sent), so a batch costs the same however long the stream has run.
+    pub fn for_ipc(spec: TableSpec, limits: DictionaryLimits) -> Self {
+        TableEncoder { ipc: true, ..TableEncoder::new(spec, limits) }
     }
 
     pub fn encode(&mut self, input: &TableInput<'_>) -> Result<EncodedTable, OtapError> {
@@ -164,7 +193,11 @@ impl TableEncoder {
             let mut restarted = false;
             if let Some(signature) = signature.filter(|s| self.signature.as_deref() != Some(s.as_str())) {
                 self.signature = Some(signature);
-                self.schema = Some(Arc::new(self.build_schema()));
+                let schema = Arc::new(self.build_schema());
+                self.schema_dicts.clear();
+                dictionary_paths(schema.fields(), "", &mut self.schema_dicts);
+                self.physical = self.ipc.then(|| Arc::new(physical_schema(&schema)));
+                self.schema = Some(schema);
                 // A dictionary kept for reuse holds only this batch's values, in first-seen
                 // order: what restarting and rebuilding it would give.
                 for (path, rebuild) in self.dict_order.iter().zip(&self.rebuild_dict) {
@@ -178,17 +211,36 @@ impl TableEncoder {
             }
             let fresh: Vec<bool> = self.dict_order.iter().map(|p| restarted || self.dicts[p].values.is_empty()).collect();
             let schema = self.schema.clone().unwrap();
+            let built = self.physical.clone().unwrap_or_else(|| schema.clone());
             self.leaf_pos = 0;
-            let columns = self.build_columns(schema.fields(), "", input)?;
+            let columns = self.build_columns(built.fields(), "", input)?;
             if !self.check_overflow(&fresh) {
                 self.leaf_cache.clear();
                 let options = RecordBatchOptions::new().with_row_count(Some(input.len));
-                let batch = RecordBatch::try_new_with_options(schema, columns, &options)
+                let batch = RecordBatch::try_new_with_options(built, columns, &options)
                     .map_err(|e| OtapError::invalid_payload(format!("internal: {e}")).in_table(self.spec.name))?;
-                return Ok(EncodedTable { batch, new_stream });
+                let dictionaries = if self.ipc { self.dictionary_messages(new_stream) } else { Vec::new() };
+                return Ok(EncodedTable { batch, schema, dictionaries, new_stream });
             }
         }
         Err(OtapError::limit_exceeded("dictionary sizes did not settle after repeated schema changes").in_table(self.spec.name))
+    }
+
+    /// What the IPC stream needs of each dictionary before this batch; marks it sent.
+    fn dictionary_messages(&mut self, new_stream: bool) -> Vec<DictionaryMessage> {
+        let mut out = Vec::new();
+        for (id, path) in self.schema_dicts.iter().enumerate() {
+            let state = self.dicts.get_mut(path).expect("dictionary path of the schema");
+            let whole = new_stream || state.replaced;
+            let len = state.values.len();
+            if whole || len > state.sent {
+                let start = if whole { 0 } else { state.sent };
+                out.push(DictionaryMessage { id: id as i64, values: state.values.values_from(start), is_delta: !whole });
+            }
+            state.sent = len;
+            state.replaced = false;
+        }
+        out
     }
 
     /// Widens (for good, like an overflow) keys too narrow for the values a receiver decodes.
@@ -231,6 +283,7 @@ impl TableEncoder {
                     state.mode = DictMode::Plain;
                 }
                 state.values = DictValues::new(state.values.kind);
+                state.replaced = true;
                 self.rebuild_dict[i] = true;
                 rebuild = true;
             }
@@ -398,7 +451,13 @@ impl TableEncoder {
             }
         }
         let table = self.spec.name;
-        if let DataType::Dictionary(key_type, _) = field.data_type() {
+        let key_u8 = match self.dicts.get(path).map(|d| d.mode) {
+            Some(DictMode::U8) => Some(true),
+            Some(DictMode::U16) => Some(false),
+            _ => None,
+        };
+        if let Some(key_u8) = key_u8 {
+            let ipc = self.ipc;
             let state = self.dicts.get_mut(path).unwrap();
             let mut keys: Vec<Option<u32>> = Vec::with_capacity(n);
             match leaf {
@@ -440,14 +499,21 @@ impl TableEncoder {
                 Some(Leaf::U32(v)) => num_keys(&mut keys, &mut state.values, v.iter().map(|x| x.map(|x| x as i64))),
                 Some(_) => return Err(internal(table, path, "unexpected value type for a dictionary column")),
             }
-            let values = state.values.to_array();
             // Keys beyond the key width are caught by check_overflow and the batch rebuilt.
-            let array: ArrayRef = if **key_type == DataType::UInt8 {
+            let array: ArrayRef = if key_u8 {
                 let k = PrimitiveArray::<UInt8Type>::from_iter(keys.iter().map(|k| k.map(|k| k as u8)));
-                Arc::new(DictionaryArray::<UInt8Type>::try_new(k, values).map_err(|e| internal(table, path, e))?)
+                if ipc {
+                    Arc::new(k)
+                } else {
+                    Arc::new(DictionaryArray::<UInt8Type>::try_new(k, state.values.to_array()).map_err(|e| internal(table, path, e))?)
+                }
             } else {
                 let k = PrimitiveArray::<UInt16Type>::from_iter(keys.iter().map(|k| k.map(|k| k as u16)));
-                Arc::new(DictionaryArray::<UInt16Type>::try_new(k, values).map_err(|e| internal(table, path, e))?)
+                if ipc {
+                    Arc::new(k)
+                } else {
+                    Arc::new(DictionaryArray::<UInt16Type>::try_new(k, state.values.to_array()).map_err(|e| internal(table, path, e))?)
+                }
             };
             return Ok(array);
         }
@@ -489,6 +555,36 @@ impl TableEncoder {
             _ => return Err(internal(table, path, "value type does not match the column kind")),
         })
     }
+}
+
+/// Paths of the dictionary columns of `fields`, depth first: the order in which the IPC
+/// schema message numbers dictionaries.
+fn dictionary_paths(fields: &Fields, prefix: &str, out: &mut Vec<String>) {
+    for f in fields.iter() {
+        match f.data_type() {
+            DataType::Dictionary(..) => out.push(format!("{prefix}{}", f.name())),
+            DataType::Struct(children) => dictionary_paths(children, &format!("{prefix}{}.", f.name()), out),
+            _ => {}
+        }
+    }
+}
+
+/// `schema` with every dictionary column as its key type: what an IPC record batch body holds
+/// for it (the values go in dictionary messages).
+fn physical_schema(schema: &Schema) -> Schema {
+    fn physical(fields: &Fields) -> Fields {
+        fields
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Dictionary(key, _) => Arc::new(Field::new(f.name(), (**key).clone(), f.is_nullable())),
+                DataType::Struct(children) => {
+                    Arc::new(Field::new(f.name(), DataType::Struct(physical(children)), f.is_nullable()))
+                }
+                _ => f.clone(),
+            })
+            .collect()
+    }
+    Schema::new(physical(schema.fields()))
 }
 
 /// Dictionary keys of numeric values; a run of equal values reuses its first row's index.

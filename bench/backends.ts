@@ -35,12 +35,16 @@ import { generateLogs, generateMetrics, generateTraces } from '../src/otlp/gener
 import type { Signal, SignalRequest } from '../src/otlp/model.js';
 import { encodeOtlp } from '../src/otlp/signal-codec.js';
 import { GO_PEER_SOURCE_DIR, goDecode, goEncode, goPeerBinary, writeFramedBars } from '../test/interop/go-peer.js';
+import { longStreamTable, measureLongStreams, type LongStreamOptions } from './long-stream.js';
 import { machineDescription, replaceSection } from './results.js';
 
 const quick = process.argv.includes('--quick');
 const SIGNALS: Signal[] = ['logs', 'traces', 'metrics'];
 const SIZES = [512, 4096];
 const ROUNDS = quick ? 2 : 7;
+const LONG: LongStreamOptions = quick
+  ? { batches: 40, window: 10, rounds: 1, batchSize: 512, uniquePerBatch: 8 }
+  : { batches: 300, window: 50, rounds: 3, batchSize: 512, uniquePerBatch: 8 };
 const batchesFor = (size: number) => (quick ? (size >= 4096 ? 2 : 5) : size >= 4096 ? 20 : 40);
 const BACKENDS: BackendName[] = ['native', 'wasm', 'js'];
 const generators = { traces: generateTraces, logs: generateLogs, metrics: generateMetrics } as const;
@@ -398,6 +402,7 @@ async function main() {
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'otap-bench-backends-'));
   const rows: Row[] = [];
+  const longRows: ReturnType<typeof measureLongStreams> = [];
   const loads: number[] = [load0[0]!];
   const t0 = Date.now();
   try {
@@ -415,6 +420,8 @@ async function main() {
         );
       }
     }
+    console.log(`long streams (${LONG.batches} batches of ${LONG.batchSize}) ...`);
+    longRows.push(...measureLongStreams(SIGNALS, loaded, LONG));
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
@@ -455,6 +462,12 @@ async function main() {
     '### Targets',
     '',
     targets(rows),
+    '',
+    '### Long streams: encode cost early and late in one stream',
+    '',
+    `One encoder per backend through ${LONG.batches} distinct batches of ${LONG.batchSize} (\`generateX({ seed: 11, batchIndex, uniqueValuesPerBatch: ${LONG.uniquePerBatch} })\`: its high-cardinality attributes approach their cardinality and ${LONG.uniquePerBatch} \`request.id\` values per batch are new), as one long-lived gRPC stream sees them; each encode() call timed, the median per batch position over ${LONG.rounds} rounds, then the median over the first and the last ${LONG.window} batches. The dictionaries grow all along: an encoder whose per-batch work follows the dictionary size rather than the batch size shows last / first well above 1.`,
+    '',
+    longStreamTable(longRows, LONG),
   ].join('\n');
   console.log(`\n${body}`);
   if (!quick) replaceSection('backends', 'Codec throughput: native vs wasm vs js vs Go', body);

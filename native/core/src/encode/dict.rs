@@ -11,8 +11,9 @@ use hashbrown::HashTable;
 
 use arrow_array::types::{DurationNanosecondType, Int32Type, Int64Type, UInt32Type};
 use arrow_array::{ArrayRef, BinaryArray, FixedSizeBinaryArray, PrimitiveArray, StringArray};
-use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
+use arrow_buffer::{OffsetBuffer, ScalarBuffer};
 
+use super::append_store::AppendStore;
 use crate::schema::LeafKind;
 
 /// A small, fast (non-DoS-resistant) hasher for memo tables: FxHash-style multiply-rotate.
@@ -101,8 +102,9 @@ pub struct DictValues {
     /// Fixed-size binaries (8 or 16 bytes) as numbers.
     fixed_memo: HashMap<u128, u32, FxBuild>,
     num_memo: HashMap<u64, u32, FxBuild>,
-    bytes: Vec<u8>,
-    offsets: Vec<i32>,
+    /// Byte-like values and their offsets, shared with the arrays handed out (no copy per batch).
+    bytes: AppendStore<u8>,
+    offsets: AppendStore<i32>,
     nums: Vec<i64>,
     /// The last array built, while no value was added since: an unchanged dictionary is the
     /// same array again, which the IPC writer recognises by pointer (no copy, no comparison).
@@ -117,8 +119,12 @@ impl DictValues {
             bytes_memo: HashTable::new(),
             fixed_memo: HashMap::default(),
             num_memo: HashMap::default(),
-            bytes: Vec::new(),
-            offsets: vec![0],
+            bytes: AppendStore::new(),
+            offsets: {
+                let mut o = AppendStore::new();
+                o.push(0);
+                o
+            },
             nums: Vec::new(),
             cached: None,
         }
@@ -151,11 +157,11 @@ impl DictValues {
             return i;
         }
         let hash = hash_bytes(v);
-        if let Some(&i) = self.bytes_memo.find(hash, |&i| value_at(&self.bytes, &self.offsets, i) == v) {
+        if let Some(&i) = self.bytes_memo.find(hash, |&i| value_at(self.bytes.as_slice(), self.offsets.as_slice(), i) == v) {
             return i;
         }
         self.push_value(v);
-        let (bytes, offsets) = (&self.bytes, &self.offsets);
+        let (bytes, offsets) = (self.bytes.as_slice(), self.offsets.as_slice());
         self.bytes_memo.insert_unique(hash, next, |&i| hash_bytes(value_at(bytes, offsets, i)));
         next
     }
@@ -189,14 +195,17 @@ impl DictValues {
         a
     }
 
-    /// The values from number `start` on: the tail an IPC delta dictionary carries (a copy of
-    /// the tail only, not of the whole dictionary).
+    /// The values from number `start` on (the tail an IPC delta dictionary carries). Byte-like
+    /// values are not copied: the array shares the store's memory, and the arrays of one
+    /// store start at the same address until it moves to a larger block.
     pub fn values_from(&self, start: usize) -> ArrayRef {
         match self.kind {
             LeafKind::Utf8 | LeafKind::Binary => {
-                let base = self.offsets[start];
-                let offsets = OffsetBuffer::new(ScalarBuffer::from_iter(self.offsets[start..].iter().map(|o| o - base)));
-                let bytes = Buffer::from_slice_ref(&self.bytes[base as usize..]);
+                let n = self.offsets.len() - 1 - start;
+                let offsets = ScalarBuffer::new(self.offsets.buffer(start, self.offsets.len()), 0, n + 1);
+                // Safety: offsets only grow, each one the end of a value (they need not start at 0).
+                let offsets = unsafe { OffsetBuffer::new_unchecked(offsets) };
+                let bytes = self.bytes.buffer(0, self.bytes.len());
                 if self.kind == LeafKind::Utf8 {
                     // Safety: every value was valid UTF-8 (strings come from validated protobuf fields).
                     Arc::new(unsafe { StringArray::new_unchecked(offsets, bytes, None) })
@@ -206,7 +215,7 @@ impl DictValues {
             }
             LeafKind::Fsb8 | LeafKind::Fsb16 => {
                 let size = if self.kind == LeafKind::Fsb8 { 8 } else { 16 };
-                Arc::new(FixedSizeBinaryArray::new(size, Buffer::from_slice_ref(&self.bytes[start * size as usize..]), None))
+                Arc::new(FixedSizeBinaryArray::new(size, self.bytes.buffer(start * size as usize, self.bytes.len()), None))
             }
             LeafKind::I32 => Arc::new(PrimitiveArray::<Int32Type>::from_iter_values(self.nums[start..].iter().map(|&v| v as i32))),
             LeafKind::U32 => Arc::new(PrimitiveArray::<UInt32Type>::from_iter_values(self.nums[start..].iter().map(|&v| v as u32))),

@@ -157,6 +157,23 @@ fn compact_keys<K: ArrowDictionaryKeyType>(column: &ArrayRef) -> Result<ArrayRef
     Ok(Arc::new(out))
 }
 
+/// Whether `values` (at least as long as `last`) lies over the same memory as `last`, buffer
+/// for buffer: then its first values are `last`'s. Arrays a TablesBuilder hands out for one
+/// dictionary do (append_store.rs), so a growing dictionary needs no value comparison. Sound
+/// because `last` is alive (held here): its memory cannot have been freed and reused, and
+/// Arrow buffers are not written while shared.
+fn shares_prefix(last: &ArrayData, values: &ArrayData) -> bool {
+    last.data_type() == values.data_type()
+        && last.offset() == values.offset()
+        && last.nulls().is_none()
+        && values.nulls().is_none()
+        && last.child_data().is_empty()
+        && values.child_data().is_empty()
+        && !last.buffers().is_empty()
+        && last.buffers().len() == values.buffers().len()
+        && last.buffers().iter().zip(values.buffers()).all(|(a, b)| a.as_ptr() == b.as_ptr())
+}
+
 /// Whether `values` is `last` with values appended (then the writer sends a delta). Exact:
 /// sources of one application often share their first values, and a wrong guess would make
 /// the writer resend the whole dictionary. An O(1) look at the ends rules most misses out
@@ -170,7 +187,38 @@ fn extends(last: &ArrayData, values: &ArrayData) -> bool {
         return false;
     }
     n == 0
+        || shares_prefix(last, values)
         || (values.slice(0, 1) == last.slice(0, 1)
             && values.slice(n - 1, 1) == last.slice(n - 1, 1)
             && values.slice(0, n) == *last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::dict::DictValues;
+    use crate::schema::LeafKind;
+
+    #[test]
+    fn a_growing_store_extends_by_memory_and_other_arrays_by_value() {
+        let mut d = DictValues::new(LeafKind::Utf8);
+        d.index_of_bytes(b"GET");
+        d.index_of_bytes(b"POST");
+        let first = d.to_array().to_data();
+        d.index_of_bytes(b"PUT");
+        let grown = d.to_array().to_data();
+        assert!(shares_prefix(&first, &grown) && extends(&first, &grown));
+        // Equal values in other memory: not by memory, but still by value.
+        let copy = arrow_array::StringArray::from(vec!["GET", "POST", "PUT"]).to_data();
+        assert!(!shares_prefix(&first, &copy) && extends(&first, &copy));
+        // A different first value is no extension.
+        let other = arrow_array::StringArray::from(vec!["HEAD", "POST", "PUT"]).to_data();
+        assert!(!extends(&first, &other));
+        // After the store moves to a larger block, the comparison by value takes over.
+        for i in 0..1000 {
+            d.index_of_bytes(format!("v{i}").as_bytes());
+        }
+        let moved = d.to_array().to_data();
+        assert!(!shares_prefix(&first, &moved) && extends(&first, &moved));
+    }
 }

@@ -63,7 +63,16 @@ struct DictState {
 enum Candidate {
     Struct { path: String, nullable: bool },
     List { path: String },
-    Leaf { path: String, nullable: bool, non_zero: bool },
+    Leaf { path: String, nullable: bool, non_zero: bool, dict: Option<usize> },
+}
+
+/// A column of the current schema with what building it needs, computed when the schema
+/// changes: a batch formats no paths and looks nothing up by name.
+enum PlanColumn {
+    Struct { path: String, children: Vec<PlanColumn> },
+    List { path: String },
+    /// `dict`: the dictionary candidate; `encoded` when the schema has it as a dictionary.
+    Leaf { path: String, kind: LeafKind, dict: Option<usize>, encoded: bool },
 }
 
 pub struct TableEncoder {
@@ -74,18 +83,20 @@ pub struct TableEncoder {
     absent: Vec<Candidate>,
     /// Presence or a key width changed since the signature was last computed.
     changed: bool,
-    dicts: HashMap<String, DictState, FxBuild>,
-    /// Dict paths in prototype order (for deterministic iteration).
-    dict_order: Vec<String>,
-    /// Prototype dictionary-candidate index of each dict path (Go's `dictId` metadata).
-    dict_ids: HashMap<String, usize, FxBuild>,
+    /// Dictionary candidates in prototype order; the index is Go's `dictId` metadata.
+    dicts: Vec<DictState>,
+    dict_index: HashMap<String, usize, FxBuild>,
+    /// Per dictionary candidate: its column is present.
+    dict_present: Vec<bool>,
     signature: Option<String>,
     schema: Option<SchemaRef>,
     /// IPC mode (see [`TableEncoder::for_ipc`]): `schema` with each dictionary column as its
     /// key type, the schema of the batches built.
     physical: Option<SchemaRef>,
-    /// Dictionary column paths of `schema` in IPC dictionary id order.
-    schema_dicts: Vec<String>,
+    /// The columns of the schema the batches are built with.
+    plan: Vec<PlanColumn>,
+    /// Dictionary candidates of `schema` in IPC dictionary id order.
+    schema_dicts: Vec<usize>,
     ipc: bool,
     /// Leaves built by the current `encode` call, in build order (for a rebuild).
     leaf_cache: Vec<ArrayRef>,
@@ -120,46 +131,51 @@ fn walk_leaves(cols: &[ColumnSpec], prefix: &str, f: &mut impl FnMut(&ColumnSpec
 
 impl TableEncoder {
     pub fn new(spec: TableSpec, limits: DictionaryLimits) -> Self {
-        let mut dicts = HashMap::default();
-        let mut dict_ids = HashMap::default();
-        let mut dict_order = Vec::new();
+        let mut dicts = Vec::new();
+        let mut dict_index = HashMap::default();
         walk_leaves(&spec.columns, "", &mut |c, path| {
             if let ColumnSpec::Leaf { kind, dict: Some(d), .. } = c {
-                dict_ids.insert(path.clone(), dict_ids.len());
+                dict_index.insert(path, dicts.len());
                 let mode = if *d == DictClass::D8 { DictMode::U8 } else { DictMode::U16 };
-                dicts.insert(path.clone(), DictState { mode, values: DictValues::new(*kind), sent: 0, replaced: false });
-                dict_order.push(path);
+                dicts.push(DictState { mode, values: DictValues::new(*kind), sent: 0, replaced: false });
             }
         });
         let mut absent = Vec::new();
-        fn candidates(cols: &[ColumnSpec], prefix: &str, out: &mut Vec<Candidate>) {
+        fn candidates(
+            cols: &[ColumnSpec],
+            prefix: &str,
+            dict_index: &HashMap<String, usize, FxBuild>,
+            out: &mut Vec<Candidate>,
+        ) {
             for c in cols {
                 let path = format!("{prefix}{}", c.name());
                 match c {
                     ColumnSpec::Struct { nullable, children, .. } => {
-                        candidates(children, &format!("{path}."), out);
+                        candidates(children, &format!("{path}."), dict_index, out);
                         out.push(Candidate::Struct { path, nullable: *nullable });
                     }
                     ColumnSpec::List { .. } => out.push(Candidate::List { path }),
                     ColumnSpec::Leaf { nullable, presence, .. } => {
-                        out.push(Candidate::Leaf { path, nullable: *nullable, non_zero: *presence == Presence::NonZero })
+                        let dict = dict_index.get(&path).copied();
+                        out.push(Candidate::Leaf { path, nullable: *nullable, non_zero: *presence == Presence::NonZero, dict })
                     }
                 }
             }
         }
-        candidates(&spec.columns, "", &mut absent);
+        candidates(&spec.columns, "", &dict_index, &mut absent);
         TableEncoder {
             spec,
             limits,
             present: HashSet::default(),
             absent,
             changed: true,
+            dict_present: vec![false; dicts.len()],
             dicts,
-            dict_order,
-            dict_ids,
+            dict_index,
             signature: None,
             schema: None,
             physical: None,
+            plan: Vec::new(),
             schema_dicts: Vec::new(),
             ipc: false,
             leaf_cache: Vec::new(),
@@ -185,7 +201,7 @@ impl TableEncoder {
         // batches (a new stream restarts them) or that overflowed.
         self.leaf_cache.clear();
         self.rebuild_dict.clear();
-        self.rebuild_dict.extend(self.dict_order.iter().map(|p| !self.dicts[p].values.is_empty()));
+        self.rebuild_dict.extend(self.dicts.iter().map(|d| !d.values.is_empty()));
         for _ in 0..8 {
             // The signature follows presence and key widths only: recomputed when they moved.
             let signature = if self.changed || self.signature.is_none() { Some(self.compute_signature()) } else { None };
@@ -194,26 +210,29 @@ impl TableEncoder {
             if let Some(signature) = signature.filter(|s| self.signature.as_deref() != Some(s.as_str())) {
                 self.signature = Some(signature);
                 let schema = Arc::new(self.build_schema());
+                self.plan = self.plan_columns(schema.fields(), "");
                 self.schema_dicts.clear();
-                dictionary_paths(schema.fields(), "", &mut self.schema_dicts);
+                dictionary_order(&self.plan, &mut self.schema_dicts);
                 self.physical = self.ipc.then(|| Arc::new(physical_schema(&schema)));
                 self.schema = Some(schema);
                 // A dictionary kept for reuse holds only this batch's values, in first-seen
                 // order: what restarting and rebuilding it would give.
-                for (path, rebuild) in self.dict_order.iter().zip(&self.rebuild_dict) {
+                for (state, rebuild) in self.dicts.iter_mut().zip(&self.rebuild_dict) {
                     if *rebuild {
-                        let state = self.dicts.get_mut(path).unwrap();
                         state.values = DictValues::new(state.values.kind);
                     }
                 }
                 new_stream = true;
                 restarted = true;
             }
-            let fresh: Vec<bool> = self.dict_order.iter().map(|p| restarted || self.dicts[p].values.is_empty()).collect();
+            let fresh: Vec<bool> = self.dicts.iter().map(|d| restarted || d.values.is_empty()).collect();
             let schema = self.schema.clone().unwrap();
             let built = self.physical.clone().unwrap_or_else(|| schema.clone());
             self.leaf_pos = 0;
-            let columns = self.build_columns(built.fields(), "", input)?;
+            let plan = std::mem::take(&mut self.plan);
+            let columns = self.build_columns(built.fields(), &plan, input);
+            self.plan = plan;
+            let columns = columns?;
             if !self.check_overflow(&fresh) {
                 self.leaf_cache.clear();
                 let options = RecordBatchOptions::new().with_row_count(Some(input.len));
@@ -229,8 +248,8 @@ impl TableEncoder {
     /// What the IPC stream needs of each dictionary before this batch; marks it sent.
     fn dictionary_messages(&mut self, new_stream: bool) -> Vec<DictionaryMessage> {
         let mut out = Vec::new();
-        for (id, path) in self.schema_dicts.iter().enumerate() {
-            let state = self.dicts.get_mut(path).expect("dictionary path of the schema");
+        for (id, &d) in self.schema_dicts.iter().enumerate() {
+            let state = &mut self.dicts[d];
             let whole = new_stream || state.replaced;
             let len = state.values.len();
             if whole || len > state.sent {
@@ -246,7 +265,8 @@ impl TableEncoder {
     /// Widens (for good, like an overflow) keys too narrow for the values a receiver decodes.
     fn widen_for_decoded(&mut self, input: &TableInput<'_>) {
         for (path, distinct) in &input.decoded_distinct {
-            let Some(state) = self.dicts.get_mut(*path) else { continue };
+            let Some(&d) = self.dict_index.get(*path) else { continue };
+            let state = &mut self.dicts[d];
             if state.mode == DictMode::U8 && *distinct > MAX_U8 {
                 state.mode = DictMode::U16;
                 self.changed = true;
@@ -262,11 +282,10 @@ impl TableEncoder {
     /// After building, moves any dictionary past its key width; true when the batch must be rebuilt.
     fn check_overflow(&mut self, fresh: &[bool]) -> bool {
         let mut rebuild = false;
-        for (i, path) in self.dict_order.iter().enumerate() {
-            if !self.present.contains(path) {
+        for (i, state) in self.dicts.iter_mut().enumerate() {
+            if !self.dict_present[i] {
                 continue;
             }
-            let state = self.dicts.get_mut(path).unwrap();
             if state.mode == DictMode::Plain {
                 continue;
             }
@@ -301,11 +320,14 @@ impl TableEncoder {
                     !*nullable || has_rows
                 }
                 Candidate::List { path } => input.list(path).is_some_and(|l| l.any_non_empty()),
-                Candidate::Leaf { path, nullable, non_zero } => {
+                Candidate::Leaf { path, nullable, non_zero, .. } => {
                     !*nullable || input.leaf(path).is_some_and(|l| l.counts(*non_zero))
                 }
             };
             if appears {
+                if let Candidate::Leaf { dict: Some(d), .. } = c {
+                    self.dict_present[*d] = true;
+                }
                 let path = match c {
                     Candidate::Struct { path, .. } | Candidate::List { path } | Candidate::Leaf { path, .. } => path,
                 };
@@ -339,7 +361,7 @@ impl TableEncoder {
                     ColumnSpec::Leaf { kind, .. } => {
                         out.push(':');
                         out.push_str(kind.code());
-                        match enc.dicts.get(&path).map(|d| d.mode) {
+                        match enc.dict_index.get(&path).map(|&d| enc.dicts[d].mode) {
                             Some(DictMode::U8) => out.push_str("/u8"),
                             Some(DictMode::U16) => out.push_str("/u16"),
                             _ => {}
@@ -371,11 +393,12 @@ impl TableEncoder {
                 }
                 ColumnSpec::Leaf { name, kind, nullable, .. } => {
                     let value_type = kind.data_type();
-                    match enc.dicts.get(path).map(|d| d.mode) {
+                    let dict = enc.dict_index.get(path).copied();
+                    match dict.map(|d| enc.dicts[d].mode) {
                         Some(mode @ (DictMode::U8 | DictMode::U16)) => {
                             let key = if mode == DictMode::U8 { DataType::UInt8 } else { DataType::UInt16 };
                             let mut md = HashMap::new();
-                            md.insert("dictId".to_string(), enc.dict_ids[path].to_string());
+                            md.insert("dictId".to_string(), dict.unwrap().to_string());
                             Field::new(*name, DataType::Dictionary(Box::new(key), Box::new(value_type)), *nullable)
                                 .with_metadata(md)
                         }
@@ -396,26 +419,49 @@ impl TableEncoder {
         Schema::new_with_metadata(fields, md)
     }
 
-    fn build_columns(&mut self, fields: &Fields, prefix: &str, input: &TableInput<'_>) -> Result<Vec<ArrayRef>, OtapError> {
+    /// The build plan of `fields` (a schema being built, or a struct's children).
+    fn plan_columns(&self, fields: &Fields, prefix: &str) -> Vec<PlanColumn> {
+        fields
+            .iter()
+            .map(|field| {
+                let path = format!("{prefix}{}", field.name());
+                match field.data_type() {
+                    DataType::Struct(children) => {
+                        let children = self.plan_columns(children, &format!("{path}."));
+                        PlanColumn::Struct { path, children }
+                    }
+                    DataType::List(_) => PlanColumn::List { path },
+                    _ => {
+                        let kind = leaf_kind_of(&self.spec.columns, &path).expect("leaf in prototype");
+                        let dict = self.dict_index.get(&path).copied();
+                        let encoded = matches!(field.data_type(), DataType::Dictionary(..));
+                        PlanColumn::Leaf { path, kind, dict, encoded }
+                    }
+                }
+            })
+            .collect()
+    }
+
+    fn build_columns(&mut self, fields: &Fields, plan: &[PlanColumn], input: &TableInput<'_>) -> Result<Vec<ArrayRef>, OtapError> {
         let mut out = Vec::with_capacity(fields.len());
-        for field in fields.iter() {
-            let path = format!("{prefix}{}", field.name());
-            let array: ArrayRef = match field.data_type() {
-                DataType::Struct(children) => {
-                    let arrays = self.build_columns(children, &format!("{path}."), input)?;
-                    let nulls = input.struct_validity(&path).map(|v| NullBuffer::from(v.to_vec()));
+        for (field, column) in fields.iter().zip(plan) {
+            let array: ArrayRef = match (field.data_type(), column) {
+                (DataType::Struct(children), PlanColumn::Struct { path, children: plan }) => {
+                    let arrays = self.build_columns(children, plan, input)?;
+                    let nulls = input.struct_validity(path).map(|v| NullBuffer::from(v.to_vec()));
                     let nulls = nulls.filter(|n| n.null_count() > 0);
                     if children.is_empty() {
                         Arc::new(StructArray::new_empty_fields(input.len, nulls))
                     } else {
                         Arc::new(
                             StructArray::try_new(children.clone(), arrays, nulls)
-                                .map_err(|e| internal(self.spec.name, &path, e))?,
+                                .map_err(|e| internal(self.spec.name, path, e))?,
                         )
                     }
                 }
-                DataType::List(item) => build_list(item, input.list(&path), input.len),
-                _ => self.build_leaf(field, &path, input)?,
+                (DataType::List(item), PlanColumn::List { path }) => build_list(item, input.list(path), input.len),
+                (_, PlanColumn::Leaf { path, kind, dict, .. }) => self.build_leaf(field, path, *kind, *dict, input)?,
+                _ => return Err(internal(self.spec.name, field.name(), "build plan does not match the schema")),
             };
             out.push(array);
         }
@@ -423,16 +469,23 @@ impl TableEncoder {
     }
 
     /// A leaf column; on a rebuild, the previous pass's array when still valid.
-    fn build_leaf(&mut self, field: &Field, path: &str, input: &TableInput<'_>) -> Result<ArrayRef, OtapError> {
+    fn build_leaf(
+        &mut self,
+        field: &Field,
+        path: &str,
+        kind: LeafKind,
+        dict: Option<usize>,
+        input: &TableInput<'_>,
+    ) -> Result<ArrayRef, OtapError> {
         let pos = self.leaf_pos;
         self.leaf_pos += 1;
         if let Some(prev) = self.leaf_cache.get(pos) {
-            let dict_ok = self.dict_ids.get(path).is_none_or(|&i| !self.rebuild_dict[i]);
+            let dict_ok = dict.is_none_or(|i| !self.rebuild_dict[i]);
             if dict_ok && prev.data_type() == field.data_type() {
                 return Ok(prev.clone());
             }
         }
-        let array = self.build_leaf_array(field, path, input)?;
+        let array = self.build_leaf_array(field, path, kind, dict, input)?;
         if pos < self.leaf_cache.len() {
             self.leaf_cache[pos] = array.clone();
         } else {
@@ -441,8 +494,14 @@ impl TableEncoder {
         Ok(array)
     }
 
-    fn build_leaf_array(&mut self, field: &Field, path: &str, input: &TableInput<'_>) -> Result<ArrayRef, OtapError> {
-        let kind = leaf_kind_of(&self.spec.columns, path).expect("leaf in prototype");
+    fn build_leaf_array(
+        &mut self,
+        field: &Field,
+        path: &str,
+        kind: LeafKind,
+        dict: Option<usize>,
+        input: &TableInput<'_>,
+    ) -> Result<ArrayRef, OtapError> {
         let n = input.len;
         let leaf = input.leaf(path);
         if let Some(l) = leaf {
@@ -451,14 +510,14 @@ impl TableEncoder {
             }
         }
         let table = self.spec.name;
-        let key_u8 = match self.dicts.get(path).map(|d| d.mode) {
+        let key_u8 = match dict.map(|d| self.dicts[d].mode) {
             Some(DictMode::U8) => Some(true),
             Some(DictMode::U16) => Some(false),
             _ => None,
         };
-        if let Some(key_u8) = key_u8 {
+        if let (Some(key_u8), Some(d)) = (key_u8, dict) {
             let ipc = self.ipc;
-            let state = self.dicts.get_mut(path).unwrap();
+            let state = &mut self.dicts[d];
             let mut keys: Vec<Option<u32>> = Vec::with_capacity(n);
             match leaf {
                 None => keys.resize(n, None),
@@ -557,13 +616,13 @@ impl TableEncoder {
     }
 }
 
-/// Paths of the dictionary columns of `fields`, depth first: the order in which the IPC
-/// schema message numbers dictionaries.
-fn dictionary_paths(fields: &Fields, prefix: &str, out: &mut Vec<String>) {
-    for f in fields.iter() {
-        match f.data_type() {
-            DataType::Dictionary(..) => out.push(format!("{prefix}{}", f.name())),
-            DataType::Struct(children) => dictionary_paths(children, &format!("{prefix}{}.", f.name()), out),
+/// The dictionary columns of a plan, depth first: the order in which the IPC schema message
+/// numbers dictionaries.
+fn dictionary_order(plan: &[PlanColumn], out: &mut Vec<usize>) {
+    for c in plan {
+        match c {
+            PlanColumn::Leaf { dict: Some(d), encoded: true, .. } => out.push(*d),
+            PlanColumn::Struct { children, .. } => dictionary_order(children, out),
             _ => {}
         }
     }

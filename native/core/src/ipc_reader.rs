@@ -1,7 +1,8 @@
 //! One incoming Arrow IPC stream delivered in chunks (OTAP: one `ArrowPayload.record` each).
 //!
 //! arrow-ipc does the decoding (schema, replacement and delta dictionaries, zstd bodies)
-//! through its message-level functions (`read_dictionary`, `read_record_batch`); its
+//! through its message-level functions (`read_dictionary`, `read_record_batch`); delta
+//! dictionaries are then appended in place (ipc_dictionary_growth.rs). Its
 //! `StreamDecoder` is not used because it leaves a body-less message that ends a chunk
 //! pending until more bytes arrive. This wrapper splits each chunk into whole messages and
 //! checks what arrow-ipc would otherwise trust (or panic on) before handing a message over:
@@ -19,7 +20,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{new_empty_array, Array, ArrayRef, RecordBatch};
 use arrow_buffer::Buffer;
 use arrow_ipc::reader::{read_dictionary, read_record_batch};
 use arrow_ipc::{CompressionType, MessageHeader};
@@ -29,6 +30,7 @@ use flatbuffers::{FlatBufferBuilder, WIPOffset};
 
 use crate::error::OtapError;
 use crate::ipc_batch_header::rebuilt_batch;
+use crate::ipc_dictionary_growth::{extend_dictionary, GrowingDictionary};
 use crate::zstd::zstd_decompress_exact;
 
 /// Cap on one message's metadata + body, and on what its body may decompress to.
@@ -107,6 +109,8 @@ pub struct IpcStream {
     batch_widths: Vec<usize>,
     dictionary_widths: HashMap<i64, Vec<usize>>,
     dictionaries: HashMap<i64, ArrayRef>,
+    /// Dictionaries that received deltas, appended in place (ipc_dictionary_growth.rs).
+    growing: HashMap<i64, Option<GrowingDictionary>>,
     ended: bool,
     max_message_bytes: usize,
 }
@@ -136,6 +140,7 @@ impl IpcStream {
             batch_widths: Vec::new(),
             dictionary_widths: HashMap::new(),
             dictionaries: HashMap::new(),
+            growing: HashMap::new(),
             ended: false,
             max_message_bytes,
         }
@@ -219,6 +224,7 @@ impl IpcStream {
                     self.dictionary_widths = dictionary_widths(&schema);
                     self.schema = Some(Arc::new(schema));
                     self.dictionaries.clear();
+                    self.growing.clear();
                 }
                 MessageHeader::RecordBatch => {
                     let batch = message.header_as_record_batch().ok_or_else(|| malformed("record batch message without a header"))?;
@@ -244,16 +250,41 @@ impl IpcStream {
                         .get(&dict.id())
                         .ok_or_else(|| malformed(format!("dictionary batch for unknown id {}", dict.id())))?;
                     self.check_batch(batch, &body, widths)?;
-                    if batch.compression().is_some() {
+                    let id = dict.id();
+                    // A delta is read on its own (an empty dictionary stands in for the one it
+                    // extends, so arrow-ipc copies only the delta), then appended in place.
+                    let extended = match self.dictionaries.get(&id) {
+                        Some(existing) if dict.isDelta() => {
+                            let existing = existing.clone();
+                            self.dictionaries.insert(id, new_empty_array(existing.data_type()));
+                            Some(existing)
+                        }
+                        _ => None,
+                    };
+                    let read = if batch.compression().is_some() {
                         let mut fbb = FlatBufferBuilder::new();
                         let (plain, body) = plain_batch(&mut fbb, batch, &body)?;
-                        let args = arrow_ipc::DictionaryBatchArgs { id: dict.id(), data: Some(plain), isDelta: dict.isDelta() };
+                        let args = arrow_ipc::DictionaryBatchArgs { id, data: Some(plain), isDelta: dict.isDelta() };
                         let plain = arrow_ipc::DictionaryBatch::create(&mut fbb, &args);
                         fbb.finish_minimal(plain);
                         let plain = flatbuffers::root::<arrow_ipc::DictionaryBatch>(fbb.finished_data()).map_err(internal_fb)?;
-                        read_dictionary(&body, plain, &schema, &mut self.dictionaries, &version).map_err(from_arrow)?;
+                        read_dictionary(&body, plain, &schema, &mut self.dictionaries, &version)
                     } else {
-                        read_dictionary(&body, dict, &schema, &mut self.dictionaries, &version).map_err(from_arrow)?;
+                        read_dictionary(&body, dict, &schema, &mut self.dictionaries, &version)
+                    };
+                    match extended {
+                        Some(existing) => {
+                            let delta = self.dictionaries.insert(id, existing.clone()).expect("delta just read");
+                            read.map_err(from_arrow)?;
+                            let growing = self.growing.entry(id).or_default();
+                            let combined = extend_dictionary(growing, &existing, &delta)
+                                .map_err(|e| malformed(format!("delta dictionary {id}: {e}")))?;
+                            self.dictionaries.insert(id, combined);
+                        }
+                        None => {
+                            read.map_err(from_arrow)?;
+                            self.growing.remove(&id);
+                        }
                     }
                 }
                 MessageHeader::NONE => {}

@@ -19,7 +19,7 @@ use arrow_ipc::writer::{
     StreamWriter,
 };
 use arrow_ipc::MetadataVersion;
-use arrow_schema::{ArrowError, Field, Schema};
+use arrow_schema::{ArrowError, DataType, Field, Fields, Schema};
 use flatbuffers::FlatBufferBuilder;
 
 use crate::error::OtapError;
@@ -93,6 +93,45 @@ impl IpcChunkWriter {
         self.writer.write(batch).map_err(|e| ipc_error("write", e))?;
         take_chunk(self.writer.get_mut(), self.zstd_level)
     }
+}
+
+/// `schema` with every dictionary column as its key type: what an IPC record batch body holds
+/// for it (the values go in dictionary messages).
+pub(crate) fn keys_schema(schema: &Schema) -> Schema {
+    fn physical(fields: &Fields) -> Fields {
+        fields
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Dictionary(key, _) => Arc::new(Field::new(f.name(), (**key).clone(), f.is_nullable())),
+                DataType::Struct(children) => {
+                    Arc::new(Field::new(f.name(), DataType::Struct(physical(children)), f.is_nullable()))
+                }
+                _ => f.clone(),
+            })
+            .collect()
+    }
+    Schema::new(physical(schema.fields()))
+}
+
+/// Whether every dictionary column of `fields` is a top-level or struct field whose values
+/// hold no dictionary: the schemas [`TableChunkWriter`] numbers dictionaries of (depth first,
+/// as arrow-ipc does). OTAP's are; a peer's schema may not be.
+pub(crate) fn dictionaries_in_structs_only(fields: &Fields) -> bool {
+    fn has_dictionary(t: &DataType) -> bool {
+        match t {
+            DataType::Dictionary(..) => true,
+            DataType::Struct(f) => f.iter().any(|f| has_dictionary(f.data_type())),
+            DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) | DataType::Map(f, _) => {
+                has_dictionary(f.data_type())
+            }
+            _ => false,
+        }
+    }
+    fields.iter().all(|f| match f.data_type() {
+        DataType::Dictionary(_, values) => !has_dictionary(values),
+        DataType::Struct(children) => dictionaries_in_structs_only(children),
+        other => !has_dictionary(other),
+    })
 }
 
 /// The values a dictionary message carries: all of the dictionary (`is_delta` false: the

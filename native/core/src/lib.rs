@@ -4,6 +4,7 @@
 //! per-gRPC-stream state (one Arrow IPC stream per payload type, schema ids, batch ids)
 //! exactly as the TypeScript `Producer` (src/otap/producer.ts) does.
 
+mod append_store;
 pub mod attributes;
 pub mod bar;
 pub mod byte_form;
@@ -15,6 +16,7 @@ pub mod encode;
 pub mod error;
 pub mod filter;
 mod ipc_batch_header;
+mod ipc_dictionary_growth;
 pub mod ipc_body_zstd;
 pub mod ipc_reader;
 pub mod ipc_writer;

@@ -64,3 +64,37 @@ fn byte_size_leaves_out_the_streams_dictionaries() {
     let (first, last) = (sizes[1] as f64, *sizes.last().unwrap() as f64);
     assert!(last < first * 1.5, "per-batch size stays flat: {sizes:?}");
 }
+
+/// A delta dictionary is appended where the last one lies, not concatenated onto a copy of
+/// it: each batch's dictionary holds the last one's values first, and dictionaries of
+/// consecutive batches share memory (until a store moves to a larger block).
+#[test]
+fn delta_dictionaries_grow_in_place() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::Array;
+    use arrow_schema::DataType;
+    for zstd in [false, true] {
+        let batches = stream(Signal::Logs, 12, 10, zstd);
+        let mut dec = Decoder::new();
+        let mut last: Option<arrow_array::ArrayRef> = None;
+        let (mut grown, mut shared) = (0, 0);
+        for (_, bar) in &batches {
+            let tables = dec.decode_tables(bar).unwrap().expect("a batch with payloads");
+            let (_, attrs) = tables.batches.iter().find(|(t, _)| *t == otap_core::bar::payload_type::LOG_ATTRS).expect("log attributes");
+            let column = attrs.column_by_name("str").expect("str column");
+            assert!(matches!(column.data_type(), DataType::Dictionary(..)), "str is a dictionary column");
+            let values = column.as_any_dictionary().values().clone();
+            if let Some(prev) = &last {
+                if values.len() > prev.len() {
+                    grown += 1;
+                    assert_eq!(values.slice(0, prev.len()).to_data(), prev.to_data(), "a delta keeps the values before it");
+                    let (a, b) = (prev.to_data(), values.to_data());
+                    shared += usize::from(a.buffers()[1].as_ptr() == b.buffers()[1].as_ptr());
+                }
+            }
+            last = Some(values);
+        }
+        assert!(grown >= 8, "zstd={zstd}: the stream's string dictionary grew in {grown} batches");
+        assert!(shared * 2 >= grown, "zstd={zstd}: {shared} of {grown} grown dictionaries share the last one's memory");
+    }
+}

@@ -13,7 +13,7 @@ use arrow_array::types::{DurationNanosecondType, Int32Type, Int64Type, UInt32Typ
 use arrow_array::{ArrayRef, BinaryArray, FixedSizeBinaryArray, PrimitiveArray, StringArray};
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
 
-use super::append_store::AppendStore;
+use crate::append_store::AppendStore;
 use crate::schema::LeafKind;
 
 /// A small, fast (non-DoS-resistant) hasher for memo tables: FxHash-style multiply-rotate.

@@ -162,7 +162,7 @@ fn compact_keys<K: ArrowDictionaryKeyType>(column: &ArrayRef) -> Result<ArrayRef
 /// dictionary do (append_store.rs), so a growing dictionary needs no value comparison. Sound
 /// because `last` is alive (held here): its memory cannot have been freed and reused, and
 /// Arrow buffers are not written while shared.
-fn shares_prefix(last: &ArrayData, values: &ArrayData) -> bool {
+pub(super) fn shares_prefix(last: &ArrayData, values: &ArrayData) -> bool {
     last.data_type() == values.data_type()
         && last.offset() == values.offset()
         && last.nulls().is_none()

@@ -2,13 +2,13 @@
 //! gRPC stream; per payload type a [`table::TableEncoder`] and an IPC stream; a schema id
 //! counter shared by all payload types; batch ids from 0.
 
-mod append_store;
 mod attribute_order;
 pub(crate) mod row_order;
 pub mod common;
 pub mod dict;
 mod forward;
 mod forward_dicts;
+mod forward_sent;
 pub mod input;
 pub mod logs;
 pub mod metrics;

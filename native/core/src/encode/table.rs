@@ -24,7 +24,7 @@ use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
 use super::dict::{DictValues, FxBuild};
 use super::input::{Leaf, ListInput, ListItems, TableInput};
 use crate::error::OtapError;
-use crate::ipc_writer::DictionaryMessage;
+use crate::ipc_writer::{keys_schema, DictionaryMessage};
 use crate::schema::{ColumnSpec, DictClass, LeafKind, Presence, TableSpec};
 
 const MAX_U8: usize = 255;
@@ -213,7 +213,7 @@ impl TableEncoder {
                 self.plan = self.plan_columns(schema.fields(), "");
                 self.schema_dicts.clear();
                 dictionary_order(&self.plan, &mut self.schema_dicts);
-                self.physical = self.ipc.then(|| Arc::new(physical_schema(&schema)));
+                self.physical = self.ipc.then(|| Arc::new(keys_schema(&schema)));
                 self.schema = Some(schema);
                 // A dictionary kept for reuse holds only this batch's values, in first-seen
                 // order: what restarting and rebuilding it would give.
@@ -628,23 +628,6 @@ fn dictionary_order(plan: &[PlanColumn], out: &mut Vec<usize>) {
     }
 }
 
-/// `schema` with every dictionary column as its key type: what an IPC record batch body holds
-/// for it (the values go in dictionary messages).
-fn physical_schema(schema: &Schema) -> Schema {
-    fn physical(fields: &Fields) -> Fields {
-        fields
-            .iter()
-            .map(|f| match f.data_type() {
-                DataType::Dictionary(key, _) => Arc::new(Field::new(f.name(), (**key).clone(), f.is_nullable())),
-                DataType::Struct(children) => {
-                    Arc::new(Field::new(f.name(), DataType::Struct(physical(children)), f.is_nullable()))
-                }
-                _ => f.clone(),
-            })
-            .collect()
-    }
-    Schema::new(physical(schema.fields()))
-}
 
 /// Dictionary keys of numeric values; a run of equal values reuses its first row's index.
 fn num_keys(keys: &mut Vec<Option<u32>>, values: &mut DictValues, v: impl Iterator<Item = Option<i64>>) {

@@ -3,8 +3,9 @@
 //! what was handed out, so a buffer taken earlier keeps seeing exactly what it saw; when the
 //! store outgrows its block it moves to a block twice as large, and buffers taken before keep
 //! the old block alive. Two buffers taken from one block start at the same address: the
-//! forwarding writer reads that as "the later dictionary extends the earlier one", with no
-//! value-by-value comparison (see `ipc_writer::extends_in_place`).
+//! forwarding path reads that as "the later dictionary extends the earlier one", with no
+//! value-by-value comparison (`encode::forward_dicts::shares_prefix`). Used by the table
+//! encoder's dictionaries and by the IPC reader's delta dictionaries.
 
 use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
 use std::marker::PhantomData;

@@ -71,8 +71,16 @@ enum Candidate {
 enum PlanColumn {
     Struct { path: String, children: Vec<PlanColumn> },
     List { path: String },
-    /// `dict`: the dictionary candidate; `encoded` when the schema has it as a dictionary.
-    Leaf { path: String, kind: LeafKind, dict: Option<usize>, encoded: bool },
+    Leaf(PlanLeaf),
+}
+
+struct PlanLeaf {
+    path: String,
+    kind: LeafKind,
+    /// The dictionary candidate the column is.
+    dict: Option<usize>,
+    /// The schema has it as a dictionary (not fallen back to plain values).
+    encoded: bool,
 }
 
 pub struct TableEncoder {
@@ -435,7 +443,7 @@ impl TableEncoder {
                         let kind = leaf_kind_of(&self.spec.columns, &path).expect("leaf in prototype");
                         let dict = self.dict_index.get(&path).copied();
                         let encoded = matches!(field.data_type(), DataType::Dictionary(..));
-                        PlanColumn::Leaf { path, kind, dict, encoded }
+                        PlanColumn::Leaf(PlanLeaf { path, kind, dict, encoded })
                     }
                 }
             })
@@ -460,7 +468,7 @@ impl TableEncoder {
                     }
                 }
                 (DataType::List(item), PlanColumn::List { path }) => build_list(item, input.list(path), input.len),
-                (_, PlanColumn::Leaf { path, kind, dict, .. }) => self.build_leaf(field, path, *kind, *dict, input)?,
+                (_, PlanColumn::Leaf(leaf)) => self.build_leaf(field, leaf, input)?,
                 _ => return Err(internal(self.spec.name, field.name(), "build plan does not match the schema")),
             };
             out.push(array);
@@ -469,23 +477,16 @@ impl TableEncoder {
     }
 
     /// A leaf column; on a rebuild, the previous pass's array when still valid.
-    fn build_leaf(
-        &mut self,
-        field: &Field,
-        path: &str,
-        kind: LeafKind,
-        dict: Option<usize>,
-        input: &TableInput<'_>,
-    ) -> Result<ArrayRef, OtapError> {
+    fn build_leaf(&mut self, field: &Field, leaf: &PlanLeaf, input: &TableInput<'_>) -> Result<ArrayRef, OtapError> {
         let pos = self.leaf_pos;
         self.leaf_pos += 1;
         if let Some(prev) = self.leaf_cache.get(pos) {
-            let dict_ok = dict.is_none_or(|i| !self.rebuild_dict[i]);
+            let dict_ok = leaf.dict.is_none_or(|i| !self.rebuild_dict[i]);
             if dict_ok && prev.data_type() == field.data_type() {
                 return Ok(prev.clone());
             }
         }
-        let array = self.build_leaf_array(field, path, kind, dict, input)?;
+        let array = self.build_leaf_array(field, leaf, input)?;
         if pos < self.leaf_cache.len() {
             self.leaf_cache[pos] = array.clone();
         } else {
@@ -494,14 +495,8 @@ impl TableEncoder {
         Ok(array)
     }
 
-    fn build_leaf_array(
-        &mut self,
-        field: &Field,
-        path: &str,
-        kind: LeafKind,
-        dict: Option<usize>,
-        input: &TableInput<'_>,
-    ) -> Result<ArrayRef, OtapError> {
+    fn build_leaf_array(&mut self, field: &Field, plan: &PlanLeaf, input: &TableInput<'_>) -> Result<ArrayRef, OtapError> {
+        let (path, kind, dict) = (plan.path.as_str(), plan.kind, plan.dict);
         let n = input.len;
         let leaf = input.leaf(path);
         if let Some(l) = leaf {
@@ -621,7 +616,7 @@ impl TableEncoder {
 fn dictionary_order(plan: &[PlanColumn], out: &mut Vec<usize>) {
     for c in plan {
         match c {
-            PlanColumn::Leaf { dict: Some(d), encoded: true, .. } => out.push(*d),
+            PlanColumn::Leaf(PlanLeaf { dict: Some(d), encoded: true, .. }) => out.push(*d),
             PlanColumn::Struct { children, .. } => dictionary_order(children, out),
             _ => {}
         }

@@ -463,9 +463,9 @@ async function main() {
     '',
     targets(rows),
     '',
-    '### Long streams: encode cost early and late in one stream',
+    '### Long streams: cost early and late in one stream',
     '',
-    `One encoder per backend through ${LONG.batches} distinct batches of ${LONG.batchSize} (\`generateX({ seed: 11, batchIndex, uniqueValuesPerBatch: ${LONG.uniquePerBatch} })\`: its high-cardinality attributes approach their cardinality and ${LONG.uniquePerBatch} \`request.id\` values per batch are new), as one long-lived gRPC stream sees them; each encode() call timed, the median per batch position over ${LONG.rounds} rounds, then the median over the first and the last ${LONG.window} batches. The dictionaries grow all along: an encoder whose per-batch work follows the dictionary size rather than the batch size shows last / first well above 1.`,
+    `${LONG.batches} distinct batches of ${LONG.batchSize} (\`generateX({ seed: 11, batchIndex, uniqueValuesPerBatch: ${LONG.uniquePerBatch} })\`: its high-cardinality attributes approach their cardinality and ${LONG.uniquePerBatch} \`request.id\` values per batch are new), as one long-lived gRPC stream sees them, per backend: **encode** (one encoder, OTLP bytes → BAR bytes), **decode** (one decoder over the ${loaded[0].name} encoder's stream of them, BAR bytes → OTLP bytes) and **forward** (OTAP → OTAP: decodeTables then encodeTables onto one outgoing stream, native and wasm). Each call timed, the median per batch position over ${LONG.rounds} rounds, then the median over the first and the last ${LONG.window} batches. The dictionaries grow all along: a codec whose per-batch work follows the dictionary size rather than the batch size shows last / first well above 1.`,
     '',
     longStreamTable(longRows, LONG),
   ].join('\n');

@@ -261,28 +261,18 @@ impl IpcStream {
                         }
                         _ => None,
                     };
-                    let read = if batch.compression().is_some() {
-                        let mut fbb = FlatBufferBuilder::new();
-                        let (plain, body) = plain_batch(&mut fbb, batch, &body)?;
-                        let args = arrow_ipc::DictionaryBatchArgs { id, data: Some(plain), isDelta: dict.isDelta() };
-                        let plain = arrow_ipc::DictionaryBatch::create(&mut fbb, &args);
-                        fbb.finish_minimal(plain);
-                        let plain = flatbuffers::root::<arrow_ipc::DictionaryBatch>(fbb.finished_data()).map_err(internal_fb)?;
-                        read_dictionary(&body, plain, &schema, &mut self.dictionaries, &version)
-                    } else {
-                        read_dictionary(&body, dict, &schema, &mut self.dictionaries, &version)
-                    };
+                    let read = read_dictionary_message(&body, dict, batch, &schema, &mut self.dictionaries, &version);
                     match extended {
                         Some(existing) => {
-                            let delta = self.dictionaries.insert(id, existing.clone()).expect("delta just read");
-                            read.map_err(from_arrow)?;
+                            let delta = self.dictionaries.insert(id, existing.clone()).expect("the placeholder, or the delta read over it");
+                            read?;
                             let growing = self.growing.entry(id).or_default();
                             let combined = extend_dictionary(growing, &existing, &delta)
                                 .map_err(|e| malformed(format!("delta dictionary {id}: {e}")))?;
                             self.dictionaries.insert(id, combined);
                         }
                         None => {
-                            read.map_err(from_arrow)?;
+                            read?;
                             self.growing.remove(&id);
                         }
                     }
@@ -377,6 +367,28 @@ impl IpcStream {
 
 /// Appends the element width of each IPC buffer of a column of type `t` (validity bitmaps,
 /// booleans and bytes: 1), in the order the IPC format lays them out.
+/// Reads one DictionaryBatch message into `dictionaries` (a compressed body decompressed
+/// first, under a header rewritten to match).
+fn read_dictionary_message(
+    body: &Buffer,
+    dict: arrow_ipc::DictionaryBatch<'_>,
+    batch: arrow_ipc::RecordBatch<'_>,
+    schema: &Schema,
+    dictionaries: &mut HashMap<i64, ArrayRef>,
+    version: &arrow_ipc::MetadataVersion,
+) -> Result<(), OtapError> {
+    if batch.compression().is_none() {
+        return read_dictionary(body, dict, schema, dictionaries, version).map_err(from_arrow);
+    }
+    let mut fbb = FlatBufferBuilder::new();
+    let (plain, body) = plain_batch(&mut fbb, batch, body)?;
+    let args = arrow_ipc::DictionaryBatchArgs { id: dict.id(), data: Some(plain), isDelta: dict.isDelta() };
+    let plain = arrow_ipc::DictionaryBatch::create(&mut fbb, &args);
+    fbb.finish_minimal(plain);
+    let plain = flatbuffers::root::<arrow_ipc::DictionaryBatch>(fbb.finished_data()).map_err(internal_fb)?;
+    read_dictionary(&body, plain, schema, dictionaries, version).map_err(from_arrow)
+}
+
 fn buffer_widths(t: &DataType, out: &mut Vec<usize>) {
     let fixed = |w: usize, out: &mut Vec<usize>| out.extend_from_slice(&[1, w]);
     match t {
@@ -472,5 +484,42 @@ fn check_type(name: &str, t: &DataType, depth: usize) -> Result<(), OtapError> {
             check_type(name, value, depth + 1)
         }
         other => Err(err("UNSUPPORTED", format!("field \"{name}\": Arrow type {other} is not supported"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipc_writer::IpcChunkWriter;
+    use arrow_array::types::UInt8Type;
+    use arrow_array::{DictionaryArray, PrimitiveArray, StringArray};
+
+    fn chunk(writer: &mut IpcChunkWriter, schema: &SchemaRef, values: &[&str]) -> Vec<u8> {
+        let keys = PrimitiveArray::<UInt8Type>::from_iter_values(0..values.len() as u8);
+        let dict = DictionaryArray::<UInt8Type>::try_new(keys, Arc::new(StringArray::from(values.to_vec()))).unwrap();
+        writer.write(&RecordBatch::try_new(schema.clone(), vec![Arc::new(dict)]).unwrap()).unwrap()
+    }
+
+    /// A delta whose body cannot be read is an error that loses nothing: the dictionary it
+    /// would have extended is intact, and the same delta sent again decodes.
+    #[test]
+    fn a_corrupt_delta_leaves_the_dictionary_it_extends() {
+        let dt = DataType::Dictionary(Box::new(DataType::UInt8), Box::new(DataType::Utf8));
+        let schema: SchemaRef = Arc::new(Schema::new(vec![Field::new("k", dt, true)]));
+        let mut writer = IpcChunkWriter::new(&schema, Some(3)).unwrap();
+        let first = chunk(&mut writer, &schema, &["a", "b"]);
+        let delta = chunk(&mut writer, &schema, &["a", "b", "c"]);
+        // The delta's first compressed buffer: after the message's 8-byte prefix and metadata,
+        // an 8-byte uncompressed length, then the zstd frame (its magic number broken here).
+        let meta_len = i32::from_le_bytes(delta[4..8].try_into().unwrap()) as usize;
+        let mut corrupt = delta.clone();
+        corrupt[8 + meta_len + 8] ^= 0xff;
+        let mut stream = IpcStream::new();
+        stream.read(&first).unwrap();
+        assert!(stream.read(&corrupt).is_err());
+        let batches = stream.read(&delta).unwrap();
+        let values = batches[0].column(0).as_any().downcast_ref::<DictionaryArray<UInt8Type>>().unwrap().values().clone();
+        let values: Vec<_> = values.as_any().downcast_ref::<StringArray>().unwrap().iter().flatten().collect();
+        assert_eq!(values, ["a", "b", "c"]);
     }
 }

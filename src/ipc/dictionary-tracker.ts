@@ -1,7 +1,8 @@
 // Writer-side memory of the dictionaries a reader holds, to decide per batch between
 // sending nothing, a delta (only new entries) or a full replacement.
 
-import { concatArrayData, isPrefixOf, sliceArrayData } from '../arrow/array-data.js';
+import { isPrefixOf, sliceArrayData } from '../arrow/array-data.js';
+import { GrowingDictionaries } from '../arrow/growing-array.js';
 import type { ArrayData } from '../arrow/types.js';
 
 export type DictionaryUpdate =
@@ -11,6 +12,8 @@ export type DictionaryUpdate =
 export class DictionaryTracker {
   /** Private copies: callers may reuse their buffers after write() returns. */
   private readonly sent = new Map<number, ArrayData>();
+  /** The copies that deltas extended, with room to grow in place. */
+  private readonly growing = new GrowingDictionaries();
 
   has(id: number): boolean {
     return this.sent.has(id);
@@ -25,9 +28,14 @@ export class DictionaryTracker {
     // Like arrow-go, a dictionary that was sent empty is followed by a full batch, not a delta.
     if (previous && previous.length > 0 && isPrefixOf(previous, current)) {
       const delta = sliceArrayData(current, previous.length, current.length);
-      return { kind: 'delta', data: delta, commit: () => this.sent.set(id, concatArrayData(previous, delta)) };
+      return { kind: 'delta', data: delta, commit: () => this.sent.set(id, this.growing.extend(id, previous, delta)) };
     }
     const copy = sliceArrayData(current, 0, current.length);
-    return { kind: 'replacement', data: copy, commit: () => this.sent.set(id, copy) };
+    return {
+      kind: 'replacement', data: copy, commit: () => {
+        this.growing.forget(id);
+        this.sent.set(id, copy);
+      },
+    };
   }
 }

@@ -2,7 +2,7 @@
 // keeping the schema and the dictionary memo across chunks. Returned arrays may view the
 // chunk's bytes (zero-copy), so a chunk must not be modified after it was read.
 
-import { concatArrayData } from '../arrow/array-data.js';
+import { GrowingDictionaries } from '../arrow/growing-array.js';
 import type { ArrayData, Field, RecordBatch, Schema } from '../arrow/types.js';
 import { asOtelArrowError, OtelArrowError } from '../errors.js';
 import { loadColumns } from './array-loader.js';
@@ -23,6 +23,8 @@ export class IpcStreamReader {
   private currentSchema: Schema | undefined;
   private dictionaryFields = new Map<number, Field>();
   private readonly dictionaries = new Map<number, ArrayData>();
+  /** Dictionaries that deltas extended, held with room to grow in place. */
+  private readonly growing = new GrowingDictionaries();
   private ended = false;
   private readonly decompressor: BodyDecompressor | undefined;
   private readonly maxMessageBytes: number;
@@ -65,6 +67,7 @@ export class IpcStreamReader {
           this.currentSchema = header.schema;
           this.dictionaryFields = dictionaryFieldsById(header.schema);
           this.dictionaries.clear();
+          this.growing.clear();
           break;
         case 'dictionary':
           this.readDictionary(header.id, header.isDelta, header.batch, body);
@@ -87,7 +90,12 @@ export class IpcStreamReader {
     const [values] = loadColumns([valueField], batch, body, this.context());
     if (!values) throw new OtelArrowError('MALFORMED_IPC', 'empty dictionary batch');
     const previous = this.dictionaries.get(id);
-    this.dictionaries.set(id, isDelta && previous ? concatArrayData(previous, values) : values);
+    if (!isDelta || !previous) {
+      this.growing.forget(id);
+      this.dictionaries.set(id, values);
+      return;
+    }
+    this.dictionaries.set(id, this.growing.extend(id, previous, values));
   }
 
   private context() {

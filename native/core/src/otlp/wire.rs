@@ -64,8 +64,21 @@ impl<'a> Reader<'a> {
         self.pos >= self.buf.len()
     }
 
-    #[inline]
+    /// One-byte varints (field tags, short lengths, small enums: most of a request's) are
+    /// read inline; longer ones out of line, so the fast path stays small enough to inline.
+    #[inline(always)]
     pub fn varint(&mut self) -> Result<u64, OtapError> {
+        if let Some(&b) = self.buf.get(self.pos) {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(b as u64);
+            }
+        }
+        self.varint_multibyte()
+    }
+
+    #[inline(never)]
+    fn varint_multibyte(&mut self) -> Result<u64, OtapError> {
         let buf = self.buf;
         let mut result: u64 = 0;
         let mut shift = 0u32;
@@ -153,33 +166,41 @@ impl<'a> Reader<'a> {
         Ok(Reader::new(self.bytes()?))
     }
 
+    /// Skips one field's value: the common wire types inline (a filter skips most of a
+    /// record's fields), groups and errors out of line.
+    #[inline(always)]
     pub fn skip(&mut self, wire_type: u32) -> Result<(), OtapError> {
-        match wire_type {
+        let width = match wire_type {
+            LEN => {
+                let len = self.varint()?;
+                usize::try_from(len).map_err(|_| truncated())?
+            }
             VARINT => {
                 self.varint()?;
+                return Ok(());
             }
-            I64 => {
-                self.fixed64()?;
-            }
-            LEN => {
-                self.bytes()?;
-            }
-            I32 => {
-                self.fixed32()?;
-            }
-            3 => {
-                // Group: skip until the matching end-group tag.
-                loop {
-                    match self.tag()? {
-                        None => return Err(truncated()),
-                        Some((_, 4)) => return Ok(()),
-                        Some((_, wt)) => self.skip(wt)?,
-                    }
-                }
-            }
-            wt => return Err(OtapError::malformed_protobuf(format!("invalid wire type {wt}"))),
-        }
+            I64 => 8,
+            I32 => 4,
+            _ => return self.skip_group_or_invalid(wire_type),
+        };
+        let end = self.pos.checked_add(width).filter(|&e| e <= self.buf.len()).ok_or_else(truncated)?;
+        self.pos = end;
         Ok(())
+    }
+
+    #[inline(never)]
+    fn skip_group_or_invalid(&mut self, wire_type: u32) -> Result<(), OtapError> {
+        if wire_type != 3 {
+            return Err(OtapError::malformed_protobuf(format!("invalid wire type {wire_type}")));
+        }
+        // Group: skip until the matching end-group tag.
+        loop {
+            match self.tag()? {
+                None => return Err(truncated()),
+                Some((_, 4)) => return Ok(()),
+                Some((_, wt)) => self.skip(wt)?,
+            }
+        }
     }
 
     /// Checks the wire type of a known field (a mismatch is malformed input).
@@ -227,4 +248,63 @@ pub fn read_packed_varint(r: &mut Reader<'_>, wt: u32, out: &mut Vec<u64>) -> Re
 pub fn zigzag32(v: u64) -> i32 {
     let v = v as u32;
     ((v >> 1) as i32) ^ -((v & 1) as i32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skip_all(buf: &[u8]) -> Result<usize, OtapError> {
+        let mut r = Reader::new(buf);
+        let mut n = 0;
+        while let Some((_, wt)) = r.tag()? {
+            r.skip(wt)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    #[test]
+    fn varints_of_every_length() {
+        for v in [0u64, 1, 127, 128, 300, 16_383, 16_384, u32::MAX as u64, u64::MAX] {
+            let mut buf = Vec::new();
+            let mut x = v;
+            loop {
+                let b = (x & 0x7f) as u8;
+                x >>= 7;
+                if x == 0 {
+                    buf.push(b);
+                    break;
+                }
+                buf.push(b | 0x80);
+            }
+            let mut r = Reader::new(&buf);
+            assert_eq!(r.varint().unwrap(), v);
+            assert!(r.is_empty());
+        }
+        assert!(Reader::new(&[0x80, 0x80]).varint().is_err(), "truncated");
+        assert!(Reader::new(&[0xff; 11]).varint().is_err(), "longer than 10 bytes");
+        assert!(Reader::new(&[]).varint().is_err(), "empty");
+    }
+
+    #[test]
+    fn skip_every_wire_type() {
+        // 1: varint 300, 2: fixed64, 3: LEN "abc", 4: fixed32, 5: group { 6: varint 1 }
+        let buf = [
+            0x08, 0xac, 0x02, //
+            0x11, 1, 2, 3, 4, 5, 6, 7, 8, //
+            0x1a, 3, b'a', b'b', b'c', //
+            0x25, 1, 2, 3, 4, //
+            0x2b, 0x30, 0x01, 0x2c,
+        ];
+        assert_eq!(skip_all(&buf).unwrap(), 5);
+        // Every truncation of it is an error, never a panic or a silent success past the end.
+        for cut in 1..buf.len() {
+            let complete = [3, 12, 17, 22, buf.len()].contains(&cut);
+            assert_eq!(skip_all(&buf[..cut]).is_ok(), complete, "cut at {cut}");
+        }
+        assert!(skip_all(&[0x0e]).is_err(), "wire type 6");
+        assert!(skip_all(&[0x0a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]).is_err(), "length past the end");
+        assert!(skip_all(&[0x0b, 0x10, 0x01]).is_err(), "group without its end");
+    }
 }

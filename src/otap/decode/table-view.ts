@@ -148,17 +148,26 @@ export class TableView {
     if (field.dictionary || data.dictionary) {
       const dict = data.dictionary;
       if (!dict) throw this.error(path, 'dictionary-encoded column without a dictionary');
-      const dictValues = plainValues(this, path, dict, validList(dict));
+      // Only the entries this batch's keys use: a stream's dictionary keeps growing, so
+      // decoding all of it for every batch would cost what the stream has seen so far.
+      const entry = elementReader(this, path, dict);
+      const dictNulls = dict.nullCount > 0 ? dict.validity : null;
+      const decoded = new Map<number, unknown>();
       const keys = data.values as ArrayLike<number | bigint> | undefined;
       if (!keys) throw this.error(path, 'dictionary column without keys');
       const out = new Array<unknown>(data.length);
       for (let i = 0; i < data.length; i++) {
         if (!valid[i]) { out[i] = null; continue; }
         const key = Number(keys[i]);
-        if (!(key >= 0 && key < dictValues.length)) {
-          throw this.error(path, `dictionary key ${key} out of range (dictionary has ${dictValues.length} values) at row ${i}`);
+        if (!(key >= 0 && key < dict.length)) {
+          throw this.error(path, `dictionary key ${key} out of range (dictionary has ${dict.length} values) at row ${i}`);
         }
-        out[i] = dictValues[key];
+        let v = decoded.get(key);
+        if (v === undefined) {
+          v = dictNulls && (dictNulls[key >> 3]! & (1 << (key & 7))) === 0 ? null : entry(key);
+          decoded.set(key, v);
+        }
+        out[i] = v;
       }
       return out;
     }
@@ -191,46 +200,46 @@ function validList(data: ArrayData, parent?: boolean[]): boolean[] {
 }
 
 function plainValues(view: TableView, path: string, data: ArrayData, valid: boolean[]): unknown[] {
+  const read = elementReader(view, path, data);
+  const out = new Array<unknown>(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = valid[i] ? read(i) : null;
+  return out;
+}
+
+/** Reads one valid element of `data` as a plain value; the buffers are checked once, here. */
+function elementReader(view: TableView, path: string, data: ArrayData): (i: number) => unknown {
   const n = data.length;
-  const out = new Array<unknown>(n);
   const type = data.type;
   switch (type.id) {
     case 'bool': {
       const bits = data.values as Uint8Array;
-      for (let i = 0; i < n; i++) out[i] = valid[i] ? (bits[i >> 3]! & (1 << (i & 7))) !== 0 : null;
-      return out;
+      return (i) => (bits[i >> 3]! & (1 << (i & 7))) !== 0;
     }
     case 'utf8':
     case 'binary': {
       const offsets = data.offsets;
       const bytes = data.values as Uint8Array;
       if (!offsets || !bytes) throw view.error(path, 'variable-size column without offsets or data');
-      for (let i = 0; i < n; i++) {
-        if (!valid[i]) { out[i] = null; continue; }
+      const isUtf8 = type.id === 'utf8';
+      return (i) => {
         const start = offsets[i]!;
         const end = offsets[i + 1]!;
         if (!(start >= 0 && end >= start && end <= bytes.length)) throw view.error(path, `value offsets ${start}..${end} out of range`);
-        out[i] = type.id === 'utf8' ? utf8.decode(bytes.subarray(start, end)) : bytes.slice(start, end);
-      }
-      return out;
+        return isUtf8 ? utf8.decode(bytes.subarray(start, end)) : bytes.slice(start, end);
+      };
     }
     case 'fixedSizeBinary': {
       const w = type.byteWidth;
       const bytes = data.values as Uint8Array;
       if (bytes.length < n * w) throw view.error(path, 'fixed-size binary data shorter than its rows');
-      for (let i = 0; i < n; i++) out[i] = valid[i] ? bytes.slice(i * w, i * w + w) : null;
-      return out;
+      return (i) => bytes.slice(i * w, i * w + w);
     }
     default: {
       const values = data.values as ArrayLike<number | bigint> | undefined;
       if (!values || values.length < n) throw view.error(path, 'column data shorter than its rows');
-      if (type.id === 'timestamp') {
-        // OTLP timestamps are unsigned 64-bit; Arrow stores them as int64.
-        for (let i = 0; i < n; i++) out[i] = valid[i] ? BigInt.asUintN(64, values[i] as bigint) : null;
-        return out;
-      }
-      for (let i = 0; i < n; i++) out[i] = valid[i] ? values[i] : null;
-      return out;
+      // OTLP timestamps are unsigned 64-bit; Arrow stores them as int64.
+      if (type.id === 'timestamp') return (i) => BigInt.asUintN(64, values[i] as bigint);
+      return (i) => values[i];
     }
   }
 }

@@ -36,6 +36,7 @@ function appendable(data: ArrayData): boolean {
   return data.nullCount === 0 && data.dictionary === undefined && data.values !== undefined;
 }
 
+/** A buffer of the same type with room for `need` elements (at least double), holding the first `used`. */
 function grown(old: ValueBuffer, used: number, need: number): ValueBuffer {
   const ctor = old.constructor as new (length: number) => ValueBuffer;
   const next = new ctor(Math.max(need, old.length * 2, 64));
@@ -84,12 +85,8 @@ export class GrowingArray {
         const bytes = src[n]! - first;
         if (this.used + bytes > MAX_BYTES) return false;
         this.reserve(this.used + bytes);
-        let offsets = this.offsets!;
-        if (offsets.length < this.length + n + 1) {
-          const next = new Int32Array(Math.max(this.length + n + 1, offsets.length * 2, 64));
-          next.set(offsets.subarray(0, this.length + 1));
-          offsets = this.offsets = next;
-        }
+        if (this.offsets!.length < this.length + n + 1) this.offsets = grown(this.offsets!, this.length + 1, this.length + n + 1) as Int32Array;
+        const offsets = this.offsets!;
         const shift = this.used - first;
         for (let i = 1; i <= n; i++) offsets[this.length + i] = src[i]! + shift;
         (this.values as Uint8Array).set((rows.values as Uint8Array).subarray(first, first + bytes), this.used);

@@ -365,8 +365,6 @@ impl IpcStream {
     }
 }
 
-/// Appends the element width of each IPC buffer of a column of type `t` (validity bitmaps,
-/// booleans and bytes: 1), in the order the IPC format lays them out.
 /// Reads one DictionaryBatch message into `dictionaries` (a compressed body decompressed
 /// first, under a header rewritten to match).
 fn read_dictionary_message(
@@ -389,6 +387,8 @@ fn read_dictionary_message(
     read_dictionary(&body, plain, schema, dictionaries, version).map_err(from_arrow)
 }
 
+/// Appends the element width of each IPC buffer of a column of type `t` (validity bitmaps,
+/// booleans and bytes: 1), in the order the IPC format lays them out.
 fn buffer_widths(t: &DataType, out: &mut Vec<usize>) {
     let fixed = |w: usize, out: &mut Vec<usize>| out.extend_from_slice(&[1, w]);
     match t {

@@ -2,6 +2,7 @@
 // sender chose: plain or dictionary-encoded (any key width), optional columns absent,
 // struct rows null. Values come out as JS values; every malformed cell is an
 // OtelArrowError naming the table and column.
+import { getBit } from '../../arrow/array-data.js';
 import type { ArrayData, DataType, Field, RecordBatch } from '../../arrow/types.js';
 import { OtelArrowError } from '../../errors.js';
 
@@ -164,7 +165,7 @@ export class TableView {
         }
         let v = decoded.get(key);
         if (v === undefined) {
-          v = dictNulls && (dictNulls[key >> 3]! & (1 << (key & 7))) === 0 ? null : entry(key);
+          v = dictNulls && !getBit(dictNulls, key) ? null : entry(key);
           decoded.set(key, v);
         }
         out[i] = v;

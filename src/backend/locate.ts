@@ -32,13 +32,29 @@ export function packageRoot(): string {
   }
 }
 
+let libc: 'gnu' | 'musl' | undefined;
+
+/** The C library of this Linux host, found once. */
+function linuxLibc(): 'gnu' | 'musl' {
+  if (libc) return libc;
+  // ldd names its C library (glibc's is a script, musl's is the loader itself). One small file
+  // read, where the diagnostic report builds a whole report for one field, and with it the
+  // line tables of every script on the stack (1.5 MiB of heap that stays).
+  try {
+    const ldd = readFileSync('/usr/bin/ldd', 'latin1');
+    if (ldd.includes('musl')) return (libc = 'musl');
+    if (ldd.includes('GNU C Library') || ldd.includes('GLIBC')) return (libc = 'gnu');
+  } catch {
+    // no ldd: ask the report
+  }
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return (libc = report?.header?.glibcVersionRuntime ? 'gnu' : 'musl');
+}
+
 /** e.g. linux-x64-gnu, linux-arm64-musl, darwin-arm64, win32-x64-msvc (napi-rs naming). */
 export function platformTriple(): string {
   const { platform, arch } = process;
-  if (platform === 'linux') {
-    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-    return `linux-${arch}-${report?.header?.glibcVersionRuntime ? 'gnu' : 'musl'}`;
-  }
+  if (platform === 'linux') return `linux-${arch}-${linuxLibc()}`;
   if (platform === 'win32') return `win32-${arch}-msvc`;
   return `${platform}-${arch}`;
 }

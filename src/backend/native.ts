@@ -5,11 +5,12 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { OtelArrowError, type OtelArrowErrorCode } from '../errors.js';
 import type { Signal } from '../otlp/model.js';
-import { importRecordBatch, type ArrowModule, type ExportedArray } from './arrow-import.js';
+import { importRecordBatch, type ExportedArray } from './arrow-import.js';
 import { nativeAddonPath, packageRoot } from './locate.js';
 import { otherBackend, parquetWriterFinished } from './parquet-bytes.js';
 import { releasedTables } from './released-tables.js';
-import { loadArrowModule } from './arrow-module.js';
+import { arrowModuleNow, loadArrowModule } from './arrow-module.js';
+import { loadsOnFirstUse } from './optional-package.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
   type ArrowDecodeResult, type Backend, type BackendDecoder, type BackendFilter, type BackendTables, type BackendTablesBuilder, type BackendEncoder, type DecodeArrowOptions,
@@ -52,6 +53,7 @@ export interface NativeAddon {
   zstdCompress(data: Uint8Array, level?: number): Buffer;
   zstdDecompress(data: Uint8Array, maxSize?: number): Buffer;
   zstdDecompressInto(data: Uint8Array, out: Uint8Array): number;
+  releaseFreeMemory(): boolean;
   version(): string;
 }
 
@@ -92,7 +94,7 @@ export class NativeBackend implements Backend {
   /** The addon object behind each BackendTables this backend made (for encodeTables). */
   private readonly held = new WeakMap<BackendTables, NativeTables>();
 
-  constructor(readonly addon: NativeAddon, readonly path: string, private readonly arrow: ArrowModule | string) {}
+  constructor(readonly addon: NativeAddon, readonly path: string) {}
 
   /** Loads the addon; throws with the loader's exact message when it is missing or broken. */
   static async load(path = nativeAddonPath()): Promise<NativeBackend> {
@@ -101,7 +103,8 @@ export class NativeBackend implements Backend {
     if (typeof addon.Encoder !== 'function' || typeof addon.Decoder !== 'function') {
       throw new Error(`${path} is not the otel-arrow addon (no Encoder/Decoder exports)`);
     }
-    return new NativeBackend(addon, path, await loadArrowModule());
+    if (!loadsOnFirstUse) await loadArrowModule();
+    return new NativeBackend(addon, path);
   }
 
   createEncoder(options: EncoderOptions = {}): BackendEncoder {
@@ -129,7 +132,7 @@ export class NativeBackend implements Backend {
         return { signal: (r.signal ?? undefined) as Signal | undefined, otlp: r.otlp };
       },
       decodeArrow: (barBytes: Uint8Array, options: DecodeArrowOptions = {}): ArrowDecodeResult => {
-        const A = this.arrow;
+        const A = arrowModuleNow();
         if (typeof A === 'string') throw new OtelArrowError('UNSUPPORTED', `decodeArrow needs ${A}`);
         const r = call(() => dec.decodeArrow(barBytes));
         // External ArrayBuffers keep their Rust buffers alive until garbage collected, so
@@ -227,7 +230,6 @@ export class NativeBackend implements Backend {
 
   /** The BackendTables view of addon-held tables (remembered for encodeTables and joins). */
   private hold(held: NativeTables): BackendTables {
-    const A = this.arrow;
     let current: NativeTables | undefined = held;
     const t = (): NativeTables => current ?? releasedTables();
     const tables: BackendTables = {
@@ -236,6 +238,7 @@ export class NativeBackend implements Backend {
       byteSize: () => t().byteSize(),
       toOtlp: () => call(() => t().toOtlp()),
       toArrow: () => {
+        const A = arrowModuleNow();
         if (typeof A === 'string') throw new OtelArrowError('UNSUPPORTED', `the Arrow form needs ${A}`);
         return call(() => t().exportArrow()).map(({ payloadType, batch }) => ({ payloadType, batch: importRecordBatch(A, batch) }));
       },
@@ -261,6 +264,10 @@ export class NativeBackend implements Backend {
 
   zstdDecompressInto(data: Uint8Array, out: Uint8Array): number {
     return call(() => this.addon.zstdDecompressInto(data, out));
+  }
+
+  releaseFreeMemory(): boolean {
+    return this.addon.releaseFreeMemory();
   }
 }
 

@@ -16,6 +16,7 @@ import { OtelArrowError, type OtelArrowErrorCode } from '../errors.js';
 import type { Signal } from '../otlp/model.js';
 import { wasmModulePath } from './locate.js';
 import { arrowModuleNow, loadArrowModule } from './arrow-module.js';
+import { loadsOnFirstUse, OptionalPackage } from './optional-package.js';
 import { repairFfiDictionaries } from './ffi-dictionary-repair.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
@@ -117,14 +118,8 @@ interface ArrowFfi {
   parseRecordBatch(buffer: ArrayBuffer, arrayPtr: number, schemaPtr: number, copy?: boolean): ArrowRecordBatch;
 }
 
-async function loadArrowFfi(): Promise<ArrowFfi | string> {
-  const name = 'arrow-js-ffi';
-  try {
-    return (await import(/* @vite-ignore */ name)) as ArrowFfi;
-  } catch (err) {
-    return `the optional packages arrow-js-ffi and apache-arrow (${err instanceof Error ? err.message : String(err)})`;
-  }
-}
+/** arrow-js-ffi, loaded on first use like apache-arrow (see optional-package.ts). */
+const arrowFfiPackage = new OptionalPackage<ArrowFfi>('arrow-js-ffi', 'the optional packages arrow-js-ffi and apache-arrow');
 
 /** Thrown by encoders/decoders whose instance trapped, and for the trap itself. */
 export class BackendTrapError extends Error {
@@ -276,14 +271,15 @@ class Handle {
 export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
 
-  private constructor(private readonly rt: WasmRuntime, readonly path: string, private readonly ffi: ArrowFfi | string) {}
+  private constructor(private readonly rt: WasmRuntime, readonly path: string) {}
 
   /** Compiles and instantiates the module; throws with the exact reason when it cannot. */
   static async load(path = wasmModulePath()): Promise<WasmBackend> {
     const bytes = readFileSync(path);
     const module = await WA.compile(bytes);
     const instance = await WA.instantiate(module, stubImports(module));
-    return new WasmBackend(new WasmRuntime(module, instance), path, await loadArrowFfi().then(async (ffi) => (await loadArrowModule(), ffi)));
+    if (!loadsOnFirstUse) await Promise.all([arrowFfiPackage.load(), loadArrowModule()]);
+    return new WasmBackend(new WasmRuntime(module, instance), path);
   }
 
   /** Current size of the module's linear memory in bytes (it only grows; 0 after a trap until the next call). */
@@ -337,7 +333,7 @@ export class WasmBackend implements Backend {
         return { signal: SIGNAL_NAMES[r.signal], otlp: r.data };
       },
       decodeArrow: (barBytes: Uint8Array, options: DecodeArrowOptions = {}): ArrowDecodeResult => {
-        const ffi = this.ffi;
+        const ffi = arrowFfiPackage.now();
         if (typeof ffi === 'string') throw new OtelArrowError('UNSUPPORTED', `decodeArrow needs ${ffi}`);
         const dec = h.get();
         const r = this.rt.call(barBytes, (ex, ptr, len) => ex.otap_decoder_decode_arrow(dec, ptr, len));
@@ -530,7 +526,7 @@ export class WasmBackend implements Backend {
       byteSize: () => this.rt.run((ex) => ex.otap_tables_byte_size(live())) >>> 0,
       toOtlp: () => this.rt.run((ex) => readResult(ex, ex.otap_tables_to_otlp(live()))).data,
       toArrow: () => {
-        const ffi = this.ffi;
+        const ffi = arrowFfiPackage.now();
         if (typeof ffi === 'string') throw new OtelArrowError('UNSUPPORTED', `the Arrow form needs ${ffi}`);
         const r = this.rt.run((ex) => readResult(ex, ex.otap_tables_export_arrow(live())));
         // Copies: the views must not depend on wasm memory that later calls may grow.

@@ -18,6 +18,7 @@ import { Primary } from '../pipeline/workers/primary.js';
 import { runWorker } from '../pipeline/workers/worker.js';
 import { WORKER_INDEX_ENV, WORKER_PIPELINES_ENV } from '../pipeline/workers/worker-protocol.js';
 import { formatBytes } from './progress.js';
+import { releaseStartupMemory } from './startup-memory.js';
 
 export interface RunOptions {
   config?: string;
@@ -103,7 +104,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   const backend = await loadBackend(o.backend);
   if (cluster.isWorker) {
     const pipelines = JSON.parse(process.env[WORKER_PIPELINES_ENV] ?? '[]') as number[];
-    return runWorker(validated, registry, backend, Number(process.env[WORKER_INDEX_ENV] ?? 0), pipelines);
+    return runWorker(validated, registry, backend, Number(process.env[WORKER_INDEX_ENV] ?? 0), pipelines, () => releaseStartupMemory(backend));
   }
   const durationMs = o.durationMs ?? (o.config || o.builtin ? undefined : 10_000);
   let plan;
@@ -122,6 +123,15 @@ export async function runCommand(o: RunOptions): Promise<number> {
     out.write(`otap: the engine did not start: ${(e as Error).message}\n`);
     return 1;
   }
+  releaseStartupMemory(backend);
+  // Signals are handled from here on: a SIGTERM right after the line below drains too.
+  const stop = new Promise<string>((resolve) => {
+    const onSignal = (sig: string) => () => resolve(sig);
+    process.once('SIGINT', onSignal('SIGINT'));
+    process.once('SIGTERM', onSignal('SIGTERM'));
+    if (durationMs !== undefined) setTimeout(() => resolve(`${durationMs / 1000} s elapsed`), durationMs).unref();
+    void engine.receiversDone.then(() => resolve('all receivers finished'));
+  });
   const started = performance.now();
   const workers = plan.workers === 1 ? 'in this process' : `on ${plan.workers} worker processes${plan.coreOf.some((c) => c !== undefined) ? ` pinned to cores ${plan.coreOf.join(',')}` : ''}`;
   const admin = engine.adminPort !== undefined ? `, admin on port ${engine.adminPort}` : '';
@@ -141,13 +151,6 @@ export async function runCommand(o: RunOptions): Promise<number> {
     const s = Math.round((performance.now() - started) / 1000);
     out.write(`[${String(s).padStart(3)}s] ${parts.join(' | ')} | rss ${formatBytes(engine instanceof Primary ? engine.rss() : process.memoryUsage.rss())}\n`);
   }, 1000);
-  const stop = new Promise<string>((resolve) => {
-    const onSignal = (sig: string) => () => resolve(sig);
-    process.once('SIGINT', onSignal('SIGINT'));
-    process.once('SIGTERM', onSignal('SIGTERM'));
-    if (durationMs !== undefined) setTimeout(() => resolve(`${durationMs / 1000} s elapsed`), durationMs).unref();
-    void engine.receiversDone.then(() => resolve('all receivers finished'));
-  });
   const why = await stop;
   out.write(`stopping (${why}): receivers stop accepting, in-flight batches drain (up to ${(o.drainMs ?? 10_000) / 1000} s)\n`);
   const summary = await engine.shutdown(o.drainMs ?? 10_000);

@@ -34,11 +34,12 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-export async function startOtapRun(yaml: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningOtap> {
+/** `nodeArgs`: flags for node itself (before the bin), e.g. --trace-gc. */
+export async function startOtapRun(yaml: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<RunningOtap> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otap-run-'));
   const file = path.join(dir, 'config.yaml');
   fs.writeFileSync(file, yaml);
-  const child = spawn(process.execPath, [OTAP_BIN, 'run', '--config', file, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, OTAP_BIN, 'run', '--config', file, ...args], {
     env: { ...process.env, OTEL_ARROW_BACKEND: 'native', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

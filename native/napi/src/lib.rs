@@ -644,3 +644,20 @@ pub fn zstd_decompress_into(env: Env, data: &[u8], mut out: Buffer) -> Result<i6
 pub fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
+
+/// Returns the C allocator's free pages to the OS (glibc `malloc_trim`): glibc keeps what
+/// threads freed in their arenas, which after start-up is megabytes that an idle process
+/// never reuses. False where the C library has no such call.
+#[napi]
+pub fn release_free_memory() -> bool {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: malloc_trim only returns free memory to the OS; it takes the arenas' locks.
+        unsafe { libc::malloc_trim(0) };
+        true
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        false
+    }
+}

@@ -1,7 +1,7 @@
 // engine.http_admin: /status (JSON health per pipeline and node), /metrics (Prometheus
 // text), /live and /ready, on the configured bind_address. Reads only; never changes the
 // engine.
-import * as http from 'node:http';
+import { http } from '../../transport/http/node-http.js';
 import type { AddressInfo } from 'node:net';
 import type { EngineSummary } from '../engine/engine.js';
 import { prometheusText } from './prometheus-text.js';

@@ -2,6 +2,7 @@
 // with one lifecycle (start, drain on shutdown, summary) and one status view for the admin
 // endpoint and the CLI.
 import { loadBackend } from '../../backend/index.js';
+import { loadArrowModule } from '../../backend/arrow-module.js';
 import type { Backend, BackendOption } from '../../backend/types.js';
 import { getLogger } from '../../log/logger.js';
 import { loadSpecFile, parseSpec } from '../config/load.js';
@@ -72,6 +73,7 @@ export class Engine {
   async start(): Promise<void> {
     const b = this.options.backend;
     this.backend = b !== undefined && typeof b === 'object' ? b : await loadBackend(b);
+    if (this.validated.nodes.some((p) => p.some((n) => n.factory.usesArrowForm !== false))) await loadArrowModule();
     const { pipelines } = this.validated.resolved;
     pipelines.forEach((p, i) => {
       if (this.options.pipelines && !this.options.pipelines.includes(i)) return;

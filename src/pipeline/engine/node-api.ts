@@ -110,6 +110,13 @@ interface FactoryBase<C> {
    * spares the GC most of a receiver's work. Default false.
    */
   doneWhenAnswered?: boolean | ((config: C) => boolean);
+  /**
+   * Whether the node asks batches for their Arrow form (`batch.arrow()`, apache-arrow
+   * RecordBatches). When any node of the engine may, apache-arrow loads as the engine starts;
+   * when none does, it stays unloaded (about 9 MiB of RSS) until something asks, which then
+   * waits about 100 ms for it once. Default true.
+   */
+  usesArrowForm?: boolean;
 }
 
 export interface ReceiverFactory<C = unknown> extends FactoryBase<C> {

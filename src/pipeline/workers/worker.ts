@@ -7,7 +7,8 @@ import { Engine, type ValidatedSpec } from '../engine/engine.js';
 import type { NodeRegistry } from '../engine/registry.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
-export async function runWorker(validated: ValidatedSpec, registry: NodeRegistry, backend: Backend, worker: number, pipelines: number[]): Promise<number> {
+/** `afterStart` runs once the engine is up (the CLI returns start-up memory there). */
+export async function runWorker(validated: ValidatedSpec, registry: NodeRegistry, backend: Backend, worker: number, pipelines: number[], afterStart?: () => void): Promise<number> {
   const send = (m: FromWorker): void => {
     process.send?.(m);
   };
@@ -21,6 +22,7 @@ export async function runWorker(validated: ValidatedSpec, registry: NodeRegistry
     send({ type: 'failed', worker, error: (e as Error).message });
     return 1;
   }
+  afterStart?.();
   send({ type: 'started', worker });
   const report = (): void => send({ type: 'summary', worker, summary: engine.summary(), rss: process.memoryUsage.rss() });
   const ticker = setInterval(report, 500);

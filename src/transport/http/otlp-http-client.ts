@@ -1,8 +1,8 @@
 // A plain OTLP/HTTP client: POST Export*ServiceRequest protobuf to <endpoint>/v1/<signal>
 // over keep-alive connections, optionally gzip-compressed. One attempt per export; the
 // error carries the HTTP status and whether OTLP says to retry (429, 502, 503, 504).
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type { Agent } from 'node:http';
+import { http, https } from './node-http.js';
 import { gzipSync } from 'node:zlib';
 import type { Signal } from '../../otlp/model.js';
 
@@ -32,7 +32,7 @@ export class OtlpHttpError extends Error {
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
 export class OtlpHttpClient {
-  private readonly agent: http.Agent;
+  private readonly agent: Agent;
   private readonly urls: Record<Signal, URL>;
 
   constructor(private readonly options: OtlpHttpClientOptions) {

@@ -16,8 +16,8 @@
 //   429  admission refused (RESOURCE_EXHAUSTED), with Retry-After
 //   503  consume() failed retryably / shutting down (UNAVAILABLE etc.), with Retry-After
 //   500  any other consume() failure
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { http, https } from './node-http.js';
 import { timingSafeEqual } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { status as GrpcStatus } from '@grpc/grpc-js';
@@ -86,7 +86,7 @@ export async function startOtlpHttpServer(
   const retryAfter = String(Math.max(0, Math.round(options.retryAfterSeconds ?? 1)));
   let closing = false;
 
-  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     stats.requests++;
     handle(req, res).catch((err: unknown) => {
       // Should not happen (handle() answers every error); never leave a request hanging.
@@ -95,7 +95,7 @@ export async function startOtlpHttpServer(
     });
   };
 
-  function send(res: http.ServerResponse, code: number, format: Format, body: Uint8Array | { code: number; message: string }, extra: Record<string, string> = {}): void {
+  function send(res: ServerResponse, code: number, format: Format, body: Uint8Array | { code: number; message: string }, extra: Record<string, string> = {}): void {
     stats.responses[code] = (stats.responses[code] ?? 0) + 1;
     const bytes = body instanceof Uint8Array
       ? body
@@ -106,7 +106,7 @@ export async function startOtlpHttpServer(
     res.end(bytes);
   }
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const signal = paths.get(path);
     const format = formatOf(req.headers['content-type']);
@@ -232,7 +232,7 @@ function checkAuth(token: string | undefined, authorization: string | undefined)
   return got.length === want.length && timingSafeEqual(got, want);
 }
 
-function metadataOf(headers: http.IncomingHttpHeaders): Record<string, string> {
+function metadataOf(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) {
     if (k === 'authorization' || v === undefined) continue;
@@ -242,7 +242,7 @@ function metadataOf(headers: http.IncomingHttpHeaders): Record<string, string> {
 }
 
 /** Reads the body, rejecting with 413 as soon as more than `limit` bytes arrived. */
-function readBounded(req: http.IncomingMessage, limit: number, onBytes: (n: number) => void): Promise<Buffer> {
+function readBounded(req: IncomingMessage, limit: number, onBytes: (n: number) => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -287,14 +287,14 @@ function gunzipBounded(data: Buffer, limit: number): Buffer {
 }
 
 /** An early answer: let a small body drain (keep-alive), otherwise close after responding. */
-function drainOrClose(req: http.IncomingMessage, res: http.ServerResponse): void {
+function drainOrClose(req: IncomingMessage, res: ServerResponse): void {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (Number.isFinite(declared) && declared <= 64 * 1024) req.resume();
   else closeAfterResponse(req, res);
 }
 
 /** Stop reading: the connection closes once the response is written. */
-function closeAfterResponse(req: http.IncomingMessage, res: http.ServerResponse): void {
+function closeAfterResponse(req: IncomingMessage, res: ServerResponse): void {
   req.pause();
   res.setHeader('connection', 'close');
   res.once('finish', () => req.socket.destroySoon?.());

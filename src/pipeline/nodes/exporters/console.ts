@@ -32,6 +32,7 @@ function timestamp(n: unknown, format: 'rfc3339' | 'unix_nano'): unknown {
 export function createConsoleExporter(out: Writable = process.stdout): ExporterFactory<ConsoleConfig> {
   return {
     type: 'exporter:console',
+    usesArrowForm: false,
     doneWhenAnswered: true,
     description: 'prints records to stdout (pretty or JSON lines)',
     config: consoleConfig,

@@ -60,6 +60,7 @@ async function recoverTail(handle: FileHandle, mode: 'truncate_partial' | 'fail'
 
 export const fileExporter: ExporterFactory<FileConfig> = {
   type: 'exporter:file',
+  usesArrowForm: false,
   doneWhenAnswered: true,
   description: 'writes batches to files (OTLP JSON lines or OTAP stream)',
   config: fileConfig,

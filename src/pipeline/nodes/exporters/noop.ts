@@ -4,6 +4,7 @@ import type { ExporterFactory } from '../../engine/node-api.js';
 
 export const noopExporter: ExporterFactory = {
   type: 'exporter:noop',
+  usesArrowForm: false,
   doneWhenAnswered: true,
   description: 'acks and discards every batch',
   config: noConfig,

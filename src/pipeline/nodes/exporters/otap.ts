@@ -22,6 +22,7 @@ type OtapExporterConfig = z.output<typeof otapExporterConfig>;
 
 export const otapExporter: ExporterFactory<OtapExporterConfig> = {
   type: 'exporter:otap',
+  usesArrowForm: false,
   doneWhenAnswered: true,
   description: 'OTAP (OTLP with Apache Arrow) gRPC streams',
   config: otapExporterConfig,

@@ -16,6 +16,7 @@ type OtlpGrpcConfig = z.output<typeof otlpGrpcConfig>;
 
 export const otlpGrpcExporter: ExporterFactory<OtlpGrpcConfig> = {
   type: 'exporter:otlp_grpc',
+  usesArrowForm: false,
   doneWhenAnswered: true,
   description: 'OTLP over gRPC',
   config: otlpGrpcConfig,

@@ -27,6 +27,7 @@ type ParquetConfig = z.output<typeof parquetConfig>;
 
 export const parquetExporter: ExporterFactory<ParquetConfig> = {
   type: 'exporter:parquet',
+  usesArrowForm: true, // the data lake writer reads the Arrow form
   doneWhenAnswered: true,
   description: 'writes batches as Parquet files per OTAP payload type (a data lake DuckDB, pyarrow and Spark read)',
   config: parquetConfig,

@@ -35,6 +35,7 @@ function percentile(sorted: number[], q: number): number {
 
 export const perfExporter: ExporterFactory<PerfConfig> = {
   type: 'exporter:perf',
+  usesArrowForm: false,
   doneWhenAnswered: true,
   description: 'acks every batch and reports throughput and latency',
   config: perfConfig,

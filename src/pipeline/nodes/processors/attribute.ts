@@ -50,6 +50,7 @@ export const parseAttributeConfig = (raw: unknown): AttributeActions => attribut
 
 export const attributeProcessor: ProcessorFactory<AttributeActions> = {
   type: 'processor:attribute',
+  usesArrowForm: false,
   doneWhenAnswered: true,
   description: 'renames, deletes, inserts, upserts, updates or hashes attributes',
   config: attributeConfig,

@@ -81,6 +81,7 @@ function tableBackend(b: Backend): TableBackend | undefined {
 
 export const batchProcessor: ProcessorFactory<BatchConfig> = {
   type: 'processor:batch',
+  usesArrowForm: false,
   doneWhenAnswered: true,
   description: 'joins and splits batches by item count or bytes',
   config: batchConfig,

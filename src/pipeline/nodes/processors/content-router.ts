@@ -61,6 +61,7 @@ export const parseContentRouterConfig = (raw: unknown): ContentRouterConfig => r
 
 export const contentRouterProcessor: ProcessorFactory<ContentRouterConfig> = {
   type: 'processor:content_router',
+  usesArrowForm: false,
   doneWhenAnswered: true,
   description: 'routes whole batches by the value of a resource attribute',
   config: routerConfig,

@@ -43,6 +43,7 @@ function matches(r: FlatRecord, value: z.output<typeof predicateValue>): boolean
 export function createDebugProcessor(write: (text: string) => void = (t) => process.stdout.write(t)): ProcessorFactory<DebugConfig> {
   return {
     type: 'processor:debug',
+    usesArrowForm: false,
     doneWhenAnswered: true,
     description: 'prints what passes through and forwards it',
     config: debugConfig,

@@ -77,6 +77,7 @@ interface Leg {
 
 export const fanoutProcessor: ProcessorFactory<FanoutConfig> = {
   type: 'processor:fanout',
+  usesArrowForm: false,
   description: 'copies each batch to several outputs, acking by primary, all or none',
   config: fanoutConfig,
   create(config, ctx) {

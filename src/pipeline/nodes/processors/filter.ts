@@ -109,6 +109,7 @@ export const parseFilterConfig = (raw: unknown): FilterConfig => filterConfig.pa
 
 export const filterProcessor: ProcessorFactory<FilterConfig> = {
   type: 'processor:filter',
+  usesArrowForm: false,
   doneWhenAnswered: true,
   description: 'keeps or drops records by attributes, severity, body, names and kinds',
   config: filterConfig,

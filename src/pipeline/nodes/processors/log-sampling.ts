@@ -50,6 +50,7 @@ function logPrefix(batch: TelemetryBatch, keep: number, backend: Backend): Telem
 
 export const logSamplingProcessor: ProcessorFactory<SamplingConfig> = {
   type: 'processor:log_sampling',
+  usesArrowForm: false,
   doneWhenAnswered: true,
   description: 'keeps a ratio of the log records, or at most N per interval',
   config: samplingConfig,

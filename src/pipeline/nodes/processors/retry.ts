@@ -31,6 +31,7 @@ interface Attempt {
 
 export const retryProcessor: ProcessorFactory<RetryConfig> = {
   type: 'processor:retry',
+  usesArrowForm: false,
   doneWhenAnswered: true,
   description: 'retries nacked batches with exponential backoff',
   config: retryConfig,

@@ -30,6 +30,7 @@ interface Input {
 
 export const temporalReaggregationProcessor: ProcessorFactory<ReaggregationConfig> = {
   type: 'processor:temporal_reaggregation',
+  usesArrowForm: false,
   doneWhenAnswered: true,
   description: 'holds cumulative metrics and re-emits the latest point of each stream once per period',
   config: reaggregationConfig,

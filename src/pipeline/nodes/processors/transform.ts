@@ -39,6 +39,7 @@ export const parseTransformConfig = (raw: unknown): Statement[] => transformConf
 
 export const transformProcessor: ProcessorFactory<Statement[]> = {
   type: 'processor:transform',
+  usesArrowForm: false,
   doneWhenAnswered: true,
   description: 'runs OTTL log statements (set, delete_key, keep_keys with where conditions)',
   config: transformConfig,

@@ -27,6 +27,7 @@ type OtapConfig = z.output<typeof otapConfig>;
 
 export const otapReceiver: ReceiverFactory<OtapConfig> = {
   type: 'receiver:otap',
+  usesArrowForm: false,
   doneWhenAnswered: true,
   description: 'OTAP (OTLP with Apache Arrow) gRPC streams',
   config: otapConfig,

@@ -22,6 +22,7 @@ type OtlpConfig = z.output<typeof otlpConfig>;
 
 export const otlpReceiver: ReceiverFactory<OtlpConfig> = {
   type: 'receiver:otlp',
+  usesArrowForm: false,
   doneWhenAnswered: true,
   description: 'OTLP over gRPC and HTTP',
   config: otlpConfig,

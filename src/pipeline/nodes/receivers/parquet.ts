@@ -22,6 +22,7 @@ type ReplayConfig = z.output<typeof replayConfig>;
 
 export const parquetReceiver: ReceiverFactory<ReplayConfig> = {
   type: 'receiver:parquet',
+  usesArrowForm: false,
   doneWhenAnswered: true,
   description: 'replays a Parquet data lake written by exporter:parquet as OTAP batches',
   config: replayConfig,

@@ -68,6 +68,7 @@ function withResourceAttributes<S extends Signal>(signal: S, req: SignalRequest[
 
 export const trafficGeneratorReceiver: ReceiverFactory<GeneratorConfig> = {
   type: 'receiver:traffic_generator',
+  usesArrowForm: false,
   doneWhenAnswered: true,
   description: 'generates logs, traces and metrics at a configured rate',
   config: generatorConfig,

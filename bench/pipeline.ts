@@ -12,7 +12,7 @@
 // pipelines), so records/s is end-to-end acknowledged throughput. Also: idle RSS and CPU with
 // no traffic, peak RSS, and one vs two workers of ours on OTAP -> OTAP.
 //
-//   npm run build && npx tsx bench/pipeline.ts [--iterations 3] [--seconds 3] [--no-go] [--no-write] [--only "OTAP -> OTAP:1024,4096"] [--workers-only]
+//   npm run build && npx tsx bench/pipeline.ts [--iterations 3] [--seconds 3] [--no-go] [--no-write] [--only "OTAP -> OTAP:1024,4096"] [--workers-only] [--workers-batch 1024]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -47,6 +47,8 @@ const MiB = 1024 * 1024;
 type Flow = 'OTLP -> OTAP' | 'OTAP -> OTAP' | 'OTAP -> OTLP';
 /** `--workers-only`: only one worker against two (never written). */
 const WORKERS_ONLY = process.argv.includes('--workers-only');
+/** Batch size of the one-vs-two-workers rounds (one of SIZES). */
+const WORKERS_BATCH = numberFlag('--workers-batch', 1024);
 const FLOWS: Flow[] = (['OTLP -> OTAP', 'OTAP -> OTAP', 'OTAP -> OTLP'] as Flow[]).filter((f) => !WORKERS_ONLY && (!ONLY || f === ONLY.flow));
 
 
@@ -162,7 +164,7 @@ async function main(): Promise<void> {
   const { sink, port: sinkPort } = await BarAckSink.start();
   const scaled = await Promise.all([1, 2].map(async (cores) => {
     const sut = await startOurs('OTAP -> OTAP', sinkPort, cores);
-    const d = data.get(1024)!;
+    const d = data.get(WORKERS_BATCH)!;
     const senders = await Promise.all(Array.from({ length: 4 }, () => senderFor(sut, d.batches, d.bars)));
     for (const s of senders) await s.send(0);
     return { cores, sut, d, senders };

@@ -3,7 +3,7 @@
 import type { ArrowModule } from './arrow-import.js';
 import { OptionalPackage } from './optional-package.js';
 
-export const arrowPackage = new OptionalPackage<ArrowModule>('apache-arrow', 'the optional package apache-arrow');
+const arrowPackage = new OptionalPackage<ArrowModule>('apache-arrow', 'the optional package apache-arrow');
 
 /** Loads apache-arrow; resolves to the module, or to why it could not be loaded. */
 export function loadArrowModule(): Promise<ArrowModule | string> {

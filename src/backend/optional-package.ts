@@ -51,11 +51,6 @@ export class OptionalPackage<T> {
     return this.loading;
   }
 
-  /** Whether the module is in memory (loaded, not merely attempted). */
-  isLoaded(): boolean {
-    return this.settled !== undefined && typeof this.settled !== 'string';
-  }
-
   private attempt(load: () => T): T | string {
     try {
       return load();

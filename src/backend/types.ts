@@ -239,8 +239,9 @@ export interface Backend {
    *  fit (nothing else is meaningful in `out` then). Native only: the receivers' reusable
    *  message buffers (src/transport/grpc/message-buffers.ts). */
   zstdDecompressInto?(data: Uint8Array, out: Uint8Array): number;
-  /** Returns the C allocator's free memory to the OS (glibc malloc_trim); false where there
-   *  is no such call. Native only: `otap run` calls it once its engine is up. */
+  /** Returns free memory to the OS: the addon allocator's (mimalloc) and the C library's
+   *  (glibc malloc_trim); false where the C library has no such call. Native only: `otap run`
+   *  calls it once its engine is up. */
   releaseFreeMemory?(): boolean;
 }
 

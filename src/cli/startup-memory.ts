@@ -11,7 +11,7 @@ import type { Backend } from '../backend/types.js';
 
 type GcFunction = (options?: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
 
-/** `backend`: the native backend's releaseFreeMemory (malloc_trim), when it is the one loaded. */
+/** `backend`: the native backend's releaseFreeMemory (mimalloc's collect, glibc's malloc_trim), when it is the one loaded. */
 export function releaseStartupMemory(backend?: Pick<Backend, 'releaseFreeMemory'>): void {
   // The documented way to reach gc() without starting node with --expose-gc: the flag applies
   // to contexts created after it is set.

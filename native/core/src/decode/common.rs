@@ -337,10 +337,14 @@ impl<'a> AttrColumns<'a> {
 }
 
 /// The decoded parent ids of an attribute table (the `encoding` metadata says whose rules).
-pub fn attribute_parents(view: &TableView<'_>, cols: &AttrColumns<'_>, parent_bits: u32) -> Res<Vec<i64>> {
+pub fn attribute_parents(view: &TableView<'_>, parent_bits: u32) -> Res<Vec<i64>> {
     let encoding = view.encoding("parent_id");
-    let rust_rules = encoding == Some("quasidelta");
-    Ok(quasi_delta_decode(parent_ids(view)?, encoding, parent_bits, |i| cols.same_run(i - 1, i, rust_rules)))
+    let parents = parent_ids(view)?;
+    if is_plain(encoding) {
+        return Ok(parents);
+    }
+    let runs = super::attr_runs::run_continues(view, encoding == Some("quasidelta"))?;
+    Ok(quasi_delta_decode(parents, encoding, parent_bits, |i| runs[i]))
 }
 
 /// Attribute rows whose parent id matched no row are an error, not silently dropped.
@@ -366,7 +370,7 @@ impl<'v, 'a> AttrRows<'v, 'a> {
         let table = match view {
             Some(view) if view.len > 0 => {
                 let cols = AttrColumns::new(view)?;
-                for (i, p) in attribute_parents(view, &cols, parent_bits)?.into_iter().enumerate() {
+                for (i, p) in attribute_parents(view, parent_bits)?.into_iter().enumerate() {
                     rows.push(p, i as u32);
                 }
                 Some((view, cols))

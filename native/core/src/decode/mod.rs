@@ -8,6 +8,7 @@
 //! - one IPC stream per schema_id; a schema_id not seen before starts a new stream and drops
 //!   the older streams of the same payload type; a broken stream is forgotten.
 
+pub(crate) mod attr_runs;
 pub(crate) mod common;
 mod logs;
 pub(crate) mod metrics;

@@ -8,7 +8,7 @@ use arrow_array::{ArrayRef, RecordBatch, UInt32Array};
 
 use super::columns::replace_column;
 use super::id_columns::{table_ids, ParentRule, TableIds};
-use crate::decode::common::{attribute_parents, delta_decode, ids_or_null, parent_ids, quasi_delta_decode, AttrColumns};
+use crate::decode::common::{attribute_parents, delta_decode, ids_or_null, parent_ids, quasi_delta_decode};
 use crate::decode::metrics::{exemplar_values, same_value};
 use crate::decode::traces::{event_names, link_trace_ids};
 use crate::decode::{table_name, TableView};
@@ -50,7 +50,7 @@ pub fn decode_parents(view: &TableView<'_>, rule: ParentRule, bits: u32) -> Resu
     let encoding = view.encoding("parent_id");
     Ok(match rule {
         ParentRule::Delta => delta_decode(parent_ids(view)?.into_iter().map(Some).collect(), encoding, bits).into_iter().map(|v| v.unwrap_or(0)).collect(),
-        ParentRule::Attrs => attribute_parents(view, &AttrColumns::new(view)?, bits)?,
+        ParentRule::Attrs => attribute_parents(view, bits)?,
         ParentRule::EventName => {
             let names = event_names(view)?;
             quasi_delta_decode(parent_ids(view)?, encoding, bits, |i| names[i - 1] == names[i])

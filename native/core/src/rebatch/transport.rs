@@ -9,7 +9,8 @@ use arrow_array::{ArrayRef, RecordBatch, UInt16Array, UInt32Array};
 use super::columns::replace_column;
 use super::id_columns::{space_max, table_ids, ParentRule};
 use super::plain::Batches;
-use crate::decode::common::{ids_or_null, parent_ids, AttrColumns};
+use crate::decode::attr_runs::run_continues;
+use crate::decode::common::{ids_or_null, parent_ids};
 use crate::decode::metrics::{exemplar_values, same_value};
 use crate::decode::traces::{event_names, link_trace_ids};
 use crate::decode::{table_name, TableView};
@@ -41,8 +42,8 @@ fn encode_parents(view: &TableView<'_>, rule: ParentRule, bits: u32) -> Result<A
     let encoded: Vec<u32> = match rule {
         ParentRule::Delta => delta_encode(&parents.iter().copied().map(Some).collect::<Vec<_>>()).into_iter().map(|v| v.unwrap_or(0)).collect(),
         ParentRule::Attrs => {
-            let cols = AttrColumns::new(view)?;
-            quasi_delta_encode(&parents, |i| cols.same_run(i - 1, i, false))
+            let runs = run_continues(view, false)?;
+            quasi_delta_encode(&parents, |i| runs[i])
         }
         ParentRule::EventName => {
             let names = event_names(view)?;

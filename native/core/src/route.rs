@@ -31,7 +31,7 @@ pub fn resource_attribute_values(tables: &DecodedTables, key: &str) -> Result<Ve
     let cols = match &attrs {
         Some(view) if view.len > 0 => {
             let cols = AttrColumns::new(view)?;
-            let parents = attribute_parents(view, 16)?;
+            let parents = attribute_parents(view, Some(&cols), 16)?;
             for (row, parent) in parents.into_iter().enumerate() {
                 if cols.keys[row] == key {
                     first.entry(parent).or_insert(row);

@@ -119,7 +119,7 @@ fn transform_table(batches: &mut Vec<(i32, RecordBatch)>, root: i32, t: i32, act
             }
             let view = TableView::new(table_name(t), &batch);
             let cols = AttrColumns::new(&view)?;
-            let parents = attribute_parents(&view, parent.bits)?;
+            let parents = attribute_parents(&view, Some(&cols), parent.bits)?;
             let p = plan::plan(actions, Some((&view, &cols)), &parents, &universe)?;
             if p.changes_nothing() {
                 return Ok(());

@@ -337,14 +337,22 @@ impl<'a> AttrColumns<'a> {
 }
 
 /// The decoded parent ids of an attribute table (the `encoding` metadata says whose rules).
-pub fn attribute_parents(view: &TableView<'_>, parent_bits: u32) -> Res<Vec<i64>> {
+/// A caller that has read the table's columns passes them (`cols`): runs are then compared
+/// on them; otherwise straight from the Arrow columns (`attr_runs`).
+pub fn attribute_parents(view: &TableView<'_>, cols: Option<&AttrColumns<'_>>, parent_bits: u32) -> Res<Vec<i64>> {
     let encoding = view.encoding("parent_id");
     let parents = parent_ids(view)?;
     if is_plain(encoding) {
         return Ok(parents);
     }
-    let runs = super::attr_runs::run_continues(view, encoding == Some("quasidelta"))?;
-    Ok(quasi_delta_decode(parents, encoding, parent_bits, |i| runs[i]))
+    let rust_rules = encoding == Some("quasidelta");
+    Ok(match cols {
+        Some(cols) => quasi_delta_decode(parents, encoding, parent_bits, |i| cols.same_run(i - 1, i, rust_rules)),
+        None => {
+            let runs = super::attr_runs::run_continues(view, rust_rules)?;
+            quasi_delta_decode(parents, encoding, parent_bits, |i| runs[i])
+        }
+    })
 }
 
 /// Attribute rows whose parent id matched no row are an error, not silently dropped.
@@ -370,7 +378,7 @@ impl<'v, 'a> AttrRows<'v, 'a> {
         let table = match view {
             Some(view) if view.len > 0 => {
                 let cols = AttrColumns::new(view)?;
-                for (i, p) in attribute_parents(view, parent_bits)?.into_iter().enumerate() {
+                for (i, p) in attribute_parents(view, Some(&cols), parent_bits)?.into_iter().enumerate() {
                     rows.push(p, i as u32);
                 }
                 Some((view, cols))

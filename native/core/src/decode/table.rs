@@ -30,6 +30,11 @@ pub struct TableView<'a> {
 fn valid_list(a: &dyn Array, parent: Option<&[bool]>) -> Vec<bool> {
     let n = a.len();
     let nulls = a.nulls().filter(|b| b.null_count() > 0);
+    match (nulls, parent) {
+        (None, None) => return vec![true; n],
+        (Some(b), None) => return b.iter().collect(),
+        _ => {}
+    }
     (0..n)
         .map(|i| {
             let own = nulls.is_none_or(|b| b.is_valid(i));
@@ -74,7 +79,12 @@ macro_rules! prim {
     ($a:expr, $valid:expr, $t:ty, $conv:expr) => {{
         let p = $a.as_primitive::<$t>();
         let conv = $conv;
-        Some((0..p.len()).map(|i| if $valid[i] { Some(conv(p.value(i))) } else { None }).collect())
+        if $valid.iter().all(|v| *v) {
+            // No null: one pass over the values the compiler can vectorise.
+            Some(p.values().iter().map(|&v| Some(conv(v))).collect())
+        } else {
+            Some(p.values().iter().zip($valid.iter()).map(|(&v, &ok)| if ok { Some(conv(v)) } else { None }).collect())
+        }
     }};
 }
 

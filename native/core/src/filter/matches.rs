@@ -37,7 +37,7 @@ impl<'a> Batch<'a> {
         let mut out: HashMap<i64, u64, Hasher> = HashMap::default();
         let Some(view) = self.view(t) else { return Ok(out) };
         let cols = AttrColumns::new(&view)?;
-        let parents = attribute_parents(&view, bits)?;
+        let parents = attribute_parents(&view, Some(&cols), bits)?;
         for (i, key) in cols.keys.iter().enumerate() {
             for (b, pair) in pairs.iter().enumerate() {
                 if pair.key == *key && pair.value.matches(&Cell::read(&cols.values, &view, i)?) {

@@ -50,7 +50,7 @@ pub fn decode_parents(view: &TableView<'_>, rule: ParentRule, bits: u32) -> Resu
     let encoding = view.encoding("parent_id");
     Ok(match rule {
         ParentRule::Delta => delta_decode(parent_ids(view)?.into_iter().map(Some).collect(), encoding, bits).into_iter().map(|v| v.unwrap_or(0)).collect(),
-        ParentRule::Attrs => attribute_parents(view, bits)?,
+        ParentRule::Attrs => attribute_parents(view, None, bits)?,
         ParentRule::EventName => {
             let names = event_names(view)?;
             quasi_delta_decode(parent_ids(view)?, encoding, bits, |i| names[i - 1] == names[i])

@@ -3,12 +3,12 @@
 //! null cells read as zero values and doubles compared with IEEE ==; a Rust sender's, a
 //! null or absent cell ends a run and doubles compare by total order).
 //!
-//! Decoding and re-encoding parent ids needs only this, for every row of every attribute
-//! table a filter, a router or the decoder reads, so it is read straight from the Arrow
-//! columns: dictionary cells compare by their keys first (equal keys, equal values),
-//! nothing is materialised per row. Columns of the types OTAP producers write take this
+//! Taking tables apart by parent id (a filter on held tables, a split, a re-encode of ids)
+//! needs only this of an attribute table, for every row, so it is read straight from the
+//! Arrow columns: dictionary cells compare by their keys first (equal keys, equal values),
+//! no value is materialised per row. Columns of the types OTAP producers write take this
 //! path; any other shape (and every malformed table, for its error message) takes
-//! `AttrColumns`.
+//! `AttrColumns`, as do callers that read the columns anyway (the decoder, the router).
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt8Type};
@@ -126,7 +126,7 @@ impl<'a> Column<'a> {
                     ($t:ty) => {{
                         let keys = keys.as_primitive::<$t>().values();
                         // Every key in range (null rows' included, as they are in practice):
-                        // passes the compiler vectorises, then the null rows marked.
+                        // a range check the compiler vectorises, then one copying pass.
                         if value_nulls.is_none() && !keys.iter().any(|&k| usize::try_from(k).map_or(true, |k| k >= len)) {
                             match row_nulls {
                                 None => keys.iter().map(|&k| k as u32).collect(),
@@ -225,7 +225,6 @@ fn fast_runs(view: &TableView<'_>, rust_rules: bool) -> Option<Vec<bool>> {
     }
     Some(out)
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -303,6 +303,10 @@ pub struct LogsRequest<'a> {
 
 pub fn parse_logs(buf: &[u8]) -> Result<LogsRequest<'_>, OtapError> {
     let mut req = LogsRequest::default();
+    // Arenas sized from the request's length (growing by doubling copied each entry about
+    // twice); a guess, capped so that a large request of large records reserves little.
+    req.roots.items.reserve((buf.len() / 128).min(8192));
+    req.attrs.reserve((buf.len() / 48).min(32768));
     let attrs = &mut req.attrs;
     parse_roots(buf, &mut req.roots, |r, items| {
         items.push(parse_log_record(r, attrs)?);

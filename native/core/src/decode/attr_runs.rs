@@ -204,24 +204,18 @@ fn fast_runs(view: &TableView<'_>, rust_rules: bool) -> Option<Vec<bool>> {
         T_BYTES => Some(4),
         _ => None,
     };
-    let mut out = Vec::with_capacity(n);
-    out.extend((n > 0).then_some(false));
-    for i in 1..n {
+    let mut out = vec![false; n];
+    for (i, continues) in out.iter_mut().enumerate().skip(1) {
         let t = type_at(i);
-        out.push(
-            t == type_at(i - 1)
-                && match slot_of(t) {
-                    // Maps, arrays and empty values never continue a run.
-                    None => false,
-                    Some(s) => match &by_type[s] {
-                        // An absent column: every cell reads as the zero value (Go), or is
-                        // not present (Rust).
-                        None => !rust_rules,
-                        Some(c) => (!rust_rules || (c.valid(i - 1) && c.valid(i))) && c.same_as_previous(i),
-                    },
-                }
-                && key.same_as_previous(i),
-        );
+        let same_value = t == type_at(i - 1)
+            && match slot_of(t).map(|s| &by_type[s]) {
+                // Maps, arrays and empty values never continue a run.
+                None => false,
+                // An absent column: every cell reads as the zero value (Go), or is not present (Rust).
+                Some(None) => !rust_rules,
+                Some(Some(c)) => (!rust_rules || (c.valid(i - 1) && c.valid(i))) && c.same_as_previous(i),
+            };
+        *continues = same_value && key.same_as_previous(i);
     }
     Some(out)
 }

@@ -17,6 +17,7 @@
 //!
 //! Errors carry no table: the caller names it.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -28,6 +29,7 @@ use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
 use flatbuffers::{FlatBufferBuilder, WIPOffset};
 
+use crate::array_bytes::{array_bytes, DictionaryValues};
 use crate::error::OtapError;
 use crate::ipc_batch_header::rebuilt_batch;
 use crate::ipc_dictionary_growth::{extend_dictionary, GrowingDictionary};
@@ -113,14 +115,9 @@ pub struct IpcStream {
     growing: HashMap<i64, Option<GrowingDictionary>>,
     ended: bool,
     max_message_bytes: usize,
-}
-
-/// Bytes an array's buffers view. Not their capacity: dictionaries are zero-copy slices of
-/// the received chunk, so capacities would count that chunk once per dictionary.
-pub(crate) fn viewed_bytes(data: &arrow_data::ArrayData) -> usize {
-    let own: usize = data.buffers().iter().map(|b| b.len()).sum();
-    let nulls = data.nulls().map_or(0, |n| n.buffer().len());
-    own + nulls + data.child_data().iter().map(viewed_bytes).sum::<usize>()
+    /// `state_bytes`, kept until the schema or a dictionary changes: the receiver asks after
+    /// every batch, and most batches change neither.
+    state_bytes: Cell<Option<usize>>,
 }
 
 impl Default for IpcStream {
@@ -143,15 +140,21 @@ impl IpcStream {
             growing: HashMap::new(),
             ended: false,
             max_message_bytes,
+            state_bytes: Cell::new(None),
         }
     }
 
     /// Bytes held between messages: the dictionaries' buffers plus a fixed cost per field of
     /// the schema.
     pub fn state_bytes(&self) -> usize {
-        let dicts: usize = self.dictionaries.values().map(|a| viewed_bytes(&a.to_data())).sum();
+        if let Some(n) = self.state_bytes.get() {
+            return n;
+        }
+        let dicts: usize = self.dictionaries.values().map(|a| array_bytes(a.as_ref(), DictionaryValues::Counted)).sum();
         let fields = self.schema.as_ref().map_or(0, |s| s.flattened_fields().len());
-        dicts + fields * 64
+        let n = dicts + fields * 64;
+        self.state_bytes.set(Some(n));
+        n
     }
 
     /// True once an end-of-stream marker was read.
@@ -204,6 +207,7 @@ impl IpcStream {
             let version = message.version();
             match message.header_type() {
                 MessageHeader::Schema => {
+                    self.state_bytes.set(None);
                     let fb = message.header_as_schema().ok_or_else(|| malformed("schema message without a schema"))?;
                     let schema = arrow_ipc::convert::try_fb_to_schema(fb).map_err(from_arrow)?;
                     for f in schema.fields() {
@@ -242,6 +246,7 @@ impl IpcStream {
                     batches.push(rb.map_err(from_arrow)?);
                 }
                 MessageHeader::DictionaryBatch => {
+                    self.state_bytes.set(None);
                     let dict = message.header_as_dictionary_batch().ok_or_else(|| malformed("dictionary message without a header"))?;
                     let schema = self.schema.clone().ok_or_else(|| malformed("dictionary batch before the schema"))?;
                     let batch = dict.data().ok_or_else(|| malformed("dictionary batch without data"))?;

@@ -5,6 +5,7 @@
 //! exactly as the TypeScript `Producer` (src/otap/producer.ts) does.
 
 mod append_store;
+mod array_bytes;
 pub mod attributes;
 pub mod bar;
 pub mod byte_form;

@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use arrow_array::RecordBatch;
 use prost::Message;
 
+use crate::array_bytes::{array_bytes, DictionaryValues};
 use crate::bar::{payload_type as T, BatchArrowRecords};
 use crate::error::OtapError;
 use crate::ipc_reader::IpcStream;
@@ -66,17 +67,6 @@ pub(crate) fn item_tables(signal: Signal) -> &'static [i32] {
     }
 }
 
-/// Buffer bytes of an array without the values of its dictionaries.
-fn own_bytes(data: &arrow_data::ArrayData) -> usize {
-    let own: usize = data.buffers().iter().map(|b| b.len()).sum();
-    let nulls = data.nulls().map_or(0, |n| n.buffer().len());
-    let children = match data.data_type() {
-        arrow_schema::DataType::Dictionary(_, _) => 0,
-        _ => data.child_data().iter().map(own_bytes).sum(),
-    };
-    own + nulls + children
-}
-
 impl DecodedTables {
     /// The OTLP Export*ServiceRequest protobuf bytes of these tables.
     pub fn to_otlp(&self) -> Result<Vec<u8>, OtapError> {
@@ -101,7 +91,7 @@ impl DecodedTables {
         self.batches
             .iter()
             .flat_map(|(_, b)| b.columns().iter())
-            .map(|c| own_bytes(&c.to_data()))
+            .map(|c| array_bytes(c.as_ref(), DictionaryValues::LeftOut))
             .sum()
     }
 }

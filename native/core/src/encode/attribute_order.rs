@@ -61,7 +61,9 @@ impl<'a> Identity<'a> {
 
 /// Row -> id of its (key, value) pair under `identity`, and the first row of each pair.
 fn pair_ids<'a, K: std::hash::Hash + Eq>(attrs: &'a [KeyValue<'a>], identity: impl Fn(&'a KeyValue<'a>) -> K) -> (Vec<u32>, Vec<u32>) {
-    let mut ids: HashMap<K, u32, FxBuild> = HashMap::default();
+    // Sized for a small table's pairs up front: growing from empty rehashed about as often
+    // as a 10-record batch has attribute rows. Large tables have far fewer pairs than rows.
+    let mut ids: HashMap<K, u32, FxBuild> = HashMap::with_capacity_and_hasher(attrs.len().min(256), FxBuild::default());
     let mut firsts: Vec<u32> = Vec::new();
     let mut pair_of = Vec::with_capacity(attrs.len());
     for (i, kv) in attrs.iter().enumerate() {

@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::attribute_order::attribute_order;
+use super::dict::FxBuild;
+use super::key_memo::memoized;
 use super::input::{Leaf, TableInput};
 use crate::cbor_encode::to_cbor;
 use crate::error::OtapError;
@@ -395,12 +397,16 @@ pub fn flatten<T>(roots: &Roots<'_, T>, keep: Option<&[bool]>) -> Flat {
     let mut scopes = Vec::new();
     let mut res_keys: Vec<String> = Vec::new();
     let mut scope_keys: Vec<String> = Vec::new();
-    let mut res_index: HashMap<String, u32> = HashMap::new();
-    let mut scope_index: HashMap<String, u32> = HashMap::new();
+    let mut res_index: HashMap<String, u32, FxBuild> = HashMap::default();
+    let mut scope_index: HashMap<String, u32, FxBuild> = HashMap::default();
     let mut rows = Vec::with_capacity(roots.items.len());
     for (ri, rg) in roots.resources.iter().enumerate() {
-        let mut rkey = attributes_key(&roots.resource_attrs[rg.attrs.range()]);
-        let _ = write!(rkey, "|{}|{}", rg.dropped, rg.schema_url);
+        let attrs = &roots.resource_attrs[rg.attrs.range()];
+        let rkey = memoized(&[b"resource", &rg.dropped.to_le_bytes(), rg.schema_url.as_bytes()], attrs, || {
+            let mut key = attributes_key(attrs);
+            let _ = write!(key, "|{}|{}", rg.dropped, rg.schema_url);
+            key
+        });
         let res = *res_index.entry(rkey.clone()).or_insert_with(|| {
             resources.push(ri);
             res_keys.push(rkey);
@@ -411,15 +417,20 @@ pub fn flatten<T>(roots: &Roots<'_, T>, keep: Option<&[bool]>) -> Flat {
             if sg.items.is_empty() {
                 continue;
             }
-            let mut skey = String::from("[");
-            json_string(&mut skey, sg.name);
-            skey.push(',');
-            json_string(&mut skey, sg.version);
-            skey.push(',');
-            json_string(&mut skey, &attributes_key(&roots.scope_attrs[sg.attrs.range()]));
-            let _ = write!(skey, ",{},", sg.dropped);
-            json_string(&mut skey, sg.schema_url);
-            skey.push(']');
+            let attrs = &roots.scope_attrs[sg.attrs.range()];
+            let parts: [&[u8]; 5] = [b"scope", sg.name.as_bytes(), sg.version.as_bytes(), &sg.dropped.to_le_bytes(), sg.schema_url.as_bytes()];
+            let skey = memoized(&parts, attrs, || {
+                let mut key = String::from("[");
+                json_string(&mut key, sg.name);
+                key.push(',');
+                json_string(&mut key, sg.version);
+                key.push(',');
+                json_string(&mut key, &attributes_key(attrs));
+                let _ = write!(key, ",{},", sg.dropped);
+                json_string(&mut key, sg.schema_url);
+                key.push(']');
+                key
+            });
             let scope = *scope_index.entry(skey.clone()).or_insert_with(|| {
                 scopes.push(si);
                 scope_keys.push(skey);

@@ -10,6 +10,7 @@ mod forward;
 mod forward_dicts;
 mod forward_sent;
 pub mod input;
+mod key_memo;
 pub mod logs;
 pub mod metrics;
 pub mod table;

@@ -4,7 +4,7 @@
 // collector). The load (our OtlpGrpcClient, pre-encoded OTLP protobuf, gRPC zstd) and the
 // downstream (our OtapReceiver, native backend) run in this process, pinned to core 1.
 // Figures per cell: records/s acknowledged end to end, and the bridge process's CPU seconds
-// (utime + stime from /proc) per million records. Contenders run interleaved, every cell
+// (the run time of its threads, from /proc schedstat) per million records. Contenders run interleaved, every cell
 // several times; medians.
 //
 //   npm run build && npx tsx bench/bridge.ts [--iterations 3] [--seconds 3] [--no-go] [--no-write]
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   const body = [
     `Machine: ${machineDescription()}. Command: \`npm run build && npx tsx bench/bridge.ts --iterations ${ITERATIONS} --seconds ${SECONDS}\` (${new Date().toISOString().slice(0, 10)}, ${Math.round((Date.now() - t0) / 1000)} s; load average at the start of each round: ${load.map((l) => l.toFixed(2)).join(', ')}).`,
     '',
-    `The same job for every contender, each one process pinned to CPU ${BRIDGE_CPU} (\`taskset -c ${BRIDGE_CPU}\`): OTLP/gRPC (zstd) in, OTAP over one Arrow stream out (gRPC zstd, no IPC body compression). **ours** = \`otap bridge --backend <b>\` (dist/, every OTLP request exported as one OTAP batch, answered after the downstream acked it); **Go Collector** = test/interop/collector (otlp receiver -> \`arrowstream\`, our stand-in for the contrib otelarrow exporter built on the Go otel-arrow producer v0.46.0, which the module proxy here does not serve; \`num_streams: 1\`, \`payload_compression: none\`, no batch processor). Load: our OtlpGrpcClient, ${IN_FLIGHT} requests in flight of pre-encoded batches (src/otlp/generate.ts, a pool of 12 x 512 / 4 x 4096 per signal); downstream: our OtapReceiver (native); both on CPU ${LOAD_CPU}. Each cell: ${SECONDS} s, ${ITERATIONS} rounds interleaved across contenders, medians. CPU-s/M = the bridge process's utime + stime (/proc) per million records: lower is better; "native / X CPU" < 1 means ours uses less CPU than X.`,
+    `The same job for every contender, each one process pinned to CPU ${BRIDGE_CPU} (\`taskset -c ${BRIDGE_CPU}\`): OTLP/gRPC (zstd) in, OTAP over one Arrow stream out (gRPC zstd, no IPC body compression). **ours** = \`otap bridge --backend <b>\` (dist/, every OTLP request exported as one OTAP batch, answered after the downstream acked it); **Go Collector** = test/interop/collector (otlp receiver -> \`arrowstream\`, our stand-in for the contrib otelarrow exporter built on the Go otel-arrow producer v0.46.0, which the module proxy here does not serve; \`num_streams: 1\`, \`payload_compression: none\`, no batch processor). Load: our OtlpGrpcClient, ${IN_FLIGHT} requests in flight of pre-encoded batches (src/otlp/generate.ts, a pool of 12 x 512 / 4 x 4096 per signal); downstream: our OtapReceiver (native); both on CPU ${LOAD_CPU}. Each cell: ${SECONDS} s, ${ITERATIONS} rounds interleaved across contenders, medians. CPU-s/M = the run time of the bridge process's threads (/proc/<pid>/task/*/schedstat, ns) per million records: lower is better; "native / X CPU" < 1 means ours uses less CPU than X.`,
     '',
     table,
   ].join('\n');

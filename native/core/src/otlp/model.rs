@@ -447,6 +447,9 @@ pub struct TracesRequest<'a> {
 
 pub fn parse_traces(buf: &[u8]) -> Result<TracesRequest<'_>, OtapError> {
     let mut req = TracesRequest::default();
+    // Sized from the request's length, as parse_logs sizes its arenas.
+    req.roots.items.reserve((buf.len() / 192).min(8192));
+    req.span_attrs.reserve((buf.len() / 48).min(32768));
     let TracesRequest { roots, span_attrs, events, event_attrs, links, link_attrs } = &mut req;
     parse_roots(buf, roots, |mut r, items| {
         let mut s = Span::default();
@@ -737,6 +740,9 @@ impl<'a> PointArenas<'_, 'a> {
 
 pub fn parse_metrics(buf: &[u8]) -> Result<MetricsRequest<'_>, OtapError> {
     let mut req = MetricsRequest::default();
+    // Sized from the request's length, as parse_logs sizes its arenas: attributes of data
+    // points are most of a metrics request.
+    req.point_attrs.reserve((buf.len() / 48).min(32768));
     let MetricsRequest {
         roots, metadata_attrs, number_points, histogram_points, exp_points, summary_points, point_attrs, exemplars,
         exemplar_attrs, u64s, f64s, quantiles,

@@ -30,7 +30,9 @@ pub fn logs_tables<'a>(req: &LogsRequest<'a>, keep: Option<&[bool]>) -> Result<T
     let mut resource_attrs = AttributeRows::interned(roots.interned_strings);
     let mut scope_attrs = AttributeRows::interned(roots.interned_strings);
     let mut log_attrs = AttributeRows::interned(roots.interned_strings);
-    log_attrs.reserve(if keep.is_none() { req.attrs.len() } else { 0 });
+    if keep.is_none() {
+        log_attrs.reserve(req.attrs.len());
+    }
     write_resource_scope_columns("LOGS", roots, &flat, &rows, &mut t, &mut resource_attrs, &mut scope_attrs)?;
 
     let ids = assign_ids(rows.iter().map(|r| !items[r.item as usize].attrs.is_empty()), 0xffff, "LOGS")?;

@@ -75,6 +75,17 @@ pub struct KeyValue<'a> {
     pub value: AnyValue<'a>,
 }
 
+/// Protobuf bytes per attribute and the most attributes reserved, for `reserve_for`.
+const ATTR_BYTES: usize = 48;
+const MAX_ATTRS_RESERVED: usize = 32768;
+
+/// Sizes an arena from the request's length, at one entry per `bytes_per_entry` (growing by
+/// doubling copied each entry about twice); a guess, capped at `max` so that a large request
+/// of large entries reserves little.
+fn reserve_for<T>(arena: &mut Vec<T>, request: &[u8], bytes_per_entry: usize, max: usize) {
+    arena.reserve((request.len() / bytes_per_entry).min(max));
+}
+
 pub fn parse_any_value<'a>(mut r: Reader<'a>) -> Result<AnyValue<'a>, OtapError> {
     let mut v = AnyValue::Empty;
     while let Some((f, wt)) = r.tag()? {
@@ -303,10 +314,8 @@ pub struct LogsRequest<'a> {
 
 pub fn parse_logs(buf: &[u8]) -> Result<LogsRequest<'_>, OtapError> {
     let mut req = LogsRequest::default();
-    // Arenas sized from the request's length (growing by doubling copied each entry about
-    // twice); a guess, capped so that a large request of large records reserves little.
-    req.roots.items.reserve((buf.len() / 128).min(8192));
-    req.attrs.reserve((buf.len() / 48).min(32768));
+    reserve_for(&mut req.roots.items, buf, 128, 8192);
+    reserve_for(&mut req.attrs, buf, ATTR_BYTES, MAX_ATTRS_RESERVED);
     let attrs = &mut req.attrs;
     parse_roots(buf, &mut req.roots, |r, items| {
         items.push(parse_log_record(r, attrs)?);
@@ -447,9 +456,8 @@ pub struct TracesRequest<'a> {
 
 pub fn parse_traces(buf: &[u8]) -> Result<TracesRequest<'_>, OtapError> {
     let mut req = TracesRequest::default();
-    // Sized from the request's length, as parse_logs sizes its arenas.
-    req.roots.items.reserve((buf.len() / 192).min(8192));
-    req.span_attrs.reserve((buf.len() / 48).min(32768));
+    reserve_for(&mut req.roots.items, buf, 192, 8192);
+    reserve_for(&mut req.span_attrs, buf, ATTR_BYTES, MAX_ATTRS_RESERVED);
     let TracesRequest { roots, span_attrs, events, event_attrs, links, link_attrs } = &mut req;
     parse_roots(buf, roots, |mut r, items| {
         let mut s = Span::default();
@@ -740,9 +748,8 @@ impl<'a> PointArenas<'_, 'a> {
 
 pub fn parse_metrics(buf: &[u8]) -> Result<MetricsRequest<'_>, OtapError> {
     let mut req = MetricsRequest::default();
-    // Sized from the request's length, as parse_logs sizes its arenas: attributes of data
-    // points are most of a metrics request.
-    req.point_attrs.reserve((buf.len() / 48).min(32768));
+    // Attributes of data points are most of a metrics request.
+    reserve_for(&mut req.point_attrs, buf, ATTR_BYTES, MAX_ATTRS_RESERVED);
     let MetricsRequest {
         roots, metadata_attrs, number_points, histogram_points, exp_points, summary_points, point_attrs, exemplars,
         exemplar_attrs, u64s, f64s, quantiles,

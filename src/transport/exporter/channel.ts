@@ -1,5 +1,6 @@
-// Client-side gRPC plumbing shared by OtapExporter and OtlpGrpcClient: credentials (TLS),
-// channel options (compression, reconnect backoff) and call metadata (headers).
+// Client-side gRPC plumbing: connection options shared by OtapExporter (grpc-js channels:
+// credentials, channel options, metadata) and OtlpGrpcClient (node:http2: endpoint URL and
+// :authority).
 import * as grpc from '@grpc/grpc-js';
 import { compressionChannelOptions, installGrpcCompression } from '../grpc/compression.js';
 
@@ -78,9 +79,34 @@ export function prepareCompression(compression: GrpcCompression | undefined): Pr
   return (compression ?? 'zstd') === 'zstd' ? installGrpcCompression() : undefined;
 }
 
+function checkEndpoint(endpoint: string): void {
+  if (!endpoint || /^[a-z]+:\/\//i.test(endpoint)) {
+    throw new TypeError(`endpoint must be host:port, got ${JSON.stringify(endpoint)}`);
+  }
+}
+
 export function newClient(o: ConnectionOptions, tuning?: ChannelTuning): grpc.Client {
-  if (!o.endpoint || /^[a-z]+:\/\//i.test(o.endpoint)) {
+  checkEndpoint(o.endpoint);
+  return new grpc.Client(o.endpoint, channelCredentials(o.tls), channelOptions(o, tuning));
+}
+
+/** The URL to connect an HTTP/2 session to and the :authority to send (the TLS server name
+ *  when one is set, as grpc-js's `grpc.default_authority`); port 443 when none is given,
+ *  as in grpc-js. */
+export function channelEndpoint(o: ConnectionOptions): { url: string; authority: string } {
+  checkEndpoint(o.endpoint);
+  let parsed: URL;
+  try {
+    parsed = new URL(`${o.tls ? 'https' : 'http'}://${o.endpoint}`);
+  } catch {
     throw new TypeError(`endpoint must be host:port, got ${JSON.stringify(o.endpoint)}`);
   }
-  return new grpc.Client(o.endpoint, channelCredentials(o.tls), channelOptions(o, tuning));
+  if (parsed.pathname !== '/' || parsed.search || parsed.username) {
+    throw new TypeError(`endpoint must be host:port, got ${JSON.stringify(o.endpoint)}`);
+  }
+  // URL drops a port equal to its scheme's default (80, 443): take it from the text then.
+  const port = parsed.port || /:(\d+)$/.exec(o.endpoint)?.[1] || '443';
+  const url = `${parsed.protocol}//${parsed.hostname}:${port}`;
+  const serverName = o.tls && o.tls !== true ? o.tls.serverName : undefined;
+  return { url, authority: serverName ?? `${parsed.hostname}:${port}` };
 }

@@ -267,6 +267,12 @@ async function getCodec(): Promise<ZstdCodec> {
   return state.codec;
 }
 
+/** The zstd codec and level our clients compress with (the ones `installGrpcCompression`
+ *  configures), for clients that frame messages themselves (grpc/unary-channel.ts). */
+export async function clientZstd(): Promise<{ codec: ZstdCodec; level: number }> {
+  return { codec: await getCodec(), level: state.level };
+}
+
 export interface GrpcCompressionOptions {
   /** zstd implementation; default: the native backend's when selected, else node:zlib zstd. */
   codec?: ZstdCodec;

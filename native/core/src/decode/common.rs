@@ -112,38 +112,71 @@ impl std::hash::Hasher for IdHasher {
 
 pub type IdMap<V> = HashMap<i64, V, std::hash::BuildHasherDefault<IdHasher>>;
 
+/// Values grouped by the id they hang off, each group in push order. Stored flat (one array
+/// and group offsets, sealed at the first read) rather than one Vec per id: a batch has as
+/// many groups as parent rows, and a Vec each was most of the cost of grouping.
 pub struct Grouped<V> {
     /// Slot of each id; slots are in order of first appearance.
-    index: IdMap<usize>,
+    index: IdMap<u32>,
     ids: Vec<i64>,
-    lists: Vec<Vec<V>>,
     used: Vec<bool>,
+    /// Per pushed value its slot, in push order (emptied when sealed).
+    slot_of: Vec<u32>,
+    /// The pushed values; once sealed, grouped by slot.
+    values: Vec<V>,
+    /// Once sealed: slot s holds values[starts[s]..starts[s + 1]].
+    starts: Vec<u32>,
 }
 
-impl<V> Grouped<V> {
+impl<V: Copy> Grouped<V> {
     pub fn new() -> Self {
-        Grouped { index: IdMap::default(), ids: Vec::new(), lists: Vec::new(), used: Vec::new() }
+        Grouped { index: IdMap::default(), ids: Vec::new(), used: Vec::new(), slot_of: Vec::new(), values: Vec::new(), starts: Vec::new() }
     }
 
     pub fn push(&mut self, id: i64, v: V) {
-        let slot = *self.index.entry(id).or_insert_with(|| {
+        debug_assert!(self.starts.is_empty(), "push after the first read");
+        let next = self.ids.len() as u32;
+        let slot = *self.index.entry(id).or_insert(next);
+        if slot == next {
             self.ids.push(id);
-            self.lists.push(Vec::new());
             self.used.push(false);
-            self.lists.len() - 1
-        });
-        self.lists[slot].push(v);
+        }
+        self.slot_of.push(slot);
+        self.values.push(v);
     }
 
-    /// The rows of `id`, borrowed, marking `id` used.
-    pub fn rows(&mut self, id: i64) -> &[V] {
-        match self.index.get(&id) {
-            Some(&slot) => {
-                self.used[slot] = true;
-                &self.lists[slot]
-            }
-            None => &[],
+    /// Groups the values by slot (stable); a no-op when they already are (children sorted
+    /// by parent, the usual case).
+    fn seal(&mut self) {
+        let mut starts = vec![0u32; self.ids.len() + 1];
+        for &s in &self.slot_of {
+            starts[s as usize + 1] += 1;
         }
+        for s in 1..starts.len() {
+            starts[s] += starts[s - 1];
+        }
+        if !self.slot_of.windows(2).all(|w| w[0] <= w[1]) {
+            let mut fill = starts.clone();
+            let mut grouped = self.values.clone();
+            for (&s, &v) in self.slot_of.iter().zip(&self.values) {
+                grouped[fill[s as usize] as usize] = v;
+                fill[s as usize] += 1;
+            }
+            self.values = grouped;
+        }
+        self.slot_of = Vec::new();
+        self.starts = starts;
+    }
+
+    /// The values of `id`, borrowed, marking `id` used.
+    pub fn rows(&mut self, id: i64) -> &[V] {
+        let Some(&slot) = self.index.get(&id) else { return &[] };
+        if self.starts.is_empty() {
+            self.seal();
+        }
+        self.used[slot as usize] = true;
+        let (from, to) = (self.starts[slot as usize] as usize, self.starts[slot as usize + 1] as usize);
+        &self.values[from..to]
     }
 
     /// The first id (in table order) that was never taken.
@@ -182,18 +215,23 @@ pub(crate) fn at<T: Copy>(col: &Option<Vec<Option<T>>>, i: usize) -> Option<T> {
 impl<'a> AnyValueColumns<'a> {
     /// `prefix` is "" for attribute tables and "body." for LOGS.
     pub fn new(view: &TableView<'a>, prefix: &'static str, type_required: bool) -> Res<Self> {
-        let tpath = format!("{prefix}type");
-        let ty = view.ints(&tpath)?;
-        let ty = if type_required { view.required(&tpath, ty)? } else { ty.unwrap_or_else(|| vec![None; view.len]) };
+        // Column paths spelled out, not formatted: this runs for every table of every batch.
+        let [tpath, str, int, dbl, bool, bytes, ser] = match prefix {
+            "" => ["type", "str", "int", "double", "bool", "bytes", "ser"],
+            "body." => ["body.type", "body.str", "body.int", "body.double", "body.bool", "body.bytes", "body.ser"],
+            other => unreachable!("AnyValueColumns prefix {other:?}"),
+        };
+        let ty = view.ints(tpath)?;
+        let ty = if type_required { view.required(tpath, ty)? } else { ty.unwrap_or_else(|| vec![None; view.len]) };
         Ok(AnyValueColumns {
             prefix,
             ty,
-            str: view.strs(&format!("{prefix}str"))?,
-            int: view.u64s(&format!("{prefix}int"))?,
-            dbl: view.doubles(&format!("{prefix}double"))?,
-            bool: view.bools(&format!("{prefix}bool"))?,
-            bytes: view.bytes(&format!("{prefix}bytes"))?,
-            ser: view.bytes(&format!("{prefix}ser"))?,
+            str: view.strs(str)?,
+            int: view.u64s(int)?,
+            dbl: view.doubles(dbl)?,
+            bool: view.bools(bool)?,
+            bytes: view.bytes(bytes)?,
+            ser: view.bytes(ser)?,
         })
     }
 
@@ -356,7 +394,7 @@ pub fn attribute_parents(view: &TableView<'_>, cols: Option<&AttrColumns<'_>>, p
 }
 
 /// Attribute rows whose parent id matched no row are an error, not silently dropped.
-pub fn assert_all_used<V>(map: &Grouped<V>, view: Option<&TableView<'_>>, parent_table: &str) -> Res<()> {
+pub fn assert_all_used<V: Copy>(map: &Grouped<V>, view: Option<&TableView<'_>>, parent_table: &str) -> Res<()> {
     let Some(view) = view else { return Ok(()) };
     match map.first_unused() {
         Some(id) => Err(view.error("parent_id", format!("parent id {id} points at no row of {parent_table}"))),
@@ -537,4 +575,39 @@ pub fn write_request<'a>(w: &mut RevWriter, tables: &Tables<'a>, root: &TableVie
 /// Value of row `i` of an optional column.
 pub fn cell<T: Copy>(col: &Option<Vec<Option<T>>>, i: usize) -> Option<T> {
     at(col, i)
+}
+
+#[cfg(test)]
+mod grouped_tests {
+    use super::Grouped;
+
+    #[test]
+    fn groups_in_push_order_whether_or_not_parents_are_sorted() {
+        for pairs in [vec![(7, 0u32), (7, 1), (3, 2), (3, 3), (9, 4)], vec![(7, 0u32), (3, 1), (7, 2), (9, 3), (3, 4)]] {
+            let mut g = Grouped::new();
+            for &(id, v) in &pairs {
+                g.push(id, v);
+            }
+            for id in [7, 3, 9] {
+                let want: Vec<u32> = pairs.iter().filter(|p| p.0 == id).map(|p| p.1).collect();
+                assert_eq!(g.rows(id), &want[..], "id {id} of {pairs:?}");
+            }
+            assert_eq!(g.rows(42), &[] as &[u32]);
+            assert_eq!(g.first_unused(), None);
+        }
+    }
+
+    #[test]
+    fn reports_the_first_id_never_read() {
+        let mut g = Grouped::new();
+        for (id, v) in [(5, 0u32), (6, 1), (8, 2)] {
+            g.push(id, v);
+        }
+        assert_eq!(g.first_unused(), Some(5));
+        g.rows(5);
+        g.rows(8);
+        assert_eq!(g.first_unused(), Some(6));
+        let empty: Grouped<u32> = Grouped::new();
+        assert_eq!(empty.first_unused(), None);
+    }
 }

@@ -7,17 +7,26 @@
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::{Array, RecordBatch, StructArray};
+use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Field, TimeUnit};
 
 use crate::error::OtapError;
 
 pub type Res<T> = Result<T, OtapError>;
 
+/// Per-row validity: None when every row is valid (no nulls in the column or its parents),
+/// so the common case allocates nothing.
+pub type Validity = Option<Vec<bool>>;
+
+fn row_valid(valid: &Validity, i: usize) -> bool {
+    valid.as_ref().is_none_or(|v| v.get(i).copied().unwrap_or(false))
+}
+
 /// A column found by path: the array, its field and per-row validity with the parents' folded in.
 pub struct Found<'a> {
     pub array: &'a dyn Array,
     pub field: &'a Field,
-    pub valid: Vec<bool>,
+    pub valid: Validity,
 }
 
 pub struct TableView<'a> {
@@ -26,21 +35,22 @@ pub struct TableView<'a> {
     pub len: usize,
 }
 
-/// Own validity of `a`, and-ed with `parent` when given.
-fn valid_list(a: &dyn Array, parent: Option<&[bool]>) -> Vec<bool> {
+/// Own validity of `a`, and-ed with `parent` when given; None when every row is valid.
+fn valid_list(a: &dyn Array, parent: Option<&[bool]>) -> Validity {
     let n = a.len();
     let nulls = a.nulls().filter(|b| b.null_count() > 0);
     match (nulls, parent) {
-        (None, None) => return vec![true; n],
-        (Some(b), None) => return b.iter().collect(),
-        _ => {}
+        (None, None) => None,
+        (Some(b), None) => Some(b.iter().collect()),
+        _ => Some(
+            (0..n)
+                .map(|i| {
+                    let own = nulls.is_none_or(|b| b.is_valid(i));
+                    own && parent.is_none_or(|p| p.get(i).copied().unwrap_or(false))
+                })
+                .collect(),
+        ),
     }
-    (0..n)
-        .map(|i| {
-            let own = nulls.is_none_or(|b| b.is_valid(i));
-            own && parent.is_none_or(|p| p.get(i).copied().unwrap_or(false))
-        })
-        .collect()
 }
 
 fn describe(t: &DataType) -> String {
@@ -67,23 +77,48 @@ fn describe(t: &DataType) -> String {
     }
 }
 
+/// Which elements of an array a column read takes, one per output row.
+#[derive(Clone, Copy)]
+pub enum Rows<'r> {
+    /// Element i for row i, every row valid (neither the column nor a parent has nulls).
+    All,
+    /// Element i for row i where valid (the column's own nulls are folded in).
+    Valid(&'r [bool]),
+    /// Element k for a row of key Some(k) (a dictionary's values; k < len, checked by the
+    /// caller), None for a null row; an element null in the values reads as None.
+    Keys(&'r [Option<usize>]),
+}
+
+/// Reads the rows `rows` selects through `get(element)`; `nulls` are the array's own.
+fn gather_rows<T>(rows: Rows<'_>, len: usize, nulls: Option<&NullBuffer>, get: impl Fn(usize) -> T) -> Vec<Option<T>> {
+    match rows {
+        Rows::All => (0..len).map(|i| Some(get(i))).collect(),
+        Rows::Valid(v) => v.iter().enumerate().map(|(i, &ok)| ok.then(|| get(i))).collect(),
+        Rows::Keys(keys) => {
+            let nulls = nulls.filter(|b| b.null_count() > 0);
+            keys.iter().map(|k| k.filter(|&k| nulls.is_none_or(|b| b.is_valid(k))).map(&get)).collect()
+        }
+    }
+}
+
 /// One class of values a column can be read as (TS: number/bigint/bool/string/bytes).
 pub trait Class<'a>: Sized + Copy {
     const NAME: &'static str;
     fn accepts(t: &DataType) -> bool;
-    /// Values of a plain (non-dictionary) array of an accepted type; `valid.len() == a.len()`.
-    fn plain(a: &'a dyn Array, valid: &[bool]) -> Option<Vec<Option<Self>>>;
+    /// The selected elements of a plain (non-dictionary) array of an accepted type; None for
+    /// an array of another type.
+    fn gather(a: &'a dyn Array, rows: Rows<'_>) -> Option<Vec<Option<Self>>>;
 }
 
 macro_rules! prim {
-    ($a:expr, $valid:expr, $t:ty, $conv:expr) => {{
+    ($a:expr, $rows:expr, $t:ty, $conv:expr) => {{
         let p = $a.as_primitive::<$t>();
         let conv = $conv;
-        if $valid.iter().all(|v| *v) {
+        let values = p.values();
+        match $rows {
             // No null: one pass over the values the compiler can vectorise.
-            Some(p.values().iter().map(|&v| Some(conv(v))).collect())
-        } else {
-            Some(p.values().iter().zip($valid.iter()).map(|(&v, &ok)| if ok { Some(conv(v)) } else { None }).collect())
+            Rows::All => Some(values.iter().map(|&v| Some(conv(v))).collect()),
+            rows => Some(gather_rows(rows, values.len(), p.nulls(), |i| conv(values[i]))),
         }
     }};
 }
@@ -98,15 +133,15 @@ impl<'a> Class<'a> for i64 {
     fn accepts(t: &DataType) -> bool {
         small_int(t) || *t == DataType::Float64
     }
-    fn plain(a: &'a dyn Array, valid: &[bool]) -> Option<Vec<Option<i64>>> {
+    fn gather(a: &'a dyn Array, rows: Rows<'_>) -> Option<Vec<Option<i64>>> {
         match a.data_type() {
-            DataType::Int8 => prim!(a, valid, Int8Type, i64::from),
-            DataType::Int16 => prim!(a, valid, Int16Type, i64::from),
-            DataType::Int32 => prim!(a, valid, Int32Type, i64::from),
-            DataType::UInt8 => prim!(a, valid, UInt8Type, i64::from),
-            DataType::UInt16 => prim!(a, valid, UInt16Type, i64::from),
-            DataType::UInt32 => prim!(a, valid, UInt32Type, i64::from),
-            DataType::Float64 => prim!(a, valid, Float64Type, |v: f64| v as i64),
+            DataType::Int8 => prim!(a, rows, Int8Type, i64::from),
+            DataType::Int16 => prim!(a, rows, Int16Type, i64::from),
+            DataType::Int32 => prim!(a, rows, Int32Type, i64::from),
+            DataType::UInt8 => prim!(a, rows, UInt8Type, i64::from),
+            DataType::UInt16 => prim!(a, rows, UInt16Type, i64::from),
+            DataType::UInt32 => prim!(a, rows, UInt32Type, i64::from),
+            DataType::Float64 => prim!(a, rows, Float64Type, |v: f64| v as i64),
             _ => None,
         }
     }
@@ -118,15 +153,15 @@ impl<'a> Class<'a> for f64 {
     fn accepts(t: &DataType) -> bool {
         small_int(t) || *t == DataType::Float64
     }
-    fn plain(a: &'a dyn Array, valid: &[bool]) -> Option<Vec<Option<f64>>> {
+    fn gather(a: &'a dyn Array, rows: Rows<'_>) -> Option<Vec<Option<f64>>> {
         match a.data_type() {
-            DataType::Int8 => prim!(a, valid, Int8Type, f64::from),
-            DataType::Int16 => prim!(a, valid, Int16Type, f64::from),
-            DataType::Int32 => prim!(a, valid, Int32Type, f64::from),
-            DataType::UInt8 => prim!(a, valid, UInt8Type, f64::from),
-            DataType::UInt16 => prim!(a, valid, UInt16Type, f64::from),
-            DataType::UInt32 => prim!(a, valid, UInt32Type, f64::from),
-            DataType::Float64 => prim!(a, valid, Float64Type, |v: f64| v),
+            DataType::Int8 => prim!(a, rows, Int8Type, f64::from),
+            DataType::Int16 => prim!(a, rows, Int16Type, f64::from),
+            DataType::Int32 => prim!(a, rows, Int32Type, f64::from),
+            DataType::UInt8 => prim!(a, rows, UInt8Type, f64::from),
+            DataType::UInt16 => prim!(a, rows, UInt16Type, f64::from),
+            DataType::UInt32 => prim!(a, rows, UInt32Type, f64::from),
+            DataType::Float64 => prim!(a, rows, Float64Type, |v: f64| v),
             _ => None,
         }
     }
@@ -138,19 +173,19 @@ impl<'a> Class<'a> for u64 {
     fn accepts(t: &DataType) -> bool {
         matches!(t, DataType::Int64 | DataType::UInt64 | DataType::Timestamp(..) | DataType::Duration(_))
     }
-    fn plain(a: &'a dyn Array, valid: &[bool]) -> Option<Vec<Option<u64>>> {
+    fn gather(a: &'a dyn Array, rows: Rows<'_>) -> Option<Vec<Option<u64>>> {
         let bits = |v: i64| v as u64;
         match a.data_type() {
-            DataType::Int64 => prim!(a, valid, Int64Type, bits),
-            DataType::UInt64 => prim!(a, valid, UInt64Type, |v: u64| v),
-            DataType::Timestamp(TimeUnit::Second, _) => prim!(a, valid, TimestampSecondType, bits),
-            DataType::Timestamp(TimeUnit::Millisecond, _) => prim!(a, valid, TimestampMillisecondType, bits),
-            DataType::Timestamp(TimeUnit::Microsecond, _) => prim!(a, valid, TimestampMicrosecondType, bits),
-            DataType::Timestamp(TimeUnit::Nanosecond, _) => prim!(a, valid, TimestampNanosecondType, bits),
-            DataType::Duration(TimeUnit::Second) => prim!(a, valid, DurationSecondType, bits),
-            DataType::Duration(TimeUnit::Millisecond) => prim!(a, valid, DurationMillisecondType, bits),
-            DataType::Duration(TimeUnit::Microsecond) => prim!(a, valid, DurationMicrosecondType, bits),
-            DataType::Duration(TimeUnit::Nanosecond) => prim!(a, valid, DurationNanosecondType, bits),
+            DataType::Int64 => prim!(a, rows, Int64Type, bits),
+            DataType::UInt64 => prim!(a, rows, UInt64Type, |v: u64| v),
+            DataType::Timestamp(TimeUnit::Second, _) => prim!(a, rows, TimestampSecondType, bits),
+            DataType::Timestamp(TimeUnit::Millisecond, _) => prim!(a, rows, TimestampMillisecondType, bits),
+            DataType::Timestamp(TimeUnit::Microsecond, _) => prim!(a, rows, TimestampMicrosecondType, bits),
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => prim!(a, rows, TimestampNanosecondType, bits),
+            DataType::Duration(TimeUnit::Second) => prim!(a, rows, DurationSecondType, bits),
+            DataType::Duration(TimeUnit::Millisecond) => prim!(a, rows, DurationMillisecondType, bits),
+            DataType::Duration(TimeUnit::Microsecond) => prim!(a, rows, DurationMicrosecondType, bits),
+            DataType::Duration(TimeUnit::Nanosecond) => prim!(a, rows, DurationNanosecondType, bits),
             _ => None,
         }
     }
@@ -161,9 +196,9 @@ impl<'a> Class<'a> for bool {
     fn accepts(t: &DataType) -> bool {
         *t == DataType::Boolean
     }
-    fn plain(a: &'a dyn Array, valid: &[bool]) -> Option<Vec<Option<bool>>> {
+    fn gather(a: &'a dyn Array, rows: Rows<'_>) -> Option<Vec<Option<bool>>> {
         let b = a.as_boolean_opt()?;
-        Some((0..b.len()).map(|i| if valid[i] { Some(b.value(i)) } else { None }).collect())
+        Some(gather_rows(rows, b.len(), b.nulls(), |i| b.value(i)))
     }
 }
 
@@ -172,9 +207,9 @@ impl<'a> Class<'a> for &'a str {
     fn accepts(t: &DataType) -> bool {
         *t == DataType::Utf8
     }
-    fn plain(a: &'a dyn Array, valid: &[bool]) -> Option<Vec<Option<&'a str>>> {
+    fn gather(a: &'a dyn Array, rows: Rows<'_>) -> Option<Vec<Option<&'a str>>> {
         let s = a.as_string_opt::<i32>()?;
-        Some((0..s.len()).map(|i| if valid[i] { Some(s.value(i)) } else { None }).collect())
+        Some(gather_rows(rows, s.len(), s.nulls(), |i| s.value(i)))
     }
 }
 
@@ -183,21 +218,21 @@ impl<'a> Class<'a> for &'a [u8] {
     fn accepts(t: &DataType) -> bool {
         matches!(t, DataType::Binary | DataType::FixedSizeBinary(_))
     }
-    fn plain(a: &'a dyn Array, valid: &[bool]) -> Option<Vec<Option<&'a [u8]>>> {
+    fn gather(a: &'a dyn Array, rows: Rows<'_>) -> Option<Vec<Option<&'a [u8]>>> {
         if let Some(b) = a.as_binary_opt::<i32>() {
-            return Some((0..b.len()).map(|i| if valid[i] { Some(b.value(i)) } else { None }).collect());
+            return Some(gather_rows(rows, b.len(), b.nulls(), |i| b.value(i)));
         }
         let b = a.as_fixed_size_binary_opt()?;
-        Some((0..b.len()).map(|i| if valid[i] { Some(b.value(i)) } else { None }).collect())
+        Some(gather_rows(rows, b.len(), b.nulls(), |i| b.value(i)))
     }
 }
 
 /// Dictionary keys of any integer width as i64 (u64 keys above i64::MAX become -1: out of range).
-fn keys_i64(keys: &dyn Array) -> Option<Vec<i64>> {
+fn key_at(keys: &dyn Array) -> Option<Box<dyn Fn(usize) -> i64 + '_>> {
     macro_rules! k {
         ($t:ty) => {{
-            let p = keys.as_primitive::<$t>();
-            Some(p.values().iter().map(|&v| i64::try_from(v).unwrap_or(-1)).collect())
+            let p = keys.as_primitive::<$t>().values();
+            Some(Box::new(move |i: usize| p.get(i).map_or(-1, |&v| i64::try_from(v).unwrap_or(-1))))
         }};
     }
     match keys.data_type() {
@@ -242,7 +277,7 @@ impl<'a> TableView<'a> {
             if parts.peek().is_none() {
                 return Ok(Some(Found { array, field, valid: v }));
             }
-            valid = Some(v);
+            valid = v;
             let Some(s) = array.as_any().downcast_ref::<StructArray>() else { return Ok(None) };
             let DataType::Struct(children) = field.data_type() else { return Ok(None) };
             fields = children;
@@ -301,10 +336,10 @@ impl<'a> TableView<'a> {
         if !matches!(found.field.data_type(), DataType::Struct(_)) {
             return Err(self.error(path, format!("expected a struct, found {}", describe(found.field.data_type()))));
         }
-        Ok(Some(found.valid))
+        Ok(Some(found.valid.unwrap_or_else(|| vec![true; found.array.len()])))
     }
 
-    fn materialize<T: Class<'a>>(&self, path: &str, a: &'a dyn Array, declared: &DataType, valid: &[bool]) -> Res<Vec<Option<T>>> {
+    fn materialize<T: Class<'a>>(&self, path: &str, a: &'a dyn Array, declared: &DataType, valid: &Validity) -> Res<Vec<Option<T>>> {
         let value_type = match declared {
             DataType::Dictionary(_, v) => v.as_ref(),
             t => t,
@@ -313,32 +348,36 @@ impl<'a> TableView<'a> {
             return Err(self.error(path, format!("unexpected column type {} (expected {})", describe(value_type), T::NAME)));
         }
         if let Some(dict) = a.as_any_dictionary_opt() {
+            // Only the values the rows point at are read: a delta dictionary grows over a
+            // stream, a batch uses a few of its entries.
             let values: &'a dyn Array = dict.values().as_ref();
-            let dict_valid = valid_list(values, None);
-            let dict_values = T::plain(values, &dict_valid)
-                .ok_or_else(|| self.error(path, format!("unexpected dictionary value type {}", describe(values.data_type()))))?;
-            let keys = keys_i64(dict.keys()).ok_or_else(|| self.error(path, "dictionary column without integer keys"))?;
-            let mut out = Vec::with_capacity(a.len());
+            let key = key_at(dict.keys()).ok_or_else(|| self.error(path, "dictionary column without integer keys"))?;
+            let mut picks = Vec::with_capacity(a.len());
             for i in 0..a.len() {
-                if !valid.get(i).copied().unwrap_or(false) {
-                    out.push(None);
+                if !row_valid(valid, i) {
+                    picks.push(None);
                     continue;
                 }
-                let key = keys.get(i).copied().unwrap_or(-1);
-                let v = usize::try_from(key).ok().and_then(|k| dict_values.get(k)).ok_or_else(|| {
-                    self.error(
-                        path,
-                        format!("dictionary key {key} out of range (dictionary has {} values) at row {i}", dict_values.len()),
-                    )
-                })?;
-                out.push(*v);
+                let k = key(i);
+                match usize::try_from(k) {
+                    Ok(k) if k < values.len() => picks.push(Some(k)),
+                    _ => {
+                        return Err(self.error(
+                            path,
+                            format!("dictionary key {k} out of range (dictionary has {} values) at row {i}", values.len()),
+                        ))
+                    }
+                }
             }
-            return Ok(out);
+            return T::gather(values, Rows::Keys(&picks))
+                .ok_or_else(|| self.error(path, format!("unexpected dictionary value type {}", describe(values.data_type()))));
         }
-        if valid.len() != a.len() {
-            return Err(self.error(path, "column data shorter than its rows"));
-        }
-        T::plain(a, valid).ok_or_else(|| self.error(path, format!("unexpected column type {} (expected {})", describe(a.data_type()), T::NAME)))
+        let rows = match valid {
+            None => Rows::All,
+            Some(v) if v.len() == a.len() => Rows::Valid(v),
+            Some(_) => return Err(self.error(path, "column data shorter than its rows")),
+        };
+        T::gather(a, rows).ok_or_else(|| self.error(path, format!("unexpected column type {} (expected {})", describe(a.data_type()), T::NAME)))
     }
 
     /// A list column: per row, None for a null row, else the item range into `items`.
@@ -362,7 +401,7 @@ impl<'a> TableView<'a> {
             match fields.iter().position(|f| f.name() == name) {
                 Some(idx) => {
                     let a: &'a dyn Array = s.column(idx).as_ref();
-                    let v = valid_list(a, Some(&child_valid));
+                    let v = valid_list(a, child_valid.as_deref());
                     cols.push(self.materialize::<f64>(&format!("{path}.item.{name}"), a, fields[idx].data_type(), &v)?);
                 }
                 None => cols.push(vec![None; s.len()]),
@@ -381,7 +420,7 @@ impl<'a> TableView<'a> {
         let offsets = list.value_offsets();
         let mut rows = Vec::with_capacity(list.len());
         for i in 0..list.len() {
-            if !found.valid[i] {
+            if !row_valid(&found.valid, i) {
                 rows.push(None);
                 continue;
             }

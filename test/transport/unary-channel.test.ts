@@ -177,6 +177,14 @@ describe('UnaryChannel', () => {
     expect((await channel(ok).call('/x', Buffer.alloc(0), 5000)).toString()).toBe('fine');
   });
 
+  it('carries many large requests at once (more than Node\'s default 10 MB of session memory)', async () => {
+    const port = await serve((stream, headers, body) => answer(Buffer.from(String(body.length - 5)))(stream, headers, body));
+    const ch = channel(port);
+    const big = Buffer.alloc(1_500_000, 7);
+    const replies = await Promise.all(Array.from({ length: 12 }, () => ch.call('/big', big, 30_000)));
+    expect(replies.map(String)).toEqual(Array(12).fill('1500000'));
+  });
+
   it('fails a call with DEADLINE_EXCEEDED when no answer comes in time, and cancels its stream', async () => {
     let cancelled = false;
     const silent = http2.createServer();

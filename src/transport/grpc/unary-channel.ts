@@ -101,6 +101,12 @@ export class UnaryChannel {
     }
     this.connectOptions = {
       settings: { enablePush: false },
+      // Node refuses new streams (ENHANCE_YOUR_CALM) once a session holds 10 MB, queued
+      // request bytes included: 8 in-flight 8192-record requests are more. The callers bound
+      // what is in flight (max_in_flight); as grpc-js does, the session does not.
+      maxSessionMemory: Number.MAX_SAFE_INTEGER,
+      // Metadata size is the server's call (its SETTINGS_MAX_HEADER_LIST_SIZE), as in grpc-js.
+      maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
       ...(tls && tls !== true ? {
         ...(tls.ca ? { ca: tls.ca } : {}),
         ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}),

@@ -216,6 +216,14 @@ async function decompressZstd(codec: ZstdCodec, body: Buffer, max: number): Prom
   }
 }
 
+/** A zstd-compressed gRPC message body decompressed within `max` bytes, into a reusable
+ *  buffer when the pool is in use (as the patched grpc-js server does); rejects with
+ *  `{ code, details }`: RESOURCE_EXHAUSTED beyond `max`, INTERNAL for corrupt frames. */
+export async function decompressZstdMessage(body: Buffer, max: number): Promise<Buffer> {
+  const codec = await getCodec();
+  return decompressPooled(codec, body, max) ?? decompressZstd(codec, body, max);
+}
+
 /** A gRPC length-prefixed message: the compressed flag, the big-endian length, the body. */
 export function grpcMessageFrame(body: Uint8Array, compressed: boolean): Buffer {
   const out = Buffer.allocUnsafe(body.length + 5);
@@ -267,9 +275,10 @@ async function getCodec(): Promise<ZstdCodec> {
   return state.codec;
 }
 
-/** The zstd codec and level our clients compress with (the ones `installGrpcCompression`
- *  configures), for clients that frame messages themselves (grpc/unary-channel.ts). */
-export async function clientZstd(): Promise<{ codec: ZstdCodec; level: number }> {
+/** The zstd codec of gRPC message compression and the level our clients compress with (the
+ *  ones `installGrpcCompression` configures), for code that frames messages itself
+ *  (grpc/unary-channel.ts, receiver/otlp-export-direct.ts). */
+export async function grpcZstd(): Promise<{ codec: ZstdCodec; level: number }> {
   return { codec: await getCodec(), level: state.level };
 }
 

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ExportError } from '../exporter/errors.js';
-import { clientZstd, grpcMessageFrame, isZstdEncoding } from './compression.js';
+import { grpcZstd, grpcMessageFrame, isZstdEncoding } from './compression.js';
 import { channelEndpoint, type ChannelTuning, type ConnectionOptions } from '../exporter/channel.js';
 
 const gzip = promisify(zlib.gzip);
@@ -150,7 +150,7 @@ export class UnaryChannel {
 
   private async compressedFrame(message: Uint8Array): Promise<Buffer> {
     if (this.compression === 'gzip') return grpcMessageFrame(await gzip(message), true);
-    const { codec, level } = await clientZstd();
+    const { codec, level } = await grpcZstd();
     return grpcMessageFrame(codec.compress(message, level), true);
   }
 
@@ -160,7 +160,7 @@ export class UnaryChannel {
       if (encoding === 'gzip') return await gunzip(message, { maxOutputLength: MAX_RESPONSE_BYTES });
       if (encoding === 'deflate') return await inflate(message, { maxOutputLength: MAX_RESPONSE_BYTES });
       if (isZstdEncoding(encoding)) {
-        const out = (await clientZstd()).codec.decompress(message, MAX_RESPONSE_BYTES);
+        const out = (await grpcZstd()).codec.decompress(message, MAX_RESPONSE_BYTES);
         return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
       }
     } catch (err) {

@@ -14,6 +14,7 @@ import type { ExportServiceResponse } from '../grpc/otlp-responses.js';
 import { ARROW_METHOD_NAME, rawArrowServiceFor, rawOtlpServiceFor, SIGNALS } from '../grpc/services.js';
 import { Admission, type Ticket } from './admission.js';
 import { ArrowStream, metadataRecord, type StreamHost } from './arrow-stream.js';
+import { serveExport, serveOtlpExportDirectly } from './otlp-export-direct.js';
 import { consumeErrorStatus, STATUS_NAME, StatusError } from './status.js';
 import { logAnswerFailed, logRefusedBatch, logStreamEnded } from './refusals.js';
 import type { ConsumeFn, IngestContext, Protocol, ReceivedBatch, ReceiverOptions, ReceiverStats } from './types.js';
@@ -104,6 +105,14 @@ export class OtapReceiver implements StreamHost, IngestContext {
     const address = `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.options.grpcPort ?? 0}`;
     const grpcPort = await new Promise<number>((resolve, reject) =>
       server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port))));
+    if (this.options.grpcExportDirect !== false) {
+      serveOtlpExportDirectly(server, (signal, stream, headers) => {
+        serveExport(signal, stream, headers, this.maxMessageBytes, (sig, request, metadata, peer) => {
+          const authorization = headers.authorization;
+          return this.exportStatus(sig, request, typeof authorization === 'string' ? authorization : undefined, metadata, peer);
+        });
+      });
+    }
     if (applyHttp2Settings(server, tuning) === 0) {
       process.emitWarning('this @grpc/grpc-js keeps its http2 servers where otel-arrow cannot tune them: HTTP/2 windows stay at 64 KiB, large requests arrive slower', { code: 'OTEL_ARROW_HTTP2_WINDOWS' });
     }
@@ -255,33 +264,33 @@ export class OtapReceiver implements StreamHost, IngestContext {
     stream.start();
   }
 
+  /** grpc-js's Export handler (when the direct path is not installed, see otlp-export-direct.ts). */
   private export(signal: Signal, call: grpc.ServerUnaryCall<Buffer, ExportServiceResponse>, cb: grpc.sendUnaryData<ExportServiceResponse>): void {
-    const fail = (code: number, details: string): void => {
+    const authorization = call.metadata.get('authorization')[0];
+    this.exportStatus(signal, call.request, typeof authorization === 'string' ? authorization : undefined, metadataRecord(call.metadata), call.getPeer())
+      .then((s) => cb(s.code === grpc.status.OK ? null : { code: s.code, details: s.message, name: STATUS_NAME[s.code] ?? 'Error', message: s.message }, s.code === grpc.status.OK ? {} : undefined))
+      .catch((err: unknown) => logAnswerFailed('otlp-grpc', signal, err));
+  }
+
+  /** One OTLP Export request: auth, shutdown, framing, admission, consume() -> its status
+   *  (refusals counted and logged). */
+  private async exportStatus(signal: Signal, raw: Buffer, authorization: string | undefined, metadata: Record<string, string>, peer: string): Promise<{ code: number; message: string }> {
+    const refuse = (code: number, message: string): { code: number; message: string } => {
       this.count(code);
-      logRefusedBatch({ protocol: 'otlp-grpc', signal, code, message: details, peer: call.getPeer() });
-      cb({ code, details, name: STATUS_NAME[code] ?? 'Error', message: details });
+      logRefusedBatch({ protocol: 'otlp-grpc', signal, code, message, peer });
+      return { code, message };
     };
-    if (!this.checkAuth(call.metadata.get('authorization')[0] as string | undefined)) {
-      fail(grpc.status.UNAUTHENTICATED, 'missing or invalid bearer token');
-      return;
-    }
-    if (this.shuttingDown) {
-      fail(grpc.status.UNAVAILABLE, 'receiver shutting down');
-      return;
-    }
-    const raw = call.request;
+    if (!this.checkAuth(authorization)) return refuse(grpc.status.UNAUTHENTICATED, 'missing or invalid bearer token');
+    if (this.shuttingDown) return refuse(grpc.status.UNAVAILABLE, 'receiver shutting down');
     this.stats.bytesIn += raw.length;
     const payload = TelemetryBatch.fromOtlpBytes(signal, raw, { backend: this.backend });
     try {
       void payload.itemCount; // walks the request's framing down to its items
     } catch (err) {
-      fail(grpc.status.INVALID_ARGUMENT, `malformed OTLP request: ${(err as Error).message}`);
-      return;
+      return refuse(grpc.status.INVALID_ARGUMENT, `malformed OTLP request: ${(err as Error).message}`);
     }
-    this.run(received(payload, metadataRecord(call.metadata), raw.length, 'otlp-grpc')).settled.then((s) => {
-      if (s.code === grpc.status.OK) cb(null, {});
-      else fail(s.code, s.message);
-    }).catch((err: unknown) => logAnswerFailed('otlp-grpc', signal, err));
+    const s = await this.run(received(payload, metadata, raw.length, 'otlp-grpc')).settled;
+    return s.code === grpc.status.OK ? s : refuse(s.code, s.message);
   }
 
   private allStreamsClosed(): Promise<void> {

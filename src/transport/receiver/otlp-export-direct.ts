@@ -1,0 +1,194 @@
+// OTLP Export calls (unary) served straight from the HTTP/2 stream, ahead of grpc-js.
+//
+// Why: a grpc-js unary server call builds an intercepting call, a Metadata object, a
+// stream decoder, a deserialize/serialize round and a status path per request; at small
+// requests (tens of records) that is the larger part of receiving OTLP. An Export call
+// needs one request message in and one (empty) response message plus a status out.
+//
+// How: grpc-js keeps its http2 servers in the private `http2Servers` map (as
+// grpc/http2-settings.ts relies on) and serves each with one 'stream' listener. That
+// listener is wrapped: requests for the three OTLP Export paths with a gRPC content type
+// are answered here, everything else (the Arrow streams, unknown paths, other content types)
+// goes to grpc-js unchanged. If a grpc-js version keeps its servers elsewhere or listens
+// differently, nothing is wrapped and grpc-js serves Export as before (same answers).
+//
+// What a call gets, as from grpc-js: the grpc-encoding (identity, gzip, deflate, zstd and
+// the Go exporter's zstdarrowN) decoded within the message limit (RESOURCE_EXHAUSTED
+// beyond it), UNIMPLEMENTED for other encodings, INTERNAL for broken framing, metadata
+// without the protocol's headers, and the status in trailers (trailers-only for errors).
+import * as http2 from 'node:http2';
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+import type * as grpc from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import type { Signal } from '../../otlp/model.js';
+import { ACCEPTED_ENCODINGS, decompressZstdMessage, isZstdEncoding } from '../grpc/compression.js';
+import { otlpPath, SIGNALS } from '../grpc/services.js';
+
+const gunzip = promisify(zlib.gunzip);
+const inflate = promisify(zlib.inflate);
+
+/** Answers one Export request: its body (decompressed), metadata and peer -> the status. */
+export type ExportCall = (signal: Signal, request: Buffer, metadata: Record<string, string>, peer: string) => Promise<{ code: number; message: string }>;
+
+const EXPORT_PATHS = new Map<string, Signal>(SIGNALS.map((s) => [otlpPath(s), s]));
+/** Headers that are the protocol's, not the caller's metadata (as grpc-js removes them). */
+const PROTOCOL_HEADERS = new Set(['grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'te', 'content-type', 'authorization']);
+/** An empty Export*ServiceResponse, framed (uncompressed, length 0). */
+const EMPTY_RESPONSE = Buffer.alloc(5);
+
+type StreamListener = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => void;
+
+/** Routes the OTLP Export calls of `server`'s http2 servers to `serve`; returns how many
+ *  servers it wrapped (0: grpc-js serves Export itself). */
+export function serveOtlpExportDirectly(server: grpc.Server, serve: (signal: Signal, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void): number {
+  const servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
+  if (!(servers instanceof Map)) return 0;
+  let wrapped = 0;
+  for (const s of servers.keys() as Iterable<http2.Http2Server | http2.Http2SecureServer>) {
+    const listeners = typeof s.listeners === 'function' ? s.listeners('stream') : [];
+    if (listeners.length !== 1) continue;
+    const grpcListener = listeners[0] as StreamListener;
+    s.removeListener('stream', grpcListener);
+    s.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
+      const signal = EXPORT_PATHS.get(headers[':path'] ?? '');
+      if (signal !== undefined && isGrpcContentType(headers['content-type'])) serve(signal, stream, headers);
+      else grpcListener(stream, headers, flags, rawHeaders);
+    });
+    wrapped++;
+  }
+  return wrapped;
+}
+
+function isGrpcContentType(ct: string | undefined): boolean {
+  return typeof ct === 'string' && (ct === 'application/grpc' || ct.startsWith('application/grpc+') || ct.startsWith('application/grpc;'));
+}
+
+/** The caller's metadata as consume() sees it (first value per name, `-bin` values as
+ *  canonical base64, as grpc-js's Metadata gives them). */
+export function headerMetadata(headers: http2.IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.charCodeAt(0) === 58 /* ':' */ || PROTOCOL_HEADERS.has(k) || v === undefined) continue;
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first === undefined) continue;
+    out[k] = k.endsWith('-bin') ? Buffer.from(first.split(',')[0]!.trim(), 'base64').toString('base64') : first;
+  }
+  return out;
+}
+
+/** grpc-message: percent-encoded outside printable ASCII, and '%' itself (gRPC over HTTP/2). */
+export function grpcMessageHeader(message: string): string {
+  let out = '';
+  for (const byte of Buffer.from(message, 'utf8')) {
+    out += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+function peerOf(stream: http2.ServerHttp2Stream): string {
+  const socket = stream.session?.socket;
+  const address = socket?.remoteAddress;
+  if (!address) return 'unknown';
+  return `${address.includes(':') ? `[${address}]` : address}:${socket.remotePort ?? 0}`;
+}
+
+/** Serves one Export call on `stream`: reads its one message within `maxMessageBytes`,
+ *  hands it to `call`, answers with the status `call` settles with. */
+export function serveExport(signal: Signal, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, maxMessageBytes: number, call: ExportCall): void {
+  stream.on('error', () => {}); // a reset call: 'close' follows, nothing is left to answer
+  let answered = false;
+  const answer = (code: number, message: string): void => {
+    if (answered) return;
+    answered = true;
+    if (stream.destroyed || stream.closed) return;
+    try {
+      if (code === status.OK) {
+        stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-accept-encoding': ACCEPTED_ENCODINGS }, { waitForTrailers: true });
+        stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+        stream.end(EMPTY_RESPONSE);
+        return;
+      }
+      stream.respond({
+        ':status': 200, 'content-type': 'application/grpc', 'grpc-accept-encoding': ACCEPTED_ENCODINGS,
+        'grpc-status': String(code), 'grpc-message': grpcMessageHeader(message),
+      }, { endStream: true });
+      // A request still arriving is stopped by Node (RST_STREAM NO_ERROR once the status has
+      // gone out); closing the stream here would drop the status.
+    } catch {
+      /* the call went away while we answered */
+    }
+  };
+
+  const rawEncoding = headers['grpc-encoding'];
+  const encoding = Array.isArray(rawEncoding) ? rawEncoding[0] : rawEncoding;
+  const compressed = encoding !== undefined && encoding !== 'identity';
+  if (compressed && encoding !== 'gzip' && encoding !== 'deflate' && !isZstdEncoding(encoding)) {
+    answer(status.UNIMPLEMENTED, `grpc-encoding "${encoding}" is not supported (supported: ${ACCEPTED_ENCODINGS})`);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let received = 0;
+  stream.on('data', (chunk: Buffer) => {
+    if (answered) return;
+    received += chunk.length;
+    if (received > maxMessageBytes + 5) {
+      answer(status.RESOURCE_EXHAUSTED, `Received message larger than max (more than ${maxMessageBytes} bytes)`);
+      return;
+    }
+    chunks.push(chunk);
+  });
+  stream.on('end', () => {
+    if (answered) return;
+    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
+    if (body.length < 5) {
+      answer(status.INTERNAL, 'Export call without a request message');
+      return;
+    }
+    const length = body.readUInt32BE(1);
+    if (body.length !== 5 + length) {
+      answer(status.INTERNAL, body.length < 5 + length ? 'Export request message truncated' : 'Export call with more than one request message');
+      return;
+    }
+    const flag = body[0];
+    if (flag !== 0 && flag !== 1) {
+      answer(status.INTERNAL, `Export request message with an invalid compressed flag ${flag}`);
+      return;
+    }
+    if (flag === 1 && !compressed) {
+      answer(status.INTERNAL, 'compressed Export request message without a grpc-encoding');
+      return;
+    }
+    const message = body.subarray(5);
+    const decoded = flag === 1 ? decompress(message, encoding ?? 'identity', maxMessageBytes) : Promise.resolve(message);
+    decoded.then(
+      (request) => call(signal, request, headerMetadata(headers), peerOf(stream)),
+      (err: unknown) => ({ code: (err as { code?: number }).code ?? status.INTERNAL, message: (err as Error).message }),
+    ).then((s) => answer(s.code, s.message), (err: unknown) => answer(status.INTERNAL, `Export failed: ${(err as Error)?.message ?? String(err)}`));
+  });
+}
+
+class DecompressError extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
+async function decompress(message: Buffer, encoding: string, max: number): Promise<Buffer> {
+  if (isZstdEncoding(encoding)) {
+    try {
+      return await decompressZstdMessage(message, max);
+    } catch (err) {
+      const e = err as { code?: number; details?: string };
+      throw new DecompressError(e.code ?? status.INTERNAL, e.details ?? `Failed to decompress ${encoding}-encoded message`);
+    }
+  }
+  try {
+    return encoding === 'gzip' ? await gunzip(message, { maxOutputLength: max }) : await inflate(message, { maxOutputLength: max });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DecompressError(status.RESOURCE_EXHAUSTED, `Received message that decompresses to a size larger than ${max}`);
+    }
+    throw new DecompressError(status.INTERNAL, `Failed to decompress ${encoding}-encoded message`);
+  }
+}

@@ -202,6 +202,12 @@ describe('UnaryChannel', () => {
     expect(cancelled).toBe(true);
   });
 
+  it('a deadline beyond what a Node timer holds (24.8 days) does not fire at once', async () => {
+    const port = await serve((stream, headers, body) => void setTimeout(() => answer(Buffer.from('late'))(stream, headers, body), 50));
+    const reply = await channel(port).call('/x', Buffer.alloc(0), 2 ** 33);
+    expect(reply.toString()).toBe('late');
+  });
+
   it('a dead peer: UNAVAILABLE, fails fast while backing off, and reconnects once the server is back', async () => {
     const server = h2server(answer(Buffer.from('back')));
     const port = await listen(server);

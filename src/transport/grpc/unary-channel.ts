@@ -25,6 +25,8 @@ const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_INITIAL_RECONNECT_MS = 1000;
 const DEFAULT_MAX_RECONNECT_MS = 120_000;
 const USER_AGENT = 'otel-arrow-node';
+/** Node fires longer timers at once (with a warning): longer deadlines wait this long (24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Header names a caller may not set: they are the protocol's. */
 const RESERVED_HEADERS = new Set(['content-type', 'te', 'grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'host']);
 
@@ -240,7 +242,7 @@ function awaitResponse(stream: http2.ClientHttp2Stream, frame: Buffer, timeoutMs
     const timer = setTimeout(() => {
       fail(GrpcStatus.DEADLINE_EXCEEDED, `no answer from ${url} within ${Math.round(timeoutMs)} ms`);
       stream.close(NGHTTP2_CANCEL);
-    }, Math.max(0, timeoutMs));
+    }, Math.min(MAX_TIMER_MS, Math.max(0, timeoutMs)));
     stream.on('response', (h) => { headers = h; });
     stream.on('trailers', (t: http2.IncomingHttpHeaders) => { trailers = t; });
     stream.on('data', (chunk: Buffer) => {

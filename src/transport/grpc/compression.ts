@@ -36,6 +36,8 @@
 // fail loudly at start-up (self-test), never corrupts messages; the patch is applied once
 // per process and is idempotent. Responses are never compressed by a grpc-js server.
 import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { OtelArrowError } from '../../errors.js';
 import { walkZstdFrames } from '../../zstd/frames.js';
@@ -43,6 +45,9 @@ import { zstdCompress, zstdDecompress } from '../../zstd/zlib-zstd.js';
 import { loadBackend } from '../../backend/index.js';
 import type { Backend } from '../../backend/types.js';
 import { messageBuffers, POOLED_MIN_BYTES } from './message-buffers.js';
+
+const gunzipAsync = promisify(zlib.gunzip);
+const inflateAsync = promisify(zlib.inflate);
 
 /** A zstd implementation (frames in, frames out). */
 export interface ZstdCodec {
@@ -222,6 +227,23 @@ async function decompressZstd(codec: ZstdCodec, body: Buffer, max: number): Prom
 export async function decompressZstdMessage(body: Buffer, max: number): Promise<Buffer> {
   const codec = await getCodec();
   return decompressPooled(codec, body, max) ?? decompressZstd(codec, body, max);
+}
+
+/** A compressed gRPC message body decompressed within `max` bytes, for code that frames
+ *  messages itself: gzip and deflate by node:zlib, zstd (and zstdarrowN) as
+ *  `decompressZstdMessage`. Rejects with `{ code, details }`: RESOURCE_EXHAUSTED beyond
+ *  `max`, INTERNAL for corrupt data, UNIMPLEMENTED for an unknown encoding. */
+export async function decompressMessage(body: Buffer, encoding: string, max: number): Promise<Buffer> {
+  if (isZstdEncoding(encoding)) return decompressZstdMessage(body, max);
+  if (encoding !== 'gzip' && encoding !== 'deflate') throw statusError(grpc.status.UNIMPLEMENTED, `grpc-encoding "${encoding}" is not supported`);
+  try {
+    return await (encoding === 'gzip' ? gunzipAsync : inflateAsync)(body, { maxOutputLength: max });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw statusError(grpc.status.RESOURCE_EXHAUSTED, `Received message that decompresses to a size larger than ${max}`);
+    }
+    throw statusError(grpc.status.INTERNAL, `Failed to decompress ${encoding}-encoded message`);
+  }
 }
 
 /** A gRPC length-prefixed message: the compressed flag, the big-endian length, the body. */

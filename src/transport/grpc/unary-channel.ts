@@ -12,12 +12,10 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ExportError } from '../exporter/errors.js';
-import { grpcZstd, grpcMessageFrame, isZstdEncoding } from './compression.js';
+import { decompressMessage, grpcMessageFrame, grpcZstd } from './compression.js';
 import { channelEndpoint, type ChannelTuning, type ConnectionOptions } from '../exporter/channel.js';
 
 const gzip = promisify(zlib.gzip);
-const gunzip = promisify(zlib.gunzip);
-const inflate = promisify(zlib.inflate);
 
 /** Largest response message accepted (as grpc-js's `grpc.max_receive_message_length` in channel.ts). */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -159,16 +157,10 @@ export class UnaryChannel {
   private async decompress(message: Buffer, encoding: string | undefined): Promise<Buffer> {
     if (encoding === undefined) return message;
     try {
-      if (encoding === 'gzip') return await gunzip(message, { maxOutputLength: MAX_RESPONSE_BYTES });
-      if (encoding === 'deflate') return await inflate(message, { maxOutputLength: MAX_RESPONSE_BYTES });
-      if (isZstdEncoding(encoding)) {
-        const out = (await grpcZstd()).codec.decompress(message, MAX_RESPONSE_BYTES);
-        return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-      }
+      return await decompressMessage(message, encoding, MAX_RESPONSE_BYTES);
     } catch (err) {
-      throw new ExportError(GrpcStatus.INTERNAL, `response from ${this.url} could not be decompressed (${encoding}): ${(err as Error).message}`);
+      throw new ExportError(GrpcStatus.INTERNAL, `response from ${this.url} could not be decompressed (${encoding}): ${(err as { details?: string }).details ?? String(err)}`);
     }
-    throw new ExportError(GrpcStatus.INTERNAL, `response from ${this.url} is compressed with "${encoding}", which this client does not know`);
   }
 
   /** A request stream on the current connection, connecting (or reconnecting) first. */

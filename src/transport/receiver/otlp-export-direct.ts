@@ -17,16 +17,11 @@
 // beyond it), UNIMPLEMENTED for other encodings, INTERNAL for broken framing, metadata
 // without the protocol's headers, and the status in trailers (trailers-only for errors).
 import * as http2 from 'node:http2';
-import { promisify } from 'node:util';
-import * as zlib from 'node:zlib';
 import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import type { Signal } from '../../otlp/model.js';
-import { ACCEPTED_ENCODINGS, decompressZstdMessage, isZstdEncoding } from '../grpc/compression.js';
+import { ACCEPTED_ENCODINGS, decompressMessage, isZstdEncoding } from '../grpc/compression.js';
 import { otlpPath, SIGNALS } from '../grpc/services.js';
-
-const gunzip = promisify(zlib.gunzip);
-const inflate = promisify(zlib.inflate);
 
 /** Answers one Export request: its body (decompressed), metadata and peer -> the status. */
 export type ExportCall = (signal: Signal, request: Buffer, metadata: Record<string, string>, peer: string) => Promise<{ code: number; message: string }>;
@@ -160,35 +155,10 @@ export function serveExport(signal: Signal, stream: http2.ServerHttp2Stream, hea
       return;
     }
     const message = body.subarray(5);
-    const decoded = flag === 1 ? decompress(message, encoding ?? 'identity', maxMessageBytes) : Promise.resolve(message);
+    const decoded = flag === 1 ? decompressMessage(message, encoding ?? 'identity', maxMessageBytes) : Promise.resolve(message);
     decoded.then(
       (request) => call(signal, request, headerMetadata(headers), peerOf(stream)),
-      (err: unknown) => ({ code: (err as { code?: number }).code ?? status.INTERNAL, message: (err as Error).message }),
+      (err: unknown) => ({ code: (err as { code?: number }).code ?? status.INTERNAL, message: (err as { details?: string }).details ?? String(err) }),
     ).then((s) => answer(s.code, s.message), (err: unknown) => answer(status.INTERNAL, `Export failed: ${(err as Error)?.message ?? String(err)}`));
   });
-}
-
-class DecompressError extends Error {
-  constructor(readonly code: number, message: string) {
-    super(message);
-  }
-}
-
-async function decompress(message: Buffer, encoding: string, max: number): Promise<Buffer> {
-  if (isZstdEncoding(encoding)) {
-    try {
-      return await decompressZstdMessage(message, max);
-    } catch (err) {
-      const e = err as { code?: number; details?: string };
-      throw new DecompressError(e.code ?? status.INTERNAL, e.details ?? `Failed to decompress ${encoding}-encoded message`);
-    }
-  }
-  try {
-    return encoding === 'gzip' ? await gunzip(message, { maxOutputLength: max }) : await inflate(message, { maxOutputLength: max });
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new DecompressError(status.RESOURCE_EXHAUSTED, `Received message that decompresses to a size larger than ${max}`);
-    }
-    throw new DecompressError(status.INTERNAL, `Failed to decompress ${encoding}-encoded message`);
-  }
 }

@@ -102,6 +102,11 @@ groups:
     const res = await fetch(`http://127.0.0.1:${hport}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBeTruthy();
+    // Refused before their bodies were read (refuseEarly), and counted as refusals all the same.
+    const summary = engine.summary();
+    expect(summary.lost.refused).toBe(4);
+    expect(summary.pipelines[0]!.memory.refusals).toBe(4);
+    expect(summary.pipelines[0]!.nodes.find((n) => n.id === 'in')!.metrics.batchesIn).toBe(1);
     // Ack what the sink holds: memory is released and the receiver accepts again.
     const sink = h.sinks.get('sink')!;
     sink.behaviour = 'ack';

@@ -192,6 +192,43 @@ describe('OTLP/HTTP: errors', () => {
     expect((await post(s.port, '/v1/logs', small, JSONCT)).status).toBe(400);
   });
 
+  it('429 from refuseEarly before a protobuf body is read (Content-Length, gzip as a lower bound); JSON is read first', async () => {
+    const asked: number[] = [];
+    const { port, received } = await start({ refuseEarly: (bytes) => {
+      asked.push(bytes);
+      return bytes > 100_000 ? new StatusError(8, 'pipeline memory limit reached') : undefined;
+    } });
+    // 1 MiB declared, 64 KiB written, the body left unfinished: the answer comes anyway.
+    const early = await new Promise<Reply>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/v1/logs', method: 'POST', headers: { ...PB, 'content-length': String(1 << 20) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+          req.destroy();
+        });
+      });
+      req.on('error', () => {});
+      req.on('close', () => reject(new Error('closed without an answer')));
+      req.write(Buffer.alloc(64 * 1024));
+    });
+    expect(early.status).toBe(429);
+    expect(early.headers['retry-after']).toBe('1');
+    expect(decodeStatus(early.body)).toEqual({ code: 8, message: 'pipeline memory limit reached' });
+    expect(asked).toEqual([1 << 20]);
+
+    const pb = encodeOtlp('logs', generate('logs', 3, 10));
+    const gz = zlib.gzipSync(pb);
+    expect((await post(port, '/v1/logs', pb, PB)).status).toBe(200);
+    expect((await post(port, '/v1/logs', gz, { ...PB, 'content-encoding': 'gzip' })).status).toBe(200);
+    expect((await post(port, '/v1/logs', encodeOtlpJson('logs', generate('logs', 3, 10)), JSONCT)).status).toBe(200);
+    expect(asked.slice(1, 2)).toEqual([pb.length]);
+    expect(asked[2]).toBeLessThanOrEqual(pb.length);
+    expect(asked).toHaveLength(3); // not asked for JSON (admitted at its objects' estimate)
+    expect(received).toHaveLength(3);
+    expect(receiver!.stats.rejected).toEqual({ RESOURCE_EXHAUSTED: 1 });
+  });
+
   it('401 without the bearer token', async () => {
     const { port, received } = await start({ bearerToken: 's3cret' });
     const pb = encodeOtlp('metrics', generate('metrics', 4, 5));

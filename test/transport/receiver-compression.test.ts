@@ -2,12 +2,14 @@
 // grpc-js client and server built from our service definitions.
 import * as grpc from '@grpc/grpc-js';
 import * as http2 from 'node:http2';
-import { gzipSync } from 'node:zlib';
+import * as zlib from 'node:zlib';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  compressionChannelOptions, grpcMessageFrame, installGrpcCompression, isZstdEncoding, loadDefaultZstdCodec, zlibZstdCodec,
+  compressionChannelOptions, decodedSizeLowerBound, grpcMessageFrame, installGrpcCompression, isZstdEncoding, loadDefaultZstdCodec, zlibZstdCodec,
 } from '../../src/transport/grpc/compression.js';
 import { loadBackend } from '../../src/backend/index.js';
+import { zstdCompress } from '../../src/zstd/zlib-zstd.js';
 import { asBuffer } from '../../src/transport/grpc/services.js';
 
 // An echo service that reports the grpc-encoding it saw: raw bytes in, raw bytes out.
@@ -156,12 +158,29 @@ describe('encodings as other implementations send them', () => {
   });
 
   it('accepts gzip and uncompressed frames under a zstd encoding', async () => {
-    expect((await rawCall('gzip', gzipSync(payload), true)).message.equals(payload)).toBe(true);
+    expect((await rawCall('gzip', zlib.gzipSync(payload), true)).message.equals(payload)).toBe(true);
     expect((await rawCall('zstdarrow5', payload, false)).message.equals(payload)).toBe(true);
   });
 
   it('corrupt zstd is INTERNAL, unknown encodings UNIMPLEMENTED', async () => {
     expect((await rawCall('zstd', Buffer.from('not zstd at all'), true)).status).toBe(String(grpc.status.INTERNAL));
     expect((await rawCall('br', Buffer.from('x'), true)).status).toBe(String(grpc.status.UNIMPLEMENTED));
+  });
+});
+
+describe('decodedSizeLowerBound', () => {
+  it('never exceeds the decoded size, for stored (incompressible) and compressed data in gzip, zlib and zstd', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 0, maxLength: 300_000 }), fc.boolean(), fc.integer({ min: 0, max: 9 }), (data, repetitive, level) => {
+      // Random bytes are stored as they are (the worst case); repeated text compresses.
+      const bytes = repetitive ? Buffer.from(Buffer.from(data.subarray(0, 64)).toString('hex').repeat(data.length / 128 + 1).slice(0, data.length)) : data;
+      for (const compressed of [zlib.gzipSync(bytes, { level }), zlib.deflateSync(bytes, { level }), zstdCompress(bytes, Math.max(1, level))]) {
+        expect(decodedSizeLowerBound(compressed.length)).toBeLessThanOrEqual(bytes.length);
+      }
+    }), { numRuns: 60 });
+    // Stored data: the bound is within a few bytes per block of the truth.
+    const random = Buffer.from(Array.from({ length: 1 << 20 }, (_, i) => (i * 2654435761) >>> 24));
+    const stored = zlib.gzipSync(random, { level: 0 });
+    expect(decodedSizeLowerBound(stored.length)).toBeGreaterThan(random.length - 200);
+    expect(decodedSizeLowerBound(0)).toBe(0);
   });
 });

@@ -160,6 +160,38 @@ describe('OTLP Export served directly from HTTP/2', () => {
     expect(direct.received).toHaveLength(2);
   });
 
+  it('refuseEarly answers from the message prefix, while the client is still sending, and is asked a lower bound of the decoded size', async () => {
+    const asked: number[] = [];
+    const [direct] = await both({ maxMessageBytes: 8 << 20, refuseEarly: (bytes) => {
+      asked.push(bytes);
+      return bytes > 100_000 ? new StatusError(grpc.status.RESOURCE_EXHAUSTED, 'pipeline memory limit reached') : undefined;
+    } });
+    // 1 MiB announced, 64 KiB sent, the request left open: the answer cannot wait for the body.
+    const session = http2.connect(`http://127.0.0.1:${direct.port}`);
+    cleanups.push(() => session.destroy());
+    session.on('error', () => {});
+    const stream = session.request({ ':method': 'POST', ':path': logsPath, 'content-type': 'application/grpc', te: 'trailers' });
+    stream.on('error', () => {});
+    const prefix = Buffer.alloc(5);
+    prefix.writeUInt32BE(1 << 20, 1);
+    stream.write(Buffer.concat([prefix, Buffer.alloc(64 * 1024)]));
+    const head = await new Promise<http2.IncomingHttpHeaders>((resolve) => stream.once('response', resolve));
+    expect([head['grpc-status'], decodeURIComponent(String(head['grpc-message']))]).toEqual(['8', 'pipeline memory limit reached']);
+    expect(asked).toEqual([1 << 20]);
+    expect(direct.received).toHaveLength(0);
+    expect(direct.receiver.stats.rejected).toEqual({ RESOURCE_EXHAUSTED: 1 });
+
+    // Requests it lets through are read and consumed as before; compressed ones are asked at
+    // most their decoded size (and not much less than their wire size).
+    const gz = gzipSync(request);
+    expect((await rawCall(direct.port, logsPath, grpcMessageFrame(request, false))).grpcStatus).toBe(0);
+    expect((await rawCall(direct.port, logsPath, grpcMessageFrame(gz, true), { 'grpc-encoding': 'gzip' })).grpcStatus).toBe(0);
+    expect(asked[1]).toBe(request.length);
+    expect(asked[2]).toBeLessThanOrEqual(request.length);
+    expect(asked[2]).toBeGreaterThan(gz.length - 64);
+    expect(direct.received).toHaveLength(2);
+  });
+
   it('leaves other paths and content types to grpc-js', async () => {
     const [direct] = await both();
     expect((await rawCall(direct.port, '/no.Such/Method', grpcMessageFrame(request, false))).grpcStatus).toBe(grpc.status.UNIMPLEMENTED);

@@ -27,6 +27,11 @@ export class MemoryBudget {
     return true;
   }
 
+  /** Whether `bytes` more would be reserved now (without reserving them). */
+  fits(bytes: number): boolean {
+    return !this.enforce || this.used + bytes <= this.limit;
+  }
+
   release(bytes: number): void {
     this.used = Math.max(0, this.used - bytes);
   }

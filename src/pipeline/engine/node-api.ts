@@ -60,6 +60,9 @@ export interface ReceiverContext extends NodeContext {
   /** Admits a received batch (reserving its bytes until it completes), or undefined when
    *  the memory limit refuses it or the pipeline is shutting down: answer RESOURCE_EXHAUSTED / 429. */
   admit(batch: TelemetryBatch): Admitted | undefined;
+  /** Whether a batch of at least `bytes` would be refused now (the memory limit, a closing
+   *  pipeline), for refusing a request before reading it; a true answer counts as a refusal. */
+  refusesNow(bytes: number): boolean;
 }
 
 export interface ReceiverNode {

@@ -144,6 +144,15 @@ class NodeRuntime implements ReceiverContext, CompletionSubscriber {
     }
   }
 
+  refusesNow(bytes: number): boolean {
+    const memory = this.owner.memory;
+    const closing = this.owner.closing.signal.aborted;
+    if (!closing && memory.fits(bytes)) return false;
+    this.metrics.refused++;
+    if (!closing) memory.refusals++;
+    return true;
+  }
+
   admit(batch: TelemetryBatch): Admitted | undefined {
     if (this.owner.closing.signal.aborted) {
       this.metrics.refused++;

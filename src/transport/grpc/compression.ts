@@ -246,6 +246,16 @@ export async function decompressMessage(body: Buffer, encoding: string, max: num
   }
 }
 
+/** A lower bound of the decoded size of `compressedBytes` of gzip, zlib (deflate) or zstd, for
+ *  refusing a request before it is read: at worst these formats store the data, adding a
+ *  5-byte header per 64 KiB deflate block or 3 bytes per 128 KiB zstd block, plus a frame
+ *  header and checksum (gzip 18 bytes without optional fields, zstd at most 22). Optional gzip
+ *  header fields and zstd skippable frames are padding no ordinary encoder writes; a message
+ *  carrying them may be refused early where its decoded size would have been admitted. */
+export function decodedSizeLowerBound(compressedBytes: number): number {
+  return Math.max(0, Math.floor((compressedBytes - 32) * (1 - 1 / 8192)));
+}
+
 /** A gRPC length-prefixed message: the compressed flag, the big-endian length, the body. */
 export function grpcMessageFrame(body: Uint8Array, compressed: boolean): Buffer {
   const out = Buffer.allocUnsafe(body.length + 5);

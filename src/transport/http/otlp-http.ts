@@ -13,7 +13,8 @@
 //   413  body larger than maxMessageBytes (before or after gzip); the rest is not read
 //   415  content type other than application/x-protobuf / application/json, or an
 //        unsupported Content-Encoding
-//   429  admission refused (RESOURCE_EXHAUSTED), with Retry-After
+//   429  admission refused (RESOURCE_EXHAUSTED), with Retry-After; for protobuf bodies the
+//        pipeline may refuse from Content-Length before the body is read (refuseEarly)
 //   503  consume() failed retryably / shutting down (UNAVAILABLE etc.), with Retry-After
 //   500  any other consume() failure
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
@@ -26,6 +27,7 @@ import { TelemetryBatch } from '../../batch/telemetry-batch.js';
 import type { Signal } from '../../otlp/model.js';
 import { decodeOtlpJson } from '../../otlp/signal-codec.js';
 import { WireType, WireWriter } from '../../proto/wire-writer.js';
+import { decodedSizeLowerBound } from '../grpc/compression.js';
 import { encodeExportResponse } from '../grpc/otlp-responses.js';
 import type { Backend } from '../../backend/types.js';
 import type { IngestContext, OtlpHttpPlugin, ReceiverOptions } from '../receiver/types.js';
@@ -139,6 +141,18 @@ export async function startOtlpHttpServer(
     if (closing) {
       drainOrClose(req, res);
       return fail(new HttpError(503, 'receiver shutting down', GrpcStatus.UNAVAILABLE), { 'retry-after': retryAfter });
+    }
+    // Protobuf is admitted at its decoded length, which Content-Length bounds from below: a
+    // request the pipeline would refuse now is answered unread (its body is discarded, the
+    // connection stays). JSON is admitted at its objects' estimate, so it is read first.
+    const length = Number(req.headers['content-length']);
+    if (format === 'protobuf' && Number.isFinite(length) && length <= limit) {
+      const refused = ctx.refusalBeforeBody?.(req.headers.authorization, encoding === 'gzip' ? decodedSizeLowerBound(length) : length);
+      if (refused) {
+        req.resume();
+        const httpStatus = httpStatusOf(refused.code);
+        return fail(new HttpError(httpStatus, refused.message, refused.code), httpStatus === 429 || httpStatus === 503 ? { 'retry-after': retryAfter } : {});
+      }
     }
     let body: Buffer;
     let payload: TelemetryBatch;

@@ -88,9 +88,14 @@ function peerOf(stream: http2.ServerHttp2Stream): string {
   return `${address.includes(':') ? `[${address}]` : address}:${socket.remotePort ?? 0}`;
 }
 
+/** Asked once a request's message prefix has arrived, before its body is buffered: a status
+ *  refuses the call at once (the client stops sending; nothing more is read). */
+export type ExportPrecheck = (messageBytes: number, compressed: boolean, peer: string) => { code: number; message: string } | undefined;
+
 /** Serves one Export call on `stream`: reads its one message within `maxMessageBytes`,
- *  hands it to `call`, answers with the status `call` settles with. */
-export function serveExport(signal: Signal, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, maxMessageBytes: number, call: ExportCall): void {
+ *  hands it to `call`, answers with the status `call` settles with. `precheck` may refuse it
+ *  from the message's length before the body is read (e.g. a memory limit it cannot fit). */
+export function serveExport(signal: Signal, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, maxMessageBytes: number, call: ExportCall, precheck?: ExportPrecheck): void {
   stream.on('error', () => {}); // a reset call: 'close' follows, nothing is left to answer
   let answered = false;
   const answer = (code: number, message: string): void => {
@@ -124,6 +129,7 @@ export function serveExport(signal: Signal, stream: http2.ServerHttp2Stream, hea
   }
   const chunks: Buffer[] = [];
   let received = 0;
+  let prechecked = precheck === undefined;
   stream.on('data', (chunk: Buffer) => {
     if (answered) return;
     received += chunk.length;
@@ -132,6 +138,15 @@ export function serveExport(signal: Signal, stream: http2.ServerHttp2Stream, hea
       return;
     }
     chunks.push(chunk);
+    if (!prechecked && received >= 5) {
+      prechecked = true;
+      const prefix = chunks[0]!.length >= 5 ? chunks[0]! : Buffer.concat(chunks, received);
+      const refused = precheck!(prefix.readUInt32BE(1), prefix[0] === 1, peerOf(stream));
+      if (refused) {
+        chunks.length = 0;
+        answer(refused.code, refused.message);
+      }
+    }
   });
   stream.on('end', () => {
     if (answered) return;

@@ -8,7 +8,7 @@ import type { Backend } from '../../backend/types.js';
 import { TelemetryBatch } from '../../batch/telemetry-batch.js';
 import type { Signal } from '../../otlp/model.js';
 import type { BatchStatus } from '../../otap/batch-arrow-records.js';
-import { installGrpcCompression } from '../grpc/compression.js';
+import { decodedSizeLowerBound, installGrpcCompression } from '../grpc/compression.js';
 import { applyHttp2Settings, checkHttp2ServerTuning, DEFAULT_HTTP2_SERVER_TUNING } from '../grpc/http2-settings.js';
 import type { ExportServiceResponse } from '../grpc/otlp-responses.js';
 import { ARROW_METHOD_NAME, rawArrowServiceFor, rawOtlpServiceFor, SIGNALS } from '../grpc/services.js';
@@ -107,10 +107,14 @@ export class OtapReceiver implements StreamHost, IngestContext {
       server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port))));
     if (this.options.grpcExportDirect !== false) {
       serveOtlpExportDirectly(server, (signal, stream, headers) => {
-        serveExport(signal, stream, headers, this.maxMessageBytes, (sig, request, metadata, peer) => {
-          const authorization = headers.authorization;
-          return this.exportStatus(sig, request, typeof authorization === 'string' ? authorization : undefined, metadata, peer);
-        });
+        const authorization = typeof headers.authorization === 'string' ? headers.authorization : undefined;
+        serveExport(signal, stream, headers, this.maxMessageBytes,
+          (sig, request, metadata, peer) => this.exportStatus(sig, request, authorization, metadata, peer),
+          (messageBytes, compressed, peer) => {
+            const refused = this.refusalBeforeBody(authorization, compressed ? decodedSizeLowerBound(messageBytes) : messageBytes);
+            if (refused) logRefusedBatch({ protocol: 'otlp-grpc', signal, code: refused.code, message: refused.message, peer });
+            return refused;
+          });
       });
     }
     if (applyHttp2Settings(server, tuning) === 0) {
@@ -165,6 +169,18 @@ export class OtapReceiver implements StreamHost, IngestContext {
     const got = Buffer.from(m[1]!);
     const want = Buffer.from(token);
     return got.length === want.length && timingSafeEqual(got, want);
+  }
+
+  refusalBeforeBody(authorization: string | undefined, minBytes: number): { code: number; message: string } | undefined {
+    let refused: { code: number; message: string } | undefined;
+    if (!this.checkAuth(authorization)) refused = { code: grpc.status.UNAUTHENTICATED, message: 'missing or invalid bearer token' };
+    else if (this.shuttingDown) refused = { code: grpc.status.UNAVAILABLE, message: 'receiver shutting down' };
+    else {
+      const e = this.options.refuseEarly?.(minBytes);
+      if (e) refused = { code: e.code, message: e.message };
+    }
+    if (refused) this.count(refused.code);
+    return refused;
   }
 
   count(code: number): void {

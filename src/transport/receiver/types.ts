@@ -2,6 +2,7 @@ import type { Backend, BackendOption } from '../../backend/types.js';
 import type { TelemetryBatch } from '../../batch/telemetry-batch.js';
 import type { Signal, SignalRequest } from '../../otlp/model.js';
 import type { Http2ServerTuning } from '../grpc/http2-settings.js';
+import type { StatusError } from './status.js';
 
 export interface ReceiverOptions {
   /** Interface to bind; default 127.0.0.1. */
@@ -32,6 +33,13 @@ export interface ReceiverOptions {
   /** Serve OTLP Export calls straight from HTTP/2 rather than through grpc-js (same answers,
    *  less CPU per request; see receiver/otlp-export-direct.ts). Default true. */
   grpcExportDirect?: boolean;
+  /** A refusal decided before a request's body is read, from a lower bound of its decoded
+   *  size in bytes (e.g. a pipeline whose memory limit it cannot fit now): the StatusError is
+   *  the answer and the rest of the request is never buffered. Asked by the OTLP Export calls
+   *  served directly (after the 5-byte message prefix) and by OTLP/HTTP (from Content-Length);
+   *  everything else is refused by consume() once read, which stays the authority (this only
+   *  answers earlier what consume() would refuse anyway). */
+  refuseEarly?: (bytes: number) => StatusError | undefined;
   /** OTLP/HTTP server hook (see OtlpHttpPlugin). */
   otlpHttp?: OtlpHttpPlugin;
   /** The codec that decodes OTAP streams: a loaded Backend, or which one to load
@@ -79,6 +87,9 @@ export interface IngestContext {
    *  (rejections carry a gRPC `code`: RESOURCE_EXHAUSTED when admission refuses,
    *  INVALID_ARGUMENT when the payload's framing is malformed). */
   ingest<S extends Signal>(payload: TelemetryBatch<S>, metadata: Record<string, string>, bytes: number, protocol: Protocol, format?: 'protobuf' | 'json'): Promise<void>;
+  /** The refusal a request of at least `minBytes` decoded bytes gets before its body is read
+   *  (bad credentials, shutting down, ReceiverOptions.refuseEarly), counted; undefined: read it. */
+  refusalBeforeBody?(authorization: string | undefined, minBytes: number): { code: number; message: string } | undefined;
 }
 
 export interface OtlpHttpPlugin {

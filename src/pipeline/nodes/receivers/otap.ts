@@ -6,7 +6,7 @@ import { OtapReceiver } from '../../../transport/receiver/receiver.js';
 import { byteSize, durationMs, nodeConfig, positiveInt, socketAddress } from '../../config/field-types.js';
 import type { ReceiverFactory } from '../../engine/node-api.js';
 import { serverTls, tlsServerSchema } from '../settings/tls.js';
-import { pipelineConsume } from './pipeline-consume.js';
+import { pipelineConsume, pipelineRefuseEarly } from './pipeline-consume.js';
 
 const MiB = 1024 * 1024;
 
@@ -35,7 +35,7 @@ export const otapReceiver: ReceiverFactory<OtapConfig> = {
     const limitMiB = Math.max(1, ctx.memory.limit / MiB);
     const receiver = new OtapReceiver({
       host: config.listening_addr.host, grpcPort: config.listening_addr.port, tls: serverTls(config.tls),
-      requestLimitMiB: limitMiB, waitingLimitMiB: limitMiB / 4, streamMemoryLimitMiB: Math.min(64, limitMiB), backend: ctx.backend,
+      requestLimitMiB: limitMiB, waitingLimitMiB: limitMiB / 4, streamMemoryLimitMiB: Math.min(64, limitMiB), backend: ctx.backend, refuseEarly: pipelineRefuseEarly(ctx),
       ...(config.max_decoding_message_size !== undefined ? { maxMessageBytes: config.max_decoding_message_size } : {}),
       ...(config.bearer_token ? { bearerToken: config.bearer_token } : {}),
     }, pipelineConsume(ctx, { waitForResult: config.wait_for_result, ...(config.timeout !== undefined ? { timeoutMs: config.timeout } : {}) }));

@@ -8,7 +8,7 @@ import { nodeConfig } from '../../config/field-types.js';
 import type { ReceiverFactory } from '../../engine/node-api.js';
 import { grpcHttp2Tuning, grpcServerSchema, httpServerSchema } from '../settings/grpc-server.js';
 import { serverTls } from '../settings/tls.js';
-import { pipelineConsume } from './pipeline-consume.js';
+import { pipelineConsume, pipelineRefuseEarly } from './pipeline-consume.js';
 
 const MiB = 1024 * 1024;
 
@@ -38,7 +38,7 @@ export const otlpReceiver: ReceiverFactory<OtlpConfig> = {
         if (grpc) {
           grpcReceiver = new OtapReceiver({
             host: grpc.listening_addr.host, grpcPort: grpc.listening_addr.port, tls: serverTls(grpc.tls),
-            maxMessageBytes: grpc.max_decoding_message_size, requestLimitMiB: limitMiB, waitingLimitMiB: limitMiB / 4, backend: ctx.backend,
+            maxMessageBytes: grpc.max_decoding_message_size, requestLimitMiB: limitMiB, waitingLimitMiB: limitMiB / 4, backend: ctx.backend, refuseEarly: pipelineRefuseEarly(ctx),
             http2: grpcHttp2Tuning(grpc),
             ...(grpc.max_concurrent_streams ? { maxConcurrentStreams: grpc.max_concurrent_streams } : {}),
             ...(grpc.bearer_token ? { bearerToken: grpc.bearer_token } : {}),
@@ -47,7 +47,7 @@ export const otlpReceiver: ReceiverFactory<OtlpConfig> = {
         }
         if (http) {
           httpReceiver = new OtapReceiver({
-            host: http.listening_addr.host, maxMessageBytes: http.max_request_body_size, requestLimitMiB: limitMiB, waitingLimitMiB: limitMiB / 4, backend: ctx.backend,
+            host: http.listening_addr.host, maxMessageBytes: http.max_request_body_size, requestLimitMiB: limitMiB, waitingLimitMiB: limitMiB / 4, backend: ctx.backend, refuseEarly: pipelineRefuseEarly(ctx),
             ...(http.bearer_token ? { bearerToken: http.bearer_token } : {}),
           }, pipelineConsume(ctx, { waitForResult: http.wait_for_result, timeoutMs: http.timeout }));
           await httpReceiver.loadBackend();

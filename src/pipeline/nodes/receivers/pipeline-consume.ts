@@ -15,11 +15,7 @@ export interface ConsumeOptions {
 export function pipelineConsume(ctx: ReceiverContext, options: ConsumeOptions): ConsumeFn {
   return async (received: ReceivedBatch) => {
     const admitted = ctx.admit(received.payload);
-    if (!admitted) {
-      throw new StatusError(GrpcStatus.RESOURCE_EXHAUSTED, ctx.closing.aborted
-        ? 'the pipeline is shutting down'
-        : `pipeline ${ctx.pipeline} memory limit reached (${ctx.memory.inUse} of ${ctx.memory.limit} bytes in use); retry later`);
-    }
+    if (!admitted) throw refusal(ctx);
     try {
       await ctx.send(admitted.pdata);
     } catch (e) {
@@ -37,4 +33,17 @@ export function pipelineConsume(ctx: ReceiverContext, options: ConsumeOptions): 
       throw new StatusError(outcome.code ?? (outcome.permanent ? GrpcStatus.INVALID_ARGUMENT : GrpcStatus.UNAVAILABLE), outcome.reason);
     }
   };
+}
+
+/** The receivers' ReceiverOptions.refuseEarly: a request whose decoded size (at least
+ *  `bytes`) the pipeline would refuse now is answered before its body is read, so an
+ *  overloaded pipeline does not buffer what it is about to refuse. */
+export function pipelineRefuseEarly(ctx: ReceiverContext): (bytes: number) => StatusError | undefined {
+  return (bytes) => (ctx.refusesNow(bytes) ? refusal(ctx) : undefined);
+}
+
+function refusal(ctx: ReceiverContext): StatusError {
+  return new StatusError(GrpcStatus.RESOURCE_EXHAUSTED, ctx.closing.aborted
+    ? 'the pipeline is shutting down'
+    : `pipeline ${ctx.pipeline} memory limit reached (${ctx.memory.inUse} of ${ctx.memory.limit} bytes in use); retry later`);
 }

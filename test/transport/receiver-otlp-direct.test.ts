@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeOtlp } from '../../src/otlp/signal-codec.js';
 import { grpcMessageFrame } from '../../src/transport/grpc/compression.js';
 import { otlpPath } from '../../src/transport/grpc/services.js';
-import { grpcMessageHeader, headerMetadata } from '../../src/transport/receiver/otlp-export-direct.js';
+import { grpcMessageHeader, headerMetadata } from '../../src/transport/receiver/direct-routes.js';
 import { StatusError } from '../../src/transport/receiver/status.js';
 import { zstdCompress } from '../../src/zstd/zlib-zstd.js';
 import { generate, startReceiver, type Started } from './receiver-support.js';

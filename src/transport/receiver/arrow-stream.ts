@@ -10,19 +10,19 @@
 // Bounded memory:
 // - decoded requests: admission (requestLimit in flight + waitingLimit waiting, then
 //   RESOURCE_EXHAUSTED);
-// - undecoded BARs: grpc-js reads one message at a time; when this stream has too many
-//   batches pending or the ack writer is backed up (a client that does not read its acks:
-//   `write()` returns false), the call is paused, so grpc-js stops reading and HTTP/2 flow
-//   control stops the sender;
+// - undecoded BARs: when this stream has too many batches pending or the ack writer is
+//   backed up (a client that does not read its acks: `write()` returns false), the call is
+//   paused, so no more messages are read and HTTP/2 flow control stops the sender;
 // - IPC state: estimated after each batch; above streamMemoryLimit the batch is answered
 //   RESOURCE_EXHAUSTED and the stream ends with RESOURCE_EXHAUSTED.
-import { status, type Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import type { Backend, BackendDecoder } from '../../backend/types.js';
 import { TelemetryBatch } from '../../batch/telemetry-batch.js';
-import { decodeBatchArrowRecords, peekBatchId, type BatchArrowRecords, type BatchStatus } from '../../otap/batch-arrow-records.js';
+import { decodeBatchArrowRecords, peekBatchId, type BatchArrowRecords } from '../../otap/batch-arrow-records.js';
 import { HpackDecoder } from '../hpack/index.js';
 import type { Signal } from '../../otlp/model.js';
 import { messageBuffers } from '../grpc/message-buffers.js';
+import type { ArrowCall } from './arrow-call.js';
 import { decodeErrorStatus } from './status.js';
 import { logAnswerFailed, logRefusedBatch, logStreamEnded } from './refusals.js';
 
@@ -56,30 +56,29 @@ export class ArrowStream {
   constructor(
     private readonly host: StreamHost,
     private readonly signal: Signal,
-    private readonly call: ServerDuplexStream<Buffer, BatchStatus>,
+    private readonly call: ArrowCall,
   ) {
     this.decoder = host.backend.createDecoder({ maxMessageBytes: host.maxMessageBytes });
-    this.baseMetadata = metadataRecord(call.metadata);
+    this.baseMetadata = call.metadata;
   }
 
   start(): void {
-    const call = this.call;
-    if (!this.host.checkAuth(call.metadata.get('authorization')[0] as string | undefined)) {
+    if (!this.host.checkAuth(this.call.authorization)) {
       this.host.count(status.UNAUTHENTICATED);
       this.fail(status.UNAUTHENTICATED, 'missing or invalid bearer token');
       return;
     }
-    call.on('data', (raw: Buffer) => this.onBatch(raw));
-    call.on('end', () => {
-      this.halfClosed = true;
-      this.maybeFinish();
-    });
-    call.on('cancelled', () => this.close());
-    call.on('close', () => this.close());
-    call.on('error', () => this.close());
-    call.on('drain', () => {
-      this.ackBlocked = false;
-      this.updateFlow();
+    this.call.listen({
+      message: (raw) => this.onBatch(raw),
+      halfClose: () => {
+        this.halfClosed = true;
+        this.maybeFinish();
+      },
+      gone: () => this.close(),
+      drain: () => {
+        this.ackBlocked = false;
+        this.updateFlow();
+      },
     });
   }
 
@@ -219,9 +218,7 @@ export class ArrowStream {
 
   private updateFlow(): void {
     if (this.closed) return;
-    const pause = this.ackBlocked || this.pending.size >= MAX_PENDING_PER_STREAM;
-    if (pause && !this.call.isPaused()) this.call.pause();
-    else if (!pause && this.call.isPaused()) this.call.resume();
+    this.call.setPaused(this.ackBlocked || this.pending.size >= MAX_PENDING_PER_STREAM);
     this.maybeFinish();
   }
 
@@ -244,13 +241,13 @@ export class ArrowStream {
     this.decoder.close();
     logStreamEnded(this.signal, code, message, this.peer());
     for (const p of [...this.pending]) p.cancel(false);
-    this.call.emit('error', Object.assign(new Error(message), { code, details: message }));
+    this.call.fail(code, message);
     this.host.streamClosed(this);
   }
 
   private peer(): string | undefined {
     try {
-      return this.call.getPeer();
+      return this.call.peer();
     } catch {
       return undefined; // a call that is already torn down
     }
@@ -263,15 +260,4 @@ export class ArrowStream {
     for (const p of [...this.pending]) p.cancel(false);
     this.host.streamClosed(this);
   }
-}
-
-/** The gRPC metadata as a flat record: lower-case names, first value, binary as base64,
- *  without `authorization`. */
-export function metadataRecord(md: Metadata): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(md.getMap())) {
-    if (k === 'authorization') continue;
-    out[k.toLowerCase()] = typeof v === 'string' ? v : Buffer.from(v).toString('base64');
-  }
-  return out;
 }

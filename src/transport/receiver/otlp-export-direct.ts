@@ -5,88 +5,24 @@
 // requests (tens of records) that is the larger part of receiving OTLP. An Export call
 // needs one request message in and one (empty) response message plus a status out.
 //
-// How: grpc-js keeps its http2 servers in the private `http2Servers` map (as
-// grpc/http2-settings.ts relies on) and serves each with one 'stream' listener. That
-// listener is wrapped: requests for the three OTLP Export paths with a gRPC content type
-// are answered here, everything else (the Arrow streams, unknown paths, other content types)
-// goes to grpc-js unchanged. If a grpc-js version keeps its servers elsewhere or listens
-// differently, nothing is wrapped and grpc-js serves Export as before (same answers).
+// How: direct-routes.ts hands this module the requests for the three OTLP Export paths with
+// a gRPC content type; everything else goes to grpc-js unchanged.
 //
 // What a call gets, as from grpc-js: the grpc-encoding (identity, gzip, deflate, zstd and
 // the Go exporter's zstdarrowN) decoded within the message limit (RESOURCE_EXHAUSTED
 // beyond it), UNIMPLEMENTED for other encodings, INTERNAL for broken framing, metadata
 // without the protocol's headers, and the status in trailers (trailers-only for errors).
-import * as http2 from 'node:http2';
-import type * as grpc from '@grpc/grpc-js';
+import type * as http2 from 'node:http2';
 import { status } from '@grpc/grpc-js';
 import type { Signal } from '../../otlp/model.js';
 import { ACCEPTED_ENCODINGS, decompressMessage, isZstdEncoding } from '../grpc/compression.js';
-import { otlpPath, SIGNALS } from '../grpc/services.js';
+import { grpcMessageHeader, headerMetadata, streamPeer } from './direct-routes.js';
 
 /** Answers one Export request: its body (decompressed), metadata and peer -> the status. */
 export type ExportCall = (signal: Signal, request: Buffer, metadata: Record<string, string>, peer: string) => Promise<{ code: number; message: string }>;
 
-const EXPORT_PATHS = new Map<string, Signal>(SIGNALS.map((s) => [otlpPath(s), s]));
-/** Headers that are the protocol's, not the caller's metadata (as grpc-js removes them). */
-const PROTOCOL_HEADERS = new Set(['grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'te', 'content-type', 'authorization']);
 /** An empty Export*ServiceResponse, framed (uncompressed, length 0). */
 const EMPTY_RESPONSE = Buffer.alloc(5);
-
-type StreamListener = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => void;
-
-/** Routes the OTLP Export calls of `server`'s http2 servers to `serve`; returns how many
- *  servers it wrapped (0: grpc-js serves Export itself). */
-export function serveOtlpExportDirectly(server: grpc.Server, serve: (signal: Signal, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void): number {
-  const servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
-  if (!(servers instanceof Map)) return 0;
-  let wrapped = 0;
-  for (const s of servers.keys() as Iterable<http2.Http2Server | http2.Http2SecureServer>) {
-    const listeners = typeof s.listeners === 'function' ? s.listeners('stream') : [];
-    if (listeners.length !== 1) continue;
-    const grpcListener = listeners[0] as StreamListener;
-    s.removeListener('stream', grpcListener);
-    s.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
-      const signal = EXPORT_PATHS.get(headers[':path'] ?? '');
-      if (signal !== undefined && isGrpcContentType(headers['content-type'])) serve(signal, stream, headers);
-      else grpcListener(stream, headers, flags, rawHeaders);
-    });
-    wrapped++;
-  }
-  return wrapped;
-}
-
-function isGrpcContentType(ct: string | undefined): boolean {
-  return typeof ct === 'string' && (ct === 'application/grpc' || ct.startsWith('application/grpc+') || ct.startsWith('application/grpc;'));
-}
-
-/** The caller's metadata as consume() sees it (first value per name, `-bin` values as
- *  canonical base64, as grpc-js's Metadata gives them). */
-export function headerMetadata(headers: http2.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (k.charCodeAt(0) === 58 /* ':' */ || PROTOCOL_HEADERS.has(k) || v === undefined) continue;
-    const first = Array.isArray(v) ? v[0] : v;
-    if (first === undefined) continue;
-    out[k] = k.endsWith('-bin') ? Buffer.from(first.split(',')[0]!.trim(), 'base64').toString('base64') : first;
-  }
-  return out;
-}
-
-/** grpc-message: percent-encoded outside printable ASCII, and '%' itself (gRPC over HTTP/2). */
-export function grpcMessageHeader(message: string): string {
-  let out = '';
-  for (const byte of Buffer.from(message, 'utf8')) {
-    out += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
-function peerOf(stream: http2.ServerHttp2Stream): string {
-  const socket = stream.session?.socket;
-  const address = socket?.remoteAddress;
-  if (!address) return 'unknown';
-  return `${address.includes(':') ? `[${address}]` : address}:${socket.remotePort ?? 0}`;
-}
 
 /** Asked once a request's message prefix has arrived, before its body is buffered: a status
  *  refuses the call at once (the client stops sending; nothing more is read). */
@@ -141,7 +77,7 @@ export function serveExport(signal: Signal, stream: http2.ServerHttp2Stream, hea
     if (!prechecked && received >= 5) {
       prechecked = true;
       const prefix = chunks[0]!.length >= 5 ? chunks[0]! : Buffer.concat(chunks, received);
-      const refused = precheck!(prefix.readUInt32BE(1), prefix[0] === 1, peerOf(stream));
+      const refused = precheck!(prefix.readUInt32BE(1), prefix[0] === 1, streamPeer(stream));
       if (refused) {
         chunks.length = 0;
         answer(refused.code, refused.message);
@@ -172,7 +108,7 @@ export function serveExport(signal: Signal, stream: http2.ServerHttp2Stream, hea
     const message = body.subarray(5);
     const decoded = flag === 1 ? decompressMessage(message, encoding ?? 'identity', maxMessageBytes) : Promise.resolve(message);
     decoded.then(
-      (request) => call(signal, request, headerMetadata(headers), peerOf(stream)),
+      (request) => call(signal, request, headerMetadata(headers), streamPeer(stream)),
       (err: unknown) => ({ code: (err as { code?: number }).code ?? status.INTERNAL, message: (err as { details?: string }).details ?? String(err) }),
     ).then((s) => answer(s.code, s.message), (err: unknown) => answer(status.INTERNAL, `Export failed: ${(err as Error)?.message ?? String(err)}`));
   });

@@ -2,6 +2,7 @@
 // OTLP Export methods on one server, sharing admission control, stats and consume().
 // See arrow-stream.ts for the per-stream semantics and ../README.md for the behaviour notes.
 import { timingSafeEqual } from 'node:crypto';
+import type * as http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { loadBackend } from '../../backend/index.js';
 import type { Backend } from '../../backend/types.js';
@@ -11,10 +12,13 @@ import type { BatchStatus } from '../../otap/batch-arrow-records.js';
 import { decodedSizeLowerBound, installGrpcCompression } from '../grpc/compression.js';
 import { applyHttp2Settings, checkHttp2ServerTuning, DEFAULT_HTTP2_SERVER_TUNING } from '../grpc/http2-settings.js';
 import type { ExportServiceResponse } from '../grpc/otlp-responses.js';
-import { ARROW_METHOD_NAME, rawArrowServiceFor, rawOtlpServiceFor, SIGNALS } from '../grpc/services.js';
+import { ARROW_METHOD_NAME, arrowPath, otlpPath, rawArrowServiceFor, rawOtlpServiceFor, SIGNALS } from '../grpc/services.js';
 import { Admission, type Ticket } from './admission.js';
-import { ArrowStream, metadataRecord, type StreamHost } from './arrow-stream.js';
-import { serveExport, serveOtlpExportDirectly } from './otlp-export-direct.js';
+import { grpcJsArrowCall, metadataRecord, type ArrowCall } from './arrow-call.js';
+import { directArrowCall } from './arrow-call-direct.js';
+import { ArrowStream, type StreamHost } from './arrow-stream.js';
+import { serveGrpcDirectly, type DirectHandler } from './direct-routes.js';
+import { serveExport } from './otlp-export-direct.js';
 import { consumeErrorStatus, STATUS_NAME, StatusError } from './status.js';
 import { logAnswerFailed, logRefusedBatch, logStreamEnded } from './refusals.js';
 import type { ConsumeFn, IngestContext, Protocol, ReceivedBatch, ReceiverOptions, ReceiverStats } from './types.js';
@@ -91,7 +95,7 @@ export class OtapReceiver implements StreamHost, IngestContext {
     });
     for (const signal of SIGNALS) {
       server.addService(rawArrowServiceFor(signal), {
-        [ARROW_METHOD_NAME[signal]]: (call: grpc.ServerDuplexStream<Buffer, BatchStatus>) => this.openStream(signal, call),
+        [ARROW_METHOD_NAME[signal]]: (call: grpc.ServerDuplexStream<Buffer, BatchStatus>) => this.openStream(signal, grpcJsArrowCall(call)),
       });
       server.addService(rawOtlpServiceFor(signal), {
         Export: (call: grpc.ServerUnaryCall<Buffer, ExportServiceResponse>, cb: grpc.sendUnaryData<ExportServiceResponse>) =>
@@ -105,17 +109,15 @@ export class OtapReceiver implements StreamHost, IngestContext {
     const address = `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.options.grpcPort ?? 0}`;
     const grpcPort = await new Promise<number>((resolve, reject) =>
       server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port))));
-    if (this.options.grpcExportDirect !== false) {
-      serveOtlpExportDirectly(server, (signal, stream, headers) => {
-        const authorization = typeof headers.authorization === 'string' ? headers.authorization : undefined;
-        serveExport(signal, stream, headers, this.maxMessageBytes,
-          (sig, request, metadata, peer) => this.exportStatus(sig, request, authorization, metadata, peer),
-          (messageBytes, compressed, peer) => {
-            const refused = this.refusalBeforeBody(authorization, compressed ? decodedSizeLowerBound(messageBytes) : messageBytes);
-            if (refused) logRefusedBatch({ protocol: 'otlp-grpc', signal, code: refused.code, message: refused.message, peer });
-            return refused;
-          });
-      });
+    const exportDirect = this.options.grpcExportDirect !== false;
+    const arrowDirect = this.options.grpcArrowDirect !== false;
+    if (exportDirect || arrowDirect) {
+      const routes = new Map<string, DirectHandler>();
+      for (const signal of SIGNALS) {
+        if (exportDirect) routes.set(otlpPath(signal), (stream, headers) => this.exportDirect(signal, stream, headers));
+        if (arrowDirect) routes.set(arrowPath(signal), (stream, headers) => this.openStream(signal, directArrowCall(stream, headers, this.maxMessageBytes)));
+      }
+      serveGrpcDirectly(server, (path) => routes.get(path));
     }
     if (applyHttp2Settings(server, tuning) === 0) {
       process.emitWarning('this @grpc/grpc-js keeps its http2 servers where otel-arrow cannot tune them: HTTP/2 windows stay at 64 KiB, large requests arrive slower', { code: 'OTEL_ARROW_HTTP2_WINDOWS' });
@@ -257,11 +259,11 @@ export class OtapReceiver implements StreamHost, IngestContext {
 
   // -------------------------------------------------------------------------------------
 
-  private openStream(signal: Signal, call: grpc.ServerDuplexStream<Buffer, BatchStatus>): void {
+  private openStream(signal: Signal, call: ArrowCall): void {
     if (this.shuttingDown) {
       this.count(grpc.status.UNAVAILABLE);
-      logStreamEnded(signal, grpc.status.UNAVAILABLE, 'receiver shutting down', call.getPeer());
-      call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'receiver shutting down' });
+      logStreamEnded(signal, grpc.status.UNAVAILABLE, 'receiver shutting down', call.peer());
+      call.fail(grpc.status.UNAVAILABLE, 'receiver shutting down');
       return;
     }
     let stream: ArrowStream;
@@ -271,13 +273,25 @@ export class OtapReceiver implements StreamHost, IngestContext {
       // The backend could not create a decoder (e.g. wasm out of memory).
       const details = `cannot open an Arrow stream: ${(err as Error)?.message ?? String(err)}`;
       this.count(grpc.status.INTERNAL);
-      logStreamEnded(signal, grpc.status.INTERNAL, details, call.getPeer());
-      call.emit('error', { code: grpc.status.INTERNAL, details });
+      logStreamEnded(signal, grpc.status.INTERNAL, details, call.peer());
+      call.fail(grpc.status.INTERNAL, details);
       return;
     }
     this.streams.add(stream);
     this.stats.streams = this.streams.size;
     stream.start();
+  }
+
+  /** An OTLP Export call served from its HTTP/2 stream (otlp-export-direct.ts). */
+  private exportDirect(signal: Signal, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+    const authorization = typeof headers.authorization === 'string' ? headers.authorization : undefined;
+    serveExport(signal, stream, headers, this.maxMessageBytes,
+      (sig, request, metadata, peer) => this.exportStatus(sig, request, authorization, metadata, peer),
+      (messageBytes, compressed, peer) => {
+        const refused = this.refusalBeforeBody(authorization, compressed ? decodedSizeLowerBound(messageBytes) : messageBytes);
+        if (refused) logRefusedBatch({ protocol: 'otlp-grpc', signal, code: refused.code, message: refused.message, peer });
+        return refused;
+      });
   }
 
   /** grpc-js's Export handler (when the direct path is not installed, see otlp-export-direct.ts). */

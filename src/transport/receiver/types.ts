@@ -33,6 +33,9 @@ export interface ReceiverOptions {
   /** Serve OTLP Export calls straight from HTTP/2 rather than through grpc-js (same answers,
    *  less CPU per request; see receiver/otlp-export-direct.ts). Default true. */
   grpcExportDirect?: boolean;
+  /** Serve the OTAP Arrow streams straight from HTTP/2 rather than through grpc-js (same
+   *  answers, less CPU per batch; see receiver/arrow-call-direct.ts). Default true. */
+  grpcArrowDirect?: boolean;
   /** A refusal decided before a request's body is read, from a lower bound of its decoded
    *  size in bytes (e.g. a pipeline whose memory limit it cannot fit now): the StatusError is
    *  the answer and the rest of the request is never buffered. Asked by the OTLP Export calls

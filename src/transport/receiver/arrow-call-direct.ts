@@ -63,7 +63,6 @@ class DirectArrowCall implements ArrowCall {
   private halfCloseSent = false;
   private ackBlocked = false;
   private headersSent = false;
-  private headersSentBeforeFinish = false;
   private trailers: http2.OutgoingHttpHeaders | undefined;
   private finished = false;
   private deadline: NodeJS.Timeout | undefined;
@@ -231,18 +230,19 @@ class DirectArrowCall implements ArrowCall {
     this.clearDeadline();
     const stream = this.stream;
     if (stream.destroyed || stream.closed) return;
+    const trailersOnly = !this.headersSent;
     try {
-      this.headersSentBeforeFinish = this.headersSent;
-      if (!this.headersSent) {
-        // Nothing written yet: trailers-only.
+      if (trailersOnly) {
+        // Nothing written yet: the status goes in the headers.
         this.headersSent = true;
         stream.respond({ ...RESPONSE_HEADERS, ...trailers }, { endStream: true });
       } else {
+        // The status goes in the trailers ('wantTrailers' sends them, then resets).
         this.trailers = trailers;
         stream.end();
       }
     } catch { /* the call went away meanwhile */ }
-    if (!this.headersSentBeforeFinish) this.resetIfStillSending();
+    if (trailersOnly) this.resetIfStillSending();
   }
 
   /** A client still sending when the status has gone out is told the call is over (as gRPC

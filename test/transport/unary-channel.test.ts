@@ -3,6 +3,7 @@
 // resets, deadlines, compressed responses, dead peers and reconnects, TLS. The happy path
 // against grpc-js and Go servers is covered by exporter.test.ts and the interop suites.
 import * as http2 from 'node:http2';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -222,6 +223,28 @@ describe('UnaryChannel', () => {
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     await new Promise((r) => setTimeout(r, 400));
     expect((await ch.call('/x', Buffer.alloc(0), 5000)).toString()).toBe('back');
+  });
+
+  it('a peer that never completes the connection: UNAVAILABLE after connectTimeoutMs, then backoff', async () => {
+    // Accepts TCP and says nothing: the TLS handshake never completes.
+    const silent = net.createServer(() => {});
+    const sockets: net.Socket[] = [];
+    silent.on('connection', (s) => sockets.push(s));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      silent.close(() => resolve());
+    }));
+    const port = (silent.address() as AddressInfo).port;
+    const ch = channel(port, { tls: true, connectTimeoutMs: 300 }, { initialReconnectMs: 10_000 });
+    const t0 = Date.now();
+    const first = await failure(ch.call('/x', Buffer.alloc(0), 5000));
+    expect(first.code).toBe(status.UNAVAILABLE);
+    expect(first.message).toMatch(/not connected within 300 ms/);
+    expect(Date.now() - t0).toBeLessThan(3000); // not the call's 5 s deadline
+    const second = await failure(ch.call('/x', Buffer.alloc(0), 5000));
+    expect(second.message).toMatch(/not connected within 300 ms; next connection attempt in \d+ ms/);
+    expect(() => channel(port, { connectTimeoutMs: 0 })).toThrow(/connectTimeoutMs 0/);
   });
 
   it('opens a new connection after the server closes the old one (GOAWAY)', async () => {

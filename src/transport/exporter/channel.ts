@@ -26,6 +26,10 @@ export interface ConnectionOptions {
   headers?: Record<string, string>;
   /** true = TLS with system roots; an object for custom roots, mutual TLS or SNI. */
   tls?: boolean | TlsOptions;
+  /** A connection (TCP, and TLS when used) not up within this long fails, and the next
+   *  attempt waits for the reconnect backoff (unary OTLP calls; grpc-js channels keep their
+   *  own 20 s). Default: none beyond the operating system's. */
+  connectTimeoutMs?: number;
 }
 
 export function channelCredentials(tls: ConnectionOptions['tls']): grpc.ChannelCredentials {

@@ -85,6 +85,7 @@ export class UnaryChannel {
   private readonly compression: Compression;
   private readonly initialReconnectMs: number;
   private readonly maxReconnectMs: number;
+  private readonly connectTimeoutMs: number | undefined;
   private session: http2.ClientHttp2Session | undefined;
   /** Consecutive failed connection attempts, and when the next one may start. */
   private failures = 0;
@@ -128,6 +129,9 @@ export class UnaryChannel {
     };
     this.initialReconnectMs = Math.max(1, tuning.initialReconnectMs ?? DEFAULT_INITIAL_RECONNECT_MS);
     this.maxReconnectMs = Math.max(this.initialReconnectMs, tuning.maxReconnectMs ?? DEFAULT_MAX_RECONNECT_MS);
+    const ct = options.connectTimeoutMs;
+    if (ct !== undefined && !(ct > 0)) throw new RangeError(`connectTimeoutMs ${ct}: expected a positive number of milliseconds`);
+    this.connectTimeoutMs = ct === undefined ? undefined : Math.min(ct, MAX_TIMER_MS);
   }
 
   /** Calls `path` with one request message; resolves with the response message, rejects
@@ -189,17 +193,31 @@ export class UnaryChannel {
     // Idle connections must not keep the process alive; a call's deadline timer does while it runs.
     session.unref();
     let connected = false;
-    session.on('connect', () => {
-      connected = true;
-      this.failures = 0;
-    });
-    session.on('error', (err: Error) => {
-      if (connected) return; // the calls on it fail with their own stream errors
+    // A peer that never completes the connection (a dropped SYN, a silent TLS endpoint) fails
+    // it after connectTimeoutMs: the calls waiting on it end UNAVAILABLE, the backoff starts.
+    let failed = false;
+    const connectFailed = (err: Error): void => {
+      if (connected || failed) return; // after connecting, the calls fail with their own stream errors
+      failed = true;
       this.lastFailure = `connection to ${this.url} failed: ${err.message}`;
       const backoff = Math.min(this.maxReconnectMs, this.initialReconnectMs * 1.6 ** this.failures);
       this.failures++;
       this.retryAt = Date.now() + backoff * (0.8 + 0.4 * Math.random());
+    };
+    const connectTimer = this.connectTimeoutMs === undefined ? undefined : setTimeout(() => {
+      if (connected) return;
+      const err = new Error(`not connected within ${this.connectTimeoutMs} ms`);
+      connectFailed(err); // now, so that the calls failing with it already see the backoff
+      session.destroy(err);
+    }, this.connectTimeoutMs);
+    connectTimer?.unref();
+    session.on('connect', () => {
+      connected = true;
+      clearTimeout(connectTimer);
+      this.failures = 0;
     });
+    session.once('close', () => clearTimeout(connectTimer));
+    session.on('error', connectFailed);
     const forget = (): void => {
       if (this.session === session) this.session = undefined;
     };

@@ -1,5 +1,8 @@
 // The engine's GrpcClientSettings (flattened into the otap and otlp_grpc exporters) and the
-// connection options they become.
+// connection options they become. Applied: endpoint, TLS, compression, headers/user_agent,
+// timeout, connect_timeout (unary OTLP calls; the Arrow streams' grpc-js channel keeps its own
+// 20 s). Accepted for compatibility and left to Node's and grpc-js's defaults: the TCP and
+// HTTP/2 keepalive and window fields, concurrency_limit, buffer_size, proxy.
 import { z } from 'zod';
 import { byteSize, durationMs, nonNegativeInt, positiveInt } from '../../config/field-types.js';
 import type { ConnectionOptions, GrpcCompression } from '../../../transport/exporter/channel.js';
@@ -45,5 +48,6 @@ export function connectionOptions(c: ClientSettings, defaultCompression: GrpcCom
     compression,
     headers: { ...c.headers, ...(c.user_agent ? { 'user-agent': c.user_agent } : {}) },
     tls: clientTls(c.tls, m[1] === 'https'),
+    connectTimeoutMs: c.connect_timeout,
   };
 }

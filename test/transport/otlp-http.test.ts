@@ -2,6 +2,7 @@
 // bytes from @opentelemetry/otlp-transformer posted like the SDK's OTLP/HTTP exporters do,
 // and the error answers of the OTLP/HTTP spec (400/401/404/405/413/415/429/503).
 import * as http from 'node:http';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import * as zlib from 'node:zlib';
 import { SpanKind } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
@@ -18,6 +19,7 @@ import { canonicalDiff, countItems } from '../../src/otlp/canonical.js';
 import type { Signal } from '../../src/otlp/model.js';
 import { decodeOtlp, decodeOtlpJson, encodeOtlp, encodeOtlpJson } from '../../src/otlp/signal-codec.js';
 import { otlpHttp } from '../../src/transport/http/index.js';
+import { OtlpHttpClient } from '../../src/transport/http/otlp-http-client.js';
 import { OtapReceiver, StatusError, type ReceivedBatch, type ReceiverOptions } from '../../src/transport/receiver/index.js';
 import { messageInfo, WireReader } from '../../src/proto/wire-reader.js';
 import { generate } from './receiver-support.js';
@@ -314,6 +316,43 @@ describe('OTLP/HTTP: bytes from @opentelemetry/otlp-transformer, posted like the
       expect(got).toHaveLength(2);
       for (const b of got) expect(canonicalDiff(signal, expected, b.request)).toBeUndefined();
       expect(countItems(signal, got[0]!.request)).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('OtlpHttpClient', () => {
+  it('posts to our receiver (identity and gzip); 429 is a retryable OtlpHttpError', async () => {
+    const { port, received } = await start({ requestLimitMiB: 1, waitingLimitMiB: 0 });
+    const client = new OtlpHttpClient({ endpoint: `http://127.0.0.1:${port}`, connectTimeoutMs: 1000 });
+    const gz = new OtlpHttpClient({ endpoint: `http://127.0.0.1:${port}/`, compression: 'gzip' });
+    try {
+      const body = encodeOtlp('logs', generate('logs', 3, 10));
+      await client.export('logs', body);
+      await gz.export('logs', body);
+      expect(received.map((b) => b.bytes)).toEqual([body.length, body.length]);
+      const big = encodeOtlp('logs', generate('logs', 3, 8000));
+      expect(big.length).toBeGreaterThan(1024 * 1024);
+      await expect(client.export('logs', big)).rejects.toMatchObject({ status: 429, retryable: true });
+    } finally {
+      client.close();
+      gz.close();
+    }
+  });
+
+  it('fails a connection that is not up within connectTimeoutMs (a silent TLS endpoint), retryable', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => void sockets.push(s));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    const client = new OtlpHttpClient({ endpoint: `https://127.0.0.1:${port}`, connectTimeoutMs: 300, timeoutMs: 10_000 });
+    try {
+      const t0 = Date.now();
+      await expect(client.export('logs', new Uint8Array(0))).rejects.toMatchObject({ status: 0, retryable: true, message: expect.stringMatching(/not connected within 300 ms/) as unknown });
+      expect(Date.now() - t0).toBeLessThan(5000);
+    } finally {
+      client.close();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   });
 });

@@ -2,6 +2,7 @@
 // over keep-alive connections, optionally gzip-compressed. One attempt per export; the
 // error carries the HTTP status and whether OTLP says to retry (429, 502, 503, 504).
 import type { Agent } from 'node:http';
+import type { Socket } from 'node:net';
 import { http, https } from './node-http.js';
 import { gzipSync } from 'node:zlib';
 import type { Signal } from '../../otlp/model.js';
@@ -17,6 +18,9 @@ export interface OtlpHttpClientOptions {
   poolSize?: number;
   /** Per-request deadline. Default 30 s. */
   timeoutMs?: number;
+  /** A new connection (TCP, and TLS for https) not up within this long fails the request
+   *  (retryable). Default: none beyond the operating system's. */
+  connectTimeoutMs?: number;
   /** Largest response body read. Default 10 MiB. */
   maxResponseBytes?: number;
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer; serverName?: string };
@@ -88,6 +92,16 @@ export class OtlpHttpClient {
         res.on('error', (e) => reject(new OtlpHttpError(0, `${url.href}: ${e.message}`, true)));
       });
       req.on('timeout', () => req.destroy(new Error(`no response within ${this.options.timeoutMs ?? 30_000} ms`)));
+      const connectTimeout = this.options.connectTimeoutMs;
+      if (connectTimeout !== undefined) {
+        req.once('socket', (socket: Socket) => {
+          if (!socket.connecting) return; // a kept-alive connection
+          const timer = setTimeout(() => req.destroy(new Error(`not connected within ${connectTimeout} ms`)), connectTimeout);
+          // Up once TCP is (http) or TLS is (https): a silent TLS endpoint counts as not up.
+          socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+          socket.once('close', () => clearTimeout(timer));
+        });
+      }
       req.on('error', (e) => reject(new OtlpHttpError(0, `${url.href}: ${e.message}`, true)));
       req.end(payload);
     });

@@ -53,6 +53,7 @@ export const otlpHttpExporter: ExporterFactory<OtlpHttpConfig> = {
       headers: { ...h.headers, ...(h.user_agent ? { 'user-agent': h.user_agent } : {}) },
       poolSize: config.client_pool_size,
       maxResponseBytes: config.max_response_body_length,
+      connectTimeoutMs: h.connect_timeout,
       ...(h.timeout !== undefined ? { timeoutMs: h.timeout } : {}),
       ...(typeof tls === 'object' ? { tls } : {}),
     });

@@ -189,16 +189,21 @@ class DirectArrowCall implements ArrowCall {
   }
 
   write(s: BatchStatus): boolean {
-    if (this.finished || this.stream.destroyed) return true;
-    this.sendHeaders();
     const stream = this.stream;
-    const written = stream.write(grpcMessageFrame(encodeBatchStatus(s), false), () => {
-      // This ack has gone to HTTP/2 (the peer's window took it): so have those before it.
-      if (this.ackBlocked && stream.writableLength < MAX_UNSENT_ACK_BYTES) {
-        this.ackBlocked = false;
-        this.events?.drain();
-      }
-    });
+    if (this.finished || stream.destroyed || stream.closed) return true; // nobody to tell
+    let written: boolean;
+    try {
+      this.sendHeaders();
+      written = stream.write(grpcMessageFrame(encodeBatchStatus(s), false), () => {
+        // This ack has gone to HTTP/2 (the peer's window took it): so have those before it.
+        if (this.ackBlocked && stream.writableLength < MAX_UNSENT_ACK_BYTES) {
+          this.ackBlocked = false;
+          this.events?.drain();
+        }
+      });
+    } catch {
+      return true; // the client reset the call meanwhile: 'close' follows
+    }
     if (!written || stream.writableLength >= MAX_UNSENT_ACK_BYTES) {
       this.ackBlocked = true;
       return false;

@@ -117,6 +117,11 @@ export async function startOtlpHttpServer(
       logRefusedBatch({ protocol: 'otlp-http', signal, code: e.grpcCode, message: e.message, httpStatus: e.status, peer: req.socket.remoteAddress });
       send(res, e.status, errFormat, { code: e.grpcCode, message: e.message }, extra);
     };
+    /** A gRPC status as its OTLP/HTTP answer (Retry-After on the retryable 429 and 503). */
+    const failWithStatus = (code: number, message: string): void => {
+      const httpStatus = httpStatusOf(code);
+      fail(new HttpError(httpStatus, message, code), httpStatus === 429 || httpStatus === 503 ? { 'retry-after': retryAfter } : {});
+    };
     if (!signal) {
       drainOrClose(req, res);
       return fail(new HttpError(404, `unknown path ${path}; use ${[...paths.keys()].join(', ')}`, GrpcStatus.NOT_FOUND));
@@ -150,8 +155,7 @@ export async function startOtlpHttpServer(
       const refused = ctx.refusalBeforeBody?.(req.headers.authorization, encoding === 'gzip' ? decodedSizeLowerBound(length) : length);
       if (refused) {
         req.resume();
-        const httpStatus = httpStatusOf(refused.code);
-        return fail(new HttpError(httpStatus, refused.message, refused.code), httpStatus === 429 || httpStatus === 503 ? { 'retry-after': retryAfter } : {});
+        return failWithStatus(refused.code, refused.message);
       }
     }
     let body: Buffer;
@@ -177,9 +181,7 @@ export async function startOtlpHttpServer(
       await ctx.ingest(payload, metadataOf(req.headers), body.length, 'otlp-http', format);
     } catch (err) {
       const code = typeof (err as { code?: unknown })?.code === 'number' ? (err as { code: number }).code : GrpcStatus.UNAVAILABLE;
-      const message = (err as Error)?.message ?? String(err);
-      const httpStatus = httpStatusOf(code);
-      return fail(new HttpError(httpStatus, message, code), httpStatus === 429 || httpStatus === 503 ? { 'retry-after': retryAfter } : {});
+      return failWithStatus(code, (err as Error)?.message ?? String(err));
     }
     send(res, 200, format, format === 'json' ? Buffer.from('{}') : encodeExportResponse({}));
   }

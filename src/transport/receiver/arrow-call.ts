@@ -1,7 +1,7 @@
 // What an OTAP Arrow stream (arrow-stream.ts) needs from its gRPC call, so that the same
 // stream logic runs on a grpc-js call or on a call served straight from HTTP/2
 // (arrow-call-direct.ts).
-import { status, type Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
+import type { Metadata, ServerDuplexStream } from '@grpc/grpc-js';
 import type { BatchStatus } from '../../otap/batch-arrow-records.js';
 
 export interface ArrowCallEvents {
@@ -67,6 +67,6 @@ export function grpcJsArrowCall(call: ServerDuplexStream<Buffer, BatchStatus>): 
       else if (!paused && call.isPaused()) call.resume();
     },
     end: () => call.end(),
-    fail: (code, message) => void call.emit('error', Object.assign(new Error(message), { code: code ?? status.UNKNOWN, details: message })),
+    fail: (code, message) => void call.emit('error', Object.assign(new Error(message), { code, details: message })),
   };
 }

@@ -148,7 +148,7 @@ fn compressed_batch<'f>(
             .ok_or_else(|| internal("buffer outside the body"))?;
         let start = body.len();
         if len > 0 {
-            append_buffer(data, level, body)?;
+            append_body_buffer(data, level, body)?;
         }
         placed.push(arrow_ipc::Buffer::new(
             start as i64,
@@ -161,7 +161,7 @@ fn compressed_batch<'f>(
 
 /// One non-empty buffer: a zstd frame when it is long enough and the frame is smaller,
 /// the raw bytes otherwise.
-fn append_buffer(data: &[u8], level: i32, body: &mut Vec<u8>) -> Result<(), OtapError> {
+pub(crate) fn append_body_buffer(data: &[u8], level: i32, body: &mut Vec<u8>) -> Result<(), OtapError> {
     let start = body.len();
     if data.len() >= MIN_COMPRESSED_BUFFER {
         body.extend_from_slice(&(data.len() as i64).to_le_bytes());

@@ -23,6 +23,7 @@ use arrow_schema::{ArrowError, DataType, Field, Fields, Schema};
 use flatbuffers::FlatBufferBuilder;
 
 use crate::error::OtapError;
+use crate::ipc_batch_message::{BatchKind, BatchMessageWriter};
 use crate::ipc_body_zstd::compress_bodies;
 
 pub struct IpcChunkWriter {
@@ -150,6 +151,8 @@ pub struct TableChunkWriter {
     context: IpcWriteContext,
     /// Stays empty: the batches written have no dictionary columns (only their keys).
     no_dictionaries: DictionaryTracker,
+    messages: BatchMessageWriter,
+    /// The chunk being written: whole messages, bodies already compressed.
     buf: Vec<u8>,
     zstd_level: Option<i32>,
 }
@@ -170,29 +173,52 @@ impl TableChunkWriter {
             generator,
             context: IpcWriteContext::default(),
             no_dictionaries: DictionaryTracker::new(false),
+            messages: BatchMessageWriter::default(),
             buf,
             zstd_level,
         })
     }
 
     /// The next chunk: `dictionaries`, then `batch` (dictionary columns as their keys).
+    /// Messages are written by [`BatchMessageWriter`] in one pass, compressed as they go; a
+    /// column layout it does not know takes arrow-ipc and `compress_bodies` (same bytes).
     pub fn write(&mut self, dictionaries: &[DictionaryMessage], batch: &RecordBatch) -> Result<Vec<u8>, OtapError> {
         for dict in dictionaries {
-            let message = self.dictionary_message(dict).map_err(|e| ipc_error("dictionary", e))?;
-            write_message(&mut self.buf, message, &self.options).map_err(|e| ipc_error("write", e))?;
+            let kind = BatchKind::Dictionary { id: dict.id, is_delta: dict.is_delta };
+            let values = std::slice::from_ref(&dict.values);
+            if !self.messages.write(&mut self.buf, values, dict.values.len(), kind, self.zstd_level)? {
+                let message = self.dictionary_message(dict).map_err(|e| ipc_error("dictionary", e))?;
+                self.append_general(message)?;
+            }
         }
-        let (_, message) = self
-            .generator
-            .encode(batch, &mut self.no_dictionaries, &self.options, &mut self.context)
-            .map_err(|e| ipc_error("write", e))?;
-        write_message(&mut self.buf, message, &self.options).map_err(|e| ipc_error("write", e))?;
-        take_chunk(&mut self.buf, self.zstd_level)
+        if !self.messages.write(&mut self.buf, batch.columns(), batch.num_rows(), BatchKind::Records, self.zstd_level)? {
+            let (_, message) = self
+                .generator
+                .encode(batch, &mut self.no_dictionaries, &self.options, &mut self.context)
+                .map_err(|e| ipc_error("write", e))?;
+            self.append_general(message)?;
+        }
+        let cap = self.buf.capacity();
+        Ok(std::mem::replace(&mut self.buf, Vec::with_capacity(cap.min(1 << 20))))
+    }
+
+    /// A message from arrow-ipc's writer, its buffers then compressed if zstd is on.
+    fn append_general(&mut self, message: arrow_ipc::writer::EncodedData) -> Result<(), OtapError> {
+        match self.zstd_level {
+            None => write_message(&mut self.buf, message, &self.options).map(|_| ()).map_err(|e| ipc_error("write", e)),
+            Some(level) => {
+                let mut plain = Vec::with_capacity(message.ipc_message.len() + message.arrow_data.len() + 16);
+                write_message(&mut plain, message, &self.options).map_err(|e| ipc_error("write", e))?;
+                self.buf.extend_from_slice(&compress_bodies(&plain, level)?);
+                Ok(())
+            }
+        }
     }
 
     /// A DictionaryBatch message: the values encoded as a one-column record batch, whose
     /// header is then wrapped in a DictionaryBatch (built in the order arrow-ipc builds one,
     /// so the bytes are the StreamWriter's).
-    fn dictionary_message(&mut self, dict: &DictionaryMessage) -> Result<arrow_ipc::writer::EncodedData, ArrowError> {
+    pub(crate) fn dictionary_message(&mut self, dict: &DictionaryMessage) -> Result<arrow_ipc::writer::EncodedData, ArrowError> {
         let field = Field::new("", dict.values.data_type().clone(), true);
         let values = RecordBatch::try_new(Arc::new(Schema::new(vec![field])), vec![dict.values.clone()])?;
         let (_, encoded) = self.generator.encode(&values, &mut self.no_dictionaries, &self.options, &mut self.context)?;

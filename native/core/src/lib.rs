@@ -17,6 +17,7 @@ pub mod encode;
 pub mod error;
 pub mod filter;
 mod ipc_batch_header;
+mod ipc_batch_message;
 mod ipc_dictionary_growth;
 pub mod ipc_body_zstd;
 pub mod ipc_reader;

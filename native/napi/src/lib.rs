@@ -3,7 +3,8 @@
 //! `OtapError` -> JS `Error` with `code`, `table` and `column` properties).
 //!
 //! Ownership: input buffers are borrowed for the duration of one call (no copy); output
-//! buffers are Rust `Vec<u8>`s handed to V8 as external Buffers, freed by V8's GC.
+//! bytes are copied into V8-owned Buffers when small, handed over as external Buffers (freed
+//! by a Rust finalizer at GC) when large ([`JsBytes`]).
 
 use arrow_array::{Array as _, RecordBatch, StructArray};
 use arrow_buffer::{bit_util, Buffer as ArrowBuffer, MutableBuffer};
@@ -44,6 +45,40 @@ fn throw(env: &Env, e: OtapError) -> Error {
         Ok(()) => Error::from_status(Status::PendingException),
         // Could not build the object: fall back to napi-rs's own error (code = status).
         Err(_) => Error::new(Status::GenericFailure, message),
+    }
+}
+
+/// Output bytes for JavaScript. An external Buffer costs V8 a backing store with a deleter,
+/// external-memory accounting and a finalizer pass at GC: about 10-25 us per Buffer (perf,
+/// Node 22), more than copying tens of KiB. Up to [`COPY_MAX_BYTES`] the bytes are copied
+/// into a V8-owned Buffer instead; larger ones are handed over without a copy.
+pub struct JsBytes(Vec<u8>);
+
+const COPY_MAX_BYTES: usize = 256 << 10;
+
+impl TypeName for JsBytes {
+    fn type_name() -> &'static str {
+        "Buffer"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+impl ToNapiValue for JsBytes {
+    unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
+        let bytes = val.0;
+        if bytes.is_empty() || bytes.len() > COPY_MAX_BYTES {
+            return unsafe { Buffer::to_napi_value(env, Buffer::from(bytes)) };
+        }
+        let mut out = std::ptr::null_mut();
+        let status = unsafe {
+            napi::sys::napi_create_buffer_copy(env, bytes.len(), bytes.as_ptr().cast(), std::ptr::null_mut(), &mut out)
+        };
+        if status != napi::sys::Status::napi_ok {
+            return Err(Error::new(Status::GenericFailure, format!("could not create a Buffer of {} bytes (napi status {status})", bytes.len())));
+        }
+        Ok(out)
     }
 }
 
@@ -92,11 +127,11 @@ impl JsEncoder {
     }
 
     #[napi]
-    pub fn encode(&mut self, env: Env, signal: String, otlp: &[u8]) -> Result<Buffer> {
+    pub fn encode(&mut self, env: Env, signal: String, otlp: &[u8]) -> Result<JsBytes> {
         let signal = parse_signal(&signal)?;
         let enc = self.inner.as_mut().ok_or_else(|| closed("Encoder"))?;
         match enc.encode(signal, otlp) {
-            Ok(bytes) => Ok(Buffer::from(bytes)),
+            Ok(bytes) => Ok(JsBytes(bytes)),
             Err(e) => Err(throw(&env, e)),
         }
     }
@@ -104,17 +139,17 @@ impl JsEncoder {
     /// An SDK columns buffer (src/sdk/columns/FORMAT.md) -> BatchArrowRecords bytes; the
     /// signal is the buffer's.
     #[napi]
-    pub fn encode_columns(&mut self, env: Env, columns: &[u8]) -> Result<Buffer> {
+    pub fn encode_columns(&mut self, env: Env, columns: &[u8]) -> Result<JsBytes> {
         let enc = self.inner.as_mut().ok_or_else(|| closed("Encoder"))?;
-        enc.encode_columns(columns).map(Buffer::from).map_err(|e| throw(&env, e))
+        enc.encode_columns(columns).map(JsBytes).map_err(|e| throw(&env, e))
     }
 
     /// Received tables (a `Tables` from a Decoder) -> BatchArrowRecords bytes, without the
     /// OTLP conversion.
     #[napi]
-    pub fn encode_tables(&mut self, env: Env, tables: &JsTables) -> Result<Buffer> {
+    pub fn encode_tables(&mut self, env: Env, tables: &JsTables) -> Result<JsBytes> {
         let enc = self.inner.as_mut().ok_or_else(|| closed("Encoder"))?;
-        enc.encode_tables(&tables.inner).map(Buffer::from).map_err(|e| throw(&env, e))
+        enc.encode_tables(&tables.inner).map(JsBytes).map_err(|e| throw(&env, e))
     }
 
     /// Drops the core encoder now instead of at garbage collection.
@@ -124,12 +159,12 @@ impl JsEncoder {
     }
 }
 
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct DecodeResult {
     /// "traces" | "logs" | "metrics", absent for a batch without payloads.
     pub signal: Option<String>,
     /// OTLP Export*ServiceRequest protobuf bytes.
-    pub otlp: Buffer,
+    pub otlp: JsBytes,
 }
 
 #[napi(object)]
@@ -166,7 +201,7 @@ impl JsDecoder {
     pub fn decode(&mut self, env: Env, bar: &[u8]) -> Result<DecodeResult> {
         let dec = self.inner.as_mut().ok_or_else(|| closed("Decoder"))?;
         match dec.decode(bar) {
-            Ok(d) => Ok(DecodeResult { signal: d.signal.map(|s| signal_name(s).to_string()), otlp: Buffer::from(d.otlp) }),
+            Ok(d) => Ok(DecodeResult { signal: d.signal.map(|s| signal_name(s).to_string()), otlp: JsBytes(d.otlp) }),
             Err(e) => Err(throw(&env, e)),
         }
     }
@@ -303,7 +338,7 @@ impl JsDecoder {
         if let Some(s) = d.signal {
             out.set("signal", signal_name(s))?;
         }
-        out.set("otlp", Buffer::from(d.otlp))?;
+        out.set("otlp", JsBytes(d.otlp))?;
         out.set("batches", export_batches(env, d.batches)?)?;
         Ok(out)
     }
@@ -485,8 +520,8 @@ impl JsTables {
     }
 
     #[napi]
-    pub fn to_otlp(&self, env: Env) -> Result<Buffer> {
-        self.inner.to_otlp().map(Buffer::from).map_err(|e| throw(&env, e))
+    pub fn to_otlp(&self, env: Env) -> Result<JsBytes> {
+        self.inner.to_otlp().map(JsBytes).map_err(|e| throw(&env, e))
     }
 
     /// JSON array, one entry per resource: the string value of its first attribute `key`,
@@ -625,15 +660,15 @@ pub fn parquet_file_info(env: Env, bytes: &[u8]) -> Result<ParquetInfo> {
 }
 
 #[napi]
-pub fn zstd_compress(env: Env, data: &[u8], level: Option<i32>) -> Result<Buffer> {
-    otap_core::zstd_compress(data, level.unwrap_or(3)).map(Buffer::from).map_err(|e| throw(&env, e))
+pub fn zstd_compress(env: Env, data: &[u8], level: Option<i32>) -> Result<JsBytes> {
+    otap_core::zstd_compress(data, level.unwrap_or(3)).map(JsBytes).map_err(|e| throw(&env, e))
 }
 
 /// `max_size` caps the decompressed size (default 256 MiB).
 #[napi]
-pub fn zstd_decompress(env: Env, data: &[u8], max_size: Option<f64>) -> Result<Buffer> {
+pub fn zstd_decompress(env: Env, data: &[u8], max_size: Option<f64>) -> Result<JsBytes> {
     let max = max_size.map(|m| m.max(0.0) as usize).unwrap_or(256 << 20);
-    otap_core::zstd_decompress(data, max).map(Buffer::from).map_err(|e| throw(&env, e))
+    otap_core::zstd_decompress(data, max).map(JsBytes).map_err(|e| throw(&env, e))
 }
 
 /// Decompresses `data` into `out`: the decompressed length, or -1 when it does not fit.

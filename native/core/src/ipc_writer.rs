@@ -2,14 +2,15 @@
 //! Schema, the dictionaries and one RecordBatch; later chunks only the dictionary changes (a
 //! delta when the previous dictionary is a prefix, nothing when unchanged, a replacement
 //! otherwise) and one RecordBatch. No chunk carries the end-of-stream marker. zstd bodies
-//! are compressed after the chunk is written (ipc_body_zstd.rs).
+//! leave small buffers raw (ipc_body_zstd.rs).
 //!
 //! Two writers give the same bytes for the same tables:
 //! - [`IpcChunkWriter`], arrow-ipc's StreamWriter with delta dictionaries, for any tables
 //!   (forwarded ones): it finds each dictionary's changes by comparing it with the previous
 //!   batch's, a cost that grows with the dictionary;
 //! - [`TableChunkWriter`], for the encoder's tables: the table encoder says which values are
-//!   new ([`DictionaryMessage`]), so nothing is compared and no dictionary is copied whole.
+//!   new ([`DictionaryMessage`]), so nothing is compared and no dictionary is copied whole;
+//!   its messages are laid out and compressed in one pass (ipc_batch_message.rs).
 
 use std::sync::Arc;
 

@@ -63,6 +63,9 @@ export interface ReceiverContext extends NodeContext {
   /** Whether a batch of at least `bytes` would be refused now (the memory limit, a closing
    *  pipeline), for refusing a request before reading it; a true answer counts as a refusal. */
   refusesNow(bytes: number): boolean;
+  /** True when every node after this receiver reads batches as OTLP or not at all
+   *  (NodeFactory.reads): a receiver of OTAP then decodes straight to OTLP bytes. */
+  readonly downstreamReadsOnlyOtlp: boolean;
 }
 
 export interface ReceiverNode {
@@ -120,6 +123,13 @@ interface FactoryBase<C> {
    * waits about 100 ms for it once. Default true.
    */
   usesArrowForm?: boolean;
+  /**
+   * What the node reads of a batch: 'otlp' when it only ever asks for OTLP (bytes or objects),
+   * 'none' when it passes batches on without reading them. A receiver whose downstream nodes
+   * all say one of these (at least one 'otlp') delivers OTLP bytes where it would otherwise
+   * hold Arrow tables (ReceiverContext.downstreamReadsOnlyOtlp). Default: may read tables.
+   */
+  reads?: 'otlp' | 'none';
 }
 
 export interface ReceiverFactory<C = unknown> extends FactoryBase<C> {

@@ -10,6 +10,7 @@ import { DEFAULT_PORT } from '../config/selector.js';
 import type { ResolvedPipeline } from '../config/resolve.js';
 import { BoundedChannel, type TrySend } from './bounded-channel.js';
 import { MemoryBudget } from './memory-budget.js';
+import { downstreamReadsOnlyOtlp } from './downstream-form.js';
 import type { CheckedNode } from './node-configs.js';
 import { newNodeMetrics, type NodeMetrics } from './node-metrics.js';
 import type {
@@ -55,6 +56,7 @@ class NodeRuntime implements ReceiverContext, CompletionSubscriber {
     private readonly owner: PipelineInstance,
     readonly spec: CheckedNode,
     readonly outputs: Map<string, BoundedChannel<PData>[]>,
+    readonly downstreamReadsOnlyOtlp: boolean,
   ) {
     this.logger = getLogger(`${owner.name}/${spec.id}`);
     this.ports = [...outputs.keys()];
@@ -288,7 +290,7 @@ export class PipelineInstance {
         for (const d of dests) d.addSender();
         outputs.set(key.slice(sep + 1), dests);
       }
-      const rt = new NodeRuntime(this, n, outputs);
+      const rt = new NodeRuntime(this, n, outputs, n.kind === 'receiver' && downstreamReadsOnlyOtlp(n.id, nodes, pipeline.routes));
       rt.input = inputs.get(n.id);
       this.runtimes.push(rt);
     }

@@ -32,6 +32,8 @@ export interface StreamHost {
   readonly maxMessageBytes: number;
   readonly shuttingDown: boolean;
   readonly backend: Backend;
+  /** How a batch is handed over (ReceiverOptions.decodeTo). */
+  readonly decodeTo: 'tables' | 'otlp';
   checkAuth(authorization: string | undefined): boolean;
   /** Admission + consume; resolves to the status for the batch. */
   process(payload: TelemetryBatch, metadata: Record<string, string>, bytes: number): { settled: Promise<{ code: number; message: string }>; cancel(): void };
@@ -194,10 +196,11 @@ export class ArrowStream {
   }
 
   /** The batch as the backend holds it: its tables when the decoder can keep them (native:
-   *  no OTLP conversion unless the consumer asks), else the OTLP bytes it decodes to. */
+   *  no OTLP conversion unless the consumer asks) and the host wants them, else the OTLP
+   *  bytes it decodes to. */
   private decodePayload(raw: Buffer): TelemetryBatch | undefined {
     const backend = this.host.backend;
-    if (this.decoder.decodeTables) {
+    if (this.decoder.decodeTables && this.host.decodeTo === 'tables') {
       const tables = this.decoder.decodeTables(raw);
       return tables && TelemetryBatch.fromBackendTables(tables, { backend });
     }

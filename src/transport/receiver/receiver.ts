@@ -68,6 +68,11 @@ export class OtapReceiver implements StreamHost, IngestContext {
     return this.started;
   }
 
+  /** ReceiverOptions.decodeTo, for the streams. */
+  get decodeTo(): 'tables' | 'otlp' {
+    return this.options.decodeTo ?? 'tables';
+  }
+
   /** The backend decoding OTAP streams (set by start()). */
   get backend(): Backend {
     if (!this.codec) throw new Error('receiver not started: its backend loads in start()');

@@ -43,6 +43,10 @@ export interface ReceiverOptions {
    *  everything else is refused by consume() once read, which stays the authority (this only
    *  answers earlier what consume() would refuse anyway). */
   refuseEarly?: (bytes: number) => StatusError | undefined;
+  /** What an OTAP batch is handed over as: 'tables' (default) keeps the backend's Arrow
+   *  tables, converted only on request; 'otlp' decodes it straight to OTLP protobuf bytes,
+   *  cheaper when the consumer only ever wants OTLP (a pipeline whose exporters send OTLP). */
+  decodeTo?: 'tables' | 'otlp';
   /** OTLP/HTTP server hook (see OtlpHttpPlugin). */
   otlpHttp?: OtlpHttpPlugin;
   /** The codec that decodes OTAP streams: a loaded Backend, or which one to load

@@ -5,6 +5,7 @@ import type { ExporterFactory } from '../../engine/node-api.js';
 export const noopExporter: ExporterFactory = {
   type: 'exporter:noop',
   usesArrowForm: false,
+  reads: 'none',
   doneWhenAnswered: true,
   description: 'acks and discards every batch',
   config: noConfig,

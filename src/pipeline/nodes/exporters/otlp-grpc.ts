@@ -18,6 +18,7 @@ export const otlpGrpcExporter: ExporterFactory<OtlpGrpcConfig> = {
   type: 'exporter:otlp_grpc',
   usesArrowForm: false,
   doneWhenAnswered: true,
+  reads: 'otlp',
   description: 'OTLP over gRPC',
   config: otlpGrpcConfig,
   create(config, ctx) {

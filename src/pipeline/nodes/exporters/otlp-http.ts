@@ -37,6 +37,7 @@ type OtlpHttpConfig = z.output<typeof otlpHttpConfig>;
 export const otlpHttpExporter: ExporterFactory<OtlpHttpConfig> = {
   type: 'exporter:otlp_http',
   usesArrowForm: false,
+  reads: 'otlp',
   description: 'OTLP over HTTP (protobuf)',
   config: otlpHttpConfig,
   create(config, ctx) {

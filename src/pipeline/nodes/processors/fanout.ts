@@ -78,6 +78,7 @@ interface Leg {
 export const fanoutProcessor: ProcessorFactory<FanoutConfig> = {
   type: 'processor:fanout',
   usesArrowForm: false,
+  reads: 'none',
   description: 'copies each batch to several outputs, acking by primary, all or none',
   config: fanoutConfig,
   create(config, ctx) {

@@ -32,6 +32,7 @@ interface Attempt {
 export const retryProcessor: ProcessorFactory<RetryConfig> = {
   type: 'processor:retry',
   usesArrowForm: false,
+  reads: 'none',
   doneWhenAnswered: true,
   description: 'retries nacked batches with exponential backoff',
   config: retryConfig,

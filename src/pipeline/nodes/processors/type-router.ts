@@ -14,6 +14,7 @@ const routerConfig = nodeConfig(z.strictObject({
 export const typeRouterProcessor: ProcessorFactory<z.output<typeof routerConfig>> = {
   type: 'processor:type_router',
   usesArrowForm: false,
+  reads: 'none',
   doneWhenAnswered: true,
   description: 'routes batches to the logs / metrics / traces output ports',
   config: routerConfig,

@@ -36,6 +36,7 @@ export const otapReceiver: ReceiverFactory<OtapConfig> = {
     const receiver = new OtapReceiver({
       host: config.listening_addr.host, grpcPort: config.listening_addr.port, tls: serverTls(config.tls),
       requestLimitMiB: limitMiB, waitingLimitMiB: limitMiB / 4, streamMemoryLimitMiB: Math.min(64, limitMiB), backend: ctx.backend, refuseEarly: pipelineRefuseEarly(ctx),
+      decodeTo: ctx.downstreamReadsOnlyOtlp ? 'otlp' : 'tables',
       ...(config.max_decoding_message_size !== undefined ? { maxMessageBytes: config.max_decoding_message_size } : {}),
       ...(config.bearer_token ? { bearerToken: config.bearer_token } : {}),
     }, pipelineConsume(ctx, { waitForResult: config.wait_for_result, ...(config.timeout !== undefined ? { timeoutMs: config.timeout } : {}) }));

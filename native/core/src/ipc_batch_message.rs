@@ -285,7 +285,7 @@ mod tests {
         let u16s: UInt16Array = (0..len).map(|_| opt(rng, rng.0).map(|v| v as u16)).collect();
         let i32s: Int32Array = (0..len).map(|_| opt(rng, rng.0).map(|v| v as i32)).collect();
         let i64s: Int64Array = (0..len).map(|_| Some(rng.next() as i64 - 7)).collect();
-        let u64s: UInt64Array = (0..len).map(|_| opt(rng, rng.0 * 31)).collect();
+        let u64s: UInt64Array = (0..len).map(|_| opt(rng, rng.0.wrapping_mul(31))).collect();
         let ts: TimestampNanosecondArray = (0..len).map(|i| Some(1_700_000_000_000_000_000 + i as i64)).collect();
         let strings: StringArray = (0..len)
             .map(|i| opt(rng, i as u64).map(|v| "value-".repeat(1 + (v as usize % 7)) + &v.to_string()))

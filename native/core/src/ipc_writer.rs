@@ -199,8 +199,8 @@ impl TableChunkWriter {
                 .map_err(|e| ipc_error("write", e))?;
             self.append_general(message)?;
         }
-        let cap = self.buf.capacity();
-        Ok(std::mem::replace(&mut self.buf, Vec::with_capacity(cap.min(1 << 20))))
+        // The messages are compressed already: the chunk is taken as it is.
+        take_chunk(&mut self.buf, None)
     }
 
     /// A message from arrow-ipc's writer, its buffers then compressed if zstd is on.

@@ -23,6 +23,7 @@ import { OtapReceiver } from '../src/transport/receiver/index.js';
 import { hasGoCollector, telemetryYaml } from '../test/interop/go-collector.js';
 import { OTAP_BIN } from '../test/support/dist.js';
 import { BarAckSink } from './bar-ack-sink.js';
+import { GoBarLoad, hasGoBarLoad } from './bar-load.js';
 import { BarReplayClient } from './bar-replay.js';
 import { OtlpReplayClient } from './otlp-replay.js';
 import { runPinned, peakRssBytes, treeCpuSeconds } from './process-stats.js';
@@ -98,6 +99,65 @@ async function senderFor(sut: Sut, batches: Uint8Array[], bars: Uint8Array[]): P
   return { send: () => replay.send(), close: async () => replay.close() };
 }
 
+/** The worker-scaling rounds' load: 4 connections x 16 batches in flight each, and the
+ *  ack-only sink downstream, both on CPU LOAD_CPU. bench/bar-load (Go) when `go` is on PATH,
+ *  which costs the core it shares with the second worker a fraction of what the Node load
+ *  (bench/bar-replay.ts + bench/bar-ack-sink.ts) does; the Node load otherwise. */
+interface WorkersLoad {
+  readonly kind: string;
+  readonly sinkPort: number;
+  sender(sut: Sut, bars: Uint8Array[], batch: number): Promise<{ run(seconds: number): Promise<Cell>; close(): Promise<void> }>;
+  close(): Promise<void>;
+}
+
+const WORKERS_CONNECTIONS = 4;
+const WORKERS_INFLIGHT = 16;
+
+async function startWorkersLoad(): Promise<WorkersLoad> {
+  if (hasGoBarLoad() && !process.argv.includes('--node-load')) {
+    const load = await GoBarLoad.start(LOAD_CPU);
+    return {
+      kind: 'bench/bar-load (Go, GOMAXPROCS=1: the sender and the ack-only sink in one process)',
+      sinkPort: load.sinkPort,
+      async sender(sut, bars, batch) {
+        const id = await load.client(`127.0.0.1:${sut.port}`, 'logs', bars, batch, WORKERS_CONNECTIONS);
+        await load.run(0.2, WORKERS_INFLIGHT, [id]); // connections and Arrow schemas
+        return {
+          async run(seconds) {
+            const cpu0 = load.cpuSeconds();
+            const own0 = process.cpuUsage();
+            const r = await load.run(seconds, WORKERS_INFLIGHT, [id]);
+            const own = process.cpuUsage(own0);
+            return { ...r, cpu: 0, loadCpu: load.cpuSeconds() - cpu0 + (own.user + own.system) / 1e6 };
+          },
+          close: () => load.closeClient(id),
+        };
+      },
+      close: () => load.close(),
+    };
+  }
+  const { sink, port } = await BarAckSink.start();
+  return {
+    kind: 'bench/bar-replay.ts senders and the bench/bar-ack-sink.ts sink (Node, in the benchmark process)',
+    sinkPort: port,
+    async sender(sut, bars, batch) {
+      const counts = bars.map(() => batch);
+      const senders = await Promise.all(Array.from({ length: WORKERS_CONNECTIONS }, () => senderFor(sut, [], bars)));
+      for (const s of senders) await s.send(0);
+      return {
+        async run(seconds) {
+          const cells = await Promise.all(senders.map((s) => drive(s.send, counts, sut.pid, WORKERS_INFLIGHT, seconds)));
+          return { records: cells.reduce((a, c) => a + c.records, 0), seconds: Math.max(...cells.map((c) => c.seconds)), cpu: 0, loadCpu: cells[0]!.loadCpu };
+        },
+        close: async () => {
+          for (const s of senders) await s.close();
+        },
+      };
+    },
+    close: () => sink.close(),
+  };
+}
+
 async function main(): Promise<void> {
   if (!fs.existsSync(OTAP_BIN)) throw new Error(`${OTAP_BIN} is missing: run npm run build first`);
   const t0 = Date.now();
@@ -161,30 +221,30 @@ async function main(): Promise<void> {
   /** Records per CPU-second of ours (primary + workers): what sharding costs per record. */
   const perCpu: Record<string, number[]> = { 1: [], 2: [] };
   const loadShare: number[] = [];
-  const { sink, port: sinkPort } = await BarAckSink.start();
+  const workersLoad = await startWorkersLoad();
   const scaled = await Promise.all([1, 2].map(async (cores) => {
-    const sut = await startOurs('OTAP -> OTAP', sinkPort, cores);
+    const sut = await startOurs('OTAP -> OTAP', workersLoad.sinkPort, cores);
     const d = data.get(WORKERS_BATCH)!;
-    const senders = await Promise.all(Array.from({ length: 4 }, () => senderFor(sut, d.batches, d.bars)));
-    for (const s of senders) await s.send(0);
-    return { cores, sut, d, senders };
+    const sender = await workersLoad.sender(sut, d.bars, WORKERS_BATCH);
+    return { cores, sut, sender };
   }));
   const round = async (x: (typeof scaled)[number], seconds: number): Promise<void> => {
     const cpu0 = treeCpuSeconds(x.sut.pid);
-    const cells = await Promise.all(x.senders.map((s) => drive(s.send, x.d.counts, x.sut.pid, 16, seconds)));
+    const cell = await x.sender.run(seconds);
     const cpu = treeCpuSeconds(x.sut.pid) - cpu0;
     if (seconds < SECONDS) return; // warm-up
-    scaling[x.cores]!.push(cells.reduce((a, c) => a + c.records / c.seconds, 0));
-    perCpu[x.cores]!.push(cells.reduce((a, c) => a + c.records, 0) / cpu);
-    if (x.cores === 2) loadShare.push(cells[0]!.loadCpu / cells[0]!.seconds);
+    scaling[x.cores]!.push(cell.records / cell.seconds);
+    perCpu[x.cores]!.push(cell.records / cpu);
+    if (x.cores === 2) loadShare.push(cell.loadCpu / cell.seconds);
   };
   for (const x of scaled) await round(x, WARMUP);
   for (let it = 0; it < ITERATIONS; it++) for (const x of scaled) await round(x, SECONDS);
   for (const x of scaled) {
-    for (const s of x.senders) await s.close();
+    await x.sender.close();
     await x.sut.stop();
   }
-  await sink.close();
+  const workersKind = workersLoad.kind;
+  await workersLoad.close();
   if (WORKERS_ONLY) {
     await down.shutdown();
     console.log(`workers: 1 worker ${fmt(median(scaling[1]!))} records/s, 2 workers ${fmt(median(scaling[2]!))} records/s; round pairs ${scaling[2]!.map((t, i) => (t / scaling[1]![i]!).toFixed(2)).join(', ')}; load + sink ${fmt(median(loadShare) * 100)}% of a core`);
@@ -233,7 +293,7 @@ async function main(): Promise<void> {
     '',
     memRows.join('\n'),
     '',
-    `Workers: OTAP -> OTAP, batch 1024, 4 senders (one connection each) x 16 in flight; 1 worker pinned to CPU ${SUT_CPU}, 2 workers pinned by \`otap run\` to CPUs 0 and 1, the second sharing CPU ${LOAD_CPU} with the load; downstream: an ack-only sink (bench/bar-ack-sink.ts: answers each batch without decoding it), on CPU ${LOAD_CPU}; both systems started together, their rounds alternated. 1 worker ${fmt(one)} records/s, 2 workers ${fmt(two)} records/s (medians); per round pair: ${ratios.map((r) => `${r.toFixed(2)}x`).join(', ')}, median **${ratio.toFixed(2)}x**. The load and sink took ${fmt(median(loadShare) * 100)}% of a core during the 2-worker rounds, which caps the ratio at about ${(2 - median(loadShare)).toFixed(2)}x at equal CPU per record. Per CPU-second of ours (primary and workers, /proc): 1 worker ${fmt(cpuOne)} records, 2 workers ${fmt(cpuTwo)} records (${(cpuTwo / cpuOne).toFixed(2)}x).`,
+    `Workers: OTAP -> OTAP, batch ${WORKERS_BATCH}, ${WORKERS_CONNECTIONS} connections x ${WORKERS_INFLIGHT} batches in flight (2 Arrow streams each, pre-encoded BatchArrowRecords replayed); 1 worker pinned to CPU ${SUT_CPU}, 2 workers pinned by \`otap run\` to CPUs 0 and 1, the second sharing CPU ${LOAD_CPU} with the load; load and ack-only sink (each batch answered without decoding it) on CPU ${LOAD_CPU}: ${workersKind}; both systems started together, their rounds alternated. 1 worker ${fmt(one)} records/s, 2 workers ${fmt(two)} records/s (medians); per round pair: ${ratios.map((r) => `${r.toFixed(2)}x`).join(', ')}, median **${ratio.toFixed(2)}x**. The load and sink took ${fmt(median(loadShare) * 100)}% of a core during the 2-worker rounds, which caps the ratio at about ${(2 - median(loadShare)).toFixed(2)}x at equal CPU per record. Per CPU-second of ours (primary and workers, /proc): 1 worker ${fmt(cpuOne)} records, 2 workers ${fmt(cpuTwo)} records (${(cpuTwo / cpuOne).toFixed(2)}x).`,
     '',
     targets(),
   ].join('\n');

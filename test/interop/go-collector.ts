@@ -3,8 +3,7 @@
 // test/transport/go-collector-interop.test.ts. See test/interop/collector/README.md.
 // Node built-ins and our own OTLP codecs only.
 
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -14,6 +13,7 @@ import { countItems } from '../../src/otlp/canonical.js';
 import { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from '../../src/otlp/json/index.js';
 import type { Signal, SignalRequest } from '../../src/otlp/model.js';
 import { mergeRequests } from '../../src/otlp/signal-codec.js';
+import { goProgramBinary, goProgramCacheDir, hasGoToolchain, type GoProgram } from './go-build.js';
 
 /** Directory of the Go module (go.mod, go.sum, *.go). */
 export const GO_COLLECTOR_SOURCE_DIR = fileURLToPath(new URL('./collector/', import.meta.url));
@@ -23,100 +23,27 @@ export const GO_COLLECTOR_ENV = 'OTAP_GO_COLLECTOR';
 
 const BINARY_NAME = 'otelcol-interop';
 
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+const PROGRAM: GoProgram = { sourceDir: GO_COLLECTOR_SOURCE_DIR, cacheName: 'go-collector', binaryName: BINARY_NAME, buildFlags: ['-trimpath'], prebuiltEnv: GO_COLLECTOR_ENV };
+
 /** True when the binary can be obtained: OTAP_GO_COLLECTOR is set or `go` is on PATH. */
 export function hasGoCollector(): boolean {
-  if (process.env[GO_COLLECTOR_ENV]) return true;
-  try {
-    execFileSync('go', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function sourceHash(): string {
-  const names = fs
-    .readdirSync(GO_COLLECTOR_SOURCE_DIR)
-    .filter((n) => n === 'go.mod' || n === 'go.sum' || n.endsWith('.go'))
-    .sort();
-  const h = createHash('sha256');
-  for (const n of names) {
-    h.update(`${n}\0`);
-    h.update(fs.readFileSync(path.join(GO_COLLECTOR_SOURCE_DIR, n)));
-    h.update('\0');
-  }
-  return h.digest('hex');
+  return Boolean(process.env[GO_COLLECTOR_ENV]) || hasGoToolchain();
 }
 
 /** `${XDG_CACHE_HOME ?? ~/.cache}/otel-arrow/go-collector/<sha256 of go.mod, go.sum, *.go>/`. */
 export function goCollectorCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'otel-arrow', 'go-collector', sourceHash());
+  return goProgramCacheDir(PROGRAM);
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** A build lock older than this is taken to be left over from a killed build. */
-const STALE_LOCK_MS = 30 * 60_000;
-
-let building: Promise<string> | undefined;
 
 /**
  * Path of the `otelcol-interop` binary, built with `go build` on first use and cached by
- * source hash (OTAP_GO_COLLECTOR overrides). The first build compiles the Collector and
- * its dependencies (minutes on two cores). Safe to call concurrently, also from several
- * processes: one process builds under a lock directory, the others wait for the binary,
- * which is renamed into place atomically.
+ * source hash (OTAP_GO_COLLECTOR overrides; see go-build.ts). The first build compiles the
+ * Collector and its dependencies (minutes on two cores).
  */
 export function goCollectorBinary(): Promise<string> {
-  const prebuilt = process.env[GO_COLLECTOR_ENV];
-  if (prebuilt) return Promise.resolve(prebuilt);
-  building ??= (async () => {
-    const dir = goCollectorCacheDir();
-    const bin = path.join(dir, BINARY_NAME);
-    const lock = path.join(dir, 'build.lock');
-    fs.mkdirSync(dir, { recursive: true });
-    for (;;) {
-      if (fs.existsSync(bin)) return bin;
-      try {
-        fs.mkdirSync(lock);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        let age = 0;
-        try {
-          age = Date.now() - fs.statSync(lock).mtimeMs;
-        } catch {
-          continue; // released meanwhile
-        }
-        if (age > STALE_LOCK_MS) fs.rmSync(lock, { recursive: true, force: true });
-        else await sleep(1000);
-        continue;
-      }
-      const tmp = `${bin}.tmp-${process.pid}`;
-      try {
-        if (fs.existsSync(bin)) return bin;
-        await run('go', ['build', '-trimpath', '-o', tmp, '.'], GO_COLLECTOR_SOURCE_DIR);
-        fs.renameSync(tmp, bin);
-        return bin;
-      } finally {
-        fs.rmSync(tmp, { force: true });
-        fs.rmSync(lock, { recursive: true, force: true });
-      }
-    }
-  })();
-  building.catch(() => {
-    building = undefined; // let a later call retry
-  });
-  return building;
-}
-
-function run(cmd: string, args: string[], cwd?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd, maxBuffer: 64 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${path.basename(cmd)} ${args.join(' ')}: ${stderr.trim() || err.message}`));
-      else resolve(stdout);
-    });
-  });
+  return goProgramBinary(PROGRAM);
 }
 
 /** A free TCP port on 127.0.0.1 (closed again before returning; the usual small race). */

@@ -2,13 +2,10 @@
 // reference Go OTAP implementation, used by interop tests and benchmarks.
 // See test/interop/README.md. Node built-ins only.
 
-import { execFile, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { frameMessages } from '../../src/otap/stream-file.js';
+import { goProgramBinary, goProgramCacheDir, hasGoToolchain, runCommand, type GoProgram } from './go-build.js';
 
 export type Signal = 'traces' | 'logs' | 'metrics';
 
@@ -18,82 +15,26 @@ export const GO_PEER_SOURCE_DIR = fileURLToPath(new URL('./go/', import.meta.url
 /** Environment variable naming a prebuilt binary to use instead of building. */
 export const GO_PEER_ENV = 'OTAP_GO_PEER';
 
+const PROGRAM: GoProgram = { sourceDir: GO_PEER_SOURCE_DIR, cacheName: 'go-peer', binaryName: 'otap-go-peer', prebuiltEnv: GO_PEER_ENV };
+
 /** True when the binary can be obtained: OTAP_GO_PEER is set or `go` is on PATH. */
 export function hasGo(): boolean {
-  if (process.env[GO_PEER_ENV]) return true;
-  try {
-    execFileSync('go', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function sourceHash(): string {
-  const names = fs
-    .readdirSync(GO_PEER_SOURCE_DIR)
-    .filter((n) => n === 'go.mod' || n === 'go.sum' || n.endsWith('.go'))
-    .sort();
-  const h = createHash('sha256');
-  for (const n of names) {
-    h.update(`${n}\0`);
-    h.update(fs.readFileSync(path.join(GO_PEER_SOURCE_DIR, n)));
-    h.update('\0');
-  }
-  return h.digest('hex');
+  return Boolean(process.env[GO_PEER_ENV]) || hasGoToolchain();
 }
 
 /** `${XDG_CACHE_HOME ?? ~/.cache}/otel-arrow/go-peer/<sha256 of sources>/`. */
 export function goPeerCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'otel-arrow', 'go-peer', sourceHash());
+  return goProgramCacheDir(PROGRAM);
 }
 
-let building: Promise<string> | undefined;
-
-/**
- * Path of the `otap-go-peer` binary, built with `go build` on first use and
- * cached by source hash (OTAP_GO_PEER overrides). Safe to call concurrently,
- * also from several processes: the binary is renamed into place atomically.
- */
+/** Path of the `otap-go-peer` binary, built on first use and cached by source hash
+ *  (OTAP_GO_PEER overrides); see go-build.ts. */
 export function goPeerBinary(): Promise<string> {
-  const prebuilt = process.env[GO_PEER_ENV];
-  if (prebuilt) return Promise.resolve(prebuilt);
-  building ??= (async () => {
-    const dir = goPeerCacheDir();
-    const bin = path.join(dir, 'otap-go-peer');
-    if (fs.existsSync(bin)) return bin;
-    fs.mkdirSync(dir, { recursive: true });
-    const tmp = `${bin}.tmp-${process.pid}`;
-    try {
-      await run('go', ['build', '-o', tmp, '.'], GO_PEER_SOURCE_DIR);
-      fs.renameSync(tmp, bin);
-    } finally {
-      fs.rmSync(tmp, { force: true });
-    }
-    return bin;
-  })();
-  building.catch(() => {
-    building = undefined; // let a later call retry
-  });
-  return building;
-}
-
-function run(cmd: string, args: string[], cwd?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd, maxBuffer: 64 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err) {
-        const detail = stderr.trim() || err.message;
-        reject(new Error(`${path.basename(cmd)} ${args.join(' ')}: ${detail}`));
-      } else {
-        resolve(stdout);
-      }
-    });
-  });
+  return goProgramBinary(PROGRAM);
 }
 
 async function peer<T>(args: (string | false)[]): Promise<T> {
-  const stdout = await run(await goPeerBinary(), args.filter((a): a is string => a !== false));
+  const stdout = await runCommand(await goPeerBinary(), args.filter((a): a is string => a !== false));
   return JSON.parse(stdout) as T;
 }
 

@@ -247,6 +247,48 @@ describe('UnaryChannel', () => {
     expect(() => channel(port, { connectTimeoutMs: 0 })).toThrow(/connectTimeoutMs 0/);
   });
 
+  it('keepalive: a peer that stops answering fails the open call at the unanswered PING, not at its deadline', async () => {
+    // A TCP relay in front of a server that never answers: frozen, it drops every byte.
+    const server = http2.createServer();
+    server.on('stream', (stream) => stream.on('error', () => {}));
+    const upstream = await listen(server);
+    let frozen = false;
+    const sockets: net.Socket[] = [];
+    const relay = net.createServer((client) => {
+      const up = net.connect(upstream, '127.0.0.1');
+      sockets.push(client, up);
+      client.on('data', (d) => void (frozen || up.write(d)));
+      up.on('data', (d) => void (frozen || client.write(d)));
+      client.on('error', () => up.destroy());
+      up.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      relay.close(() => resolve());
+    }));
+    const ch = channel((relay.address() as AddressInfo).port, { transport: { keepaliveIntervalMs: 100, keepaliveTimeoutMs: 200 } });
+    const t0 = Date.now();
+    const call = failure(ch.call('/hang', Buffer.from('x'), 20_000));
+    await new Promise((r) => setTimeout(r, 250)); // connected, PINGs answered
+    frozen = true;
+    const err = await call;
+    expect(err.code).toBe(status.UNAVAILABLE);
+    expect(err.message).toMatch(/did not answer a PING within 200 ms/);
+    expect(Date.now() - t0).toBeLessThan(3000);
+  });
+
+  it('applies the stream and connection windows (and connects with the TCP options)', async () => {
+    let seen: http2.ServerHttp2Session | undefined;
+    const server = h2server(answer(Buffer.from('ok')));
+    server.on('session', (s: http2.ServerHttp2Session) => (seen = s));
+    const port = await listen(server);
+    const ch = channel(port, { transport: { initialStreamWindowSize: 1 << 20, initialConnectionWindowSize: 8 << 20, tcpKeepaliveMs: 45_000 } });
+    expect((await ch.call('/x', Buffer.alloc(0), 5000)).toString()).toBe('ok');
+    expect(seen!.remoteSettings.initialWindowSize).toBe(1 << 20);
+    expect(seen!.state.remoteWindowSize).toBeGreaterThan((8 << 20) - 1024); // less the request's bytes
+  });
+
   it('opens a new connection after the server closes the old one (GOAWAY)', async () => {
     const sessions: http2.ServerHttp2Session[] = [];
     const server = h2server(answer(Buffer.from('ok')));

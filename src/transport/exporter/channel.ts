@@ -30,6 +30,29 @@ export interface ConnectionOptions {
    *  attempt waits for the reconnect backoff (unary OTLP calls; grpc-js channels keep their
    *  own 20 s). Default: none beyond the operating system's. */
   connectTimeoutMs?: number;
+  /** HTTP/2 keepalive, flow-control windows and TCP options; unset fields keep Node's and
+   *  grpc-js's defaults. */
+  transport?: TransportSettings;
+}
+
+/** The connection-level knobs of the engine's GrpcClientSettings that Node can apply. */
+export interface TransportSettings {
+  /** An HTTP/2 PING every this long; a connection whose PING is not answered within
+   *  keepaliveTimeoutMs is closed (its calls fail UNAVAILABLE and are retried). */
+  keepaliveIntervalMs?: number;
+  /** Default 20 s (grpc-js's). */
+  keepaliveTimeoutMs?: number;
+  /** PINGs also while no call is open (default false, as grpc-js). */
+  keepaliveWhileIdle?: boolean;
+  /** HTTP/2 receive window of each stream, bytes. */
+  initialStreamWindowSize?: number;
+  /** HTTP/2 receive window of the connection, bytes. */
+  initialConnectionWindowSize?: number;
+  /** TCP keepalive probes after this long idle (SO_KEEPALIVE; Node's libuv then probes every
+   *  second, 10 times). */
+  tcpKeepaliveMs?: number;
+  /** TCP_NODELAY (default true). */
+  tcpNoDelay?: boolean;
 }
 
 export function channelCredentials(tls: ConnectionOptions['tls']): grpc.ChannelCredentials {
@@ -63,9 +86,26 @@ export function channelOptions(o: ConnectionOptions, tuning: ChannelTuning = {})
     opts['grpc.ssl_target_name_override'] = o.tls.serverName;
     opts['grpc.default_authority'] = o.tls.serverName;
   }
-  Object.assign(opts, compressionChannelOptions(o.compression ?? 'zstd'));
+  Object.assign(opts, compressionChannelOptions(o.compression ?? 'zstd'), transportChannelOptions(o.transport));
   return opts;
 }
+
+/** grpc-js applies keepalive, and one flow-control window to the streams and the connection
+ *  alike (the larger of the two asked for); it has no TCP socket options. */
+function transportChannelOptions(t: TransportSettings | undefined): grpc.ChannelOptions {
+  const opts: grpc.ChannelOptions = {};
+  if (!t) return opts;
+  if (t.keepaliveIntervalMs !== undefined) {
+    opts['grpc.keepalive_time_ms'] = t.keepaliveIntervalMs;
+    opts['grpc.keepalive_timeout_ms'] = t.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS;
+    opts['grpc.keepalive_permit_without_calls'] = t.keepaliveWhileIdle ? 1 : 0;
+  }
+  const window = Math.max(t.initialStreamWindowSize ?? 0, t.initialConnectionWindowSize ?? 0);
+  if (window > 0) opts['grpc-node.flow_control_window'] = window;
+  return opts;
+}
+
+export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 20_000;
 
 export function metadataOf(headers: Record<string, string> | undefined): grpc.Metadata {
   const md = new grpc.Metadata();

@@ -8,12 +8,14 @@
 // proxy answers), and reconnecting with backoff. That is all this channel does. Streams
 // (the Arrow services) stay on grpc-js.
 import * as http2 from 'node:http2';
+import type * as net from 'node:net';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ExportError } from '../exporter/errors.js';
 import { decompressMessage, grpcMessageFrame, grpcZstd } from './compression.js';
-import { channelEndpoint, type ChannelTuning, type ConnectionOptions } from '../exporter/channel.js';
+import { channelEndpoint, DEFAULT_KEEPALIVE_TIMEOUT_MS, type ChannelTuning, type ConnectionOptions, type TransportSettings } from '../exporter/channel.js';
+import { keepSessionAlive, type SessionKeepalive } from './http2-keepalive.js';
 
 const gzip = promisify(zlib.gzip);
 
@@ -86,6 +88,8 @@ export class UnaryChannel {
   private readonly initialReconnectMs: number;
   private readonly maxReconnectMs: number;
   private readonly connectTimeoutMs: number | undefined;
+  private readonly transport: TransportSettings;
+  private readonly keepalives = new WeakMap<http2.ClientHttp2Session, SessionKeepalive>();
   private session: http2.ClientHttp2Session | undefined;
   /** Consecutive failed connection attempts, and when the next one may start. */
   private failures = 0;
@@ -100,14 +104,17 @@ export class UnaryChannel {
     if (tls && tls !== true && (tls.cert === undefined) !== (tls.key === undefined)) {
       throw new TypeError('tls.cert and tls.key go together (mutual TLS)');
     }
+    this.transport = options.transport ?? {};
+    const streamWindow = this.transport.initialStreamWindowSize;
     this.connectOptions = {
-      settings: { enablePush: false },
+      settings: { enablePush: false, ...(streamWindow !== undefined ? { initialWindowSize: streamWindow } : {}) },
       // Node refuses new streams (ENHANCE_YOUR_CALM) once a session holds 10 MB, queued
       // request bytes included: 8 in-flight 8192-record requests are more. The callers bound
       // what is in flight (max_in_flight); as grpc-js does, the session does not.
       maxSessionMemory: Number.MAX_SAFE_INTEGER,
       // Metadata size is the server's call (its SETTINGS_MAX_HEADER_LIST_SIZE), as in grpc-js.
       maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
+      ...socketOptions(this.transport),
       ...(tls && tls !== true ? {
         ...(tls.ca ? { ca: tls.ca } : {}),
         ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}),
@@ -167,12 +174,20 @@ export class UnaryChannel {
     }
   }
 
+  /** The connection window, once connected. */
+  private tune(session: http2.ClientHttp2Session): void {
+    const w = this.transport.initialConnectionWindowSize;
+    if (w !== undefined) session.setLocalWindowSize(w);
+  }
+
   /** A request stream on the current connection, connecting (or reconnecting) first. */
   private open(headers: http2.OutgoingHttpHeaders): http2.ClientHttp2Stream {
     for (let attempt = 0; ; attempt++) {
       const session = this.connection();
       try {
-        return session.request(headers, { endStream: false });
+        const stream = session.request(headers, { endStream: false });
+        this.keepalives.get(session)?.track(stream);
+        return stream;
       } catch (err) {
         // The connection went away between the check and the request (GOAWAY, destroyed):
         // one more try on a new one.
@@ -215,7 +230,14 @@ export class UnaryChannel {
       connected = true;
       clearTimeout(connectTimer);
       this.failures = 0;
+      this.tune(session);
     });
+    const ka = this.transport.keepaliveIntervalMs;
+    if (ka !== undefined) {
+      this.keepalives.set(session, keepSessionAlive(session, {
+        intervalMs: ka, timeoutMs: this.transport.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS, whileIdle: this.transport.keepaliveWhileIdle ?? false,
+      }, this.url));
+    }
     session.once('close', () => clearTimeout(connectTimer));
     session.on('error', connectFailed);
     const forget = (): void => {
@@ -226,6 +248,15 @@ export class UnaryChannel {
     this.session = session;
     return session;
   }
+}
+
+/** TCP options, set at connect: http2.connect hands its options to net.connect / tls.connect
+ *  (an HTTP/2 session's socket refuses them afterwards). */
+function socketOptions(t: TransportSettings): Pick<net.TcpSocketConnectOpts, 'noDelay' | 'keepAlive' | 'keepAliveInitialDelay'> {
+  return {
+    noDelay: t.tcpNoDelay ?? true,
+    ...(t.tcpKeepaliveMs !== undefined ? { keepAlive: true, keepAliveInitialDelay: t.tcpKeepaliveMs } : {}),
+  };
 }
 
 interface ResponseBody {

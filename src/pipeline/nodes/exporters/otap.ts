@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { OtapExporter } from '../../../transport/exporter/exporter.js';
 import { durationMs, nodeConfig, positiveInt } from '../../config/field-types.js';
 import type { ExporterFactory } from '../../engine/node-api.js';
-import { connectionOptions, grpcClientShape } from '../settings/grpc-client.js';
+import { connectionOptions, grpcClientShape, unappliedClientSettings } from '../settings/grpc-client.js';
 import { InFlight } from './in-flight.js';
 
 const otapExporterConfig = nodeConfig(z.strictObject({
@@ -28,10 +28,13 @@ export const otapExporter: ExporterFactory<OtapExporterConfig> = {
   config: otapExporterConfig,
   create(config, ctx) {
     const conn = connectionOptions(config, 'zstd');
+    for (const w of unappliedClientSettings(config, true)) ctx.logger.warn(`setting not applied: ${w}`);
+    // Batches awaiting their BatchStatus: the stream's queue, capped by concurrency_limit.
+    const unacked = Math.min(config.stream_queue_capacity, config.concurrency_limit);
     const exporter = new OtapExporter({
       ...conn,
       numStreams: config.streams_per_signal,
-      maxUnackedBatches: config.stream_queue_capacity,
+      maxUnackedBatches: unacked,
       payloadCompression: config.arrow.payload_compression,
       backend: ctx.backend,
       // Transport-level resends smooth over a stream ending; longer retries are processor:retry's.
@@ -39,7 +42,7 @@ export const otapExporter: ExporterFactory<OtapExporterConfig> = {
       ...(config.timeout !== undefined ? { timeoutMs: config.timeout } : {}),
       ...(config.max_stream_lifetime !== undefined ? { maxStreamLifetimeMs: config.max_stream_lifetime } : {}),
     });
-    const inflight = new InFlight(config.stream_queue_capacity);
+    const inflight = new InFlight(unacked);
     return {
       export: (pdata) => inflight.start(ctx, pdata, () => exporter.export(pdata.batch)),
       drain: () => inflight.idle(),

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { OtlpGrpcClient } from '../../../transport/otlp-client.js';
 import { nodeConfig, positiveInt } from '../../config/field-types.js';
 import type { ExporterFactory } from '../../engine/node-api.js';
-import { connectionOptions, grpcClientShape } from '../settings/grpc-client.js';
+import { connectionOptions, grpcClientShape, unappliedClientSettings } from '../settings/grpc-client.js';
 import { InFlight } from './in-flight.js';
 
 const otlpGrpcConfig = nodeConfig(z.strictObject({
@@ -23,8 +23,10 @@ export const otlpGrpcExporter: ExporterFactory<OtlpGrpcConfig> = {
   config: otlpGrpcConfig,
   create(config, ctx) {
     const conn = connectionOptions(config, 'none');
+    for (const w of unappliedClientSettings(config)) ctx.logger.warn(`setting not applied: ${w}`);
     const clients = Array.from({ length: config.num_connections }, () => new OtlpGrpcClient({ ...conn, ...(config.timeout !== undefined ? { timeoutMs: config.timeout } : {}) }));
-    const inflight = new InFlight(config.max_in_flight);
+    // concurrency_limit caps the calls open on each connection.
+    const inflight = new InFlight(Math.min(config.max_in_flight, config.concurrency_limit * config.num_connections));
     let next = 0;
     return {
       export: (pdata) => inflight.start(ctx, pdata, async () => {

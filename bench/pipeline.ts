@@ -12,7 +12,7 @@
 // pipelines), so records/s is end-to-end acknowledged throughput. Also: idle RSS and CPU with
 // no traffic, peak RSS, and one vs two workers of ours on OTAP -> OTAP.
 //
-//   npm run build && npx tsx bench/pipeline.ts [--iterations 3] [--seconds 3] [--no-go] [--no-write] [--only "OTAP -> OTAP:1024,4096"] [--workers-only] [--workers-batch 1024]
+//   npm run build && npx tsx bench/pipeline.ts [--iterations 3] [--seconds 3] [--no-go] [--no-write] [--only "OTAP -> OTAP:1024,4096"] [--workers-only] [--workers-batch 1024] [--workers-rounds 5]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -50,6 +50,9 @@ type Flow = 'OTLP -> OTAP' | 'OTAP -> OTAP' | 'OTAP -> OTLP';
 const WORKERS_ONLY = process.argv.includes('--workers-only');
 /** Batch size of the one-vs-two-workers rounds (one of SIZES). */
 const WORKERS_BATCH = numberFlag('--workers-batch', 1024);
+/** Round pairs (one worker, then two) of the scaling measurement: their ratio varies by
+ *  +-0.1 from pair to pair on this VM, so more of them than the table's iterations. */
+const WORKERS_ROUNDS = numberFlag('--workers-rounds', 5);
 const FLOWS: Flow[] = (['OTLP -> OTAP', 'OTAP -> OTAP', 'OTAP -> OTLP'] as Flow[]).filter((f) => !WORKERS_ONLY && (!ONLY || f === ONLY.flow));
 
 
@@ -238,7 +241,7 @@ async function main(): Promise<void> {
     if (x.cores === 2) loadShare.push(cell.loadCpu / cell.seconds);
   };
   for (const x of scaled) await round(x, WARMUP);
-  for (let it = 0; it < ITERATIONS; it++) for (const x of scaled) await round(x, SECONDS);
+  for (let it = 0; it < WORKERS_ROUNDS; it++) for (const x of scaled) await round(x, SECONDS);
   for (const x of scaled) {
     await x.sender.close();
     await x.sut.stop();

@@ -2,10 +2,10 @@
 // cached by a hash of its sources under ~/.cache/otel-arrow, so that a clone, a CI run and a
 // benchmark reuse one build until go.mod, go.sum or a .go file changes. Node built-ins only.
 import { execFile, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { sourceHash } from '../support/source-hash.js';
 
 export interface GoProgram {
   /** Directory of the Go module (go.mod, go.sum, *.go). */
@@ -29,21 +29,11 @@ export function hasGoToolchain(): boolean {
   }
 }
 
-function sourceHash(dir: string): string {
-  const names = fs.readdirSync(dir).filter((n) => n === 'go.mod' || n === 'go.sum' || n.endsWith('.go')).sort();
-  const h = createHash('sha256');
-  for (const n of names) {
-    h.update(`${n}\0`);
-    h.update(fs.readFileSync(path.join(dir, n)));
-    h.update('\0');
-  }
-  return h.digest('hex');
-}
-
 /** `${XDG_CACHE_HOME ?? ~/.cache}/otel-arrow/<cacheName>/<sha256 of the sources>/`. */
 export function goProgramCacheDir(p: GoProgram): string {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'otel-arrow', p.cacheName, sourceHash(p.sourceDir));
+  const files = fs.readdirSync(p.sourceDir).filter((n) => n === 'go.mod' || n === 'go.sum' || n.endsWith('.go')).sort();
+  return path.join(base, 'otel-arrow', p.cacheName, sourceHash(p.sourceDir, files));
 }
 
 /** A build lock older than this is taken to be left over from a killed build. */

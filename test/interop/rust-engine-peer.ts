@@ -7,12 +7,12 @@
 // ~/.cache/otel-arrow/rust-engine-target) shared by CI runs; the finished binary is cached
 // by a hash of the peer's sources.
 import { execFile, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Signal } from '../../src/otlp/model.js';
+import { sourceHash } from '../support/source-hash.js';
 
 /** Directory of the Cargo project (Cargo.toml, Cargo.lock, src/main.rs). */
 export const RUST_ENGINE_SOURCE_DIR = fileURLToPath(new URL('./rust-engine/', import.meta.url));
@@ -37,15 +37,9 @@ function cacheBase(): string {
   return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'otel-arrow');
 }
 
-function sourceHash(): string {
+function peerSourceHash(): string {
   const files = ['Cargo.toml', 'Cargo.lock', ...fs.readdirSync(path.join(RUST_ENGINE_SOURCE_DIR, 'src')).sort().map((n) => `src/${n}`)];
-  const h = createHash('sha256');
-  for (const f of files) {
-    h.update(`${f}\0`);
-    h.update(fs.readFileSync(path.join(RUST_ENGINE_SOURCE_DIR, f)));
-    h.update('\0');
-  }
-  return h.digest('hex');
+  return sourceHash(RUST_ENGINE_SOURCE_DIR, files);
 }
 
 /** The cargo target directory of the peer's build. */
@@ -55,7 +49,7 @@ export function rustEngineTargetDir(): string {
 
 /** `~/.cache/otel-arrow/rust-engine-peer/<sha256 of sources>/otap-rust-engine-peer`. */
 export function rustEnginePeerPath(): string {
-  return path.join(cacheBase(), 'rust-engine-peer', sourceHash(), 'otap-rust-engine-peer');
+  return path.join(cacheBase(), 'rust-engine-peer', peerSourceHash(), 'otap-rust-engine-peer');
 }
 
 let building: Promise<string> | undefined;

@@ -10,9 +10,11 @@
 // native) run in this process, pinned to CPU 1. Every request
 // is answered only after the downstream acknowledged it (wait_for_result / synchronous Go
 // pipelines), so records/s is end-to-end acknowledged throughput. Also: idle RSS and CPU with
-// no traffic, peak RSS, and one vs two workers of ours on OTAP -> OTAP.
+// no traffic, peak RSS, and one vs two workers of ours on OTAP -> OTAP, whose load and
+// ack-only sink are bench/bar-load (Go, built on first use; `--node-load` or no `go` on PATH:
+// the Node ones, bench/bar-replay.ts and bench/bar-ack-sink.ts).
 //
-//   npm run build && npx tsx bench/pipeline.ts [--iterations 3] [--seconds 3] [--no-go] [--no-write] [--only "OTAP -> OTAP:1024,4096"] [--workers-only] [--workers-batch 1024] [--workers-rounds 5]
+//   npm run build && npx tsx bench/pipeline.ts [--iterations 3] [--seconds 3] [--no-go] [--no-write] [--only "OTAP -> OTAP:1024,4096"] [--workers-only] [--workers-batch 1024] [--workers-rounds 5] [--node-load]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -40,7 +40,12 @@ export interface NativeAddon {
   tablesFromOtlp(signal: string, otlp: Uint8Array, metricMetadata: boolean): NativeTables;
   headTables(tables: NativeTables, n: number): NativeTables;
   TablesBuilder: new () => { build(signal: string, otlp: Uint8Array, metricMetadata: boolean): NativeTables };
-  Filter: new (rules: Uint8Array) => { apply(tables: NativeTables): NativeTables; applyOtlp(signal: string, otlp: Uint8Array, metricMetadata: boolean): NativeTables };
+  Filter: new (rules: Uint8Array) => {
+    apply(tables: NativeTables): NativeTables;
+    applyOtlp(signal: string, otlp: Uint8Array, metricMetadata: boolean): NativeTables;
+    /** Missing from addons built before it. */
+    keepOtlp?(signal: string, otlp: Uint8Array): Uint8Array | null;
+  };
   ParquetWriter: new (signal: string, options?: { zstdLevel?: number; rowGroupRows?: number; rootMetadata?: Record<string, string> }) => {
     write(tables: NativeTables): void;
     takeOutput(): { payloadType: number; bytes: Buffer }[];
@@ -174,6 +179,7 @@ export class NativeBackend implements Backend {
         return t ? this.hold(call(() => f.apply(t))) : undefined;
       },
       applyOtlp: (signal, otlp) => this.hold(call(() => f.applyOtlp(signal, otlp, true))),
+      ...(typeof f.keepOtlp === 'function' ? { keepOtlp: (signal: Signal, otlp: Uint8Array) => call(() => f.keepOtlp!(signal, otlp)) ?? undefined } : {}),
     };
   }
 

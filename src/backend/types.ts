@@ -117,6 +117,10 @@ export interface BackendFilter {
    *  so that dropped records are never built into tables; what apply(tablesFromOtlp(..)) gives,
    *  with dictionaries that continue from call to call (see createTablesBuilder). */
   applyOtlp(signal: Signal, otlp: Uint8Array): BackendTables;
+  /** The OTLP request cut down to the records the rules keep, as OTLP protobuf (the kept
+   *  records' bytes copied, no tables built): undefined when every record is kept, a request
+   *  without records when none is. For a batch whose next consumer encodes OTLP bytes anyway. */
+  keepOtlp?(signal: Signal, otlp: Uint8Array): Uint8Array | undefined;
 }
 
 export interface ParquetWriterOptions {

@@ -77,6 +77,7 @@ interface WasmExports {
   otap_filter_new?(ptr: number, len: number): number;
   otap_tables_filter?(t: number, f: number): number;
   otap_filter_otlp?(f: number, signal: number, ptr: number, len: number, metricMetadata: number): number;
+  otap_filter_keep_otlp?(f: number, signal: number, ptr: number, len: number): number;
   otap_filter_free?(f: number): void;
   // Parquet file sets (optional: an older module has none).
   otap_parquet_writer_new?(signal: number, zstdLevel: number, rowGroupRows: number, ptr: number, len: number): number;
@@ -387,6 +388,12 @@ export class WasmBackend implements Backend {
           const code = signalCode(signal);
           return this.heldList(this.rt.call(otlp, (ex, ptr, len) => ex.otap_filter_otlp!(h.get(), code, ptr, len, 1)))[0]!;
         },
+        ...(this.rt.exports().otap_filter_keep_otlp ? {
+          keepOtlp: (signal: Signal, otlp: Uint8Array) => {
+            const r = this.rt.call(otlp, (ex, ptr, len) => ex.otap_filter_keep_otlp!(h.get(), signalCode(signal), ptr, len));
+            return r.signal < 0 ? undefined : r.data;
+          },
+        } : {}),
       };
       this.filterFinalizer.register(filter, h);
       return filter;

@@ -8,7 +8,7 @@ import { encodeFilterRules } from '../../src/backend/filter-rules-bytes.js';
 import { loadBackend } from '../../src/backend/index.js';
 import type { Backend } from '../../src/backend/types.js';
 import { TelemetryBatch } from '../../src/batch/telemetry-batch.js';
-import { canonicalDiff } from '../../src/otlp/canonical.js';
+import { canonicalDiff, countItems } from '../../src/otlp/canonical.js';
 import { recordFilter } from '../../src/otlp/filter-records.js';
 import { emptyMatch, type FilterRules, type MatchRules } from '../../src/otlp/filter-rules.js';
 import type { AnyValue, Signal, SignalRequest } from '../../src/otlp/model.js';
@@ -123,6 +123,13 @@ function filtered<S extends Signal>(backend: Backend, js: Backend, signal: S, re
   const fromOtlp = backend.createFilter!(encodeFilterRules(rules)).applyOtlp(signal, encodeOtlp(signal, req));
   expect(fromOtlp.itemCount()).toBe(out.itemCount());
   expect(canonicalDiff(signal, decodeOtlp(signal, fromOtlp.toOtlp()), viaTables)).toBeUndefined();
+  // OTLP in, OTLP out: the request cut down to the kept records holds the same records.
+  const keepOtlp = backend.createFilter!(encodeFilterRules(rules)).keepOtlp;
+  expect(keepOtlp, `${backend.name} cuts OTLP requests`).toBeDefined();
+  const kept = keepOtlp!(signal, encodeOtlp(signal, req));
+  const viaCut = kept === undefined ? req : decodeOtlp(signal, kept);
+  expect(canonicalDiff(signal, viaCut, viaTables)).toBeUndefined();
+  if (kept === undefined) expect(countItems(signal, req)).toBe(out.itemCount());
   if (out.itemCount() > 0) {
     const viaWire = decodeOtlp(signal, js.createDecoder().decode(backend.createEncoder().encodeTables!(out)!).otlp);
     expect(canonicalDiff(signal, viaWire, viaTables)).toBeUndefined();

@@ -535,6 +535,23 @@ pub unsafe extern "C" fn otap_filter_otlp(f: *mut FilterHandle, signal: u32, ptr
     }
 }
 
+/// The OTLP request cut down to the records the filter keeps, as OTLP protobuf; result data:
+/// those bytes with the request's signal, or no bytes and signal -1 when every record is kept
+/// (the request as it came).
+///
+/// # Safety
+/// `f` must be a live handle from `otap_filter_new`; `ptr` must hold `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn otap_filter_keep_otlp(f: *const FilterHandle, signal: u32, ptr: *const u8, len: usize) -> *mut OtapResult {
+    let Some(f) = f.as_ref() else { return bad_argument("null filter") };
+    let Some(signal) = signal_of(signal) else { return bad_argument("unknown signal") };
+    match otap_core::filter::filter_otlp_request(signal, input(ptr, len), &f.spec) {
+        Ok(otap_core::filter::KeptRequest::All) => ok(Vec::new(), None),
+        Ok(otap_core::filter::KeptRequest::Some(bytes)) => ok(bytes, Some(signal)),
+        Err(e) => err(e),
+    }
+}
+
 /// # Safety
 /// `f` must be null or a handle from `otap_filter_new`, freed once.
 #[no_mangle]

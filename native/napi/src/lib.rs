@@ -451,6 +451,16 @@ impl JsFilter {
         let out = otap_core::filter::filter_otlp(&mut self.builder, parse_signal(&signal)?, otlp, metric_metadata, &self.spec).map_err(|e| throw(&env, e))?;
         JsTables::hold(&env, out)
     }
+
+    /// The OTLP request cut down to the records the rules keep, as OTLP protobuf: null when
+    /// every record is kept (the request as it came), no records when none is.
+    #[napi]
+    pub fn keep_otlp(&self, env: Env, signal: String, otlp: &[u8]) -> Result<Option<JsBytes>> {
+        match otap_core::filter::filter_otlp_request(parse_signal(&signal)?, otlp, &self.spec).map_err(|e| throw(&env, e))? {
+            otap_core::filter::KeptRequest::All => Ok(None),
+            otap_core::filter::KeptRequest::Some(bytes) => Ok(Some(JsBytes(bytes))),
+        }
+    }
 }
 
 /// An OTLP request's OTAP tables, built as the encoder builds them (fresh dictionaries) and

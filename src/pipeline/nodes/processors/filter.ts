@@ -6,8 +6,9 @@
 // record takes its children (attributes, events, links, data points, exemplars) with it;
 // resources and scopes left empty disappear. A batch left empty is acked and not sent on.
 // Held OTAP tables are filtered in the Rust core, and so are OTLP batches: the rules run on
-// the parsed request and only the kept records are built into tables; the js backend applies
-// the same rules to the OTLP objects.
+// the parsed request and the kept records leave as a smaller OTLP request (their bytes cut
+// out of it, nothing built for the dropped ones); the js backend applies the same rules to
+// the OTLP objects.
 import { z } from 'zod';
 import { encodeFilterRules } from '../../../backend/filter-rules-bytes.js';
 import type { BackendFilter } from '../../../backend/types.js';
@@ -128,6 +129,24 @@ export const filterProcessor: ProcessorFactory<FilterConfig> = {
       }
     }
     const stats = { recordsDropped: 0, batchesDropped: 0 };
+    /** Held tables are filtered as tables. OTLP is decided on the parsed request, so dropped
+     *  records are never built into anything: the kept records leave as OTLP bytes cut out of
+     *  the request (whoever needs them as tables or IPC converts them once, e.g. the OTAP
+     *  exporter's encoder), or as tables where the backend cannot cut requests. */
+    const filtered = (batch: TelemetryBatch, rules: NonNullable<ReturnType<typeof compiled.get>>): TelemetryBatch => {
+      const opts = { backend: ctx.backend };
+      const held = batch.backendTables;
+      if (rules.core && held) {
+        const tables = rules.core.apply(held);
+        if (tables) return TelemetryBatch.fromBackendTables(tables, opts);
+      } else if (rules.core?.keepOtlp) {
+        const kept = rules.core.keepOtlp(batch.signal, batch.otlpBytes());
+        return kept === undefined ? batch : TelemetryBatch.fromOtlpBytes(batch.signal, kept, opts);
+      } else if (rules.core) {
+        return TelemetryBatch.fromBackendTables(rules.core.applyOtlp(batch.signal, batch.otlpBytes()), opts);
+      }
+      return TelemetryBatch.fromRequest(batch.signal, rules.objects()(batch.request), opts);
+    };
     return {
       async process(pdata) {
         const { batch } = pdata;
@@ -138,12 +157,7 @@ export const filterProcessor: ProcessorFactory<FilterConfig> = {
         }
         let out: TelemetryBatch;
         try {
-          // OTLP bytes: the rules run on the parsed request, so dropped records never become tables.
-          const held = batch.backendTables;
-          const tables = rules.core && (held ? rules.core.apply(held) : rules.core.applyOtlp(batch.signal, batch.otlpBytes()));
-          out = tables
-            ? TelemetryBatch.fromBackendTables(tables, { backend: ctx.backend })
-            : TelemetryBatch.fromRequest(batch.signal, rules.objects()(batch.request), { backend: ctx.backend });
+          out = filtered(batch, rules);
         } catch (e) {
           ctx.nack(pdata, `filter: cannot filter this batch: ${(e as Error).message}`, { permanent: true });
           return;
@@ -155,7 +169,7 @@ export const filterProcessor: ProcessorFactory<FilterConfig> = {
           ctx.ack(pdata); // everything filtered out: answered, nothing to send
           return;
         }
-        await ctx.send(pdata.withBatch(out));
+        await ctx.send(out === batch ? pdata : pdata.withBatch(out));
       },
       status: () => stats,
     };

@@ -16,63 +16,47 @@ const ITEMS: u32 = 2;
 pub fn keep_items(request: &[u8], keep: &[bool]) -> Result<Vec<u8>, OtapError> {
     let mut out = Vec::with_capacity(request.len() / 4);
     let mut item = 0usize;
-    let mut scope_body = Vec::new();
-    let mut resource_body = Vec::new();
-    let mut r = Reader::new(request);
-    loop {
-        let field_start = r.rest();
-        let Some((f, wt)) = r.tag()? else { break };
-        if f != RESOURCES {
-            r.skip(wt)?;
-            out.extend_from_slice(consumed(field_start, &r));
-            continue;
-        }
-        r.expect(wt, LEN)?;
-        resource_body.clear();
-        let mut kept_scopes = 0;
-        let mut rr = Reader::new(r.bytes()?);
-        loop {
-            let scope_start = rr.rest();
-            let Some((f, wt)) = rr.tag()? else { break };
-            if f != SCOPES {
-                rr.skip(wt)?;
-                resource_body.extend_from_slice(consumed(scope_start, &rr));
-                continue;
-            }
-            rr.expect(wt, LEN)?;
-            scope_body.clear();
-            let mut kept_items = 0;
-            let mut sr = Reader::new(rr.bytes()?);
-            loop {
-                let item_start = sr.rest();
-                let Some((f, wt)) = sr.tag()? else { break };
-                if f == ITEMS {
-                    sr.expect(wt, LEN)?;
-                }
-                sr.skip(wt)?;
-                if f == ITEMS {
-                    let kept = *keep.get(item).ok_or_else(|| mask_too_short(keep.len()))?;
-                    item += 1;
-                    if !kept {
-                        continue;
-                    }
-                    kept_items += 1;
-                }
-                scope_body.extend_from_slice(consumed(item_start, &sr));
-            }
-            if kept_items > 0 {
-                kept_scopes += 1;
-                append_message(&mut resource_body, SCOPES, &scope_body);
-            }
-        }
-        if kept_scopes > 0 {
-            append_message(&mut out, RESOURCES, &resource_body);
-        }
-    }
+    cut(request, &[RESOURCES, SCOPES, ITEMS], keep, &mut item, &mut out)?;
     if item != keep.len() {
         return Err(OtapError::invalid_payload(format!("keep mask of {} entries for {item} items", keep.len())));
     }
     Ok(out)
+}
+
+/// Copies `msg`'s fields to `out`, descending into the `path[0]` fields: at the end of the
+/// path they are items, kept as `keep` says; above it they are kept (rewritten) only when they
+/// keep an item. Returns the items kept.
+fn cut(msg: &[u8], path: &[u32], keep: &[bool], item: &mut usize, out: &mut Vec<u8>) -> Result<usize, OtapError> {
+    let mut kept = 0;
+    let mut body = Vec::new();
+    let mut r = Reader::new(msg);
+    loop {
+        let start = r.rest();
+        let Some((f, wt)) = r.tag()? else { break };
+        if f != path[0] {
+            r.skip(wt)?;
+            out.extend_from_slice(consumed(start, &r));
+            continue;
+        }
+        r.expect(wt, LEN)?;
+        let inner = r.bytes()?;
+        if path.len() == 1 {
+            let k = *keep.get(*item).ok_or_else(|| mask_too_short(keep.len()))?;
+            *item += 1;
+            if k {
+                kept += 1;
+                out.extend_from_slice(consumed(start, &r));
+            }
+        } else {
+            body.clear();
+            let n = cut(inner, &path[1..], keep, item, &mut body)?;
+            if n > 0 {
+                kept += n;
+                append_message(out, f, &body);
+            }
+        }
+    }
+    Ok(kept)
 }
 
 /// The bytes `r` read since it was at `start`.

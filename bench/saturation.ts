@@ -111,28 +111,49 @@ export interface SaturationTable {
   cpm(name: string, row: string, size: number): number;
 }
 
+/** A ratio as "0.42x", or "-" when a figure is missing. */
+export const ratioText = (v: number): string => (Number.isNaN(v) ? '-' : `${v.toFixed(2)}x`);
+
 /** The results table of a saturation benchmark (`cells` keyed `name|row|size`), with an
- *  optional last column computed from the CPU medians. */
+ *  optional last columns computed from the CPU medians. */
 export function saturationTable(o: {
   rowHeader: string;
   rows: readonly string[];
   sizes: readonly number[];
   names: readonly string[];
   cells: ReadonlyMap<string, Cell[]>;
-  extra?: { header: string; value: (cpm: (name: string, row: string, size: number) => number, row: string, size: number) => string };
+  extras?: ReadonlyArray<{ header: string; value: (cpm: (name: string, row: string, size: number) => number, row: string, size: number) => number }>;
 }): SaturationTable {
-  const get = (n: string, row: string, size: number): Cell[] => o.cells.get(`${n}|${row}|${size}`)!;
-  const rps = (n: string, row: string, size: number) => median(get(n, row, size).map((r) => r.records / r.seconds));
-  const cpm = (n: string, row: string, size: number) => median(get(n, row, size).map((r) => (r.cpu / r.records) * 1e6));
-  const header = [o.rowHeader, 'batch', ...o.names.map((n) => `${n} records/s`), ...o.names.map((n) => `${n} CPU-s/M`), ...(o.extra ? [o.extra.header] : [])];
+  // A system not run on a row and batch size has NaN figures, shown as "-".
+  const get = (n: string, row: string, size: number): Cell[] => o.cells.get(`${n}|${row}|${size}`) ?? [];
+  const ofCells = (cells: Cell[], f: (c: Cell) => number): number => (cells.length ? median(cells.map(f)) : NaN);
+  const rps = (n: string, row: string, size: number) => ofCells(get(n, row, size), (r) => r.records / r.seconds);
+  const cpm = (n: string, row: string, size: number) => ofCells(get(n, row, size), (r) => (r.cpu / r.records) * 1e6);
+  const show = (v: number, digits = 0): string => (Number.isNaN(v) ? '-' : fmt(v, digits));
+  const extras = o.extras ?? [];
+  const header = [o.rowHeader, 'batch', ...o.names.map((n) => `${n} records/s`), ...o.names.map((n) => `${n} CPU-s/M`), ...extras.map((e) => e.header)];
   const lines = [`| ${header.join(' | ')} |`, `|---|${header.slice(1).map(() => '---:').join('|')}|`];
   for (const row of o.rows) {
     for (const size of o.sizes) {
-      lines.push(`| ${[row, size, ...o.names.map((n) => fmt(rps(n, row, size))), ...o.names.map((n) => fmt(cpm(n, row, size), 2)),
-        ...(o.extra ? [o.extra.value(cpm, row, size)] : [])].join(' | ')} |`);
+      lines.push(`| ${[row, size, ...o.names.map((n) => show(rps(n, row, size))), ...o.names.map((n) => show(cpm(n, row, size), 2)),
+        ...extras.map((e) => ratioText(e.value(cpm, row, size)))].join(' | ')} |`);
     }
   }
   return { table: lines.join('\n'), rps, cpm };
+}
+
+/** The Go Collector's OTAP exporter batcher (test/interop/collector's arrowstream, the contrib
+ *  otelarrow exporter's defaults): an export leaves at 1000 records, holds at most 1500, or
+ *  leaves 1 s after its first record. The Rust engine's exporter:otap sends each batch it gets. */
+export const GO_EXPORTER_BATCH = { min: 1000, max: 1500 } as const;
+
+/** A processor:batch node that batches as the Go exporter does (GO_EXPORTER_BATCH, 1 s). The
+ *  engine sizes OTLP batches in bytes only, so OTLP input gets the byte sizes of those record
+ *  counts at the data's OTLP bytes per record; OTAP input is sized in records. */
+export function batchLikeGoExporter(otlpBytesPerRecord: number): string {
+  const bytes = (records: number) => Math.round(records * otlpBytesPerRecord);
+  const { min, max } = GO_EXPORTER_BATCH;
+  return `{ type: processor:batch, config: { otlp: { min_size: ${bytes(min)}, max_size: ${bytes(max)}, sizer: bytes }, otap: { min_size: ${min}, max_size: ${max}, sizer: items }, max_batch_duration: 1s } }`;
 }
 
 /** An `otap run` document for one pipeline `p` of a chain of nodes (id -> node YAML, in

@@ -147,6 +147,9 @@ export function saturationTable(o: {
  *  leaves 1 s after its first record. The Rust engine's exporter:otap sends each batch it gets. */
 export const GO_EXPORTER_BATCH = { min: 1000, max: 1500 } as const;
 
+/** What a `batchLikeGoExporter` node does, for the results' text. */
+export const batchNote = `the Go exporter's default batcher in test/interop/collector sends at ${GO_EXPORTER_BATCH.min} records, at most ${GO_EXPORTER_BATCH.max}, or 1 s after the first; the node's OTLP sizes are in bytes, as the engine requires, at the data's OTLP bytes per record; OTAP sizes in records`;
+
 /** A processor:batch node that batches as the Go exporter does (GO_EXPORTER_BATCH, 1 s). The
  *  engine sizes OTLP batches in bytes only, so OTLP input gets the byte sizes of those record
  *  counts at the data's OTLP bytes per record; OTAP input is sized in records. */

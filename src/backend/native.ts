@@ -13,7 +13,7 @@ import { arrowModuleNow, loadArrowModule } from './arrow-module.js';
 import { loadsOnFirstUse } from './optional-package.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
-  type ArrowDecodeResult, type Backend, type BackendDecoder, type BackendFilter, type BackendTables, type BackendTablesBuilder, type BackendEncoder, type DecodeArrowOptions,
+  type ArrowDecodeResult, type Backend, type BackendAttributeEditor, type BackendDecoder, type BackendFilter, type BackendTables, type BackendTablesBuilder, type BackendEncoder, type DecodeArrowOptions,
   type BackendParquetWriter, type DecodeResult, type DecoderOptions, type EncoderOptions, type ParquetFileBytes, type ParquetFileInfo,
   type ParquetWriterOptions,
 } from './types.js';
@@ -46,6 +46,8 @@ export interface NativeAddon {
     /** Missing from addons built before it. */
     keepOtlp?(signal: string, otlp: Uint8Array): Uint8Array | null;
   };
+  /** Missing from addons built before it. */
+  AttributeEditor?: new (actions: Uint8Array) => { editOtlp(signal: string, otlp: Uint8Array): Uint8Array | null };
   ParquetWriter: new (signal: string, options?: { zstdLevel?: number; rowGroupRows?: number; rootMetadata?: Record<string, string> }) => {
     write(tables: NativeTables): void;
     takeOutput(): { payloadType: number; bytes: Buffer }[];
@@ -195,6 +197,15 @@ export class NativeBackend implements Backend {
   transformAttributes(tables: BackendTables, actions: Uint8Array): BackendTables | undefined {
     const t = this.held.get(tables);
     return t ? this.hold(call(() => this.addon.transformAttributes(t, actions))) : undefined;
+  }
+
+  get createAttributeEditor(): ((actions: Uint8Array) => BackendAttributeEditor) | undefined {
+    const Editor = this.addon.AttributeEditor;
+    if (!Editor) return undefined;
+    return (actions) => {
+      const e = call(() => new Editor(actions));
+      return { editOtlp: (signal, otlp) => call(() => e.editOtlp(signal, otlp)) ?? undefined };
+    };
   }
 
   createParquetWriter(signal: Signal, options: ParquetWriterOptions = {}): BackendParquetWriter {

@@ -123,6 +123,14 @@ export interface BackendFilter {
   keepOtlp?(signal: Signal, otlp: Uint8Array): Uint8Array | undefined;
 }
 
+/** processor:attribute's renames and deletions compiled in the Rust core, for OTLP bytes. */
+export interface BackendAttributeEditor {
+  /** The OTLP request with the renames and deletions applied to the attribute lists the
+   *  actions' apply_to selects, as OTLP protobuf (other fields copied as they came); undefined
+   *  when they change nothing. For a batch whose next consumer encodes OTLP bytes anyway. */
+  editOtlp(signal: Signal, otlp: Uint8Array): Uint8Array | undefined;
+}
+
 export interface ParquetWriterOptions {
   /** zstd level of the column chunks (default 3). */
   zstdLevel?: number;
@@ -217,6 +225,12 @@ export interface Backend {
    * Absent on the js backend.
    */
   transformAttributes?(tables: BackendTables, actions: Uint8Array): BackendTables | undefined;
+  /**
+   * processor:attribute's actions (encodeAttributeActions) compiled for OTLP bytes; throws
+   * INVALID_PAYLOAD for actions other than rename and delete (they need the tables). Absent on
+   * the js backend and on cores built before it.
+   */
+  createAttributeEditor?(actions: Uint8Array): BackendAttributeEditor;
   /**
    * A Parquet file set writer for `signal` (native, wasm; absent on js: Parquet needs a Rust
    * backend). Throws OtelArrowError UNSUPPORTED for a zstd level zstd refuses or 0 rows per

@@ -20,7 +20,7 @@ import { loadsOnFirstUse, OptionalPackage } from './optional-package.js';
 import { repairFfiDictionaries } from './ffi-dictionary-repair.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
-  type ArrowDecodeResult, type ArrowRecordBatch, type Backend, type BackendDecoder, type BackendEncoder, type BackendFilter, type BackendTables, type BackendTablesBuilder,
+  type ArrowDecodeResult, type ArrowRecordBatch, type Backend, type BackendAttributeEditor, type BackendDecoder, type BackendEncoder, type BackendFilter, type BackendTables, type BackendTablesBuilder,
   type BackendParquetWriter, type DecodeArrowOptions, type DecodeResult, type DecoderOptions, type EncoderOptions, type ParquetFileBytes,
   type ParquetFileInfo, type ParquetWriterOptions,
 } from './types.js';
@@ -79,6 +79,9 @@ interface WasmExports {
   otap_filter_otlp?(f: number, signal: number, ptr: number, len: number, metricMetadata: number): number;
   otap_filter_keep_otlp?(f: number, signal: number, ptr: number, len: number): number;
   otap_filter_free?(f: number): void;
+  otap_attribute_editor_new?(ptr: number, len: number): number;
+  otap_attribute_editor_edit_otlp?(a: number, signal: number, ptr: number, len: number): number;
+  otap_attribute_editor_free?(a: number): void;
   // Parquet file sets (optional: an older module has none).
   otap_parquet_writer_new?(signal: number, zstdLevel: number, rowGroupRows: number, ptr: number, len: number): number;
   otap_parquet_writer_write?(w: number, t: number): number;
@@ -400,7 +403,7 @@ export class WasmBackend implements Backend {
     };
   }
 
-  /** Filters, tables builders and Parquet writers are freed with the JS object that holds them. */
+  /** Filters, tables builders, attribute editors and Parquet writers are freed with the JS object that holds them. */
   private readonly filterFinalizer = new FinalizationRegistry<Handle>((h) => h.close());
 
   get tablesFromOtlp(): ((signal: Signal, otlp: Uint8Array) => BackendTables) | undefined {
@@ -430,6 +433,23 @@ export class WasmBackend implements Backend {
     const live = this.held.get(tables);
     if (live === undefined || !this.rt.exports().otap_tables_transform_attributes) return undefined;
     return this.heldList(this.rt.call(actions, (ex, ptr, len) => ex.otap_tables_transform_attributes!(live(), ptr, len)))[0];
+  }
+
+  get createAttributeEditor(): ((actions: Uint8Array) => BackendAttributeEditor) | undefined {
+    if (!this.rt.exports().otap_attribute_editor_new) return undefined;
+    return (actions) => {
+      const r = this.rt.call(actions, (ex, ptr, len) => ex.otap_attribute_editor_new!(ptr, len));
+      const ptr = new DataView(r.data.buffer, r.data.byteOffset, 4).getUint32(0, true);
+      const h = new Handle(this.rt, () => ptr, 'AttributeEditor', (ex, p) => ex.otap_attribute_editor_free!(p));
+      const editor: BackendAttributeEditor = {
+        editOtlp: (signal, otlp) => {
+          const out = this.rt.call(otlp, (ex, p, len) => ex.otap_attribute_editor_edit_otlp!(h.get(), signalCode(signal), p, len));
+          return out.signal < 0 ? undefined : out.data;
+        },
+      };
+      this.filterFinalizer.register(editor, h);
+      return editor;
+    };
   }
 
   get createParquetWriter(): ((signal: Signal, options?: ParquetWriterOptions) => BackendParquetWriter) | undefined {

@@ -79,6 +79,12 @@ export function hasNoActions(a: AttributeActions): boolean {
   return a.rename.size + a.delete.size + a.insert.size + a.upsert.size + a.update.size + a.hash.size === 0;
 }
 
+/** Whether the actions only rename and delete keys: no value is read, set or added, so they
+ *  can rewrite an OTLP request's bytes without building anything from it. */
+export function editsKeysOnly(a: AttributeActions): boolean {
+  return a.insert.size + a.upsert.size + a.update.size + a.hash.size === 0;
+}
+
 /** Keys added where missing (insert, upsert), in UTF-8 order. */
 export function additions(a: AttributeActions): Array<[string, AttributeLiteral]> {
   return [...a.insert, ...a.upsert].sort(([x], [y]) => compareUtf8(x, y));

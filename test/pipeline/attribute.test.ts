@@ -10,7 +10,7 @@ import { loadBackend } from '../../src/backend/index.js';
 import type { Backend } from '../../src/backend/types.js';
 import { TelemetryBatch } from '../../src/batch/telemetry-batch.js';
 import { applyAttributeActions } from '../../src/otlp/apply-attribute-actions.js';
-import { gatherAttributeActions, type AttributeAction, type AttributeActions } from '../../src/otlp/attribute-actions.js';
+import { editsKeysOnly, gatherAttributeActions, hasNoActions, type AttributeAction, type AttributeActions } from '../../src/otlp/attribute-actions.js';
 import { canonicalDiff } from '../../src/otlp/canonical.js';
 import type { AnyValue, Signal, SignalRequest } from '../../src/otlp/model.js';
 import { decodeOtlp, encodeOtlp } from '../../src/otlp/signal-codec.js';
@@ -55,11 +55,11 @@ const literalArb: fc.Arbitrary<Extract<AnyValue, { type: 'string' | 'int' | 'dou
 
 type Kind = 'delete' | 'insert' | 'upsert' | 'update' | 'hash' | 'rename';
 
-/** Actions over distinct keys (as a valid config has them), in both forms. */
-const actionsArb: fc.Arbitrary<{ list: AttributeAction[]; expected: OracleActions; applyTo: OracleActions['applyTo'] }> = fc
+/** Actions of `kinds` over distinct keys (as a valid config has them), in both forms. */
+const actionsOf = (...allowed: Kind[]): fc.Arbitrary<{ list: AttributeAction[]; expected: OracleActions; applyTo: OracleActions['applyTo'] }> => fc
   .record({
     keys: fc.shuffledSubarray(KEYS, { minLength: 2, maxLength: KEYS.length }),
-    kinds: fc.array(fc.constantFrom<Kind>('delete', 'insert', 'upsert', 'update', 'hash', 'rename'), { minLength: 1, maxLength: 6 }),
+    kinds: fc.array(fc.constantFrom<Kind>(...allowed), { minLength: 1, maxLength: 6 }),
     values: fc.array(literalArb, { minLength: 6, maxLength: 6 }),
     salt: fc.constantFrom('', 'pepper', 'ß'),
     applyTo: fc.record({ signal: fc.boolean(), resource: fc.boolean(), scope: fc.boolean() }).filter((a) => a.signal || a.resource || a.scope),
@@ -89,6 +89,7 @@ const actionsArb: fc.Arbitrary<{ list: AttributeAction[]; expected: OracleAction
     }
     return { list, expected, applyTo };
   });
+const actionsArb = actionsOf('delete', 'insert', 'upsert', 'update', 'hash', 'rename');
 
 /** OTLP -> OTAP -> OTLP through the TypeScript codec: the form every result is compared in. */
 function roundTrip<S extends Signal>(js: Backend, signal: S, req: SignalRequest[S]): SignalRequest[S] {
@@ -108,10 +109,10 @@ function processed<S extends Signal>(backend: Backend, js: Backend, signal: S, r
   return viaWire;
 }
 
-const yaml = (config: string): string => pipelineYaml(`
+const yaml = (config: string, sink = 'exporter:test_sink'): string => pipelineYaml(`
 src: { type: receiver:test_source }
 attrs: { type: processor:attribute, config: ${config} }
-sink: { type: exporter:test_sink }`, `
+sink: { type: ${sink} }`, `
 - { from: src, to: attrs }
 - { from: attrs, to: sink }`);
 
@@ -169,9 +170,36 @@ for (const name of ['js', 'native', 'wasm'] as const) {
           const got = processed(backend, js, signal, req, actions);
           const want = roundTrip(js, signal, oracle(signal, req, expected));
           expect(canonicalDiff(signal, got, want)).toBeUndefined();
+          // Renames and deletions also rewrite the OTLP bytes, to the same records.
+          if (name !== 'js' && editsKeysOnly(actions) && !hasNoActions(actions)) {
+            const edited = backend.createAttributeEditor!(encodeAttributeActions(actions)).editOtlp(signal, encodeOtlp(signal, req));
+            expect(canonicalDiff(signal, roundTrip(js, signal, edited ? decodeOtlp(signal, edited) : req), want)).toBeUndefined();
+          }
         }), { numRuns: name === 'js' ? 40 : 60 });
       });
     }
+
+    for (const signal of ['logs', 'traces', 'metrics'] as const) {
+      it.runIf(name !== 'js')(`${signal}: renames and deletions on OTLP bytes give the oracle's records for any such actions`, async () => {
+        const backend = await loadBackend(name);
+        const js = await loadBackend('js');
+        fc.assert(fc.property(requestArb(signal), fc.nat(), actionsOf('delete', 'rename'), (generated, seed, { list, expected, applyTo }) => {
+          const req = focusKeys(structuredClone(generated), seed);
+          const actions = gatherAttributeActions(list, applyTo);
+          const bytes = encodeOtlp(signal, req);
+          const edited = backend.createAttributeEditor!(encodeAttributeActions(actions)).editOtlp(signal, bytes);
+          const want = roundTrip(js, signal, oracle(signal, req, expected));
+          expect(canonicalDiff(signal, roundTrip(js, signal, edited ? decodeOtlp(signal, edited) : req), want)).toBeUndefined();
+          // Unchanged means nothing to do: the tables path agrees.
+          if (!edited) expect(canonicalDiff(signal, roundTrip(js, signal, req), want)).toBeUndefined();
+        }), { numRuns: 80 });
+      });
+    }
+
+    it.runIf(name !== 'js')('refuses to compile actions that set values for OTLP bytes', async () => {
+      const backend = await loadBackend(name);
+      expect(() => backend.createAttributeEditor!(encodeAttributeActions(parseAttributeConfig({ actions: [{ action: 'upsert', key: 'a', value: 1 }] })))).toThrow(/only rename and delete/);
+    });
 
     it.runIf(name !== 'js')('keeps a forwarded stream valid: renamed key dictionaries go on as deltas; re-encoded tables widen u8 -> u16 keys', async () => {
       const backend = await loadBackend(name);
@@ -234,6 +262,28 @@ for (const name of ['js', 'native', 'wasm'] as const) {
       // The first batch sends its dictionaries; every later one only what is new.
       expect(replacements[0]).toBeGreaterThan(0);
       expect(replacements.slice(1)).toEqual([0, 0, 0, 0, 0]);
+      await engine.shutdown();
+    });
+
+    it.runIf(name !== 'js')('before OTLP-only nodes, OTLP batches with only renames and deletions go on as OTLP bytes, rewritten, no tables built', async () => {
+      const backend = await loadBackend(name);
+      const h = newHarness();
+      const { engine } = await startEngine(yaml('{ actions: [ { action: rename, source_key: user, destination_key: user.id }, { action: delete, key: secret } ], apply_to: [signal, resource] }', 'exporter:test_otlp_sink'), h, backend);
+      const req = logs([[['user', 'u1'], ['user.id', 'old'], ['secret', 'x']], [['k', 'v']]], [['secret', 'r'], ['host', 'h1']]);
+      const untouched = logs([[['k', 'v']]]);
+      const before = { ...TelemetryBatch.conversions };
+      const inputs = [req, untouched].map((r) => TelemetryBatch.fromOtlpBytes('logs', encodeOtlp('logs', r), { backend }));
+      for (const input of inputs) expect(await h.sources.get('src')!.inject(input)).toEqual({ ok: true });
+      const [edited, same] = h.sinks.get('sink')!.received.map((p) => p.batch);
+      expect([edited!.form, same!.form]).toEqual(['otlp-bytes', 'otlp-bytes']);
+      expect(edited!.backendTables).toBeUndefined();
+      expect(TelemetryBatch.conversions.otlpToArrow).toBe(before.otlpToArrow);
+      const got = decodeOtlp('logs', edited!.otlpBytes());
+      const attrs = got.resourceLogs[0]!.scopeLogs[0]!.logRecords.map((l) => l.attributes.map((kv) => `${kv.key}=${(kv.value as { value: unknown }).value}`));
+      expect(attrs).toEqual([['user.id=u1'], ['k=v']]);
+      expect(got.resourceLogs[0]!.resource.attributes.map((kv) => kv.key)).toEqual(['host']);
+      // Nothing to change: the batch goes on as it came.
+      expect(same).toBe(inputs[1]);
       await engine.shutdown();
     });
 

@@ -36,8 +36,10 @@ export function testRegistry(h: TestHarness): NodeRegistry {
       return { start: async () => {}, stop: async () => {} };
     },
   };
-  const sink: ExporterFactory<{ behaviour?: string; delay_ms?: number } | undefined> = {
-    type: 'exporter:test_sink',
+  /** exporter:test_sink may read tables; exporter:test_otlp_sink reads only OTLP, as the OTLP exporters do. */
+  const sinkOf = (type: string, reads?: 'otlp'): ExporterFactory<{ behaviour?: string; delay_ms?: number } | undefined> => ({
+    type,
+    ...(reads ? { reads } : {}),
     config: z.object({ behaviour: z.string().optional(), delay_ms: z.number().optional() }).nullable().optional().transform((v) => v ?? undefined),
     create(config, ctx) {
       const state = { received: [] as PData[], behaviour: (config?.behaviour ?? 'ack') as SinkBehaviour, delayMs: config?.delay_ms ?? 0, attempts: 0 };
@@ -53,8 +55,8 @@ export function testRegistry(h: TestHarness): NodeRegistry {
         },
       };
     },
-  };
-  return builtinRegistry().register(source).register(sink);
+  });
+  return builtinRegistry().register(source).register(sinkOf('exporter:test_sink')).register(sinkOf('exporter:test_otlp_sink', 'otlp'));
 }
 
 export function newHarness(): TestHarness {

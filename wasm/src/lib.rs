@@ -606,6 +606,46 @@ pub unsafe extern "C" fn otap_tables_builder_free(b: *mut TablesBuilder) {
     }
 }
 
+/// Compiles processor:attribute's renames and deletions (byte form at `ptr`, see
+/// `AttributeActions::parse`) for OTLP bytes; result data: the handle as a little-endian u32
+/// (freed by `otap_attribute_editor_free`). Other actions are an error.
+///
+/// # Safety
+/// `ptr` must hold `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn otap_attribute_editor_new(ptr: *const u8, len: usize) -> *mut OtapResult {
+    match otap_core::attributes::AttributeActions::parse(input(ptr, len)) {
+        Ok(a) if otap_core::attributes::edits_keys_only(&a) => ok((Box::into_raw(Box::new(a)) as u32).to_le_bytes().to_vec(), None),
+        Ok(_) => err(otap_core::OtapError::invalid_payload("attribute actions: only rename and delete apply to OTLP bytes")),
+        Err(e) => err(e),
+    }
+}
+
+/// The OTLP request (signal 0 traces, 1 logs, 2 metrics) with the editor's actions applied;
+/// result data: those bytes with the signal, or no bytes and signal -1 when nothing changes.
+///
+/// # Safety
+/// `a` must be a live handle from `otap_attribute_editor_new`; `ptr` must hold `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn otap_attribute_editor_edit_otlp(a: *const otap_core::attributes::AttributeActions, signal: u32, ptr: *const u8, len: usize) -> *mut OtapResult {
+    let Some(a) = a.as_ref() else { return bad_argument("null attribute editor") };
+    let Some(signal) = signal_of(signal) else { return bad_argument("unknown signal") };
+    match otap_core::attributes::edit_otlp_attributes(signal, input(ptr, len), a) {
+        Ok(None) => ok(Vec::new(), None),
+        Ok(Some(bytes)) => ok(bytes, Some(signal)),
+        Err(e) => err(e),
+    }
+}
+
+/// # Safety
+/// `a` must be null or a handle from `otap_attribute_editor_new`, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn otap_attribute_editor_free(a: *mut otap_core::attributes::AttributeActions) {
+    if !a.is_null() {
+        drop(Box::from_raw(a));
+    }
+}
+
 /// Held tables with processor:attribute's actions (their byte form at `ptr`, see
 /// `AttributeActions::parse`) applied; result data: the new handle (see `table_handles`).
 ///

@@ -493,6 +493,34 @@ impl JsTablesBuilder {
     }
 }
 
+/// processor:attribute's renames and deletions, compiled once, for OTLP requests' bytes
+/// (`otap_core::attributes::edit_otlp_attributes`).
+#[napi(js_name = "AttributeEditor")]
+pub struct JsAttributeEditor {
+    actions: otap_core::attributes::AttributeActions,
+}
+
+#[napi]
+impl JsAttributeEditor {
+    /// `actions`: the byte form `AttributeActions::parse` reads; throws on actions other than
+    /// rename and delete.
+    #[napi(constructor)]
+    pub fn new(env: Env, actions: &[u8]) -> Result<JsAttributeEditor> {
+        let actions = otap_core::attributes::AttributeActions::parse(actions).map_err(|e| throw(&env, e))?;
+        if !otap_core::attributes::edits_keys_only(&actions) {
+            return Err(throw(&env, otap_core::OtapError::invalid_payload("attribute actions: only rename and delete apply to OTLP bytes")));
+        }
+        Ok(JsAttributeEditor { actions })
+    }
+
+    /// The request with the actions applied, as OTLP protobuf; null when they change nothing.
+    #[napi]
+    pub fn edit_otlp(&self, env: Env, signal: String, otlp: &[u8]) -> Result<Option<JsBytes>> {
+        let out = otap_core::attributes::edit_otlp_attributes(parse_signal(&signal)?, otlp, &self.actions).map_err(|e| throw(&env, e))?;
+        Ok(out.map(JsBytes))
+    }
+}
+
 /// Held tables with processor:attribute's actions applied to their attribute tables
 /// (`actions`: the byte form `otap_core::attributes::AttributeActions::parse` reads).
 #[napi]

@@ -33,6 +33,10 @@ export interface NodeContext {
   readonly ports: readonly string[];
   /** Aborted when the pipeline starts shutting down. */
   readonly closing: AbortSignal;
+  /** True when every node after this one reads batches as OTLP or not at all
+   *  (NodeFactory.reads; exporters only: false): a receiver of OTAP then decodes straight to
+   *  OTLP bytes, processor:attribute edits OTLP bytes instead of building tables. */
+  readonly downstreamReadsOnlyOtlp: boolean;
   /** Sends downstream on `port` (default "default"), waiting while the destination is full. */
   send(pdata: PData, port?: string): Promise<void>;
   /** Sends without waiting: 'full' when the destination is full, 'unwired' when the port has no destination. */
@@ -63,9 +67,6 @@ export interface ReceiverContext extends NodeContext {
   /** Whether a batch of at least `bytes` would be refused now (the memory limit, a closing
    *  pipeline), for refusing a request before reading it; a true answer counts as a refusal. */
   refusesNow(bytes: number): boolean;
-  /** True when every node after this receiver reads batches as OTLP or not at all
-   *  (NodeFactory.reads): a receiver of OTAP then decodes straight to OTLP bytes. */
-  readonly downstreamReadsOnlyOtlp: boolean;
 }
 
 export interface ReceiverNode {
@@ -127,7 +128,7 @@ interface FactoryBase<C> {
    * What the node reads of a batch: 'otlp' when it only ever asks for OTLP (bytes or objects),
    * 'none' when it passes batches on without reading them. A receiver whose downstream nodes
    * all say one of these (at least one 'otlp') delivers OTLP bytes where it would otherwise
-   * hold Arrow tables (ReceiverContext.downstreamReadsOnlyOtlp). Default: may read tables.
+   * hold Arrow tables (NodeContext.downstreamReadsOnlyOtlp). Default: may read tables.
    */
   reads?: 'otlp' | 'none';
 }

@@ -290,7 +290,7 @@ export class PipelineInstance {
         for (const d of dests) d.addSender();
         outputs.set(key.slice(sep + 1), dests);
       }
-      const rt = new NodeRuntime(this, n, outputs, n.kind === 'receiver' && downstreamReadsOnlyOtlp(n.id, nodes, pipeline.routes));
+      const rt = new NodeRuntime(this, n, outputs, n.kind !== 'exporter' && downstreamReadsOnlyOtlp(n.id, nodes, pipeline.routes));
       rt.input = inputs.get(n.id);
       this.runtimes.push(rt);
     }

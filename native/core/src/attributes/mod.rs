@@ -3,14 +3,17 @@
 //! never through OTLP. Which tables `apply_to` selects follows the Rust engine: `signal` is
 //! every attribute table of the signal's own records (span events and links, metric,
 //! data point and exemplar attributes) except exponential-histogram points and their
-//! exemplars, which the engine leaves alone.
+//! exemplars, which the engine leaves alone. Renames and deletions also apply to an OTLP
+//! request's bytes (`otlp_edit.rs`), for a batch that goes on as OTLP.
 
 mod actions;
 mod hash;
+mod otlp_edit;
 mod plan;
 mod write;
 
 pub use actions::{ApplyTo, AttributeActions, Literal};
+pub use otlp_edit::{edit_otlp_attributes, edits_keys_only};
 
 use arrow_array::RecordBatch;
 

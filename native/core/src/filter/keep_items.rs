@@ -6,7 +6,7 @@
 //! (log_records, spans or metrics), the same field numbers for the three signals.
 
 use crate::error::OtapError;
-use crate::otlp::wire::{Reader, LEN};
+use crate::otlp::wire::{append_message, consumed, Reader, LEN};
 
 const RESOURCES: u32 = 1;
 const SCOPES: u32 = 2;
@@ -59,33 +59,14 @@ fn cut(msg: &[u8], path: &[u32], keep: &[bool], item: &mut usize, out: &mut Vec<
     Ok(kept)
 }
 
-/// The bytes `r` read since it was at `start`.
-fn consumed<'a>(start: &'a [u8], r: &Reader<'a>) -> &'a [u8] {
-    &start[..start.len() - r.rest().len()]
-}
-
 fn mask_too_short(n: usize) -> OtapError {
     OtapError::invalid_payload(format!("keep mask of {n} entries for more items"))
-}
-
-/// A length-delimited field `field` holding `body`.
-fn append_message(out: &mut Vec<u8>, field: u32, body: &[u8]) {
-    put_varint(out, u64::from(field << 3 | LEN));
-    put_varint(out, body.len() as u64);
-    out.extend_from_slice(body);
-}
-
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::otlp::wire::put_varint;
     use crate::otlp::model::parse_logs;
 
     fn varint(v: u64) -> Vec<u8> {

@@ -26,6 +26,27 @@ pub const I64: u32 = 1;
 pub const LEN: u32 = 2;
 pub const I32: u32 = 5;
 
+/// The bytes `r` read since it was at `start`: the fields in between, as they came.
+#[inline]
+pub fn consumed<'a>(start: &'a [u8], r: &Reader<'a>) -> &'a [u8] {
+    &start[..start.len() - r.rest().len()]
+}
+
+pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// A length-delimited field `field` holding `body`.
+pub fn append_message(out: &mut Vec<u8>, field: u32, body: &[u8]) {
+    put_varint(out, u64::from(field << 3 | LEN));
+    put_varint(out, body.len() as u64);
+    out.extend_from_slice(body);
+}
+
 #[derive(Clone, Copy)]
 pub struct Reader<'a> {
     buf: &'a [u8],

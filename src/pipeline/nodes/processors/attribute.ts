@@ -3,15 +3,17 @@
 // the Rust engine's config (the Go collector's action list; rename uses source_key /
 // destination_key). The actions are gathered and applied together, not in list order, so a
 // key may appear in one action only. Held OTAP tables are rewritten in the Rust core (key
-// dictionaries renamed, rows filtered or appended, no OTLP conversion); OTLP batches are
-// turned into tables there first (the output is OTAP, as in the engine). The js backend
-// applies the same rules to the OTLP objects.
+// dictionaries renamed, rows filtered or appended, no OTLP conversion). OTLP batches are
+// turned into tables there first (the output is OTAP, as in the engine), except before nodes
+// that read only OTLP (the OTLP exporters) when the actions only rename and delete keys: then
+// the request's bytes are rewritten in the core and go on as OTLP, no tables built only to be
+// converted back. The js backend applies the same rules to the OTLP objects.
 import { z } from 'zod';
 import { encodeAttributeActions } from '../../../backend/attribute-actions-bytes.js';
-import type { BackendTables, BackendTablesBuilder } from '../../../backend/types.js';
+import type { BackendAttributeEditor, BackendTables, BackendTablesBuilder } from '../../../backend/types.js';
 import { TelemetryBatch } from '../../../batch/telemetry-batch.js';
 import { applyAttributeActions } from '../../../otlp/apply-attribute-actions.js';
-import { gatherAttributeActions, hasNoActions, type AttributeAction, type AttributeActions } from '../../../otlp/attribute-actions.js';
+import { editsKeysOnly, gatherAttributeActions, hasNoActions, type AttributeAction, type AttributeActions } from '../../../otlp/attribute-actions.js';
 import type { Signal } from '../../../otlp/model.js';
 import { attributeLiteral, nodeConfig } from '../../config/field-types.js';
 import type { ProcessorFactory } from '../../engine/node-api.js';
@@ -56,7 +58,12 @@ export const attributeProcessor: ProcessorFactory<AttributeActions> = {
   config: attributeConfig,
   create(actions, ctx) {
     const bytes = encodeAttributeActions(actions);
-    const stats = { inCore: 0, viaObjects: 0 };
+    const stats = { inCore: 0, otlpEdited: 0, viaObjects: 0 };
+    // Made on first use and again after a failure (a wasm trap takes the instance it lived in).
+    // Only where the nodes after this one read OTLP (the OTLP exporters): before exporter:otap,
+    // tables with the key dictionary renamed cost less than a second pass over the bytes.
+    const editsBytes = ctx.downstreamReadsOnlyOtlp && editsKeysOnly(actions) && !hasNoActions(actions) && ctx.backend.createAttributeEditor !== undefined;
+    let editor: BackendAttributeEditor | undefined;
     // One tables builder per signal: the tables of successive OTLP batches share growing
     // dictionaries, which the exporter then sends as deltas.
     const builders = new Map<Signal, BackendTablesBuilder>();
@@ -76,25 +83,34 @@ export const attributeProcessor: ProcessorFactory<AttributeActions> = {
         const { batch } = pdata;
         let out: TelemetryBatch;
         try {
-          // OTLP batches enter the Rust core as tables (as the engine converts them to OTAP).
-          const held = tablesOf(batch);
-          const tables = held && ctx.backend.transformAttributes?.(held, bytes);
-          // Tables built here from OTLP are nobody else's: freed now, not at some later GC
-          // (with wasm, their memory is the module's, which V8 cannot see).
-          if (held !== batch.backendTables) held?.release?.();
-          if (tables) {
-            stats.inCore++;
-            out = TelemetryBatch.fromBackendTables(tables, { backend: ctx.backend });
+          if (editsBytes && !batch.backendTables) {
+            editor ??= ctx.backend.createAttributeEditor!(bytes);
+            const edited = editor.editOtlp(batch.signal, batch.otlpBytes());
+            stats.otlpEdited++;
+            out = edited ? TelemetryBatch.fromOtlpBytes(batch.signal, edited, { backend: ctx.backend }) : batch;
           } else {
-            stats.viaObjects++;
-            out = TelemetryBatch.fromRequest(batch.signal, applyAttributeActions(batch.signal, batch.request, actions), { backend: ctx.backend });
+            // Other OTLP batches enter the Rust core as tables (as the engine converts them to OTAP).
+            const held = tablesOf(batch);
+            const tables = held && ctx.backend.transformAttributes?.(held, bytes);
+            // Tables built here from OTLP are nobody else's: freed now, not at some later GC
+            // (with wasm, their memory is the module's, which V8 cannot see).
+            if (held !== batch.backendTables) held?.release?.();
+            if (tables) {
+              stats.inCore++;
+              out = TelemetryBatch.fromBackendTables(tables, { backend: ctx.backend });
+            } else {
+              stats.viaObjects++;
+              out = TelemetryBatch.fromRequest(batch.signal, applyAttributeActions(batch.signal, batch.request, actions), { backend: ctx.backend });
+            }
           }
         } catch (e) {
-          builders.delete(batch.signal); // a builder that failed midway (or whose wasm instance trapped) starts over
+          // A builder or editor that failed midway (or whose wasm instance trapped) starts over.
+          builders.delete(batch.signal);
+          editor = undefined;
           ctx.nack(pdata, `attribute: cannot apply the actions to this batch: ${(e as Error).message}`, { permanent: true });
           return;
         }
-        await ctx.send(pdata.withBatch(out));
+        await ctx.send(out === batch ? pdata : pdata.withBatch(out));
       },
       status: () => stats,
     };

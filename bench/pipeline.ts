@@ -30,7 +30,7 @@ import { BarReplayClient } from './bar-replay.js';
 import { OtlpReplayClient } from './otlp-replay.js';
 import { runPinned, peakRssBytes, treeCpuSeconds } from './process-stats.js';
 import { machineDescription, median, numberFlag, replaceSection } from './results.js';
-import { batchLikeGoExporter, batchNote, chainDocument, drive, fmt, GO_EXPORTER_BATCH, saturationTable, startGoSystem, startOtapRun, type Cell, type Sender, type SystemUnderTest } from './saturation.js';
+import { batchLikeGoExporter, batchNote, chainDocument, drive, fmt, GO_EXPORTER_BATCH, saturationTable, type RatioColumn, startGoSystem, startOtapRun, type Cell, type Sender, type SystemUnderTest } from './saturation.js';
 
 const ITERATIONS = numberFlag('--iterations', 3);
 const SECONDS = numberFlag('--seconds', 3);
@@ -283,7 +283,7 @@ async function main(): Promise<void> {
     rowHeader: 'pipeline', rows: FLOWS, sizes: SIZES, names, cells: results,
     extras: withGo ? [
       { header: 'ours / Go CPU', value: (c, f, size) => c('ours', f, size) / c('Go Collector', f, size) },
-      ...(batched ? [{ header: 'ours + batch / Go CPU', value: (c: (n: string, r: string, s: number) => number, f: string, size: number) => c(BATCHED, f, size) / c('Go Collector', f, size) }] : []),
+      ...(batched ? [{ header: 'ours + batch / Go CPU', value: (c, f, size) => c(BATCHED, f, size) / c('Go Collector', f, size) } satisfies RatioColumn] : []),
     ] : [],
   });
   /** Ours' CPU per record on a row: the lower of its two configurations where both ran. */

@@ -32,7 +32,7 @@ import { OtapReceiver } from '../src/transport/receiver/index.js';
 import { hasGoCollector, telemetryYaml } from '../test/interop/go-collector.js';
 import { peakRssBytes, runPinned } from './process-stats.js';
 import { machineDescription, median, numberFlag, replaceSection } from './results.js';
-import { batchLikeGoExporter, batchNote, chainDocument, drive, fmt, GO_EXPORTER_BATCH, saturationTable, startGoSystem, startOtapRun, type Cell, type SystemUnderTest } from './saturation.js';
+import { batchLikeGoExporter, batchNote, chainDocument, drive, fmt, GO_EXPORTER_BATCH, saturationTable, type RatioColumn, startGoSystem, startOtapRun, type Cell, type SystemUnderTest } from './saturation.js';
 
 const ITERATIONS = numberFlag('--iterations', 3);
 const SECONDS = numberFlag('--seconds', 3);
@@ -222,7 +222,7 @@ async function main(): Promise<void> {
     rowHeader: 'scenario', rows: SCENARIOS, sizes: SIZES, names, cells: results,
     extras: withGo ? [
       { header: 'native vs Go records per CPU-s', value: (c, s, size) => c('Go Collector', s, size) / c('ours native', s, size) },
-      ...(batched ? [{ header: 'native + batch vs Go records per CPU-s', value: (c: (n: string, r: string, s: number) => number, s: string, size: number) => c('Go Collector', s, size) / c(BATCHED, s, size) }] : []),
+      ...(batched ? [{ header: 'native + batch vs Go records per CPU-s', value: (c, s, size) => c('Go Collector', s, size) / c(BATCHED, s, size) } satisfies RatioColumn] : []),
     ] : [],
   });
   const memRows = ['| scenario | process | idle RSS MiB | peak RSS MiB |', '|---|---|---:|---:|'];

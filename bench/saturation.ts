@@ -111,8 +111,14 @@ export interface SaturationTable {
   cpm(name: string, row: string, size: number): number;
 }
 
+/** A last column of a saturation table: a ratio from the CPU medians (NaN when a figure is missing). */
+export interface RatioColumn {
+  header: string;
+  value: (cpm: (name: string, row: string, size: number) => number, row: string, size: number) => number;
+}
+
 /** A ratio as "0.42x", or "-" when a figure is missing. */
-export const ratioText = (v: number): string => (Number.isNaN(v) ? '-' : `${v.toFixed(2)}x`);
+const ratioText = (v: number): string => (Number.isNaN(v) ? '-' : `${v.toFixed(2)}x`);
 
 /** The results table of a saturation benchmark (`cells` keyed `name|row|size`), with an
  *  optional last columns computed from the CPU medians. */
@@ -122,7 +128,7 @@ export function saturationTable(o: {
   sizes: readonly number[];
   names: readonly string[];
   cells: ReadonlyMap<string, Cell[]>;
-  extras?: ReadonlyArray<{ header: string; value: (cpm: (name: string, row: string, size: number) => number, row: string, size: number) => number }>;
+  extras?: readonly RatioColumn[];
 }): SaturationTable {
   // A system not run on a row and batch size has NaN figures, shown as "-".
   const get = (n: string, row: string, size: number): Cell[] => o.cells.get(`${n}|${row}|${size}`) ?? [];

@@ -251,6 +251,12 @@ class Handle {
     if (this.ptr === 0) throw new OtelArrowError('LIMIT_EXCEEDED', `wasm backend: cannot allocate a ${kind}`);
   }
 
+  /** The handle a constructor call returned as its result data (a little-endian u32). */
+  static fromResult(rt: WasmRuntime, r: WasmResult, kind: string, free: (ex: WasmExports, ptr: number) => void): Handle {
+    const ptr = new DataView(r.data.buffer, r.data.byteOffset, 4).getUint32(0, true);
+    return new Handle(rt, () => ptr, kind, free);
+  }
+
   get(): number {
     if (this.ptr === 0) throw new Error(`${this.kind} is closed`);
     if (this.generation !== this.rt.generation) {
@@ -379,8 +385,7 @@ export class WasmBackend implements Backend {
     if (!this.rt.exports().otap_filter_new || !this.rt.exports().otap_filter_otlp) return undefined;
     return (rules) => {
       const r = this.rt.call(rules, (ex, ptr, len) => ex.otap_filter_new!(ptr, len));
-      const ptr = new DataView(r.data.buffer, r.data.byteOffset, 4).getUint32(0, true);
-      const h = new Handle(this.rt, () => ptr, 'Filter', (ex, p) => ex.otap_filter_free!(p));
+      const h = Handle.fromResult(this.rt, r, 'Filter', (ex, p) => ex.otap_filter_free!(p));
       const filter: BackendFilter = {
         apply: (tables) => {
           const live = this.held.get(tables);
@@ -439,8 +444,7 @@ export class WasmBackend implements Backend {
     if (!this.rt.exports().otap_attribute_editor_new) return undefined;
     return (actions) => {
       const r = this.rt.call(actions, (ex, ptr, len) => ex.otap_attribute_editor_new!(ptr, len));
-      const ptr = new DataView(r.data.buffer, r.data.byteOffset, 4).getUint32(0, true);
-      const h = new Handle(this.rt, () => ptr, 'AttributeEditor', (ex, p) => ex.otap_attribute_editor_free!(p));
+      const h = Handle.fromResult(this.rt, r, 'AttributeEditor', (ex, p) => ex.otap_attribute_editor_free!(p));
       const editor: BackendAttributeEditor = {
         editOtlp: (signal, otlp) => {
           const out = this.rt.call(otlp, (ex, p, len) => ex.otap_attribute_editor_edit_otlp!(h.get(), signalCode(signal), p, len));
@@ -460,8 +464,7 @@ export class WasmBackend implements Backend {
       const rows = Math.max(0, Math.min(options.rowGroupRows ?? 131_072, 0xffff_ffff)) >>> 0;
       const meta = encodeKeyValues(Object.entries(options.rootMetadata ?? {}));
       const r = this.rt.call(meta, (ex, ptr, len) => ex.otap_parquet_writer_new!(code, level, rows, ptr, len));
-      const ptr = new DataView(r.data.buffer, r.data.byteOffset, 4).getUint32(0, true);
-      const h = new Handle(this.rt, () => ptr, 'ParquetWriter', (ex, p) => ex.otap_parquet_writer_free!(p));
+      const h = Handle.fromResult(this.rt, r, 'ParquetWriter', (ex, p) => ex.otap_parquet_writer_free!(p));
       let done = false;
       const live = (): number => {
         if (done) throw parquetWriterFinished();

@@ -614,9 +614,8 @@ pub unsafe extern "C" fn otap_tables_builder_free(b: *mut TablesBuilder) {
 /// `ptr` must hold `len` readable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn otap_attribute_editor_new(ptr: *const u8, len: usize) -> *mut OtapResult {
-    match otap_core::attributes::AttributeActions::parse(input(ptr, len)) {
-        Ok(a) if otap_core::attributes::edits_keys_only(&a) => ok((Box::into_raw(Box::new(a)) as u32).to_le_bytes().to_vec(), None),
-        Ok(_) => err(otap_core::OtapError::invalid_payload("attribute actions: only rename and delete apply to OTLP bytes")),
+    match otap_core::attributes::OtlpKeyEditor::parse(input(ptr, len)) {
+        Ok(editor) => ok((Box::into_raw(Box::new(editor)) as u32).to_le_bytes().to_vec(), None),
         Err(e) => err(e),
     }
 }
@@ -627,10 +626,10 @@ pub unsafe extern "C" fn otap_attribute_editor_new(ptr: *const u8, len: usize) -
 /// # Safety
 /// `a` must be a live handle from `otap_attribute_editor_new`; `ptr` must hold `len` readable bytes.
 #[no_mangle]
-pub unsafe extern "C" fn otap_attribute_editor_edit_otlp(a: *const otap_core::attributes::AttributeActions, signal: u32, ptr: *const u8, len: usize) -> *mut OtapResult {
+pub unsafe extern "C" fn otap_attribute_editor_edit_otlp(a: *const otap_core::attributes::OtlpKeyEditor, signal: u32, ptr: *const u8, len: usize) -> *mut OtapResult {
     let Some(a) = a.as_ref() else { return bad_argument("null attribute editor") };
     let Some(signal) = signal_of(signal) else { return bad_argument("unknown signal") };
-    match otap_core::attributes::edit_otlp_attributes(signal, input(ptr, len), a) {
+    match a.edit(signal, input(ptr, len)) {
         Ok(None) => ok(Vec::new(), None),
         Ok(Some(bytes)) => ok(bytes, Some(signal)),
         Err(e) => err(e),
@@ -640,7 +639,7 @@ pub unsafe extern "C" fn otap_attribute_editor_edit_otlp(a: *const otap_core::at
 /// # Safety
 /// `a` must be null or a handle from `otap_attribute_editor_new`, freed once.
 #[no_mangle]
-pub unsafe extern "C" fn otap_attribute_editor_free(a: *mut otap_core::attributes::AttributeActions) {
+pub unsafe extern "C" fn otap_attribute_editor_free(a: *mut otap_core::attributes::OtlpKeyEditor) {
     if !a.is_null() {
         drop(Box::from_raw(a));
     }

@@ -494,10 +494,10 @@ impl JsTablesBuilder {
 }
 
 /// processor:attribute's renames and deletions, compiled once, for OTLP requests' bytes
-/// (`otap_core::attributes::edit_otlp_attributes`).
+/// (`otap_core::attributes::OtlpKeyEditor`).
 #[napi(js_name = "AttributeEditor")]
 pub struct JsAttributeEditor {
-    actions: otap_core::attributes::AttributeActions,
+    inner: otap_core::attributes::OtlpKeyEditor,
 }
 
 #[napi]
@@ -506,17 +506,13 @@ impl JsAttributeEditor {
     /// rename and delete.
     #[napi(constructor)]
     pub fn new(env: Env, actions: &[u8]) -> Result<JsAttributeEditor> {
-        let actions = otap_core::attributes::AttributeActions::parse(actions).map_err(|e| throw(&env, e))?;
-        if !otap_core::attributes::edits_keys_only(&actions) {
-            return Err(throw(&env, otap_core::OtapError::invalid_payload("attribute actions: only rename and delete apply to OTLP bytes")));
-        }
-        Ok(JsAttributeEditor { actions })
+        Ok(JsAttributeEditor { inner: otap_core::attributes::OtlpKeyEditor::parse(actions).map_err(|e| throw(&env, e))? })
     }
 
     /// The request with the actions applied, as OTLP protobuf; null when they change nothing.
     #[napi]
     pub fn edit_otlp(&self, env: Env, signal: String, otlp: &[u8]) -> Result<Option<JsBytes>> {
-        let out = otap_core::attributes::edit_otlp_attributes(parse_signal(&signal)?, otlp, &self.actions).map_err(|e| throw(&env, e))?;
+        let out = self.inner.edit(parse_signal(&signal)?, otlp).map_err(|e| throw(&env, e))?;
         Ok(out.map(JsBytes))
     }
 }

@@ -13,7 +13,7 @@ mod plan;
 mod write;
 
 pub use actions::{ApplyTo, AttributeActions, Literal};
-pub use otlp_edit::{edit_otlp_attributes, edits_keys_only};
+pub use otlp_edit::OtlpKeyEditor;
 
 use arrow_array::RecordBatch;
 

@@ -1,5 +1,5 @@
 //! processor:attribute's rename and delete on an OTLP request's bytes, for an OTLP batch whose
-//! next consumer takes OTLP bytes (an OTAP exporter encodes them straight to IPC): the
+//! next nodes read only OTLP (the OTLP exporters: no tables built to be converted back): the
 //! attribute lists `apply_to` selects are rewritten in place, every other field copied as it
 //! came, length prefixes above a change rewritten. Same rules as on the tables
 //! (`plan.rs`): a list holding a rename's source loses its destination entries and the
@@ -71,131 +71,157 @@ fn request_levels(signal: Signal, to: ApplyTo) -> Level {
     Level::new(&[], vec![(1, Level::new(&[], vec![(1, resource), (2, Level::new(&[], vec![(1, scope), (2, items)]))]))])
 }
 
-/// The key edits, as bytes (keys are compared, never decoded).
-struct Edits<'a> {
-    rename: Vec<(&'a [u8], &'a [u8])>,
-    delete: Vec<&'a [u8]>,
-    /// The encoded key fields of the rename sources and deleted keys: bytes without any of
-    /// them change nothing (a destination goes only where its source is).
-    finders: Vec<Finder<'static>>,
+/// The encoding of a KeyValue's key field holding `key` (tag, length, bytes), found by memmem.
+fn key_field_finder(key: &[u8]) -> Finder<'static> {
+    let mut field = Vec::with_capacity(key.len() + 6);
+    put_varint(&mut field, u64::from(1 << 3 | LEN));
+    put_varint(&mut field, key.len() as u64);
+    field.extend_from_slice(key);
+    Finder::new(&field).into_owned()
 }
 
-impl<'a> Edits<'a> {
-    fn new(actions: &'a AttributeActions) -> Edits<'a> {
-        let rename: Vec<(&[u8], &[u8])> = actions.rename.iter().map(|(s, d)| (s.as_bytes(), d.as_bytes())).collect();
-        let delete: Vec<&[u8]> = actions.delete.iter().map(|k| k.as_bytes()).collect();
-        let finders = rename.iter().map(|(s, _)| *s).chain(delete.iter().copied()).map(|k| {
-            let mut field = Vec::with_capacity(k.len() + 6);
-            put_varint(&mut field, u64::from(1 << 3 | LEN));
-            put_varint(&mut field, k.len() as u64);
-            field.extend_from_slice(k);
-            Finder::new(&field).into_owned()
-        }).collect();
-        Edits { rename, delete, finders }
+/// A key as bytes.
+type Key = Box<[u8]>;
+
+/// processor:attribute's renames and deletions, compiled once for OTLP requests' bytes: the
+/// keys as bytes (compared, never decoded), their key fields' finders, and where the lists
+/// `apply_to` selects are in each signal's request.
+pub struct OtlpKeyEditor {
+    rename: Vec<(Key, Key)>,
+    delete: Vec<Key>,
+    /// Key fields of the rename sources and deleted keys: bytes without any of them change
+    /// nothing (a destination goes only where its source is).
+    changes: Vec<Finder<'static>>,
+    /// Key fields of the rename destinations: a list without any has none to replace.
+    destinations: Vec<Finder<'static>>,
+    /// Traces, logs, metrics.
+    levels: [Level; 3],
+}
+
+impl OtlpKeyEditor {
+    /// The editor of `actions`; other actions than rename and delete are an error: they set,
+    /// hash or add values, which belongs to the tables path (`transform_attributes`).
+    pub fn new(actions: &AttributeActions) -> Result<OtlpKeyEditor, OtapError> {
+        if !(actions.insert.is_empty() && actions.upsert.is_empty() && actions.update.is_empty() && actions.hash.is_empty()) {
+            return Err(OtapError::invalid_payload("attribute actions: only rename and delete apply to OTLP bytes; insert, upsert, update and hash need the tables"));
+        }
+        let bytes = |k: &String| -> Key { k.as_bytes().into() };
+        let rename: Vec<(Key, Key)> = actions.rename.iter().map(|(s, d)| (bytes(s), bytes(d))).collect();
+        let delete: Vec<Key> = actions.delete.iter().map(bytes).collect();
+        let changes = rename.iter().map(|(s, _)| s).chain(&delete).map(|k| key_field_finder(k)).collect();
+        let destinations = rename.iter().map(|(_, d)| key_field_finder(d)).collect();
+        let to = actions.apply_to;
+        let levels = [request_levels(Signal::Traces, to), request_levels(Signal::Logs, to), request_levels(Signal::Metrics, to)];
+        Ok(OtlpKeyEditor { rename, delete, changes, destinations, levels })
+    }
+
+    /// The editor of actions in their byte form (`AttributeActions::parse`).
+    pub fn parse(actions: &[u8]) -> Result<OtlpKeyEditor, OtapError> {
+        OtlpKeyEditor::new(&AttributeActions::parse(actions)?)
+    }
+
+    /// `request` with the renames and deletions applied; `None` when they change nothing
+    /// (the request as it came).
+    pub fn edit(&self, signal: Signal, request: &[u8]) -> Result<Option<Vec<u8>>, OtapError> {
+        if !self.may_change(request) {
+            return Ok(None);
+        }
+        let level = match signal {
+            Signal::Traces => &self.levels[0],
+            Signal::Logs => &self.levels[1],
+            Signal::Metrics => &self.levels[2],
+        };
+        let mut out = Vec::with_capacity(request.len() + 64);
+        Ok(self.edit_message(request, level, &mut out)?.then_some(out))
     }
 
     fn renamed(&self, key: &[u8]) -> Option<&[u8]> {
-        self.rename.iter().find(|(s, _)| *s == key).map(|(_, d)| *d)
+        self.rename.iter().find(|(s, _)| **s == *key).map(|(_, d)| &**d)
+    }
+
+    fn deleted(&self, key: &[u8]) -> bool {
+        self.delete.iter().any(|k| **k == *key)
     }
 
     /// Whether `bytes` may hold an edited key (they do not when no key field's encoding occurs).
     fn may_change(&self, bytes: &[u8]) -> bool {
-        self.finders.iter().any(|f| f.find(bytes).is_some())
+        self.changes.iter().any(|f| f.find(bytes).is_some())
     }
-}
 
-/// Whether the actions are ones `edit_otlp_attributes` applies (renames and deletions only).
-pub fn edits_keys_only(actions: &AttributeActions) -> bool {
-    actions.insert.is_empty() && actions.upsert.is_empty() && actions.update.is_empty() && actions.hash.is_empty()
-}
-
-/// `request` with the renames and deletions of `actions` applied; `None` when they change
-/// nothing (the request as it came). Other actions are an error: they belong to the tables
-/// path (`transform_attributes`).
-pub fn edit_otlp_attributes(signal: Signal, request: &[u8], actions: &AttributeActions) -> Result<Option<Vec<u8>>, OtapError> {
-    if !edits_keys_only(actions) {
-        return Err(OtapError::invalid_payload("attribute actions: only rename and delete apply to OTLP bytes; insert, upsert, update and hash need the tables"));
-    }
-    let edits = Edits::new(actions);
-    if !edits.may_change(request) {
-        return Ok(None);
-    }
-    let mut out = Vec::with_capacity(request.len() + 64);
-    Ok(edit(request, &request_levels(signal, actions.apply_to), &edits, &mut out)?.then_some(out))
-}
-
-/// Copies `msg` to `out` with its attribute lists (and those below it) edited; whether
-/// anything changed. Fields between edits are copied in runs, as they came.
-fn edit(msg: &[u8], level: &Level, edits: &Edits<'_>, out: &mut Vec<u8>) -> Result<bool, OtapError> {
-    if !level.attrs.is_empty() && !edits.may_change(msg) {
-        out.extend_from_slice(msg);
-        return Ok(false);
-    }
-    let replaced = if level.attrs.is_empty() { Vec::new() } else { replaced_destinations(msg, level.attrs, edits)? };
-    let mut changed = false;
-    let mut body = Vec::new();
-    // msg[run..] up to the current field is still to be copied as it came.
-    let mut run = 0;
-    let mut r = Reader::new(msg);
-    loop {
-        let at = msg.len() - r.rest().len();
-        let Some((f, wt)) = r.tag()? else { break };
-        if level.attrs.contains(&f) {
-            r.expect(wt, LEN)?;
-            let kv = r.bytes()?;
-            let key = key_of(kv)?;
-            let dest = edits.renamed(key);
-            if dest.is_none() && !edits.delete.contains(&key) && !replaced.contains(&key) {
-                continue;
-            }
-            out.extend_from_slice(&msg[run..at]);
-            run = msg.len() - r.rest().len();
-            changed = true;
-            if let Some(dest) = dest {
-                body.clear();
-                renamed_key_value(kv, dest, &mut body)?;
-                append_message(out, f, &body);
-            }
-        } else if let Some(child) = level.child(f) {
-            r.expect(wt, LEN)?;
-            let inner = r.bytes()?;
-            body.clear();
-            if edit(inner, child, edits, &mut body)? {
+    /// Copies `msg` to `out` with its attribute lists (and those below it) edited; whether
+    /// anything changed. Fields between edits are copied in runs, as they came.
+    fn edit_message(&self, msg: &[u8], level: &Level, out: &mut Vec<u8>) -> Result<bool, OtapError> {
+        if !level.attrs.is_empty() && !self.may_change(msg) {
+            out.extend_from_slice(msg);
+            return Ok(false);
+        }
+        let replaced = if level.attrs.is_empty() || !self.destinations.iter().any(|f| f.find(msg).is_some()) {
+            Vec::new()
+        } else {
+            self.replaced_destinations(msg, level.attrs)?
+        };
+        let mut changed = false;
+        let mut body = Vec::new();
+        // msg[run..] up to the current field is still to be copied as it came.
+        let mut run = 0;
+        let mut r = Reader::new(msg);
+        loop {
+            let at = msg.len() - r.rest().len();
+            let Some((f, wt)) = r.tag()? else { break };
+            if level.attrs.contains(&f) {
+                r.expect(wt, LEN)?;
+                let kv = r.bytes()?;
+                let key = key_of(kv)?;
+                let dest = self.renamed(key);
+                if dest.is_none() && !self.deleted(key) && !replaced.contains(&key) {
+                    continue;
+                }
                 out.extend_from_slice(&msg[run..at]);
                 run = msg.len() - r.rest().len();
                 changed = true;
-                append_message(out, f, &body);
+                if let Some(dest) = dest {
+                    body.clear();
+                    renamed_key_value(kv, dest, &mut body)?;
+                    append_message(out, f, &body);
+                }
+            } else if let Some(child) = level.child(f) {
+                r.expect(wt, LEN)?;
+                let inner = r.bytes()?;
+                body.clear();
+                if self.edit_message(inner, child, &mut body)? {
+                    out.extend_from_slice(&msg[run..at]);
+                    run = msg.len() - r.rest().len();
+                    changed = true;
+                    append_message(out, f, &body);
+                }
+            } else {
+                r.skip(wt)?;
             }
-        } else {
-            r.skip(wt)?;
         }
+        out.extend_from_slice(&msg[run..]);
+        Ok(changed)
     }
-    out.extend_from_slice(&msg[run..]);
-    Ok(changed)
-}
 
-/// The destination keys whose entries go from this message's lists: those of the renames
-/// whose source one of them holds.
-fn replaced_destinations<'e>(msg: &[u8], attrs: &[u32], edits: &Edits<'e>) -> Result<Vec<&'e [u8]>, OtapError> {
-    let mut out = Vec::new();
-    if edits.rename.is_empty() {
-        return Ok(out);
-    }
-    let mut r = Reader::new(msg);
-    while let Some((f, wt)) = r.tag()? {
-        if !attrs.contains(&f) {
-            r.skip(wt)?;
-            continue;
-        }
-        r.expect(wt, LEN)?;
-        let key = key_of(r.bytes()?)?;
-        for &(source, dest) in &edits.rename {
-            if source == key && !out.contains(&dest) {
-                out.push(dest);
+    /// The destination keys whose entries go from this message's lists: those of the renames
+    /// whose source one of them holds.
+    fn replaced_destinations(&self, msg: &[u8], attrs: &[u32]) -> Result<Vec<&[u8]>, OtapError> {
+        let mut out: Vec<&[u8]> = Vec::new();
+        let mut r = Reader::new(msg);
+        while let Some((f, wt)) = r.tag()? {
+            if !attrs.contains(&f) {
+                r.skip(wt)?;
+                continue;
+            }
+            r.expect(wt, LEN)?;
+            let key = key_of(r.bytes()?)?;
+            for (source, dest) in &self.rename {
+                if **source == *key && !out.contains(&&**dest) {
+                    out.push(dest);
+                }
             }
         }
+        Ok(out)
     }
-    Ok(out)
 }
 
 /// A KeyValue's key (field 1; the last one, as protobuf reads repeated scalars), empty if none.
@@ -281,6 +307,10 @@ mod tests {
     }
 
     const SIGNAL: ApplyTo = ApplyTo { signal: true, resource: false, scope: false };
+
+    fn edit_otlp_attributes(signal: Signal, request: &[u8], actions: &AttributeActions) -> Result<Option<Vec<u8>>, OtapError> {
+        OtlpKeyEditor::new(actions)?.edit(signal, request)
+    }
 
     /// Per record: its attributes as (key, string value), in order.
     fn record_attrs(bytes: &[u8]) -> Vec<Vec<(String, String)>> {

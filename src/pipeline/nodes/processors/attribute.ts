@@ -62,7 +62,7 @@ export const attributeProcessor: ProcessorFactory<AttributeActions> = {
     // Made on first use and again after a failure (a wasm trap takes the instance it lived in).
     // Only where the nodes after this one read OTLP (the OTLP exporters): before exporter:otap,
     // tables with the key dictionary renamed cost less than a second pass over the bytes.
-    const editsBytes = ctx.downstreamReadsOnlyOtlp && editsKeysOnly(actions) && !hasNoActions(actions) && ctx.backend.createAttributeEditor !== undefined;
+    const editsBytes = ctx.downstreamReadsOnlyOtlp && editsKeysOnly(actions) && ctx.backend.createAttributeEditor !== undefined;
     let editor: BackendAttributeEditor | undefined;
     // One tables builder per signal: the tables of successive OTLP batches share growing
     // dictionaries, which the exporter then sends as deltas.
@@ -87,7 +87,8 @@ export const attributeProcessor: ProcessorFactory<AttributeActions> = {
             editor ??= ctx.backend.createAttributeEditor!(bytes);
             const edited = editor.editOtlp(batch.signal, batch.otlpBytes());
             stats.otlpEdited++;
-            out = edited ? TelemetryBatch.fromOtlpBytes(batch.signal, edited, { backend: ctx.backend }) : batch;
+            // Renames and deletions keep every item: the count carries over instead of a rescan.
+            out = edited ? TelemetryBatch.fromOtlpBytes(batch.signal, edited, { backend: ctx.backend, items: batch.itemCount }) : batch;
           } else {
             // Other OTLP batches enter the Rust core as tables (as the engine converts them to OTAP).
             const held = tablesOf(batch);

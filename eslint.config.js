@@ -1,7 +1,7 @@
 // ESLint (flat config): type-aware typescript-eslint rules for what the compiler does not
 // catch - promises nobody awaits or handles, promises passed where a plain value or a void
-// callback is expected, and `any` flowing into typed code unchecked - and no console output
-// from library code.
+// callback is expected, and `any` flowing into typed code unchecked - no console output
+// from library code, and no TextDecoder that drops a leading U+FEFF from telemetry strings.
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -22,6 +22,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'error',
       '@typescript-eslint/no-unsafe-member-access': 'error',
       '@typescript-eslint/no-unsafe-return': 'error',
+      'no-restricted-syntax': ['error', {
+        selector: "NewExpression[callee.name='TextDecoder']:not([arguments.0.value='latin1']):not(:has(Property[key.name='ignoreBOM'][value.value=true]))",
+        message: "A TextDecoder strips a leading U+FEFF unless constructed with { ignoreBOM: true }; strings must round-trip unchanged.",
+      }],
     },
   },
   {

@@ -7,7 +7,7 @@ import type { ParquetFileBytes } from './types.js';
 import { concatBytes } from '../concat-bytes.js';
 
 const utf8 = new TextEncoder();
-const text = new TextDecoder();
+const text = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export function encodeFileList(files: readonly ParquetFileBytes[]): Uint8Array {
   const out = new Uint8Array(files.reduce((n, f) => n + 8 + f.bytes.byteLength, 0));

@@ -113,7 +113,7 @@ function signalCode(signal: Signal): number {
   return code;
 }
 const SIGNAL_NAMES: readonly Signal[] = ['traces', 'logs', 'metrics'];
-const utf8 = new TextDecoder();
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 /** The module's pointers are u32; keep inputs well inside the 4 GiB address space. */
 const MAX_INPUT = 0x7fff_0000;
 

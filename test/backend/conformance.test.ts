@@ -6,7 +6,8 @@
 // (b) the long delta-dictionary stream (u8 -> u16 -> plain event_name, schema resets);
 // (c) the Go reference's streams decoded by each backend, and each backend's streams decoded
 //     by the Go consumer;
-// (d) native, wasm and js outputs decode to the same canonical OTLP for the same inputs;
+// (d) native, wasm and js outputs decode to the same canonical OTLP for the same inputs
+//     (generated, arbitrary, and strings and bytes with leading U+FEFF / 0xFF);
 // (e) truncated and bit-flipped BARs through native and wasm: coded Errors, never a crash or
 //     a dead instance.
 // A backend that is not built is skipped, except in CI where native and wasm must load.
@@ -27,6 +28,7 @@ import { decodeOtlp, encodeOtlp } from '../../src/otlp/signal-codec.js';
 import { goEquivalent } from '../interop/go-equivalence.js';
 import { goDecode, goEqual, goGen, goPeerBinary, hasGo, readFramedBars, writeFramedBars } from '../interop/go-peer.js';
 import { requestArb } from '../support/arbitraries.js';
+import { withLeadingMarks } from '../support/leading-marks.js';
 import { yieldToEventLoop } from '../support/event-loop.js';
 import { backendRows, BACKEND_NAMES, CI, jsBackend, RUST_BACKENDS, requireBackend, backendsToRun } from '../support/backends.js';
 
@@ -266,6 +268,8 @@ describe('native, wasm and js agree', () => {
       const inputs: SignalRequest[Signal][] = [
         ...Array.from({ length: 6 }, (_, i) => generators[signal]({ seed: 17, batchSize: 120, batchIndex: i, uniqueValuesPerBatch: 20 })),
         ...fc.sample(requestArb(signal), { seed: 99, numRuns: 20 }),
+        // Strings led by U+FEFF, byte values by 0xFF beside empty ones (two decoder traps).
+        ...Array.from({ length: 2 }, (_, i) => withLeadingMarks(generators[signal]({ seed: 23, batchSize: 40, batchIndex: i }))),
       ];
       const options: EncoderOptions = { zstdLevel: 3, metricMetadata: true };
       const results = new Map<BackendName, string[]>();

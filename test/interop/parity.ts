@@ -188,7 +188,7 @@ export function cellValue(col: ArrayData, i: number): unknown {
       return Object.is(v, -0) ? '-0' : Number.isNaN(v) ? 'NaN' : v;
     }
     case 'bool': return bit(col.values as Uint8Array, i);
-    case 'utf8': return new TextDecoder().decode(slice(col, i));
+    case 'utf8': return new TextDecoder('utf-8', { ignoreBOM: true }).decode(slice(col, i));
     case 'binary': return `0x${hex(slice(col, i))}`;
     case 'fixedSizeBinary': {
       const w = t.byteWidth;

@@ -32,7 +32,7 @@ import { expectTruncationsRefused } from '../support/truncation.js';
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const attr = (attrs: KeyValue[], key: string): AnyValue | undefined =>
   attrs.find((a) => a.key === key)?.value;
-const jsonText = (bytes: Uint8Array | undefined): string => new TextDecoder().decode(bytes!);
+const jsonText = (bytes: Uint8Array | undefined): string => new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes!);
 
 const resource = resourceFromAttributes({
   'service.name': 'checkout',

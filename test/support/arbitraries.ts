@@ -56,12 +56,16 @@ export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
 export const UINT32_MAX = 2 ** 32 - 1;
 
+/** A leading U+FEFF: a UTF-8 decoder without ignoreBOM silently drops it. */
+const bomLeadingArb: fc.Arbitrary<string> = fc.string({ maxLength: 4 }).map((s) => `\uFEFF${s}`);
+
 /** Short strings: empty, ASCII, graphemes (emoji, combining marks), any code point. */
 export const shortStringArb: fc.Arbitrary<string> = fc.oneof(
   { arbitrary: fc.constant(''), weight: 2 },
   { arbitrary: fc.string({ maxLength: 12 }), weight: 5 },
   { arbitrary: fc.string({ unit: 'grapheme', maxLength: 6 }), weight: 3 },
   { arbitrary: fc.string({ unit: 'binary', maxLength: 6 }), weight: 1 },
+  { arbitrary: bomLeadingArb, weight: 1 },
 );
 
 /** A string of 10,000 .. 40,000 UTF-16 units built by repeating a short unicode string. */
@@ -94,6 +98,7 @@ export const attributeKeyArb: fc.Arbitrary<string> = fc.oneof(
   { arbitrary: fc.constantFrom(...COMMON_KEYS), weight: 4 },
   { arbitrary: fc.string({ minLength: 1, maxLength: 10 }), weight: 3 },
   { arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 4 }), weight: 1 },
+  { arbitrary: bomLeadingArb, weight: 1 },
 );
 
 export const uint32Arb: fc.Arbitrary<number> = fc.oneof(

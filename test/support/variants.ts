@@ -240,7 +240,7 @@ function isValidAt(d: ArrayData, i: number): boolean {
   return d.nullCount === 0 || d.validity === null || ((d.validity[i >> 3]! >> (i & 7)) & 1) === 1;
 }
 
-const utf8 = new TextDecoder();
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');

@@ -5,7 +5,7 @@
 
 import { OtelArrowError } from '../../errors.js';
 
-const utf8 = new TextDecoder();
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export function malformed(message: string): never {
   throw new OtelArrowError('MALFORMED_IPC', message);

@@ -7,6 +7,7 @@ import type { ArrayData } from '../../arrow/types.js';
 import type { LeafKind } from '../schema/column-spec.js';
 
 const utf8 = new TextEncoder();
+// Not given ignoreBOM: Node 22's latin1 decoder then drops a leading 0xFF byte.
 const latin1 = new TextDecoder('latin1');
 
 type NumericStore = Uint32Array | Int32Array | BigInt64Array | BigUint64Array;

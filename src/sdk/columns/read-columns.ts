@@ -90,7 +90,7 @@ class Heap {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 class Refs {
   private readonly cache = new Map<number, string>();
@@ -224,7 +224,7 @@ function group<T, G>(roots: Roots, itemScope: number[], items: T[], make: (scope
 
 function open(bytes: Uint8Array, signal: number): { c: Cursor; refs: Refs } {
   const c = new Cursor(bytes);
-  if (new TextDecoder().decode(c.take(8, 'magic')) !== 'OTAPCOL1') malformed('wrong magic (expected OTAPCOL1)');
+  if (new TextDecoder('utf-8', { ignoreBOM: true }).decode(c.take(8, 'magic')) !== 'OTAPCOL1') malformed('wrong magic (expected OTAPCOL1)');
   const got = c.u32('signal');
   if (got !== signal) malformed(`signal ${got}, expected ${signal}`);
   const strings = new Heap(c.u32s('STRINGS.offsets'), c.col(1, 'STRINGS.data').bytes, 'STRINGS');
@@ -234,7 +234,7 @@ function open(bytes: Uint8Array, signal: number): { c: Cursor; refs: Refs } {
 
 /** The signal a columns buffer holds, or undefined when it is not one. */
 export function columnsSignal(bytes: Uint8Array): 'traces' | 'logs' | undefined {
-  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== 'OTAPCOL1') return undefined;
+  if (bytes.length < 12 || new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(0, 8)) !== 'OTAPCOL1') return undefined;
   const code = new DataView(bytes.buffer, bytes.byteOffset + 8, 4).getUint32(0, true);
   return code === SIGNAL_CODE.traces ? 'traces' : code === SIGNAL_CODE.logs ? 'logs' : undefined;
 }

@@ -18,7 +18,7 @@ export interface HpackDecoderOptions {
   maxHeaderListSize?: number;
 }
 
-const utf8 = new TextDecoder('utf-8');
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export class HpackDecoder {
   private readonly table: DynamicTable;

@@ -19,11 +19,17 @@ import {
 } from './types.js';
 
 
+/** The addon's AttributeEditor object. */
+interface NativeAttributeEditor {
+  editOtlp(signal: string, otlp: Uint8Array): Uint8Array | null;
+}
+
 /** The addon's exports (see native/napi/src/lib.rs). */
 export interface NativeAddon {
   Encoder: new (options?: { zstdLevel?: number; metricMetadata?: boolean }) => {
     encode(signal: string, otlp: Uint8Array): Buffer;
     encodeTables(tables: NativeTables): Buffer;
+    encodeEdited(signal: string, otlp: Uint8Array, editor: NativeAttributeEditor): Buffer;
     encodeColumns(columns: Uint8Array): Buffer;
     close(): void;
   };
@@ -47,7 +53,7 @@ export interface NativeAddon {
     keepOtlp?(signal: string, otlp: Uint8Array): Uint8Array | null;
   };
   /** Missing from addons built before it. */
-  AttributeEditor?: new (actions: Uint8Array) => { editOtlp(signal: string, otlp: Uint8Array): Uint8Array | null };
+  AttributeEditor?: new (actions: Uint8Array) => NativeAttributeEditor;
   ParquetWriter: new (signal: string, options?: { zstdLevel?: number; rowGroupRows?: number; rootMetadata?: Record<string, string> }) => {
     write(tables: NativeTables): void;
     takeOutput(): { payloadType: number; bytes: Buffer }[];
@@ -100,6 +106,8 @@ export class NativeBackend implements Backend {
 
   /** The addon object behind each BackendTables this backend made (for encodeTables). */
   private readonly held = new WeakMap<BackendTables, NativeTables>();
+  /** The addon object behind each attribute editor this backend made (for encodeEdited). */
+  private readonly editors = new WeakMap<BackendAttributeEditor, NativeAttributeEditor>();
 
   constructor(readonly addon: NativeAddon, readonly path: string) {}
 
@@ -124,6 +132,10 @@ export class NativeBackend implements Backend {
       encodeTables: (tables: BackendTables) => {
         const t = this.held.get(tables);
         return t ? call(() => enc.encodeTables(t)) : undefined;
+      },
+      encodeEdited: (signal: Signal, otlpRequestBytes: Uint8Array, editor: BackendAttributeEditor) => {
+        const e = this.editors.get(editor);
+        return e ? call(() => enc.encodeEdited(signal, otlpRequestBytes, e)) : undefined;
       },
       encodeColumns: (columns: Uint8Array) => call(() => enc.encodeColumns(columns)),
       close: () => enc.close(),
@@ -204,7 +216,9 @@ export class NativeBackend implements Backend {
     if (!Editor) return undefined;
     return (actions) => {
       const e = call(() => new Editor(actions));
-      return { editOtlp: (signal, otlp) => call(() => e.editOtlp(signal, otlp)) ?? undefined };
+      const editor: BackendAttributeEditor = { editOtlp: (signal, otlp) => call(() => e.editOtlp(signal, otlp)) ?? undefined };
+      this.editors.set(editor, e);
+      return editor;
     };
   }
 

@@ -27,6 +27,12 @@ export interface BackendEncoder {
    */
   encodeTables?(tables: BackendTables): Uint8Array | undefined;
   /**
+   * `encode` of the request `editor` (this same backend's createAttributeEditor) renames and
+   * deletes in: the same bytes as encoding `editor.editOtlp`'s output, in one pass over the
+   * request. Undefined when the editor belongs to another backend. Absent on the js backend.
+   */
+  encodeEdited?(signal: Signal, otlpRequestBytes: Uint8Array, editor: BackendAttributeEditor): Uint8Array | undefined;
+  /**
    * SDK columns (src/sdk/columns/FORMAT.md: spans or log records as the OpenTelemetry JS SDK
    * produced them) -> BatchArrowRecords bytes of this stream, built without OTLP protobuf
    * (native, wasm); the js backend reads them into OTLP objects for its Producer.

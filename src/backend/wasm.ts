@@ -50,6 +50,7 @@ interface WasmExports {
   otap_encoder_encode(enc: number, signal: number, ptr: number, len: number): number;
   otap_encoder_free(enc: number): void;
   otap_encoder_encode_tables?(enc: number, t: number): number;
+  otap_encoder_encode_edited?(enc: number, signal: number, editor: number, ptr: number, len: number): number;
   otap_encoder_encode_columns(enc: number, ptr: number, len: number): number;
   otap_decoder_new(): number;
   otap_decoder_new_limited(max: number): number;
@@ -320,6 +321,15 @@ export class WasmBackend implements Backend {
           return this.rt.run((ex) => readResult(ex, ex.otap_encoder_encode_tables!(enc, ptr()))).data;
         },
       } : {}),
+      ...(this.rt.exports().otap_encoder_encode_edited ? {
+        encodeEdited: (signal: Signal, otlpRequestBytes: Uint8Array, editor: BackendAttributeEditor): Uint8Array | undefined => {
+          const e = this.editors.get(editor);
+          if (!e) return undefined;
+          const code = signalCode(signal);
+          const enc = h.get();
+          return this.rt.call(otlpRequestBytes, (ex, ptr, len) => ex.otap_encoder_encode_edited!(enc, code, e.get(), ptr, len)).data;
+        },
+      } : {}),
       encodeColumns: (columns: Uint8Array) => {
         const enc = h.get();
         return this.rt.call(columns, (ex, ptr, len) => ex.otap_encoder_encode_columns(enc, ptr, len)).data;
@@ -452,6 +462,7 @@ export class WasmBackend implements Backend {
         },
       };
       this.filterFinalizer.register(editor, h);
+      this.editors.set(editor, h);
       return editor;
     };
   }
@@ -537,6 +548,8 @@ export class WasmBackend implements Backend {
 
   /** The live-handle getter of each BackendTables this backend made (for encodeTables). */
   private readonly held = new WeakMap<BackendTables, () => number>();
+  /** The module handle of each attribute editor this backend made (for encodeEdited). */
+  private readonly editors = new WeakMap<BackendAttributeEditor, Handle>();
 
   /** Tables kept in wasm memory: freed when the JS object is garbage collected (the
    *  FinalizationRegistry), unless the instance trapped meanwhile (then they went with it). */

@@ -3,7 +3,7 @@
 // SDK exporter's column buffers — and converts only when another form is asked for, caching
 // the result. Item counts and sizes never serialise: bytes are scanned, objects walked, Arrow
 // tables counted.
-import type { ArrowRecordBatch, Backend, BackendEncoder, BackendTables } from '../backend/types.js';
+import type { ArrowRecordBatch, Backend, BackendAttributeEditor, BackendEncoder, BackendTables } from '../backend/types.js';
 import { OtelArrowError } from '../errors.js';
 import { estimateTreeBytes } from '../memory/object-size.js';
 import { countItems } from '../otlp/canonical.js';
@@ -40,10 +40,15 @@ export interface BatchConversions {
   columnsEncoded: number;
   /** SDK columns turned into OTLP bytes (the OTLP fallback). */
   columnsToOtlp: number;
+  /** Pending attribute key edits written out as edited OTLP bytes (a second copy). */
+  keyEditsToOtlp: number;
+  /** Pending attribute key edits applied by an OTAP encoder as it parsed (one pass). */
+  keyEditsEncoded: number;
 }
 
 const conversions: BatchConversions = {
   otlpBytesToObjects: 0, otlpObjectsToBytes: 0, otlpToArrow: 0, arrowToOtlp: 0, tablesForwarded: 0, columnsEncoded: 0, columnsToOtlp: 0,
+  keyEditsToOtlp: 0, keyEditsEncoded: 0,
 };
 
 /** Root / data point tables whose rows are the batch's items. */
@@ -73,6 +78,8 @@ export class TelemetryBatch<S extends Signal = Signal> {
   private held: BackendTables | undefined;
   /** SDK columns (an SDK exporter's batch). */
   private columns: Uint8Array | undefined;
+  /** OTLP bytes whose attribute renames and deletions are still to be applied. */
+  private keyEdit: { source: Uint8Array; editor: BackendAttributeEditor } | undefined;
   private items: number | undefined;
   private bytes: number | undefined;
   private readonly backend: Backend | undefined;
@@ -87,6 +94,15 @@ export class TelemetryBatch<S extends Signal = Signal> {
   static fromOtlpBytes<S extends Signal>(signal: S, bytes: Uint8Array, options: BatchOptions = {}): TelemetryBatch<S> {
     const b = new TelemetryBatch(signal, 'otlp-bytes', options);
     b.otlp = bytes;
+    return b;
+  }
+
+  /** A batch over OTLP bytes with processor:attribute's renames and deletions still to
+   *  apply: an OTAP encoder of the editor's backend applies them as it parses the request
+   *  (one pass, no edited copy); any other reader gets the edited bytes on first use. */
+  static fromOtlpBytesWithKeyEdit<S extends Signal>(signal: S, source: Uint8Array, editor: BackendAttributeEditor, options: BatchOptions = {}): TelemetryBatch<S> {
+    const b = new TelemetryBatch(signal, 'otlp-bytes', options);
+    b.keyEdit = { source, editor };
     return b;
   }
 
@@ -167,6 +183,13 @@ export class TelemetryBatch<S extends Signal = Signal> {
   /** OTLP Export*ServiceRequest protobuf bytes. */
   otlpBytes(): Uint8Array {
     if (this.otlp) return this.otlp;
+    if (this.keyEdit) {
+      const { source, editor } = this.keyEdit;
+      conversions.keyEditsToOtlp++;
+      this.otlp = editor.editOtlp(this.signal, source) ?? source;
+      this.keyEdit = undefined;
+      return this.otlp;
+    }
     // Only detachOtlpBytes() leaves a batch made over OTLP bytes without them.
     if (this.form === 'otlp-bytes' && !this.objects && !this.held && !this.tables) {
       throw new OtelArrowError('UNSUPPORTED', 'this batch completed and its received bytes were reused: keep what you need from a batch before acking it');
@@ -209,6 +232,13 @@ export class TelemetryBatch<S extends Signal = Signal> {
         return bar;
       }
     }
+    if (this.keyEdit && encoder.encodeEdited) {
+      const bar = encoder.encodeEdited(this.signal, this.keyEdit.source, this.keyEdit.editor);
+      if (bar) {
+        conversions.keyEditsEncoded++;
+        return bar;
+      }
+    }
     return encoder.encode(this.signal, this.otlpBytes());
   }
 
@@ -243,6 +273,8 @@ export class TelemetryBatch<S extends Signal = Signal> {
     if (this.items === undefined) {
       if (this.held) this.items = this.held.itemCount();
       else if (this.otlp) this.items = countOtlpItems(this.signal, this.otlp);
+      // Renames and deletions keep every item.
+      else if (this.keyEdit) this.items = countOtlpItems(this.signal, this.keyEdit.source);
       else if (this.objects) this.items = countItems(this.signal, this.objects);
       else this.items = arrowItems(this.signal, this.tables!);
     }
@@ -254,7 +286,9 @@ export class TelemetryBatch<S extends Signal = Signal> {
   get byteSize(): number {
     // Cached: the pipeline asks at admission and at every node, and for objects and held
     // tables the answer costs a tree walk or a native call.
+    // A pending key edit: the request before it (renames change a few key lengths).
     this.bytes ??= this.otlp ? this.otlp.byteLength
+      : this.keyEdit ? this.keyEdit.source.byteLength
       : this.columns ? this.columns.byteLength
       : this.held ? this.held.byteSize()
         : this.objects ? estimateTreeBytes(this.objects)

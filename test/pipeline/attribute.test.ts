@@ -183,16 +183,24 @@ for (const name of ['js', 'native', 'wasm'] as const) {
       it.runIf(name !== 'js')(`${signal}: renames and deletions on OTLP bytes give the oracle's records for any such actions`, async () => {
         const backend = await loadBackend(name);
         const js = await loadBackend('js');
+        // One stream each: the encoder applying the edit as it parses, and the edited bytes'.
+        const fused = backend.createEncoder();
+        const twoPass = backend.createEncoder();
         fc.assert(fc.property(requestArb(signal), fc.nat(), actionsOf('delete', 'rename'), (generated, seed, { list, expected, applyTo }) => {
           const req = focusKeys(structuredClone(generated), seed);
           const actions = gatherAttributeActions(list, applyTo);
           const bytes = encodeOtlp(signal, req);
-          const edited = backend.createAttributeEditor!(encodeAttributeActions(actions)).editOtlp(signal, bytes);
+          const editor = backend.createAttributeEditor!(encodeAttributeActions(actions));
+          const edited = editor.editOtlp(signal, bytes);
           const want = roundTrip(js, signal, oracle(signal, req, expected));
           expect(canonicalDiff(signal, roundTrip(js, signal, edited ? decodeOtlp(signal, edited) : req), want)).toBeUndefined();
           // Unchanged means nothing to do: the tables path agrees.
           if (!edited) expect(canonicalDiff(signal, roundTrip(js, signal, req), want)).toBeUndefined();
+          // The one-pass encode writes exactly what encoding the edited bytes writes.
+          expect(Buffer.from(fused.encodeEdited!(signal, bytes, editor)!).equals(twoPass.encode(signal, edited ?? bytes))).toBe(true);
         }), { numRuns: 80 });
+        fused.close();
+        twoPass.close();
       });
     }
 
@@ -239,12 +247,18 @@ for (const name of ['js', 'native', 'wasm'] as const) {
       expect(strKeyBits).toEqual([16, 16, 16]);
     });
 
-    it.runIf(name !== 'js')('OTLP batches leave the node with dictionaries that continue, so the exporter sends deltas', async () => {
+    // Renames alone travel as a pending edit that the exporter's encoder applies; with an
+    // action that sets values (an update of a key nobody has) the node builds tables.
+    it.runIf(name !== 'js').each([
+      ['a pending edit', '{ action: rename, source_key: user, destination_key: user.id }', 'otlp-bytes'],
+      ['tables', '{ action: rename, source_key: user, destination_key: user.id }, { action: update, key: absent, value: 1 }', 'otap-arrow'],
+    ])('OTLP batches leave the node (as %s) with dictionaries that continue, so the exporter sends deltas', async (_, actions, form) => {
       const backend = await loadBackend(name);
       const js = await loadBackend('js');
       const h = newHarness();
-      const { engine } = await startEngine(yaml('{ actions: [ { action: rename, source_key: user, destination_key: user.id } ] }'), h, backend);
+      const { engine } = await startEngine(yaml(`{ actions: [ ${actions} ] }`), h, backend);
       const exporter = backend.createEncoder();
+      const before = { ...TelemetryBatch.conversions };
       const consumer = js.createDecoder();
       const LOG_ATTRS = 31;
       const replacements: number[] = [];
@@ -253,7 +267,8 @@ for (const name of ['js', 'native', 'wasm'] as const) {
         const req = logs(Array.from({ length: 100 }, (_, r) => [['user', `u${i * 20 + r}`], ['k', `v${r % 3}`]]));
         expect(await h.sources.get('src')!.inject(TelemetryBatch.fromOtlpBytes('logs', encodeOtlp('logs', req), { backend }))).toEqual({ ok: true });
         const out = h.sinks.get('sink')!.received[i]!.batch;
-        const bar = exporter.encodeTables!(out.backendTables!)!;
+        expect(out.form).toBe(form);
+        const bar = out.encodeOtap(exporter);
         const attrs = decodeBatchArrowRecords(bar).arrowPayloads.find((p) => p.type === LOG_ATTRS)!;
         replacements.push(listMessages(attrs.record).filter((m) => m.type === 'dictionary' && !m.isDelta).length);
         const want = { ...req, resourceLogs: req.resourceLogs.map((rl) => ({ ...rl, scopeLogs: rl.scopeLogs.map((sl) => ({ ...sl, logRecords: sl.logRecords.map((l) => ({ ...l, attributes: l.attributes.map((kv) => (kv.key === 'user' ? { ...kv, key: 'user.id' } : kv)) })) })) })) };
@@ -262,6 +277,9 @@ for (const name of ['js', 'native', 'wasm'] as const) {
       // The first batch sends its dictionaries; every later one only what is new.
       expect(replacements[0]).toBeGreaterThan(0);
       expect(replacements.slice(1)).toEqual([0, 0, 0, 0, 0]);
+      const encoded = form === 'otlp-bytes' ? { keyEditsEncoded: 6, keyEditsToOtlp: 0, tablesForwarded: 0 } : { keyEditsEncoded: 0, keyEditsToOtlp: 0, tablesForwarded: 6 };
+      const now = TelemetryBatch.conversions;
+      expect({ keyEditsEncoded: now.keyEditsEncoded - before.keyEditsEncoded, keyEditsToOtlp: now.keyEditsToOtlp - before.keyEditsToOtlp, tablesForwarded: now.tablesForwarded - before.tablesForwarded }).toEqual(encoded);
       await engine.shutdown();
     });
 
@@ -282,8 +300,9 @@ for (const name of ['js', 'native', 'wasm'] as const) {
       const attrs = got.resourceLogs[0]!.scopeLogs[0]!.logRecords.map((l) => l.attributes.map((kv) => `${kv.key}=${(kv.value as { value: unknown }).value}`));
       expect(attrs).toEqual([['user.id=u1'], ['k=v']]);
       expect(got.resourceLogs[0]!.resource.attributes.map((kv) => kv.key)).toEqual(['host']);
-      // Nothing to change: the batch goes on as it came.
-      expect(same).toBe(inputs[1]);
+      expect(TelemetryBatch.conversions.keyEditsToOtlp - before.keyEditsToOtlp).toBe(1);
+      // Nothing to change: the request goes on as it came, not copied.
+      expect(same!.otlpBytes()).toBe(inputs[1]!.otlpBytes());
       await engine.shutdown();
     });
 

@@ -195,6 +195,22 @@ pub unsafe extern "C" fn otap_encoder_encode(enc: *mut Encoder, signal: u32, ptr
     }
 }
 
+/// As `otap_encoder_encode`, of the request with the attribute editor's renames and deletions
+/// applied as it is parsed (`Encoder::encode_edited`).
+///
+/// # Safety
+/// As `otap_encoder_encode`; `a` null or a live handle from `otap_attribute_editor_new`.
+#[no_mangle]
+pub unsafe extern "C" fn otap_encoder_encode_edited(enc: *mut Encoder, signal: u32, a: *const otap_core::attributes::OtlpKeyEditor, ptr: *const u8, len: usize) -> *mut OtapResult {
+    let Some(enc) = enc.as_mut() else { return bad_argument("null encoder") };
+    let Some(a) = a.as_ref() else { return bad_argument("null attribute editor") };
+    let Some(signal) = signal_of(signal) else { return bad_argument("unknown signal") };
+    match enc.encode_edited(signal, input(ptr, len), a) {
+        Ok(bytes) => ok(bytes, Some(signal)),
+        Err(e) => err(e),
+    }
+}
+
 /// Input: an SDK columns buffer (src/sdk/columns/FORMAT.md). Output data: BatchArrowRecords
 /// bytes; the result's signal is the buffer's.
 ///

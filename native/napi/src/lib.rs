@@ -136,6 +136,15 @@ impl JsEncoder {
         }
     }
 
+    /// `encode` of the request with the editor's renames and deletions applied as it is
+    /// parsed (one pass; the same bytes as encoding `editor.editOtlp`'s output).
+    #[napi]
+    pub fn encode_edited(&mut self, env: Env, signal: String, otlp: &[u8], editor: &JsAttributeEditor) -> Result<JsBytes> {
+        let signal = parse_signal(&signal)?;
+        let enc = self.inner.as_mut().ok_or_else(|| closed("Encoder"))?;
+        enc.encode_edited(signal, otlp, &editor.inner).map(JsBytes).map_err(|e| throw(&env, e))
+    }
+
     /// An SDK columns buffer (src/sdk/columns/FORMAT.md) -> BatchArrowRecords bytes; the
     /// signal is the buffer's.
     #[napi]

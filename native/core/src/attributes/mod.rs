@@ -4,11 +4,13 @@
 //! every attribute table of the signal's own records (span events and links, metric,
 //! data point and exemplar attributes) except exponential-histogram points and their
 //! exemplars, which the engine leaves alone. Renames and deletions also apply to an OTLP
-//! request's bytes (`otlp_edit.rs`), for a batch that goes on as OTLP.
+//! request's bytes (`otlp_edit.rs`), for a batch that goes on as OTLP, and to a parsed request
+//! as the encoder writes it (`parsed_edit.rs`).
 
 mod actions;
 mod hash;
 mod otlp_edit;
+mod parsed_edit;
 mod plan;
 mod write;
 

@@ -80,8 +80,15 @@ fn key_field_finder(key: &[u8]) -> Finder<'static> {
     Finder::new(&field).into_owned()
 }
 
-/// A key as bytes.
-type Key = Box<[u8]>;
+/// A key (compared as bytes).
+type Key = Box<str>;
+
+/// What the actions do to one entry of a list.
+pub(super) enum KeyAction<'k> {
+    Keep,
+    Rename(&'k str),
+    Drop,
+}
 
 /// processor:attribute's renames and deletions, compiled once for OTLP requests' bytes: the
 /// keys as bytes (compared, never decoded), their key fields' finders, and where the lists
@@ -96,6 +103,7 @@ pub struct OtlpKeyEditor {
     destinations: Vec<Finder<'static>>,
     /// Traces, logs, metrics.
     levels: [Level; 3],
+    apply_to: ApplyTo,
 }
 
 impl OtlpKeyEditor {
@@ -105,14 +113,14 @@ impl OtlpKeyEditor {
         if !(actions.insert.is_empty() && actions.upsert.is_empty() && actions.update.is_empty() && actions.hash.is_empty()) {
             return Err(OtapError::invalid_payload("attribute actions: only rename and delete apply to OTLP bytes; insert, upsert, update and hash need the tables"));
         }
-        let bytes = |k: &String| -> Key { k.as_bytes().into() };
+        let bytes = |k: &String| -> Key { k.as_str().into() };
         let rename: Vec<(Key, Key)> = actions.rename.iter().map(|(s, d)| (bytes(s), bytes(d))).collect();
         let delete: Vec<Key> = actions.delete.iter().map(bytes).collect();
-        let changes = rename.iter().map(|(s, _)| s).chain(&delete).map(|k| key_field_finder(k)).collect();
-        let destinations = rename.iter().map(|(_, d)| key_field_finder(d)).collect();
+        let changes = rename.iter().map(|(s, _)| s).chain(&delete).map(|k| key_field_finder(k.as_bytes())).collect();
+        let destinations = rename.iter().map(|(_, d)| key_field_finder(d.as_bytes())).collect();
         let to = actions.apply_to;
         let levels = [request_levels(Signal::Traces, to), request_levels(Signal::Logs, to), request_levels(Signal::Metrics, to)];
-        Ok(OtlpKeyEditor { rename, delete, changes, destinations, levels })
+        Ok(OtlpKeyEditor { rename, delete, changes, destinations, levels, apply_to: to })
     }
 
     /// The editor of actions in their byte form (`AttributeActions::parse`).
@@ -135,12 +143,36 @@ impl OtlpKeyEditor {
         Ok(self.edit_message(request, level, &mut out)?.then_some(out))
     }
 
-    fn renamed(&self, key: &[u8]) -> Option<&[u8]> {
-        self.rename.iter().find(|(s, _)| **s == *key).map(|(_, d)| &**d)
+    /// The lists the actions apply to.
+    pub(super) fn apply_to(&self) -> ApplyTo {
+        self.apply_to
     }
 
-    fn deleted(&self, key: &[u8]) -> bool {
-        self.delete.iter().any(|k| **k == *key)
+    /// What happens to an entry keyed `key` of a list from which the destinations `replaced`
+    /// go (see [`OtlpKeyEditor::replaced_by`]).
+    pub(super) fn action(&self, key: &[u8], replaced: &[&[u8]]) -> KeyAction<'_> {
+        if let Some((_, dest)) = self.rename.iter().find(|(s, _)| s.as_bytes() == key) {
+            KeyAction::Rename(dest)
+        } else if self.delete.iter().any(|k| k.as_bytes() == key) || replaced.contains(&key) {
+            KeyAction::Drop
+        } else {
+            KeyAction::Keep
+        }
+    }
+
+    /// Adds to `out` the destinations of the renames whose source is `key`: a list holding
+    /// a source loses its entries keyed with the destination.
+    pub(super) fn replaced_by<'s>(&'s self, key: &[u8], out: &mut Vec<&'s [u8]>) {
+        for (source, dest) in &self.rename {
+            if source.as_bytes() == key && !out.contains(&dest.as_bytes()) {
+                out.push(dest.as_bytes());
+            }
+        }
+    }
+
+    /// Whether `key` is one the actions change (a rename's source or a deleted key).
+    pub(super) fn changes_key(&self, key: &[u8]) -> bool {
+        self.rename.iter().any(|(s, _)| s.as_bytes() == key) || self.delete.iter().any(|k| k.as_bytes() == key)
     }
 
     /// Whether `bytes` may hold an edited key (they do not when no key field's encoding occurs).
@@ -171,17 +203,16 @@ impl OtlpKeyEditor {
             if level.attrs.contains(&f) {
                 r.expect(wt, LEN)?;
                 let kv = r.bytes()?;
-                let key = key_of(kv)?;
-                let dest = self.renamed(key);
-                if dest.is_none() && !self.deleted(key) && !replaced.contains(&key) {
+                let action = self.action(key_of(kv)?, &replaced);
+                if matches!(action, KeyAction::Keep) {
                     continue;
                 }
                 out.extend_from_slice(&msg[run..at]);
                 run = msg.len() - r.rest().len();
                 changed = true;
-                if let Some(dest) = dest {
+                if let KeyAction::Rename(dest) = action {
                     body.clear();
-                    renamed_key_value(kv, dest, &mut body)?;
+                    renamed_key_value(kv, dest.as_bytes(), &mut body)?;
                     append_message(out, f, &body);
                 }
             } else if let Some(child) = level.child(f) {
@@ -213,12 +244,7 @@ impl OtlpKeyEditor {
                 continue;
             }
             r.expect(wt, LEN)?;
-            let key = key_of(r.bytes()?)?;
-            for (source, dest) in &self.rename {
-                if **source == *key && !out.contains(&&**dest) {
-                    out.push(dest);
-                }
-            }
+            self.replaced_by(key_of(r.bytes()?)?, &mut out);
         }
         Ok(out)
     }
@@ -380,6 +406,42 @@ mod tests {
         assert_eq!(t.event_attrs.iter().map(|kv| kv.key).collect::<Vec<_>>(), vec!["who"]);
         assert_eq!(t.link_attrs.iter().map(|kv| kv.key).collect::<Vec<_>>(), vec!["who"]);
         assert_eq!(t.roots.items[0].name, "op");
+    }
+
+    /// The encoder's one-pass edit writes what encoding the edited bytes writes.
+    fn assert_encode_edited_matches(signal: Signal, requests: &[Vec<u8>], a: &AttributeActions) {
+        let editor = OtlpKeyEditor::new(a).unwrap();
+        let options = crate::EncoderOptions { zstd_level: None, metric_metadata: true };
+        let (mut fused, mut two_pass) = (crate::Encoder::new(options.clone()), crate::Encoder::new(options));
+        for req in requests {
+            let edited = editor.edit(signal, req).unwrap();
+            let expected = two_pass.encode(signal, edited.as_deref().unwrap_or(req)).unwrap();
+            assert_eq!(fused.encode_edited(signal, req, &editor).unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn encode_edited_writes_what_the_edited_bytes_encode_to() {
+        let requests = [
+            logs(&[("user", "r"), ("gone", "g")], &[("user", "s"), ("user.id", "d")], &[
+                &[("user", "u1"), ("user.id", "old"), ("secret", "x")],
+                &[("user.id", "kept"), ("k", "v")],
+                &[],
+                &[("secret", "only")],
+            ]),
+            logs(&[], &[], &[&[("a", "1")]]),
+            logs(&[("user", "r")], &[], &[&[("user", "u")], &[("user", "u"), ("user", "twice")]]),
+        ];
+        let all = ApplyTo { signal: true, resource: true, scope: true };
+        for to in [SIGNAL, all, ApplyTo { signal: false, resource: true, scope: false }] {
+            assert_encode_edited_matches(Signal::Logs, &requests, &actions(&[("user", "user.id")], &["secret", "gone"], to));
+            assert_encode_edited_matches(Signal::Logs, &requests, &actions(&[("user", "user.id"), ("k", "user")], &[], to));
+        }
+        let event = [msg(2, b"ev"), attrs(3, &[("user", "e"), ("who", "x")])].concat();
+        let link = [msg(1, &[7u8; 16]), attrs(4, &[("secret", "l")])].concat();
+        let span = [msg(1, &[1u8; 16]), msg(2, &[2u8; 8]), msg(5, b"op"), attrs(9, &[("user", "s")]), msg(11, &event), msg(13, &link)].concat();
+        let traces = vec![msg(1, &msg(2, &[msg(2, &span), msg(2, &span)].concat()))];
+        assert_encode_edited_matches(Signal::Traces, &traces, &actions(&[("user", "who")], &["secret"], all));
     }
 
     #[test]

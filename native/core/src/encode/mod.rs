@@ -26,6 +26,7 @@ use prost::Message;
 use self::input::TableInput;
 use self::table::{DictionaryLimits, TableEncoder};
 use self::forward::ForwardStream;
+use crate::attributes::OtlpKeyEditor;
 use crate::bar::{payload_type_name, ArrowPayload, BatchArrowRecords};
 use crate::decode::DecodedTables;
 use crate::error::{codes, OtapError};
@@ -92,6 +93,16 @@ impl Encoder {
         let parsed = parse_request(signal, otlp_request)?;
         let tables = parsed.tables(self.options.metric_metadata, None)?;
         self.produce(tables)
+    }
+
+    /// Like [`Encoder::encode`] of the request `editor` edits ([`OtlpKeyEditor::edit`]),
+    /// the same bytes, with the renames and deletions applied to the parsed request instead
+    /// of to a copy of its bytes parsed again.
+    pub fn encode_edited(&mut self, signal: Signal, otlp_request: &[u8], editor: &OtlpKeyEditor) -> Result<Vec<u8>, OtapError> {
+        let mut parsed = parse_request(signal, otlp_request)?;
+        editor.edit_parsed(&mut parsed);
+        let tables = parsed.tables(self.options.metric_metadata, None)?;
+        Ok(self.produce(tables)?.encode_to_vec())
     }
 
     /// An SDK columns buffer (src/sdk/columns/FORMAT.md) in, `BatchArrowRecords` protobuf

@@ -59,10 +59,11 @@ export const attributeProcessor: ProcessorFactory<AttributeActions> = {
   create(actions, ctx) {
     const bytes = encodeAttributeActions(actions);
     const stats = { inCore: 0, otlpEdited: 0, viaObjects: 0 };
-    // Made on first use and again after a failure (a wasm trap takes the instance it lived in).
-    // Only where the nodes after this one read OTLP (the OTLP exporters): before exporter:otap,
-    // tables with the key dictionary renamed cost less than a second pass over the bytes.
-    const editsBytes = ctx.downstreamReadsOnlyOtlp && editsKeysOnly(actions) && ctx.backend.createAttributeEditor !== undefined;
+    // Renames and deletions of an OTLP batch travel with it as a pending edit: exporter:otap's
+    // encoder applies them as it parses the request (one pass, no tables built here), and any
+    // other node reads the edited bytes. The editor is made on first use and again after a
+    // failure (a wasm trap takes the instance it lived in).
+    const editsBytes = editsKeysOnly(actions) && ctx.backend.createAttributeEditor !== undefined;
     let editor: BackendAttributeEditor | undefined;
     // One tables builder per signal: the tables of successive OTLP batches share growing
     // dictionaries, which the exporter then sends as deltas.
@@ -85,10 +86,9 @@ export const attributeProcessor: ProcessorFactory<AttributeActions> = {
         try {
           if (editsBytes && !batch.backendTables) {
             editor ??= ctx.backend.createAttributeEditor!(bytes);
-            const edited = editor.editOtlp(batch.signal, batch.otlpBytes());
             stats.otlpEdited++;
             // Renames and deletions keep every item: the count carries over instead of a rescan.
-            out = edited ? TelemetryBatch.fromOtlpBytes(batch.signal, edited, { backend: ctx.backend, items: batch.itemCount }) : batch;
+            out = TelemetryBatch.fromOtlpBytesWithKeyEdit(batch.signal, batch.otlpBytes(), editor, { backend: ctx.backend, items: batch.itemCount });
           } else {
             // Other OTLP batches enter the Rust core as tables (as the engine converts them to OTAP).
             const held = tablesOf(batch);

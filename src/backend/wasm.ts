@@ -258,6 +258,11 @@ class Handle {
     return new Handle(rt, () => ptr, kind, free);
   }
 
+  /** Whether it belonged to an instance that trapped (and was replaced). */
+  get stale(): boolean {
+    return this.generation !== this.rt.generation;
+  }
+
   get(): number {
     if (this.ptr === 0) throw new Error(`${this.kind} is closed`);
     if (this.generation !== this.rt.generation) {
@@ -327,7 +332,8 @@ export class WasmBackend implements Backend {
           if (!e) return undefined;
           const code = signalCode(signal);
           const enc = h.get();
-          return this.rt.call(otlpRequestBytes, (ex, ptr, len) => ex.otap_encoder_encode_edited!(enc, code, e.get(), ptr, len)).data;
+          const ed = e();
+          return this.rt.call(otlpRequestBytes, (ex, ptr, len) => ex.otap_encoder_encode_edited!(enc, code, ed, ptr, len)).data;
         },
       } : {}),
       encodeColumns: (columns: Uint8Array) => {
@@ -453,16 +459,29 @@ export class WasmBackend implements Backend {
   get createAttributeEditor(): ((actions: Uint8Array) => BackendAttributeEditor) | undefined {
     if (!this.rt.exports().otap_attribute_editor_new) return undefined;
     return (actions) => {
-      const r = this.rt.call(actions, (ex, ptr, len) => ex.otap_attribute_editor_new!(ptr, len));
-      const h = Handle.fromResult(this.rt, r, 'AttributeEditor', (ex, p) => ex.otap_attribute_editor_free!(p));
+      const compile = (): Handle => {
+        const r = this.rt.call(actions, (ex, ptr, len) => ex.otap_attribute_editor_new!(ptr, len));
+        return Handle.fromResult(this.rt, r, 'AttributeEditor', (ex, p) => ex.otap_attribute_editor_free!(p));
+      };
+      let h = compile();
       const editor: BackendAttributeEditor = {
         editOtlp: (signal, otlp) => {
-          const out = this.rt.call(otlp, (ex, p, len) => ex.otap_attribute_editor_edit_otlp!(h.get(), signalCode(signal), p, len));
+          const ed = live();
+          const out = this.rt.call(otlp, (ex, p, len) => ex.otap_attribute_editor_edit_otlp!(ed, signalCode(signal), p, len));
           return out.signal < 0 ? undefined : out.data;
         },
       };
+      // An editor holds no stream state: after a trap replaced the instance, it is compiled
+      // again in the new one (batches carrying it as a pending edit stay encodable).
+      const live = (): number => {
+        if (h.stale) {
+          h = compile();
+          this.filterFinalizer.register(editor, h);
+        }
+        return h.get();
+      };
       this.filterFinalizer.register(editor, h);
-      this.editors.set(editor, h);
+      this.editors.set(editor, live);
       return editor;
     };
   }
@@ -549,7 +568,7 @@ export class WasmBackend implements Backend {
   /** The live-handle getter of each BackendTables this backend made (for encodeTables). */
   private readonly held = new WeakMap<BackendTables, () => number>();
   /** The module handle of each attribute editor this backend made (for encodeEdited). */
-  private readonly editors = new WeakMap<BackendAttributeEditor, Handle>();
+  private readonly editors = new WeakMap<BackendAttributeEditor, () => number>();
 
   /** Tables kept in wasm memory: freed when the JS object is garbage collected (the
    *  FinalizationRegistry), unless the instance trapped meanwhile (then they went with it). */

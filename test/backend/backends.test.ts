@@ -12,6 +12,8 @@ import {
   type Backend, type BackendName, type EncoderOptions,
 } from '../../src/backend/index.js';
 import { OtelArrowError } from '../../src/errors.js';
+import { encodeAttributeActions } from '../../src/backend/attribute-actions-bytes.js';
+import { gatherAttributeActions } from '../../src/otlp/attribute-actions.js';
 import { canonicalDiff } from '../../src/otlp/canonical.js';
 import { generateLogs, generateMetrics, generateTraces } from '../../src/otlp/generate.js';
 import type { Signal, SignalRequest } from '../../src/otlp/model.js';
@@ -257,6 +259,20 @@ describeBackend('wasm', 'trap recovery', (b) => {
     const req = source('metrics', 3);
     const out = decoder.decode(encoder.encode('metrics', encodeOtlp('metrics', req)));
     expect(canonicalDiff('metrics', req, decodeOtlp('metrics', out.otlp))).toBeUndefined();
+  });
+
+  it('an attribute editor made before a trap still edits and encodes (it holds no stream state)', () => {
+    const wasm = b as WasmBackend;
+    const actions = gatherAttributeActions([{ action: 'rename', sourceKey: 'service.name', destinationKey: 'svc' }], { signal: false, resource: true, scope: false });
+    const editor = b.createAttributeEditor!(encodeAttributeActions(actions));
+    thrown(() => wasm.debugTrap());
+    const bytes = encodeOtlp('logs', source('logs', 1));
+    const edited = editor.editOtlp('logs', bytes)!;
+    expect(decodeOtlp('logs', edited).resourceLogs.flatMap((rl) => rl.resource.attributes.map((kv) => kv.key))).toContain('svc');
+    thrown(() => wasm.debugTrap());
+    const encoder = b.createEncoder();
+    const plain = b.createEncoder();
+    expect(Buffer.from(encoder.encodeEdited!('logs', bytes, editor)!).equals(plain.encode('logs', edited))).toBe(true);
   });
 });
 

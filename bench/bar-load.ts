@@ -25,10 +25,11 @@ export class GoBarLoad {
     lines.on('line', (line) => this.answers.shift()?.(line));
   }
 
-  /** Builds (cached) and starts the load pinned to `cpu`; its sink listens at once. */
-  static async start(cpu: string): Promise<GoBarLoad> {
+  /** Builds (cached) and starts the load pinned to `cpu`; its sink listens at once. `nice`:
+   *  its niceness (below 0 needs root; `nice` runs it unchanged otherwise). */
+  static async start(cpu: string, nice = 0): Promise<GoBarLoad> {
     const bin = await goProgramBinary(PROGRAM);
-    const child = spawn('taskset', ['-c', cpu, bin], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, GOMAXPROCS: '1', GOGC: '400' } });
+    const child = spawn('nice', ['-n', String(nice), 'taskset', '-c', cpu, bin], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, GOMAXPROCS: '1', GOGC: '400' } });
     const lines = createInterface({ input: child.stdout! });
     const first = await new Promise<string>((resolve, reject) => {
       lines.once('line', resolve);

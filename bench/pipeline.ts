@@ -55,6 +55,8 @@ const WORKERS_BATCH = numberFlag('--workers-batch', 1024);
 /** Round pairs (one worker, then two) of the scaling measurement: their ratio varies by
  *  +-0.1 from pair to pair on this VM, so more of them than the table's iterations. */
 const WORKERS_ROUNDS = numberFlag('--workers-rounds', 5);
+/** `--load-nice N`: the worker rounds' Go load at niceness N. */
+const LOAD_NICE = numberFlag('--load-nice', 0);
 const FLOWS: Flow[] = (['OTLP -> OTAP', 'OTAP -> OTAP', 'OTAP -> OTLP'] as Flow[]).filter((f) => !WORKERS_ONLY && (!ONLY || f === ONLY.flow));
 
 
@@ -133,7 +135,7 @@ const WORKERS_INFLIGHT = 16;
 
 async function startWorkersLoad(): Promise<WorkersLoad> {
   if (hasGoBarLoad() && !process.argv.includes('--node-load')) {
-    const load = await GoBarLoad.start(LOAD_CPU);
+    const load = await GoBarLoad.start(LOAD_CPU, LOAD_NICE);
     return {
       kind: 'bench/bar-load (Go, GOMAXPROCS=1: the sender and the ack-only sink in one process)',
       sinkPort: load.sinkPort,

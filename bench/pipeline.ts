@@ -55,8 +55,9 @@ const WORKERS_BATCH = numberFlag('--workers-batch', 1024);
 /** Round pairs (one worker, then two) of the scaling measurement: their ratio varies by
  *  +-0.1 from pair to pair on this VM, so more of them than the table's iterations. */
 const WORKERS_ROUNDS = numberFlag('--workers-rounds', 5);
-/** `--load-nice N`: the worker rounds' Go load at niceness N. */
-const LOAD_NICE = numberFlag('--load-nice', 0);
+/** `--load-nice N`: the worker rounds' Go load at niceness N (default -10, with root: the
+ *  second worker shares the load's core, and a load it delays starves the first worker). */
+const LOAD_NICE = numberFlag('--load-nice', -10);
 const FLOWS: Flow[] = (['OTLP -> OTAP', 'OTAP -> OTAP', 'OTAP -> OTLP'] as Flow[]).filter((f) => !WORKERS_ONLY && (!ONLY || f === ONLY.flow));
 
 
@@ -137,7 +138,7 @@ async function startWorkersLoad(): Promise<WorkersLoad> {
   if (hasGoBarLoad() && !process.argv.includes('--node-load')) {
     const load = await GoBarLoad.start(LOAD_CPU, LOAD_NICE);
     return {
-      kind: 'bench/bar-load (Go, GOMAXPROCS=1: the sender and the ack-only sink in one process)',
+      kind: `bench/bar-load (Go, GOMAXPROCS=1: the sender and the ack-only sink in one process), at niceness ${LOAD_NICE} (when run as root) so that the worker sharing its core does not delay it`,
       sinkPort: load.sinkPort,
       async sender(sut, bars, batch) {
         const id = await load.client(`127.0.0.1:${sut.port}`, 'logs', bars, batch, WORKERS_CONNECTIONS);

@@ -23,7 +23,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-member-access': 'error',
       '@typescript-eslint/no-unsafe-return': 'error',
       'no-restricted-syntax': ['error', {
-        selector: "NewExpression[callee.name='TextDecoder']:not([arguments.0.value='latin1']):not(:has(Property[key.name='ignoreBOM'][value.value=true]))",
+        selector: "NewExpression:matches([callee.name='TextDecoder'], [callee.property.name='TextDecoder']):not([arguments.0.value='latin1']):not(:has(Property[key.name='ignoreBOM'][value.value=true]))",
         message: "A TextDecoder strips a leading U+FEFF unless constructed with { ignoreBOM: true }; strings must round-trip unchanged.",
       }],
     },

@@ -29,7 +29,7 @@ export interface NativeAddon {
   Encoder: new (options?: { zstdLevel?: number; metricMetadata?: boolean }) => {
     encode(signal: string, otlp: Uint8Array): Buffer;
     encodeTables(tables: NativeTables): Buffer;
-    encodeEdited(signal: string, otlp: Uint8Array, editor: NativeAttributeEditor): Buffer;
+    encodeEdited?(signal: string, otlp: Uint8Array, editor: NativeAttributeEditor): Buffer;
     encodeColumns(columns: Uint8Array): Buffer;
     close(): void;
   };
@@ -133,10 +133,13 @@ export class NativeBackend implements Backend {
         const t = this.held.get(tables);
         return t ? call(() => enc.encodeTables(t)) : undefined;
       },
-      encodeEdited: (signal: Signal, otlpRequestBytes: Uint8Array, editor: BackendAttributeEditor) => {
-        const e = this.editors.get(editor);
-        return e ? call(() => enc.encodeEdited(signal, otlpRequestBytes, e)) : undefined;
-      },
+      // Missing from addons built before it: the batch then goes as edited bytes.
+      ...(typeof enc.encodeEdited === 'function' ? {
+        encodeEdited: (signal: Signal, otlpRequestBytes: Uint8Array, editor: BackendAttributeEditor) => {
+          const e = this.editors.get(editor);
+          return e ? call(() => enc.encodeEdited!(signal, otlpRequestBytes, e)) : undefined;
+        },
+      } : {}),
       encodeColumns: (columns: Uint8Array) => call(() => enc.encodeColumns(columns)),
       close: () => enc.close(),
     };

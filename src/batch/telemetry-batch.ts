@@ -40,7 +40,8 @@ export interface BatchConversions {
   columnsEncoded: number;
   /** SDK columns turned into OTLP bytes (the OTLP fallback). */
   columnsToOtlp: number;
-  /** Pending attribute key edits written out as edited OTLP bytes (a second copy). */
+  /** Pending attribute key edits written out as OTLP bytes (edited, or as they came when
+   *  no key matched). */
   keyEditsToOtlp: number;
   /** Pending attribute key edits applied by an OTAP encoder as it parsed (one pass). */
   keyEditsEncoded: number;
@@ -186,7 +187,13 @@ export class TelemetryBatch<S extends Signal = Signal> {
     if (this.keyEdit) {
       const { source, editor } = this.keyEdit;
       conversions.keyEditsToOtlp++;
-      this.otlp = editor.editOtlp(this.signal, source) ?? source;
+      try {
+        this.otlp = editor.editOtlp(this.signal, source) ?? source;
+      } catch (err) {
+        // A request the edit cannot read is the sender's error (as processor:attribute
+        // answered it before the edit was deferred): permanent, never retried.
+        throw Object.assign(err as Error, { permanent: true });
+      }
       this.keyEdit = undefined;
       return this.otlp;
     }

@@ -4,7 +4,9 @@
 // refuses broken framing like the object decoder does.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { encodeAttributeActions } from '../../src/backend/attribute-actions-bytes.js';
 import { TelemetryBatch } from '../../src/batch/telemetry-batch.js';
+import { gatherAttributeActions } from '../../src/otlp/attribute-actions.js';
 import { OtelArrowError } from '../../src/errors.js';
 import { ArrowPayloadType as T } from '../../src/otap/payload-type.js';
 import { canonicalDiff, countItems } from '../../src/otlp/canonical.js';
@@ -136,6 +138,29 @@ describe.each(backendRows(RUST_BACKENDS))('encodeOtap on the %s backend: receive
       }
     });
   }
+
+  it('a pending key edit: encoded in one pass by its own backend, edited bytes elsewhere; unreadable bytes are a permanent error', () => {
+    const backend = requireBackend(name);
+    const actions = gatherAttributeActions([{ action: 'rename', sourceKey: 'service.name', destinationKey: 'svc' }], { signal: false, resource: true, scope: false });
+    const editor = backend.createAttributeEditor!(encodeAttributeActions(actions));
+    const bytes = encodeOtlp('logs', gen('logs', 4));
+    const edited = editor.editOtlp('logs', bytes)!;
+    const batch = TelemetryBatch.fromOtlpBytesWithKeyEdit('logs', bytes, editor, { backend });
+    expect(batch.itemCount).toBe(countOtlpItems('logs', bytes));
+    const before = { ...TelemetryBatch.conversions };
+    const own = batch.encodeOtap(backend.createEncoder());
+    expect(TelemetryBatch.conversions.keyEditsEncoded).toBe(before.keyEditsEncoded + 1);
+    expect(Buffer.from(own).equals(backend.createEncoder().encode('logs', edited))).toBe(true);
+    // Another backend's encoder: the edited bytes.
+    const js = requireBackend('js');
+    const viaJs = batch.encodeOtap(js.createEncoder());
+    expect(TelemetryBatch.conversions.keyEditsToOtlp).toBe(before.keyEditsToOtlp + 1);
+    expect(Buffer.from(viaJs).equals(js.createEncoder().encode('logs', edited))).toBe(true);
+    // The key field found, then a truncated request: the edit cannot read it.
+    const broken = TelemetryBatch.fromOtlpBytesWithKeyEdit('logs', bytes.subarray(0, bytes.length - 3), editor, { backend });
+    const err = (() => { try { broken.otlpBytes(); } catch (e) { return e as Error & { permanent?: boolean }; } return undefined; })();
+    expect(err?.permanent).toBe(true);
+  });
 
   it('tables of another backend instance or form go through OTLP bytes', () => {
     const backend = requireBackend(name);

@@ -212,7 +212,8 @@ class NodeRuntime implements ReceiverContext, CompletionSubscriber {
         await handle(pdata);
       } catch (e) {
         this.fail(this.spec.kind === 'exporter' ? 'export' : 'process', e);
-        this.nack(pdata, `${this.spec.id}: ${(e as Error)?.message ?? String(e)}`);
+        // An error flagged permanent (the batch's own bytes cannot be read) is not retried.
+        this.nack(pdata, `${this.spec.id}: ${(e as Error)?.message ?? String(e)}`, { permanent: (e as { permanent?: unknown } | undefined)?.permanent === true });
       }
     }
     this.state = 'draining';

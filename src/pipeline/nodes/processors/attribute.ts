@@ -4,10 +4,10 @@
 // destination_key). The actions are gathered and applied together, not in list order, so a
 // key may appear in one action only. Held OTAP tables are rewritten in the Rust core (key
 // dictionaries renamed, rows filtered or appended, no OTLP conversion). OTLP batches are
-// turned into tables there first (the output is OTAP, as in the engine), except before nodes
-// that read only OTLP (the OTLP exporters) when the actions only rename and delete keys: then
-// the request's bytes are rewritten in the core and go on as OTLP, no tables built only to be
-// converted back. The js backend applies the same rules to the OTLP objects.
+// turned into tables there first (the output is OTAP, as in the engine), except when the
+// actions only rename and delete keys: then the batch goes on as OTLP with the edit pending,
+// applied by exporter:otap's encoder as it parses the request, or to the request's bytes for
+// any other reader. The js backend applies the same rules to the OTLP objects.
 import { z } from 'zod';
 import { encodeAttributeActions } from '../../../backend/attribute-actions-bytes.js';
 import type { BackendAttributeEditor, BackendTables, BackendTablesBuilder } from '../../../backend/types.js';
@@ -58,6 +58,7 @@ export const attributeProcessor: ProcessorFactory<AttributeActions> = {
   config: attributeConfig,
   create(actions, ctx) {
     const bytes = encodeAttributeActions(actions);
+    // otlpEdited: batches sent on with a pending key edit.
     const stats = { inCore: 0, otlpEdited: 0, viaObjects: 0 };
     // Renames and deletions of an OTLP batch travel with it as a pending edit: exporter:otap's
     // encoder applies them as it parses the request (one pass, no tables built here), and any
@@ -65,8 +66,8 @@ export const attributeProcessor: ProcessorFactory<AttributeActions> = {
     // failure (a wasm trap takes the instance it lived in).
     const editsBytes = editsKeysOnly(actions) && ctx.backend.createAttributeEditor !== undefined;
     let editor: BackendAttributeEditor | undefined;
-    // One tables builder per signal: the tables of successive OTLP batches share growing
-    // dictionaries, which the exporter then sends as deltas.
+    // For the other actions, one tables builder per signal: the tables of successive OTLP
+    // batches share growing dictionaries, which the exporter then sends as deltas.
     const builders = new Map<Signal, BackendTablesBuilder>();
     const tablesOf = (batch: TelemetryBatch): BackendTables | undefined => {
       if (batch.backendTables) return batch.backendTables;

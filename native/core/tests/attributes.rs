@@ -1,9 +1,12 @@
 //! processor:attribute in the core: the byte form of the actions (and its refusals), the hash
 //! values (checked against SHA-256 computed elsewhere), a rename that keeps the key column's
-//! dictionary type, and OTLP requests turned into tables without IPC.
+//! dictionary type, OTLP requests turned into tables without IPC, and renames applied by the
+//! encoder as it parses writing what encoding the edited bytes writes.
+
+mod decode_support;
 
 use arrow_schema::DataType;
-use otap_core::attributes::{transform_attributes, AttributeActions};
+use otap_core::attributes::{transform_attributes, AttributeActions, OtlpKeyEditor};
 use otap_core::bar::payload_type as T;
 use otap_core::decode::pb::*;
 use otap_core::encode::otlp_to_tables;
@@ -146,4 +149,20 @@ fn a_rename_to_a_new_key_rewrites_only_the_dictionary() {
         vec![("user.id".into(), Some(s("u2")))],
         vec![],
     ]);
+}
+
+#[test]
+fn encode_edited_writes_what_the_edited_bytes_encode_to_on_every_signal() {
+    // Point, exemplar, record and resource keys of decode_support's requests, on every list.
+    let a = actions(&["signal,resource,scope", "rename", "host", "host.name", "rename", "http.method", "method", "delete", "req", "delete", "ex", "delete", "ratio"]);
+    let editor = OtlpKeyEditor::parse(&a).unwrap();
+    for signal in [Signal::Traces, Signal::Logs, Signal::Metrics] {
+        let options = EncoderOptions { zstd_level: None, metric_metadata: true };
+        let (mut fused, mut two_pass) = (Encoder::new(options.clone()), Encoder::new(options));
+        for batch in 0..4 {
+            let req = decode_support::request(signal, batch, 12);
+            let edited = editor.edit(signal, &req).unwrap().expect("the requests hold the edited keys");
+            assert_eq!(fused.encode_edited(signal, &req, &editor).unwrap(), two_pass.encode(signal, &edited).unwrap(), "{signal:?} batch {batch}");
+        }
+    }
 }

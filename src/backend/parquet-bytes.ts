@@ -5,9 +5,9 @@
 import { OtelArrowError } from '../errors.js';
 import type { ParquetFileBytes } from './types.js';
 import { concatBytes } from '../concat-bytes.js';
+import { utf8 } from '../utf8-decoders.js';
 
-const utf8 = new TextEncoder();
-const text = new TextDecoder('utf-8', { ignoreBOM: true });
+const encoder = new TextEncoder();
 
 export function encodeFileList(files: readonly ParquetFileBytes[]): Uint8Array {
   const out = new Uint8Array(files.reduce((n, f) => n + 8 + f.bytes.byteLength, 0));
@@ -39,7 +39,7 @@ export function encodeKeyValues(entries: Iterable<[string, string]>): Uint8Array
   const parts: Uint8Array[] = [];
   for (const [k, v] of entries) {
     for (const s of [k, v]) {
-      const b = utf8.encode(s);
+      const b = encoder.encode(s);
       const len = new Uint8Array(4);
       new DataView(len.buffer).setUint32(0, b.byteLength, true);
       parts.push(len, b);
@@ -54,7 +54,7 @@ export function decodeKeyValues(data: Uint8Array, at = 0): [string, string][] {
   const out: [string, string][] = [];
   const next = (): string => {
     const len = view.getUint32(at, true);
-    const s = text.decode(data.subarray(at + 4, at + 4 + len));
+    const s = utf8.decode(data.subarray(at + 4, at + 4 + len));
     at += 4 + len;
     return s;
   };

@@ -25,6 +25,7 @@ import {
   type ParquetFileInfo, type ParquetWriterOptions,
 } from './types.js';
 import { decodeFileList, decodeKeyValues, encodeFileList, encodeKeyValues, otherBackend, parquetWriterFinished } from './parquet-bytes.js';
+import { utf8 } from '../utf8-decoders.js';
 
 // The project compiles without the DOM lib, so the few WebAssembly JS API types used here
 // are declared locally.
@@ -114,7 +115,6 @@ function signalCode(signal: Signal): number {
   return code;
 }
 const SIGNAL_NAMES: readonly Signal[] = ['traces', 'logs', 'metrics'];
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 /** The module's pointers are u32; keep inputs well inside the 4 GiB address space. */
 const MAX_INPUT = 0x7fff_0000;
 

@@ -23,6 +23,7 @@
 
 import { OtelArrowError } from '../errors.js';
 import type { AnyValue, KeyValue } from '../otlp/model.js';
+import { utf8Strict } from '../utf8-decoders.js';
 
 // ---------------------------------------------------------------------------------------
 // Encoding
@@ -248,7 +249,6 @@ export function encodeAnyValueCbor(value: AnyValue, options?: CborEncodeOptions)
 /** Maximum nesting of arrays and maps accepted by the decoder. */
 export const CBOR_MAX_DEPTH = 128;
 
-const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function fail(message: string): never {
   throw new OtelArrowError('INVALID_PAYLOAD', `invalid CBOR: ${message}`);
@@ -388,7 +388,7 @@ class Reader {
 
   private utf8(bytes: Uint8Array): string {
     try {
-      return textDecoder.decode(bytes);
+      return utf8Strict.decode(bytes);
     } catch {
       return fail(`text string is not valid UTF-8 (before offset ${this.pos})`);
     }

@@ -6,6 +6,7 @@
 // through `annotate`.
 
 import { OtelArrowError } from '../errors.js';
+import { utf8 } from '../utf8-decoders.js';
 
 /** Static facts about one message type, used for error text and wire-type checks. */
 export interface MessageInfo {
@@ -37,7 +38,6 @@ const SLAB_SIZE = 64 * 1024;
 const SMALL_BYTES = 64;
 let slab = new Uint8Array(SLAB_SIZE);
 let slabPos = 0;
-const textDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 // Node's Buffer.prototype.utf8Slice works on any Uint8Array and is the fastest decoder there
 // (no subarray allocation, SIMD validation); same U+FFFD replacement as TextDecoder.
@@ -218,7 +218,7 @@ export class WireReader {
       }
       if (i === end) return s;
     }
-    return textDecoder.decode(buf.subarray(start, end));
+    return utf8.decode(buf.subarray(start, end));
   }
 
   /** A copy of the bytes, so the result does not pin the input buffer. */

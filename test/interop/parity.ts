@@ -6,6 +6,7 @@ import type { ArrayData, DataType, Field, RecordBatch, Schema } from '../../src/
 import { IpcStreamReader, listMessages, type MessageSummary } from '../../src/ipc/index.js';
 import { decodeBatchArrowRecords, type BatchArrowRecords } from '../../src/otap/batch-arrow-records.js';
 import { payloadTypeName } from '../../src/otap/payload-type.js';
+import { utf8 } from '../../src/utf8-decoders.js';
 
 // ---------------------------------------------------------------------------------------
 // Schemas
@@ -188,7 +189,7 @@ export function cellValue(col: ArrayData, i: number): unknown {
       return Object.is(v, -0) ? '-0' : Number.isNaN(v) ? 'NaN' : v;
     }
     case 'bool': return bit(col.values as Uint8Array, i);
-    case 'utf8': return new TextDecoder('utf-8', { ignoreBOM: true }).decode(slice(col, i));
+    case 'utf8': return utf8.decode(slice(col, i));
     case 'binary': return `0x${hex(slice(col, i))}`;
     case 'fixedSizeBinary': {
       const w = t.byteWidth;

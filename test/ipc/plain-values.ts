@@ -2,8 +2,8 @@
 
 import { getBit, isValid } from '../../src/arrow/array-data.js';
 import type { ArrayData, Field, RecordBatch } from '../../src/arrow/types.js';
+import { utf8 } from '../../src/utf8-decoders.js';
 
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 export function plainValue(data: ArrayData, i: number, field: Field): unknown {

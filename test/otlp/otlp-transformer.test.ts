@@ -28,11 +28,12 @@ import {
   encodeMetricsRequest, encodeTracesRequest,
 } from '../../src/otlp/protobuf/index.js';
 import { expectTruncationsRefused } from '../support/truncation.js';
+import { utf8 } from '../../src/utf8-decoders.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const attr = (attrs: KeyValue[], key: string): AnyValue | undefined =>
   attrs.find((a) => a.key === key)?.value;
-const jsonText = (bytes: Uint8Array | undefined): string => new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes!);
+const jsonText = (bytes: Uint8Array | undefined): string => utf8.decode(bytes!);
 
 const resource = resourceFromAttributes({
   'service.name': 'checkout',

@@ -15,6 +15,7 @@ import type { ArrayData, DataType, DictionaryEncoding, Field, RecordBatch, Schem
 import { IpcStreamReader, IpcStreamWriter, listMessages } from '../../src/ipc/index.js';
 import type { ArrowPayload, BatchArrowRecords } from '../../src/otap/batch-arrow-records.js';
 import { ArrowPayloadType as T } from '../../src/otap/payload-type.js';
+import { utf8 } from '../../src/utf8-decoders.js';
 
 // ---------------------------------------------------------------------------------------
 // Counters: which transforms actually changed something (a test that transforms nothing
@@ -240,7 +241,6 @@ function isValidAt(d: ArrayData, i: number): boolean {
   return d.nullCount === 0 || d.validity === null || ((d.validity[i >> 3]! >> (i & 7)) & 1) === 1;
 }
 
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');

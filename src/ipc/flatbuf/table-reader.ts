@@ -4,8 +4,8 @@
 // failure is an OtelArrowError('MALFORMED_IPC').
 
 import { OtelArrowError } from '../../errors.js';
+import { utf8 } from '../../utf8-decoders.js';
 
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export function malformed(message: string): never {
   throw new OtelArrowError('MALFORMED_IPC', message);

@@ -5,8 +5,8 @@
 import { getBit } from '../../arrow/array-data.js';
 import type { ArrayData, DataType, Field, RecordBatch } from '../../arrow/types.js';
 import { OtelArrowError } from '../../errors.js';
+import { utf8 } from '../../utf8-decoders.js';
 
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 type TypeClass = 'number' | 'bigint' | 'bool' | 'string' | 'bytes';
 

@@ -8,6 +8,7 @@ import { readAnyValue } from '../../otlp/protobuf/common.js';
 import { WireReader } from '../../proto/wire-reader.js';
 import { WireType, WireWriter } from '../../proto/wire-writer.js';
 import { SIGNAL_CODE } from './record-columns.js';
+import { utf8, utf8Strict } from '../../utf8-decoders.js';
 
 function malformed(message: string): never {
   throw new OtelArrowError('MALFORMED_COLUMNS', `SDK columns: ${message}`);
@@ -90,7 +91,6 @@ class Heap {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 class Refs {
   private readonly cache = new Map<number, string>();
@@ -99,7 +99,7 @@ class Refs {
     let s = this.cache.get(ref);
     if (s === undefined) {
       try {
-        s = utf8.decode(this.strings.get(ref, what));
+        s = utf8Strict.decode(this.strings.get(ref, what));
       } catch (err) {
         if (err instanceof OtelArrowError) throw err;
         return malformed(`${what}: string ${ref} is not UTF-8`);
@@ -224,7 +224,7 @@ function group<T, G>(roots: Roots, itemScope: number[], items: T[], make: (scope
 
 function open(bytes: Uint8Array, signal: number): { c: Cursor; refs: Refs } {
   const c = new Cursor(bytes);
-  if (new TextDecoder('utf-8', { ignoreBOM: true }).decode(c.take(8, 'magic')) !== 'OTAPCOL1') malformed('wrong magic (expected OTAPCOL1)');
+  if (utf8.decode(c.take(8, 'magic')) !== 'OTAPCOL1') malformed('wrong magic (expected OTAPCOL1)');
   const got = c.u32('signal');
   if (got !== signal) malformed(`signal ${got}, expected ${signal}`);
   const strings = new Heap(c.u32s('STRINGS.offsets'), c.col(1, 'STRINGS.data').bytes, 'STRINGS');
@@ -234,7 +234,7 @@ function open(bytes: Uint8Array, signal: number): { c: Cursor; refs: Refs } {
 
 /** The signal a columns buffer holds, or undefined when it is not one. */
 export function columnsSignal(bytes: Uint8Array): 'traces' | 'logs' | undefined {
-  if (bytes.length < 12 || new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(0, 8)) !== 'OTAPCOL1') return undefined;
+  if (bytes.length < 12 || utf8.decode(bytes.subarray(0, 8)) !== 'OTAPCOL1') return undefined;
   const code = new DataView(bytes.buffer, bytes.byteOffset + 8, 4).getUint32(0, true);
   return code === SIGNAL_CODE.traces ? 'traces' : code === SIGNAL_CODE.logs ? 'logs' : undefined;
 }

@@ -3,6 +3,7 @@
 import { DynamicTable, entrySize } from './dynamic-table.js';
 import { HuffmanError, huffmanDecode } from './huffman.js';
 import { STATIC_TABLE } from './static-table.js';
+import { utf8 } from '../../utf8-decoders.js';
 
 export class HpackError extends Error {
   override name = 'HpackError';
@@ -18,7 +19,6 @@ export interface HpackDecoderOptions {
   maxHeaderListSize?: number;
 }
 
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export class HpackDecoder {
   private readonly table: DynamicTable;

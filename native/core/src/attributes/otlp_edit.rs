@@ -172,7 +172,7 @@ impl OtlpKeyEditor {
 
     /// Whether `key` is one the actions change (a rename's source or a deleted key).
     pub(super) fn changes_key(&self, key: &[u8]) -> bool {
-        self.rename.iter().any(|(s, _)| s.as_bytes() == key) || self.delete.iter().any(|k| k.as_bytes() == key)
+        !matches!(self.action(key, &[]), KeyAction::Keep)
     }
 
     /// Whether `bytes` may hold an edited key (they do not when no key field's encoding occurs).

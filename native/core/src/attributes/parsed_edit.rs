@@ -9,34 +9,25 @@ use super::otlp_edit::{KeyAction, OtlpKeyEditor};
 use crate::encode::ParsedRequest;
 use crate::otlp::model::{KeyValue, Roots, Span32};
 
-/// The edits of one arena: entries to drop (empty until one is), whether any changed.
-#[derive(Default)]
-struct ArenaEdit {
-    drop: Vec<bool>,
-    changed: bool,
-}
-
-impl ArenaEdit {
-    /// Index map after compaction (`map[i]` = new index of entry i, `map[len]` = new length);
-    /// `None` when nothing is dropped.
-    fn compact<T>(&self, arena: &mut Vec<T>) -> Option<Vec<u32>> {
-        if self.drop.is_empty() {
-            return None;
-        }
-        let mut map = Vec::with_capacity(arena.len() + 1);
-        let mut kept = 0u32;
-        for &gone in &self.drop {
-            map.push(kept);
-            kept += u32::from(!gone);
-        }
-        map.push(kept);
-        let mut i = 0;
-        arena.retain(|_| {
-            i += 1;
-            !self.drop[i - 1]
-        });
-        Some(map)
+/// Removes the entries `drop` marks (empty: none) from `arena`; the index map (`map[i]` = new
+/// index of entry i, `map[len]` = new length), `None` when nothing was dropped.
+fn compact<T>(arena: &mut Vec<T>, drop: &[bool]) -> Option<Vec<u32>> {
+    if drop.is_empty() {
+        return None;
     }
+    let mut map = Vec::with_capacity(arena.len() + 1);
+    let mut kept = 0u32;
+    for &gone in drop {
+        map.push(kept);
+        kept += u32::from(!gone);
+    }
+    map.push(kept);
+    let mut i = 0;
+    arena.retain(|_| {
+        i += 1;
+        !drop[i - 1]
+    });
+    Some(map)
 }
 
 fn remap(map: &Option<Vec<u32>>, span: &mut Span32) {
@@ -47,80 +38,73 @@ fn remap(map: &Option<Vec<u32>>, span: &mut Span32) {
 
 impl OtlpKeyEditor {
     /// Applies the renames and deletions to the lists of `req` that `apply_to` selects (the
-    /// same lists, and the same outcome, as [`OtlpKeyEditor::edit`] on the request's bytes);
-    /// whether anything changed.
-    pub fn edit_parsed<'a>(&'a self, req: &mut ParsedRequest<'a>) -> bool {
+    /// same lists, and the same outcome, as [`OtlpKeyEditor::edit`] on the request's bytes).
+    pub fn edit_parsed<'a>(&'a self, req: &mut ParsedRequest<'a>) {
         let to = self.apply_to();
-        let mut changed = false;
         match req {
             ParsedRequest::Logs(r) => {
                 if to.signal {
-                    changed |= self.edit_owned(&mut r.attrs, &mut r.roots.items, |l| &mut l.attrs);
+                    self.edit_owned(&mut r.attrs, &mut r.roots.items, |l| &mut l.attrs);
                 }
-                changed |= self.edit_roots(&mut r.roots);
+                self.edit_roots(&mut r.roots);
             }
             ParsedRequest::Traces(r) => {
                 if to.signal {
-                    changed |= self.edit_owned(&mut r.span_attrs, &mut r.roots.items, |s| &mut s.attrs);
-                    changed |= self.edit_owned(&mut r.event_attrs, &mut r.events, |s| &mut s.attrs);
-                    changed |= self.edit_owned(&mut r.link_attrs, &mut r.links, |s| &mut s.attrs);
+                    self.edit_owned(&mut r.span_attrs, &mut r.roots.items, |s| &mut s.attrs);
+                    self.edit_owned(&mut r.event_attrs, &mut r.events, |s| &mut s.attrs);
+                    self.edit_owned(&mut r.link_attrs, &mut r.links, |s| &mut s.attrs);
                 }
-                changed |= self.edit_roots(&mut r.roots);
+                self.edit_roots(&mut r.roots);
             }
             ParsedRequest::Metrics(r) => {
                 if to.signal {
-                    changed |= self.edit_owned(&mut r.metadata_attrs, &mut r.roots.items, |m| &mut m.metadata);
+                    self.edit_owned(&mut r.metadata_attrs, &mut r.roots.items, |m| &mut m.metadata);
                     // Exponential-histogram points and their exemplars are not the signal's
                     // lists (see `target_tables`), but their spans move with the compaction.
                     let lists = r.number_points.iter().map(|p| p.attrs)
                         .chain(r.histogram_points.iter().map(|p| p.attrs))
                         .chain(r.summary_points.iter().map(|p| p.attrs));
-                    let e = self.edit_lists(&mut r.point_attrs, lists);
-                    let map = e.compact(&mut r.point_attrs);
+                    let drop = self.edit_lists(&mut r.point_attrs, lists);
+                    let map = compact(&mut r.point_attrs, &drop);
                     r.number_points.iter_mut().for_each(|p| remap(&map, &mut p.attrs));
                     r.histogram_points.iter_mut().for_each(|p| remap(&map, &mut p.attrs));
                     r.summary_points.iter_mut().for_each(|p| remap(&map, &mut p.attrs));
                     r.exp_points.iter_mut().for_each(|p| remap(&map, &mut p.attrs));
-                    changed |= e.changed;
                     let exemplars = &r.exemplars;
                     let lists = r.number_points.iter().map(|p| p.exemplars)
                         .chain(r.histogram_points.iter().map(|p| p.exemplars))
                         .flat_map(|s| exemplars[s.range()].iter().map(|x| x.attrs));
-                    let e = self.edit_lists(&mut r.exemplar_attrs, lists);
-                    let map = e.compact(&mut r.exemplar_attrs);
+                    let drop = self.edit_lists(&mut r.exemplar_attrs, lists);
+                    let map = compact(&mut r.exemplar_attrs, &drop);
                     r.exemplars.iter_mut().for_each(|x| remap(&map, &mut x.attrs));
-                    changed |= e.changed;
                 }
-                changed |= self.edit_roots(&mut r.roots);
+                self.edit_roots(&mut r.roots);
             }
         }
-        changed
     }
 
     /// The resource and scope lists, as `apply_to` selects them.
-    fn edit_roots<'a, T>(&'a self, roots: &mut Roots<'a, T>) -> bool {
+    fn edit_roots<'a, T>(&'a self, roots: &mut Roots<'a, T>) {
         let to = self.apply_to();
-        let mut changed = false;
         if to.resource {
-            changed |= self.edit_owned(&mut roots.resource_attrs, &mut roots.resources, |g| &mut g.attrs);
+            self.edit_owned(&mut roots.resource_attrs, &mut roots.resources, |g| &mut g.attrs);
         }
         if to.scope {
-            changed |= self.edit_owned(&mut roots.scope_attrs, &mut roots.scopes, |g| &mut g.attrs);
+            self.edit_owned(&mut roots.scope_attrs, &mut roots.scopes, |g| &mut g.attrs);
         }
-        changed
     }
 
     /// The lists of one kind of owner, each owner's `attrs` a span into `arena`.
-    fn edit_owned<'a, O>(&'a self, arena: &mut Vec<KeyValue<'a>>, owners: &mut [O], attrs: impl Fn(&mut O) -> &mut Span32) -> bool {
-        let e = self.edit_lists(arena, owners.iter_mut().map(|o| *attrs(o)));
-        let map = e.compact(arena);
+    fn edit_owned<'a, O>(&'a self, arena: &mut Vec<KeyValue<'a>>, owners: &mut [O], attrs: impl Fn(&mut O) -> &mut Span32) {
+        let drop = self.edit_lists(arena, owners.iter_mut().map(|o| *attrs(o)));
+        let map = compact(arena, &drop);
         owners.iter_mut().for_each(|o| remap(&map, attrs(o)));
-        e.changed
     }
 
-    /// Renames in place the entries of `lists` (spans into `arena`) and marks those to drop.
-    fn edit_lists<'a>(&'a self, arena: &mut [KeyValue<'a>], lists: impl Iterator<Item = Span32>) -> ArenaEdit {
-        let mut edit = ArenaEdit::default();
+    /// Renames in place the entries of `lists` (spans into `arena`); the entries to drop, by
+    /// index (empty when none is).
+    fn edit_lists<'a>(&'a self, arena: &mut [KeyValue<'a>], lists: impl Iterator<Item = Span32>) -> Vec<bool> {
+        let mut drop = Vec::new();
         let len = arena.len();
         let mut replaced: Vec<&[u8]> = Vec::new();
         for list in lists {
@@ -135,18 +119,17 @@ impl OtlpKeyEditor {
             }
             for (i, kv) in entries.iter_mut().enumerate() {
                 match self.action(kv.key.as_bytes(), &replaced) {
-                    KeyAction::Keep => continue,
+                    KeyAction::Keep => {}
                     KeyAction::Rename(dest) => kv.key = dest,
                     KeyAction::Drop => {
-                        if edit.drop.is_empty() {
-                            edit.drop = vec![false; len];
+                        if drop.is_empty() {
+                            drop = vec![false; len];
                         }
-                        edit.drop[list.start as usize + i] = true;
+                        drop[list.start as usize + i] = true;
                     }
                 }
-                edit.changed = true;
             }
         }
-        edit
+        drop
     }
 }

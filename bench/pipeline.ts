@@ -14,7 +14,7 @@
 // ack-only sink are bench/bar-load (Go, built on first use; `--node-load` or no `go` on PATH:
 // the Node ones, bench/bar-replay.ts and bench/bar-ack-sink.ts).
 //
-//   npm run build && npx tsx bench/pipeline.ts [--iterations 3] [--seconds 3] [--no-go] [--no-write] [--only "OTAP -> OTAP:1024,4096"] [--workers-only] [--workers-batch 1024] [--workers-rounds 5] [--node-load]
+//   npm run build && npx tsx bench/pipeline.ts [--iterations 3] [--seconds 3] [--no-go] [--no-write] [--only "OTAP -> OTAP:1024,4096"] [--workers-only] [--workers-batch 1024] [--workers-rounds 5] [--workers-inflight 32] [--node-load]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -120,7 +120,7 @@ async function senderFor(sut: Sut, batches: Uint8Array[], bars: Uint8Array[]): P
   return { send: () => replay.send(), close: async () => replay.close() };
 }
 
-/** The worker-scaling rounds' load: 4 connections x 16 batches in flight each, and the
+/** The worker-scaling rounds' load: 4 connections x 32 batches in flight each, and the
  *  ack-only sink downstream, both on CPU LOAD_CPU. bench/bar-load (Go) when `go` is on PATH,
  *  which costs the core it shares with the second worker a fraction of what the Node load
  *  (bench/bar-replay.ts + bench/bar-ack-sink.ts) does; the Node load otherwise. */
@@ -132,7 +132,13 @@ interface WorkersLoad {
 }
 
 const WORKERS_CONNECTIONS = 4;
-const WORKERS_INFLIGHT = 16;
+/** `--workers-inflight N`: batches in flight per connection in the worker rounds. At 16 the
+ *  worker on CPU 0, which shares its core with nothing, ran its main thread 857-906 ms per
+ *  second (perf stat task-clock) against one worker's 920-948: its exports wait on the sink,
+ *  which shares the second core, so a batch's round trip is longer than with one worker and
+ *  16 did not cover it. At 32 it runs 918-931; more only costs the load (64: 17% of its core
+ *  instead of 11-12%). */
+const WORKERS_INFLIGHT = numberFlag('--workers-inflight', 32);
 
 async function startWorkersLoad(): Promise<WorkersLoad> {
   if (hasGoBarLoad() && !process.argv.includes('--node-load')) {

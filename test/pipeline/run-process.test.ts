@@ -1,6 +1,9 @@
 // `otap run` as users run it (the built CLI, a child process): worker processes per core
 // with no loss or duplication, draining on SIGTERM, and 10x overload under the memory limit.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, canonicalize } from '../../src/otlp/canonical.js';
@@ -10,9 +13,22 @@ import { OtlpGrpcClient } from '../../src/transport/otlp-client.js';
 import { OtapReceiver } from '../../src/transport/receiver/receiver.js';
 import { freePort } from '../interop/go-collector.js';
 import { requireDist } from '../support/dist.js';
-import { startOtapRun } from '../support/otap-run.js';
+import { childrenOf, startOtapRun } from '../support/otap-run.js';
 
 requireDist();
+
+/** The CPUs each thread of `pid` may run on (Cpus_allowed_list), one entry per thread. */
+function threadCpus(pid: number): string[] {
+  return fs.readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+    try {
+      return [/Cpus_allowed_list:\s*(\S+)/.exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))![1]!];
+    } catch {
+      return []; // the thread ended
+    }
+  });
+}
+
+const canPin = process.platform === 'linux' && os.availableParallelism() >= 2 && spawnSync('taskset', ['-V']).status === 0;
 
 function postOnce(port: number, body: Uint8Array): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -48,6 +64,22 @@ describe('otap run', () => {
     const { grpcPort: peerPort } = await peer.start();
     const port = await freePort();
     const run = await startOtapRun(forward(port, peerPort).replace('grpc: {', 'http: {'), ['--num-cores', '2', '--quiet']);
+    if (canPin) {
+      // Each worker is pinned to its own core, every thread of it (V8's and libuv's too, not
+      // only the main thread), so one instance per core shares no CPU with another.
+      const cpuSets = (): string[][] => childrenOf(run.child.pid!).map((w) => [...new Set(threadCpus(w))]);
+      const pinned = async (): Promise<string[][]> => {
+        for (let i = 0; i < 100; i++) {
+          const sets = cpuSets();
+          if (sets.length === 2 && sets.every((s) => s.length === 1 && /^\d+$/.test(s[0]!))) return sets;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return cpuSets();
+      };
+      const sets = await pinned();
+      expect(sets.map((s) => s.length)).toEqual([1, 1]);
+      expect(new Set(sets.map((s) => s[0])).size).toBe(2);
+    }
     const requests = Array.from({ length: 80 }, (_, i) => generateLogs({ seed: 11, batchSize: 5, batchIndex: i }));
     // A new connection per request (agent: false): the cluster hands connections to the workers in turn.
     const statuses = await Promise.all(requests.map((r) => postOnce(port, encodeOtlp('logs', r))));

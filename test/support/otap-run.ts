@@ -26,7 +26,8 @@ function rssOfPid(pid: number): number {
   }
 }
 
-function childrenOf(pid: number): number[] {
+/** Child pids of `pid` (an `otap run` primary's worker processes). */
+export function childrenOf(pid: number): number[] {
   try {
     return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {

@@ -1,7 +1,9 @@
 // The `otap run` primary when pipelines run on several cores: forks one worker process per
 // instance (node:cluster, so receivers share their ports), pins each to its core with
-// taskset where the allocation names cores and taskset exists, merges the workers' summaries
-// for the live view and the admin endpoint, and drains pipeline by pipeline across workers.
+// taskset where the allocation names cores and taskset exists (every thread of the worker:
+// V8's and libuv's threads exist before the pin and would otherwise float across cores),
+// merges the workers' summaries for the live view and the admin endpoint, and drains
+// pipeline by pipeline across workers.
 import { execFile } from 'node:child_process';
 import cluster, { type Worker } from 'node:cluster';
 import { getLogger } from '../../log/logger.js';
@@ -118,7 +120,7 @@ export class Primary {
 function pin(worker: Worker, core: number, index: number): void {
   const pid = worker.process.pid;
   if (pid === undefined || process.platform !== 'linux') return;
-  execFile('taskset', ['-cp', String(core), String(pid)], (err) => {
+  execFile('taskset', ['-acp', String(core), String(pid)], (err) => {
     if (err) log.warn(`could not pin worker ${index} to core ${core} (${err.message.split('\n')[0]}); it runs unpinned`);
   });
 }

@@ -29,7 +29,7 @@ import { utf8 } from '../utf8-decoders.js';
 
 // The project compiles without the DOM lib, so the few WebAssembly JS API types used here
 // are declared locally.
-interface WasmMemory { readonly buffer: ArrayBuffer }
+interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
 interface WasmModule { readonly __brand?: 'WebAssembly.Module' }
 interface WasmInstance { readonly exports: Record<string, unknown> }
 type WasmImports = Record<string, Record<string, unknown>>;
@@ -199,7 +199,8 @@ class WasmRuntime {
     if (data.length > MAX_INPUT) throw new OtelArrowError('LIMIT_EXCEEDED', `input of ${data.length} bytes is too large for the wasm backend`);
     return this.run((ex) => {
       const len = data.length;
-      const ptr = ex.otap_alloc(len);
+      // wasm32 pointers are u32; an i32 result reads negative above 2 GiB of linear memory.
+      const ptr = ex.otap_alloc(len) >>> 0;
       if (ptr === 0) throw new OtelArrowError('LIMIT_EXCEEDED', `wasm backend: cannot allocate ${len} bytes`);
       let res = 0;
       try {
@@ -221,7 +222,8 @@ interface WasmResult {
   handle: number;
 }
 
-function readResult(ex: WasmExports, res: number): WasmResult {
+function readResult(ex: WasmExports, result: number): WasmResult {
+  const res = result >>> 0; // a u32 pointer that JavaScript received as i32
   if (res === 0) throw new OtelArrowError('LIMIT_EXCEEDED', 'wasm backend: out of memory');
   try {
     // memory.buffer may have been replaced by growth during the call: view it afresh.
@@ -668,6 +670,12 @@ export class WasmBackend implements Backend {
   zstdDecompress(data: Uint8Array, maxSize = DEFAULT_MAX_DECOMPRESSED): Uint8Array {
     const max = Math.max(0, Math.min(maxSize, MAX_INPUT));
     return this.rt.call(data, (ex, ptr, len) => ex.otap_zstd_decompress(ptr, len, max)).data;
+  }
+
+  /** Test hook: grows linear memory by `bytes` that the module's allocator does not know of,
+   *  so that what it allocates next lies above them (e.g. above 2 GiB). */
+  debugGrowMemory(bytes: number): void {
+    this.rt.run((ex) => ex.memory.grow(Math.ceil(bytes / 65_536)));
   }
 
   /** Test hook: makes the module trap (a Rust panic), as a bug in the core would. */

@@ -240,6 +240,31 @@ for (const name of RUST) {
   });
 }
 
+describeBackend('wasm', 'linear memory above 2 GiB', (b) => {
+  it('encodes, decodes and holds tables when the allocator hands out addresses above 2 GiB', async () => {
+    // A separate instance: the shared one keeps its memory small for the other tests.
+    const wasm = await WasmBackend.load((b as WasmBackend).path);
+    wasm.debugGrowMemory(2 ** 31);
+    const reserved = wasm.memoryBytes();
+    for (const signal of SIGNALS) {
+      const encoder = wasm.createEncoder();
+      const decoder = wasm.createDecoder();
+      for (let i = 0; i < 3; i++) {
+        const req = generators[signal]({ seed: 5, batchSize: 2048, batchIndex: i });
+        const bar = encoder.encode(signal, encodeOtlp(signal, req));
+        const tables = decoder.decodeTables!(bar)!;
+        expect(canonicalDiff(signal, req, decodeOtlp(signal, tables.toOtlp()))).toBeUndefined();
+        tables.release!();
+      }
+      encoder.close();
+      decoder.close();
+    }
+    // The allocator grew memory past the reserved 2 GiB, so it did allocate above it.
+    expect(wasm.memoryBytes()).toBeGreaterThan(reserved);
+    expect(wasm.zstdDecompress(wasm.zstdCompress(text)).length).toBe(text.length);
+  }, 60_000);
+});
+
 describeBackend('wasm', 'trap recovery', (b) => {
   it('a trap discards the instance: old handles refuse, new calls work', () => {
     const wasm = b as WasmBackend;

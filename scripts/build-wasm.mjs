@@ -108,12 +108,20 @@ if (!env[arVar]) {
   if (ar) env[arVar] = ar;
 }
 
+// WebAssembly SIMD (simd128) for the Rust code and zstd's C: every host the package targets
+// runs it (Node >= 16.4, current browsers and runtimes); encoding is 2-5% faster with it.
+// A host without it fails to compile the module, and loadBackend() falls back to js.
+const rustflagsVar = `CARGO_TARGET_${TARGET.toUpperCase().replaceAll('-', '_')}_RUSTFLAGS`;
+if (env[rustflagsVar] === undefined && env.RUSTFLAGS === undefined) env[rustflagsVar] = '-C target-feature=+simd128';
+const cflagsVar = `CFLAGS_${TARGET.replaceAll('-', '_')}`;
+if (env[cflagsVar] === undefined) env[cflagsVar] = '-msimd128';
+
 // --- build
 const targetDir = process.env.OTEL_ARROW_WASM_TARGET_DIR || join(homedir(), '.cache', 'otel-arrow', 'cargo-target-wasm');
 mkdirSync(targetDir, { recursive: true });
 env.CARGO_TARGET_DIR = targetDir;
 const cargoArgs = ['build', '-p', 'otap-wasm', '--release', '--target', TARGET, ...extra];
-log(`${toolchain}; CC=${env[ccVar]}${env[arVar] ? ` AR=${env[arVar]}` : ''}`);
+log(`${toolchain}; CC=${env[ccVar]}${env[arVar] ? ` AR=${env[arVar]}` : ''}; ${rustflagsVar}=${env[rustflagsVar] ?? `(RUSTFLAGS=${env.RUSTFLAGS})`} ${cflagsVar}=${env[cflagsVar]}`);
 log(`${cargo} ${cargoArgs.join(' ')} (CARGO_TARGET_DIR=${targetDir})`);
 const started = Date.now();
 const build = spawnSync(cargo, cargoArgs, { cwd: root, env, stdio: 'inherit' });

@@ -249,7 +249,6 @@ export function encodeAnyValueCbor(value: AnyValue, options?: CborEncodeOptions)
 /** Maximum nesting of arrays and maps accepted by the decoder. */
 export const CBOR_MAX_DEPTH = 128;
 
-
 function fail(message: string): never {
   throw new OtelArrowError('INVALID_PAYLOAD', `invalid CBOR: ${message}`);
 }

@@ -6,7 +6,6 @@
 import { OtelArrowError } from '../../errors.js';
 import { utf8 } from '../../utf8-decoders.js';
 
-
 export function malformed(message: string): never {
   throw new OtelArrowError('MALFORMED_IPC', message);
 }

@@ -7,7 +7,6 @@ import type { ArrayData, DataType, Field, RecordBatch } from '../../arrow/types.
 import { OtelArrowError } from '../../errors.js';
 import { utf8 } from '../../utf8-decoders.js';
 
-
 type TypeClass = 'number' | 'bigint' | 'bool' | 'string' | 'bytes';
 
 export class TableView {

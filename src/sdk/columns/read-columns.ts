@@ -91,7 +91,6 @@ class Heap {
   }
 }
 
-
 class Refs {
   private readonly cache = new Map<number, string>();
   constructor(private readonly strings: Heap, private readonly blobs: Heap) {}

@@ -19,7 +19,6 @@ export interface HpackDecoderOptions {
   maxHeaderListSize?: number;
 }
 
-
 export class HpackDecoder {
   private readonly table: DynamicTable;
   private readonly protocolMax: number;

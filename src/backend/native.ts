@@ -30,6 +30,8 @@ export interface NativeAddon {
     encode(signal: string, otlp: Uint8Array): Buffer;
     encodeTables(tables: NativeTables): Buffer;
     encodeEdited?(signal: string, otlp: Uint8Array, editor: NativeAttributeEditor): Buffer;
+    /** Missing from addons built before it. */
+    encodeAsync?(signal: string, otlp: Uint8Array): Promise<Buffer>;
     encodeColumns(columns: Uint8Array): Buffer;
     close(): void;
   };
@@ -139,6 +141,11 @@ export class NativeBackend implements Backend {
           const e = this.editors.get(editor);
           return e ? call(() => enc.encodeEdited!(signal, otlpRequestBytes, e)) : undefined;
         },
+      } : {}),
+      ...(typeof enc.encodeAsync === 'function' ? {
+        encodeAsync: (signal: Signal, otlpRequestBytes: Uint8Array) =>
+          // A promise made here rejects with the addon's Error; an argument error throws.
+          call(() => enc.encodeAsync!(signal, otlpRequestBytes)).catch((err: unknown) => { throw fromAddonError(err); }),
       } : {}),
       encodeColumns: (columns: Uint8Array) => call(() => enc.encodeColumns(columns)),
       close: () => enc.close(),

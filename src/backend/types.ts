@@ -21,6 +21,13 @@ export interface BackendEncoder {
   /** OTLP Export*ServiceRequest protobuf bytes -> BatchArrowRecords protobuf bytes. */
   encode(signal: Signal, otlpRequestBytes: Uint8Array): Uint8Array;
   /**
+   * `encode` run off the JavaScript thread (native: a libuv thread-pool task), so that the
+   * event loop serves I/O meanwhile; the same bytes or the same error. One call at a time per
+   * encoder: the next encode (of any kind) waits until the promise settles, and the input must
+   * not change until then. Absent where the backend cannot (wasm, js).
+   */
+  encodeAsync?(signal: Signal, otlpRequestBytes: Uint8Array): Promise<Uint8Array>;
+  /**
    * Received tables (BackendDecoder.decodeTables of this same backend) -> BatchArrowRecords
    * bytes, forwarded as they arrived without the OTLP conversion; undefined when the tables
    * belong to another backend (then encode their OTLP bytes). Absent on the js backend.

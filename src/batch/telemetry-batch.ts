@@ -249,6 +249,22 @@ export class TelemetryBatch<S extends Signal = Signal> {
     return encoder.encode(this.signal, this.otlpBytes());
   }
 
+  /** Whether encodeOtapAsync hands this batch to `encoder` off the JavaScript thread: its
+   *  OTLP bytes are encoded there; forwarded tables, key edits and SDK columns are not. */
+  encodesOffThread(encoder: BackendEncoder): boolean {
+    return !!encoder.encodeAsync && !this.columns && !(this.held && encoder.encodeTables) && !(this.keyEdit && encoder.encodeEdited);
+  }
+
+  /** `encodeOtap`, off the JavaScript thread where encodesOffThread says so (the event loop
+   *  keeps serving I/O meanwhile), else now. Never throws; rejects instead. */
+  encodeOtapAsync(encoder: BackendEncoder): Promise<Uint8Array> {
+    try {
+      return this.encodesOffThread(encoder) ? encoder.encodeAsync!(this.signal, this.otlpBytes()) : Promise.resolve(this.encodeOtap(encoder));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
   /** The OTLP request as objects (decoded on first use). */
   get request(): SignalRequest[S] {
     if (!this.objects && this.columns && !this.otlp) {

@@ -369,3 +369,52 @@ describeBackend('native', 'decodeArrow', (b) => {
     });
   }
 });
+
+describeBackend('native', 'encodeAsync (the encoder thread)', (b) => {
+  it('calls queued at once settle in order with the bytes of the same calls made synchronously', async () => {
+    const sync = b.createEncoder();
+    const async = b.createEncoder();
+    const inputs = SIGNALS.flatMap((signal) => [0, 1, 2, 3].map((n) => ({ signal, otlp: encodeOtlp(signal, source(signal, n)) })));
+    const expected = inputs.map(({ signal, otlp }) => sync.encode(signal, otlp));
+    const got = await Promise.all(inputs.map(({ signal, otlp }) => async.encodeAsync!(signal, otlp)));
+    expect(got.map((x) => Buffer.from(x).toString('base64'))).toEqual(expected.map((x) => Buffer.from(x).toString('base64')));
+    // Sync and async calls on one encoder continue one stream (the JS side never overlaps them).
+    const next = encodeOtlp('logs', source('logs', 7));
+    expect(Buffer.from(async.encode('logs', next)).equals(Buffer.from(sync.encode('logs', next)))).toBe(true);
+    sync.close();
+    async.close();
+  });
+
+  it('rejects malformed OTLP with the coded Error of the sync call; the calls after it still run', async () => {
+    const enc = b.createEncoder();
+    const bad = enc.encodeAsync!('logs', new Uint8Array([0x0a, 0xff, 0xff, 0x01]));
+    const good = enc.encodeAsync!('logs', encodeOtlp('logs', source('logs', 0)));
+    const err = (await bad.then(() => undefined, (e: unknown) => e)) as OtelArrowError;
+    expect(err).toBeInstanceOf(OtelArrowError);
+    expect(err.code).toBe('MALFORMED_PROTOBUF');
+    const out = js.createDecoder().decode(await good);
+    expect(canonicalDiff('logs', source('logs', 0), decodeOtlp('logs', out.otlp))).toBeUndefined();
+    expect(() => enc.encodeAsync!('spans' as Signal, new Uint8Array(0))).toThrow(/unknown signal "spans"/);
+    enc.close();
+  });
+
+  it('close() lets the calls already queued finish, then refuses new ones', async () => {
+    const enc = b.createEncoder();
+    const queued = [0, 1, 2].map((n) => enc.encodeAsync!('traces', encodeOtlp('traces', source('traces', n))));
+    enc.close();
+    const dec = js.createDecoder();
+    for (const [n, p] of queued.entries()) {
+      expect(canonicalDiff('traces', source('traces', n), decodeOtlp('traces', dec.decode(await p).otlp))).toBeUndefined();
+    }
+    expect(() => enc.encodeAsync!('traces', new Uint8Array(0))).toThrow(/closed/);
+    expect(() => enc.encode('traces', new Uint8Array(0))).toThrow(/closed/);
+  });
+});
+
+for (const name of ['wasm', 'js'] as const) {
+  describeBackend(name, 'no encodeAsync', (b) => {
+    it('has no encodeAsync: its exporter streams encode on the JavaScript thread', () => {
+      expect(b.createEncoder().encodeAsync).toBeUndefined();
+    });
+  });
+}

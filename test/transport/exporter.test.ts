@@ -390,6 +390,26 @@ describe('OtapExporter', () => {
     expect(exp.stats.streamsOpened).toBe(2);
   });
 
+  it('an encoding failure with batches queued behind it: those go to a fresh stream, in order, once each', async () => {
+    const server = await startServer();
+    const exp = exporterFor(server.port, { numStreams: 1, maxUnackedBatches: 16 });
+    await exp.export('logs', makeRequest('logs', 0));
+    const broken = TelemetryBatch.fromOtlpBytes('logs', new Uint8Array([0x0a, 0x7f, 0x0a, 0x00]));
+    // Exported together: on the native backend all four are in the encoder thread's queue at once.
+    const results = await Promise.allSettled([
+      exp.export('logs', makeRequest('logs', 1)),
+      exp.export(broken),
+      exp.export('logs', makeRequest('logs', 3)),
+      exp.export('logs', makeRequest('logs', 4)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(((results[1] as PromiseRejectedResult).reason as ExportError).code).toBe(grpc.status.INVALID_ARGUMENT);
+    // Every stream decodes from its start (the server's Consumer per stream): 3 and 4 were
+    // re-encoded on stream 2, not sent from the failed stream's encoder.
+    expect(server.received.map((r) => [r.seq, r.stream])).toEqual([[0, 1], [1, 1], [3, 2], [4, 2]]);
+    expect(exp.stats.streamsOpened).toBe(2);
+  });
+
   it('backs off on RESOURCE_EXHAUSTED BatchStatus and eventually succeeds', async () => {
     const server = await startServer((s) => (s.decide = (r) => (r.attempt <= 3 ? { code: grpc.status.RESOURCE_EXHAUSTED } : {})));
     const exp = exporterFor(server.port, { retry: { initialIntervalMs: 20, maxIntervalMs: 200, maxElapsedMs: 5_000, multiplier: 2 } });

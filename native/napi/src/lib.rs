@@ -12,8 +12,9 @@ use arrow_data::ArrayData;
 use arrow_schema::ffi::FFI_ArrowSchema;
 use arrow_schema::DataType;
 use napi::bindgen_prelude::*;
+use napi::JsDeferred;
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::{mpsc, Arc, Mutex};
 use napi_derive::napi;
 use otap_core::{DecodedTables, Decoder as CoreDecoder, Encoder as CoreEncoder, EncoderOptions, OtapError, Signal};
 
@@ -24,27 +25,27 @@ use otap_core::{DecodedTables, Decoder as CoreDecoder, Encoder as CoreEncoder, E
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Throws a JS Error built from a core error and returns the "pending exception" marker
-/// that tells napi-rs the exception is already set.
+/// A JS Error built from a core error: the bare message, with `code`, `table` and `column`
+/// properties (the JS side prefixes table and column, as OtelArrowError does).
+fn error_object<'e>(env: &'e Env, e: &OtapError) -> Result<Object<'e>> {
+    let mut obj = env.create_error(Error::new(Status::GenericFailure, e.message.clone()))?;
+    obj.set("code", e.code)?;
+    if let Some(t) = e.table.as_deref() {
+        obj.set("table", t)?;
+    }
+    if let Some(c) = e.column.as_deref() {
+        obj.set("column", c)?;
+    }
+    Ok(obj)
+}
+
+/// Throws [`error_object`] and returns the "pending exception" marker that tells napi-rs the
+/// exception is already set.
 fn throw(env: &Env, e: OtapError) -> Error {
-    // The message stays bare: `table`/`column` are properties (the JS side prefixes them,
-    // as OtelArrowError does).
-    let message = e.message.clone();
-    let built = (|| -> Result<Object<'_>> {
-        let mut obj = env.create_error(Error::new(Status::GenericFailure, message.clone()))?;
-        obj.set("code", e.code)?;
-        if let Some(t) = e.table.as_deref() {
-            obj.set("table", t)?;
-        }
-        if let Some(c) = e.column.as_deref() {
-            obj.set("column", c)?;
-        }
-        Ok(obj)
-    })();
-    match built.and_then(|obj| env.throw(obj)) {
+    match error_object(env, &e).and_then(|obj| env.throw(obj)) {
         Ok(()) => Error::from_status(Status::PendingException),
         // Could not build the object: fall back to napi-rs's own error (code = status).
-        Err(_) => Error::new(Status::GenericFailure, message),
+        Err(_) => Error::new(Status::GenericFailure, e.message.clone()),
     }
 }
 
@@ -109,10 +110,73 @@ pub struct EncoderConfig {
     pub metric_metadata: Option<bool>,
 }
 
-/// OTLP request bytes -> BatchArrowRecords bytes, with one gRPC stream's state.
+/// OTLP request bytes -> BatchArrowRecords bytes, with one gRPC stream's state. The core
+/// encoder sits behind a mutex so that `encodeAsync` can run it on the encoder's own thread;
+/// the JS side does not mix sync calls with async ones still outstanding (its dictionaries
+/// make the calls ordered), so the lock is not contended there.
 #[napi(js_name = "Encoder")]
 pub struct JsEncoder {
-    inner: Option<CoreEncoder>,
+    inner: Arc<Mutex<Option<CoreEncoder>>>,
+    /// The encoder thread's queue, started by the first `encodeAsync`.
+    thread: Option<mpsc::Sender<EncodeJob>>,
+    closed: bool,
+}
+
+type Settle = Box<dyn FnOnce(Env) -> Result<JsBytes> + Send>;
+
+/// One `encodeAsync` call: its input (copied: the thread may outlive the JS buffer's
+/// owner's patience) and the promise to settle.
+struct EncodeJob {
+    signal: Signal,
+    otlp: Vec<u8>,
+    deferred: JsDeferred<JsBytes, Settle>,
+}
+
+impl JsEncoder {
+    fn with<T>(&self, env: &Env, f: impl FnOnce(&mut CoreEncoder) -> std::result::Result<T, OtapError>) -> Result<T> {
+        if self.closed {
+            return Err(closed("Encoder"));
+        }
+        let mut guard = self.inner.lock().map_err(|_| poisoned())?;
+        let enc = guard.as_mut().ok_or_else(|| closed("Encoder"))?;
+        f(enc).map_err(|e| throw(env, e))
+    }
+
+    /// Encodes the jobs in the order they were queued, settling each promise on the JS thread;
+    /// ends, dropping the core encoder, when the encoder is closed or collected (its sender
+    /// dropped).
+    fn spawn_thread(inner: Arc<Mutex<Option<CoreEncoder>>>) -> Result<mpsc::Sender<EncodeJob>> {
+        let (tx, rx) = mpsc::channel::<EncodeJob>();
+        std::thread::Builder::new()
+            .name("otap-encoder".into())
+            .spawn(move || {
+                for job in rx {
+                    let result = match inner.lock() {
+                        Ok(mut guard) => match guard.as_mut() {
+                            Some(enc) => enc.encode(job.signal, &job.otlp).map_err(Some),
+                            None => Err(None),
+                        },
+                        Err(_) => Err(None),
+                    };
+                    drop(job.otlp);
+                    job.deferred.resolve(Box::new(move |env| match result {
+                        Ok(bytes) => Ok(JsBytes(bytes)),
+                        // Rejects with the same Error object (code, table, column) the sync call throws.
+                        Err(Some(e)) => Err(Error::from(error_object(&env, &e)?.into_unknown(&env)?)),
+                        Err(None) => Err(closed("Encoder")),
+                    }));
+                }
+                if let Ok(mut guard) = inner.lock() {
+                    *guard = None;
+                }
+            })
+            .map_err(|e| Error::new(Status::GenericFailure, format!("could not start the encoder thread: {e}")))?;
+        Ok(tx)
+    }
+}
+
+fn poisoned() -> Error {
+    Error::new(Status::GenericFailure, "Encoder is unusable: an earlier call panicked; create a new one")
 }
 
 #[napi]
@@ -123,48 +187,69 @@ impl JsEncoder {
             Some(o) => (o.zstd_level, o.metric_metadata.unwrap_or(true)),
             None => (None, true),
         };
-        JsEncoder { inner: Some(CoreEncoder::new(EncoderOptions { zstd_level, metric_metadata })) }
+        let enc = CoreEncoder::new(EncoderOptions { zstd_level, metric_metadata });
+        JsEncoder { inner: Arc::new(Mutex::new(Some(enc))), thread: None, closed: false }
     }
 
     #[napi]
-    pub fn encode(&mut self, env: Env, signal: String, otlp: &[u8]) -> Result<JsBytes> {
+    pub fn encode(&self, env: Env, signal: String, otlp: &[u8]) -> Result<JsBytes> {
         let signal = parse_signal(&signal)?;
-        let enc = self.inner.as_mut().ok_or_else(|| closed("Encoder"))?;
-        match enc.encode(signal, otlp) {
-            Ok(bytes) => Ok(JsBytes(bytes)),
-            Err(e) => Err(throw(&env, e)),
+        self.with(&env, |enc| enc.encode(signal, otlp)).map(JsBytes)
+    }
+
+    /// `encode` on the encoder's own thread: the promise settles with the same bytes (or
+    /// rejects with the same error). Calls queue there and run in the order made, so a stream
+    /// can have several batches in the encoder while JavaScript does other work.
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn encode_async<'e>(&mut self, env: &'e Env, signal: String, otlp: &[u8]) -> Result<Object<'e>> {
+        let signal = parse_signal(&signal)?;
+        // No lock here: the encoder thread holds it for whole encodes.
+        if self.closed {
+            return Err(closed("Encoder"));
         }
+        if self.thread.is_none() {
+            self.thread = Some(Self::spawn_thread(Arc::clone(&self.inner))?);
+        }
+        let (deferred, promise) = env.create_deferred::<JsBytes, Settle>()?;
+        let job = EncodeJob { signal, otlp: otlp.to_vec(), deferred };
+        if let Err(mpsc::SendError(job)) = self.thread.as_ref().expect("started above").send(job) {
+            job.deferred.reject(Error::new(Status::GenericFailure, "the encoder thread has stopped"));
+        }
+        Ok(promise)
     }
 
     /// `encode` of the request with the editor's renames and deletions applied as it is
     /// parsed (one pass; the same bytes as encoding `editor.editOtlp`'s output).
     #[napi]
-    pub fn encode_edited(&mut self, env: Env, signal: String, otlp: &[u8], editor: &JsAttributeEditor) -> Result<JsBytes> {
+    pub fn encode_edited(&self, env: Env, signal: String, otlp: &[u8], editor: &JsAttributeEditor) -> Result<JsBytes> {
         let signal = parse_signal(&signal)?;
-        let enc = self.inner.as_mut().ok_or_else(|| closed("Encoder"))?;
-        enc.encode_edited(signal, otlp, &editor.inner).map(JsBytes).map_err(|e| throw(&env, e))
+        self.with(&env, |enc| enc.encode_edited(signal, otlp, &editor.inner)).map(JsBytes)
     }
 
     /// An SDK columns buffer (src/sdk/columns/FORMAT.md) -> BatchArrowRecords bytes; the
     /// signal is the buffer's.
     #[napi]
-    pub fn encode_columns(&mut self, env: Env, columns: &[u8]) -> Result<JsBytes> {
-        let enc = self.inner.as_mut().ok_or_else(|| closed("Encoder"))?;
-        enc.encode_columns(columns).map(JsBytes).map_err(|e| throw(&env, e))
+    pub fn encode_columns(&self, env: Env, columns: &[u8]) -> Result<JsBytes> {
+        self.with(&env, |enc| enc.encode_columns(columns)).map(JsBytes)
     }
 
     /// Received tables (a `Tables` from a Decoder) -> BatchArrowRecords bytes, without the
     /// OTLP conversion.
     #[napi]
-    pub fn encode_tables(&mut self, env: Env, tables: &JsTables) -> Result<JsBytes> {
-        let enc = self.inner.as_mut().ok_or_else(|| closed("Encoder"))?;
-        enc.encode_tables(&tables.inner).map(JsBytes).map_err(|e| throw(&env, e))
+    pub fn encode_tables(&self, env: Env, tables: &JsTables) -> Result<JsBytes> {
+        self.with(&env, |enc| enc.encode_tables(&tables.inner)).map(JsBytes)
     }
 
-    /// Drops the core encoder now instead of at garbage collection.
+    /// Drops the core encoder now instead of at garbage collection (its thread drops it
+    /// after the `encodeAsync` calls still queued, so this never waits for an encode).
     #[napi]
     pub fn close(&mut self) {
-        self.inner = None;
+        self.closed = true;
+        if self.thread.take().is_none() {
+            if let Ok(mut guard) = self.inner.lock() {
+                *guard = None;
+            }
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 // One OTAP bidi stream (ArrowTraces / ArrowLogs / ArrowMetrics) with its own backend
-// encoder (OTLP bytes in, BatchArrowRecords bytes out): encodes batches, tracks batch_id -> pending batch, matches BatchStatus acks (in any
-// order), times out silent batches, drains and ends itself gracefully.
+// encoder (OTLP bytes in, BatchArrowRecords bytes out): encodes batches one at a time, in
+// order, off the JavaScript thread where the backend can; tracks batch_id -> pending batch,
+// matches BatchStatus acks (in any order), times out silent batches, drains and ends itself
+// gracefully.
 import * as grpc from '@grpc/grpc-js';
 import type { Backend, BackendEncoder, EncoderOptions } from '../../backend/types.js';
 import type { TelemetryBatch } from '../../batch/telemetry-batch.js';
@@ -29,6 +31,8 @@ export interface StreamHost {
   onAckTimeout(stream: ArrowStream, job: Job): void;
   /** The encoder failed on the job (the stream is draining: its IPC state is suspect). */
   onEncodeError(stream: ArrowStream, job: Job, err: unknown): void;
+  /** Jobs the stream took but will not send (queued behind a failed encode): send elsewhere. */
+  onReturned(stream: ArrowStream, jobs: Job[]): void;
   /** The stream has ended; `unacked` are the jobs it still owed an answer for. */
   onStreamEnd(stream: ArrowStream, status: grpc.StatusObject, unacked: Job[]): void;
   /** Bytes handed to grpc-js for this stream. */
@@ -50,6 +54,11 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+interface Queued {
+  job: Job;
+  encoded?: Promise<Uint8Array>;
+}
+
 let nextStreamId = 1;
 
 export class ArrowStream {
@@ -57,6 +66,11 @@ export class ArrowStream {
   private readonly encoder: BackendEncoder;
   private readonly call: grpc.ClientDuplexStream<Uint8Array, BatchStatus>;
   private readonly pending = new Map<bigint, Pending>();
+  /** Jobs taken and not yet written, in order. Those with `encoded` are in (or through) the
+   *  encoder; they are always a prefix of the queue (see submit). */
+  private readonly queued: Queued[] = [];
+  /** encodeQueued is running. */
+  private writing = false;
   private state: State = 'open';
   private ended = false;
   private lifetimeTimer: NodeJS.Timeout | undefined;
@@ -102,29 +116,65 @@ export class ArrowStream {
     return this.state === 'closed';
   }
 
-  /** Batches sent and not yet answered. */
+  /** Batches taken and not yet answered (queued for the encoder or sent). */
   get load(): number {
-    return this.pending.size;
+    return this.pending.size + this.queued.length;
   }
 
-  /** Encodes the job with this stream's encoder and writes it. Only on an open stream. */
+  /** Queues the job for this stream's encoder, which writes it once encoded. Only on an open
+   *  stream. */
   send(job: Job): void {
     if (this.state !== 'open') throw new Error(`stream ${this.id} is ${this.state}`);
-    let bytes: Uint8Array;
-    let batchId: bigint;
-    try {
-      bytes = job.batch.encodeOtap(this.encoder);
-      batchId = peekBatchId(bytes);
-    } catch (err) {
-      // A throw may leave some IPC writers advanced past what the receiver will see.
-      this.drain();
-      this.host.onEncodeError(this, job, err);
-      return;
+    this.queued.push({ job });
+    this.submit();
+    if (!this.writing) void this.writeQueued();
+  }
+
+  /** Hands queued jobs to the encoder in queue order, as early as order allows: a job encoded
+   *  off the JavaScript thread goes as soon as everything before it has gone (the encoder
+   *  thread keeps them in order), one encoded synchronously only once everything before it is
+   *  written (its encode must not overtake theirs). */
+  private submit(): void {
+    for (let i = 0; i < this.queued.length; i++) {
+      const q = this.queued[i]!;
+      if (q.encoded) continue;
+      if (i > 0 && !q.job.batch.encodesOffThread(this.encoder)) return;
+      q.encoded = q.job.batch.encodeOtapAsync(this.encoder);
+      // writeQueued awaits it, unless the stream ends first: a rejection then is nobody's.
+      q.encoded.catch(() => {});
     }
-    const timer = setTimeout(() => this.onAckTimeout(batchId), this.options.ackTimeoutMs);
-    this.pending.set(batchId, { job, timer });
-    this.host.onBytesOut(bytes.length);
-    this.call.write(bytes);
+  }
+
+  /** Writes the queued jobs in order as their encodes complete. */
+  private async writeQueued(): Promise<void> {
+    this.writing = true;
+    while (this.queued.length > 0 && !this.isClosed) {
+      const { job, encoded } = this.queued[0]!;
+      let bytes: Uint8Array;
+      let batchId: bigint;
+      try {
+        bytes = await encoded!;
+        batchId = peekBatchId(bytes);
+      } catch (err) {
+        if (this.isClosed) break; // the job went back with the stream's end
+        this.queued.shift();
+        // A throw may leave some IPC writers advanced past what the receiver will see: the
+        // jobs behind it (whatever the encoder made of them) go to another stream.
+        this.drain();
+        this.host.onEncodeError(this, job, err);
+        this.host.onReturned(this, this.queued.splice(0).map((q) => q.job));
+        break;
+      }
+      if (this.isClosed) break; // ended while encoding: the job was reported unacked
+      this.queued.shift();
+      const timer = setTimeout(() => this.onAckTimeout(batchId), this.options.ackTimeoutMs);
+      this.pending.set(batchId, { job, timer });
+      this.host.onBytesOut(bytes.length);
+      this.call.write(bytes);
+      this.submit();
+    }
+    this.writing = false;
+    this.maybeEnd();
   }
 
   /** Takes no new batches; ends the stream once every sent batch is answered. */
@@ -163,7 +213,7 @@ export class ArrowStream {
   }
 
   private maybeEnd(): void {
-    if (this.state !== 'draining' || this.ended || this.pending.size > 0) return;
+    if (this.state !== 'draining' || this.ended || this.pending.size > 0 || this.queued.length > 0) return;
     this.ended = true;
     this.call.end();
     // The server should answer the half-close with its status; do not wait forever.
@@ -182,6 +232,8 @@ export class ArrowStream {
       unacked.push(p.job);
     }
     this.pending.clear();
+    // Encodes still queued in the encoder settle with an error nobody waits for.
+    unacked.push(...this.queued.splice(0).map((q) => q.job));
     this.encoder.close();
     this.host.onStreamEnd(this, status, unacked);
     this.resolveClosed();

@@ -185,6 +185,9 @@ export class OtapExporter {
         this.fail(job, grpc.status.DEADLINE_EXCEEDED, `no BatchStatus within ${this.cfg.timeoutMs} ms`, true),
       onEncodeError: (_stream, job, err) =>
         this.settle(job, new ExportError(grpc.status.INVALID_ARGUMENT, `OTAP encoding failed: ${(err as Error)?.message ?? String(err)}`, job.retries + 1)),
+      onReturned: (_stream, jobs) => {
+        for (const job of jobs) this.dispatch(job);
+      },
       onStreamEnd: (stream, status, unacked) => this.onStreamEnd(stream, status, unacked),
       onBytesOut: (n) => (this.stats.bytesOut += n),
     };

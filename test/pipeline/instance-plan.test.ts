@@ -2,7 +2,7 @@
 // affinity mask), not 0..N-1, so that a cpuset or taskset that leaves CPU 0 out is honoured.
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { allowedCpus, parseCpuList } from '../../src/pipeline/workers/allowed-cpus.js';
+import { allowedCpus, parseCpuList } from '../../src/allowed-cpus.js';
 import type { CoreAllocation } from '../../src/pipeline/config/spec-schema.js';
 import { coresOf } from '../../src/pipeline/workers/instance-plan.js';
 

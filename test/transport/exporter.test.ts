@@ -390,9 +390,9 @@ describe('OtapExporter', () => {
     expect(exp.stats.streamsOpened).toBe(2);
   });
 
-  it('an encoding failure with batches queued behind it: those go to a fresh stream, in order, once each', async () => {
+  for (const encodeOffThread of [true, false]) it(`an encoding failure with batches queued behind it (encodeOffThread ${encodeOffThread}): those go to a fresh stream, in order, once each`, async () => {
     const server = await startServer();
-    const exp = exporterFor(server.port, { numStreams: 1, maxUnackedBatches: 16 });
+    const exp = exporterFor(server.port, { numStreams: 1, maxUnackedBatches: 16, encodeOffThread });
     await exp.export('logs', makeRequest('logs', 0));
     const broken = TelemetryBatch.fromOtlpBytes('logs', new Uint8Array([0x0a, 0x7f, 0x0a, 0x00]));
     // Exported together: on the native backend all four are in the encoder thread's queue at once.

@@ -2,7 +2,7 @@
 // (all_cores, core_count, core_set) against the cores this process may use (its affinity
 // mask, as the Rust engine's core list), with the CLI's --num-cores / --core-id-range
 // overriding the top-level setting, as in the Rust engine.
-import { allowedCpus } from './allowed-cpus.js';
+import { allowedCpus } from '../../allowed-cpus.js';
 import type { CoreAllocation } from '../config/spec-schema.js';
 import type { ResolvedPipeline } from '../config/resolve.js';
 

@@ -44,6 +44,8 @@ export interface ArrowStreamOptions {
   ackTimeoutMs: number;
   backend: Backend;
   encoder: EncoderOptions;
+  /** Use the encoder's thread where it has one (BackendEncoder.encodeAsync). */
+  offThread: boolean;
   callOptions?: grpc.CallOptions;
 }
 
@@ -138,10 +140,19 @@ export class ArrowStream {
     for (let i = 0; i < this.queued.length; i++) {
       const q = this.queued[i]!;
       if (q.encoded) continue;
-      if (i > 0 && !q.job.batch.encodesOffThread(this.encoder)) return;
-      q.encoded = q.job.batch.encodeOtapAsync(this.encoder);
+      const offThread = this.options.offThread && q.job.batch.encodesOffThread(this.encoder);
+      if (i > 0 && !offThread) return;
+      q.encoded = offThread ? q.job.batch.encodeOtapAsync(this.encoder) : this.encodeNow(q.job);
       // writeQueued awaits it, unless the stream ends first: a rejection then is nobody's.
       q.encoded.catch(() => {});
+    }
+  }
+
+  private encodeNow(job: Job): Promise<Uint8Array> {
+    try {
+      return Promise.resolve(job.batch.encodeOtap(this.encoder));
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
   }
 

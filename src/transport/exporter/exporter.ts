@@ -25,6 +25,7 @@ import { metadataOf, newClient, prepareCompression, type GrpcCompression, type T
 import { ExportError, isRetryableBatchCode, isRetryableStreamCode } from './errors.js';
 import { Semaphore } from './semaphore.js';
 import { getLogger } from '../../log/index.js';
+import { allowedCpus } from '../../allowed-cpus.js';
 import { STATUS_NAME } from '../grpc/status-names.js';
 
 const log = getLogger('exporter');
@@ -49,6 +50,10 @@ export interface ExporterOptions {
   /** The codec that encodes OTAP streams: a loaded Backend, or which one to load
    *  (default loadBackend(): OTEL_ARROW_BACKEND, else native, then wasm, then js). */
   backend?: Backend | BackendOption;
+  /** Encode on the backend's encoder thread (native: BackendEncoder.encodeAsync) instead of
+   *  the JavaScript thread. Default: when this process may run on more than one CPU (its
+   *  affinity mask, read as each stream opens); pinned to one CPU the hand-offs only cost. */
+  encodeOffThread?: boolean;
   /** gRPC metadata sent on every stream / call (e.g. authorization). */
   headers?: Record<string, string>;
   /** true = TLS with system roots; an object for custom roots, mutual TLS or SNI. */
@@ -293,6 +298,7 @@ export class OtapExporter {
       lifetimeMs: this.cfg.lifetimeMs,
       ackTimeoutMs: this.cfg.timeoutMs,
       backend: this.codec!,
+      offThread: this.options.encodeOffThread ?? allowedCpus().length > 1,
       encoder: this.zstdLevel !== undefined ? { zstdLevel: this.zstdLevel } : {},
     });
   }

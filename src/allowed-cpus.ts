@@ -1,4 +1,4 @@
-// The CPUs this process may run on, which resources.core_allocation picks from and pins
+// The CPUs this process may run on: what resources.core_allocation picks from and pins
 // workers to. On Linux that is the affinity mask (/proc/self/status, Cpus_allowed_list): a
 // container's cpuset or a taskset around `otap run` may leave CPU 0 out ("4-7"), and pinning
 // a worker to a CPU outside it fails. Elsewhere: 0 .. availableParallelism() - 1.

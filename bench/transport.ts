@@ -1,8 +1,8 @@
 // Transport benchmark: records/s and bytes on the wire for OTLP/gRPC+zstd (OtlpGrpcClient)
 // versus OTAP/gRPC+zstd (OtapExporter, one Arrow stream) into our OtapReceiver on loopback,
 // per signal and batch size, with OTAP once per codec backend (native, wasm, js: the
-// exporter's encoder and the receiver's decoder). Both paths move bytes: OTLP protobuf
-// batches in, OTLP protobuf batches handed to consume() (no OTLP objects anywhere). Wire bytes are counted at the TCP level by a counting relay
+// exporter's encoder and the receiver's decoder). Neither path builds OTLP objects: OTLP
+// protobuf batches in; consume() gets OTLP bytes, or the backend's Arrow tables. Wire bytes are counted at the TCP level by a counting relay
 // (src/bridge/wire-counter.ts) between client and server: HTTP/2 frames after gRPC
 // compression, client -> server direction. Data is pre-generated (src/otlp/generate.ts)
 // outside the timed part; each cell is the median of several timed runs with a fixed number
@@ -35,7 +35,9 @@ const IN_FLIGHT = 4;
 const generators = { traces: generateTraces, logs: generateLogs, metrics: generateMetrics } as const;
 
 const BACKENDS: BackendName[] = ['native', 'wasm', 'js'];
-type Protocol = 'OTLP' | BackendName;
+/** 'native-loop': the native backend with encodeOffThread off (encoding on the event loop, as
+ *  wasm and js do, and as a worker pinned to one CPU does). */
+type Protocol = 'OTLP' | BackendName | 'native-loop';
 interface Run { records: number; seconds: number; wire: number; messageBytes: number }
 
 function pool(signal: Signal, batchSize: number): SignalRequest[Signal][] {
@@ -79,7 +81,11 @@ async function runOnce(protocol: Protocol, signal: Signal, reqs: Uint8Array[], c
     client.close();
     return { ...r, wire, messageBytes };
   }
-  const exporter = new OtapExporter({ endpoint, compression: 'zstd', numStreams: 1, maxStreamLifetimeMs: 0, maxUnackedBatches: IN_FLIGHT * 2, backend: protocol });
+  const backend = protocol === 'native-loop' ? 'native' : protocol;
+  const exporter = new OtapExporter({
+    endpoint, compression: 'zstd', numStreams: 1, maxStreamLifetimeMs: 0, maxUnackedBatches: IN_FLIGHT * 2, backend,
+    encodeOffThread: protocol !== 'native-loop',
+  });
   await exporter.export(TelemetryBatch.fromOtlpBytes(signal, reqs[0]!)); // stream open + schemas outside the timed part
   relay.reset();
   const before = exporter.stats.bytesOut;
@@ -164,10 +170,10 @@ async function main(): Promise<void> {
     '| signal | batch | OTLP -> Arrow records/s | OTAP native -> Arrow records/s | OTAP / OTLP |',
     '|---|---:|---:|---:|---:|',
   ];
-  const cols = ['OTLP', ...BACKENDS] as Protocol[];
+  const cols: Protocol[] = ['OTLP', 'native', 'native-loop', 'wasm', 'js'];
   const rows: string[] = [
-    '| signal | batch | OTLP records/s | OTAP native records/s | OTAP wasm records/s | OTAP js records/s | native / OTLP | wasm / native | js / native | OTLP wire B/record | OTAP wire B/record | wire OTLP/OTAP | OTLP msg B/record | OTAP msg B/record |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| signal | batch | OTLP records/s | OTAP native records/s | OTAP native, event loop records/s | OTAP wasm records/s | OTAP js records/s | native / OTLP | native event loop / OTLP | wasm / native | wasm / native event loop | js / native | OTLP wire B/record | OTAP wire B/record | wire OTLP/OTAP | OTLP msg B/record | OTAP msg B/record |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const signal of SIGNALS) {
     for (const size of SIZES) {
@@ -177,7 +183,7 @@ async function main(): Promise<void> {
       const res = Object.fromEntries(cols.map((c) => [c, [] as Run[]])) as Record<Protocol, Run[]>;
       const toArrow: Record<'OTLP' | 'native', Run[]> = { OTLP: [], native: [] };
       for (let it = 0; it < ITERATIONS; it++) {
-        for (const p of cols) res[p].push(await runOnce(p, signal, bytes, counts, endpoints.get(p === 'OTLP' ? 'native' : p)!));
+        for (const p of cols) res[p].push(await runOnce(p, signal, bytes, counts, endpoints.get(p === 'OTLP' || p === 'native-loop' ? 'native' : p)!));
         for (const p of ['OTLP', 'native'] as const) toArrow[p].push(await runOnce(p, signal, bytes, counts, arrowEnd));
       }
       const arps = (p: 'OTLP' | 'native') => median(toArrow[p].map((r) => r.records / r.seconds));
@@ -188,7 +194,7 @@ async function main(): Promise<void> {
       const wpr = (p: Protocol) => median(res[p].map((r) => r.wire / r.records));
       const mpr = (p: Protocol) => median(res[p].map((r) => r.messageBytes / r.records));
       const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-      const row = `| ${signal} | ${size} | ${fmt(rps('OTLP'))} | ${fmt(rps('native'))} | ${fmt(rps('wasm'))} | ${fmt(rps('js'))} | ${x(rps('native'), rps('OTLP'))} | ${x(rps('wasm'), rps('native'))} | ${x(rps('js'), rps('native'))} | ${fmt(wpr('OTLP'), 1)} | ${fmt(wpr('native'), 1)} | ${x(wpr('OTLP'), wpr('native'))} | ${fmt(mpr('OTLP'), 1)} | ${fmt(mpr('native'), 1)} |`;
+      const row = `| ${signal} | ${size} | ${fmt(rps('OTLP'))} | ${fmt(rps('native'))} | ${fmt(rps('native-loop'))} | ${fmt(rps('wasm'))} | ${fmt(rps('js'))} | ${x(rps('native'), rps('OTLP'))} | ${x(rps('native-loop'), rps('OTLP'))} | ${x(rps('wasm'), rps('native'))} | ${x(rps('wasm'), rps('native-loop'))} | ${x(rps('js'), rps('native'))} | ${fmt(wpr('OTLP'), 1)} | ${fmt(wpr('native'), 1)} | ${x(wpr('OTLP'), wpr('native'))} | ${fmt(mpr('OTLP'), 1)} | ${fmt(mpr('native'), 1)} |`;
       console.log(row);
       rows.push(row);
     }
@@ -204,7 +210,7 @@ async function main(): Promise<void> {
   const body = [
     `Machine: ${machineDescription()}. Command: \`npx tsx bench/transport.ts --iterations ${ITERATIONS} --seconds ${SECONDS}\` (${new Date().toISOString().slice(0, 10)}).`,
     '',
-    `Our clients -> our OtapReceiver on loopback, one process, bytes in and bytes out on both paths: the data are pre-encoded OTLP protobuf batches, and consume() gets OTLP protobuf bytes (no OTLP objects are built). OTLP = OtlpGrpcClient (unary Export, gRPC zstd; the receiver only scans the request's framing); OTAP = OtapExporter (1 Arrow stream, gRPC zstd, no IPC body compression, no stream rotation) encoding with the named backend into an OtapReceiver decoding with the same backend (BatchArrowRecords -> OTLP bytes). Columns are measured interleaved (OTLP, native, wasm, js in each round). ${IN_FLIGHT} exports in flight, ${SECONDS} s per run, median of ${ITERATIONS} runs; the first export of each run (connection, Arrow schemas) is outside the timed part. Data: src/otlp/generate.ts, pre-generated (a pool of 12 batches of 512 / 4 of 4096 per signal, sent round robin). "wire" = bytes from client to server counted by a TCP relay (HTTP/2 frames after gRPC compression); "msg" = serialized messages before gRPC compression (OTLP protobuf / BatchArrowRecords). Records/s includes the OTAP encoding on the client and the decoding on the receiver, both on the same 2 cores.`,
+    `Our clients -> our OtapReceiver on loopback, one process, no OTLP objects on either path: the data are pre-encoded OTLP protobuf batches, and consume() gets each batch in the form it arrived in. OTLP = OtlpGrpcClient (unary Export, gRPC zstd; the receiver only scans the request's framing and hands over the OTLP bytes); OTAP = OtapExporter (1 Arrow stream, gRPC zstd, no IPC body compression, no stream rotation) encoding with the named backend into an OtapReceiver decoding with the same backend (native, wasm: BatchArrowRecords -> the backend's Arrow tables, no OTLP conversion; js: -> OTLP bytes). The native exporter encodes on its stream's encoder thread (encodeOffThread, the default on 2 CPUs), so its column uses both cores; "native, event loop" is the same with encodeOffThread false, encoding on the event loop as wasm and js do (and as a worker pinned to one CPU does). Columns are measured interleaved (OTLP, native, native on the event loop, wasm, js in each round). ${IN_FLIGHT} exports in flight, ${SECONDS} s per run, median of ${ITERATIONS} runs; the first export of each run (connection, Arrow schemas) is outside the timed part. Data: src/otlp/generate.ts, pre-generated (a pool of 12 batches of 512 / 4 of 4096 per signal, sent round robin). "wire" = bytes from client to server counted by a TCP relay (HTTP/2 frames after gRPC compression); "msg" = serialized messages before gRPC compression (OTLP protobuf / BatchArrowRecords). Records/s includes the OTAP encoding on the client and the decoding on the receiver, both on the same 2 cores.`,
     '',
     ...rows,
     '',

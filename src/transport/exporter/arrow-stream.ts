@@ -71,7 +71,7 @@ export class ArrowStream {
   /** Jobs taken and not yet written, in order. Those with `encoded` are in (or through) the
    *  encoder; they are always a prefix of the queue (see submit). */
   private readonly queued: Queued[] = [];
-  /** encodeQueued is running. */
+  /** writeQueued is running. */
   private writing = false;
   private state: State = 'open';
   private ended = false;
@@ -243,7 +243,7 @@ export class ArrowStream {
       unacked.push(p.job);
     }
     this.pending.clear();
-    // Encodes still queued in the encoder settle with an error nobody waits for.
+    // Encodes still in the encoder finish unobserved (close() frees it after them).
     unacked.push(...this.queued.splice(0).map((q) => q.job));
     this.encoder.close();
     this.host.onStreamEnd(this, status, unacked);

@@ -33,6 +33,7 @@ export interface NativeAddon {
     /** Missing from addons built before it. */
     encodeAsync?(signal: string, otlp: Uint8Array): Promise<Buffer>;
     encodeColumns(columns: Uint8Array): Buffer;
+    encodeColumnsAsync?(columns: Uint8Array): Promise<Buffer>;
     close(): void;
   };
   Decoder: new (options?: { maxMessageBytes?: number }) => {
@@ -146,6 +147,10 @@ export class NativeBackend implements Backend {
         encodeAsync: (signal: Signal, otlpRequestBytes: Uint8Array) =>
           // A promise made here rejects with the addon's Error; an argument error throws.
           call(() => enc.encodeAsync!(signal, otlpRequestBytes)).catch((err: unknown) => { throw fromAddonError(err); }),
+      } : {}),
+      ...(typeof enc.encodeColumnsAsync === 'function' ? {
+        encodeColumnsAsync: (columns: Uint8Array) =>
+          call(() => enc.encodeColumnsAsync!(columns)).catch((err: unknown) => { throw fromAddonError(err); }),
       } : {}),
       encodeColumns: (columns: Uint8Array) => call(() => enc.encodeColumns(columns)),
       close: () => enc.close(),

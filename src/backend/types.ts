@@ -45,6 +45,8 @@ export interface BackendEncoder {
    * (native, wasm); the js backend reads them into OTLP objects for its Producer.
    */
   encodeColumns(columns: Uint8Array): Uint8Array;
+  /** `encodeColumns` off the JavaScript thread, queued in order with encodeAsync (same rules). */
+  encodeColumnsAsync?(columns: Uint8Array): Promise<Uint8Array>;
   /** Releases the encoder's resources now (later calls throw). */
   close(): void;
 }

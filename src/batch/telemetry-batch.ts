@@ -249,17 +249,23 @@ export class TelemetryBatch<S extends Signal = Signal> {
     return encoder.encode(this.signal, this.otlpBytes());
   }
 
-  /** Whether encodeOtapAsync hands this batch to `encoder` off the JavaScript thread: its
-   *  OTLP bytes are encoded there; forwarded tables, key edits and SDK columns are not. */
+  /** Whether encodeOtapAsync hands this batch to `encoder` off the JavaScript thread: SDK
+   *  columns and OTLP bytes are encoded there; forwarded tables and key edits are not. */
   encodesOffThread(encoder: BackendEncoder): boolean {
-    return !!encoder.encodeAsync && !this.columns && !(this.held && encoder.encodeTables) && !(this.keyEdit && encoder.encodeEdited);
+    if (this.columns) return !!encoder.encodeColumnsAsync;
+    return !!encoder.encodeAsync && !(this.held && encoder.encodeTables) && !(this.keyEdit && encoder.encodeEdited);
   }
 
   /** `encodeOtap`, off the JavaScript thread where encodesOffThread says so (the event loop
    *  keeps serving I/O meanwhile), else now. Never throws; rejects instead. */
   encodeOtapAsync(encoder: BackendEncoder): Promise<Uint8Array> {
     try {
-      return this.encodesOffThread(encoder) ? encoder.encodeAsync!(this.signal, this.otlpBytes()) : Promise.resolve(this.encodeOtap(encoder));
+      if (!this.encodesOffThread(encoder)) return Promise.resolve(this.encodeOtap(encoder));
+      if (this.columns) {
+        conversions.columnsEncoded++;
+        return encoder.encodeColumnsAsync!(this.columns);
+      }
+      return encoder.encodeAsync!(this.signal, this.otlpBytes());
     } catch (err) {
       return Promise.reject(err as Error);
     }

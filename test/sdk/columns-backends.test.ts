@@ -1,11 +1,12 @@
 // Conformance of BackendEncoder.encodeColumns on every backend: SDK columns encode to the
 // very BatchArrowRecords bytes the same backend makes from the equivalent OTLP request
 // (native and wasm read the columns in Rust; js reads them into objects), stream state
-// included, and decode back to that request.
+// included, and decode back to that request; on native also off the JavaScript thread.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OtelArrowError } from '../../src/errors.js';
 import { canonicalDiff } from '../../src/otlp/canonical.js';
+import type { Signal } from '../../src/otlp/model.js';
 import { decodeOtlp, encodeOtlp } from '../../src/otlp/signal-codec.js';
 import { LogColumns } from '../../src/sdk/columns/log-columns.js';
 import { readColumns } from '../../src/sdk/columns/read-columns.js';
@@ -47,6 +48,36 @@ describe.each(backendRows())('encodeColumns on the %s backend', (name) => {
         decoder.close();
       }
     }), { numRuns: 60 });
+  });
+
+  it('encodeColumnsAsync (native: the encoder thread) queued with encodeAsync gives the bytes of the same calls made synchronously', async () => {
+    const backend = requireBackend(name);
+    const probe = backend.createEncoder();
+    const offThread = !!probe.encodeColumnsAsync && !!probe.encodeAsync;
+    probe.close();
+    expect(offThread).toBe(name === 'native');
+    if (!offThread) return;
+    const bufs = fc.sample(buffers, { numRuns: 8, seed: 5 });
+    const sync = backend.createEncoder();
+    const async = backend.createEncoder();
+    try {
+      // Columns and OTLP bytes alternate on one stream: the queue keeps them in call order.
+      type Call = { buf: Uint8Array } | { signal: Signal; otlp: Uint8Array };
+      const calls = bufs.flatMap((buf): Call[] => {
+        const { signal, request } = readColumns(buf);
+        return [{ buf }, { signal, otlp: encodeOtlp(signal, request) }];
+      });
+      const expected = calls.map((c) => ('buf' in c ? sync.encodeColumns(c.buf) : sync.encode(c.signal, c.otlp)));
+      const got = await Promise.all(calls.map((c) => ('buf' in c ? async.encodeColumnsAsync!(c.buf) : async.encodeAsync!(c.signal, c.otlp))));
+      expect(got.map((b) => Buffer.from(b).toString('base64'))).toEqual(expected.map((b) => Buffer.from(b).toString('base64')));
+      const bad = bufs[0]!.subarray(0, bufs[0]!.length - 1);
+      const err = (await async.encodeColumnsAsync!(bad).then(() => undefined, (e: unknown) => e)) as OtelArrowError;
+      expect(err).toBeInstanceOf(OtelArrowError);
+      expect(err.code).toBe('MALFORMED_COLUMNS');
+    } finally {
+      sync.close();
+      async.close();
+    }
   });
 
   it('a malformed buffer is MALFORMED_COLUMNS and the encoder keeps working', () => {

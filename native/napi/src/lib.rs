@@ -124,11 +124,18 @@ pub struct JsEncoder {
 
 type Settle = Box<dyn FnOnce(Env) -> Result<JsBytes> + Send>;
 
-/// One `encodeAsync` call: its input (copied: the thread may outlive the JS buffer's
-/// owner's patience) and the promise to settle.
+/// What an async call encodes: OTLP request bytes of a signal, or an SDK columns buffer.
+enum JobKind {
+    Otlp(Signal),
+    Columns,
+}
+
+/// One `encodeAsync` / `encodeColumnsAsync` call: its input, copied (a JS buffer may not be
+/// read off the JS thread without holding a reference there; the copy costs about 1% of an
+/// encode), and the promise to settle.
 struct EncodeJob {
-    signal: Signal,
-    otlp: Vec<u8>,
+    kind: JobKind,
+    input: Vec<u8>,
     deferred: JsDeferred<JsBytes, Settle>,
 }
 
@@ -153,12 +160,16 @@ impl JsEncoder {
                 for job in rx {
                     let result = match inner.lock() {
                         Ok(mut guard) => match guard.as_mut() {
-                            Some(enc) => enc.encode(job.signal, &job.otlp).map_err(Some),
+                            Some(enc) => match job.kind {
+                                JobKind::Otlp(signal) => enc.encode(signal, &job.input),
+                                JobKind::Columns => enc.encode_columns(&job.input),
+                            }
+                            .map_err(Some),
                             None => Err(None),
                         },
                         Err(_) => Err(None),
                     };
-                    drop(job.otlp);
+                    drop(job.input);
                     job.deferred.resolve(Box::new(move |env| match result {
                         Ok(bytes) => Ok(JsBytes(bytes)),
                         // Rejects with the same Error object (code, table, column) the sync call throws.
@@ -172,6 +183,23 @@ impl JsEncoder {
             })
             .map_err(|e| Error::new(Status::GenericFailure, format!("could not start the encoder thread: {e}")))?;
         Ok(tx)
+    }
+
+    /// Queues one job on the encoder thread (started on first use); the promise it settles.
+    fn queue<'e>(&mut self, env: &'e Env, kind: JobKind, input: &[u8]) -> Result<Object<'e>> {
+        // No lock here: the encoder thread holds it for whole encodes.
+        if self.closed {
+            return Err(closed("Encoder"));
+        }
+        if self.thread.is_none() {
+            self.thread = Some(Self::spawn_thread(Arc::clone(&self.inner))?);
+        }
+        let (deferred, promise) = env.create_deferred::<JsBytes, Settle>()?;
+        let job = EncodeJob { kind, input: input.to_vec(), deferred };
+        if let Err(mpsc::SendError(job)) = self.thread.as_ref().expect("started above").send(job) {
+            job.deferred.reject(Error::new(Status::GenericFailure, "the encoder thread has stopped"));
+        }
+        Ok(promise)
     }
 }
 
@@ -203,19 +231,7 @@ impl JsEncoder {
     #[napi(ts_return_type = "Promise<Buffer>")]
     pub fn encode_async<'e>(&mut self, env: &'e Env, signal: String, otlp: &[u8]) -> Result<Object<'e>> {
         let signal = parse_signal(&signal)?;
-        // No lock here: the encoder thread holds it for whole encodes.
-        if self.closed {
-            return Err(closed("Encoder"));
-        }
-        if self.thread.is_none() {
-            self.thread = Some(Self::spawn_thread(Arc::clone(&self.inner))?);
-        }
-        let (deferred, promise) = env.create_deferred::<JsBytes, Settle>()?;
-        let job = EncodeJob { signal, otlp: otlp.to_vec(), deferred };
-        if let Err(mpsc::SendError(job)) = self.thread.as_ref().expect("started above").send(job) {
-            job.deferred.reject(Error::new(Status::GenericFailure, "the encoder thread has stopped"));
-        }
-        Ok(promise)
+        self.queue(env, JobKind::Otlp(signal), otlp)
     }
 
     /// `encode` of the request with the editor's renames and deletions applied as it is
@@ -231,6 +247,12 @@ impl JsEncoder {
     #[napi]
     pub fn encode_columns(&self, env: Env, columns: &[u8]) -> Result<JsBytes> {
         self.with(&env, |enc| enc.encode_columns(columns)).map(JsBytes)
+    }
+
+    /// `encodeColumns` on the encoder's thread, queued with the `encodeAsync` calls.
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn encode_columns_async<'e>(&mut self, env: &'e Env, columns: &[u8]) -> Result<Object<'e>> {
+        self.queue(env, JobKind::Columns, columns)
     }
 
     /// Received tables (a `Tables` from a Decoder) -> BatchArrowRecords bytes, without the

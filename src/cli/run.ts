@@ -4,7 +4,7 @@
 import cluster from 'node:cluster';
 import { createServer } from 'node:net';
 import { loadBackend } from '../backend/index.js';
-import { setLogSink } from '../log/logger.js';
+import { getLogger, setLogSink } from '../log/logger.js';
 import { pinoSink, type LogFormat } from '../log/pino-sink.js';
 import type { LogLevel } from '../log/types.js';
 import type { BackendOption } from '../backend/types.js';
@@ -13,7 +13,9 @@ import { DEFAULT_CONFIG } from '../pipeline/default-config.js';
 import { Engine, validateFile, validateText, type EngineSummary, type ValidatedSpec } from '../pipeline/engine/engine.js';
 import { builtinRegistry } from '../pipeline/nodes/builtin.js';
 import type { CoreAllocation } from '../pipeline/config/spec-schema.js';
+import { allowedCpus } from '../allowed-cpus.js';
 import { planInstances } from '../pipeline/workers/instance-plan.js';
+import { pinToCore } from '../pipeline/workers/pin-to-core.js';
 import { Primary } from '../pipeline/workers/primary.js';
 import { runWorker } from '../pipeline/workers/worker.js';
 import { WORKER_INDEX_ENV, WORKER_PIPELINES_ENV } from '../pipeline/workers/worker-protocol.js';
@@ -114,6 +116,15 @@ export async function runCommand(o: RunOptions): Promise<number> {
     out.write(`otap: ${(e as Error).message}\n`);
     return 1;
   }
+  // One instance runs in this process: pin it to its core like a worker, when that narrows
+  // what the process may run on (as the Rust engine pins its pipeline thread).
+  const selfCore = plan.workers === 1 ? plan.coreOf[0] : undefined;
+  let pinnedSelf = false;
+  if (selfCore !== undefined && allowedCpus().some((c) => c !== selfCore)) {
+    const why = await pinToCore(process.pid, selfCore);
+    if (why) getLogger('engine').warn(`could not pin this process to core ${selfCore} (${why}); it runs unpinned`);
+    pinnedSelf = !why;
+  }
   const engine = plan.workers === 1
     ? new Engine(validated, { registry, backend, ...(o.adminBind ? { adminBind: o.adminBind } : {}) })
     : new Primary({ plan, pipelineCount: validated.resolved.pipelines.length, env, admin: o.adminBind ?? validated.resolved.adminAddress, backendName: backend.name });
@@ -133,7 +144,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
     void engine.receiversDone.then(() => resolve('all receivers finished'));
   });
   const started = performance.now();
-  const workers = plan.workers === 1 ? 'in this process' : `on ${plan.workers} worker processes${plan.coreOf.some((c) => c !== undefined) ? ` pinned to cores ${plan.coreOf.join(',')}` : ''}`;
+  const workers = plan.workers === 1 ? `in this process${pinnedSelf ? ` pinned to core ${selfCore}` : ''}` : `on ${plan.workers} worker processes${plan.coreOf.some((c) => c !== undefined) ? ` pinned to cores ${plan.coreOf.join(',')}` : ''}`;
   const admin = engine.adminPort !== undefined ? `, admin on port ${engine.adminPort}` : '';
   out.write(`otap run: ${validated.source}, ${validated.resolved.pipelines.length} pipeline(s) ${workers}, backend ${backend.name}${admin}${durationMs ? `, for ${durationMs / 1000} s` : ''}; Ctrl-C stops\n`);
   const last = new Map<string, { received: number; receivedBytes: number }>();

@@ -14,6 +14,7 @@ import { OtapReceiver } from '../../src/transport/receiver/receiver.js';
 import { freePort } from '../interop/go-collector.js';
 import { requireDist } from '../support/dist.js';
 import { childrenOf, startOtapRun } from '../support/otap-run.js';
+import { allowedCpus } from '../../src/allowed-cpus.js';
 
 requireDist();
 
@@ -95,6 +96,22 @@ describe('otap run', () => {
     expect(perWorker).toHaveLength(2);
     expect(perWorker.every((n) => n > 0)).toBe(true);
     expect(perWorker.reduce((a, b) => a + b, 0)).toBe(400);
+  }, 60_000);
+
+  it.skipIf(!canPin)('one instance on a named core pins its own process there, every thread', async () => {
+    const peer = new OtapReceiver({ grpcPort: 0 }, async () => {});
+    const { grpcPort: peerPort } = await peer.start();
+    const port = await freePort();
+    const core = Math.max(...allowedCpus());
+    const run = await startOtapRun(forward(port, peerPort), ['--core-id-range', `${core}-${core}`, '--quiet']);
+    const client = new OtlpGrpcClient({ endpoint: `127.0.0.1:${port}`, compression: 'none' });
+    await client.exportEncoded('logs', encodeOtlp('logs', generateLogs({ seed: 3, batchSize: 10, batchIndex: 0 })));
+    client.close();
+    expect([...new Set(threadCpus(run.child.pid!))]).toEqual([String(core)]);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    await peer.shutdown();
+    expect(run.stderr()).toContain(`in this process pinned to core ${core}`);
   }, 60_000);
 
   it('drains in-flight batches on SIGTERM: every accepted request is delivered and answered OK', async () => {

@@ -4,13 +4,13 @@
 // V8's and libuv's threads exist before the pin and would otherwise float across cores),
 // merges the workers' summaries for the live view and the admin endpoint, and drains
 // pipeline by pipeline across workers.
-import { execFile } from 'node:child_process';
 import cluster, { type Worker } from 'node:cluster';
 import { getLogger } from '../../log/logger.js';
 import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
 import { summarize, type EngineSummary } from '../engine/engine.js';
 import type { PipelineSummary } from '../engine/pipeline-instance.js';
 import type { InstancePlan } from './instance-plan.js';
+import { pinToCore } from './pin-to-core.js';
 import { WORKER_INDEX_ENV, WORKER_PIPELINES_ENV, type FromWorker, type ToWorker } from './worker-protocol.js';
 
 const log = getLogger('engine');
@@ -120,7 +120,7 @@ export class Primary {
 function pin(worker: Worker, core: number, index: number): void {
   const pid = worker.process.pid;
   if (pid === undefined || process.platform !== 'linux') return;
-  execFile('taskset', ['-acp', String(core), String(pid)], (err) => {
-    if (err) log.warn(`could not pin worker ${index} to core ${core} (${err.message.split('\n')[0]}); it runs unpinned`);
+  void pinToCore(pid, core).then((why) => {
+    if (why) log.warn(`could not pin worker ${index} to core ${core} (${why}); it runs unpinned`);
   });
 }

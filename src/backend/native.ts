@@ -104,6 +104,14 @@ function call<T>(fn: () => T): T {
   }
 }
 
+/** `call` for an addon method returning a promise: an argument error throws, a rejection
+ *  carries the same OtelArrowError a sync call throws. */
+function callAsync<T>(fn: () => Promise<T>): Promise<T> {
+  return call(fn).catch((err: unknown) => {
+    throw fromAddonError(err);
+  });
+}
+
 export class NativeBackend implements Backend {
   readonly name = 'native' as const;
 
@@ -144,13 +152,10 @@ export class NativeBackend implements Backend {
         },
       } : {}),
       ...(typeof enc.encodeAsync === 'function' ? {
-        encodeAsync: (signal: Signal, otlpRequestBytes: Uint8Array) =>
-          // A promise made here rejects with the addon's Error; an argument error throws.
-          call(() => enc.encodeAsync!(signal, otlpRequestBytes)).catch((err: unknown) => { throw fromAddonError(err); }),
+        encodeAsync: (signal: Signal, otlpRequestBytes: Uint8Array) => callAsync(() => enc.encodeAsync!(signal, otlpRequestBytes)),
       } : {}),
       ...(typeof enc.encodeColumnsAsync === 'function' ? {
-        encodeColumnsAsync: (columns: Uint8Array) =>
-          call(() => enc.encodeColumnsAsync!(columns)).catch((err: unknown) => { throw fromAddonError(err); }),
+        encodeColumnsAsync: (columns: Uint8Array) => callAsync(() => enc.encodeColumnsAsync!(columns)),
       } : {}),
       encodeColumns: (columns: Uint8Array) => call(() => enc.encodeColumns(columns)),
       close: () => enc.close(),

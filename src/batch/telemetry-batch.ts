@@ -249,18 +249,18 @@ export class TelemetryBatch<S extends Signal = Signal> {
     return encoder.encode(this.signal, this.otlpBytes());
   }
 
-  /** Whether encodeOtapAsync hands this batch to `encoder` off the JavaScript thread: SDK
-   *  columns and OTLP bytes are encoded there; forwarded tables and key edits are not. */
+  /** Whether `encoder` can encode this batch off the JavaScript thread (encodeOtapOffThread):
+   *  SDK columns and OTLP bytes, where it has the async methods; forwarded tables and key
+   *  edits are encoded synchronously. */
   encodesOffThread(encoder: BackendEncoder): boolean {
     if (this.columns) return !!encoder.encodeColumnsAsync;
     return !!encoder.encodeAsync && !(this.held && encoder.encodeTables) && !(this.keyEdit && encoder.encodeEdited);
   }
 
-  /** `encodeOtap`, off the JavaScript thread where encodesOffThread says so (the event loop
-   *  keeps serving I/O meanwhile), else now. Never throws; rejects instead. */
-  encodeOtapAsync(encoder: BackendEncoder): Promise<Uint8Array> {
+  /** `encodeOtap` on the encoder's thread (the event loop keeps serving I/O meanwhile); only
+   *  where encodesOffThread(encoder). Never throws; rejects instead. */
+  encodeOtapOffThread(encoder: BackendEncoder): Promise<Uint8Array> {
     try {
-      if (!this.encodesOffThread(encoder)) return Promise.resolve(this.encodeOtap(encoder));
       if (this.columns) {
         conversions.columnsEncoded++;
         return encoder.encodeColumnsAsync!(this.columns);

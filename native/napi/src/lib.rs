@@ -158,23 +158,19 @@ impl JsEncoder {
             .name("otap-encoder".into())
             .spawn(move || {
                 for job in rx {
-                    let result = match inner.lock() {
-                        Ok(mut guard) => match guard.as_mut() {
-                            Some(enc) => match job.kind {
-                                JobKind::Otlp(signal) => enc.encode(signal, &job.input),
-                                JobKind::Columns => enc.encode_columns(&job.input),
-                            }
-                            .map_err(Some),
-                            None => Err(None),
-                        },
-                        Err(_) => Err(None),
-                    };
+                    // None: the encoder is gone (closed, or poisoned by a panic).
+                    let result = inner.lock().ok().and_then(|mut guard| {
+                        guard.as_mut().map(|enc| match job.kind {
+                            JobKind::Otlp(signal) => enc.encode(signal, &job.input),
+                            JobKind::Columns => enc.encode_columns(&job.input),
+                        })
+                    });
                     drop(job.input);
                     job.deferred.resolve(Box::new(move |env| match result {
-                        Ok(bytes) => Ok(JsBytes(bytes)),
+                        Some(Ok(bytes)) => Ok(JsBytes(bytes)),
                         // Rejects with the same Error object (code, table, column) the sync call throws.
-                        Err(Some(e)) => Err(Error::from(error_object(&env, &e)?.into_unknown(&env)?)),
-                        Err(None) => Err(closed("Encoder")),
+                        Some(Err(e)) => Err(Error::from(error_object(&env, &e)?.into_unknown(&env)?)),
+                        None => Err(closed("Encoder")),
                     }));
                 }
                 if let Ok(mut guard) = inner.lock() {

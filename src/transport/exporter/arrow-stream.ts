@@ -142,7 +142,7 @@ export class ArrowStream {
       if (q.encoded) continue;
       const offThread = this.options.offThread && q.job.batch.encodesOffThread(this.encoder);
       if (i > 0 && !offThread) return;
-      q.encoded = offThread ? q.job.batch.encodeOtapAsync(this.encoder) : this.encodeNow(q.job);
+      q.encoded = offThread ? q.job.batch.encodeOtapOffThread(this.encoder) : this.encodeNow(q.job);
       // writeQueued awaits it, unless the stream ends first: a rejection then is nobody's.
       q.encoded.catch(() => {});
     }

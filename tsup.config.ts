@@ -6,6 +6,8 @@ export default defineConfig({
     'cli/main': 'src/cli/main.ts',
     'sdk/index': 'src/sdk/index.ts',
     'sdk/register': 'src/sdk/register.ts',
+    // Loaded by path as a worker (src/backend/wasm-encoder-thread.ts), never imported.
+    'backend/wasm-encoder-worker': 'src/backend/wasm-encoder-worker.ts',
   },
   format: ['esm', 'cjs'],
   dts: { entry: { index: 'src/index.ts', 'sdk/index': 'src/sdk/index.ts' } },

@@ -5,7 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-function moduleDir(): string {
+/** The directory of this module: src/backend from sources, dist (or a dist subfolder) from a bundle. */
+export function moduleDir(): string {
   // CJS bundle: __dirname; ESM (source or bundle): import.meta.url.
   if (typeof __dirname === 'string') return __dirname;
   return dirname(fileURLToPath(import.meta.url));

@@ -14,6 +14,13 @@ export interface EncoderOptions {
   zstdLevel?: number;
   /** Send Metric.metadata as METRIC_ATTRS (default true; see ProducerOptions.metricMetadata). */
   metricMetadata?: boolean;
+  /**
+   * wasm: keep the encoder in a worker thread with its own instance of the module, so that it
+   * has encodeAsync/encodeColumnsAsync as the native encoder does (its synchronous calls then
+   * wait for that thread; encodeTables and encodeEdited are absent, as the tables live in this
+   * thread's instance). Native encoders always have their thread; js ignores it.
+   */
+  thread?: boolean;
 }
 
 /** One gRPC stream's sender state: keep one encoder per stream. */
@@ -21,10 +28,11 @@ export interface BackendEncoder {
   /** OTLP Export*ServiceRequest protobuf bytes -> BatchArrowRecords protobuf bytes. */
   encode(signal: Signal, otlpRequestBytes: Uint8Array): Uint8Array;
   /**
-   * `encode` run off the JavaScript thread (native: a libuv thread-pool task), so that the
-   * event loop serves I/O meanwhile; the same bytes or the same error. One call at a time per
-   * encoder: the next encode (of any kind) waits until the promise settles, and the input must
-   * not change until then. Absent where the backend cannot (wasm, js).
+   * `encode` run on the encoder's own thread (native: a thread of the addon; wasm with
+   * EncoderOptions.thread: a worker), so that the event loop serves I/O meanwhile; the same
+   * bytes or the same error. Calls queue on that thread in call order; the input is copied.
+   * Do not mix with synchronous calls while some are pending. Absent on js and on a wasm
+   * encoder without `thread`.
    */
   encodeAsync?(signal: Signal, otlpRequestBytes: Uint8Array): Promise<Uint8Array>;
   /**

@@ -26,11 +26,17 @@ import {
 } from './types.js';
 import { decodeFileList, decodeKeyValues, encodeFileList, encodeKeyValues, otherBackend, parquetWriterFinished } from './parquet-bytes.js';
 import { utf8 } from '../utf8-decoders.js';
+import { EncoderWorkers } from './wasm-encoder-workers.js';
+import { WasmThreadEncoder } from './wasm-thread-encoder.js';
+import { BackendTrapError } from './backend-trap-error.js';
+import { SIGNAL_NAMES, signalCode } from './wasm-signal.js';
+
+export { BackendTrapError };
 
 // The project compiles without the DOM lib, so the few WebAssembly JS API types used here
 // are declared locally.
 interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
-interface WasmModule { readonly __brand?: 'WebAssembly.Module' }
+export interface WasmModule { readonly __brand?: 'WebAssembly.Module' }
 interface WasmInstance { readonly exports: Record<string, unknown> }
 type WasmImports = Record<string, Record<string, unknown>>;
 interface WebAssemblyApi {
@@ -106,15 +112,6 @@ const REQUIRED: readonly (keyof WasmExports)[] = [
   'otap_zstd_compress', 'otap_zstd_decompress',
 ];
 
-const SIGNAL_CODES: Record<Signal, number> = { traces: 0, logs: 1, metrics: 2 };
-
-/** The module's signal number; a TypeError for anything else. */
-function signalCode(signal: Signal): number {
-  const code = SIGNAL_CODES[signal] as number | undefined;
-  if (code === undefined) throw new TypeError(`unknown signal ${JSON.stringify(signal)} (expected traces, logs or metrics)`);
-  return code;
-}
-const SIGNAL_NAMES: readonly Signal[] = ['traces', 'logs', 'metrics'];
 /** The module's pointers are u32; keep inputs well inside the 4 GiB address space. */
 const MAX_INPUT = 0x7fff_0000;
 
@@ -125,15 +122,6 @@ interface ArrowFfi {
 
 /** arrow-js-ffi, loaded on first use like apache-arrow (see optional-package.ts). */
 const arrowFfiPackage = new OptionalPackage<ArrowFfi>('arrow-js-ffi', 'the optional packages arrow-js-ffi and apache-arrow');
-
-/** Thrown by encoders/decoders whose instance trapped, and for the trap itself. */
-export class BackendTrapError extends Error {
-  readonly code = 'BACKEND_TRAPPED';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'BackendTrapError';
-  }
-}
 
 /** Imports the module might declare (it should declare none): stubs that fail loudly. */
 function stubImports(module: WasmModule): WasmImports {
@@ -154,7 +142,7 @@ class WasmRuntime {
   generation = 0;
   traps = 0;
 
-  constructor(private readonly module: WasmModule, instance: WasmInstance) {
+  constructor(readonly module: WasmModule, instance: WasmInstance) {
     this.ex = WasmRuntime.check(instance);
   }
 
@@ -289,6 +277,9 @@ class Handle {
 export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
 
+  /** The worker threads of threaded encoders, started with the first. */
+  private encoderWorkers: EncoderWorkers | undefined;
+
   private constructor(private readonly rt: WasmRuntime, readonly path: string) {}
 
   /** Compiles and instantiates the module; throws with the exact reason when it cannot. */
@@ -298,6 +289,12 @@ export class WasmBackend implements Backend {
     const instance = await WA.instantiate(module, stubImports(module));
     if (!loadsOnFirstUse) await Promise.all([arrowFfiPackage.load(), loadArrowModule()]);
     return new WasmBackend(new WasmRuntime(module, instance), path);
+  }
+
+  /** A backend on a new instance of a module compiled elsewhere (a worker thread's encoder,
+   *  wasm-encoder-worker.ts): bytes in and out only, no Arrow packages loaded. */
+  static fromModule(module: WasmModule, path: string): WasmBackend {
+    return new WasmBackend(new WasmRuntime(module, new WA.Instance(module, stubImports(module))), path);
   }
 
   /** Current size of the module's linear memory in bytes (it only grows; 0 after a trap until the next call). */
@@ -311,6 +308,10 @@ export class WasmBackend implements Backend {
   }
 
   createEncoder(options: EncoderOptions = {}): BackendEncoder {
+    if (options.thread) {
+      const { worker, id } = (this.encoderWorkers ??= new EncoderWorkers(this.rt.module, this.path)).open(options);
+      return new WasmThreadEncoder(worker, id);
+    }
     const level = options.zstdLevel;
     const h = new Handle(this.rt, (ex) => ex.otap_encoder_new(level === undefined ? 0 : 1, level ?? 0, (options.metricMetadata ?? true) ? 1 : 0),
       'Encoder', (ex, p) => ex.otap_encoder_free(p));

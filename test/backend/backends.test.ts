@@ -6,6 +6,7 @@
 //
 // In CI (process.env.CI) native and wasm must be built (.ci/run builds them); elsewhere the
 // tests of a backend that is not built are skipped (`npm run build:native` / `build:wasm`).
+import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BackendTrapError, backendInfo, loadBackend, NativeBackend, probeBackends, WasmBackend,
@@ -370,10 +371,12 @@ describeBackend('native', 'decodeArrow', (b) => {
   }
 });
 
-describeBackend('native', 'encodeAsync (the encoder thread)', (b) => {
+// native: the addon's encoder thread; wasm: a worker with its own instance (EncoderOptions.thread).
+for (const name of ['native', 'wasm'] as const) describeBackend(name, 'encodeAsync (the encoder thread)', (b) => {
+  const threaded = { thread: true };
   it('calls queued at once settle in order with the bytes of the same calls made synchronously', async () => {
     const sync = b.createEncoder();
-    const async = b.createEncoder();
+    const async = b.createEncoder(threaded);
     const inputs = SIGNALS.flatMap((signal) => [0, 1, 2, 3].map((n) => ({ signal, otlp: encodeOtlp(signal, source(signal, n)) })));
     const expected = inputs.map(({ signal, otlp }) => sync.encode(signal, otlp));
     const got = await Promise.all(inputs.map(({ signal, otlp }) => async.encodeAsync!(signal, otlp)));
@@ -386,7 +389,7 @@ describeBackend('native', 'encodeAsync (the encoder thread)', (b) => {
   });
 
   it('rejects malformed OTLP with the coded Error of the sync call; the calls after it still run', async () => {
-    const enc = b.createEncoder();
+    const enc = b.createEncoder(threaded);
     const bad = enc.encodeAsync!('logs', new Uint8Array([0x0a, 0xff, 0xff, 0x01]));
     const good = enc.encodeAsync!('logs', encodeOtlp('logs', source('logs', 0)));
     const err = (await bad.then(() => undefined, (e: unknown) => e)) as OtelArrowError;
@@ -399,7 +402,7 @@ describeBackend('native', 'encodeAsync (the encoder thread)', (b) => {
   });
 
   it('close() lets the calls already queued finish, then refuses new ones', async () => {
-    const enc = b.createEncoder();
+    const enc = b.createEncoder(threaded);
     const queued = [0, 1, 2].map((n) => enc.encodeAsync!('traces', encodeOtlp('traces', source('traces', n))));
     enc.close();
     const dec = js.createDecoder();
@@ -411,10 +414,50 @@ describeBackend('native', 'encodeAsync (the encoder thread)', (b) => {
   });
 });
 
-for (const name of ['wasm', 'js'] as const) {
-  describeBackend(name, 'no encodeAsync', (b) => {
-    it('has no encodeAsync: its exporter streams encode on the JavaScript thread', () => {
-      expect(b.createEncoder().encodeAsync).toBeUndefined();
-    });
+describeBackend('wasm', 'no encodeAsync without a thread', (b) => {
+  it('a plain wasm encoder has no encodeAsync; with thread it has no encodeTables/encodeEdited (the tables live in this thread\'s instance)', () => {
+    const plain = b.createEncoder();
+    expect(plain.encodeAsync).toBeUndefined();
+    expect(plain.encodeTables).toBeTypeOf('function');
+    plain.close();
+    const threaded = b.createEncoder({ thread: true });
+    expect(threaded.encodeTables).toBeUndefined();
+    expect(threaded.encodeEdited).toBeUndefined();
+    threaded.close();
   });
-}
+});
+
+describeBackend('wasm', 'the encoder worker', (b) => {
+  it('encodes only the bytes a view shows (not the buffer behind it), answers sync calls between async ones, and keeps no process alive', async () => {
+    const enc = b.createEncoder({ thread: true });
+    const plain = b.createEncoder();
+    const otlp = encodeOtlp('traces', source('traces', 1));
+    const framed = new Uint8Array(otlp.length + 64).fill(0xff);
+    framed.set(otlp, 32);
+    const first = enc.encodeAsync!('traces', framed.subarray(32, 32 + otlp.length));
+    const second = enc.encode('traces', encodeOtlp('traces', source('traces', 2)));
+    const expected = [plain.encode('traces', otlp), plain.encode('traces', encodeOtlp('traces', source('traces', 2)))];
+    expect(Buffer.from(await first).equals(Buffer.from(expected[0]!))).toBe(true);
+    expect(Buffer.from(second).equals(Buffer.from(expected[1]!))).toBe(true);
+    enc.close();
+    plain.close();
+    // A process that leaves an encoder open with nothing pending still exits.
+    const script = [
+      "import { loadBackend } from './src/backend/index.ts';",
+      "const enc = (await loadBackend('wasm')).createEncoder({ thread: true });",
+      "const bar = await enc.encodeAsync('logs', new Uint8Array(0));",
+      "console.log('encoded', bar.length);",
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^encoded \d+/);
+    expect(run.status).toBe(0);
+  });
+});
+
+describeBackend('js', 'no encodeAsync', (b) => {
+  it('has no encodeAsync, with or without thread: its exporter streams encode on the JavaScript thread', () => {
+    expect(b.createEncoder().encodeAsync).toBeUndefined();
+    expect(b.createEncoder({ thread: true }).encodeAsync).toBeUndefined();
+  });
+});

@@ -426,7 +426,8 @@ describe('OtapExporter', () => {
 
   it('gives up on a retryable code after maxElapsedMs with that code', async () => {
     const server = await startServer((s) => (s.decide = () => ({ code: grpc.status.UNAVAILABLE })));
-    const exp = exporterFor(server.port, { retry: { initialIntervalMs: 10, maxIntervalMs: 20, maxElapsedMs: 150 } });
+    // 600 ms: the first attempt may include starting an encoder thread (wasm: a worker).
+    const exp = exporterFor(server.port, { retry: { initialIntervalMs: 10, maxIntervalMs: 20, maxElapsedMs: 600 } });
     const err = await exp.export('logs', makeRequest('logs', 0)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ExportError);
     expect((err as ExportError).code).toBe(grpc.status.UNAVAILABLE);

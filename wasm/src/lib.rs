@@ -21,6 +21,10 @@
 //! Built with panic=abort: a panic is a trap. The core never panics on input; should a trap
 //! happen anyway, the JS side drops the instance and instantiates a fresh one.
 
+// Off wasm32 only its tests use it.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod mem;
+
 use arrow_array::{Array, StructArray};
 use arrow_data::ffi::FFI_ArrowArray;
 use arrow_schema::ffi::FFI_ArrowSchema;

@@ -50,8 +50,8 @@ export interface ExporterOptions {
   /** The codec that encodes OTAP streams: a loaded Backend, or which one to load
    *  (default loadBackend(): OTEL_ARROW_BACKEND, else native, then wasm, then js). */
   backend?: Backend | BackendOption;
-  /** Encode on the backend's encoder thread (native: BackendEncoder.encodeAsync) instead of
-   *  the JavaScript thread. Default: when this process may run on more than one CPU (its
+  /** Encode on the backend's encoder thread (BackendEncoder.encodeAsync: native's own thread,
+   *  wasm's a worker with its own instance per stream) instead of the JavaScript thread. Default: when this process may run on more than one CPU (its
    *  affinity mask, read as each stream opens); pinned to one CPU the hand-offs only cost. */
   encodeOffThread?: boolean;
   /** gRPC metadata sent on every stream / call (e.g. authorization). */
@@ -294,12 +294,14 @@ export class OtapExporter {
   private openStream(signal: Signal): ArrowStream {
     this.stats.streamsOpened++;
     this.client ??= newClient(this.options, this.channelTuning());
+    const offThread = this.options.encodeOffThread ?? allowedCpus().length > 1;
     return new ArrowStream(this.host, this.client, signal, this.metadata.clone(), {
       lifetimeMs: this.cfg.lifetimeMs,
       ackTimeoutMs: this.cfg.timeoutMs,
       backend: this.codec!,
-      offThread: this.options.encodeOffThread ?? allowedCpus().length > 1,
-      encoder: this.zstdLevel !== undefined ? { zstdLevel: this.zstdLevel } : {},
+      offThread,
+      // thread: a wasm encoder in a worker of its own (native encoders always have a thread).
+      encoder: { ...(this.zstdLevel !== undefined ? { zstdLevel: this.zstdLevel } : {}), thread: offThread },
     });
   }
 

@@ -1,0 +1,46 @@
+// A wasm encoder held by a worker thread (EncoderOptions.thread; wasm-encoder-workers.ts): its
+// async calls run there beside the event loop, its sync calls wait for them. Its stream state
+// lives in that worker's instance, so it has no encodeTables/encodeEdited (those take objects
+// of this thread's instance): such batches are encoded from their OTLP bytes.
+import type { Signal } from '../otlp/model.js';
+import type { BackendEncoder } from './types.js';
+import type { EncoderWorker } from './wasm-encoder-workers.js';
+import { signalCode } from './wasm-signal.js';
+
+export class WasmThreadEncoder implements BackendEncoder {
+  private closed = false;
+
+  constructor(private readonly worker: EncoderWorker, private readonly id: number) {}
+
+  encode(signal: Signal, otlpRequestBytes: Uint8Array): Uint8Array {
+    this.check(signal);
+    return this.worker.encodeSync(this.id, signal, otlpRequestBytes);
+  }
+
+  encodeColumns(columns: Uint8Array): Uint8Array {
+    this.check();
+    return this.worker.encodeSync(this.id, undefined, columns);
+  }
+
+  encodeAsync(signal: Signal, otlpRequestBytes: Uint8Array): Promise<Uint8Array> {
+    this.check(signal);
+    return this.worker.encodeAsync(this.id, signal, otlpRequestBytes);
+  }
+
+  encodeColumnsAsync(columns: Uint8Array): Promise<Uint8Array> {
+    this.check();
+    return this.worker.encodeAsync(this.id, undefined, columns);
+  }
+
+  /** Calls already made finish; later ones throw. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.worker.close(this.id);
+  }
+
+  private check(signal?: Signal): void {
+    if (this.closed) throw new Error('Encoder is closed');
+    if (signal !== undefined) signalCode(signal);
+  }
+}

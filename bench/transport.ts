@@ -35,9 +35,9 @@ const IN_FLIGHT = 4;
 const generators = { traces: generateTraces, logs: generateLogs, metrics: generateMetrics } as const;
 
 const BACKENDS: BackendName[] = ['native', 'wasm', 'js'];
-/** 'native-loop': the native backend with encodeOffThread off (encoding on the event loop, as
- *  wasm and js do, and as a worker pinned to one CPU does). */
-type Protocol = 'OTLP' | BackendName | 'native-loop';
+/** 'native-loop', 'wasm-loop': the backend with encodeOffThread off (encoding on the event
+ *  loop, as js does, and as a process pinned to one CPU does). */
+type Protocol = 'OTLP' | BackendName | 'native-loop' | 'wasm-loop';
 interface Run { records: number; seconds: number; wire: number; messageBytes: number }
 
 function pool(signal: Signal, batchSize: number): SignalRequest[Signal][] {
@@ -81,10 +81,10 @@ async function runOnce(protocol: Protocol, signal: Signal, reqs: Uint8Array[], c
     client.close();
     return { ...r, wire, messageBytes };
   }
-  const backend = protocol === 'native-loop' ? 'native' : protocol;
+  const backend = backendOf(protocol);
   const exporter = new OtapExporter({
     endpoint, compression: 'zstd', numStreams: 1, maxStreamLifetimeMs: 0, maxUnackedBatches: IN_FLIGHT * 2, backend,
-    encodeOffThread: protocol !== 'native-loop',
+    encodeOffThread: !protocol.endsWith('-loop'),
   });
   await exporter.export(TelemetryBatch.fromOtlpBytes(signal, reqs[0]!)); // stream open + schemas outside the timed part
   relay.reset();
@@ -94,6 +94,10 @@ async function runOnce(protocol: Protocol, signal: Signal, reqs: Uint8Array[], c
   const messageBytes = exporter.stats.bytesOut - before;
   await exporter.shutdown({ timeoutMs: 5000 });
   return { ...r, wire, messageBytes };
+}
+
+function backendOf(protocol: Exclude<Protocol, 'OTLP'>): BackendName {
+  return protocol === 'native-loop' ? 'native' : protocol === 'wasm-loop' ? 'wasm' : protocol;
 }
 
 function fmt(n: number, digits = 0): string {
@@ -170,10 +174,10 @@ async function main(): Promise<void> {
     '| signal | batch | OTLP -> Arrow records/s | OTAP native -> Arrow records/s | OTAP / OTLP |',
     '|---|---:|---:|---:|---:|',
   ];
-  const cols: Protocol[] = ['OTLP', 'native', 'native-loop', 'wasm', 'js'];
+  const cols: Protocol[] = ['OTLP', 'native', 'native-loop', 'wasm', 'wasm-loop', 'js'];
   const rows: string[] = [
-    '| signal | batch | OTLP records/s | OTAP native records/s | OTAP native, event loop records/s | OTAP wasm records/s | OTAP js records/s | native / OTLP | native event loop / OTLP | wasm / native | wasm / native event loop | js / native | OTLP wire B/record | OTAP wire B/record | wire OTLP/OTAP | OTLP msg B/record | OTAP msg B/record |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| signal | batch | OTLP records/s | OTAP native records/s | OTAP native, event loop records/s | OTAP wasm records/s | OTAP wasm, event loop records/s | OTAP js records/s | native / OTLP | native event loop / OTLP | wasm / native | wasm / native (both event loop) | js / native | OTLP wire B/record | OTAP wire B/record | wire OTLP/OTAP | OTLP msg B/record | OTAP msg B/record |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const signal of SIGNALS) {
     for (const size of SIZES) {
@@ -183,7 +187,7 @@ async function main(): Promise<void> {
       const res = Object.fromEntries(cols.map((c) => [c, [] as Run[]])) as Record<Protocol, Run[]>;
       const toArrow: Record<'OTLP' | 'native', Run[]> = { OTLP: [], native: [] };
       for (let it = 0; it < ITERATIONS; it++) {
-        for (const p of cols) res[p].push(await runOnce(p, signal, bytes, counts, endpoints.get(p === 'OTLP' || p === 'native-loop' ? 'native' : p)!));
+        for (const p of cols) res[p].push(await runOnce(p, signal, bytes, counts, endpoints.get(p === 'OTLP' ? 'native' : backendOf(p))!));
         for (const p of ['OTLP', 'native'] as const) toArrow[p].push(await runOnce(p, signal, bytes, counts, arrowEnd));
       }
       const arps = (p: 'OTLP' | 'native') => median(toArrow[p].map((r) => r.records / r.seconds));
@@ -194,7 +198,7 @@ async function main(): Promise<void> {
       const wpr = (p: Protocol) => median(res[p].map((r) => r.wire / r.records));
       const mpr = (p: Protocol) => median(res[p].map((r) => r.messageBytes / r.records));
       const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-      const row = `| ${signal} | ${size} | ${fmt(rps('OTLP'))} | ${fmt(rps('native'))} | ${fmt(rps('native-loop'))} | ${fmt(rps('wasm'))} | ${fmt(rps('js'))} | ${x(rps('native'), rps('OTLP'))} | ${x(rps('native-loop'), rps('OTLP'))} | ${x(rps('wasm'), rps('native'))} | ${x(rps('wasm'), rps('native-loop'))} | ${x(rps('js'), rps('native'))} | ${fmt(wpr('OTLP'), 1)} | ${fmt(wpr('native'), 1)} | ${x(wpr('OTLP'), wpr('native'))} | ${fmt(mpr('OTLP'), 1)} | ${fmt(mpr('native'), 1)} |`;
+      const row = `| ${signal} | ${size} | ${fmt(rps('OTLP'))} | ${fmt(rps('native'))} | ${fmt(rps('native-loop'))} | ${fmt(rps('wasm'))} | ${fmt(rps('wasm-loop'))} | ${fmt(rps('js'))} | ${x(rps('native'), rps('OTLP'))} | ${x(rps('native-loop'), rps('OTLP'))} | ${x(rps('wasm'), rps('native'))} | ${x(rps('wasm-loop'), rps('native-loop'))} | ${x(rps('js'), rps('native'))} | ${fmt(wpr('OTLP'), 1)} | ${fmt(wpr('native'), 1)} | ${x(wpr('OTLP'), wpr('native'))} | ${fmt(mpr('OTLP'), 1)} | ${fmt(mpr('native'), 1)} |`;
       console.log(row);
       rows.push(row);
     }
@@ -210,7 +214,7 @@ async function main(): Promise<void> {
   const body = [
     `Machine: ${machineDescription()}. Command: \`npx tsx bench/transport.ts --iterations ${ITERATIONS} --seconds ${SECONDS}\` (${new Date().toISOString().slice(0, 10)}).`,
     '',
-    `Our clients -> our OtapReceiver on loopback, one process, no OTLP objects on either path: the data are pre-encoded OTLP protobuf batches, and consume() gets each batch in the form it arrived in. OTLP = OtlpGrpcClient (unary Export, gRPC zstd; the receiver only scans the request's framing and hands over the OTLP bytes); OTAP = OtapExporter (1 Arrow stream, gRPC zstd, no IPC body compression, no stream rotation) encoding with the named backend into an OtapReceiver decoding with the same backend (native, wasm: BatchArrowRecords -> the backend's Arrow tables, no OTLP conversion; js: -> OTLP bytes). The native exporter encodes on its stream's encoder thread (encodeOffThread, the default on 2 CPUs), so its column uses both cores; "native, event loop" is the same with encodeOffThread false, encoding on the event loop as wasm and js do (and as a worker pinned to one CPU does). Columns are measured interleaved (OTLP, native, native on the event loop, wasm, js in each round). ${IN_FLIGHT} exports in flight, ${SECONDS} s per run, median of ${ITERATIONS} runs; the first export of each run (connection, Arrow schemas) is outside the timed part. Data: src/otlp/generate.ts, pre-generated (a pool of 12 batches of 512 / 4 of 4096 per signal, sent round robin). "wire" = bytes from client to server counted by a TCP relay (HTTP/2 frames after gRPC compression); "msg" = serialized messages before gRPC compression (OTLP protobuf / BatchArrowRecords). Records/s includes the OTAP encoding on the client and the decoding on the receiver, both on the same 2 cores.`,
+    `Our clients -> our OtapReceiver on loopback, one process, no OTLP objects on either path: the data are pre-encoded OTLP protobuf batches, and consume() gets each batch in the form it arrived in. OTLP = OtlpGrpcClient (unary Export, gRPC zstd; the receiver only scans the request's framing and hands over the OTLP bytes); OTAP = OtapExporter (1 Arrow stream, gRPC zstd, no IPC body compression, no stream rotation) encoding with the named backend into an OtapReceiver decoding with the same backend (native, wasm: BatchArrowRecords -> the backend's Arrow tables, no OTLP conversion; js: -> OTLP bytes). The native and wasm exporters encode off the event loop (encodeOffThread, the default on 2 CPUs: native on its stream's encoder thread, wasm in a worker thread with its own instance of the module), so their columns use both cores; "event loop" is the same with encodeOffThread false, encoding on the event loop as js does (and as a process pinned to one CPU does). Columns are measured interleaved (OTLP, native, native on the event loop, wasm, wasm on the event loop, js in each round). ${IN_FLIGHT} exports in flight, ${SECONDS} s per run, median of ${ITERATIONS} runs; the first export of each run (connection, Arrow schemas) is outside the timed part. Data: src/otlp/generate.ts, pre-generated (a pool of 12 batches of 512 / 4 of 4096 per signal, sent round robin). "wire" = bytes from client to server counted by a TCP relay (HTTP/2 frames after gRPC compression); "msg" = serialized messages before gRPC compression (OTLP protobuf / BatchArrowRecords). Records/s includes the OTAP encoding on the client and the decoding on the receiver, both on the same 2 cores.`,
     '',
     ...rows,
     '',

@@ -14,7 +14,7 @@ import { loadsOnFirstUse } from './optional-package.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
   type ArrowDecodeResult, type Backend, type BackendAttributeEditor, type BackendDecoder, type BackendFilter, type BackendTables, type BackendTablesBuilder, type BackendEncoder, type DecodeArrowOptions,
-  type BackendParquetWriter, type DecodeResult, type DecoderOptions, type EncoderOptions, type ParquetFileBytes, type ParquetFileInfo,
+  type BackendParquetWriter, type DecodeResult, type DecoderOptions, type EncodeInput, type EncoderOptions, type ParquetFileBytes, type ParquetFileInfo,
   type ParquetWriterOptions,
 } from './types.js';
 
@@ -34,6 +34,9 @@ export interface NativeAddon {
     encodeAsync?(signal: string, otlp: Uint8Array): Promise<Buffer>;
     encodeColumns(columns: Uint8Array): Buffer;
     encodeColumnsAsync?(columns: Uint8Array): Promise<Buffer>;
+    /** Missing from addons built before it. */
+    encodeFramedAsync?(signal: string | null, input: Uint8Array, level: number): Promise<{ frame: Buffer; batchId: bigint; barBytes: number }>;
+    busyNanos?(): number;
     close(): void;
   };
   Decoder: new (options?: { maxMessageBytes?: number }) => {
@@ -156,6 +159,11 @@ export class NativeBackend implements Backend {
       } : {}),
       ...(typeof enc.encodeColumnsAsync === 'function' ? {
         encodeColumnsAsync: (columns: Uint8Array) => callAsync(() => enc.encodeColumnsAsync!(columns)),
+      } : {}),
+      ...(typeof enc.busyNanos === 'function' ? { busyMs: () => enc.busyNanos!() / 1e6 } : {}),
+      ...(typeof enc.encodeFramedAsync === 'function' ? {
+        encodeFramedAsync: (input: EncodeInput, level: number) =>
+          callAsync(() => ('columns' in input ? enc.encodeFramedAsync!(null, input.columns, level) : enc.encodeFramedAsync!(input.signal, input.otlp, level))),
       } : {}),
       encodeColumns: (columns: Uint8Array) => call(() => enc.encodeColumns(columns)),
       close: () => enc.close(),

@@ -55,8 +55,30 @@ export interface BackendEncoder {
   encodeColumns(columns: Uint8Array): Uint8Array;
   /** `encodeColumns` off the JavaScript thread, queued in order with encodeAsync (same rules). */
   encodeColumnsAsync?(columns: Uint8Array): Promise<Uint8Array>;
+  /**
+   * encodeAsync (`input.signal`) or encodeColumnsAsync (`input.columns`) for a gRPC stream
+   * with zstd message compression: the BatchArrowRecords compressed at `level` and framed as a
+   * gRPC message on the encoder's thread too, so that the event loop neither encodes nor
+   * compresses. Queued with the other async calls; present where they are.
+   */
+  encodeFramedAsync?(input: EncodeInput, level: number): Promise<FramedBatch>;
+  /** Milliseconds the encoder's thread has spent running calls so far (wasm: its worker's,
+   *  shared with the worker's other encoders); present with the async methods. */
+  busyMs?(): number;
   /** Releases the encoder's resources now (later calls throw). */
   close(): void;
+}
+
+/** What an async encode takes: OTLP request bytes of a signal, or SDK columns. */
+export type EncodeInput = { signal: Signal; otlp: Uint8Array } | { columns: Uint8Array };
+
+/** A BatchArrowRecords as the gRPC message a zstd-compressing client sends. */
+export interface FramedBatch {
+  /** Compressed flag 1, the body's length (u32, big-endian), the zstd frame of the message. */
+  frame: Uint8Array;
+  batchId: bigint;
+  /** The BatchArrowRecords' size before compression. */
+  barBytes: number;
 }
 
 export interface DecodeResult {

@@ -32,6 +32,8 @@ export interface EncodeRequest {
   signal?: Signal;
   input: Uint8Array;
   sync: boolean;
+  /** Answer with the gRPC message compressed at this zstd level (encodeFramedAsync). */
+  frameLevel?: number;
 }
 
 /** Sent after an encoder's last request: the worker frees it. */
@@ -41,7 +43,17 @@ export interface CloseRequest {
 
 export type WorkerRequest = OpenRequest | EncodeRequest | CloseRequest;
 
-export type EncodeReply = { id: number; data: Uint8Array } | { id: number; error: WireError };
+/** `data`: the BatchArrowRecords, or with frameLevel the frame, its batch id and size. */
+export interface EncodedReply {
+  id: number;
+  data: Uint8Array;
+  /** How long the worker took (ms). */
+  ms?: number;
+  batchId?: bigint;
+  barBytes?: number;
+}
+
+export type EncodeReply = EncodedReply | { id: number; error: WireError; ms?: number };
 
 export interface WireError {
   name: string;

@@ -4,7 +4,6 @@
 // own and signalled through a shared word, because the caller is blocked in Atomics.wait and
 // cannot receive events.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { BackendEncoder } from './types.js';
 import { WasmBackend } from './wasm.js';
 import { errorToWire, type EncodeReply, type EncodeRequest, type WorkerInit, type WorkerRequest } from './wasm-encoder-messages.js';
 
@@ -18,13 +17,18 @@ try {
   startError = err; // every request is answered with it
 }
 /** Open encoders, or why one could not be created (its requests are answered with that). */
-const encoders = new Map<number, BackendEncoder | { failed: unknown }>();
+const encoders = new Map<number, ReturnType<WasmBackend['createEncoder']> | { failed: unknown }>();
 
 function answer(req: EncodeRequest): EncodeReply {
   try {
     const enc = encoders.get(req.encoder);
     if (!enc) throw new Error(`wasm encoder worker: no encoder ${req.encoder}`);
     if ('failed' in enc) throw enc.failed;
+    if (req.frameLevel !== undefined) {
+      if (!enc.encodeFramed) throw new Error(`${init.path} predates encodeFramed: rebuild it (npm run build:wasm)`);
+      const f = enc.encodeFramed(req.signal ? { signal: req.signal, otlp: req.input } : { columns: req.input }, req.frameLevel);
+      return { id: req.id, data: f.frame, batchId: f.batchId, barBytes: f.barBytes };
+    }
     const data = req.signal ? enc.encode(req.signal, req.input) : enc.encodeColumns(req.input);
     return { id: req.id, data };
   } catch (err) {
@@ -48,10 +52,12 @@ port.on('message', (msg: WorkerRequest) => {
     if (enc && !('failed' in enc)) enc.close();
     return;
   }
+  const started = performance.now();
   const reply = answer(msg);
-  // The wasm backend's outputs are copies of their own: hand the buffer over without another.
-  const transfer = 'data' in reply && reply.data.byteOffset === 0 && reply.data.byteLength === reply.data.buffer.byteLength
-    ? [reply.data.buffer as ArrayBuffer] : [];
+  reply.ms = performance.now() - started;
+  // The wasm backend's outputs are copies of their own: hand the buffer over without another
+  // (a frame is a view into its buffer; the view arrives over the transferred buffer).
+  const transfer = 'data' in reply ? [reply.data.buffer as ArrayBuffer] : [];
   if (msg.sync) {
     init.syncPort.postMessage(reply, transfer);
     Atomics.store(init.syncFlag, 0, 1);

@@ -11,7 +11,7 @@ import type { Signal } from '../otlp/model.js';
 import { moduleDir, packageRoot } from './locate.js';
 import type { EncoderOptions } from './types.js';
 import type { WasmModule } from './wasm.js';
-import { errorFromWire, type EncodeReply, type WorkerInit, type WorkerRequest } from './wasm-encoder-messages.js';
+import { errorFromWire, type EncodedReply, type EncodeReply, type WorkerInit, type WorkerRequest } from './wasm-encoder-messages.js';
 
 /** How long a synchronous call waits for its worker before giving up on it. */
 const SYNC_TIMEOUT_MS = 300_000;
@@ -30,7 +30,7 @@ function workerScript(): { file: string; execArgv?: string[] } {
 }
 
 interface Pending {
-  resolve(data: Uint8Array): void;
+  resolve(reply: EncodedReply): void;
   reject(err: Error): void;
 }
 
@@ -44,6 +44,8 @@ export class EncoderWorker {
   private idle: NodeJS.Timeout | undefined;
   /** Encoders open on it. */
   encoders = 0;
+  /** Milliseconds the worker has spent running calls (as their replies report). */
+  busyMs = 0;
   /** Why the worker is gone, once it is. */
   failure: Error | undefined;
 
@@ -78,8 +80,9 @@ export class EncoderWorker {
     }
   }
 
-  encodeAsync(encoder: number, signal: Signal | undefined, input: Uint8Array): Promise<Uint8Array> {
-    const id = this.post(encoder, signal, input, false);
+  /** The encode queued on the worker; `frameLevel`: answered as a compressed gRPC message. */
+  encodeAsync(encoder: number, signal: Signal | undefined, input: Uint8Array, frameLevel?: number): Promise<EncodedReply> {
+    const id = this.post(encoder, signal, input, false, frameLevel);
     if (this.pending.size === 0) this.worker.ref();
     return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
   }
@@ -94,6 +97,7 @@ export class EncoderWorker {
       const got = receiveMessageOnPort(this.syncPort);
       if (got) {
         const reply = got.message as EncodeReply;
+        this.busyMs += reply.ms ?? 0;
         if (reply.id !== id) throw new Error(`the wasm encoder thread answered call ${reply.id} for call ${id}`);
         if ('error' in reply) throw errorFromWire(reply.error);
         return reply.data;
@@ -114,24 +118,25 @@ export class EncoderWorker {
     this.worker.postMessage(msg, transfer);
   }
 
-  private post(encoder: number, signal: Signal | undefined, input: Uint8Array, sync: boolean): number {
+  private post(encoder: number, signal: Signal | undefined, input: Uint8Array, sync: boolean, frameLevel?: number): number {
     this.check();
     const id = this.nextId++;
     // A copy of just these bytes, handed over: a view into a larger buffer (Buffer's pool, a
     // received frame) would otherwise be cloned whole.
     const copy = new Uint8Array(input.length);
     copy.set(input);
-    this.send({ id, encoder, ...(signal ? { signal } : {}), input: copy, sync }, [copy.buffer]);
+    this.send({ id, encoder, ...(signal ? { signal } : {}), input: copy, sync, ...(frameLevel !== undefined ? { frameLevel } : {}) }, [copy.buffer]);
     return id;
   }
 
   private settle(reply: EncodeReply): void {
+    this.busyMs += reply.ms ?? 0;
     const p = this.pending.get(reply.id);
     if (!p) return;
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker.unref();
     if ('error' in reply) p.reject(errorFromWire(reply.error));
-    else p.resolve(reply.data);
+    else p.resolve(reply);
   }
 
   private fail(err: Error): void {

@@ -11,3 +11,5 @@ export function signalCode(signal: Signal): number {
   return code;
 }
 export const SIGNAL_NAMES: readonly Signal[] = ['traces', 'logs', 'metrics'];
+/** otap_encoder_encode_framed's code for an SDK columns buffer. */
+export const COLUMNS_CODE = 3;

@@ -3,14 +3,19 @@
 // lives in that worker's instance, so it has no encodeTables/encodeEdited (those take objects
 // of this thread's instance): such batches are encoded from their OTLP bytes.
 import type { Signal } from '../otlp/model.js';
-import type { BackendEncoder } from './types.js';
+import type { BackendEncoder, EncodeInput, FramedBatch } from './types.js';
 import type { EncoderWorker } from './wasm-encoder-workers.js';
 import { signalCode } from './wasm-signal.js';
 
 export class WasmThreadEncoder implements BackendEncoder {
   private closed = false;
 
-  constructor(private readonly worker: EncoderWorker, private readonly id: number) {}
+  /** Present when the module can frame (otap_encoder_encode_framed). */
+  readonly encodeFramedAsync: ((input: EncodeInput, level: number) => Promise<FramedBatch>) | undefined;
+
+  constructor(private readonly worker: EncoderWorker, private readonly id: number, frames: boolean) {
+    this.encodeFramedAsync = frames ? (input, level) => this.framed(input, level) : undefined;
+  }
 
   encode(signal: Signal, otlpRequestBytes: Uint8Array): Uint8Array {
     this.check(signal);
@@ -24,12 +29,24 @@ export class WasmThreadEncoder implements BackendEncoder {
 
   encodeAsync(signal: Signal, otlpRequestBytes: Uint8Array): Promise<Uint8Array> {
     this.check(signal);
-    return this.worker.encodeAsync(this.id, signal, otlpRequestBytes);
+    return this.worker.encodeAsync(this.id, signal, otlpRequestBytes).then((r) => r.data);
   }
 
   encodeColumnsAsync(columns: Uint8Array): Promise<Uint8Array> {
     this.check();
-    return this.worker.encodeAsync(this.id, undefined, columns);
+    return this.worker.encodeAsync(this.id, undefined, columns).then((r) => r.data);
+  }
+
+  private framed(input: EncodeInput, level: number): Promise<FramedBatch> {
+    const signal = 'columns' in input ? undefined : input.signal;
+    this.check(signal);
+    return this.worker.encodeAsync(this.id, signal, 'columns' in input ? input.columns : input.otlp, level)
+      .then((r) => ({ frame: r.data, batchId: r.batchId!, barBytes: r.barBytes! }));
+  }
+
+  /** The worker's busy time (shared by the encoders on it, which compete for it). */
+  busyMs(): number {
+    return this.worker.busyMs;
   }
 
   /** Calls already made finish; later ones throw. */

@@ -21,7 +21,7 @@ import { repairFfiDictionaries } from './ffi-dictionary-repair.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
   type ArrowDecodeResult, type ArrowRecordBatch, type Backend, type BackendAttributeEditor, type BackendDecoder, type BackendEncoder, type BackendFilter, type BackendTables, type BackendTablesBuilder,
-  type BackendParquetWriter, type DecodeArrowOptions, type DecodeResult, type DecoderOptions, type EncoderOptions, type ParquetFileBytes,
+  type BackendParquetWriter, type DecodeArrowOptions, type DecodeResult, type DecoderOptions, type EncodeInput, type EncoderOptions, type FramedBatch, type ParquetFileBytes,
   type ParquetFileInfo, type ParquetWriterOptions,
 } from './types.js';
 import { decodeFileList, decodeKeyValues, encodeFileList, encodeKeyValues, otherBackend, parquetWriterFinished } from './parquet-bytes.js';
@@ -29,7 +29,7 @@ import { utf8 } from '../utf8-decoders.js';
 import { EncoderWorkers } from './wasm-encoder-workers.js';
 import { WasmThreadEncoder } from './wasm-thread-encoder.js';
 import { BackendTrapError } from './backend-trap-error.js';
-import { SIGNAL_NAMES, signalCode } from './wasm-signal.js';
+import { COLUMNS_CODE, SIGNAL_NAMES, signalCode } from './wasm-signal.js';
 
 export { BackendTrapError };
 
@@ -59,6 +59,7 @@ interface WasmExports {
   otap_encoder_encode_tables?(enc: number, t: number): number;
   otap_encoder_encode_edited?(enc: number, signal: number, editor: number, ptr: number, len: number): number;
   otap_encoder_encode_columns(enc: number, ptr: number, len: number): number;
+  otap_encoder_encode_framed?(enc: number, signal: number, ptr: number, len: number, level: number): number;
   otap_decoder_new(): number;
   otap_decoder_new_limited(max: number): number;
   otap_decoder_state_bytes(dec: number): number;
@@ -307,10 +308,10 @@ export class WasmBackend implements Backend {
     return this.rt.traps;
   }
 
-  createEncoder(options: EncoderOptions = {}): BackendEncoder {
+  createEncoder(options: EncoderOptions = {}): BackendEncoder & { encodeFramed?: (input: EncodeInput, level: number) => FramedBatch } {
     if (options.thread) {
       const { worker, id } = (this.encoderWorkers ??= new EncoderWorkers(this.rt.module, this.path)).open(options);
-      return new WasmThreadEncoder(worker, id);
+      return new WasmThreadEncoder(worker, id, !!this.rt.exports().otap_encoder_encode_framed);
     }
     const level = options.zstdLevel;
     const h = new Handle(this.rt, (ex) => ex.otap_encoder_new(level === undefined ? 0 : 1, level ?? 0, (options.metricMetadata ?? true) ? 1 : 0),
@@ -343,6 +344,16 @@ export class WasmBackend implements Backend {
         const enc = h.get();
         return this.rt.call(columns, (ex, ptr, len) => ex.otap_encoder_encode_columns(enc, ptr, len)).data;
       },
+      // Synchronous here (the contract's async form is the threaded encoder's): what a worker runs.
+      ...(this.rt.exports().otap_encoder_encode_framed ? {
+        encodeFramed: (input: EncodeInput, level: number): FramedBatch => {
+          const code = 'columns' in input ? COLUMNS_CODE : signalCode(input.signal);
+          const enc = h.get();
+          const r = this.rt.call('columns' in input ? input.columns : input.otlp, (ex, ptr, len) => ex.otap_encoder_encode_framed!(enc, code, ptr, len, level | 0));
+          const view = new DataView(r.data.buffer, r.data.byteOffset, 12);
+          return { batchId: view.getBigInt64(0, true), barBytes: view.getUint32(8, true), frame: r.data.subarray(12) };
+        },
+      } : {}),
       close: () => h.close(),
     };
   }

@@ -3,7 +3,7 @@
 // SDK exporter's column buffers — and converts only when another form is asked for, caching
 // the result. Item counts and sizes never serialise: bytes are scanned, objects walked, Arrow
 // tables counted.
-import type { ArrowRecordBatch, Backend, BackendAttributeEditor, BackendEncoder, BackendTables } from '../backend/types.js';
+import type { ArrowRecordBatch, Backend, BackendAttributeEditor, BackendEncoder, BackendTables, FramedBatch } from '../backend/types.js';
 import { OtelArrowError } from '../errors.js';
 import { estimateTreeBytes } from '../memory/object-size.js';
 import { countItems } from '../otlp/canonical.js';
@@ -259,12 +259,17 @@ export class TelemetryBatch<S extends Signal = Signal> {
 
   /** `encodeOtap` on the encoder's thread (the event loop keeps serving I/O meanwhile); only
    *  where encodesOffThread(encoder). Never throws; rejects instead. */
-  encodeOtapOffThread(encoder: BackendEncoder): Promise<Uint8Array> {
+  encodeOtapOffThread(encoder: BackendEncoder): Promise<Uint8Array>;
+  /** With `frameLevel` (where the encoder has encodeFramedAsync): as the zstd-compressed gRPC
+   *  message, compressed on the encoder's thread too. */
+  encodeOtapOffThread(encoder: BackendEncoder, frameLevel: number): Promise<FramedBatch>;
+  encodeOtapOffThread(encoder: BackendEncoder, frameLevel?: number): Promise<Uint8Array | FramedBatch> {
     try {
-      if (this.columns) {
-        conversions.columnsEncoded++;
-        return encoder.encodeColumnsAsync!(this.columns);
+      if (this.columns) conversions.columnsEncoded++;
+      if (frameLevel !== undefined) {
+        return encoder.encodeFramedAsync!(this.columns ? { columns: this.columns } : { signal: this.signal, otlp: this.otlpBytes() }, frameLevel);
       }
+      if (this.columns) return encoder.encodeColumnsAsync!(this.columns);
       return encoder.encodeAsync!(this.signal, this.otlpBytes());
     } catch (err) {
       return Promise.reject(err as Error);

@@ -13,6 +13,7 @@ import {
   type Backend, type BackendName, type EncoderOptions,
 } from '../../src/backend/index.js';
 import { OtelArrowError } from '../../src/errors.js';
+import { peekBatchId } from '../../src/otap/batch-arrow-records.js';
 import { encodeAttributeActions } from '../../src/backend/attribute-actions-bytes.js';
 import { gatherAttributeActions } from '../../src/otlp/attribute-actions.js';
 import { canonicalDiff } from '../../src/otlp/canonical.js';
@@ -386,6 +387,36 @@ for (const name of ['native', 'wasm'] as const) describeBackend(name, 'encodeAsy
     expect(Buffer.from(async.encode('logs', next)).equals(Buffer.from(sync.encode('logs', next)))).toBe(true);
     sync.close();
     async.close();
+  });
+
+  it('encodeFramedAsync: gRPC zstd messages of the bytes encodeAsync gives, with their batch ids, queued in order with it', async () => {
+    const sync = b.createEncoder();
+    const enc = b.createEncoder(threaded);
+    const inputs = SIGNALS.flatMap((signal) => [0, 1].map((n) => ({ signal, otlp: encodeOtlp(signal, source(signal, n)) })));
+    const expected = inputs.map(({ signal, otlp }) => sync.encode(signal, otlp));
+    // Alternate plain and framed calls on one stream.
+    const got = await Promise.all(inputs.map((input, i) => (i % 2 === 0 ? enc.encodeAsync!(input.signal, input.otlp) : enc.encodeFramedAsync!(input, 3))));
+    for (const [i, out] of got.entries()) {
+      const want = Buffer.from(expected[i]!);
+      if (out instanceof Uint8Array) {
+        expect(Buffer.from(out).equals(want)).toBe(true);
+        continue;
+      }
+      expect(out.frame[0]).toBe(1);
+      expect(Buffer.from(out.frame).readUInt32BE(1)).toBe(out.frame.length - 5);
+      expect(Buffer.from(b.zstdDecompress(out.frame.subarray(5))).equals(want)).toBe(true);
+      expect(out.batchId).toBe(peekBatchId(want));
+      expect(out.batchId).toBe(BigInt(i));
+      expect(out.barBytes).toBe(want.length);
+    }
+    // A failed encode rejects as the sync call throws and takes no batch id.
+    const bad = enc.encodeFramedAsync!({ signal: 'logs', otlp: new Uint8Array([0x0a, 0xff, 0xff, 0x01]) }, 3);
+    const next = enc.encodeFramedAsync!({ signal: 'logs', otlp: encodeOtlp('logs', source('logs', 5)) }, 3);
+    expect(((await bad.then(() => undefined, (e: unknown) => e)) as OtelArrowError).code).toBe('MALFORMED_PROTOBUF');
+    expect((await next).batchId).toBe(BigInt(inputs.length));
+    expect(() => enc.encodeFramedAsync!({ signal: 'spans' as Signal, otlp: new Uint8Array(0) }, 3)).toThrow(/unknown signal "spans"/);
+    sync.close();
+    enc.close();
   });
 
   it('rejects malformed OTLP with the coded Error of the sync call; the calls after it still run', async () => {

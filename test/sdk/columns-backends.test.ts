@@ -70,6 +70,11 @@ describe.each(backendRows())('encodeColumns on the %s backend', (name) => {
       const expected = calls.map((c) => ('buf' in c ? sync.encodeColumns(c.buf) : sync.encode(c.signal, c.otlp)));
       const got = await Promise.all(calls.map((c) => ('buf' in c ? async.encodeColumnsAsync!(c.buf) : async.encodeAsync!(c.signal, c.otlp))));
       expect(got.map((b) => Buffer.from(b).toString('base64'))).toEqual(expected.map((b) => Buffer.from(b).toString('base64')));
+      // Framed (the gRPC zstd message, compressed on the same thread): the next bytes of the stream.
+      const framed = await async.encodeFramedAsync!({ columns: bufs[1]! }, 3);
+      const plain = sync.encodeColumns(bufs[1]!);
+      expect(Buffer.from(backend.zstdDecompress(framed.frame.subarray(5))).equals(Buffer.from(plain))).toBe(true);
+      expect(framed.barBytes).toBe(plain.length);
       const bad = bufs[0]!.subarray(0, bufs[0]!.length - 1);
       const err = (await async.encodeColumnsAsync!(bad).then(() => undefined, (e: unknown) => e)) as OtelArrowError;
       expect(err).toBeInstanceOf(OtelArrowError);

@@ -6,7 +6,7 @@ import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  compressionChannelOptions, decodedSizeLowerBound, grpcMessageFrame, installGrpcCompression, isZstdEncoding, loadDefaultZstdCodec, zlibZstdCodec,
+  compressionChannelOptions, decodedSizeLowerBound, grpcMessageFrame, installGrpcCompression, isZstdEncoding, loadDefaultZstdCodec, preframedZstd, zlibZstdCodec,
 } from '../../src/transport/grpc/compression.js';
 import { loadBackend } from '../../src/backend/index.js';
 import { zstdCompress } from '../../src/zstd/zlib-zstd.js';
@@ -97,6 +97,22 @@ describe('grpc message compression', () => {
         const used = counts.compress - before.compress;
         expect(used).toBe(alg === 'zstd' ? 4 : 0);
         expect(counts.decompress - before.decompress).toBe(alg === 'zstd' ? 4 : 0);
+      } finally {
+        c.close();
+      }
+    });
+  }
+
+  for (const alg of ['zstd', 'gzip', 'none'] as const) {
+    it(`${alg}: a message written already compressed (preframedZstd, an encoder thread's frame) arrives as the plain message`, async () => {
+      const c = client(compressionChannelOptions(alg));
+      const frame = grpcMessageFrame((await loadDefaultZstdCodec()).compress(payload, 3), true);
+      const before = { ...counts };
+      try {
+        expect((await echo(c, preframedZstd(frame))).equals(payload)).toBe(true);
+        // zstd: sent as it was made (no compression here); otherwise decompressed, then sent as that call sends.
+        expect(counts.compress - before.compress).toBe(0);
+        expect(counts.decompress - before.decompress).toBe(1);
       } finally {
         c.close();
       }

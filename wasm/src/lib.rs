@@ -30,7 +30,7 @@ use arrow_data::ffi::FFI_ArrowArray;
 use arrow_schema::ffi::FFI_ArrowSchema;
 use otap_core::sdk_columns::columns_signal;
 use otap_core::encode::TablesBuilder;
-use otap_core::{DecodedTables, Decoder, Encoder, EncoderOptions, OtapError, Signal};
+use otap_core::{DecodedTables, Decoder, EncodeInput, Encoder, EncoderOptions, OtapError, Signal};
 use std::alloc::{alloc, dealloc, Layout};
 
 #[repr(C)]
@@ -226,6 +226,37 @@ pub unsafe extern "C" fn otap_encoder_encode_columns(enc: *mut Encoder, ptr: *co
     let columns = input(ptr, len);
     match enc.encode_columns(columns) {
         Ok(bytes) => ok(bytes, columns_signal(columns).ok()),
+        Err(e) => err(e),
+    }
+}
+
+/// `otap_encoder_encode` (`signal` 0-2) or `otap_encoder_encode_columns` (`signal` 3) as the
+/// gRPC message a zstd-compressing client sends (`Encoder::encode_framed` at `level`).
+/// Output data: the batch id (i64 LE), the BatchArrowRecords' uncompressed size (u32 LE),
+/// then the frame (compressed flag, u32 BE length, zstd frame).
+///
+/// # Safety
+/// As `otap_encoder_encode`.
+#[no_mangle]
+pub unsafe extern "C" fn otap_encoder_encode_framed(enc: *mut Encoder, signal: u32, ptr: *const u8, len: usize, level: i32) -> *mut OtapResult {
+    let Some(enc) = enc.as_mut() else { return bad_argument("null encoder") };
+    let data = input(ptr, len);
+    let source = match signal {
+        3 => EncodeInput::Columns(data),
+        code => match signal_of(code) {
+            Some(s) => EncodeInput::Otlp(s, data),
+            None => return bad_argument("unknown signal"),
+        },
+    };
+    match enc.encode_framed(source, level) {
+        Ok(f) => {
+            let mut out = Vec::with_capacity(12 + f.frame.len());
+            out.extend_from_slice(&f.batch_id.to_le_bytes());
+            // A wasm32 BatchArrowRecords is below 4 GiB.
+            out.extend_from_slice(&(f.bar_bytes as u32).to_le_bytes());
+            out.extend_from_slice(&f.frame);
+            ok(out, None)
+        }
         Err(e) => err(e),
     }
 }

@@ -42,6 +42,18 @@ pub fn zstd_compress(data: &[u8], level: i32) -> Result<Vec<u8>, OtapError> {
     with_compressor(level, |c| c.compress(data))
 }
 
+/// A gRPC length-prefixed message of `message` compressed at `level`: the compressed flag (1),
+/// the zstd frame's length (u32, big-endian), the frame. What a gRPC client with zstd message
+/// compression writes, made where the message is encoded (an exporter's encoder thread).
+pub fn grpc_zstd_message(message: &[u8], level: i32) -> Result<Vec<u8>, OtapError> {
+    let mut out = Vec::with_capacity(5 + zstd_safe::compress_bound(message.len()));
+    out.extend_from_slice(&[1, 0, 0, 0, 0]);
+    let len = zstd_compress_append(message, level, &mut out)?;
+    let len = u32::try_from(len).map_err(|_| OtapError::new(codes::LIMIT_EXCEEDED, format!("a gRPC message of {len} bytes does not fit its u32 length")))?;
+    out[1..5].copy_from_slice(&len.to_be_bytes());
+    Ok(out)
+}
+
 /// Appends one zstd frame of `data` at `level` to `out`; returns the frame's length.
 pub(crate) fn zstd_compress_append(data: &[u8], level: i32, out: &mut Vec<u8>) -> Result<usize, OtapError> {
     let start = out.len();
@@ -138,4 +150,20 @@ pub fn zstd_decompress(data: &[u8], max_size: usize) -> Result<Vec<u8>, OtapErro
             }
         }
     })
+}
+
+#[cfg(test)]
+mod grpc_message_tests {
+    use super::{grpc_zstd_message, zstd_decompress};
+
+    #[test]
+    fn a_grpc_zstd_message_is_the_flag_the_length_and_the_frame() {
+        let data: Vec<u8> = (0..5000u32).flat_map(|i| (i % 97).to_le_bytes()).collect();
+        let m = grpc_zstd_message(&data, 3).unwrap();
+        assert_eq!(m[0], 1);
+        let len = u32::from_be_bytes(m[1..5].try_into().unwrap()) as usize;
+        assert_eq!(len, m.len() - 5);
+        assert_eq!(zstd_decompress(&m[5..], usize::MAX).unwrap(), data);
+        assert_eq!(zstd_decompress(&grpc_zstd_message(&[], 3).unwrap()[5..], usize::MAX).unwrap(), Vec::<u8>::new());
+    }
 }

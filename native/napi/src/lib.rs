@@ -14,9 +14,10 @@ use arrow_schema::DataType;
 use napi::bindgen_prelude::*;
 use napi::JsDeferred;
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use napi_derive::napi;
-use otap_core::{DecodedTables, Decoder as CoreDecoder, Encoder as CoreEncoder, EncoderOptions, OtapError, Signal};
+use otap_core::{DecodedTables, Decoder as CoreDecoder, EncodeInput, Encoder as CoreEncoder, EncoderOptions, OtapError, Signal};
 
 /// The addon's Rust allocations (tables, dictionaries, IPC and OTLP buffers) go to mimalloc: a
 /// batch is thousands of small vectors and strings, and glibc's malloc, realloc and free took
@@ -119,10 +120,47 @@ pub struct JsEncoder {
     inner: Arc<Mutex<Option<CoreEncoder>>>,
     /// The encoder thread's queue, started by the first `encodeAsync`.
     thread: Option<mpsc::Sender<EncodeJob>>,
+    /// Nanoseconds the encoder thread has spent running jobs (`busyNanos`).
+    busy_ns: Arc<AtomicU64>,
     closed: bool,
 }
 
-type Settle = Box<dyn FnOnce(Env) -> Result<JsBytes> + Send>;
+type Settle = Box<dyn FnOnce(Env) -> Result<Encoded> + Send>;
+
+/// What an async encode settles with: the BatchArrowRecords bytes, or (`encodeFramedAsync`)
+/// them as a zstd-compressed gRPC message with the batch id and the uncompressed size, as
+/// `{ frame, batchId, barBytes }`.
+enum Encoded {
+    Bytes(Vec<u8>),
+    Framed { frame: Vec<u8>, batch_id: i64, bar_bytes: f64 },
+}
+
+impl ToNapiValue for Encoded {
+    unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
+        let (frame, batch_id, bar_bytes) = match val {
+            Encoded::Bytes(bytes) => return unsafe { JsBytes::to_napi_value(env, JsBytes(bytes)) },
+            Encoded::Framed { frame, batch_id, bar_bytes } => (frame, batch_id, bar_bytes),
+        };
+        let check = |status: napi::sys::napi_status, what: &str| {
+            if status == napi::sys::Status::napi_ok {
+                Ok(())
+            } else {
+                Err(Error::new(Status::GenericFailure, format!("could not build the framed result ({what}: napi status {status})")))
+            }
+        };
+        let mut obj = std::ptr::null_mut();
+        check(unsafe { napi::sys::napi_create_object(env, &mut obj) }, "object")?;
+        let frame = unsafe { JsBytes::to_napi_value(env, JsBytes(frame))? };
+        check(unsafe { napi::sys::napi_set_named_property(env, obj, c"frame".as_ptr(), frame) }, "frame")?;
+        let mut id = std::ptr::null_mut();
+        check(unsafe { napi::sys::napi_create_bigint_int64(env, batch_id, &mut id) }, "batchId")?;
+        check(unsafe { napi::sys::napi_set_named_property(env, obj, c"batchId".as_ptr(), id) }, "batchId")?;
+        let mut n = std::ptr::null_mut();
+        check(unsafe { napi::sys::napi_create_double(env, bar_bytes, &mut n) }, "barBytes")?;
+        check(unsafe { napi::sys::napi_set_named_property(env, obj, c"barBytes".as_ptr(), n) }, "barBytes")?;
+        Ok(obj)
+    }
+}
 
 /// What an async call encodes: OTLP request bytes of a signal, or an SDK columns buffer.
 enum JobKind {
@@ -136,7 +174,25 @@ enum JobKind {
 struct EncodeJob {
     kind: JobKind,
     input: Vec<u8>,
-    deferred: JsDeferred<JsBytes, Settle>,
+    /// Some(level): settle with the gRPC message of the result compressed at that zstd level.
+    frame: Option<i32>,
+    deferred: JsDeferred<Encoded, Settle>,
+}
+
+/// Runs one job on the core encoder (the encoder thread holds the lock).
+fn run_job(enc: &mut CoreEncoder, kind: &JobKind, input: &[u8], frame: Option<i32>) -> std::result::Result<Encoded, OtapError> {
+    let input = match *kind {
+        JobKind::Otlp(signal) => EncodeInput::Otlp(signal, input),
+        JobKind::Columns => EncodeInput::Columns(input),
+    };
+    match (frame, input) {
+        (Some(level), input) => {
+            let f = enc.encode_framed(input, level)?;
+            Ok(Encoded::Framed { frame: f.frame, batch_id: f.batch_id, bar_bytes: f.bar_bytes as f64 })
+        }
+        (None, EncodeInput::Otlp(signal, otlp)) => enc.encode(signal, otlp).map(Encoded::Bytes),
+        (None, EncodeInput::Columns(columns)) => enc.encode_columns(columns).map(Encoded::Bytes),
+    }
 }
 
 impl JsEncoder {
@@ -152,22 +208,22 @@ impl JsEncoder {
     /// Encodes the jobs in the order they were queued, settling each promise on the JS thread;
     /// ends, dropping the core encoder, when the encoder is closed or collected (its sender
     /// dropped).
-    fn spawn_thread(inner: Arc<Mutex<Option<CoreEncoder>>>) -> Result<mpsc::Sender<EncodeJob>> {
+    fn spawn_thread(inner: Arc<Mutex<Option<CoreEncoder>>>, busy_ns: Arc<AtomicU64>) -> Result<mpsc::Sender<EncodeJob>> {
         let (tx, rx) = mpsc::channel::<EncodeJob>();
         std::thread::Builder::new()
             .name("otap-encoder".into())
             .spawn(move || {
                 for job in rx {
+                    let started = std::time::Instant::now();
                     // None: the encoder is gone (closed, or poisoned by a panic).
-                    let result = inner.lock().ok().and_then(|mut guard| {
-                        guard.as_mut().map(|enc| match job.kind {
-                            JobKind::Otlp(signal) => enc.encode(signal, &job.input),
-                            JobKind::Columns => enc.encode_columns(&job.input),
-                        })
-                    });
+                    let result = inner
+                        .lock()
+                        .ok()
+                        .and_then(|mut guard| guard.as_mut().map(|enc| run_job(enc, &job.kind, &job.input, job.frame)));
                     drop(job.input);
+                    busy_ns.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
                     job.deferred.resolve(Box::new(move |env| match result {
-                        Some(Ok(bytes)) => Ok(JsBytes(bytes)),
+                        Some(Ok(encoded)) => Ok(encoded),
                         // Rejects with the same Error object (code, table, column) the sync call throws.
                         Some(Err(e)) => Err(Error::from(error_object(&env, &e)?.into_unknown(&env)?)),
                         None => Err(closed("Encoder")),
@@ -182,16 +238,16 @@ impl JsEncoder {
     }
 
     /// Queues one job on the encoder thread (started on first use); the promise it settles.
-    fn queue<'e>(&mut self, env: &'e Env, kind: JobKind, input: &[u8]) -> Result<Object<'e>> {
+    fn queue<'e>(&mut self, env: &'e Env, kind: JobKind, input: &[u8], frame: Option<i32>) -> Result<Object<'e>> {
         // No lock here: the encoder thread holds it for whole encodes.
         if self.closed {
             return Err(closed("Encoder"));
         }
         if self.thread.is_none() {
-            self.thread = Some(Self::spawn_thread(Arc::clone(&self.inner))?);
+            self.thread = Some(Self::spawn_thread(Arc::clone(&self.inner), Arc::clone(&self.busy_ns))?);
         }
-        let (deferred, promise) = env.create_deferred::<JsBytes, Settle>()?;
-        let job = EncodeJob { kind, input: input.to_vec(), deferred };
+        let (deferred, promise) = env.create_deferred::<Encoded, Settle>()?;
+        let job = EncodeJob { kind, input: input.to_vec(), frame, deferred };
         if let Err(mpsc::SendError(job)) = self.thread.as_ref().expect("started above").send(job) {
             job.deferred.reject(Error::new(Status::GenericFailure, "the encoder thread has stopped"));
         }
@@ -212,7 +268,7 @@ impl JsEncoder {
             None => (None, true),
         };
         let enc = CoreEncoder::new(EncoderOptions { zstd_level, metric_metadata });
-        JsEncoder { inner: Arc::new(Mutex::new(Some(enc))), thread: None, closed: false }
+        JsEncoder { inner: Arc::new(Mutex::new(Some(enc))), thread: None, busy_ns: Arc::new(AtomicU64::new(0)), closed: false }
     }
 
     #[napi]
@@ -227,7 +283,27 @@ impl JsEncoder {
     #[napi(ts_return_type = "Promise<Buffer>")]
     pub fn encode_async<'e>(&mut self, env: &'e Env, signal: String, otlp: &[u8]) -> Result<Object<'e>> {
         let signal = parse_signal(&signal)?;
-        self.queue(env, JobKind::Otlp(signal), otlp)
+        self.queue(env, JobKind::Otlp(signal), otlp, None)
+    }
+
+    /// Nanoseconds the encoder thread has spent on async calls so far (its utilization, for
+    /// deciding which thread should also compress).
+    #[napi]
+    pub fn busy_nanos(&self) -> f64 {
+        self.busy_ns.load(Ordering::Relaxed) as f64
+    }
+
+    /// `encodeAsync` (a signal) or `encodeColumnsAsync` (null) for a gRPC stream with zstd
+    /// message compression: settles with `{ frame, batchId, barBytes }`, the BatchArrowRecords
+    /// compressed at `level` and framed as a gRPC message on the encoder thread, its batch id,
+    /// and its size before compression. Queued with the other async calls.
+    #[napi(ts_return_type = "Promise<{ frame: Buffer; batchId: bigint; barBytes: number }>")]
+    pub fn encode_framed_async<'e>(&mut self, env: &'e Env, signal: Option<String>, input: &[u8], level: i32) -> Result<Object<'e>> {
+        let kind = match signal {
+            Some(s) => JobKind::Otlp(parse_signal(&s)?),
+            None => JobKind::Columns,
+        };
+        self.queue(env, kind, input, Some(level))
     }
 
     /// `encode` of the request with the editor's renames and deletions applied as it is
@@ -248,7 +324,7 @@ impl JsEncoder {
     /// `encodeColumns` on the encoder's thread, queued with the `encodeAsync` calls.
     #[napi(ts_return_type = "Promise<Buffer>")]
     pub fn encode_columns_async<'e>(&mut self, env: &'e Env, columns: &[u8]) -> Result<Object<'e>> {
-        self.queue(env, JobKind::Columns, columns)
+        self.queue(env, JobKind::Columns, columns, None)
     }
 
     /// Received tables (a `Tables` from a Decoder) -> BatchArrowRecords bytes, without the

@@ -4,11 +4,13 @@
 // matches BatchStatus acks (in any order), times out silent batches, drains and ends itself
 // gracefully.
 import * as grpc from '@grpc/grpc-js';
-import type { Backend, BackendEncoder, EncoderOptions } from '../../backend/types.js';
+import type { Backend, BackendEncoder, EncoderOptions, FramedBatch } from '../../backend/types.js';
 import type { TelemetryBatch } from '../../batch/telemetry-batch.js';
 import type { Signal } from '../../otlp/model.js';
 import { decodeBatchStatus, peekBatchId, type BatchStatus } from '../../otap/batch-arrow-records.js';
 import { arrowPath, asBuffer } from '../grpc/services.js';
+import { preframedZstd } from '../grpc/compression.js';
+import { FrameBalance } from './frame-balance.js';
 
 /** One export() call travelling through the exporter (kept until acknowledged, so that it
  *  can be re-encoded for another stream). */
@@ -46,6 +48,9 @@ export interface ArrowStreamOptions {
   encoder: EncoderOptions;
   /** Use the encoder's thread where it has one (BackendEncoder.encodeAsync). */
   offThread: boolean;
+  /** The call compresses its messages with zstd at this level: the encoder's thread compresses
+   *  them too where it can (BackendEncoder.encodeFramedAsync), leaving grpc-js nothing to do. */
+  frameLevel?: number;
   callOptions?: grpc.CallOptions;
 }
 
@@ -58,7 +63,7 @@ interface Pending {
 
 interface Queued {
   job: Job;
-  encoded?: Promise<Uint8Array>;
+  encoded?: Promise<Uint8Array | FramedBatch>;
 }
 
 let nextStreamId = 1;
@@ -73,6 +78,8 @@ export class ArrowStream {
   private readonly queued: Queued[] = [];
   /** writeQueued is running. */
   private writing = false;
+  /** Where the zstd compression runs (created with the first off-thread encode). */
+  private balance: FrameBalance | undefined;
   private state: State = 'open';
   private ended = false;
   private lifetimeTimer: NodeJS.Timeout | undefined;
@@ -142,10 +149,22 @@ export class ArrowStream {
       if (q.encoded) continue;
       const offThread = this.options.offThread && q.job.batch.encodesOffThread(this.encoder);
       if (i > 0 && !offThread) return;
-      q.encoded = offThread ? q.job.batch.encodeOtapOffThread(this.encoder) : this.encodeNow(q.job);
+      q.encoded = offThread ? this.encodeOffThread(q.job) : this.encodeNow(q.job);
       // writeQueued awaits it, unless the stream ends first: a rejection then is nobody's.
       q.encoded.catch(() => {});
     }
+  }
+
+  /** On the encoder's thread, with the call's zstd compression there too when that thread
+   *  has more time to spare than the event loop (FrameBalance). */
+  private encodeOffThread(job: Job): Promise<Uint8Array | FramedBatch> {
+    const level = this.options.frameLevel;
+    const { encodeFramedAsync, busyMs } = this.encoder;
+    if (level !== undefined && encodeFramedAsync && busyMs) {
+      this.balance ??= new FrameBalance(() => busyMs.call(this.encoder));
+      if (this.balance.encoderCompresses()) return job.batch.encodeOtapOffThread(this.encoder, level);
+    }
+    return job.batch.encodeOtapOffThread(this.encoder);
   }
 
   private encodeNow(job: Job): Promise<Uint8Array> {
@@ -163,9 +182,18 @@ export class ArrowStream {
       const { job, encoded } = this.queued[0]!;
       let bytes: Uint8Array;
       let batchId: bigint;
+      let size: number;
       try {
-        bytes = await encoded!;
-        batchId = peekBatchId(bytes);
+        const out = await encoded!;
+        if (out instanceof Uint8Array) {
+          bytes = out;
+          batchId = peekBatchId(out);
+          size = out.length;
+        } else {
+          bytes = preframedZstd(out.frame);
+          batchId = out.batchId;
+          size = out.barBytes;
+        }
       } catch (err) {
         if (this.isClosed) break; // the job went back with the stream's end
         this.queued.shift();
@@ -180,7 +208,7 @@ export class ArrowStream {
       this.queued.shift();
       const timer = setTimeout(() => this.onAckTimeout(batchId), this.options.ackTimeoutMs);
       this.pending.set(batchId, { job, timer });
-      this.host.onBytesOut(bytes.length);
+      this.host.onBytesOut(size);
       this.call.write(bytes);
       this.submit();
     }

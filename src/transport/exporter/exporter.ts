@@ -27,6 +27,7 @@ import { Semaphore } from './semaphore.js';
 import { getLogger } from '../../log/index.js';
 import { allowedCpus } from '../../allowed-cpus.js';
 import { STATUS_NAME } from '../grpc/status-names.js';
+import { grpcZstdLevel } from '../grpc/compression.js';
 
 const log = getLogger('exporter');
 
@@ -300,6 +301,8 @@ export class OtapExporter {
       ackTimeoutMs: this.cfg.timeoutMs,
       backend: this.codec!,
       offThread,
+      // zstd calls: the encoder's thread compresses the messages too.
+      ...((this.options.compression ?? 'zstd') === 'zstd' ? { frameLevel: grpcZstdLevel() } : {}),
       // thread: a wasm encoder in a worker of its own (native encoders always have a thread).
       encoder: { ...(this.zstdLevel !== undefined ? { zstdLevel: this.zstdLevel } : {}), thread: offThread },
     });

@@ -265,12 +265,44 @@ export function grpcMessageFrame(body: Uint8Array, compressed: boolean): Buffer 
   return out;
 }
 
+/** Messages written to a grpc-js call that are already whole zstd-compressed gRPC messages
+ *  (compressed on an exporter's encoder thread): see `preframedZstd`. */
+const zstdFrames = new WeakSet<Buffer>();
+
+/**
+ * `frame` (a gRPC message as a zstd-compressing client sends it: flag 1, u32 big-endian
+ * length, a zstd frame at the level this client compresses with) as a Buffer to `write` on a
+ * grpc-js call: with zstd compression it goes out as it is; should the call send another
+ * encoding (the server refused zstd), or a message flagged not to be compressed, it is
+ * decompressed first and handled as the plain message.
+ */
+export function preframedZstd(frame: Uint8Array): Buffer {
+  const b = Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+  zstdFrames.add(b);
+  return b;
+}
+
+/** The plain message of a frame `preframedZstd` marked. */
+async function unframe(frame: Buffer): Promise<Buffer> {
+  const out = (await getCodec()).decompress(frame.subarray(5));
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** The zstd level our clients compress with (for encoders that compress for them). */
+export function grpcZstdLevel(): number {
+  return state.level;
+}
+
 /** Client-side handler with the shape of grpc-js's CompressionHandler. */
 class ZstdHandler implements CompressionHandlerLike {
   readonly ours = true;
   constructor(private readonly maxReceive: number) {}
 
   async writeMessage(message: Buffer, compress: boolean): Promise<Buffer> {
+    if (zstdFrames.has(message)) {
+      if (compress) return message;
+      message = await unframe(message);
+    }
     let body = message;
     if (compress) {
       const codec = await getCodec();
@@ -388,7 +420,9 @@ async function install(): Promise<void> {
     if (this.currentCompressionAlgorithm === 'zstd' && !(this.sendCompression instanceof ZstdHandler)) {
       this.sendCompression = new ZstdHandler(-1);
     }
-    return orig.sendMessage.call(this, message);
+    if (this.sendCompression instanceof ZstdHandler) return orig.sendMessage.call(this, message);
+    // Another encoding: a zstd frame made for this call goes as its plain message.
+    return orig.sendMessage.call(this, message.then(async (m) => (zstdFrames.has(m.message) ? { ...m, message: await unframe(m.message) } : m)));
   };
   filterProto.receiveMetadata = function (metadata) {
     const encoding = metadata.get('grpc-encoding')[0];

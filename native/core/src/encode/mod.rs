@@ -7,6 +7,7 @@ pub(crate) mod row_order;
 pub mod common;
 pub mod dict;
 mod forward;
+mod framed;
 mod forward_dicts;
 mod forward_sent;
 pub mod input;
@@ -16,6 +17,8 @@ pub mod metrics;
 pub mod table;
 mod tables_builder;
 pub mod traces;
+
+pub use framed::{EncodeInput, FramedBatch};
 
 pub use tables_builder::TablesBuilder;
 
@@ -81,6 +84,11 @@ impl Encoder {
     /// An encoder with non-default dictionary limits (tests).
     pub fn with_limits(options: EncoderOptions, limits: DictionaryLimits) -> Encoder {
         Encoder { options, limits, streams: HashMap::new(), forward: HashMap::new(), next_schema_id: 0, next_batch_id: 0 }
+    }
+
+    /// The batch_id the next BatchArrowRecords gets (ids advance only on success).
+    pub fn next_batch_id(&self) -> i64 {
+        self.next_batch_id
     }
 
     /// `ExportXServiceRequest` protobuf in, `BatchArrowRecords` protobuf out.

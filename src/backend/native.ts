@@ -36,7 +36,6 @@ export interface NativeAddon {
     encodeColumnsAsync?(columns: Uint8Array): Promise<Buffer>;
     /** Missing from addons built before it. */
     encodeFramedAsync?(signal: string | null, input: Uint8Array, level: number): Promise<{ frame: Buffer; batchId: bigint; barBytes: number }>;
-    busyNanos?(): number;
     close(): void;
   };
   Decoder: new (options?: { maxMessageBytes?: number }) => {
@@ -160,7 +159,6 @@ export class NativeBackend implements Backend {
       ...(typeof enc.encodeColumnsAsync === 'function' ? {
         encodeColumnsAsync: (columns: Uint8Array) => callAsync(() => enc.encodeColumnsAsync!(columns)),
       } : {}),
-      ...(typeof enc.busyNanos === 'function' ? { busyMs: () => enc.busyNanos!() / 1e6 } : {}),
       ...(typeof enc.encodeFramedAsync === 'function' ? {
         encodeFramedAsync: (input: EncodeInput, level: number) =>
           callAsync(() => ('columns' in input ? enc.encodeFramedAsync!(null, input.columns, level) : enc.encodeFramedAsync!(input.signal, input.otlp, level))),

@@ -62,9 +62,6 @@ export interface BackendEncoder {
    * compresses. Queued with the other async calls; present where they are.
    */
   encodeFramedAsync?(input: EncodeInput, level: number): Promise<FramedBatch>;
-  /** Milliseconds the encoder's thread has spent running calls so far (wasm: its worker's,
-   *  shared with the worker's other encoders); present with the async methods. */
-  busyMs?(): number;
   /** Releases the encoder's resources now (later calls throw). */
   close(): void;
 }

@@ -47,13 +47,11 @@ export type WorkerRequest = OpenRequest | EncodeRequest | CloseRequest;
 export interface EncodedReply {
   id: number;
   data: Uint8Array;
-  /** How long the worker took (ms). */
-  ms?: number;
   batchId?: bigint;
   barBytes?: number;
 }
 
-export type EncodeReply = EncodedReply | { id: number; error: WireError; ms?: number };
+export type EncodeReply = EncodedReply | { id: number; error: WireError };
 
 export interface WireError {
   name: string;

@@ -44,8 +44,6 @@ export class EncoderWorker {
   private idle: NodeJS.Timeout | undefined;
   /** Encoders open on it. */
   encoders = 0;
-  /** Milliseconds the worker has spent running calls (as their replies report). */
-  busyMs = 0;
   /** Why the worker is gone, once it is. */
   failure: Error | undefined;
 
@@ -97,7 +95,6 @@ export class EncoderWorker {
       const got = receiveMessageOnPort(this.syncPort);
       if (got) {
         const reply = got.message as EncodeReply;
-        this.busyMs += reply.ms ?? 0;
         if (reply.id !== id) throw new Error(`the wasm encoder thread answered call ${reply.id} for call ${id}`);
         if ('error' in reply) throw errorFromWire(reply.error);
         return reply.data;
@@ -130,7 +127,6 @@ export class EncoderWorker {
   }
 
   private settle(reply: EncodeReply): void {
-    this.busyMs += reply.ms ?? 0;
     const p = this.pending.get(reply.id);
     if (!p) return;
     this.pending.delete(reply.id);

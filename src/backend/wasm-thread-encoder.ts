@@ -44,11 +44,6 @@ export class WasmThreadEncoder implements BackendEncoder {
       .then((r) => ({ frame: r.data, batchId: r.batchId!, barBytes: r.barBytes! }));
   }
 
-  /** The worker's busy time (shared by the encoders on it, which compete for it). */
-  busyMs(): number {
-    return this.worker.busyMs;
-  }
-
   /** Calls already made finish; later ones throw. */
   close(): void {
     if (this.closed) return;

@@ -17,6 +17,8 @@ import { installGrpcCompression } from '../../src/transport/grpc/compression.js'
 import { OtapExporter, ExportError, type ExporterOptions } from '../../src/transport/exporter/index.js';
 import { OtlpGrpcClient } from '../../src/transport/otlp-client.js';
 import { TelemetryBatch } from '../../src/batch/telemetry-batch.js';
+import { loadBackend } from '../../src/backend/index.js';
+import type { Backend, EncoderOptions } from '../../src/backend/types.js';
 
 await installGrpcCompression();
 
@@ -408,6 +410,37 @@ describe('OtapExporter', () => {
     // re-encoded on stream 2, not sent from the failed stream's encoder.
     expect(server.received.map((r) => [r.seq, r.stream])).toEqual([[0, 1], [1, 1], [3, 2], [4, 2]]);
     expect(exp.stats.streamsOpened).toBe(2);
+  });
+
+  it('zstd streams: the encoder\'s thread also compresses while it keeps up, the event loop once encodes pile up; both kinds arrive in order on one stream', async () => {
+    const server = await startServer();
+    const backend = await loadBackend();
+    const calls = { framed: 0, plain: 0 };
+    // The backend's encoders, counting how each off-thread encode was asked for.
+    const spying: Backend = Object.assign(Object.create(backend) as Backend, {
+      createEncoder: (options?: EncoderOptions) => new Proxy(backend.createEncoder(options), {
+        get(enc, key) {
+          const v: unknown = Reflect.get(enc, key, enc);
+          if (typeof v !== 'function') return v;
+          const count = key === 'encodeAsync' ? 'plain' : key === 'encodeFramedAsync' ? 'framed' : undefined;
+          return (...args: unknown[]): unknown => {
+            if (count) calls[count]++;
+            return (v as (...a: unknown[]) => unknown).apply(enc, args);
+          };
+        },
+      }),
+    });
+    const exp = exporterFor(server.port, { numStreams: 1, maxUnackedBatches: 16, encodeOffThread: true, backend: spying });
+    await exp.export('logs', makeRequest('logs', 0)); // opens the stream: alone on the encoder, so framed
+    await Promise.all([1, 2, 3, 4, 5].map((seq) => exp.export('logs', makeRequest('logs', seq))));
+    expect(server.received.map((r) => [r.seq, r.stream])).toEqual([0, 1, 2, 3, 4, 5].map((seq) => [seq, 1]));
+    for (const r of server.received) expect(canonicalDiff('logs', makeRequest('logs', r.seq), r.request as SignalRequest['logs'])).toBeUndefined();
+    if (backend.name === 'js') {
+      expect(calls).toEqual({ framed: 0, plain: 0 }); // no encoder thread: encoded on the event loop
+    } else {
+      // 0 alone; 1..5 exported at once: two go to the encoder with compression, three without.
+      expect(calls).toEqual({ framed: 3, plain: 3 });
+    }
   });
 
   it('backs off on RESOURCE_EXHAUSTED BatchStatus and eventually succeeds', async () => {

@@ -14,7 +14,6 @@ use arrow_schema::DataType;
 use napi::bindgen_prelude::*;
 use napi::JsDeferred;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use napi_derive::napi;
 use otap_core::{DecodedTables, Decoder as CoreDecoder, EncodeInput, Encoder as CoreEncoder, EncoderOptions, OtapError, Signal};
@@ -120,8 +119,6 @@ pub struct JsEncoder {
     inner: Arc<Mutex<Option<CoreEncoder>>>,
     /// The encoder thread's queue, started by the first `encodeAsync`.
     thread: Option<mpsc::Sender<EncodeJob>>,
-    /// Nanoseconds the encoder thread has spent running jobs (`busyNanos`).
-    busy_ns: Arc<AtomicU64>,
     closed: bool,
 }
 
@@ -208,20 +205,18 @@ impl JsEncoder {
     /// Encodes the jobs in the order they were queued, settling each promise on the JS thread;
     /// ends, dropping the core encoder, when the encoder is closed or collected (its sender
     /// dropped).
-    fn spawn_thread(inner: Arc<Mutex<Option<CoreEncoder>>>, busy_ns: Arc<AtomicU64>) -> Result<mpsc::Sender<EncodeJob>> {
+    fn spawn_thread(inner: Arc<Mutex<Option<CoreEncoder>>>) -> Result<mpsc::Sender<EncodeJob>> {
         let (tx, rx) = mpsc::channel::<EncodeJob>();
         std::thread::Builder::new()
             .name("otap-encoder".into())
             .spawn(move || {
                 for job in rx {
-                    let started = std::time::Instant::now();
                     // None: the encoder is gone (closed, or poisoned by a panic).
                     let result = inner
                         .lock()
                         .ok()
                         .and_then(|mut guard| guard.as_mut().map(|enc| run_job(enc, &job.kind, &job.input, job.frame)));
                     drop(job.input);
-                    busy_ns.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
                     job.deferred.resolve(Box::new(move |env| match result {
                         Some(Ok(encoded)) => Ok(encoded),
                         // Rejects with the same Error object (code, table, column) the sync call throws.
@@ -244,7 +239,7 @@ impl JsEncoder {
             return Err(closed("Encoder"));
         }
         if self.thread.is_none() {
-            self.thread = Some(Self::spawn_thread(Arc::clone(&self.inner), Arc::clone(&self.busy_ns))?);
+            self.thread = Some(Self::spawn_thread(Arc::clone(&self.inner))?);
         }
         let (deferred, promise) = env.create_deferred::<Encoded, Settle>()?;
         let job = EncodeJob { kind, input: input.to_vec(), frame, deferred };
@@ -268,7 +263,7 @@ impl JsEncoder {
             None => (None, true),
         };
         let enc = CoreEncoder::new(EncoderOptions { zstd_level, metric_metadata });
-        JsEncoder { inner: Arc::new(Mutex::new(Some(enc))), thread: None, busy_ns: Arc::new(AtomicU64::new(0)), closed: false }
+        JsEncoder { inner: Arc::new(Mutex::new(Some(enc))), thread: None, closed: false }
     }
 
     #[napi]
@@ -284,13 +279,6 @@ impl JsEncoder {
     pub fn encode_async<'e>(&mut self, env: &'e Env, signal: String, otlp: &[u8]) -> Result<Object<'e>> {
         let signal = parse_signal(&signal)?;
         self.queue(env, JobKind::Otlp(signal), otlp, None)
-    }
-
-    /// Nanoseconds the encoder thread has spent on async calls so far (its utilization, for
-    /// deciding which thread should also compress).
-    #[napi]
-    pub fn busy_nanos(&self) -> f64 {
-        self.busy_ns.load(Ordering::Relaxed) as f64
     }
 
     /// `encodeAsync` (a signal) or `encodeColumnsAsync` (null) for a gRPC stream with zstd

@@ -20,13 +20,17 @@ const IDLE_MS = 30_000;
 /** Workers at most: encoders beyond share them (a worker runs one encode at a time). */
 const MAX_WORKERS = 4;
 
-/** The worker's script: the built one beside a dist bundle, the TypeScript source (through
- *  tsx, a development dependency) when running from src/. */
+/** The worker's script: OTEL_ARROW_WASM_WORKER_PATH, else the built one beside a dist
+ *  bundle, or the TypeScript source (through tsx, a development dependency) when running from
+ *  src/. Throws when the file is not there (a bundler that left it behind). */
 function workerScript(): { file: string; execArgv?: string[] } {
   const root = packageRoot();
+  const override = process.env.OTEL_ARROW_WASM_WORKER_PATH;
   const source = join(root, 'src', 'backend', 'wasm-encoder-worker.ts');
-  if (moduleDir().startsWith(join(root, 'src')) && existsSync(source)) return { file: source, execArgv: ['--import', 'tsx'] };
-  return { file: join(root, 'dist', 'backend', 'wasm-encoder-worker.js') };
+  const fromSource = !override && moduleDir().startsWith(join(root, 'src')) && existsSync(source);
+  const file = override || (fromSource ? source : join(root, 'dist', 'backend', 'wasm-encoder-worker.js'));
+  if (!existsSync(file)) throw new Error(`the wasm encoder worker script ${file} does not exist (set OTEL_ARROW_WASM_WORKER_PATH to where it is)`);
+  return fromSource || file.endsWith('.ts') ? { file, execArgv: ['--import', 'tsx'] } : { file };
 }
 
 interface Pending {

@@ -30,6 +30,9 @@ import { EncoderWorkers } from './wasm-encoder-workers.js';
 import { WasmThreadEncoder } from './wasm-thread-encoder.js';
 import { BackendTrapError } from './backend-trap-error.js';
 import { COLUMNS_CODE, SIGNAL_NAMES, signalCode } from './wasm-signal.js';
+import { getLogger } from '../log/index.js';
+
+const log = getLogger('backend');
 
 export { BackendTrapError };
 
@@ -280,6 +283,8 @@ export class WasmBackend implements Backend {
 
   /** The worker threads of threaded encoders, started with the first. */
   private encoderWorkers: EncoderWorkers | undefined;
+  /** Why no worker could be started (threaded encoders are then plain ones). */
+  private noWorkers: string | undefined;
 
   private constructor(private readonly rt: WasmRuntime, readonly path: string) {}
 
@@ -309,9 +314,15 @@ export class WasmBackend implements Backend {
   }
 
   createEncoder(options: EncoderOptions = {}): BackendEncoder & { encodeFramed?: (input: EncodeInput, level: number) => FramedBatch } {
-    if (options.thread) {
-      const { worker, id } = (this.encoderWorkers ??= new EncoderWorkers(this.rt.module, this.path)).open(options);
-      return new WasmThreadEncoder(worker, id, !!this.rt.exports().otap_encoder_encode_framed);
+    if (options.thread && !this.noWorkers) {
+      try {
+        const { worker, id } = (this.encoderWorkers ??= new EncoderWorkers(this.rt.module, this.path)).open(options);
+        return new WasmThreadEncoder(worker, id, !!this.rt.exports().otap_encoder_encode_framed);
+      } catch (err) {
+        // A host without workers, or a bundle without the worker's script: encode here.
+        this.noWorkers = (err as Error).message;
+        log.warn(`wasm encoders run on the JavaScript thread: no worker thread could be started (${this.noWorkers})`);
+      }
     }
     const level = options.zstdLevel;
     const h = new Handle(this.rt, (ex) => ex.otap_encoder_new(level === undefined ? 0 : 1, level ?? 0, (options.metricMetadata ?? true) ? 1 : 0),

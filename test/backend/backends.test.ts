@@ -7,6 +7,8 @@
 // In CI (process.env.CI) native and wasm must be built (.ci/run builds them); elsewhere the
 // tests of a backend that is not built are skipped (`npm run build:native` / `build:wasm`).
 import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BackendTrapError, backendInfo, loadBackend, NativeBackend, probeBackends, WasmBackend,
@@ -483,6 +485,25 @@ describeBackend('wasm', 'the encoder worker', (b) => {
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/^encoded \d+/);
     expect(run.status).toBe(0);
+  });
+});
+
+describeBackend('wasm', 'no worker to be had', () => {
+  it('a threaded encoder is a plain one on this thread when the worker script is missing (one warning), and encodes the same bytes', async () => {
+    const saved = process.env.OTEL_ARROW_WASM_WORKER_PATH;
+    process.env.OTEL_ARROW_WASM_WORKER_PATH = join(tmpdir(), 'no-such-dir', 'wasm-encoder-worker.js');
+    try {
+      const fresh = await WasmBackend.load();
+      const enc = fresh.createEncoder({ thread: true });
+      expect(enc.encodeAsync).toBeUndefined();
+      expect(enc.encodeTables).toBeTypeOf('function');
+      const otlp = encodeOtlp('logs', source('logs', 0));
+      expect(Buffer.from(enc.encode('logs', otlp)).equals(Buffer.from(fresh.createEncoder().encode('logs', otlp)))).toBe(true);
+      expect(fresh.createEncoder({ thread: true }).encodeAsync).toBeUndefined(); // decided once
+    } finally {
+      if (saved === undefined) delete process.env.OTEL_ARROW_WASM_WORKER_PATH;
+      else process.env.OTEL_ARROW_WASM_WORKER_PATH = saved;
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-// What a wasm encoder thread (wasm-encoder-thread.ts) and its worker (wasm-encoder-worker.ts)
+// What a wasm thread encoder (wasm-thread-encoder.ts, through wasm-encoder-workers.ts) and its worker (wasm-encoder-worker.ts)
 // say to each other, and how an encode error crosses the thread boundary with its code.
 import type { MessagePort } from 'node:worker_threads';
 import { OtelArrowError, type OtelArrowErrorCode } from '../errors.js';

@@ -1,4 +1,4 @@
-// A wasm encoder worker (wasm-encoder-threads.ts): one instance of the compiled module holding
+// A wasm encoder worker (started by wasm-encoder-workers.ts): one instance of the compiled module holding
 // the encoders (one Arrow stream's state each) that the main thread opened here, running the
 // requests in the order they were posted. Synchronous calls are answered on a port of their
 // own and signalled through a shared word, because the caller is blocked in Atomics.wait and

@@ -12,6 +12,7 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
+use super::bytes_eq::ShortBytes;
 use super::common::compare_scalar;
 use super::dict::FxBuild;
 use super::row_order::{group_order, group_starts};
@@ -21,8 +22,8 @@ use crate::otlp::model::{AnyValue, KeyValue};
 /// values all compare equal, so only their type counts.
 #[derive(PartialEq, Eq, Hash, Clone, Copy)]
 enum Identity<'a> {
-    Str(&'a [u8]),
-    Bytes(&'a [u8]),
+    Str(ShortBytes<'a>),
+    Bytes(ShortBytes<'a>),
     Double(u64),
     Int(i64),
     Bool(bool),
@@ -39,8 +40,8 @@ fn place(s: &[u8]) -> (usize, usize) {
 impl<'a> Identity<'a> {
     fn of(v: &AnyValue<'a>) -> Identity<'a> {
         match *v {
-            AnyValue::Str(s) => Identity::Str(s.as_bytes()),
-            AnyValue::Bytes(b) => Identity::Bytes(b),
+            AnyValue::Str(s) => Identity::Str(ShortBytes(s.as_bytes())),
+            AnyValue::Bytes(b) => Identity::Bytes(ShortBytes(b)),
             AnyValue::Double(d) => Identity::Double(d.to_bits()),
             AnyValue::Int(i) => Identity::Int(i),
             AnyValue::Bool(b) => Identity::Bool(b),
@@ -77,13 +78,25 @@ fn pair_ids<'a, K: std::hash::Hash + Eq>(attrs: &'a [KeyValue<'a>], identity: im
     (pair_of, firsts)
 }
 
-/// Indices of `attrs` (with `parents[i]` the parent id of row i) in table order. `interned`:
-/// equal strings are mostly the same slice (a hint for speed; the order is the same either way).
-pub fn attribute_order<'a>(attrs: &'a [KeyValue<'a>], parents: &[u32], interned: bool) -> Vec<u32> {
+/// An attribute table's row order, with the rank of each placed row: rows of one rank have
+/// the same value type, key and value (`compare_scalar` equal), so what depends only on those
+/// is worked out once per rank.
+pub struct AttributeOrder {
+    /// Indices of the rows in table order.
+    pub order: Vec<u32>,
+    /// `ranks[i]`: the rank of row `order[i]`.
+    pub ranks: Vec<u32>,
+    /// A row of each rank.
+    pub first: Vec<u32>,
+}
+
+/// The table order of `attrs` (with `parents[i]` the parent id of row i). `interned`: equal
+/// strings are mostly the same slice (a hint for speed; the order is the same either way).
+pub fn attribute_order<'a>(attrs: &'a [KeyValue<'a>], parents: &[u32], interned: bool) -> AttributeOrder {
     let (pair_of, firsts) = if interned {
         pair_ids(attrs, |kv| (place(kv.key.as_bytes()), Identity::interned(&kv.value)))
     } else {
-        pair_ids(attrs, |kv| (kv.key.as_bytes(), Identity::of(&kv.value)))
+        pair_ids(attrs, |kv| (ShortBytes(kv.key.as_bytes()), Identity::of(&kv.value)))
     };
     // Distinct pairs in table order (each represented by its first row), then ranked.
     let mut by_order: Vec<u32> = (0..firsts.len() as u32).collect();
@@ -97,26 +110,26 @@ pub fn attribute_order<'a>(attrs: &'a [KeyValue<'a>], parents: &[u32], interned:
     };
     by_order.sort_unstable_by(|&a, &b| cmp(a, b));
     let mut rank_of = vec![0u32; firsts.len()];
-    let mut ranks = 0usize;
+    let mut first = Vec::new();
     for (i, &p) in by_order.iter().enumerate() {
-        if i > 0 && cmp(by_order[i - 1], p) != Ordering::Equal {
-            ranks += 1;
+        if i == 0 || cmp(by_order[i - 1], p) != Ordering::Equal {
+            first.push(firsts[p as usize]);
         }
-        rank_of[p as usize] = ranks as u32;
+        rank_of[p as usize] = first.len() as u32 - 1;
     }
-    if !by_order.is_empty() {
-        ranks += 1;
-    }
+    let ranks = first.len();
     // Counting sort of the rows by rank (stable).
     let bounds = group_starts(pair_of.iter().map(|&p| rank_of[p as usize]), ranks);
     let mut order = group_order(pair_of.iter().map(|&p| rank_of[p as usize]), &bounds);
-    for w in bounds.windows(2) {
+    let mut row_ranks = Vec::with_capacity(order.len());
+    for (rank, w) in bounds.windows(2).enumerate() {
         let run = &mut order[w[0] as usize..w[1] as usize];
         if run.windows(2).any(|r| parents[r[0] as usize] > parents[r[1] as usize]) {
             run.sort_by_key(|&i| parents[i as usize]);
         }
+        row_ranks.resize(w[1] as usize, rank as u32);
     }
-    order
+    AttributeOrder { order, ranks: row_ranks, first }
 }
 
 #[cfg(test)]
@@ -174,9 +187,25 @@ mod tests {
                 parents.push(next(if round % 2 == 0 { 4 } else { 1000 }) as u32);
             }
             let expected = reference(&attrs, &parents);
-            assert_eq!(attribute_order(&attrs, &parents, false), expected, "round {round}");
-            // Equal strings at different places (not interned) still share a rank.
-            assert_eq!(attribute_order(&attrs, &parents, true), expected, "round {round}, by place");
+            for interned in [false, true] {
+                // Interned: equal strings at different places still share a rank.
+                let got = attribute_order(&attrs, &parents, interned);
+                assert_eq!(got.order, expected, "round {round}, interned {interned}");
+                // Ranks count up by one where (type, key, value) changes, and each rank's
+                // first row is one of its rows.
+                let mut rank = 0u32;
+                for (i, &r) in got.ranks.iter().enumerate() {
+                    if i > 0 {
+                        let (x, y) = (&attrs[expected[i - 1] as usize], &attrs[expected[i] as usize]);
+                        let same = x.value.type_code() == y.value.type_code() && x.key == y.key && compare_scalar(&x.value, &y.value) == Ordering::Equal;
+                        rank += u32::from(!same);
+                    }
+                    assert_eq!(r, rank, "round {round}, row {i}");
+                    let (x, y) = (&attrs[got.first[r as usize] as usize], &attrs[expected[i] as usize]);
+                    assert!(x.key == y.key && compare_scalar(&x.value, &y.value) == Ordering::Equal, "round {round}, row {i}");
+                }
+                assert_eq!(got.first.len() as u32, if n == 0 { 0 } else { rank + 1 });
+            }
         }
     }
 }

@@ -13,6 +13,7 @@ use arrow_array::types::{DurationNanosecondType, Int32Type, Int64Type, UInt32Typ
 use arrow_array::{ArrayRef, BinaryArray, FixedSizeBinaryArray, PrimitiveArray, StringArray};
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
 
+use super::bytes_eq::bytes_eq;
 use crate::append_store::AppendStore;
 use crate::schema::LeafKind;
 
@@ -157,7 +158,7 @@ impl DictValues {
             return i;
         }
         let hash = hash_bytes(v);
-        if let Some(&i) = self.bytes_memo.find(hash, |&i| value_at(self.bytes.as_slice(), self.offsets.as_slice(), i) == v) {
+        if let Some(&i) = self.bytes_memo.find(hash, |&i| bytes_eq(value_at(self.bytes.as_slice(), self.offsets.as_slice(), i), v)) {
             return i;
         }
         self.push_value(v);

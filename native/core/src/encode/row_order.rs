@@ -6,18 +6,19 @@
 
 use std::collections::HashMap;
 
+use super::bytes_eq::ShortBytes;
 use super::dict::FxBuild;
 
 /// Rank of each item in byte order among the distinct items (equal items share a rank).
 pub fn byte_ranks<'a>(items: impl Iterator<Item = &'a [u8]>) -> Vec<u32> {
-    let mut ids: HashMap<&[u8], u32, FxBuild> = HashMap::default();
+    let mut ids: HashMap<ShortBytes<'a>, u32, FxBuild> = HashMap::default();
     let item_ids: Vec<u32> = items
         .map(|b| {
             let next = ids.len() as u32;
-            *ids.entry(b).or_insert(next)
+            *ids.entry(ShortBytes(b)).or_insert(next)
         })
         .collect();
-    let mut distinct: Vec<(&[u8], u32)> = ids.into_iter().collect();
+    let mut distinct: Vec<(&[u8], u32)> = ids.into_iter().map(|(b, id)| (b.0, id)).collect();
     distinct.sort_unstable();
     let mut rank_of = vec![0u32; distinct.len()];
     for (rank, (_, id)) in distinct.iter().enumerate() {

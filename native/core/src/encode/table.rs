@@ -21,6 +21,7 @@ use arrow_array::{
 use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
 
+use super::bytes_eq::bytes_eq;
 use super::dict::{DictValues, FxBuild};
 use super::input::{Leaf, ListInput, ListItems, TableInput};
 use crate::error::OtapError;
@@ -534,7 +535,7 @@ impl TableEncoder {
                                 }
                                 let b: &[u8] = b;
                                 match prev {
-                                    Some((p, i)) if p == b => {
+                                    Some((p, i)) if bytes_eq(p, b) => {
                                         state.values.inserted += 1;
                                         Some(i)
                                     }

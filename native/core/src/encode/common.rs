@@ -373,18 +373,33 @@ impl<'a> AttributeRows<'a> {
         } else {
             t.set("parent_id", Leaf::U16(encoded.into_iter().map(|p| Some(p as u16)).collect()));
         }
-        let mut keys = Vec::with_capacity(n);
-        let mut types = Vec::with_capacity(n);
+        // Keys and string values go to the table encoder once per rank; the other value
+        // columns row by row.
+        let strs: Vec<Option<Cow<'a, [u8]>>> = reps
+            .iter()
+            .map(|kv| match kv.value {
+                AnyValue::Str(s) => Some(Cow::Borrowed(s.as_bytes())),
+                _ => None,
+            })
+            .collect();
+        let types: Vec<Option<u8>> = ranks.iter().map(|&r| Some(reps[r as usize].value.type_code())).collect();
         let mut values = ValueColumns::with_capacity(n);
-        for (&i, &r) in order.iter().zip(&ranks) {
-            let r = r as usize;
-            keys.push(Some(Cow::Borrowed(rank_keys[r])));
-            types.push(Some(reps[r].value.type_code()));
-            values.push(if own_value[r] { &attrs[i as usize].value } else { &reps[r].value })?;
+        if strs.iter().any(Option::is_none) {
+            for (&i, &r) in order.iter().zip(&ranks) {
+                let r = r as usize;
+                if strs[r].is_some() {
+                    values.push_row(None, None, None, None, None, None);
+                } else {
+                    values.push(if own_value[r] { &attrs[i as usize].value } else { &reps[r].value })?;
+                }
+            }
+            values.set_into(&mut t, ["str", "int", "double", "bool", "bytes", "ser"]);
         }
-        t.set("key", Leaf::Bytes(keys));
+        t.set("key", Leaf::Ranked { values: rank_keys.into_iter().map(|k| Some(Cow::Borrowed(k))).collect(), ranks: ranks.clone() });
         t.set("type", Leaf::U8(types));
-        values.set_into(&mut t, ["str", "int", "double", "bool", "bytes", "ser"]);
+        if strs.iter().any(Option::is_some) {
+            t.set("str", Leaf::Ranked { values: strs, ranks });
+        }
         Ok(t)
     }
 }

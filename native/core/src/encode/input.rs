@@ -16,6 +16,10 @@ pub enum Leaf<'a> {
     F64(Vec<Option<f64>>),
     Bool(Vec<Option<bool>>),
     Bytes(Vec<Option<Cow<'a, [u8]>>>),
+    /// Byte values given once per rank: row i holds `values[ranks[i]]`, and every value is
+    /// some row's. Attribute tables' key and string columns repeat few values over many rows;
+    /// a dictionary column then looks each value up once, not once per row.
+    Ranked { values: Vec<Option<Cow<'a, [u8]>>>, ranks: Vec<u32> },
 }
 
 impl Leaf<'_> {
@@ -31,6 +35,7 @@ impl Leaf<'_> {
             Leaf::F64(v) => v.len(),
             Leaf::Bool(v) => v.len(),
             Leaf::Bytes(v) => v.len(),
+            Leaf::Ranked { ranks, .. } => ranks.len(),
         }
     }
 
@@ -53,6 +58,7 @@ impl Leaf<'_> {
             Leaf::F64(v) => any(v, non_zero),
             Leaf::Bool(v) => v.iter().any(|x| x.is_some()),
             Leaf::Bytes(v) => v.iter().any(|x| x.is_some()),
+            Leaf::Ranked { values, .. } => values.iter().any(|x| x.is_some()),
         }
     }
 }

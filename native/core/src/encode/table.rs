@@ -549,6 +549,37 @@ impl TableEncoder {
                         });
                     }
                 }
+                Some(Leaf::Ranked { values, ranks }) => {
+                    let width = match kind {
+                        LeafKind::Fsb8 => 8,
+                        LeafKind::Fsb16 => 16,
+                        _ => 0,
+                    };
+                    // Each rank's index is found at its first row, so values are numbered in
+                    // row order as for `Leaf::Bytes`; later rows count as inserted, as there.
+                    let mut index: Vec<Option<Option<u32>>> = vec![None; values.len()];
+                    let mut repeats = 0u64;
+                    for &r in ranks {
+                        let slot = &mut index[r as usize];
+                        let key = match *slot {
+                            Some(key) => {
+                                repeats += u64::from(key.is_some());
+                                key
+                            }
+                            None => {
+                                let key = match &values[r as usize] {
+                                    None => None,
+                                    Some(b) if width != 0 && b.len() != width => return Err(bad_width(table, path, width, b.len())),
+                                    Some(b) => Some(state.values.index_of_bytes(b)),
+                                };
+                                *slot = Some(key);
+                                key
+                            }
+                        };
+                        keys.push(key);
+                    }
+                    state.values.inserted += repeats;
+                }
                 Some(Leaf::I32(v)) => num_keys(&mut keys, &mut state.values, v.iter().map(|x| x.map(|x| x as i64))),
                 Some(Leaf::I64(v)) => num_keys(&mut keys, &mut state.values, v.iter().copied()),
                 Some(Leaf::U32(v)) => num_keys(&mut keys, &mut state.values, v.iter().map(|x| x.map(|x| x as i64))),
@@ -574,6 +605,15 @@ impl TableEncoder {
         }
         let Some(leaf) = leaf else {
             return Ok(arrow_array::new_null_array(field.data_type(), n));
+        };
+        // A plain column of ranked values: one value per row.
+        let expanded;
+        let leaf = match leaf {
+            Leaf::Ranked { values, ranks } => {
+                expanded = Leaf::Bytes(ranks.iter().map(|&r| values[r as usize].clone()).collect());
+                &expanded
+            }
+            other => other,
         };
         Ok(match (kind, leaf) {
             (LeafKind::U8, Leaf::U8(v)) => Arc::new(PrimitiveArray::<UInt8Type>::from(v.clone())),

@@ -12,7 +12,7 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use super::bytes_eq::ShortBytes;
+use super::short_bytes::ShortBytes;
 use super::common::compare_scalar;
 use super::dict::FxBuild;
 use super::row_order::{group_order, group_starts};

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::attribute_order::{attribute_order, AttributeOrder};
-use super::bytes_eq::bytes_eq;
+use super::short_bytes::bytes_eq;
 use super::dict::FxBuild;
 use super::key_memo::memoized;
 use super::input::{Leaf, TableInput};

@@ -3,7 +3,7 @@
 //! counter shared by all payload types; batch ids from 0.
 
 mod attribute_order;
-pub(crate) mod bytes_eq;
+pub(crate) mod short_bytes;
 pub(crate) mod row_order;
 pub mod common;
 pub mod dict;

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::bytes_eq::ShortBytes;
+use super::short_bytes::ShortBytes;
 use super::dict::FxBuild;
 
 /// Rank of each item in byte order among the distinct items (equal items share a rank).

@@ -21,7 +21,7 @@ use arrow_array::{
 use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
 
-use super::bytes_eq::bytes_eq;
+use super::short_bytes::bytes_eq;
 use super::dict::{DictValues, FxBuild};
 use super::input::{Leaf, ListInput, ListItems, TableInput};
 use crate::error::OtapError;

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::attribute_order::{attribute_order, AttributeOrder};
-use super::short_bytes::bytes_eq;
 use super::dict::FxBuild;
 use super::key_memo::memoized;
 use super::input::{Leaf, TableInput};
@@ -336,8 +335,7 @@ impl<'a> AttributeRows<'a> {
     /// `wide` = u32 parent ids (else u16). What depends on a row's (type, key, value) is
     /// taken from its rank's first row: rows are read in table order, which is random
     /// access into `attrs` (a cache miss per row on large tables), while a batch has few
-    /// ranks. Rows of one rank also share their key and string slices, so the dictionary
-    /// encoder finds runs of equal values by address.
+    /// ranks.
     pub fn to_input(&self, wide: bool) -> Result<TableInput<'a>, OtapError> {
         let n = self.attrs.len();
         let attrs = &self.attrs;
@@ -346,15 +344,6 @@ impl<'a> AttributeRows<'a> {
         place_negative_zeros(&mut sorted, attrs);
         let AttributeOrder { order, ranks, first } = sorted;
         let reps: Vec<&KeyValue<'a>> = first.iter().map(|&r| &attrs[r as usize]).collect();
-        // Ranks of one key are adjacent: they get one key slice.
-        let mut rank_keys: Vec<&'a [u8]> = Vec::with_capacity(reps.len());
-        for kv in &reps {
-            let key = kv.key.as_bytes();
-            rank_keys.push(match rank_keys.last() {
-                Some(&prev) if bytes_eq(prev, key) => prev,
-                _ => key,
-            });
-        }
         // Rows of a rank are delta-equal unless their value never is (NaN, maps, arrays, empty).
         let delta_ok: Vec<bool> = reps.iter().map(|kv| delta_equal(&kv.value, &kv.value)).collect();
         // Values a rank does not pin down to the bit: maps and arrays (all one rank per type)
@@ -395,7 +384,8 @@ impl<'a> AttributeRows<'a> {
             }
             values.set_into(&mut t, ["str", "int", "double", "bool", "bytes", "ser"]);
         }
-        t.set("key", Leaf::Ranked { values: rank_keys.into_iter().map(|k| Some(Cow::Borrowed(k))).collect(), ranks: ranks.clone() });
+        let keys = reps.iter().map(|kv| Some(Cow::Borrowed(kv.key.as_bytes()))).collect();
+        t.set("key", Leaf::Ranked { values: keys, ranks: ranks.clone() });
         t.set("type", Leaf::U8(types));
         if strs.iter().any(Option::is_some) {
             t.set("str", Leaf::Ranked { values: strs, ranks });

@@ -33,8 +33,10 @@ impl FxHasher {
 }
 
 impl Hasher for FxHasher {
-    /// A byte string in one step ([`short_hash`]): a multiply per 8 bytes chained through
-    /// the state mixed similar strings (attribute keys with a common prefix) poorly.
+    /// A byte string in one step ([`short_hash`]) rather than a multiply per 8 bytes chained
+    /// through the state: encoding traces took 28% less time with it (this hasher keys the
+    /// attribute-pair and name maps; whether its chain's latency or its mixing of similar
+    /// strings cost more was not measured).
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
         self.add(short_hash(bytes));

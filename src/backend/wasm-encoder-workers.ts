@@ -30,7 +30,7 @@ function workerScript(): { file: string; execArgv?: string[] } {
   const fromSource = !override && moduleDir().startsWith(join(root, 'src')) && existsSync(source);
   const file = override || (fromSource ? source : join(root, 'dist', 'backend', 'wasm-encoder-worker.js'));
   if (!existsSync(file)) throw new Error(`the wasm encoder worker script ${file} does not exist (set OTEL_ARROW_WASM_WORKER_PATH to where it is)`);
-  return fromSource || file.endsWith('.ts') ? { file, execArgv: ['--import', 'tsx'] } : { file };
+  return file.endsWith('.ts') ? { file, execArgv: ['--import', 'tsx'] } : { file };
 }
 
 interface Pending {

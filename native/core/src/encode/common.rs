@@ -348,8 +348,11 @@ impl<'a> AttributeRows<'a> {
         let delta_ok: Vec<bool> = reps.iter().map(|kv| delta_equal(&kv.value, &kv.value)).collect();
         // Values a rank does not pin down to the bit: maps and arrays (all one rank per type)
         // and NaNs (payloads); those rows write their own.
-        let own_value: Vec<bool> =
-            reps.iter().map(|kv| matches!(kv.value, AnyValue::Array(_) | AnyValue::KvList(_)) || matches!(kv.value, AnyValue::Double(x) if x.is_nan())).collect();
+        let own_value: Vec<bool> = reps.iter().map(|kv| match kv.value {
+            AnyValue::Array(_) | AnyValue::KvList(_) => true,
+            AnyValue::Double(x) => x.is_nan(),
+            _ => false,
+        }).collect();
         let sorted_parents: Vec<u32> = order.iter().map(|&i| parents[i as usize]).collect();
         let encoded = quasi_delta_encode(&sorted_parents, |i| ranks[i] == ranks[i - 1] && delta_ok[ranks[i] as usize]);
         let mut t = TableInput::new(n);

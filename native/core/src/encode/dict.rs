@@ -65,12 +65,6 @@ impl Hasher for FxHasher {
 
 pub type FxBuild = BuildHasherDefault<FxHasher>;
 
-/// Hash of a stored byte string.
-#[inline]
-fn hash_bytes(v: &[u8]) -> u64 {
-    short_hash(v)
-}
-
 /// Value number `i` of a byte-string store.
 #[inline]
 fn value_at<'a>(bytes: &'a [u8], offsets: &[i32], i: u32) -> &'a [u8] {
@@ -150,13 +144,13 @@ impl DictValues {
             }
             return i;
         }
-        let hash = hash_bytes(v);
+        let hash = short_hash(v);
         if let Some(&i) = self.bytes_memo.find(hash, |&i| bytes_eq(value_at(self.bytes.as_slice(), self.offsets.as_slice(), i), v)) {
             return i;
         }
         self.push_value(v);
         let (bytes, offsets) = (self.bytes.as_slice(), self.offsets.as_slice());
-        self.bytes_memo.insert_unique(hash, next, |&i| hash_bytes(value_at(bytes, offsets, i)));
+        self.bytes_memo.insert_unique(hash, next, |&i| short_hash(value_at(bytes, offsets, i)));
         next
     }
 

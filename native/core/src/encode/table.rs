@@ -515,14 +515,10 @@ impl TableEncoder {
             let ipc = self.ipc;
             let state = &mut self.dicts[d];
             let mut keys: Vec<Option<u32>> = Vec::with_capacity(n);
+            let width = fixed_width(kind);
             match leaf {
                 None => keys.resize(n, None),
                 Some(Leaf::Bytes(v)) => {
-                    let width = match kind {
-                        LeafKind::Fsb8 => 8,
-                        LeafKind::Fsb16 => 16,
-                        _ => 0,
-                    };
                     // Rows come sorted (attribute tables by key and value), so equal values
                     // arrive in runs: a run reuses its first row's index without a lookup.
                     let mut prev: Option<(&[u8], u32)> = None;
@@ -550,11 +546,6 @@ impl TableEncoder {
                     }
                 }
                 Some(Leaf::Ranked { values, ranks }) => {
-                    let width = match kind {
-                        LeafKind::Fsb8 => 8,
-                        LeafKind::Fsb16 => 16,
-                        _ => 0,
-                    };
                     // Each rank's index is found at its first row, so values are numbered in
                     // row order as for `Leaf::Bytes`; later rows count as inserted, as there.
                     let mut index: Vec<Option<Option<u32>>> = vec![None; values.len()];
@@ -636,7 +627,7 @@ impl TableEncoder {
             }
             (LeafKind::Binary, Leaf::Bytes(v)) => Arc::new(BinaryArray::from_iter(v.iter().map(|x| x.as_deref()))),
             (LeafKind::Fsb8 | LeafKind::Fsb16, Leaf::Bytes(v)) => {
-                let width = if kind == LeafKind::Fsb8 { 8 } else { 16 };
+                let width = fixed_width(kind);
                 for b in v.iter().flatten() {
                     if b.len() != width {
                         return Err(bad_width(table, path, width, b.len()));
@@ -681,6 +672,15 @@ fn num_keys(keys: &mut Vec<Option<u32>>, values: &mut DictValues, v: impl Iterat
             }
         })
     }));
+}
+
+/// The byte width of a fixed-size binary kind; 0 for any other.
+fn fixed_width(kind: LeafKind) -> usize {
+    match kind {
+        LeafKind::Fsb8 => 8,
+        LeafKind::Fsb16 => 16,
+        _ => 0,
+    }
 }
 
 fn internal(table: &str, path: &str, e: impl std::fmt::Display) -> OtapError {

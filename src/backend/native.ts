@@ -35,7 +35,7 @@ export interface NativeAddon {
     encodeColumns(columns: Uint8Array): Buffer;
     encodeColumnsAsync?(columns: Uint8Array): Promise<Buffer>;
     /** Missing from addons built before it. */
-    encodeFramedAsync?(signal: string | null, input: Uint8Array, level: number): Promise<{ frame: Buffer; batchId: bigint; barBytes: number }>;
+    encodeFramedAsync?(signal: string | null, input: Uint8Array, level: number): Promise<{ frame: Buffer; batchId: bigint; barBytes: number; items: number }>;
     close(): void;
   };
   Decoder: new (options?: { maxMessageBytes?: number }) => {

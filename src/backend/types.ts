@@ -76,6 +76,8 @@ export interface FramedBatch {
   batchId: bigint;
   /** The BatchArrowRecords' size before compression. */
   barBytes: number;
+  /** Its spans / log records / metric data points (rows of the item tables). */
+  items: number;
 }
 
 export interface DecodeResult {

@@ -49,6 +49,7 @@ export interface EncodedReply {
   data: Uint8Array;
   batchId?: bigint;
   barBytes?: number;
+  items?: number;
 }
 
 export type EncodeReply = EncodedReply | { id: number; error: WireError };

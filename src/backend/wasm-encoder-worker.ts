@@ -27,7 +27,7 @@ function answer(req: EncodeRequest): EncodeReply {
     if (req.frameLevel !== undefined) {
       if (!enc.encodeFramed) throw new Error(`${init.path} predates encodeFramed: rebuild it (npm run build:wasm)`);
       const f = enc.encodeFramed(req.signal ? { signal: req.signal, otlp: req.input } : { columns: req.input }, req.frameLevel);
-      return { id: req.id, data: f.frame, batchId: f.batchId, barBytes: f.barBytes };
+      return { id: req.id, data: f.frame, batchId: f.batchId, barBytes: f.barBytes, items: f.items };
     }
     const data = req.signal ? enc.encode(req.signal, req.input) : enc.encodeColumns(req.input);
     return { id: req.id, data };

@@ -41,7 +41,7 @@ export class WasmThreadEncoder implements BackendEncoder {
     const signal = 'columns' in input ? undefined : input.signal;
     this.check(signal);
     return this.worker.encodeAsync(this.id, signal, 'columns' in input ? input.columns : input.otlp, level)
-      .then((r) => ({ frame: r.data, batchId: r.batchId!, barBytes: r.barBytes! }));
+      .then((r) => ({ frame: r.data, batchId: r.batchId!, barBytes: r.barBytes!, items: r.items! }));
   }
 
   /** Calls already made finish; later ones throw. */

@@ -361,8 +361,8 @@ export class WasmBackend implements Backend {
           const code = 'columns' in input ? COLUMNS_CODE : signalCode(input.signal);
           const enc = h.get();
           const r = this.rt.call('columns' in input ? input.columns : input.otlp, (ex, ptr, len) => ex.otap_encoder_encode_framed!(enc, code, ptr, len, level | 0));
-          const view = new DataView(r.data.buffer, r.data.byteOffset, 12);
-          return { batchId: view.getBigInt64(0, true), barBytes: view.getUint32(8, true), frame: r.data.subarray(12) };
+          const view = new DataView(r.data.buffer, r.data.byteOffset, 16);
+          return { batchId: view.getBigInt64(0, true), barBytes: view.getUint32(8, true), items: view.getUint32(12, true), frame: r.data.subarray(16) };
         },
       } : {}),
       close: () => h.close(),

@@ -3,7 +3,7 @@
 // SDK exporter's column buffers — and converts only when another form is asked for, caching
 // the result. Item counts and sizes never serialise: bytes are scanned, objects walked, Arrow
 // tables counted.
-import type { ArrowRecordBatch, Backend, BackendAttributeEditor, BackendEncoder, BackendTables, FramedBatch } from '../backend/types.js';
+import type { ArrowRecordBatch, Backend, BackendAttributeEditor, BackendEncoder, BackendTables, EncodeInput, FramedBatch } from '../backend/types.js';
 import { OtelArrowError } from '../errors.js';
 import { estimateTreeBytes } from '../memory/object-size.js';
 import { countItems } from '../otlp/canonical.js';
@@ -150,6 +150,17 @@ export class TelemetryBatch<S extends Signal = Signal> {
     return this.held;
   }
 
+  /** Frees the native memory the batch holds (a received OTAP batch's backend tables) now
+   *  rather than when V8 collects it (ReceiverOptions.releaseAfterConsume). The batch must
+   *  not be used afterwards, except for its itemCount and byteSize (kept); its OTLP bytes
+   *  and Arrow views already taken stay valid. */
+  release(): void {
+    if (!this.held) return;
+    void this.itemCount;
+    void this.byteSize;
+    this.held.release?.();
+  }
+
   /** Per resource: the string value of its first attribute `key`, null when it has none,
    *  false when the value is not a string. Held tables answer from the tables (no OTLP
    *  conversion); other forms from the OTLP objects. */
@@ -267,7 +278,12 @@ export class TelemetryBatch<S extends Signal = Signal> {
     try {
       if (this.columns) conversions.columnsEncoded++;
       if (frameLevel !== undefined) {
-        return encoder.encodeFramedAsync!(this.columns ? { columns: this.columns } : { signal: this.signal, otlp: this.otlpBytes() }, frameLevel);
+        const input: EncodeInput = this.columns ? { columns: this.columns } : { signal: this.signal, otlp: this.otlpBytes() };
+        // The encoder counted the items: itemCount needs no walk over the OTLP bytes.
+        return encoder.encodeFramedAsync!(input, frameLevel).then((framed) => {
+          this.items ??= framed.items;
+          return framed;
+        });
       }
       if (this.columns) return encoder.encodeColumnsAsync!(this.columns);
       return encoder.encodeAsync!(this.signal, this.otlpBytes());

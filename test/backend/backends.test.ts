@@ -19,6 +19,7 @@ import { peekBatchId } from '../../src/otap/batch-arrow-records.js';
 import { encodeAttributeActions } from '../../src/backend/attribute-actions-bytes.js';
 import { gatherAttributeActions } from '../../src/otlp/attribute-actions.js';
 import { canonicalDiff } from '../../src/otlp/canonical.js';
+import { countOtlpItems } from '../../src/otlp/protobuf/count-items.js';
 import { generateLogs, generateMetrics, generateTraces } from '../../src/otlp/generate.js';
 import type { Signal, SignalRequest } from '../../src/otlp/model.js';
 import { decodeOtlp, encodeOtlp } from '../../src/otlp/signal-codec.js';
@@ -410,6 +411,9 @@ for (const name of ['native', 'wasm'] as const) describeBackend(name, 'encodeAsy
       expect(out.batchId).toBe(peekBatchId(want));
       expect(out.batchId).toBe(BigInt(i));
       expect(out.barBytes).toBe(want.length);
+      // The items the exporter counts: no walk over the OTLP bytes needed.
+      expect(out.items).toBe(countOtlpItems(inputs[i]!.signal, inputs[i]!.otlp));
+      expect(out.items).toBeGreaterThan(0);
     }
     // A failed encode rejects as the sync call throws and takes no batch id.
     const bad = enc.encodeFramedAsync!({ signal: 'logs', otlp: new Uint8Array([0x0a, 0xff, 0xff, 0x01]) }, 3);

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OtelArrowError } from '../../src/errors.js';
-import { canonicalDiff } from '../../src/otlp/canonical.js';
+import { canonicalDiff, countItems } from '../../src/otlp/canonical.js';
 import type { Signal } from '../../src/otlp/model.js';
 import { decodeOtlp, encodeOtlp } from '../../src/otlp/signal-codec.js';
 import { LogColumns } from '../../src/sdk/columns/log-columns.js';
@@ -75,6 +75,8 @@ describe.each(backendRows())('encodeColumns on the %s backend', (name) => {
       const plain = sync.encodeColumns(bufs[1]!);
       expect(Buffer.from(backend.zstdDecompress(framed.frame.subarray(5))).equals(Buffer.from(plain))).toBe(true);
       expect(framed.barBytes).toBe(plain.length);
+      const { signal, request } = readColumns(bufs[1]!);
+      expect(framed.items).toBe(countItems(signal, request));
       const bad = bufs[0]!.subarray(0, bufs[0]!.length - 1);
       const err = (await async.encodeColumnsAsync!(bad).then(() => undefined, (e: unknown) => e)) as OtelArrowError;
       expect(err).toBeInstanceOf(OtelArrowError);

@@ -85,6 +85,37 @@ describe('OtapExporter -> OtapReceiver', () => {
     expect(got).toHaveLength(9);
   });
 
+  it('releaseAfterConsume: held tables are freed when consume() settles (counts and the forms taken stay); off, a batch outlives consume()', async () => {
+    const released: ReceivedBatch[] = [];
+    const r1 = await receiver(async (b) => {
+      released.push(b);
+      if (b.signal === 'traces') b.payload.otlpBytes(); // a form taken inside consume() stays
+    }, { releaseAfterConsume: true });
+    const kept: ReceivedBatch[] = [];
+    const r2 = await receiver(async (b) => void kept.push(b));
+    for (const { port } of [r1, r2]) {
+      const exp = exporterFor(port, { numStreams: 1 });
+      for (const signal of SIGNALS) await exp.export(signal, makeRequest(signal, 1, 25));
+    }
+    expect(released).toHaveLength(3);
+    expect(r1.receiver.stats.items).toBe(3 * 25);
+    for (const b of released) {
+      const want = makeRequest(b.signal, 1, 25);
+      expect(b.payload.itemCount).toBe(25);
+      expect(b.payload.byteSize).toBeGreaterThan(0);
+      // Backends that hand over their own tables (native, wasm) freed them; OTLP bytes (js)
+      // are ordinary memory and stay.
+      if (b.payload.backendTables && b.signal !== 'traces') {
+        expect(() => b.request).toThrow(/released.*releaseAfterConsume/s);
+        expect(() => b.payload.arrow()).toThrow(/released/);
+      } else {
+        expect(canonicalDiff(b.signal, b.request, want)).toBeUndefined();
+      }
+    }
+    expect(kept).toHaveLength(3);
+    for (const b of kept) expect(canonicalDiff(b.signal, b.request, makeRequest(b.signal, 1, 25))).toBeUndefined();
+  });
+
   it('retries consume() refusals that are retryable; permanent ones reject at once', async () => {
     const tries = new Map<number, number>();
     const { port } = await receiver(async (b) => {

@@ -232,8 +232,8 @@ pub unsafe extern "C" fn otap_encoder_encode_columns(enc: *mut Encoder, ptr: *co
 
 /// `otap_encoder_encode` (`signal` 0-2) or `otap_encoder_encode_columns` (`signal` 3) as the
 /// gRPC message a zstd-compressing client sends (`Encoder::encode_framed` at `level`).
-/// Output data: the batch id (i64 LE), the BatchArrowRecords' uncompressed size (u32 LE),
-/// then the frame (compressed flag, u32 BE length, zstd frame).
+/// Output data: the batch id (i64 LE), the BatchArrowRecords' uncompressed size (u32 LE), its
+/// items (u32 LE), then the frame (compressed flag, u32 BE length, zstd frame).
 ///
 /// # Safety
 /// As `otap_encoder_encode`.
@@ -250,10 +250,11 @@ pub unsafe extern "C" fn otap_encoder_encode_framed(enc: *mut Encoder, signal: u
     };
     match enc.encode_framed(source, level) {
         Ok(f) => {
-            let mut out = Vec::with_capacity(12 + f.frame.len());
+            let mut out = Vec::with_capacity(16 + f.frame.len());
             out.extend_from_slice(&f.batch_id.to_le_bytes());
-            // A wasm32 BatchArrowRecords is below 4 GiB.
+            // A wasm32 BatchArrowRecords is below 4 GiB, so are its items.
             out.extend_from_slice(&(f.bar_bytes as u32).to_le_bytes());
+            out.extend_from_slice(&(f.items as u32).to_le_bytes());
             out.extend_from_slice(&f.frame);
             ok(out, None)
         }

@@ -126,17 +126,17 @@ type Settle = Box<dyn FnOnce(Env) -> Result<Encoded> + Send>;
 
 /// What an async encode settles with: the BatchArrowRecords bytes, or (`encodeFramedAsync`)
 /// them as a zstd-compressed gRPC message with the batch id and the uncompressed size, as
-/// `{ frame, batchId, barBytes }`.
+/// `{ frame, batchId, barBytes, items }`.
 enum Encoded {
     Bytes(Vec<u8>),
-    Framed { frame: Vec<u8>, batch_id: i64, bar_bytes: f64 },
+    Framed { frame: Vec<u8>, batch_id: i64, bar_bytes: f64, items: f64 },
 }
 
 impl ToNapiValue for Encoded {
     unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
-        let (frame, batch_id, bar_bytes) = match val {
+        let (frame, batch_id, bar_bytes, items) = match val {
             Encoded::Bytes(bytes) => return unsafe { JsBytes::to_napi_value(env, JsBytes(bytes)) },
-            Encoded::Framed { frame, batch_id, bar_bytes } => (frame, batch_id, bar_bytes),
+            Encoded::Framed { frame, batch_id, bar_bytes, items } => (frame, batch_id, bar_bytes, items),
         };
         let check = |status: napi::sys::napi_status, what: &str| {
             if status == napi::sys::Status::napi_ok {
@@ -155,6 +155,9 @@ impl ToNapiValue for Encoded {
         let mut n = std::ptr::null_mut();
         check(unsafe { napi::sys::napi_create_double(env, bar_bytes, &mut n) }, "barBytes")?;
         check(unsafe { napi::sys::napi_set_named_property(env, obj, c"barBytes".as_ptr(), n) }, "barBytes")?;
+        let mut items_value = std::ptr::null_mut();
+        check(unsafe { napi::sys::napi_create_double(env, items, &mut items_value) }, "items")?;
+        check(unsafe { napi::sys::napi_set_named_property(env, obj, c"items".as_ptr(), items_value) }, "items")?;
         Ok(obj)
     }
 }
@@ -185,7 +188,7 @@ fn run_job(enc: &mut CoreEncoder, kind: &JobKind, input: &[u8], frame: Option<i3
     match (frame, input) {
         (Some(level), input) => {
             let f = enc.encode_framed(input, level)?;
-            Ok(Encoded::Framed { frame: f.frame, batch_id: f.batch_id, bar_bytes: f.bar_bytes as f64 })
+            Ok(Encoded::Framed { frame: f.frame, batch_id: f.batch_id, bar_bytes: f.bar_bytes as f64, items: f.items as f64 })
         }
         (None, EncodeInput::Otlp(signal, otlp)) => enc.encode(signal, otlp).map(Encoded::Bytes),
         (None, EncodeInput::Columns(columns)) => enc.encode_columns(columns).map(Encoded::Bytes),
@@ -282,10 +285,11 @@ impl JsEncoder {
     }
 
     /// `encodeAsync` (a signal) or `encodeColumnsAsync` (null) for a gRPC stream with zstd
-    /// message compression: settles with `{ frame, batchId, barBytes }`, the BatchArrowRecords
-    /// compressed at `level` and framed as a gRPC message on the encoder thread, its batch id,
-    /// and its size before compression. Queued with the other async calls.
-    #[napi(ts_return_type = "Promise<{ frame: Buffer; batchId: bigint; barBytes: number }>")]
+    /// message compression: settles with `{ frame, batchId, barBytes, items }`, the
+    /// BatchArrowRecords compressed at `level` and framed as a gRPC message on the encoder
+    /// thread, its batch id, its size before compression and its items (spans, log records,
+    /// metric data points). Queued with the other async calls.
+    #[napi(ts_return_type = "Promise<{ frame: Buffer; batchId: bigint; barBytes: number; items: number }>")]
     pub fn encode_framed_async<'e>(&mut self, env: &'e Env, signal: Option<String>, input: &[u8], level: i32) -> Result<Object<'e>> {
         let kind = match signal {
             Some(s) => JobKind::Otlp(parse_signal(&s)?),

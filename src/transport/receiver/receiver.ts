@@ -227,6 +227,7 @@ export class OtapReceiver implements StreamHost, IngestContext {
     try {
       ticket = this.admission.acquire(batch.payload.byteSize);
     } catch (err) {
+      if (this.options.releaseAfterConsume) batch.payload.release();
       return { settled: Promise.resolve(consumeErrorStatus(err)), cancel: () => {} };
     }
     let phase: 'waiting' | 'consuming' | 'cancelled' = 'waiting';
@@ -234,6 +235,7 @@ export class OtapReceiver implements StreamHost, IngestContext {
       async () => {
         if (phase === 'cancelled') {
           ticket.release();
+          if (this.options.releaseAfterConsume) batch.payload.release();
           return { code: grpc.status.CANCELLED, message: 'cancelled' };
         }
         phase = 'consuming';
@@ -246,6 +248,7 @@ export class OtapReceiver implements StreamHost, IngestContext {
           return consumeErrorStatus(err);
         } finally {
           ticket.release();
+          if (this.options.releaseAfterConsume) batch.payload.release();
         }
       },
       (err: unknown) => consumeErrorStatus(err),

@@ -47,6 +47,14 @@ export interface ReceiverOptions {
    *  tables, converted only on request; 'otlp' decodes it straight to OTLP protobuf bytes,
    *  cheaper when the consumer only ever wants OTLP (a pipeline whose exporters send OTLP). */
   decodeTo?: 'tables' | 'otlp';
+  /** Free a batch's native memory (the backend's Arrow tables of an OTAP batch received with
+   *  the native or wasm backend) as soon as its consume() settles, rather than when V8
+   *  collects the batch: for a consume() that is done with the batch when it settles (it
+   *  copied whatever it keeps). Those tables are then held exactly as long as admission
+   *  counts them, and a busy receiver saves the major GCs that V8 runs for memory it is told
+   *  garbage holds. A batch used after its consume() settled throws (its itemCount and
+   *  byteSize excepted; OTLP bytes and Arrow views taken from it stay valid). Default false. */
+  releaseAfterConsume?: boolean;
   /** OTLP/HTTP server hook (see OtlpHttpPlugin). */
   otlpHttp?: OtlpHttpPlugin;
   /** The codec that decodes OTAP streams: a loaded Backend, or which one to load

@@ -67,6 +67,11 @@ pub(crate) fn item_tables(signal: Signal) -> &'static [i32] {
     }
 }
 
+/// Whether rows of payload type `ty` are items (of any signal: the item tables differ).
+pub(crate) fn is_item_table(ty: i32) -> bool {
+    [Signal::Traces, Signal::Logs, Signal::Metrics].iter().any(|&s| item_tables(s).contains(&ty))
+}
+
 impl DecodedTables {
     /// The OTLP Export*ServiceRequest protobuf bytes of these tables.
     pub fn to_otlp(&self) -> Result<Vec<u8>, OtapError> {

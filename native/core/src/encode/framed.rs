@@ -23,6 +23,8 @@ pub struct FramedBatch {
     pub batch_id: i64,
     /// The BatchArrowRecords' size before compression.
     pub bar_bytes: usize,
+    /// Its spans / log records / metric data points.
+    pub items: usize,
 }
 
 impl Encoder {
@@ -34,7 +36,7 @@ impl Encoder {
             EncodeInput::Otlp(signal, otlp) => self.encode(signal, otlp)?,
             EncodeInput::Columns(columns) => self.encode_columns(columns)?,
         };
-        Ok(FramedBatch { frame: grpc_zstd_message(&bar, level)?, batch_id, bar_bytes: bar.len() })
+        Ok(FramedBatch { frame: grpc_zstd_message(&bar, level)?, batch_id, bar_bytes: bar.len(), items: self.last_item_count() })
     }
 }
 

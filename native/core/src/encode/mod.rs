@@ -32,7 +32,7 @@ use self::table::{DictionaryLimits, TableEncoder};
 use self::forward::ForwardStream;
 use crate::attributes::OtlpKeyEditor;
 use crate::bar::{payload_type_name, ArrowPayload, BatchArrowRecords};
-use crate::decode::DecodedTables;
+use crate::decode::{is_item_table, DecodedTables};
 use crate::error::{codes, OtapError};
 use crate::ipc_writer::TableChunkWriter;
 use crate::otlp::model;
@@ -75,6 +75,8 @@ pub struct Encoder {
     forward: HashMap<i32, ForwardStream>,
     next_schema_id: u64,
     next_batch_id: i64,
+    /// Spans / log records / metric data points of the last BatchArrowRecords produced.
+    last_items: usize,
 }
 
 impl Encoder {
@@ -84,12 +86,18 @@ impl Encoder {
 
     /// An encoder with non-default dictionary limits (tests).
     pub fn with_limits(options: EncoderOptions, limits: DictionaryLimits) -> Encoder {
-        Encoder { options, limits, streams: HashMap::new(), forward: HashMap::new(), next_schema_id: 0, next_batch_id: 0 }
+        Encoder { options, limits, streams: HashMap::new(), forward: HashMap::new(), next_schema_id: 0, next_batch_id: 0, last_items: 0 }
     }
 
     /// The batch_id the next BatchArrowRecords gets (ids advance only on success).
     pub fn next_batch_id(&self) -> i64 {
         self.next_batch_id
+    }
+
+    /// Spans / log records / metric data points (rows of the item tables) of the last
+    /// BatchArrowRecords produced, so that a caller need not count them in the request again.
+    pub fn last_item_count(&self) -> usize {
+        self.last_items
     }
 
     /// `ExportXServiceRequest` protobuf in, `BatchArrowRecords` protobuf out.
@@ -185,7 +193,11 @@ impl Encoder {
 
     fn produce_all(&mut self, tables: Tables<'_>) -> Result<BatchArrowRecords, OtapError> {
         let mut arrow_payloads = Vec::with_capacity(tables.len());
+        let mut items = 0;
         for (ty, input) in &tables {
+            if is_item_table(*ty) {
+                items += input.len;
+            }
             let ty = *ty;
             self.forward.remove(&ty);
             if !self.streams.contains_key(&ty) {
@@ -211,6 +223,7 @@ impl Encoder {
                 .map_err(|e| e.in_table(name))?;
             arrow_payloads.push(ArrowPayload { schema_id: stream.schema_id.clone(), r#type: ty, record });
         }
+        self.last_items = items;
         Ok(self.envelope(arrow_payloads))
     }
 }

@@ -95,7 +95,8 @@ impl Encoder {
     }
 
     /// Spans / log records / metric data points (rows of the item tables) of the last
-    /// BatchArrowRecords produced, so that a caller need not count them in the request again.
+    /// BatchArrowRecords `encode` or `encode_columns` produced, so that a caller need not
+    /// count them in the request again.
     pub fn last_item_count(&self) -> usize {
         self.last_items
     }

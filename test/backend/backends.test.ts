@@ -20,6 +20,7 @@ import { encodeAttributeActions } from '../../src/backend/attribute-actions-byte
 import { gatherAttributeActions } from '../../src/otlp/attribute-actions.js';
 import { canonicalDiff } from '../../src/otlp/canonical.js';
 import { countOtlpItems } from '../../src/otlp/protobuf/count-items.js';
+import { setLogSink, type LogRecord } from '../../src/log/index.js';
 import { generateLogs, generateMetrics, generateTraces } from '../../src/otlp/generate.js';
 import type { Signal, SignalRequest } from '../../src/otlp/model.js';
 import { decodeOtlp, encodeOtlp } from '../../src/otlp/signal-codec.js';
@@ -496,6 +497,8 @@ describeBackend('wasm', 'no worker to be had', () => {
   it('a threaded encoder is a plain one on this thread when the worker script is missing (one warning), and encodes the same bytes', async () => {
     const saved = process.env.OTEL_ARROW_WASM_WORKER_PATH;
     process.env.OTEL_ARROW_WASM_WORKER_PATH = join(tmpdir(), 'no-such-dir', 'wasm-encoder-worker.js');
+    const logged: LogRecord[] = [];
+    setLogSink((r) => void logged.push(r));
     try {
       const fresh = await WasmBackend.load();
       const enc = fresh.createEncoder({ thread: true });
@@ -504,7 +507,10 @@ describeBackend('wasm', 'no worker to be had', () => {
       const otlp = encodeOtlp('logs', source('logs', 0));
       expect(Buffer.from(enc.encode('logs', otlp)).equals(Buffer.from(fresh.createEncoder().encode('logs', otlp)))).toBe(true);
       expect(fresh.createEncoder({ thread: true }).encodeAsync).toBeUndefined(); // decided once
+      const warnings = logged.filter((r) => r.level === 'warn' && r.component === 'backend');
+      expect(warnings.map((r) => r.message)).toEqual([expect.stringMatching(/^wasm encoders run on the JavaScript thread: no worker thread could be started \(.+\)$/)]);
     } finally {
+      setLogSink(undefined);
       if (saved === undefined) delete process.env.OTEL_ARROW_WASM_WORKER_PATH;
       else process.env.OTEL_ARROW_WASM_WORKER_PATH = saved;
     }

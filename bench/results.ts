@@ -10,6 +10,24 @@ export function machineDescription(): string {
   return `${os.cpus().length} x ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
 }
 
+/** The text of section `name` in RESULTS.md after the line `heading` up to the section's end
+ *  (or the next heading of that level or above), trimmed; undefined when absent. */
+export function recordedSubsection(name: string, heading: string): string | undefined {
+  if (!fs.existsSync(RESULTS)) return undefined;
+  const text = fs.readFileSync(RESULTS, 'utf8');
+  const i = text.indexOf(`<!-- ${name}:start -->`);
+  const j = text.indexOf(`<!-- ${name}:end -->`);
+  if (i < 0 || j < i) return undefined;
+  const section = text.slice(i, j);
+  const at = section.indexOf(`${heading}\n`);
+  if (at < 0) return undefined;
+  const rest = section.slice(at + heading.length + 1);
+  const level = heading.match(/^#+/)?.[0].length ?? 3;
+  const next = rest.search(new RegExp(`^#{1,${level}} `, 'm'));
+  const body = (next < 0 ? rest : rest.slice(0, next)).trim();
+  return body || undefined;
+}
+
 /** Replaces (or appends) the section between `<!-- name:start -->` and `<!-- name:end -->`. */
 export function replaceSection(name: string, title: string, body: string): void {
   const start = `<!-- ${name}:start -->`;

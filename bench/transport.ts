@@ -25,7 +25,7 @@ import { OtapReceiver } from '../src/transport/receiver/index.js';
 import {
   GO_COLLECTOR_ENV, goCollectorCacheDir, freePorts, otlpToArrowstreamYaml, startGoCollector, type GoCollector,
 } from '../test/interop/go-collector.js';
-import { machineDescription, median, numberFlag, replaceSection } from './results.js';
+import { machineDescription, median, numberFlag, recordedSubsection, replaceSection } from './results.js';
 
 const ITERATIONS = numberFlag('--iterations', 3);
 const SECONDS = numberFlag('--seconds', 2);
@@ -35,6 +35,7 @@ const IN_FLIGHT = 4;
 const generators = { traces: generateTraces, logs: generateLogs, metrics: generateMetrics } as const;
 
 const BACKENDS: BackendName[] = ['native', 'wasm', 'js'];
+const GO_HEADING = '### Our receiver with the Go otelarrow exporter as the load';
 /** 'native-loop', 'wasm-loop': the backend with encodeOffThread off (encoding on the event
  *  loop, as js does, and as a process pinned to one CPU does). */
 type Protocol = 'OTLP' | BackendName | 'native-loop' | 'wasm-loop';
@@ -53,6 +54,16 @@ function pool(signal: Signal, batchSize: number): { bytes: Uint8Array[]; counts:
     counts.push(countItems(signal, req));
   }
   return { bytes, counts };
+}
+
+/** When the Go load is not run: the table recorded in RESULTS.md by an earlier run stays,
+ *  marked as such, rather than being erased. */
+function keptGoTable(reason: string): string {
+  const recorded = recordedSubsection('transport', GO_HEADING);
+  if (!recorded || recorded.startsWith('Not run:')) return `Not run: ${reason}.`;
+  console.log(`Go Collector load not run: ${reason}; the table recorded earlier stays.`);
+  const kept = recorded.replace(/^Kept from an earlier run \(.*\)\.\n\n/, '');
+  return `Kept from an earlier run (not re-run with the rest of this section: ${reason}).\n\n${kept}`;
 }
 
 /** Exports from `reqs` round robin for `seconds`, IN_FLIGHT at a time; counts acked records. */
@@ -116,10 +127,10 @@ function fmt(n: number, digits = 0): string {
 async function goLoad(): Promise<string> {
   const prebuilt = process.env[GO_COLLECTOR_ENV];
   const cached = path.join(goCollectorCacheDir(), 'otelcol-interop');
-  if (process.argv.includes('--no-go')) return 'Not run (--no-go).';
-  if (!prebuilt && !fs.existsSync(cached)) {
-    return `Not available: the Go Collector (test/interop/collector) is not built for the current sources (no ${cached}; OTAP_GO_COLLECTOR unset). Run the Go interop tests once, then this benchmark.`;
-  }
+  const skipped = process.argv.includes('--no-go') ? '--no-go was given'
+    : !prebuilt && !fs.existsSync(cached) ? `the Go Collector (test/interop/collector) is not built for the current sources (no ${cached}; OTAP_GO_COLLECTOR unset); run the Go interop tests once, then this benchmark`
+      : undefined;
+  if (skipped) return keptGoTable(skipped);
   const receiver = new OtapReceiver({ grpcPort: 0 }, async () => {});
   const { grpcPort } = await receiver.start();
   const [otlpPort] = await freePorts(1);
@@ -230,7 +241,7 @@ async function main(): Promise<void> {
     '',
     ...arrowRows,
     '',
-    '### Our receiver with the Go otelarrow exporter as the load',
+    GO_HEADING,
     '',
     go,
   ].join('\n');

@@ -156,8 +156,12 @@ export class TelemetryBatch<S extends Signal = Signal> {
    *  and Arrow views already taken stay valid. */
   release(): void {
     if (!this.held) return;
-    void this.itemCount;
-    void this.byteSize;
+    try {
+      void this.itemCount;
+      void this.byteSize;
+    } catch {
+      // Tables their holder released already: nothing left to keep, or to free.
+    }
     this.held.release?.();
   }
 

@@ -114,6 +114,18 @@ describe('OtapExporter -> OtapReceiver', () => {
     }
     expect(kept).toHaveLength(3);
     for (const b of kept) expect(canonicalDiff(b.signal, b.request, makeRequest(b.signal, 1, 25))).toBeUndefined();
+
+    // A consume() that frees the tables itself: accepted and counted as usual, once.
+    let calls = 0;
+    const r3 = await receiver(async (b) => {
+      calls++;
+      b.payload.backendTables?.release?.();
+    }, { releaseAfterConsume: true });
+    const exp = exporterFor(r3.port, { numStreams: 1 });
+    for (const signal of SIGNALS) await exp.export(signal, makeRequest(signal, 2, 25));
+    expect(calls).toBe(3);
+    expect(r3.receiver.stats).toMatchObject({ batches: 3, items: 3 * 25 });
+    expect(exp.stats.retries).toBe(0);
   });
 
   it('retries consume() refusals that are retryable; permanent ones reject at once', async () => {

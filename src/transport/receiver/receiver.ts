@@ -240,9 +240,11 @@ export class OtapReceiver implements StreamHost, IngestContext {
         }
         phase = 'consuming';
         try {
+          // Counted first: consume() may release what it was given.
+          const items = batch.payload.itemCount;
           await this.consume(batch);
           this.stats.batches++;
-          this.stats.items += batch.payload.itemCount;
+          this.stats.items += items;
           return { code: grpc.status.OK, message: '' };
         } catch (err) {
           return consumeErrorStatus(err);

@@ -235,7 +235,6 @@ export class OtapReceiver implements StreamHost, IngestContext {
       async () => {
         if (phase === 'cancelled') {
           ticket.release();
-          if (this.options.releaseAfterConsume) batch.payload.release();
           return { code: grpc.status.CANCELLED, message: 'cancelled' };
         }
         phase = 'consuming';
@@ -250,11 +249,12 @@ export class OtapReceiver implements StreamHost, IngestContext {
           return consumeErrorStatus(err);
         } finally {
           ticket.release();
-          if (this.options.releaseAfterConsume) batch.payload.release();
         }
       },
       (err: unknown) => consumeErrorStatus(err),
     );
+    // Every way the job ends (consumed, refused, cancelled) settles it.
+    if (this.options.releaseAfterConsume) void settled.then(() => batch.payload.release());
     return {
       settled,
       cancel: () => {

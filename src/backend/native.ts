@@ -36,6 +36,8 @@ export interface NativeAddon {
     encodeColumnsAsync?(columns: Uint8Array): Promise<Buffer>;
     /** Missing from addons built before it. */
     encodeFramedAsync?(signal: string | null, input: Uint8Array, level: number): Promise<{ frame: Buffer; batchId: bigint; barBytes: number; items: number }>;
+    /** Missing from addons built before it. */
+    encodeCountedAsync?(signal: string | null, input: Uint8Array): Promise<{ bar: Buffer; items: number }>;
     close(): void;
   };
   Decoder: new (options?: { maxMessageBytes?: number }) => {
@@ -162,6 +164,10 @@ export class NativeBackend implements Backend {
       ...(typeof enc.encodeFramedAsync === 'function' ? {
         encodeFramedAsync: (input: EncodeInput, level: number) =>
           callAsync(() => ('columns' in input ? enc.encodeFramedAsync!(null, input.columns, level) : enc.encodeFramedAsync!(input.signal, input.otlp, level))),
+      } : {}),
+      ...(typeof enc.encodeCountedAsync === 'function' ? {
+        encodeCountedAsync: (input: EncodeInput) =>
+          callAsync(() => ('columns' in input ? enc.encodeCountedAsync!(null, input.columns) : enc.encodeCountedAsync!(input.signal, input.otlp))),
       } : {}),
       encodeColumns: (columns: Uint8Array) => call(() => enc.encodeColumns(columns)),
       close: () => enc.close(),

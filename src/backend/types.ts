@@ -62,12 +62,25 @@ export interface BackendEncoder {
    * compresses. Queued with the other async calls; present where they are.
    */
   encodeFramedAsync?(input: EncodeInput, level: number): Promise<FramedBatch>;
+  /**
+   * encodeAsync (`input.signal`) or encodeColumnsAsync (`input.columns`) answered with the
+   * batch's items too, counted by the encoder, so that nobody walks the input to count them.
+   * Queued with the other async calls; present where encodeFramedAsync is.
+   */
+  encodeCountedAsync?(input: EncodeInput): Promise<CountedBatch>;
   /** Releases the encoder's resources now (later calls throw). */
   close(): void;
 }
 
 /** What an async encode takes: OTLP request bytes of a signal, or SDK columns. */
 export type EncodeInput = { signal: Signal; otlp: Uint8Array } | { columns: Uint8Array };
+
+/** A BatchArrowRecords and its items. */
+export interface CountedBatch {
+  bar: Uint8Array;
+  /** Its spans / log records / metric data points (rows of the item tables). */
+  items: number;
+}
 
 /** A BatchArrowRecords as the gRPC message a zstd-compressing client sends. */
 export interface FramedBatch {

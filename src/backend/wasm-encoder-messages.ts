@@ -34,7 +34,12 @@ export interface EncodeRequest {
   sync: boolean;
   /** Answer with the gRPC message compressed at this zstd level (encodeFramedAsync). */
   frameLevel?: number;
+  /** Answer with the batch's items too (encodeCountedAsync). */
+  counted?: boolean;
 }
+
+/** How an async encode is answered (EncodeRequest's frameLevel and counted). */
+export type ReplyForm = Pick<EncodeRequest, 'frameLevel' | 'counted'>;
 
 /** Sent after an encoder's last request: the worker frees it. */
 export interface CloseRequest {
@@ -43,7 +48,8 @@ export interface CloseRequest {
 
 export type WorkerRequest = OpenRequest | EncodeRequest | CloseRequest;
 
-/** `data`: the BatchArrowRecords, or with frameLevel the frame, its batch id and size. */
+/** `data`: the BatchArrowRecords (with `counted`, `items` too), or with frameLevel the
+ *  frame, its batch id, size and items. */
 export interface EncodedReply {
   id: number;
   data: Uint8Array;

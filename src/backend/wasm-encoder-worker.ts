@@ -30,7 +30,7 @@ function answer(req: EncodeRequest): EncodeReply {
       return { id: req.id, data: f.frame, batchId: f.batchId, barBytes: f.barBytes, items: f.items };
     }
     const data = req.signal ? enc.encode(req.signal, req.input) : enc.encodeColumns(req.input);
-    return { id: req.id, data };
+    return req.counted && enc.lastItems ? { id: req.id, data, items: enc.lastItems() } : { id: req.id, data };
   } catch (err) {
     return { id: req.id, error: errorToWire(err) };
   }

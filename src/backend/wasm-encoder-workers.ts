@@ -11,7 +11,7 @@ import type { Signal } from '../otlp/model.js';
 import { moduleDir, packageRoot } from './locate.js';
 import type { EncoderOptions } from './types.js';
 import type { WasmModule } from './wasm.js';
-import { errorFromWire, type EncodedReply, type EncodeReply, type WorkerInit, type WorkerRequest } from './wasm-encoder-messages.js';
+import { errorFromWire, type EncodedReply, type EncodeReply, type ReplyForm, type WorkerInit, type WorkerRequest } from './wasm-encoder-messages.js';
 
 /** How long a synchronous call waits for its worker before giving up on it. */
 const SYNC_TIMEOUT_MS = 300_000;
@@ -82,9 +82,10 @@ export class EncoderWorker {
     }
   }
 
-  /** The encode queued on the worker; `frameLevel`: answered as a compressed gRPC message. */
-  encodeAsync(encoder: number, signal: Signal | undefined, input: Uint8Array, frameLevel?: number): Promise<EncodedReply> {
-    const id = this.post(encoder, signal, input, false, frameLevel);
+  /** The encode queued on the worker; `answer.frameLevel`: answered as a compressed gRPC
+   *  message; `answer.counted`: with the batch's items. */
+  encodeAsync(encoder: number, signal: Signal | undefined, input: Uint8Array, answer: ReplyForm = {}): Promise<EncodedReply> {
+    const id = this.post(encoder, signal, input, false, answer);
     if (this.pending.size === 0) this.worker.ref();
     return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
   }
@@ -119,14 +120,14 @@ export class EncoderWorker {
     this.worker.postMessage(msg, transfer);
   }
 
-  private post(encoder: number, signal: Signal | undefined, input: Uint8Array, sync: boolean, frameLevel?: number): number {
+  private post(encoder: number, signal: Signal | undefined, input: Uint8Array, sync: boolean, answer: ReplyForm = {}): number {
     this.check();
     const id = this.nextId++;
     // A copy of just these bytes, handed over: a view into a larger buffer (Buffer's pool, a
     // received frame) would otherwise be cloned whole.
     const copy = new Uint8Array(input.length);
     copy.set(input);
-    this.send({ id, encoder, ...(signal ? { signal } : {}), input: copy, sync, ...(frameLevel !== undefined ? { frameLevel } : {}) }, [copy.buffer]);
+    this.send({ id, encoder, ...(signal ? { signal } : {}), input: copy, sync, ...answer }, [copy.buffer]);
     return id;
   }
 

@@ -3,7 +3,7 @@
 // lives in that worker's instance, so it has no encodeTables/encodeEdited (those take objects
 // of this thread's instance): such batches are encoded from their OTLP bytes.
 import type { Signal } from '../otlp/model.js';
-import type { BackendEncoder, EncodeInput, FramedBatch } from './types.js';
+import type { BackendEncoder, CountedBatch, EncodeInput, FramedBatch } from './types.js';
 import type { EncoderWorker } from './wasm-encoder-workers.js';
 import { signalCode } from './wasm-signal.js';
 
@@ -12,9 +12,12 @@ export class WasmThreadEncoder implements BackendEncoder {
 
   /** Present when the module can frame (otap_encoder_encode_framed). */
   readonly encodeFramedAsync: ((input: EncodeInput, level: number) => Promise<FramedBatch>) | undefined;
+  /** Present when the module counts (otap_encoder_last_items). */
+  readonly encodeCountedAsync: ((input: EncodeInput) => Promise<CountedBatch>) | undefined;
 
-  constructor(private readonly worker: EncoderWorker, private readonly id: number, frames: boolean) {
-    this.encodeFramedAsync = frames ? (input, level) => this.framed(input, level) : undefined;
+  constructor(private readonly worker: EncoderWorker, private readonly id: number, can: { frame: boolean; count: boolean }) {
+    this.encodeFramedAsync = can.frame ? (input, level) => this.framed(input, level) : undefined;
+    this.encodeCountedAsync = can.count ? (input) => this.counted(input) : undefined;
   }
 
   encode(signal: Signal, otlpRequestBytes: Uint8Array): Uint8Array {
@@ -40,8 +43,15 @@ export class WasmThreadEncoder implements BackendEncoder {
   private framed(input: EncodeInput, level: number): Promise<FramedBatch> {
     const signal = 'columns' in input ? undefined : input.signal;
     this.check(signal);
-    return this.worker.encodeAsync(this.id, signal, 'columns' in input ? input.columns : input.otlp, level)
+    return this.worker.encodeAsync(this.id, signal, 'columns' in input ? input.columns : input.otlp, { frameLevel: level })
       .then((r) => ({ frame: r.data, batchId: r.batchId!, barBytes: r.barBytes!, items: r.items! }));
+  }
+
+  private counted(input: EncodeInput): Promise<CountedBatch> {
+    const signal = 'columns' in input ? undefined : input.signal;
+    this.check(signal);
+    return this.worker.encodeAsync(this.id, signal, 'columns' in input ? input.columns : input.otlp, { counted: true })
+      .then((r) => ({ bar: r.data, items: r.items! }));
   }
 
   /** Calls already made finish; later ones throw. */

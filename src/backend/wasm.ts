@@ -63,6 +63,7 @@ interface WasmExports {
   otap_encoder_encode_edited?(enc: number, signal: number, editor: number, ptr: number, len: number): number;
   otap_encoder_encode_columns(enc: number, ptr: number, len: number): number;
   otap_encoder_encode_framed?(enc: number, signal: number, ptr: number, len: number, level: number): number;
+  otap_encoder_last_items?(enc: number): number;
   otap_decoder_new(): number;
   otap_decoder_new_limited(max: number): number;
   otap_decoder_state_bytes(dec: number): number;
@@ -278,6 +279,15 @@ class Handle {
   }
 }
 
+/** An encoder on this thread's instance, with the synchronous calls a worker's encoder
+ *  (wasm-encoder-worker.ts) answers the async ones with. */
+export type WorkerSideEncoder = BackendEncoder & {
+  /** encodeFramedAsync's answer, made here. */
+  encodeFramed?: (input: EncodeInput, level: number) => FramedBatch;
+  /** Items of the batch the last encode made (encodeCountedAsync's count). */
+  lastItems?: () => number;
+};
+
 export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
 
@@ -313,11 +323,12 @@ export class WasmBackend implements Backend {
     return this.rt.traps;
   }
 
-  createEncoder(options: EncoderOptions = {}): BackendEncoder & { encodeFramed?: (input: EncodeInput, level: number) => FramedBatch } {
+  createEncoder(options: EncoderOptions = {}): WorkerSideEncoder {
     if (options.thread && !this.noWorkers) {
       try {
         const { worker, id } = (this.encoderWorkers ??= new EncoderWorkers(this.rt.module, this.path)).open(options);
-        return new WasmThreadEncoder(worker, id, !!this.rt.exports().otap_encoder_encode_framed);
+        const ex = this.rt.exports();
+        return new WasmThreadEncoder(worker, id, { frame: !!ex.otap_encoder_encode_framed, count: !!ex.otap_encoder_last_items });
       } catch (err) {
         // A host without workers, or a bundle without the worker's script: encode here.
         this.noWorkers = (err as Error).message;
@@ -363,6 +374,12 @@ export class WasmBackend implements Backend {
           const r = this.rt.call('columns' in input ? input.columns : input.otlp, (ex, ptr, len) => ex.otap_encoder_encode_framed!(enc, code, ptr, len, level | 0));
           const view = new DataView(r.data.buffer, r.data.byteOffset, 16);
           return { batchId: view.getBigInt64(0, true), barBytes: view.getUint32(8, true), items: view.getUint32(12, true), frame: r.data.subarray(16) };
+        },
+      } : {}),
+      ...(this.rt.exports().otap_encoder_last_items ? {
+        lastItems: (): number => {
+          const enc = h.get();
+          return this.rt.run((ex) => ex.otap_encoder_last_items!(enc)) >>> 0;
         },
       } : {}),
       close: () => h.close(),

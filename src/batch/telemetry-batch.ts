@@ -281,12 +281,18 @@ export class TelemetryBatch<S extends Signal = Signal> {
   encodeOtapOffThread(encoder: BackendEncoder, frameLevel?: number): Promise<Uint8Array | FramedBatch> {
     try {
       if (this.columns) conversions.columnsEncoded++;
+      const input = (): EncodeInput => (this.columns ? { columns: this.columns } : { signal: this.signal, otlp: this.otlpBytes() });
+      // Where the encoder counts the items, itemCount needs no walk over the OTLP bytes.
       if (frameLevel !== undefined) {
-        const input: EncodeInput = this.columns ? { columns: this.columns } : { signal: this.signal, otlp: this.otlpBytes() };
-        // The encoder counted the items: itemCount needs no walk over the OTLP bytes.
-        return encoder.encodeFramedAsync!(input, frameLevel).then((framed) => {
+        return encoder.encodeFramedAsync!(input(), frameLevel).then((framed) => {
           this.items ??= framed.items;
           return framed;
+        });
+      }
+      if (encoder.encodeCountedAsync) {
+        return encoder.encodeCountedAsync(input()).then((counted) => {
+          this.items ??= counted.items;
+          return counted.bar;
         });
       }
       if (this.columns) return encoder.encodeColumnsAsync!(this.columns);

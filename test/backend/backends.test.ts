@@ -426,6 +426,29 @@ for (const name of ['native', 'wasm'] as const) describeBackend(name, 'encodeAsy
     enc.close();
   });
 
+  it('encodeCountedAsync: the bytes encodeAsync gives and their items, queued in order with the other calls', async () => {
+    const sync = b.createEncoder();
+    const enc = b.createEncoder(threaded);
+    const inputs = SIGNALS.flatMap((signal) => [0, 1, 2].map((n) => ({ signal, otlp: encodeOtlp(signal, source(signal, n)) })));
+    const expected = inputs.map(({ signal, otlp }) => sync.encode(signal, otlp));
+    const got = await Promise.all(inputs.map((input, i) => (i % 3 === 2 ? enc.encodeAsync!(input.signal, input.otlp) : enc.encodeCountedAsync!(input))));
+    for (const [i, out] of got.entries()) {
+      const bar = out instanceof Uint8Array ? out : out.bar;
+      expect(Buffer.from(bar).equals(Buffer.from(expected[i]!))).toBe(true);
+      if (out instanceof Uint8Array) continue;
+      expect(out.items).toBe(countOtlpItems(inputs[i]!.signal, inputs[i]!.otlp));
+      expect(out.items).toBeGreaterThan(0);
+    }
+    // An empty request has no items; a malformed one rejects as the sync call throws.
+    expect((await enc.encodeCountedAsync!({ signal: 'traces', otlp: new Uint8Array(0) })).items).toBe(0);
+    const bad = enc.encodeCountedAsync!({ signal: 'logs', otlp: new Uint8Array([0x0a, 0xff, 0xff, 0x01]) });
+    expect(((await bad.then(() => undefined, (e: unknown) => e)) as OtelArrowError).code).toBe('MALFORMED_PROTOBUF');
+    const after = encodeOtlp('metrics', source('metrics', 4));
+    expect((await enc.encodeCountedAsync!({ signal: 'metrics', otlp: after })).items).toBe(countOtlpItems('metrics', after));
+    sync.close();
+    enc.close();
+  });
+
   it('rejects malformed OTLP with the coded Error of the sync call; the calls after it still run', async () => {
     const enc = b.createEncoder(threaded);
     const bad = enc.encodeAsync!('logs', new Uint8Array([0x0a, 0xff, 0xff, 0x01]));

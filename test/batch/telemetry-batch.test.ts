@@ -120,6 +120,33 @@ describe.each(backendRows())('TelemetryBatch on the %s backend', (name) => {
   });
 });
 
+describe.each(backendRows(RUST_BACKENDS))('encodeOtapOffThread on the %s backend', (name) => {
+  it('the encoder counts the items, plain and framed: itemCount walks no OTLP bytes afterwards', async () => {
+    const backend = requireBackend(name);
+    const enc = backend.createEncoder({ thread: true });
+    const sync = backend.createEncoder();
+    try {
+      for (const [i, signal] of SIGNALS.entries()) {
+        for (const framed of [false, true]) {
+          const req = gen(signal, 20 + i);
+          const bytes = encodeOtlp(signal, req);
+          const batch = TelemetryBatch.fromOtlpBytes(signal, bytes);
+          expect(batch.encodesOffThread(enc)).toBe(true);
+          const out = framed ? (await batch.encodeOtapOffThread(enc, 3)).frame : await batch.encodeOtapOffThread(enc);
+          const want = sync.encode(signal, bytes);
+          expect(Buffer.from(framed ? backend.zstdDecompress(out.subarray(5)) : out).equals(Buffer.from(want))).toBe(true);
+          // The encoder had its own copy: a walk over these bytes now would throw.
+          bytes.fill(0xff);
+          expect(batch.itemCount).toBe(countItems(signal, req));
+        }
+      }
+    } finally {
+      enc.close();
+      sync.close();
+    }
+  });
+});
+
 describe.each(backendRows(RUST_BACKENDS))('encodeOtap on the %s backend: received tables forwarded as they are', (name) => {
   for (const signal of SIGNALS) {
     it(`${signal}: a stream of held tables re-encoded onto another stream decodes to the source OTLP, converting nothing`, () => {

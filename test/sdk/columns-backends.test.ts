@@ -77,6 +77,11 @@ describe.each(backendRows())('encodeColumns on the %s backend', (name) => {
       expect(framed.barBytes).toBe(plain.length);
       const { signal, request } = readColumns(bufs[1]!);
       expect(framed.items).toBe(countItems(signal, request));
+      // Counted: the next bytes of the stream and the items of the columns.
+      const counted = await async.encodeCountedAsync!({ columns: bufs[2]! });
+      expect(Buffer.from(counted.bar).equals(Buffer.from(sync.encodeColumns(bufs[2]!)))).toBe(true);
+      const third = readColumns(bufs[2]!);
+      expect(counted.items).toBe(countItems(third.signal, third.request));
       const bad = bufs[0]!.subarray(0, bufs[0]!.length - 1);
       const err = (await async.encodeColumnsAsync!(bad).then(() => undefined, (e: unknown) => e)) as OtelArrowError;
       expect(err).toBeInstanceOf(OtelArrowError);

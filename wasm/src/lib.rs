@@ -262,6 +262,16 @@ pub unsafe extern "C" fn otap_encoder_encode_framed(enc: *mut Encoder, signal: u
     }
 }
 
+/// Items (spans, log records, metric data points) of the encoder's last batch; 0 for a null
+/// encoder.
+///
+/// # Safety
+/// `enc` must be null or a live encoder from `otap_encoder_new`.
+#[no_mangle]
+pub unsafe extern "C" fn otap_encoder_last_items(enc: *const Encoder) -> usize {
+    enc.as_ref().map_or(0, Encoder::last_item_count)
+}
+
 /// Held tables (from `otap_decoder_decode_tables`) out as the encoder's next
 /// BatchArrowRecords, without the OTLP conversion. Output data: BatchArrowRecords bytes.
 ///

@@ -124,41 +124,62 @@ pub struct JsEncoder {
 
 type Settle = Box<dyn FnOnce(Env) -> Result<Encoded> + Send>;
 
-/// What an async encode settles with: the BatchArrowRecords bytes, or (`encodeFramedAsync`)
-/// them as a zstd-compressed gRPC message with the batch id and the uncompressed size, as
+/// What an async encode settles with: the BatchArrowRecords bytes; (`encodeCountedAsync`)
+/// them with their items as `{ bar, items }`; or (`encodeFramedAsync`) them as a
+/// zstd-compressed gRPC message with the batch id and the uncompressed size, as
 /// `{ frame, batchId, barBytes, items }`.
 enum Encoded {
     Bytes(Vec<u8>),
+    Counted { bar: Vec<u8>, items: f64 },
     Framed { frame: Vec<u8>, batch_id: i64, bar_bytes: f64, items: f64 },
+}
+
+/// What the caller of an async encode asked to be answered with (see `Encoded`).
+#[derive(Clone, Copy)]
+enum Reply {
+    Bytes,
+    Counted,
+    /// The gRPC message, compressed at this zstd level.
+    Framed(i32),
 }
 
 impl ToNapiValue for Encoded {
     unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
-        let (frame, batch_id, bar_bytes, items) = match val {
-            Encoded::Bytes(bytes) => return unsafe { JsBytes::to_napi_value(env, JsBytes(bytes)) },
-            Encoded::Framed { frame, batch_id, bar_bytes, items } => (frame, batch_id, bar_bytes, items),
-        };
         let check = |status: napi::sys::napi_status, what: &str| {
             if status == napi::sys::Status::napi_ok {
                 Ok(())
             } else {
-                Err(Error::new(Status::GenericFailure, format!("could not build the framed result ({what}: napi status {status})")))
+                Err(Error::new(Status::GenericFailure, format!("could not build the encode result ({what}: napi status {status})")))
             }
         };
+        let set_number = |obj: napi::sys::napi_value, name: &std::ffi::CStr, value: f64| {
+            let mut n = std::ptr::null_mut();
+            let what = name.to_str().unwrap_or("number");
+            check(unsafe { napi::sys::napi_create_double(env, value, &mut n) }, what)?;
+            check(unsafe { napi::sys::napi_set_named_property(env, obj, name.as_ptr(), n) }, what)
+        };
         let mut obj = std::ptr::null_mut();
-        check(unsafe { napi::sys::napi_create_object(env, &mut obj) }, "object")?;
-        let frame = unsafe { JsBytes::to_napi_value(env, JsBytes(frame))? };
-        check(unsafe { napi::sys::napi_set_named_property(env, obj, c"frame".as_ptr(), frame) }, "frame")?;
-        let mut id = std::ptr::null_mut();
-        check(unsafe { napi::sys::napi_create_bigint_int64(env, batch_id, &mut id) }, "batchId")?;
-        check(unsafe { napi::sys::napi_set_named_property(env, obj, c"batchId".as_ptr(), id) }, "batchId")?;
-        let mut n = std::ptr::null_mut();
-        check(unsafe { napi::sys::napi_create_double(env, bar_bytes, &mut n) }, "barBytes")?;
-        check(unsafe { napi::sys::napi_set_named_property(env, obj, c"barBytes".as_ptr(), n) }, "barBytes")?;
-        let mut items_value = std::ptr::null_mut();
-        check(unsafe { napi::sys::napi_create_double(env, items, &mut items_value) }, "items")?;
-        check(unsafe { napi::sys::napi_set_named_property(env, obj, c"items".as_ptr(), items_value) }, "items")?;
-        Ok(obj)
+        match val {
+            Encoded::Bytes(bytes) => unsafe { JsBytes::to_napi_value(env, JsBytes(bytes)) },
+            Encoded::Counted { bar, items } => {
+                check(unsafe { napi::sys::napi_create_object(env, &mut obj) }, "object")?;
+                let bar = unsafe { JsBytes::to_napi_value(env, JsBytes(bar))? };
+                check(unsafe { napi::sys::napi_set_named_property(env, obj, c"bar".as_ptr(), bar) }, "bar")?;
+                set_number(obj, c"items", items)?;
+                Ok(obj)
+            }
+            Encoded::Framed { frame, batch_id, bar_bytes, items } => {
+                check(unsafe { napi::sys::napi_create_object(env, &mut obj) }, "object")?;
+                let frame = unsafe { JsBytes::to_napi_value(env, JsBytes(frame))? };
+                check(unsafe { napi::sys::napi_set_named_property(env, obj, c"frame".as_ptr(), frame) }, "frame")?;
+                let mut id = std::ptr::null_mut();
+                check(unsafe { napi::sys::napi_create_bigint_int64(env, batch_id, &mut id) }, "batchId")?;
+                check(unsafe { napi::sys::napi_set_named_property(env, obj, c"batchId".as_ptr(), id) }, "batchId")?;
+                set_number(obj, c"barBytes", bar_bytes)?;
+                set_number(obj, c"items", items)?;
+                Ok(obj)
+            }
+        }
     }
 }
 
@@ -174,25 +195,36 @@ enum JobKind {
 struct EncodeJob {
     kind: JobKind,
     input: Vec<u8>,
-    /// Some(level): settle with the gRPC message of the result compressed at that zstd level.
-    frame: Option<i32>,
+    reply: Reply,
     deferred: JsDeferred<Encoded, Settle>,
 }
 
+/// A signal's OTLP request, or (None) an SDK columns buffer.
+fn job_kind(signal: Option<String>) -> Result<JobKind> {
+    Ok(match signal {
+        Some(s) => JobKind::Otlp(parse_signal(&s)?),
+        None => JobKind::Columns,
+    })
+}
+
 /// Runs one job on the core encoder (the encoder thread holds the lock).
-fn run_job(enc: &mut CoreEncoder, kind: &JobKind, input: &[u8], frame: Option<i32>) -> std::result::Result<Encoded, OtapError> {
+fn run_job(enc: &mut CoreEncoder, kind: &JobKind, input: &[u8], reply: Reply) -> std::result::Result<Encoded, OtapError> {
     let input = match *kind {
         JobKind::Otlp(signal) => EncodeInput::Otlp(signal, input),
         JobKind::Columns => EncodeInput::Columns(input),
     };
-    match (frame, input) {
-        (Some(level), input) => {
-            let f = enc.encode_framed(input, level)?;
-            Ok(Encoded::Framed { frame: f.frame, batch_id: f.batch_id, bar_bytes: f.bar_bytes as f64, items: f.items as f64 })
-        }
-        (None, EncodeInput::Otlp(signal, otlp)) => enc.encode(signal, otlp).map(Encoded::Bytes),
-        (None, EncodeInput::Columns(columns)) => enc.encode_columns(columns).map(Encoded::Bytes),
+    if let Reply::Framed(level) = reply {
+        let f = enc.encode_framed(input, level)?;
+        return Ok(Encoded::Framed { frame: f.frame, batch_id: f.batch_id, bar_bytes: f.bar_bytes as f64, items: f.items as f64 });
     }
+    let bar = match input {
+        EncodeInput::Otlp(signal, otlp) => enc.encode(signal, otlp)?,
+        EncodeInput::Columns(columns) => enc.encode_columns(columns)?,
+    };
+    Ok(match reply {
+        Reply::Counted => Encoded::Counted { bar, items: enc.last_item_count() as f64 },
+        _ => Encoded::Bytes(bar),
+    })
 }
 
 impl JsEncoder {
@@ -218,7 +250,7 @@ impl JsEncoder {
                     let result = inner
                         .lock()
                         .ok()
-                        .and_then(|mut guard| guard.as_mut().map(|enc| run_job(enc, &job.kind, &job.input, job.frame)));
+                        .and_then(|mut guard| guard.as_mut().map(|enc| run_job(enc, &job.kind, &job.input, job.reply)));
                     drop(job.input);
                     job.deferred.resolve(Box::new(move |env| match result {
                         Some(Ok(encoded)) => Ok(encoded),
@@ -236,7 +268,7 @@ impl JsEncoder {
     }
 
     /// Queues one job on the encoder thread (started on first use); the promise it settles.
-    fn queue<'e>(&mut self, env: &'e Env, kind: JobKind, input: &[u8], frame: Option<i32>) -> Result<Object<'e>> {
+    fn queue<'e>(&mut self, env: &'e Env, kind: JobKind, input: &[u8], reply: Reply) -> Result<Object<'e>> {
         // No lock here: the encoder thread holds it for whole encodes.
         if self.closed {
             return Err(closed("Encoder"));
@@ -245,7 +277,7 @@ impl JsEncoder {
             self.thread = Some(Self::spawn_thread(Arc::clone(&self.inner))?);
         }
         let (deferred, promise) = env.create_deferred::<Encoded, Settle>()?;
-        let job = EncodeJob { kind, input: input.to_vec(), frame, deferred };
+        let job = EncodeJob { kind, input: input.to_vec(), reply, deferred };
         if let Err(mpsc::SendError(job)) = self.thread.as_ref().expect("started above").send(job) {
             job.deferred.reject(Error::new(Status::GenericFailure, "the encoder thread has stopped"));
         }
@@ -281,7 +313,16 @@ impl JsEncoder {
     #[napi(ts_return_type = "Promise<Buffer>")]
     pub fn encode_async<'e>(&mut self, env: &'e Env, signal: String, otlp: &[u8]) -> Result<Object<'e>> {
         let signal = parse_signal(&signal)?;
-        self.queue(env, JobKind::Otlp(signal), otlp, None)
+        self.queue(env, JobKind::Otlp(signal), otlp, Reply::Bytes)
+    }
+
+    /// `encodeAsync` (a signal) or `encodeColumnsAsync` (null) settling with `{ bar, items }`:
+    /// the BatchArrowRecords bytes and its items (spans, log records, metric data points), so
+    /// that the caller need not count them. Queued with the other async calls.
+    #[napi(ts_return_type = "Promise<{ bar: Buffer; items: number }>")]
+    pub fn encode_counted_async<'e>(&mut self, env: &'e Env, signal: Option<String>, input: &[u8]) -> Result<Object<'e>> {
+        let kind = job_kind(signal)?;
+        self.queue(env, kind, input, Reply::Counted)
     }
 
     /// `encodeAsync` (a signal) or `encodeColumnsAsync` (null) for a gRPC stream with zstd
@@ -291,11 +332,8 @@ impl JsEncoder {
     /// metric data points). Queued with the other async calls.
     #[napi(ts_return_type = "Promise<{ frame: Buffer; batchId: bigint; barBytes: number; items: number }>")]
     pub fn encode_framed_async<'e>(&mut self, env: &'e Env, signal: Option<String>, input: &[u8], level: i32) -> Result<Object<'e>> {
-        let kind = match signal {
-            Some(s) => JobKind::Otlp(parse_signal(&s)?),
-            None => JobKind::Columns,
-        };
-        self.queue(env, kind, input, Some(level))
+        let kind = job_kind(signal)?;
+        self.queue(env, kind, input, Reply::Framed(level))
     }
 
     /// `encode` of the request with the editor's renames and deletions applied as it is
@@ -316,7 +354,7 @@ impl JsEncoder {
     /// `encodeColumns` on the encoder's thread, queued with the `encodeAsync` calls.
     #[napi(ts_return_type = "Promise<Buffer>")]
     pub fn encode_columns_async<'e>(&mut self, env: &'e Env, columns: &[u8]) -> Result<Object<'e>> {
-        self.queue(env, JobKind::Columns, columns, None)
+        self.queue(env, JobKind::Columns, columns, Reply::Bytes)
     }
 
     /// Received tables (a `Tables` from a Decoder) -> BatchArrowRecords bytes, without the

@@ -422,7 +422,7 @@ describe('OtapExporter', () => {
         get(enc, key) {
           const v: unknown = Reflect.get(enc, key, enc);
           if (typeof v !== 'function') return v;
-          const count = key === 'encodeAsync' ? 'plain' : key === 'encodeFramedAsync' ? 'framed' : undefined;
+          const count = key === 'encodeAsync' || key === 'encodeCountedAsync' ? 'plain' : key === 'encodeFramedAsync' ? 'framed' : undefined;
           return (...args: unknown[]): unknown => {
             if (count) calls[count]++;
             return (v as (...a: unknown[]) => unknown).apply(enc, args);

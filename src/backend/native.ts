@@ -24,6 +24,12 @@ interface NativeAttributeEditor {
   editOtlp(signal: string, otlp: Uint8Array): Uint8Array | null;
 }
 
+/** An async encode's input as the addon takes it: a signal and its OTLP bytes, or null and
+ *  SDK columns. */
+function addonInput(input: EncodeInput): [string | null, Uint8Array] {
+  return 'columns' in input ? [null, input.columns] : [input.signal, input.otlp];
+}
+
 /** The addon's exports (see native/napi/src/lib.rs). */
 export interface NativeAddon {
   Encoder: new (options?: { zstdLevel?: number; metricMetadata?: boolean }) => {
@@ -162,12 +168,10 @@ export class NativeBackend implements Backend {
         encodeColumnsAsync: (columns: Uint8Array) => callAsync(() => enc.encodeColumnsAsync!(columns)),
       } : {}),
       ...(typeof enc.encodeFramedAsync === 'function' ? {
-        encodeFramedAsync: (input: EncodeInput, level: number) =>
-          callAsync(() => ('columns' in input ? enc.encodeFramedAsync!(null, input.columns, level) : enc.encodeFramedAsync!(input.signal, input.otlp, level))),
+        encodeFramedAsync: (input: EncodeInput, level: number) => callAsync(() => enc.encodeFramedAsync!(...addonInput(input), level)),
       } : {}),
       ...(typeof enc.encodeCountedAsync === 'function' ? {
-        encodeCountedAsync: (input: EncodeInput) =>
-          callAsync(() => ('columns' in input ? enc.encodeCountedAsync!(null, input.columns) : enc.encodeCountedAsync!(input.signal, input.otlp))),
+        encodeCountedAsync: (input: EncodeInput) => callAsync(() => enc.encodeCountedAsync!(...addonInput(input))),
       } : {}),
       encodeColumns: (columns: Uint8Array) => call(() => enc.encodeColumns(columns)),
       close: () => enc.close(),

@@ -4,6 +4,7 @@
 // of this thread's instance): such batches are encoded from their OTLP bytes.
 import type { Signal } from '../otlp/model.js';
 import type { BackendEncoder, CountedBatch, EncodeInput, FramedBatch } from './types.js';
+import type { EncodedReply, ReplyForm } from './wasm-encoder-messages.js';
 import type { EncoderWorker } from './wasm-encoder-workers.js';
 import { signalCode } from './wasm-signal.js';
 
@@ -41,17 +42,18 @@ export class WasmThreadEncoder implements BackendEncoder {
   }
 
   private framed(input: EncodeInput, level: number): Promise<FramedBatch> {
-    const signal = 'columns' in input ? undefined : input.signal;
-    this.check(signal);
-    return this.worker.encodeAsync(this.id, signal, 'columns' in input ? input.columns : input.otlp, { frameLevel: level })
-      .then((r) => ({ frame: r.data, batchId: r.batchId!, barBytes: r.barBytes!, items: r.items! }));
+    return this.queue(input, { frameLevel: level }).then((r) => ({ frame: r.data, batchId: r.batchId!, barBytes: r.barBytes!, items: r.items! }));
   }
 
   private counted(input: EncodeInput): Promise<CountedBatch> {
+    return this.queue(input, { counted: true }).then((r) => ({ bar: r.data, items: r.items! }));
+  }
+
+  /** An encode of `input` queued on the worker, answered in the form `answer` asks for. */
+  private queue(input: EncodeInput, answer: ReplyForm): Promise<EncodedReply> {
     const signal = 'columns' in input ? undefined : input.signal;
     this.check(signal);
-    return this.worker.encodeAsync(this.id, signal, 'columns' in input ? input.columns : input.otlp, { counted: true })
-      .then((r) => ({ bar: r.data, items: r.items! }));
+    return this.worker.encodeAsync(this.id, signal, 'columns' in input ? input.columns : input.otlp, answer);
   }
 
   /** Calls already made finish; later ones throw. */

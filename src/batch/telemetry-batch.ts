@@ -283,18 +283,12 @@ export class TelemetryBatch<S extends Signal = Signal> {
       if (this.columns) conversions.columnsEncoded++;
       const input = (): EncodeInput => (this.columns ? { columns: this.columns } : { signal: this.signal, otlp: this.otlpBytes() });
       // Where the encoder counts the items, itemCount needs no walk over the OTLP bytes.
-      if (frameLevel !== undefined) {
-        return encoder.encodeFramedAsync!(input(), frameLevel).then((framed) => {
-          this.items ??= framed.items;
-          return framed;
-        });
-      }
-      if (encoder.encodeCountedAsync) {
-        return encoder.encodeCountedAsync(input()).then((counted) => {
-          this.items ??= counted.items;
-          return counted.bar;
-        });
-      }
+      const keepItems = <T extends { items: number }>(out: T): T => {
+        this.items ??= out.items;
+        return out;
+      };
+      if (frameLevel !== undefined) return encoder.encodeFramedAsync!(input(), frameLevel).then(keepItems);
+      if (encoder.encodeCountedAsync) return encoder.encodeCountedAsync(input()).then((out) => keepItems(out).bar);
       if (this.columns) return encoder.encodeColumnsAsync!(this.columns);
       return encoder.encodeAsync!(this.signal, this.otlpBytes());
     } catch (err) {

@@ -213,17 +213,20 @@ fn run_job(enc: &mut CoreEncoder, kind: &JobKind, input: &[u8], reply: Reply) ->
         JobKind::Otlp(signal) => EncodeInput::Otlp(signal, input),
         JobKind::Columns => EncodeInput::Columns(input),
     };
-    if let Reply::Framed(level) = reply {
-        let f = enc.encode_framed(input, level)?;
-        return Ok(Encoded::Framed { frame: f.frame, batch_id: f.batch_id, bar_bytes: f.bar_bytes as f64, items: f.items as f64 });
-    }
-    let bar = match input {
-        EncodeInput::Otlp(signal, otlp) => enc.encode(signal, otlp)?,
-        EncodeInput::Columns(columns) => enc.encode_columns(columns)?,
+    let plain = |enc: &mut CoreEncoder, input: EncodeInput<'_>| match input {
+        EncodeInput::Otlp(signal, otlp) => enc.encode(signal, otlp),
+        EncodeInput::Columns(columns) => enc.encode_columns(columns),
     };
     Ok(match reply {
-        Reply::Counted => Encoded::Counted { bar, items: enc.last_item_count() as f64 },
-        _ => Encoded::Bytes(bar),
+        Reply::Bytes => Encoded::Bytes(plain(enc, input)?),
+        Reply::Counted => {
+            let bar = plain(enc, input)?;
+            Encoded::Counted { bar, items: enc.last_item_count() as f64 }
+        }
+        Reply::Framed(level) => {
+            let f = enc.encode_framed(input, level)?;
+            Encoded::Framed { frame: f.frame, batch_id: f.batch_id, bar_bytes: f.bar_bytes as f64, items: f.items as f64 }
+        }
     })
 }
 

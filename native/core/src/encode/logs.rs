@@ -13,10 +13,10 @@ use crate::otlp::model::{AnyValue, LogsRequest};
 
 pub fn logs_tables<'a>(req: &LogsRequest<'a>, keep: Option<&[bool]>) -> Result<Tables<'a>, OtapError> {
     let roots = &req.roots;
-    let flat = flatten(roots, keep);
+    let mut flat = flatten(roots, keep);
     let items = &roots.items;
     // Go order: resource group, scope group (first appearance), then trace id.
-    let mut rows = flat.rows.clone();
+    let mut rows = std::mem::take(&mut flat.rows);
     match trace_id_keys(rows.iter().map(|r| items[r.item as usize].trace_id)) {
         Some(tids) => sort_rows(&mut rows, |i, r| (r.res, r.scope, tids[i])),
         None => rows.sort_by(|a, b| {

@@ -17,10 +17,10 @@ const U32_MAX: u64 = u32::MAX as u64;
 
 pub fn metrics_tables<'a>(req: &'a MetricsRequest<'a>, metadata: bool, keep: Option<&[bool]>) -> Result<Tables<'a>, OtapError> {
     let roots = &req.roots;
-    let flat = flatten(roots, keep);
+    let mut flat = flatten(roots, keep);
     let metrics = &roots.items;
     // Go order: resource key, scope key, metric type, name (stable).
-    let mut rows = flat.rows.clone();
+    let mut rows = std::mem::take(&mut flat.rows);
     let names = byte_ranks(rows.iter().map(|r| metrics[r.item as usize].name.as_bytes()));
     sort_rows(&mut rows, |i, r| {
         let kind = metrics[r.item as usize].kind.code();
@@ -230,8 +230,14 @@ impl<'a> PointCommon<'a> {
     ) -> Result<Self, OtapError> {
         let n = rows.len();
         let ids = assign_ids(rows.iter().map(|_| true), U32_MAX, table)?;
+        // Sized up front: growing by doubling copies every row about twice.
+        let (n_attrs, n_exemplars) = rows.iter().fold((0, 0), |(a, e), r| {
+            let (attrs, exemplars, ..) = get(r.1 as usize);
+            (a + attrs.len(), e + exemplars.len())
+        });
         let mut attrs = AttributeRows::default();
-        let mut exemplars = Vec::new();
+        attrs.reserve(n_attrs);
+        let mut exemplars = Vec::with_capacity(n_exemplars);
         let mut start = Vec::with_capacity(n);
         let mut time = Vec::with_capacity(n);
         let mut flags = Vec::with_capacity(n);
@@ -295,6 +301,7 @@ fn exemplar_tables<'a>(
     rows.sort_by(|a, b| compare_values(&ex[a.1 as usize].value, &ex[b.1 as usize].value).then(a.0.cmp(&b.0)));
     let n = rows.len();
     let mut attrs = AttributeRows::default();
+    attrs.reserve(rows.iter().map(|r| ex[r.1 as usize].attrs.len()).sum());
     let ids = assign_ids(rows.iter().map(|r| !ex[r.1 as usize].attrs.is_empty()), U32_MAX, table)?;
     let parents: Vec<u32> = rows.iter().map(|r| r.0).collect();
     let encoded =

@@ -13,10 +13,10 @@ use crate::otlp::model::TracesRequest;
 
 pub fn traces_tables<'a>(req: &TracesRequest<'a>, keep: Option<&[bool]>) -> Result<Tables<'a>, OtapError> {
     let roots = &req.roots;
-    let flat = flatten(roots, keep);
+    let mut flat = flatten(roots, keep);
     let spans = &roots.items;
     // Go order: resource key, scope key, name, trace id (then start time).
-    let mut rows = flat.rows.clone();
+    let mut rows = std::mem::take(&mut flat.rows);
     let tids = trace_id_keys(rows.iter().map(|r| spans[r.item as usize].trace_id));
     if let Some(tids) = tids {
         let names = byte_ranks(rows.iter().map(|r| spans[r.item as usize].name.as_bytes()));
@@ -51,9 +51,11 @@ pub fn traces_tables<'a>(req: &TracesRequest<'a>, keep: Option<&[bool]>) -> Resu
         0xffff,
         "SPANS",
     )?;
-    // (parent span id, index into req.events / req.links)
-    let mut events: Vec<(u32, u32)> = Vec::new();
-    let mut links: Vec<(u32, u32)> = Vec::new();
+    // (parent span id, index into req.events / req.links). Sized for every span kept, as
+    // the attribute rows: growing by doubling was 2% of a traces encode's instructions.
+    let mut events: Vec<(u32, u32)> = Vec::with_capacity(req.events.len());
+    let mut links: Vec<(u32, u32)> = Vec::with_capacity(req.links.len());
+    span_attrs.reserve(req.span_attrs.len());
     let mut start = Vec::with_capacity(n);
     let mut duration = Vec::with_capacity(n);
     let mut trace_id = Vec::with_capacity(n);
@@ -120,6 +122,8 @@ pub fn traces_tables<'a>(req: &TracesRequest<'a>, keep: Option<&[bool]>) -> Resu
     }
     let mut event_attrs = AttributeRows::interned(roots.interned_strings);
     let mut link_attrs = AttributeRows::interned(roots.interned_strings);
+    event_attrs.reserve(req.event_attrs.len());
+    link_attrs.reserve(req.link_attrs.len());
     if !events.is_empty() {
         tables.push((T::SPAN_EVENTS, events_table(req, &mut events, &mut event_attrs)?));
     }

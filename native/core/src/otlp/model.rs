@@ -5,6 +5,7 @@
 //! not one object per row. Nested AnyValues (arrays and kvlists) stay as their raw protobuf
 //! bytes and are turned into CBOR directly from those bytes.
 
+use super::arena_sizes::{self, Kind, MAX_ARENAS};
 use super::wire::{self, Reader, I32, I64, LEN, VARINT};
 use crate::error::OtapError;
 
@@ -84,6 +85,23 @@ const MAX_ATTRS_RESERVED: usize = 32768;
 /// of large entries reserves little.
 fn reserve_for<T>(arena: &mut Vec<T>, request: &[u8], bytes_per_entry: usize, max: usize) {
     arena.reserve((request.len() / bytes_per_entry).min(max));
+}
+
+/// Reserves arena `i` as `predicted` says (see `arena_sizes`), or else by the first guess
+/// (bytes per entry, most entries), if there is one.
+fn presize<T>(arena: &mut Vec<T>, predicted: &Option<[usize; MAX_ARENAS]>, i: usize, request: &[u8], first_guess: Option<(usize, usize)>) {
+    match (predicted, first_guess) {
+        (Some(p), _) => arena_sizes::reserve(arena, p[i], request.len()),
+        (None, Some((bytes_per_entry, max))) => reserve_for(arena, request, bytes_per_entry, max),
+        (None, None) => {}
+    }
+}
+
+/// The lengths of a request's arenas, in `presize` order, for `arena_sizes::learn`.
+fn arena_lens<const N: usize>(lens: [usize; N]) -> [usize; MAX_ARENAS] {
+    let mut all = [0; MAX_ARENAS];
+    all[..N].copy_from_slice(&lens);
+    all
 }
 
 pub fn parse_any_value<'a>(mut r: Reader<'a>) -> Result<AnyValue<'a>, OtapError> {
@@ -314,13 +332,15 @@ pub struct LogsRequest<'a> {
 
 pub fn parse_logs(buf: &[u8]) -> Result<LogsRequest<'_>, OtapError> {
     let mut req = LogsRequest::default();
-    reserve_for(&mut req.roots.items, buf, 128, 8192);
-    reserve_for(&mut req.attrs, buf, ATTR_BYTES, MAX_ATTRS_RESERVED);
+    let predicted = arena_sizes::predict(Kind::Logs, buf.len());
+    presize(&mut req.roots.items, &predicted, 0, buf, Some((128, 8192)));
+    presize(&mut req.attrs, &predicted, 1, buf, Some((ATTR_BYTES, MAX_ATTRS_RESERVED)));
     let attrs = &mut req.attrs;
     parse_roots(buf, &mut req.roots, |r, items| {
         items.push(parse_log_record(r, attrs)?);
         Ok(())
     })?;
+    arena_sizes::learn(Kind::Logs, buf.len(), arena_lens([req.roots.items.len(), req.attrs.len()]));
     Ok(req)
 }
 
@@ -456,8 +476,13 @@ pub struct TracesRequest<'a> {
 
 pub fn parse_traces(buf: &[u8]) -> Result<TracesRequest<'_>, OtapError> {
     let mut req = TracesRequest::default();
-    reserve_for(&mut req.roots.items, buf, 192, 8192);
-    reserve_for(&mut req.span_attrs, buf, ATTR_BYTES, MAX_ATTRS_RESERVED);
+    let predicted = arena_sizes::predict(Kind::Traces, buf.len());
+    presize(&mut req.roots.items, &predicted, 0, buf, Some((192, 8192)));
+    presize(&mut req.span_attrs, &predicted, 1, buf, Some((ATTR_BYTES, MAX_ATTRS_RESERVED)));
+    presize(&mut req.events, &predicted, 2, buf, None);
+    presize(&mut req.event_attrs, &predicted, 3, buf, None);
+    presize(&mut req.links, &predicted, 4, buf, None);
+    presize(&mut req.link_attrs, &predicted, 5, buf, None);
     let TracesRequest { roots, span_attrs, events, event_attrs, links, link_attrs } = &mut req;
     parse_roots(buf, roots, |mut r, items| {
         let mut s = Span::default();
@@ -529,6 +554,12 @@ pub fn parse_traces(buf: &[u8]) -> Result<TracesRequest<'_>, OtapError> {
         items.push(s);
         Ok(())
     })?;
+    let r = &req;
+    arena_sizes::learn(
+        Kind::Traces,
+        buf.len(),
+        arena_lens([r.roots.items.len(), r.span_attrs.len(), r.events.len(), r.event_attrs.len(), r.links.len(), r.link_attrs.len()]),
+    );
     Ok(req)
 }
 
@@ -748,8 +779,20 @@ impl<'a> PointArenas<'_, 'a> {
 
 pub fn parse_metrics(buf: &[u8]) -> Result<MetricsRequest<'_>, OtapError> {
     let mut req = MetricsRequest::default();
+    let predicted = arena_sizes::predict(Kind::Metrics, buf.len());
+    presize(&mut req.roots.items, &predicted, 0, buf, None);
+    presize(&mut req.metadata_attrs, &predicted, 1, buf, None);
+    presize(&mut req.number_points, &predicted, 2, buf, None);
+    presize(&mut req.histogram_points, &predicted, 3, buf, None);
+    presize(&mut req.exp_points, &predicted, 4, buf, None);
+    presize(&mut req.summary_points, &predicted, 5, buf, None);
     // Attributes of data points are most of a metrics request.
-    reserve_for(&mut req.point_attrs, buf, ATTR_BYTES, MAX_ATTRS_RESERVED);
+    presize(&mut req.point_attrs, &predicted, 6, buf, Some((ATTR_BYTES, MAX_ATTRS_RESERVED)));
+    presize(&mut req.exemplars, &predicted, 7, buf, None);
+    presize(&mut req.exemplar_attrs, &predicted, 8, buf, None);
+    presize(&mut req.u64s, &predicted, 9, buf, None);
+    presize(&mut req.f64s, &predicted, 10, buf, None);
+    presize(&mut req.quantiles, &predicted, 11, buf, None);
     let MetricsRequest {
         roots, metadata_attrs, number_points, histogram_points, exp_points, summary_points, point_attrs, exemplars,
         exemplar_attrs, u64s, f64s, quantiles,
@@ -822,6 +865,16 @@ pub fn parse_metrics(buf: &[u8]) -> Result<MetricsRequest<'_>, OtapError> {
         items.push(m);
         Ok(())
     })?;
+    let r = &req;
+    arena_sizes::learn(
+        Kind::Metrics,
+        buf.len(),
+        arena_lens([
+            r.roots.items.len(), r.metadata_attrs.len(), r.number_points.len(), r.histogram_points.len(), r.exp_points.len(),
+            r.summary_points.len(), r.point_attrs.len(), r.exemplars.len(), r.exemplar_attrs.len(), r.u64s.len(), r.f64s.len(),
+            r.quantiles.len(),
+        ]),
+    );
     Ok(req)
 }
 

@@ -1,6 +1,7 @@
 // Codec throughput benchmark: encode (OTLP protobuf bytes -> BatchArrowRecords bytes) and
 // decode (BatchArrowRecords bytes -> OTLP protobuf bytes) with the native, wasm and js
-// backends, next to the Go reference Producer/Consumer on the same OTLP data, in the same run.
+// backends, next to the Go reference Producer/Consumer and the Rust engine's (bench/rust-engine-e2e.ts)
+// on the same OTLP data, in the same run.
 // Writes the `backends` section of bench/RESULTS.md.
 //
 //   npx tsx bench/backends.ts [--quick]
@@ -36,6 +37,7 @@ import type { Signal, SignalRequest } from '../src/otlp/model.js';
 import { encodeOtlp } from '../src/otlp/signal-codec.js';
 import { GO_PEER_SOURCE_DIR, goDecode, goEncode, goPeerBinary, writeFramedBars } from '../test/interop/go-peer.js';
 import { longStreamTable, measureLongStreams, type LongStreamOptions } from './long-stream.js';
+import { rustEngineE2e, rustEngineE2eBinary } from './rust-engine-e2e.js';
 import { machineDescription, replaceSection } from './results.js';
 
 const quick = process.argv.includes('--quick');
@@ -262,14 +264,16 @@ function decodeRun(b: Backend, bars: Uint8Array[]): { nanos: number; otlpBytes: 
   return { nanos, otlpBytes };
 }
 
-type Impl = BackendName | 'go' | 'goE2e';
+type Impl = BackendName | 'go' | 'goE2e' | 'rustE2e';
 interface Row {
   signal: Signal; size: number; batches: number; records: number; otlpBytes: number;
   encode: Partial<Record<Impl, number>>; // median nanos per stream
   decode: Partial<Record<Impl, number>>;
 }
 
-async function measure(signal: Signal, size: number, work: string, backends: [Backend, ...Backend[]], e2eBin: string | undefined): Promise<Row> {
+async function measure(
+  signal: Signal, size: number, work: string, backends: [Backend, ...Backend[]], e2eBin: string | undefined, rustBin: string | undefined,
+): Promise<Row> {
   const batches = batchesFor(size);
   const dir = path.join(work, `${signal}-${size}`);
   fs.mkdirSync(dir, { recursive: true });
@@ -312,6 +316,11 @@ async function measure(signal: Signal, size: number, work: string, backends: [Ba
       push(enc, 'goE2e', g.encodeNanosAll[1]!);
       push(dec, 'goE2e', g.decodeNanosAll[1]!);
     }
+    if (rustBin) {
+      const x = await rustEngineE2e(rustBin, signal, dir, 2);
+      push(enc, 'rustE2e', x.encodeNanosAll[1]!);
+      push(dec, 'rustE2e', x.decodeNanosAll[1]!);
+    }
   }
   const med = (m: Record<string, number[]>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, median(v)]));
   return { signal, size, batches, records: batches * size, otlpBytes, encode: med(enc), decode: med(dec) };
@@ -326,10 +335,11 @@ const fmtMB = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(1)
 const fmtX = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : `${x.toFixed(2)}x`);
 
 function table(rows: Row[], op: 'encode' | 'decode', impls: Impl[]): string {
-  const names: Record<Impl, string> = { native: 'native', wasm: 'wasm', js: 'js', go: 'Go codec', goE2e: 'Go e2e' };
+  const names: Record<Impl, string> = { native: 'native', wasm: 'wasm', js: 'js', go: 'Go codec', goE2e: 'Go e2e', rustE2e: 'Rust engine e2e' };
+  const rust = impls.includes('rustE2e');
   const head = [
     'signal', 'batch', ...impls.map((i) => `${names[i]} rec/s`), ...impls.map((i) => `${names[i]} MB/s`),
-    'native / Go codec', 'native / Go e2e', 'wasm / native', 'js / native',
+    'native / Go codec', 'native / Go e2e', ...(rust ? ['native / Rust engine e2e'] : []), 'wasm / native', 'js / native',
   ];
   const lines = [`| ${head.join(' | ')} |`, `| ${head.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`];
   for (const r of rows) {
@@ -339,7 +349,8 @@ function table(rows: Row[], op: 'encode' | 'decode', impls: Impl[]): string {
     const ratio = (a: Impl, b: Impl) => (t[a] && t[b] ? t[b]! / t[a]! : undefined);
     lines.push(`| ${[
       r.signal, r.size, ...impls.map((i) => fmtRate(recs(i))), ...impls.map((i) => fmtMB(mbs(i))),
-      fmtX(ratio('native', 'go')), fmtX(ratio('native', 'goE2e')), fmtX(ratio('wasm', 'native')), fmtX(ratio('js', 'native')),
+      fmtX(ratio('native', 'go')), fmtX(ratio('native', 'goE2e')), ...(rust ? [fmtX(ratio('native', 'rustE2e'))] : []),
+      fmtX(ratio('wasm', 'native')), fmtX(ratio('js', 'native')),
     ].join(' | ')} |`);
   }
   return lines.join('\n');
@@ -399,6 +410,14 @@ async function main() {
     e2eNote = `Go e2e variant not built: ${(e as Error).message.split('\n')[0]}`;
     console.error(e2eNote);
   }
+  let rustBin: string | undefined;
+  let rustNote = '';
+  try {
+    rustBin = rustEngineE2eBinary();
+  } catch (e) {
+    rustNote = `Rust engine e2e not built: ${(e as Error).message.split('\n')[0]}`;
+    console.error(rustNote);
+  }
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'otap-bench-backends-'));
   const rows: Row[] = [];
@@ -408,7 +427,7 @@ async function main() {
   try {
     for (const signal of SIGNALS) {
       for (const size of SIZES) {
-        const row = await measure(signal, size, work, loaded, e2eBin);
+        const row = await measure(signal, size, work, loaded, e2eBin, rustBin);
         rows.push(row);
         loads.push(os.loadavg()[0]!);
         const e = row.encode;
@@ -416,7 +435,8 @@ async function main() {
         const rate = (n?: number) => (n ? fmtRate(row.records / (n / 1e9)) : '–');
         console.log(
           `${signal}/${size} (${row.batches} batches): encode native ${rate(e.native)} wasm ${rate(e.wasm)} js ${rate(e.js)} go ${rate(e.go)} go-e2e ${rate(e.goE2e)} rec/s` +
-            ` | decode native ${rate(d.native)} wasm ${rate(d.wasm)} js ${rate(d.js)} go ${rate(d.go)} go-e2e ${rate(d.goE2e)} rec/s`,
+            ` rust-e2e ${rate(e.rustE2e)}` +
+            ` | decode native ${rate(d.native)} wasm ${rate(d.wasm)} js ${rate(d.js)} go ${rate(d.go)} go-e2e ${rate(d.goE2e)} rust-e2e ${rate(d.rustE2e)} rec/s`,
         );
       }
     }
@@ -426,7 +446,7 @@ async function main() {
     fs.rmSync(work, { recursive: true, force: true });
   }
   const seconds = (Date.now() - t0) / 1000;
-  const impls: Impl[] = [...backends.map((b) => b.name), 'go', ...(e2eBin ? (['goE2e'] as Impl[]) : [])];
+  const impls: Impl[] = [...backends.map((b) => b.name), 'go', ...(e2eBin ? (['goE2e'] as Impl[]) : []), ...(rustBin ? (['rustE2e'] as Impl[]) : [])];
   const maxLoad = Math.max(...loads);
   const loadNote =
     `Load average (1 min) during the run: ${loads.map((l) => l.toFixed(2)).join(' → ')} on ${os.cpus().length} cores` +
@@ -446,7 +466,9 @@ async function main() {
     '- **Go codec**: `otap-go-peer encode|decode --no-zstd` (test/interop/go, the reference `arrow_record.Producer`/`Consumer` v0.46.0): times only `Producer.BatchArrowRecordsFrom*` (pdata → `*BatchArrowRecords`) and `Consumer.*From` (`*BatchArrowRecords` → pdata). It **excludes** OTLP → pdata unmarshalling and BAR `proto.Marshal` (encode), and BAR `proto.Unmarshal` and pdata → OTLP marshalling (decode), which our numbers include. It decodes its own encoder\'s stream of the same data.',
     '- **Go e2e**: the same library timed bytes-to-bytes like ours (`UnmarshalProto` + Producer + `proto.Marshal`; `proto.Unmarshal` + Consumer + `MarshalProto`), a small program generated and built by bench/backends.ts (test/interop/go is unchanged). This is the comparable number; native / Go codec is the stricter comparison.',
     '- Go codec vs Go e2e: OTLP protobuf (un)marshalling is a small share of Go\'s time, so the two differ by about the run-to-run noise; Go e2e can even come out faster, plausibly because the peer keeps every pdata object and message of a run alive (more GC work) while the e2e program drops them per batch.',
+    '- **Rust engine e2e**: the Rust engine\'s codec (crate otel-arrow-dfe-pdata 0.62, the reference Rust implementation of open-telemetry/otel-arrow rust/otap-dataflow) timed bytes-to-bytes like ours (`OtapArrowRecords` from OTLP bytes + `Producer::produce_bar` + `encode_to_vec`; `BatchArrowRecords::decode` + `Consumer` + `encode_to_vec`), release build, one fresh Producer/Consumer per stream, no IPC zstd: a small program generated and built by bench/rust-engine-e2e.ts from the interop peer\'s manifest (test/interop/rust-engine is unchanged).',
     ...(e2eNote ? [`- ${e2eNote}`] : []),
+    ...(rustNote ? [`- ${rustNote}`] : []),
     ...(missing.length ? [`- Backends not loaded: ${missing.join('; ')}`] : []),
     '',
     loadNote,

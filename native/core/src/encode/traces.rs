@@ -52,7 +52,7 @@ pub fn traces_tables<'a>(req: &TracesRequest<'a>, keep: Option<&[bool]>) -> Resu
         "SPANS",
     )?;
     // (parent span id, index into req.events / req.links). Sized for every span kept, as
-    // the attribute rows: growing by doubling was 2% of a traces encode's instructions.
+    // the attribute rows: growing by doubling was 2.5% of a traces encode's instructions.
     let mut events: Vec<(u32, u32)> = Vec::with_capacity(req.events.len());
     let mut links: Vec<(u32, u32)> = Vec::with_capacity(req.links.len());
     span_attrs.reserve(req.span_attrs.len());

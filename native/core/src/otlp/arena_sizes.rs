@@ -2,7 +2,7 @@
 //! requests of one shape again and again, so the last request of the same signal parsed on
 //! this thread, scaled by size, predicts the next one; before there is one, a fixed guess
 //! per arena is used. Growing an arena by doubling copied each entry about twice and touched
-//! fresh pages each time (about 3% of a traces encode).
+//! fresh pages each time (1% of a traces 4096 encode's instructions, plus those page faults).
 
 use std::cell::RefCell;
 

@@ -1,9 +1,10 @@
 //! A borrowed, arena-based view of one OTLP export request, parsed straight from the
 //! protobuf bytes. Strings and byte fields point into the request buffer; every repeated
 //! message lives in one flat Vec per kind and parents refer to it by index ranges, so parsing
-//! a request allocates a handful of Vecs (reused across requests by the encoder's scratch),
-//! not one object per row. Nested AnyValues (arrays and kvlists) stay as their raw protobuf
-//! bytes and are turned into CBOR directly from those bytes.
+//! a request allocates a handful of Vecs (sized up front from the last request of the signal
+//! parsed on the thread, see `arena_sizes`), not one object per row. Nested AnyValues (arrays
+//! and kvlists) stay as their raw protobuf bytes and are turned into CBOR directly from those
+//! bytes.
 
 use super::arena_sizes::{self, Kind, MAX_ARENAS};
 use super::wire::{self, Reader, I32, I64, LEN, VARINT};

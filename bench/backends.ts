@@ -25,8 +25,7 @@
 //   MarshalProto.
 // - Go run i uses its own iteration 2 of 2 (fresh producer/consumer per iteration, as the
 //   peer does); the first in-process iteration is its warm-up.
-import { execFile, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -37,7 +36,8 @@ import type { Signal, SignalRequest } from '../src/otlp/model.js';
 import { encodeOtlp } from '../src/otlp/signal-codec.js';
 import { GO_PEER_SOURCE_DIR, goDecode, goEncode, goPeerBinary, writeFramedBars } from '../test/interop/go-peer.js';
 import { longStreamTable, measureLongStreams, type LongStreamOptions } from './long-stream.js';
-import { rustEngineE2e, rustEngineE2eBinary } from './rust-engine-e2e.js';
+import { builtOrWhy, cachedProgram, runE2e } from './e2e-program.js';
+import { rustEngineE2eBinary } from './rust-engine-e2e.js';
 import { machineDescription, replaceSection } from './results.js';
 
 const quick = process.argv.includes('--quick');
@@ -209,29 +209,13 @@ func main() {
 `;
 
 function goE2eBinary(): string {
-  const goMod = fs.readFileSync(path.join(GO_PEER_SOURCE_DIR, 'go.mod'));
-  const goSum = fs.readFileSync(path.join(GO_PEER_SOURCE_DIR, 'go.sum'));
-  const hash = createHash('sha256').update(GO_E2E_MAIN).update(goMod).update(goSum).digest('hex').slice(0, 16);
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  const dir = path.join(base, 'otel-arrow', 'go-bench-e2e', hash);
-  const bin = path.join(dir, 'go-e2e');
-  if (fs.existsSync(bin)) return bin;
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'main.go'), GO_E2E_MAIN);
-  fs.writeFileSync(path.join(dir, 'go.mod'), goMod);
-  fs.writeFileSync(path.join(dir, 'go.sum'), goSum);
-  const tmp = `${bin}.tmp-${process.pid}`;
-  execFileSync('go', ['build', '-o', tmp, '.'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  fs.renameSync(tmp, bin);
-  return bin;
-}
-
-function goE2e(bin: string, signal: Signal, dir: string, iterations: number): Promise<{ encodeNanosAll: number[]; decodeNanosAll: number[] }> {
-  return new Promise((resolve, reject) => {
-    execFile(bin, [signal, dir, String(iterations)], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`go-e2e ${signal}: ${stderr.trim() || err.message}`));
-      else resolve(JSON.parse(stdout) as { encodeNanosAll: number[]; decodeNanosAll: number[] });
-    });
+  const sources = {
+    'main.go': GO_E2E_MAIN,
+    'go.mod': fs.readFileSync(path.join(GO_PEER_SOURCE_DIR, 'go.mod')),
+    'go.sum': fs.readFileSync(path.join(GO_PEER_SOURCE_DIR, 'go.sum')),
+  };
+  return cachedProgram('go-bench-e2e', 'go-e2e', sources, (dir, out) => {
+    execFileSync('go', ['build', '-o', out, '.'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   });
 }
 
@@ -312,12 +296,12 @@ async function measure(
     const gd = await goDecode({ signal, in: goBars, out: path.join(dir, 'go-decoded'), iterations: 2 });
     push(dec, 'go', gd.decodeNanosAll[1]!);
     if (e2eBin) {
-      const g = await goE2e(e2eBin, signal, dir, 2);
+      const g = await runE2e(e2eBin, 'go-e2e', signal, dir, 2);
       push(enc, 'goE2e', g.encodeNanosAll[1]!);
       push(dec, 'goE2e', g.decodeNanosAll[1]!);
     }
     if (rustBin) {
-      const x = await rustEngineE2e(rustBin, signal, dir, 2);
+      const x = await runE2e(rustBin, 'rust-e2e', signal, dir, 2);
       push(enc, 'rustE2e', x.encodeNanosAll[1]!);
       push(dec, 'rustE2e', x.decodeNanosAll[1]!);
     }
@@ -402,22 +386,8 @@ async function main() {
   if (backends.length === 0) throw new Error('no backend loaded');
   const loaded = backends as [Backend, ...Backend[]];
   await goPeerBinary();
-  let e2eBin: string | undefined;
-  let e2eNote = '';
-  try {
-    e2eBin = goE2eBinary();
-  } catch (e) {
-    e2eNote = `Go e2e variant not built: ${(e as Error).message.split('\n')[0]}`;
-    console.error(e2eNote);
-  }
-  let rustBin: string | undefined;
-  let rustNote = '';
-  try {
-    rustBin = rustEngineE2eBinary();
-  } catch (e) {
-    rustNote = `Rust engine e2e not built: ${(e as Error).message.split('\n')[0]}`;
-    console.error(rustNote);
-  }
+  const { bin: e2eBin, why: e2eNote } = builtOrWhy('Go e2e variant', goE2eBinary);
+  const { bin: rustBin, why: rustNote } = builtOrWhy('Rust engine e2e', rustEngineE2eBinary);
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'otap-bench-backends-'));
   const rows: Row[] = [];

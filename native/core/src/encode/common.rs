@@ -167,19 +167,17 @@ pub struct ValueColumns<'a> {
     empty_bytes_null: bool,
 }
 
-/// Appends `v` to `col` (null when absent), materialising it with `rows` nulls at its first
-/// value.
+/// Sets row `rows` of `col` to `v` when there is one; the rows before it that got no value
+/// become nulls then, and trailing ones in `set_into`. Attribute rows come sorted by type, so
+/// a column's values arrive in one run and a row of another type costs nothing here.
 #[inline]
 fn push_cell<T: Clone>(col: &mut Option<Vec<Option<T>>>, v: Option<T>, rows: usize, capacity: usize) {
-    match col {
-        Some(c) => c.push(v),
-        None if v.is_some() => {
-            let mut c = Vec::with_capacity(capacity.max(rows + 1));
+    if let Some(x) = v {
+        let c = col.get_or_insert_with(|| Vec::with_capacity(capacity.max(rows + 1)));
+        if c.len() < rows {
             c.resize(rows, None);
-            c.push(v);
-            *col = Some(c);
         }
-        None => {}
+        c.push(Some(x));
     }
 }
 
@@ -215,6 +213,12 @@ impl<'a> ValueColumns<'a> {
         }
         self.push_row(s, i, d, b, by, se);
         Ok(())
+    }
+
+    /// Appends a row with no value (null in every column).
+    #[inline]
+    pub fn push_null_row(&mut self) {
+        self.rows += 1;
     }
 
     /// Appends one row given its six cells (at most one of them set).
@@ -380,7 +384,7 @@ impl<'a> AttributeRows<'a> {
             for (&i, &r) in order.iter().zip(&ranks) {
                 let r = r as usize;
                 if strs[r].is_some() {
-                    values.push_row(None, None, None, None, None, None);
+                    values.push_null_row();
                 } else {
                     values.push(if own_value[r] { &attrs[i as usize].value } else { &reps[r].value })?;
                 }

@@ -248,16 +248,17 @@ function decodeRun(b: Backend, bars: Uint8Array[]): { nanos: number; otlpBytes: 
   return { nanos, otlpBytes };
 }
 
-type Impl = BackendName | 'go' | 'goE2e' | 'rustE2e';
+type Impl = BackendName | 'go' | E2eImpl;
+/** The reference codecs timed bytes-to-bytes by a program built here (e2e-program.ts). */
+type E2eImpl = 'goE2e' | 'rustE2e';
+interface E2eProgram { impl: E2eImpl; bin: string }
 interface Row {
   signal: Signal; size: number; batches: number; records: number; otlpBytes: number;
   encode: Partial<Record<Impl, number>>; // median nanos per stream
   decode: Partial<Record<Impl, number>>;
 }
 
-async function measure(
-  signal: Signal, size: number, work: string, backends: [Backend, ...Backend[]], e2eBin: string | undefined, rustBin: string | undefined,
-): Promise<Row> {
+async function measure(signal: Signal, size: number, work: string, backends: [Backend, ...Backend[]], programs: E2eProgram[]): Promise<Row> {
   const batches = batchesFor(size);
   const dir = path.join(work, `${signal}-${size}`);
   fs.mkdirSync(dir, { recursive: true });
@@ -295,15 +296,10 @@ async function measure(
     push(enc, 'go', ge.encodeNanosAll[1]!);
     const gd = await goDecode({ signal, in: goBars, out: path.join(dir, 'go-decoded'), iterations: 2 });
     push(dec, 'go', gd.decodeNanosAll[1]!);
-    if (e2eBin) {
-      const g = await runE2e(e2eBin, 'go-e2e', signal, dir, 2);
-      push(enc, 'goE2e', g.encodeNanosAll[1]!);
-      push(dec, 'goE2e', g.decodeNanosAll[1]!);
-    }
-    if (rustBin) {
-      const x = await runE2e(rustBin, 'rust-e2e', signal, dir, 2);
-      push(enc, 'rustE2e', x.encodeNanosAll[1]!);
-      push(dec, 'rustE2e', x.decodeNanosAll[1]!);
+    for (const p of programs) {
+      const t = await runE2e(p.bin, p.impl, signal, dir, 2);
+      push(enc, p.impl, t.encodeNanosAll[1]!);
+      push(dec, p.impl, t.decodeNanosAll[1]!);
     }
   }
   const med = (m: Record<string, number[]>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, median(v)]));
@@ -320,10 +316,10 @@ const fmtX = (x: number | undefined) => (x === undefined || !Number.isFinite(x) 
 
 function table(rows: Row[], op: 'encode' | 'decode', impls: Impl[]): string {
   const names: Record<Impl, string> = { native: 'native', wasm: 'wasm', js: 'js', go: 'Go codec', goE2e: 'Go e2e', rustE2e: 'Rust engine e2e' };
-  const rust = impls.includes('rustE2e');
+  const e2e = impls.filter((i): i is E2eImpl => i === 'goE2e' || i === 'rustE2e');
   const head = [
     'signal', 'batch', ...impls.map((i) => `${names[i]} rec/s`), ...impls.map((i) => `${names[i]} MB/s`),
-    'native / Go codec', 'native / Go e2e', ...(rust ? ['native / Rust engine e2e'] : []), 'wasm / native', 'js / native',
+    'native / Go codec', ...e2e.map((i) => `native / ${names[i]}`), 'wasm / native', 'js / native',
   ];
   const lines = [`| ${head.join(' | ')} |`, `| ${head.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`];
   for (const r of rows) {
@@ -333,8 +329,7 @@ function table(rows: Row[], op: 'encode' | 'decode', impls: Impl[]): string {
     const ratio = (a: Impl, b: Impl) => (t[a] && t[b] ? t[b]! / t[a]! : undefined);
     lines.push(`| ${[
       r.signal, r.size, ...impls.map((i) => fmtRate(recs(i))), ...impls.map((i) => fmtMB(mbs(i))),
-      fmtX(ratio('native', 'go')), fmtX(ratio('native', 'goE2e')), ...(rust ? [fmtX(ratio('native', 'rustE2e'))] : []),
-      fmtX(ratio('wasm', 'native')), fmtX(ratio('js', 'native')),
+      fmtX(ratio('native', 'go')), ...e2e.map((i) => fmtX(ratio('native', i))), fmtX(ratio('wasm', 'native')), fmtX(ratio('js', 'native')),
     ].join(' | ')} |`);
   }
   return lines.join('\n');
@@ -386,8 +381,13 @@ async function main() {
   if (backends.length === 0) throw new Error('no backend loaded');
   const loaded = backends as [Backend, ...Backend[]];
   await goPeerBinary();
-  const { bin: e2eBin, why: e2eNote } = builtOrWhy('Go e2e variant', goE2eBinary);
-  const { bin: rustBin, why: rustNote } = builtOrWhy('Rust engine e2e', rustEngineE2eBinary);
+  const programs: E2eProgram[] = [];
+  const notBuilt: string[] = [];
+  for (const [impl, label, build] of [['goE2e', 'Go e2e variant', goE2eBinary], ['rustE2e', 'Rust engine e2e', rustEngineE2eBinary]] as const) {
+    const { bin, why } = builtOrWhy(label, build);
+    if (bin) programs.push({ impl, bin });
+    else notBuilt.push(why);
+  }
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'otap-bench-backends-'));
   const rows: Row[] = [];
@@ -397,7 +397,7 @@ async function main() {
   try {
     for (const signal of SIGNALS) {
       for (const size of SIZES) {
-        const row = await measure(signal, size, work, loaded, e2eBin, rustBin);
+        const row = await measure(signal, size, work, loaded, programs);
         rows.push(row);
         loads.push(os.loadavg()[0]!);
         const e = row.encode;
@@ -416,7 +416,7 @@ async function main() {
     fs.rmSync(work, { recursive: true, force: true });
   }
   const seconds = (Date.now() - t0) / 1000;
-  const impls: Impl[] = [...backends.map((b) => b.name), 'go', ...(e2eBin ? (['goE2e'] as Impl[]) : []), ...(rustBin ? (['rustE2e'] as Impl[]) : [])];
+  const impls: Impl[] = [...backends.map((b) => b.name), 'go', ...programs.map((p) => p.impl)];
   const maxLoad = Math.max(...loads);
   const loadNote =
     `Load average (1 min) during the run: ${loads.map((l) => l.toFixed(2)).join(' → ')} on ${os.cpus().length} cores` +
@@ -437,8 +437,7 @@ async function main() {
     '- **Go e2e**: the same library timed bytes-to-bytes like ours (`UnmarshalProto` + Producer + `proto.Marshal`; `proto.Unmarshal` + Consumer + `MarshalProto`), a small program generated and built by bench/backends.ts (test/interop/go is unchanged). This is the comparable number; native / Go codec is the stricter comparison.',
     '- Go codec vs Go e2e: OTLP protobuf (un)marshalling is a small share of Go\'s time, so the two differ by about the run-to-run noise; Go e2e can even come out faster, plausibly because the peer keeps every pdata object and message of a run alive (more GC work) while the e2e program drops them per batch.',
     '- **Rust engine e2e**: the Rust engine\'s codec (crate otel-arrow-dfe-pdata 0.62, the reference Rust implementation of open-telemetry/otel-arrow rust/otap-dataflow) timed bytes-to-bytes like ours (`OtapArrowRecords` from OTLP bytes + `Producer::produce_bar` + `encode_to_vec`; `BatchArrowRecords::decode` + `Consumer` + `encode_to_vec`), release build, one fresh Producer/Consumer per stream, no IPC zstd: a small program generated and built by bench/rust-engine-e2e.ts from the interop peer\'s manifest (test/interop/rust-engine is unchanged).',
-    ...(e2eNote ? [`- ${e2eNote}`] : []),
-    ...(rustNote ? [`- ${rustNote}`] : []),
+    ...notBuilt.map((why) => `- ${why}`),
     ...(missing.length ? [`- Backends not loaded: ${missing.join('; ')}`] : []),
     '',
     loadNote,

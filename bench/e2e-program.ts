@@ -3,11 +3,11 @@
 // the user cache, keyed by a hash of its sources, and run as `PROGRAM SIGNAL DIR ITERATIONS`
 // printing {"encodeNanosAll":[..],"decodeNanosAll":[..]}.
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Signal } from '../src/otlp/model.js';
+import { contentHash } from '../test/support/source-hash.js';
+import { userCacheDir } from '../test/support/user-cache.js';
 
 export interface E2eTimes { encodeNanosAll: number[]; decodeNanosAll: number[] }
 
@@ -17,10 +17,8 @@ export interface E2eTimes { encodeNanosAll: number[]; decodeNanosAll: number[] }
  * `build(dir, out)` must leave the binary at `out`, which is then moved into place.
  */
 export function cachedProgram(kind: string, name: string, sources: Record<string, string | Buffer>, build: (dir: string, out: string) => void): string {
-  const hash = createHash('sha256');
-  for (const file of Object.keys(sources).sort()) hash.update(file).update(sources[file]!);
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  const dir = path.join(base, 'otel-arrow', kind, hash.digest('hex').slice(0, 16));
+  const hash = contentHash(Object.keys(sources).sort().map((file) => [file, sources[file]!] as const));
+  const dir = userCacheDir(kind, hash.slice(0, 16));
   const bin = path.join(dir, name);
   if (fs.existsSync(bin)) return bin;
   for (const [file, contents] of Object.entries(sources)) {

@@ -3,9 +3,9 @@
 // benchmark reuse one build until go.mod, go.sum or a .go file changes. Node built-ins only.
 import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { sourceHash } from '../support/source-hash.js';
+import { userCacheDir } from '../support/user-cache.js';
 
 export interface GoProgram {
   /** Directory of the Go module (go.mod, go.sum, *.go). */
@@ -31,9 +31,8 @@ export function hasGoToolchain(): boolean {
 
 /** `${XDG_CACHE_HOME ?? ~/.cache}/otel-arrow/<cacheName>/<sha256 of the sources>/`. */
 export function goProgramCacheDir(p: GoProgram): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   const files = fs.readdirSync(p.sourceDir).filter((n) => n === 'go.mod' || n === 'go.sum' || n.endsWith('.go')).sort();
-  return path.join(base, 'otel-arrow', p.cacheName, sourceHash(p.sourceDir, files));
+  return userCacheDir(p.cacheName, sourceHash(p.sourceDir, files));
 }
 
 /** A build lock older than this is taken to be left over from a killed build. */

@@ -8,11 +8,11 @@
 // by a hash of the peer's sources.
 import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Signal } from '../../src/otlp/model.js';
 import { sourceHash } from '../support/source-hash.js';
+import { userCacheDir } from '../support/user-cache.js';
 
 /** Directory of the Cargo project (Cargo.toml, Cargo.lock, src/main.rs). */
 export const RUST_ENGINE_SOURCE_DIR = fileURLToPath(new URL('./rust-engine/', import.meta.url));
@@ -33,10 +33,6 @@ export function hasCargo(): boolean {
   }
 }
 
-function cacheBase(): string {
-  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'otel-arrow');
-}
-
 function peerSourceHash(): string {
   const files = ['Cargo.toml', 'Cargo.lock', ...fs.readdirSync(path.join(RUST_ENGINE_SOURCE_DIR, 'src')).sort().map((n) => `src/${n}`)];
   return sourceHash(RUST_ENGINE_SOURCE_DIR, files);
@@ -44,12 +40,12 @@ function peerSourceHash(): string {
 
 /** The cargo target directory of the peer's build. */
 export function rustEngineTargetDir(): string {
-  return process.env[RUST_ENGINE_TARGET_ENV] || path.join(cacheBase(), 'rust-engine-target');
+  return process.env[RUST_ENGINE_TARGET_ENV] || userCacheDir('rust-engine-target');
 }
 
 /** `~/.cache/otel-arrow/rust-engine-peer/<sha256 of sources>/otap-rust-engine-peer`. */
 export function rustEnginePeerPath(): string {
-  return path.join(cacheBase(), 'rust-engine-peer', peerSourceHash(), 'otap-rust-engine-peer');
+  return userCacheDir('rust-engine-peer', peerSourceHash(), 'otap-rust-engine-peer');
 }
 
 let building: Promise<string> | undefined;

@@ -6,7 +6,7 @@
 //! and kvlists) stay as their raw protobuf bytes and are turned into CBOR directly from those
 //! bytes.
 
-use super::arena_sizes::{self, Kind, MAX_ARENAS};
+use super::arena_sizes::{self, ArenaGuess, Kind};
 use super::wire::{self, Reader, I32, I64, LEN, VARINT};
 use crate::error::OtapError;
 
@@ -77,33 +77,9 @@ pub struct KeyValue<'a> {
     pub value: AnyValue<'a>,
 }
 
-/// Protobuf bytes per attribute and the most attributes reserved, for `reserve_for`.
-const ATTR_BYTES: usize = 48;
-const MAX_ATTRS_RESERVED: usize = 32768;
-
-/// Sizes an arena from the request's length, at one entry per `bytes_per_entry` (growing by
-/// doubling copied each entry about twice); a guess, capped at `max` so that a large request
-/// of large entries reserves little.
-fn reserve_for<T>(arena: &mut Vec<T>, request: &[u8], bytes_per_entry: usize, max: usize) {
-    arena.reserve((request.len() / bytes_per_entry).min(max));
-}
-
-/// Reserves arena `i` as `predicted` says (see `arena_sizes`), or else by the first guess
-/// (bytes per entry, most entries), if there is one.
-fn presize<T>(arena: &mut Vec<T>, predicted: &Option<[usize; MAX_ARENAS]>, i: usize, request: &[u8], first_guess: Option<(usize, usize)>) {
-    match (predicted, first_guess) {
-        (Some(p), _) => arena_sizes::reserve(arena, p[i], request.len()),
-        (None, Some((bytes_per_entry, max))) => reserve_for(arena, request, bytes_per_entry, max),
-        (None, None) => {}
-    }
-}
-
-/// The lengths of a request's arenas, in `presize` order, for `arena_sizes::learn`.
-fn arena_lens<const N: usize>(lens: [usize; N]) -> [usize; MAX_ARENAS] {
-    let mut all = [0; MAX_ARENAS];
-    all[..N].copy_from_slice(&lens);
-    all
-}
+/// First guesses of `arena_sizes` for the attribute arenas: protobuf bytes per attribute, and
+/// the most attributes reserved, so that a large request of large attributes reserves little.
+const ATTR_GUESS: Option<(usize, usize)> = Some((48, 32768));
 
 pub fn parse_any_value<'a>(mut r: Reader<'a>) -> Result<AnyValue<'a>, OtapError> {
     let mut v = AnyValue::Empty;
@@ -333,16 +309,21 @@ pub struct LogsRequest<'a> {
 
 pub fn parse_logs(buf: &[u8]) -> Result<LogsRequest<'_>, OtapError> {
     let mut req = LogsRequest::default();
-    let predicted = arena_sizes::predict(Kind::Logs, buf.len());
-    presize(&mut req.roots.items, &predicted, 0, buf, Some((128, 8192)));
-    presize(&mut req.attrs, &predicted, 1, buf, Some((ATTR_BYTES, MAX_ATTRS_RESERVED)));
+    arena_sizes::presize(Kind::Logs, buf.len(), &mut req.arenas());
     let attrs = &mut req.attrs;
     parse_roots(buf, &mut req.roots, |r, items| {
         items.push(parse_log_record(r, attrs)?);
         Ok(())
     })?;
-    arena_sizes::learn(Kind::Logs, buf.len(), arena_lens([req.roots.items.len(), req.attrs.len()]));
+    arena_sizes::learn(Kind::Logs, buf.len(), &req.arenas());
     Ok(req)
+}
+
+impl LogsRequest<'_> {
+    /// The arenas `arena_sizes` sizes, with their first guesses.
+    fn arenas(&mut self) -> [ArenaGuess<'_>; 2] {
+        [(&mut self.roots.items, Some((128, 8192))), (&mut self.attrs, ATTR_GUESS)]
+    }
 }
 
 /// The LogRecord fields a first pass reads (see [`parse_logs_deferring_records`]).
@@ -477,13 +458,7 @@ pub struct TracesRequest<'a> {
 
 pub fn parse_traces(buf: &[u8]) -> Result<TracesRequest<'_>, OtapError> {
     let mut req = TracesRequest::default();
-    let predicted = arena_sizes::predict(Kind::Traces, buf.len());
-    presize(&mut req.roots.items, &predicted, 0, buf, Some((192, 8192)));
-    presize(&mut req.span_attrs, &predicted, 1, buf, Some((ATTR_BYTES, MAX_ATTRS_RESERVED)));
-    presize(&mut req.events, &predicted, 2, buf, None);
-    presize(&mut req.event_attrs, &predicted, 3, buf, None);
-    presize(&mut req.links, &predicted, 4, buf, None);
-    presize(&mut req.link_attrs, &predicted, 5, buf, None);
+    arena_sizes::presize(Kind::Traces, buf.len(), &mut req.arenas());
     let TracesRequest { roots, span_attrs, events, event_attrs, links, link_attrs } = &mut req;
     parse_roots(buf, roots, |mut r, items| {
         let mut s = Span::default();
@@ -555,13 +530,22 @@ pub fn parse_traces(buf: &[u8]) -> Result<TracesRequest<'_>, OtapError> {
         items.push(s);
         Ok(())
     })?;
-    let r = &req;
-    arena_sizes::learn(
-        Kind::Traces,
-        buf.len(),
-        arena_lens([r.roots.items.len(), r.span_attrs.len(), r.events.len(), r.event_attrs.len(), r.links.len(), r.link_attrs.len()]),
-    );
+    arena_sizes::learn(Kind::Traces, buf.len(), &req.arenas());
     Ok(req)
+}
+
+impl TracesRequest<'_> {
+    /// The arenas `arena_sizes` sizes, with their first guesses.
+    fn arenas(&mut self) -> [ArenaGuess<'_>; 6] {
+        [
+            (&mut self.roots.items, Some((192, 8192))),
+            (&mut self.span_attrs, ATTR_GUESS),
+            (&mut self.events, None),
+            (&mut self.event_attrs, None),
+            (&mut self.links, None),
+            (&mut self.link_attrs, None),
+        ]
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -780,20 +764,7 @@ impl<'a> PointArenas<'_, 'a> {
 
 pub fn parse_metrics(buf: &[u8]) -> Result<MetricsRequest<'_>, OtapError> {
     let mut req = MetricsRequest::default();
-    let predicted = arena_sizes::predict(Kind::Metrics, buf.len());
-    presize(&mut req.roots.items, &predicted, 0, buf, None);
-    presize(&mut req.metadata_attrs, &predicted, 1, buf, None);
-    presize(&mut req.number_points, &predicted, 2, buf, None);
-    presize(&mut req.histogram_points, &predicted, 3, buf, None);
-    presize(&mut req.exp_points, &predicted, 4, buf, None);
-    presize(&mut req.summary_points, &predicted, 5, buf, None);
-    // Attributes of data points are most of a metrics request.
-    presize(&mut req.point_attrs, &predicted, 6, buf, Some((ATTR_BYTES, MAX_ATTRS_RESERVED)));
-    presize(&mut req.exemplars, &predicted, 7, buf, None);
-    presize(&mut req.exemplar_attrs, &predicted, 8, buf, None);
-    presize(&mut req.u64s, &predicted, 9, buf, None);
-    presize(&mut req.f64s, &predicted, 10, buf, None);
-    presize(&mut req.quantiles, &predicted, 11, buf, None);
+    arena_sizes::presize(Kind::Metrics, buf.len(), &mut req.arenas());
     let MetricsRequest {
         roots, metadata_attrs, number_points, histogram_points, exp_points, summary_points, point_attrs, exemplars,
         exemplar_attrs, u64s, f64s, quantiles,
@@ -866,17 +837,29 @@ pub fn parse_metrics(buf: &[u8]) -> Result<MetricsRequest<'_>, OtapError> {
         items.push(m);
         Ok(())
     })?;
-    let r = &req;
-    arena_sizes::learn(
-        Kind::Metrics,
-        buf.len(),
-        arena_lens([
-            r.roots.items.len(), r.metadata_attrs.len(), r.number_points.len(), r.histogram_points.len(), r.exp_points.len(),
-            r.summary_points.len(), r.point_attrs.len(), r.exemplars.len(), r.exemplar_attrs.len(), r.u64s.len(), r.f64s.len(),
-            r.quantiles.len(),
-        ]),
-    );
+    arena_sizes::learn(Kind::Metrics, buf.len(), &req.arenas());
     Ok(req)
+}
+
+impl MetricsRequest<'_> {
+    /// The arenas `arena_sizes` sizes, with their first guesses (data point attributes are
+    /// most of a metrics request).
+    fn arenas(&mut self) -> [ArenaGuess<'_>; 12] {
+        [
+            (&mut self.roots.items, None),
+            (&mut self.metadata_attrs, None),
+            (&mut self.number_points, None),
+            (&mut self.histogram_points, None),
+            (&mut self.exp_points, None),
+            (&mut self.summary_points, None),
+            (&mut self.point_attrs, ATTR_GUESS),
+            (&mut self.exemplars, None),
+            (&mut self.exemplar_attrs, None),
+            (&mut self.u64s, None),
+            (&mut self.f64s, None),
+            (&mut self.quantiles, None),
+        ]
+    }
 }
 
 fn parse_number_point<'a>(mut r: Reader<'a>, pa: &mut PointArenas<'_, 'a>) -> Result<NumberPoint, OtapError> {

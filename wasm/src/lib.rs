@@ -21,6 +21,14 @@
 //! Built with panic=abort: a panic is a trap. The core never panics on input; should a trap
 //! happen anyway, the JS side drops the instance and instantiates a fresh one.
 
+/// The module's Rust allocations go to talc rather than std's default for wasm32 (dlmalloc):
+/// an encode is thousands of small vectors and strings, as on native, where the addon uses
+/// mimalloc for the same reason. Single-threaded (the module is built without atomics; each
+/// worker has its own instance).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 // Off wasm32 only its tests use it.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod mem;

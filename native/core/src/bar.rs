@@ -4,6 +4,7 @@
 use prost::Message;
 
 use crate::error::OtapError;
+use crate::otlp::wire::{self, Reader};
 
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct BatchArrowRecords {
@@ -121,7 +122,90 @@ pub fn payload_type_name(t: i32) -> String {
     s.to_string()
 }
 
+/// A BatchArrowRecords read in place: its payloads borrow the message bytes, so a payload's
+/// Arrow IPC bytes are copied once (into the IPC reader's aligned buffer), not twice. Reads
+/// what prost reads (the last value of a repeated scalar field wins, unknown fields are
+/// skipped) and fails with MALFORMED_PROTOBUF where it fails.
+pub struct BarView<'a> {
+    pub batch_id: i64,
+    pub payloads: Vec<PayloadView<'a>>,
+    /// HPACK-encoded headers, or empty.
+    pub headers: &'a [u8],
+}
+
+pub struct PayloadView<'a> {
+    pub schema_id: &'a str,
+    /// An `ArrowPayloadType` value; unknown values are kept as is.
+    pub payload_type: i32,
+    /// Arrow IPC stream bytes.
+    pub record: &'a [u8],
+}
+
+impl<'a> BarView<'a> {
+    pub fn parse(bytes: &'a [u8]) -> Result<BarView<'a>, OtapError> {
+        let mut r = Reader::new(bytes);
+        let mut bar = BarView { batch_id: 0, payloads: Vec::new(), headers: &[] };
+        while let Some((field, wt)) = r.tag()? {
+            match field {
+                1 => {
+                    r.expect(wt, wire::VARINT)?;
+                    bar.batch_id = r.varint()? as i64;
+                }
+                2 => {
+                    r.expect(wt, wire::LEN)?;
+                    // Not Reader::message: that counts toward an OTLP request's nesting budget.
+                    bar.payloads.push(PayloadView::parse(r.bytes()?)?);
+                }
+                3 => {
+                    r.expect(wt, wire::LEN)?;
+                    bar.headers = r.bytes()?;
+                }
+                _ => r.skip(wt)?,
+            }
+        }
+        Ok(bar)
+    }
+}
+
+impl<'a> PayloadView<'a> {
+    fn parse(bytes: &'a [u8]) -> Result<PayloadView<'a>, OtapError> {
+        let mut r = Reader::new(bytes);
+        let mut p = PayloadView { schema_id: "", payload_type: 0, record: &[] };
+        while let Some((field, wt)) = r.tag()? {
+            match field {
+                1 => {
+                    r.expect(wt, wire::LEN)?;
+                    p.schema_id = r.string()?;
+                }
+                2 => {
+                    r.expect(wt, wire::VARINT)?;
+                    p.payload_type = r.varint()? as i32;
+                }
+                3 => {
+                    r.expect(wt, wire::LEN)?;
+                    p.record = r.bytes()?;
+                }
+                _ => r.skip(wt)?,
+            }
+        }
+        Ok(p)
+    }
+}
+
 impl BatchArrowRecords {
+    /// This message as a [`BarView`] over its own fields.
+    pub fn view(&self) -> BarView<'_> {
+        BarView {
+            batch_id: self.batch_id,
+            payloads: self
+                .arrow_payloads
+                .iter()
+                .map(|p| PayloadView { schema_id: &p.schema_id, payload_type: p.r#type, record: &p.record })
+                .collect(),
+            headers: &self.headers,
+        }
+    }
+
     pub fn decode_bytes(bytes: &[u8]) -> Result<Self, OtapError> {
         Ok(<Self as Message>::decode(bytes)?)
     }
@@ -134,5 +218,90 @@ impl BatchArrowRecords {
 impl BatchStatus {
     pub fn decode_bytes(bytes: &[u8]) -> Result<Self, OtapError> {
         Ok(<Self as Message>::decode(bytes)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<u8> {
+        let payload = |id: &str, t: i32, record: &[u8]| ArrowPayload { schema_id: id.into(), r#type: t, record: record.to_vec() };
+        let bar = BatchArrowRecords {
+            batch_id: -7,
+            arrow_payloads: vec![payload("0:a", payload_type::SPANS, b"\xff\xff\xff\xff\x10\0\0\0ipc"), payload("1:é", 41, b""), payload("", -3, b"x")],
+            headers: b"\x82\x86".to_vec(),
+        };
+        let mut bytes = bar.encode_to_vec();
+        // An unknown field of each wire type, and a second batch_id (the last one wins).
+        bytes.extend_from_slice(&[0x20, 0x05, 0x29, 1, 2, 3, 4, 5, 6, 7, 8, 0x35, 1, 2, 3, 4, 0x3a, 0x01, 0x00, 0x08, 0x2a]);
+        bytes
+    }
+
+    fn same(view: &BarView<'_>, bar: &BatchArrowRecords) -> bool {
+        let v = bar.view();
+        view.batch_id == v.batch_id
+            && view.headers == v.headers
+            && view.payloads.len() == v.payloads.len()
+            && view.payloads.iter().zip(&v.payloads).all(|(a, b)| {
+                a.schema_id == b.schema_id && a.payload_type == b.payload_type && a.record == b.record
+            })
+    }
+
+    #[test]
+    fn a_view_reads_what_prost_reads() {
+        let bytes = sample();
+        let bar = <BatchArrowRecords as Message>::decode(&bytes[..]).unwrap();
+        assert_eq!(bar.batch_id, 42);
+        let view = BarView::parse(&bytes).unwrap();
+        assert!(same(&view, &bar));
+        assert_eq!(view.payloads[1].schema_id, "1:é");
+    }
+
+    /// Every input prost decodes (the sample with one byte changed, or cut short) reads the
+    /// same as a view; inputs a view refuses, prost refuses too.
+    #[test]
+    fn mutated_messages_read_as_prost_reads_them() {
+        let bytes = sample();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (mut agreed, mut refused) = (0, 0);
+        for i in 0..20_000 {
+            let mut b = bytes.clone();
+            if i % 10 == 0 {
+                b.truncate((next() as usize) % bytes.len());
+            } else {
+                let at = (next() as usize) % b.len();
+                b[at] = next() as u8;
+            }
+            match (<BatchArrowRecords as Message>::decode(&b[..]), BarView::parse(&b)) {
+                (Ok(bar), Ok(view)) => {
+                    assert!(same(&view, &bar), "input {b:?}");
+                    agreed += 1;
+                }
+                (Ok(_), Err(e)) => panic!("prost reads {b:?}, the view refuses it: {}", e.message),
+                (Err(_), Err(e)) => {
+                    assert_eq!(e.code, "MALFORMED_PROTOBUF");
+                    refused += 1;
+                }
+                // The view's varints ignore bits past 64 where prost refuses them.
+                (Err(_), Ok(_)) => {}
+            }
+        }
+        assert!(agreed > 1000 && refused > 1000, "agreed {agreed}, refused {refused}");
+    }
+
+    #[test]
+    fn malformed_messages_are_refused() {
+        for bad in [&b"\x12\x05\x0a"[..], b"\x12\x03\x0a\x01\xff", b"\x0a\x00", b"\x12\x02\x10\x80", b"\x0f", b"\x00"] {
+            let e = BarView::parse(bad).err().unwrap_or_else(|| panic!("{bad:?} was read"));
+            assert_eq!(e.code, "MALFORMED_PROTOBUF", "{bad:?}");
+            assert!(<BatchArrowRecords as Message>::decode(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -20,10 +20,9 @@ pub(crate) mod traces;
 use std::collections::HashMap;
 
 use arrow_array::RecordBatch;
-use prost::Message;
 
 use crate::array_bytes::{array_bytes, DictionaryValues};
-use crate::bar::{payload_type as T, BatchArrowRecords};
+use crate::bar::{payload_type as T, BarView, BatchArrowRecords, PayloadView};
 use crate::error::OtapError;
 use crate::ipc_reader::IpcStream;
 use crate::Signal;
@@ -174,20 +173,20 @@ pub(crate) fn error(code: &'static str, table: Option<String>, message: impl Int
 }
 
 /// The signal of a BAR: that of its root payload (by type, not position).
-fn signal_of(bar: &BatchArrowRecords) -> Result<Option<Signal>, OtapError> {
-    for p in &bar.arrow_payloads {
-        match p.r#type {
+fn signal_of(payloads: &[PayloadView<'_>]) -> Result<Option<Signal>, OtapError> {
+    for p in payloads {
+        match p.payload_type {
             T::SPANS => return Ok(Some(Signal::Traces)),
             T::LOGS => return Ok(Some(Signal::Logs)),
             T::UNIVARIATE_METRICS => return Ok(Some(Signal::Metrics)),
             _ => {}
         }
     }
-    match bar.arrow_payloads.first() {
+    match payloads.first() {
         None => Ok(None),
         Some(first) => Err(error(
             "UNKNOWN_PAYLOAD_TYPE",
-            Some(table_name(first.r#type)),
+            Some(table_name(first.payload_type)),
             "batch has no root payload (LOGS, SPANS or UNIVARIATE_METRICS)",
         )),
     }
@@ -226,16 +225,19 @@ impl Decoder {
 
     /// Decodes one BatchArrowRecords (protobuf bytes).
     pub fn decode(&mut self, bar: &[u8]) -> Result<Decoded, OtapError> {
-        let bar = BatchArrowRecords::decode(bar).map_err(|e| error("MALFORMED_PROTOBUF", None, e.to_string()))?;
-        self.decode_message(bar)
+        self.decode_view(&BarView::parse(bar)?)
     }
 
     /// Decodes one already parsed BatchArrowRecords.
-    pub fn decode_message(&mut self, bar: BatchArrowRecords) -> Result<Decoded, OtapError> {
-        let Some(signal) = signal_of(&bar)? else {
+    pub fn decode_message(&mut self, bar: &BatchArrowRecords) -> Result<Decoded, OtapError> {
+        self.decode_view(&bar.view())
+    }
+
+    fn decode_view(&mut self, bar: &BarView<'_>) -> Result<Decoded, OtapError> {
+        let Some(signal) = signal_of(&bar.payloads)? else {
             return Ok(Decoded { signal: None, otlp: Vec::new(), batches: Vec::new() });
         };
-        let tables = DecodedTables { signal, batches: self.read_tables(&bar, signal)? };
+        let tables = DecodedTables { signal, batches: self.read_tables(&bar.payloads, signal)? };
         let otlp = tables.to_otlp()?;
         Ok(Decoded { signal: Some(signal), otlp, batches: tables.batches })
     }
@@ -244,23 +246,23 @@ impl Decoder {
     /// the OTLP conversion (None for a BAR without payloads). The tables are checked when
     /// converted (`DecodedTables::to_otlp`), not here.
     pub fn decode_tables(&mut self, bar: &[u8]) -> Result<Option<DecodedTables>, OtapError> {
-        let bar = BatchArrowRecords::decode(bar).map_err(|e| error("MALFORMED_PROTOBUF", None, e.to_string()))?;
-        let Some(signal) = signal_of(&bar)? else { return Ok(None) };
-        Ok(Some(DecodedTables { signal, batches: self.read_tables(&bar, signal)? }))
+        let bar = BarView::parse(bar)?;
+        let Some(signal) = signal_of(&bar.payloads)? else { return Ok(None) };
+        Ok(Some(DecodedTables { signal, batches: self.read_tables(&bar.payloads, signal)? }))
     }
 
     /// The Arrow record batches of one BAR (in payload order) and its signal, for callers
     /// that want Arrow, not OTLP. Advances the stream state exactly as `decode` does.
     pub fn read_batch(&mut self, bar: &[u8]) -> Result<(Option<Signal>, PayloadBatches), OtapError> {
-        let bar = BatchArrowRecords::decode(bar).map_err(|e| error("MALFORMED_PROTOBUF", None, e.to_string()))?;
-        let Some(signal) = signal_of(&bar)? else { return Ok((None, Vec::new())) };
-        Ok((Some(signal), self.read_tables(&bar, signal)?))
+        let bar = BarView::parse(bar)?;
+        let Some(signal) = signal_of(&bar.payloads)? else { return Ok((None, Vec::new())) };
+        Ok((Some(signal), self.read_tables(&bar.payloads, signal)?))
     }
 
-    fn read_tables(&mut self, bar: &BatchArrowRecords, signal: Signal) -> Result<Vec<(i32, RecordBatch)>, OtapError> {
-        let mut out: Vec<(i32, RecordBatch)> = Vec::with_capacity(bar.arrow_payloads.len());
-        for p in &bar.arrow_payloads {
-            let t = p.r#type;
+    fn read_tables(&mut self, payloads: &[PayloadView<'_>], signal: Signal) -> Result<Vec<(i32, RecordBatch)>, OtapError> {
+        let mut out: Vec<(i32, RecordBatch)> = Vec::with_capacity(payloads.len());
+        for p in payloads {
+            let t = p.payload_type;
             if !allowed(signal).contains(&t) {
                 return Err(error(
                     "UNKNOWN_PAYLOAD_TYPE",
@@ -271,7 +273,7 @@ impl Decoder {
             if out.iter().any(|(x, _)| *x == t) {
                 return Err(error("INVALID_PAYLOAD", Some(table_name(t)), "payload type appears twice in one batch"));
             }
-            let batch = self.read_record_batch(&p.schema_id, t, &p.record)?;
+            let batch = self.read_record_batch(p.schema_id, t, p.record)?;
             out.push((t, batch));
         }
         Ok(out)

@@ -4,7 +4,10 @@
 // exporter's encoder and the receiver's decoder). Neither path builds OTLP objects: OTLP
 // protobuf batches in; consume() gets OTLP bytes, or the backend's Arrow tables. Wire bytes are counted at the TCP level by a counting relay
 // (src/bridge/wire-counter.ts) between client and server: HTTP/2 frames after gRPC
-// compression, client -> server direction. Data is pre-generated (src/otlp/generate.ts)
+// compression, client -> server direction, in a pass of their own: the relay runs on the
+// same event loop as both ends and changed the timed runs it measured, unevenly (interleaved
+// runs, 2026-12-06: through it OTLP traces 4096 ran 15% faster and metrics 512 20% slower,
+// OTAP native metrics 512 half as fast). Data is pre-generated (src/otlp/generate.ts)
 // outside the timed part; each cell is the median of several timed runs with a fixed number
 // of exports in flight. Also: our receiver fed by the Go Collector's otelarrow exporter
 // (test/interop/go-collector.ts), when its binary is already built (or OTAP_GO_COLLECTOR set).
@@ -39,7 +42,7 @@ const GO_HEADING = '### Our receiver with the Go otelarrow exporter as the load'
 /** 'native-loop', 'wasm-loop': the backend with encodeOffThread off (encoding on the event
  *  loop, as js does, and as a process pinned to one CPU does). */
 type Protocol = 'OTLP' | BackendName | 'native-loop' | 'wasm-loop';
-interface Run { records: number; seconds: number; wire: number; messageBytes: number }
+interface Run { records: number; seconds: number; messageBytes: number }
 
 /** The pool of batches as OTLP protobuf and their record counts. The OTLP objects are not
  *  kept: neither path uses them, and a heap holding them made each of V8's major GCs (which
@@ -83,37 +86,68 @@ async function drive(send: (req: Uint8Array) => Promise<void>, reqs: Uint8Array[
   return { records, seconds: (performance.now() - t0) / 1000 };
 }
 
-interface Endpoint { relayPort: number; relay: WireCounter }
+/** A receiver's own port (the timed runs) and a counting relay in front of it (wire bytes). */
+interface Endpoint { port: number; relayPort: number; relay: WireCounter }
 
-async function runOnce(protocol: Protocol, signal: Signal, reqs: Uint8Array[], counts: number[], at: Endpoint): Promise<Run> {
-  const endpoint = `127.0.0.1:${at.relayPort}`;
-  const relay = at.relay;
+/** One client of `protocol` to `port`: sends a request and settles when it is answered. */
+interface Sender { send: (req: Uint8Array) => Promise<void>; bytesOut: () => number; close: () => Promise<void> }
+
+function sender(protocol: Protocol, signal: Signal, port: number): Sender {
+  const endpoint = `127.0.0.1:${port}`;
   if (protocol === 'OTLP') {
     const client = new OtlpGrpcClient({ endpoint, compression: 'zstd' });
-    await client.exportEncoded(signal, reqs[0]!); // connect + warm up outside the timed part
-    relay.reset();
-    let messageBytes = 0;
-    const r = await drive((bytes) => {
-      messageBytes += bytes.length;
-      return client.exportEncoded(signal, bytes).then(() => {});
-    }, reqs, counts, SECONDS);
-    const wire = relay.bytesUp;
-    client.close();
-    return { ...r, wire, messageBytes };
+    let bytesOut = 0;
+    return {
+      send: (bytes) => {
+        bytesOut += bytes.length;
+        return client.exportEncoded(signal, bytes).then(() => {});
+      },
+      bytesOut: () => bytesOut,
+      close: async () => client.close(),
+    };
   }
-  const backend = backendOf(protocol);
   const exporter = new OtapExporter({
-    endpoint, compression: 'zstd', numStreams: 1, maxStreamLifetimeMs: 0, maxUnackedBatches: IN_FLIGHT * 2, backend,
+    endpoint, compression: 'zstd', numStreams: 1, maxStreamLifetimeMs: 0, maxUnackedBatches: IN_FLIGHT * 2, backend: backendOf(protocol),
     encodeOffThread: !protocol.endsWith('-loop'),
   });
-  await exporter.export(TelemetryBatch.fromOtlpBytes(signal, reqs[0]!)); // stream open + schemas outside the timed part
-  relay.reset();
-  const before = exporter.stats.bytesOut;
-  const r = await drive((bytes) => exporter.export(TelemetryBatch.fromOtlpBytes(signal, bytes)), reqs, counts, SECONDS);
-  const wire = relay.bytesUp;
-  const messageBytes = exporter.stats.bytesOut - before;
-  await exporter.shutdown({ timeoutMs: 5000 });
-  return { ...r, wire, messageBytes };
+  return {
+    send: (bytes) => exporter.export(TelemetryBatch.fromOtlpBytes(signal, bytes)),
+    bytesOut: () => exporter.stats.bytesOut,
+    close: () => exporter.shutdown({ timeoutMs: 5000 }),
+  };
+}
+
+async function runOnce(protocol: Protocol, signal: Signal, reqs: Uint8Array[], counts: number[], at: Endpoint): Promise<Run> {
+  const client = sender(protocol, signal, at.port);
+  await client.send(reqs[0]!); // connect, Arrow stream and schemas outside the timed part
+  const before = client.bytesOut();
+  const r = await drive(client.send, reqs, counts, SECONDS);
+  const messageBytes = client.bytesOut() - before;
+  await client.close();
+  return { ...r, messageBytes };
+}
+
+/** Wire bytes per record through the relay, untimed: the pool sent once to warm the stream
+ *  (schemas, dictionaries), then twice counted, IN_FLIGHT at a time as in the timed runs. */
+async function wirePerRecord(protocol: Protocol, signal: Signal, reqs: Uint8Array[], counts: number[], at: Endpoint): Promise<number> {
+  const client = sender(protocol, signal, at.relayPort);
+  const pass = async (): Promise<number> => {
+    let next = 0;
+    let records = 0;
+    await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+      for (let i = next++; i < reqs.length; i = next++) {
+        await client.send(reqs[i]!);
+        records += counts[i]!;
+      }
+    }));
+    return records;
+  };
+  await pass();
+  at.relay.reset();
+  const records = (await pass()) + (await pass());
+  const wire = at.relay.bytesUp;
+  await client.close();
+  return wire / records;
 }
 
 function backendOf(protocol: Exclude<Protocol, 'OTLP'>): BackendName {
@@ -178,7 +212,7 @@ async function main(): Promise<void> {
     const receiver = new OtapReceiver({ grpcPort: 0, requestLimitMiB: 512, backend: b, releaseAfterConsume: true }, async () => {});
     const { grpcPort } = await receiver.start();
     const relay = new WireCounter({ host: '127.0.0.1', port: grpcPort });
-    endpoints.set(b, { receiver, relay, relayPort: await relay.listen() });
+    endpoints.set(b, { receiver, relay, port: grpcPort, relayPort: await relay.listen() });
   }
   // The same two paths into receivers whose consume() reads the batch as Arrow tables (what a
   // columnar pipeline does): OTLP bytes must be encoded by the backend first, an OTAP batch
@@ -187,7 +221,7 @@ async function main(): Promise<void> {
     const receiver = new OtapReceiver({ grpcPort: 0, requestLimitMiB: 512, backend: 'native', releaseAfterConsume: true }, async (b) => void b.payload.arrow());
     const { grpcPort } = await receiver.start();
     const relay = new WireCounter({ host: '127.0.0.1', port: grpcPort });
-    return { receiver, relay, relayPort: await relay.listen() };
+    return { receiver, relay, port: grpcPort, relayPort: await relay.listen() };
   })();
   const arrowRows: string[] = [
     '| signal | batch | OTLP -> Arrow records/s | OTAP native -> Arrow records/s | OTAP / OTLP |',
@@ -212,7 +246,8 @@ async function main(): Promise<void> {
       console.log(arow);
       arrowRows.push(arow);
       const rps = (p: Protocol) => median(res[p].map((r) => r.records / r.seconds));
-      const wpr = (p: Protocol) => median(res[p].map((r) => r.wire / r.records));
+      const wire = { OTLP: await wirePerRecord('OTLP', signal, bytes, counts, endpoints.get('native')!), native: await wirePerRecord('native', signal, bytes, counts, endpoints.get('native')!) };
+      const wpr = (p: 'OTLP' | 'native') => wire[p];
       const mpr = (p: Protocol) => median(res[p].map((r) => r.messageBytes / r.records));
       const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
       const row = `| ${signal} | ${size} | ${fmt(rps('OTLP'))} | ${fmt(rps('native'))} | ${fmt(rps('native-loop'))} | ${fmt(rps('wasm'))} | ${fmt(rps('wasm-loop'))} | ${fmt(rps('js'))} | ${x(rps('native'), rps('OTLP'))} | ${x(rps('native-loop'), rps('OTLP'))} | ${x(rps('wasm'), rps('native'))} | ${x(rps('wasm-loop'), rps('native-loop'))} | ${x(rps('js'), rps('native'))} | ${fmt(wpr('OTLP'), 1)} | ${fmt(wpr('native'), 1)} | ${x(wpr('OTLP'), wpr('native'))} | ${fmt(mpr('OTLP'), 1)} | ${fmt(mpr('native'), 1)} |`;
@@ -231,7 +266,7 @@ async function main(): Promise<void> {
   const body = [
     `Machine: ${machineDescription()}. Command: \`npx tsx bench/transport.ts --iterations ${ITERATIONS} --seconds ${SECONDS}\` (${new Date().toISOString().slice(0, 10)}).`,
     '',
-    `Our clients -> our OtapReceiver on loopback, one process, no OTLP objects on either path: the data are pre-encoded OTLP protobuf batches, and consume() gets each batch in the form it arrived in. OTLP = OtlpGrpcClient (unary Export, gRPC zstd; the receiver only scans the request's framing and hands over the OTLP bytes); OTAP = OtapExporter (1 Arrow stream, gRPC zstd, no IPC body compression, no stream rotation) encoding with the named backend into an OtapReceiver decoding with the same backend (native, wasm: BatchArrowRecords -> the backend's Arrow tables, no OTLP conversion; js: -> OTLP bytes). The receivers free each batch's tables when its consume() settles (ReceiverOptions.releaseAfterConsume, for a consumer that is done with a batch by then, as these are), not when V8 collects them. The native and wasm exporters encode off the event loop (encodeOffThread, the default on 2 CPUs: native on its stream's encoder thread, wasm in a worker thread with its own instance of the module, which also compress the gRPC zstd messages while fewer than two encodes wait on them), so their columns use both cores; "event loop" is the same with encodeOffThread false, encoding on the event loop as js does (and as a process pinned to one CPU does). Columns are measured interleaved (OTLP, native, native on the event loop, wasm, wasm on the event loop, js in each round). ${IN_FLIGHT} exports in flight, ${SECONDS} s per run, median of ${ITERATIONS} runs; the first export of each run (connection, Arrow schemas) is outside the timed part. Data: src/otlp/generate.ts, pre-generated (a pool of 12 batches of 512 / 4 of 4096 per signal, sent round robin). "wire" = bytes from client to server counted by a TCP relay (HTTP/2 frames after gRPC compression); "msg" = serialized messages before gRPC compression (OTLP protobuf / BatchArrowRecords). Records/s includes the OTAP encoding on the client and the decoding on the receiver, both on the same 2 cores.`,
+    `Our clients -> our OtapReceiver on loopback, one process, no OTLP objects on either path: the data are pre-encoded OTLP protobuf batches, and consume() gets each batch in the form it arrived in. OTLP = OtlpGrpcClient (unary Export, gRPC zstd; the receiver only scans the request's framing and hands over the OTLP bytes); OTAP = OtapExporter (1 Arrow stream, gRPC zstd, no IPC body compression, no stream rotation) encoding with the named backend into an OtapReceiver decoding with the same backend (native, wasm: BatchArrowRecords -> the backend's Arrow tables, no OTLP conversion; js: -> OTLP bytes). The receivers free each batch's tables when its consume() settles (ReceiverOptions.releaseAfterConsume, for a consumer that is done with a batch by then, as these are), not when V8 collects them. The native and wasm exporters encode off the event loop (encodeOffThread, the default on 2 CPUs: native on its stream's encoder thread, wasm in a worker thread with its own instance of the module, which also compress the gRPC zstd messages while fewer than two encodes wait on them), so their columns use both cores; "event loop" is the same with encodeOffThread false, encoding on the event loop as js does (and as a process pinned to one CPU does). Columns are measured interleaved (OTLP, native, native on the event loop, wasm, wasm on the event loop, js in each round). ${IN_FLIGHT} exports in flight, ${SECONDS} s per run, median of ${ITERATIONS} runs; the first export of each run (connection, Arrow schemas) is outside the timed part. Data: src/otlp/generate.ts, pre-generated (a pool of 12 batches of 512 / 4 of 4096 per signal, sent round robin). "wire" = bytes from client to server counted by a TCP relay (HTTP/2 frames after gRPC compression), in an untimed pass of their own (the pool once to warm the stream, then twice counted), since a relay on the same event loop changes the timed runs, unevenly (through it OTLP traces 4096 ran 15% faster and metrics 512 20% slower, OTAP native metrics 512 half as fast); "msg" = serialized messages before gRPC compression (OTLP protobuf / BatchArrowRecords). Records/s includes the OTAP encoding on the client and the decoding on the receiver, both on the same 2 cores.`,
     '',
     ...rows,
     '',

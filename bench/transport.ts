@@ -69,14 +69,18 @@ function keptGoTable(reason: string): string {
   return `Kept from an earlier run (not re-run with the rest of this section: ${reason}).\n\n${kept}`;
 }
 
-/** Exports from `reqs` round robin for `seconds`, IN_FLIGHT at a time; counts acked records. */
-async function drive(send: (req: Uint8Array) => Promise<void>, reqs: Uint8Array[], counts: number[], seconds: number): Promise<{ records: number; seconds: number }> {
+/** Exports from `reqs` round robin, IN_FLIGHT at a time, for `limit.seconds` or until
+ *  `limit.exports` were started; counts acked records. */
+async function drive(
+  send: (req: Uint8Array) => Promise<void>, reqs: Uint8Array[], counts: number[], limit: { seconds: number } | { exports: number },
+): Promise<{ records: number; seconds: number }> {
   let records = 0;
   let next = 0;
   const t0 = performance.now();
-  const end = t0 + seconds * 1000;
+  const end = 'seconds' in limit ? t0 + limit.seconds * 1000 : Infinity;
+  const exports = 'exports' in limit ? limit.exports : Infinity;
   const worker = async (): Promise<void> => {
-    while (performance.now() < end) {
+    while (next < exports && performance.now() < end) {
       const i = next++ % reqs.length;
       await send(reqs[i]!);
       records += counts[i]!;
@@ -86,8 +90,8 @@ async function drive(send: (req: Uint8Array) => Promise<void>, reqs: Uint8Array[
   return { records, seconds: (performance.now() - t0) / 1000 };
 }
 
-/** A receiver's own port (the timed runs) and a counting relay in front of it (wire bytes). */
-interface Endpoint { port: number; relayPort: number; relay: WireCounter }
+/** A receiver and its port. */
+interface Endpoint { receiver: OtapReceiver; port: number }
 
 /** One client of `protocol` to `port`: sends a request and settles when it is answered. */
 interface Sender { send: (req: Uint8Array) => Promise<void>; bytesOut: () => number; close: () => Promise<void> }
@@ -121,31 +125,21 @@ async function runOnce(protocol: Protocol, signal: Signal, reqs: Uint8Array[], c
   const client = sender(protocol, signal, at.port);
   await client.send(reqs[0]!); // connect, Arrow stream and schemas outside the timed part
   const before = client.bytesOut();
-  const r = await drive(client.send, reqs, counts, SECONDS);
+  const r = await drive(client.send, reqs, counts, { seconds: SECONDS });
   const messageBytes = client.bytesOut() - before;
   await client.close();
   return { ...r, messageBytes };
 }
 
-/** Wire bytes per record through the relay, untimed: the pool sent once to warm the stream
+/** Wire bytes per record through `relay`, untimed: the pool sent once to warm the stream
  *  (schemas, dictionaries), then twice counted, IN_FLIGHT at a time as in the timed runs. */
-async function wirePerRecord(protocol: Protocol, signal: Signal, reqs: Uint8Array[], counts: number[], at: Endpoint): Promise<number> {
-  const client = sender(protocol, signal, at.relayPort);
-  const pass = async (): Promise<number> => {
-    let next = 0;
-    let records = 0;
-    await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-      for (let i = next++; i < reqs.length; i = next++) {
-        await client.send(reqs[i]!);
-        records += counts[i]!;
-      }
-    }));
-    return records;
-  };
-  await pass();
-  at.relay.reset();
-  const records = (await pass()) + (await pass());
-  const wire = at.relay.bytesUp;
+async function wirePerRecord(protocol: Protocol, signal: Signal, reqs: Uint8Array[], counts: number[], relay: { port: number; counter: WireCounter }): Promise<number> {
+  const client = sender(protocol, signal, relay.port);
+  const pool = { exports: reqs.length };
+  await drive(client.send, reqs, counts, pool);
+  relay.counter.reset();
+  const records = (await drive(client.send, reqs, counts, pool)).records + (await drive(client.send, reqs, counts, pool)).records;
+  const wire = relay.counter.bytesUp;
   await client.close();
   return wire / records;
 }
@@ -205,23 +199,24 @@ async function goLoad(): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  // One receiver per backend (its decoder), each behind its own counting relay; OTLP goes
-  // to the native one (OTLP/gRPC does not touch the codec: the bytes are only scanned).
-  const endpoints = new Map<BackendName, Endpoint & { receiver: OtapReceiver }>();
+  // One receiver per backend (its decoder); OTLP goes to the native one (OTLP/gRPC does not
+  // touch the codec: the bytes are only scanned).
+  const endpoints = new Map<BackendName, Endpoint>();
   for (const b of BACKENDS) {
     const receiver = new OtapReceiver({ grpcPort: 0, requestLimitMiB: 512, backend: b, releaseAfterConsume: true }, async () => {});
     const { grpcPort } = await receiver.start();
-    const relay = new WireCounter({ host: '127.0.0.1', port: grpcPort });
-    endpoints.set(b, { receiver, relay, port: grpcPort, relayPort: await relay.listen() });
+    endpoints.set(b, { receiver, port: grpcPort });
   }
+  // Wire bytes of both protocols, counted in front of the native receiver.
+  const counter = new WireCounter({ host: '127.0.0.1', port: endpoints.get('native')!.port });
+  const relay = { port: await counter.listen(), counter };
   // The same two paths into receivers whose consume() reads the batch as Arrow tables (what a
   // columnar pipeline does): OTLP bytes must be encoded by the backend first, an OTAP batch
   // held by the native decoder is already tables.
   const arrowEnd = await (async () => {
     const receiver = new OtapReceiver({ grpcPort: 0, requestLimitMiB: 512, backend: 'native', releaseAfterConsume: true }, async (b) => void b.payload.arrow());
     const { grpcPort } = await receiver.start();
-    const relay = new WireCounter({ host: '127.0.0.1', port: grpcPort });
-    return { receiver, relay, port: grpcPort, relayPort: await relay.listen() };
+    return { receiver, port: grpcPort };
   })();
   const arrowRows: string[] = [
     '| signal | batch | OTLP -> Arrow records/s | OTAP native -> Arrow records/s | OTAP / OTLP |',
@@ -246,19 +241,16 @@ async function main(): Promise<void> {
       console.log(arow);
       arrowRows.push(arow);
       const rps = (p: Protocol) => median(res[p].map((r) => r.records / r.seconds));
-      const wire = { OTLP: await wirePerRecord('OTLP', signal, bytes, counts, endpoints.get('native')!), native: await wirePerRecord('native', signal, bytes, counts, endpoints.get('native')!) };
-      const wpr = (p: 'OTLP' | 'native') => wire[p];
+      const wire = { OTLP: await wirePerRecord('OTLP', signal, bytes, counts, relay), native: await wirePerRecord('native', signal, bytes, counts, relay) };
       const mpr = (p: Protocol) => median(res[p].map((r) => r.messageBytes / r.records));
       const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-      const row = `| ${signal} | ${size} | ${fmt(rps('OTLP'))} | ${fmt(rps('native'))} | ${fmt(rps('native-loop'))} | ${fmt(rps('wasm'))} | ${fmt(rps('wasm-loop'))} | ${fmt(rps('js'))} | ${x(rps('native'), rps('OTLP'))} | ${x(rps('native-loop'), rps('OTLP'))} | ${x(rps('wasm'), rps('native'))} | ${x(rps('wasm-loop'), rps('native-loop'))} | ${x(rps('js'), rps('native'))} | ${fmt(wpr('OTLP'), 1)} | ${fmt(wpr('native'), 1)} | ${x(wpr('OTLP'), wpr('native'))} | ${fmt(mpr('OTLP'), 1)} | ${fmt(mpr('native'), 1)} |`;
+      const row = `| ${signal} | ${size} | ${fmt(rps('OTLP'))} | ${fmt(rps('native'))} | ${fmt(rps('native-loop'))} | ${fmt(rps('wasm'))} | ${fmt(rps('wasm-loop'))} | ${fmt(rps('js'))} | ${x(rps('native'), rps('OTLP'))} | ${x(rps('native-loop'), rps('OTLP'))} | ${x(rps('wasm'), rps('native'))} | ${x(rps('wasm-loop'), rps('native-loop'))} | ${x(rps('js'), rps('native'))} | ${fmt(wire.OTLP, 1)} | ${fmt(wire.native, 1)} | ${x(wire.OTLP, wire.native)} | ${fmt(mpr('OTLP'), 1)} | ${fmt(mpr('native'), 1)} |`;
       console.log(row);
       rows.push(row);
     }
   }
-  for (const e of [...endpoints.values(), arrowEnd]) {
-    await e.relay.close();
-    await e.receiver.shutdown();
-  }
+  await counter.close();
+  for (const e of [...endpoints.values(), arrowEnd]) await e.receiver.shutdown();
   console.log('Go Collector load ...');
   const go = await goLoad();
   console.log(go);

@@ -193,19 +193,6 @@ impl<'a> PayloadView<'a> {
 }
 
 impl BatchArrowRecords {
-    /// This message as a [`BarView`] over its own fields.
-    pub fn view(&self) -> BarView<'_> {
-        BarView {
-            batch_id: self.batch_id,
-            payloads: self
-                .arrow_payloads
-                .iter()
-                .map(|p| PayloadView { schema_id: &p.schema_id, payload_type: p.r#type, record: &p.record })
-                .collect(),
-            headers: &self.headers,
-        }
-    }
-
     pub fn decode_bytes(bytes: &[u8]) -> Result<Self, OtapError> {
         Ok(<Self as Message>::decode(bytes)?)
     }
@@ -239,12 +226,11 @@ mod tests {
     }
 
     fn same(view: &BarView<'_>, bar: &BatchArrowRecords) -> bool {
-        let v = bar.view();
-        view.batch_id == v.batch_id
-            && view.headers == v.headers
-            && view.payloads.len() == v.payloads.len()
-            && view.payloads.iter().zip(&v.payloads).all(|(a, b)| {
-                a.schema_id == b.schema_id && a.payload_type == b.payload_type && a.record == b.record
+        view.batch_id == bar.batch_id
+            && view.headers == bar.headers
+            && view.payloads.len() == bar.arrow_payloads.len()
+            && view.payloads.iter().zip(&bar.arrow_payloads).all(|(a, b)| {
+                a.schema_id == b.schema_id && a.payload_type == b.r#type && a.record == b.record
             })
     }
 

@@ -16,7 +16,7 @@ use super::actions::AttributeActions;
 use super::plan::{NewValue, Plan};
 use crate::decode::common::AttrColumns;
 use crate::decode::{table_name, TableView};
-use crate::encode::common::{quasi_delta_encode, ValueColumns};
+use crate::encode::common::{quasi_delta_encode, ValueCell, ValueColumns};
 use crate::encode::input::{Leaf, TableInput};
 use crate::encode::table::{DictionaryLimits, TableEncoder};
 use crate::error::OtapError;
@@ -136,17 +136,15 @@ pub fn rebuild(
     for (_, key, cell) in &out {
         keys.push(Some(Cow::Borrowed(key.as_bytes())));
         types.push(Some(cell.type_code()));
-        let (mut s, mut i, mut d, mut b, mut by, mut se) = (None, None, None, None, None, None);
-        match *cell {
-            Cell::Str(x) => s = Some(Cow::Borrowed(x.as_bytes())),
-            Cell::Int(x) => i = Some(x),
-            Cell::Double(x) => d = Some(x),
-            Cell::Bool(x) => b = Some(x),
-            Cell::Bytes(x) => by = Some(Cow::Borrowed(x)),
-            Cell::Ser(_, x) => se = x.map(Cow::Borrowed),
-            Cell::Empty => {}
-        }
-        values.push_row(s, i, d, b, by, se);
+        values.push_value(match *cell {
+            Cell::Str(x) => ValueCell::Str(Cow::Borrowed(x.as_bytes())),
+            Cell::Int(x) => ValueCell::Int(x),
+            Cell::Double(x) => ValueCell::Double(x),
+            Cell::Bool(x) => ValueCell::Bool(x),
+            Cell::Bytes(x) => ValueCell::Bytes(Cow::Borrowed(x)),
+            Cell::Ser(_, Some(x)) => ValueCell::Ser(Cow::Borrowed(x)),
+            Cell::Ser(_, None) | Cell::Empty => ValueCell::Null,
+        });
     }
     input.set("key", Leaf::Bytes(keys));
     input.set("type", Leaf::U8(types));

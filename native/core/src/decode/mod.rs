@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use arrow_array::RecordBatch;
 
 use crate::array_bytes::{array_bytes, DictionaryValues};
-use crate::bar::{payload_type as T, BarView, BatchArrowRecords, PayloadView};
+use crate::bar::{payload_type as T, BarView, PayloadView};
 use crate::error::OtapError;
 use crate::ipc_reader::IpcStream;
 use crate::Signal;
@@ -225,21 +225,11 @@ impl Decoder {
 
     /// Decodes one BatchArrowRecords (protobuf bytes).
     pub fn decode(&mut self, bar: &[u8]) -> Result<Decoded, OtapError> {
-        self.decode_view(&BarView::parse(bar)?)
-    }
-
-    /// Decodes one already parsed BatchArrowRecords.
-    pub fn decode_message(&mut self, bar: &BatchArrowRecords) -> Result<Decoded, OtapError> {
-        self.decode_view(&bar.view())
-    }
-
-    fn decode_view(&mut self, bar: &BarView<'_>) -> Result<Decoded, OtapError> {
-        let Some(signal) = signal_of(&bar.payloads)? else {
+        let Some(tables) = self.decode_tables(bar)? else {
             return Ok(Decoded { signal: None, otlp: Vec::new(), batches: Vec::new() });
         };
-        let tables = DecodedTables { signal, batches: self.read_tables(&bar.payloads, signal)? };
         let otlp = tables.to_otlp()?;
-        Ok(Decoded { signal: Some(signal), otlp, batches: tables.batches })
+        Ok(Decoded { signal: Some(tables.signal), otlp, batches: tables.batches })
     }
 
     /// Reads one BAR into its tables, advancing the stream state as `decode` does, without
@@ -254,9 +244,10 @@ impl Decoder {
     /// The Arrow record batches of one BAR (in payload order) and its signal, for callers
     /// that want Arrow, not OTLP. Advances the stream state exactly as `decode` does.
     pub fn read_batch(&mut self, bar: &[u8]) -> Result<(Option<Signal>, PayloadBatches), OtapError> {
-        let bar = BarView::parse(bar)?;
-        let Some(signal) = signal_of(&bar.payloads)? else { return Ok((None, Vec::new())) };
-        Ok((Some(signal), self.read_tables(&bar.payloads, signal)?))
+        Ok(match self.decode_tables(bar)? {
+            Some(t) => (Some(t.signal), t.batches),
+            None => (None, Vec::new()),
+        })
     }
 
     fn read_tables(&mut self, payloads: &[PayloadView<'_>], signal: Signal) -> Result<Vec<(i32, RecordBatch)>, OtapError> {

@@ -167,18 +167,29 @@ pub struct ValueColumns<'a> {
     empty_bytes_null: bool,
 }
 
-/// Sets row `rows` of `col` to `v` when there is one; the rows before it that got no value
-/// become nulls then, and trailing ones in `set_into`. Attribute rows come sorted by type, so
-/// a column's values arrive in one run and a row of another type costs nothing here.
+/// One row's value for [`ValueColumns::push_value`]: the column it goes to (str, int,
+/// double, bool, bytes, ser), or none.
+pub enum ValueCell<'a> {
+    Str(Cow<'a, [u8]>),
+    Int(i64),
+    Double(f64),
+    Bool(bool),
+    Bytes(Cow<'a, [u8]>),
+    /// CBOR of a map or array.
+    Ser(Cow<'a, [u8]>),
+    Null,
+}
+
+/// Sets row `rows` of `col` to `v`; the rows before it that got no value become nulls then,
+/// and trailing ones in `set_into`. Attribute rows come sorted by type, so a column's values
+/// arrive in one run and a row of another type costs nothing here.
 #[inline]
-fn push_cell<T: Clone>(col: &mut Option<Vec<Option<T>>>, v: Option<T>, rows: usize, capacity: usize) {
-    if let Some(x) = v {
-        let c = col.get_or_insert_with(|| Vec::with_capacity(capacity.max(rows + 1)));
-        if c.len() < rows {
-            c.resize(rows, None);
-        }
-        c.push(Some(x));
+fn push_cell<T: Clone>(col: &mut Option<Vec<Option<T>>>, v: T, rows: usize, capacity: usize) {
+    let c = col.get_or_insert_with(|| Vec::with_capacity(capacity.max(rows + 1)));
+    if c.len() < rows {
+        c.resize(rows, None);
     }
+    c.push(Some(v));
 }
 
 impl<'a> ValueColumns<'a> {
@@ -196,28 +207,21 @@ impl<'a> ValueColumns<'a> {
         ValueColumns { rows: 0, capacity, empty_bytes_null, str: None, int: None, double: None, bool: None, bytes: None, ser: None }
     }
 
-    /// Appends one row: the value in the column of its type, nulls elsewhere. Only that column
-    /// is touched (building all six cells and passing them to `push_row` cost about 300
-    /// instructions a row).
+    /// Appends one row: the value in the column of its type, nulls elsewhere.
     pub fn push(&mut self, v: &AnyValue<'a>) -> Result<(), OtapError> {
-        let (rows, cap) = (self.rows, self.capacity);
-        match *v {
-            AnyValue::Str(x) => push_cell(&mut self.str, Some(Cow::Borrowed(x.as_bytes())), rows, cap),
-            AnyValue::Int(x) => push_cell(&mut self.int, Some(x), rows, cap),
-            AnyValue::Double(x) => push_cell(&mut self.double, Some(x), rows, cap),
-            AnyValue::Bool(x) => push_cell(&mut self.bool, Some(x), rows, cap),
+        self.push_value(match *v {
+            AnyValue::Str(x) => ValueCell::Str(Cow::Borrowed(x.as_bytes())),
+            AnyValue::Int(x) => ValueCell::Int(x),
+            AnyValue::Double(x) => ValueCell::Double(x),
+            AnyValue::Bool(x) => ValueCell::Bool(x),
             // In attribute tables never null (Go writes null for an empty byte string): the Rust
             // engine ends a delta run at a null cell where Go compares it as empty; a non-null ""
             // reads the same in both. The log body has no delta run and keeps Go's null.
-            AnyValue::Bytes(x) => {
-                if !(self.empty_bytes_null && x.is_empty()) {
-                    push_cell(&mut self.bytes, Some(Cow::Borrowed(x)), rows, cap);
-                }
-            }
-            AnyValue::Array(_) | AnyValue::KvList(_) => push_cell(&mut self.ser, Some(Cow::Owned(to_cbor(v)?)), rows, cap),
-            AnyValue::Empty => {}
-        }
-        self.rows += 1;
+            AnyValue::Bytes(x) if self.empty_bytes_null && x.is_empty() => ValueCell::Null,
+            AnyValue::Bytes(x) => ValueCell::Bytes(Cow::Borrowed(x)),
+            AnyValue::Array(_) | AnyValue::KvList(_) => ValueCell::Ser(Cow::Owned(to_cbor(v)?)),
+            AnyValue::Empty => ValueCell::Null,
+        });
         Ok(())
     }
 
@@ -227,24 +231,20 @@ impl<'a> ValueColumns<'a> {
         self.rows += 1;
     }
 
-    /// Appends one row given its six cells (at most one of them set).
-    #[allow(clippy::too_many_arguments)]
-    pub fn push_row(
-        &mut self,
-        s: Option<Cow<'a, [u8]>>,
-        i: Option<i64>,
-        d: Option<f64>,
-        b: Option<bool>,
-        by: Option<Cow<'a, [u8]>>,
-        se: Option<Cow<'a, [u8]>>,
-    ) {
+    /// Appends one row holding `v`. Only the column of its type is touched (building all six
+    /// cells of a row cost about 300 instructions).
+    #[inline]
+    pub fn push_value(&mut self, v: ValueCell<'a>) {
         let (rows, cap) = (self.rows, self.capacity);
-        push_cell(&mut self.str, s, rows, cap);
-        push_cell(&mut self.int, i, rows, cap);
-        push_cell(&mut self.double, d, rows, cap);
-        push_cell(&mut self.bool, b, rows, cap);
-        push_cell(&mut self.bytes, by, rows, cap);
-        push_cell(&mut self.ser, se, rows, cap);
+        match v {
+            ValueCell::Str(x) => push_cell(&mut self.str, x, rows, cap),
+            ValueCell::Int(x) => push_cell(&mut self.int, x, rows, cap),
+            ValueCell::Double(x) => push_cell(&mut self.double, x, rows, cap),
+            ValueCell::Bool(x) => push_cell(&mut self.bool, x, rows, cap),
+            ValueCell::Bytes(x) => push_cell(&mut self.bytes, x, rows, cap),
+            ValueCell::Ser(x) => push_cell(&mut self.ser, x, rows, cap),
+            ValueCell::Null => {}
+        }
         self.rows += 1;
     }
 

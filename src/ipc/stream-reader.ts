@@ -1,10 +1,14 @@
 // Reads one Arrow IPC stream delivered in chunks (OTAP: one ArrowPayload.record each),
 // keeping the schema and the dictionary memo across chunks. Returned arrays may view the
-// chunk's bytes (zero-copy), so a chunk must not be modified after it was read.
+// chunk's bytes (zero-copy), so a chunk must not change while they are in use; what the
+// reader keeps for later chunks (dictionaries) is copied, so the chunk's memory may be
+// reused once its batches are done with (a receiver's pooled message buffers).
 
+import { sliceArrayData } from '../arrow/array-data.js';
 import { GrowingDictionaries } from '../arrow/growing-array.js';
 import type { ArrayData, Field, RecordBatch, Schema } from '../arrow/types.js';
 import { asOtelArrowError, OtelArrowError } from '../errors.js';
+import { plainBytes } from '../plain-bytes.js';
 import { loadColumns } from './array-loader.js';
 import type { BodyDecompressor } from './compression.js';
 import { dictionaryFieldsById } from './dictionary-fields.js';
@@ -46,7 +50,7 @@ export class IpcStreamReader {
   /** Decodes every message in `chunk`; throws OtelArrowError on any malformed input. */
   read(chunk: Uint8Array): RecordBatch[] {
     try {
-      return this.readChunk(chunk);
+      return this.readChunk(plainBytes(chunk));
     } catch (err) {
       throw asOtelArrowError(err, 'MALFORMED_IPC');
     }
@@ -92,7 +96,9 @@ export class IpcStreamReader {
     const previous = this.dictionaries.get(id);
     if (!isDelta || !previous) {
       this.growing.forget(id);
-      this.dictionaries.set(id, values);
+      // Copied: `values` views the message, whose buffer the caller may reuse once read()
+      // returns (a receiver's pooled buffers), and later batches read this dictionary.
+      this.dictionaries.set(id, sliceArrayData(values, 0, values.length));
       return;
     }
     this.dictionaries.set(id, this.growing.extend(id, previous, values));

@@ -6,6 +6,7 @@
 // through `annotate`.
 
 import { OtelArrowError } from '../errors.js';
+import { plainBytes } from '../plain-bytes.js';
 import { utf8 } from '../utf8-decoders.js';
 
 /** Static facts about one message type, used for error text and wire-type checks. */
@@ -69,7 +70,7 @@ export class WireReader {
   private messages = 0;
 
   constructor(buf: Uint8Array, private readonly maxMessages = DEFAULT_MAX_NESTED_MESSAGES) {
-    this.buf = buf;
+    this.buf = plainBytes(buf);
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.limit = buf.length;
   }

@@ -102,6 +102,24 @@ describe('IpcStreamWriter -> IpcStreamReader', () => {
     expect(reader.isEnded).toBe(true);
   });
 
+  it('keeps no view of its input: a Buffer reused for the next chunk leaves the dictionaries intact', () => {
+    // A receiver decompresses each message into a pooled Buffer and reuses it once read
+    // (src/transport/grpc/message-buffers.ts); on a Buffer, slice() is a view, not a copy.
+    const writer = new IpcStreamWriter(sampleSchema);
+    const reader = new IpcStreamReader();
+    const reused = Buffer.alloc(1 << 20);
+    const first = makeBatch(20, 0);
+    const firstChunk = writer.write(first);
+    reused.set(firstChunk);
+    expectSameBatch(reader.read(reused.subarray(0, firstChunk.length))[0]!, first);
+    reused.fill(0xaa);
+    // The same dictionaries: the second chunk carries none and reads what the first left.
+    const second = makeBatch(20, 0);
+    const secondChunk = writer.write(second);
+    reused.set(secondChunk);
+    expectSameBatch(reader.read(reused.subarray(0, secondChunk.length))[0]!, second);
+  });
+
   it('reads unaligned input by copying', () => {
     const batch = makeBatch(33, 4);
     const chunk = new IpcStreamWriter(sampleSchema).write(batch);

@@ -151,6 +151,19 @@ describe('wire writer / reader primitives', () => {
     expect(r.pos).toBe(r.buf.length);
   });
 
+  it('copies bytes fields out of a Buffer (where slice() is a view), so reusing it changes nothing read', () => {
+    const w = new WireWriter(1);
+    w.bytes(new Uint8Array(100).fill(7)); // longer than the shared slab's fields
+    w.bytes(new Uint8Array(10).fill(8));
+    const input = Buffer.from(w.finish());
+    const r = new WireReader(input);
+    const long = r.bytes();
+    const short = r.bytes();
+    input.fill(0);
+    expect(long).toEqual(new Uint8Array(100).fill(7));
+    expect(short).toEqual(new Uint8Array(10).fill(8));
+  });
+
   it('decodes invalid UTF-8 with replacement characters', () => {
     const r = new WireReader(new Uint8Array([4, 0x61, 0xff, 0xc3, 0x62]));
     expect(r.string()).toBe('a\ufffd\ufffdb');

@@ -19,12 +19,12 @@ import { pipelineYaml, startEngine } from '../support/pipeline-nodes.js';
 const KiB = 1024;
 
 describe('MessageBufferPool', () => {
-  it('hands out power-of-two classes from 64 KiB and reuses what is given back while in use', () => {
+  it('hands out power-of-two classes from 4 KiB and reuses what is given back while in use', () => {
     const pool = new MessageBufferPool();
     pool.retain();
     const a = pool.take(100 * KiB)!;
     expect(a.length).toBe(128 * KiB);
-    expect(pool.take(10)!.length).toBe(64 * KiB);
+    expect(pool.take(10)!.length).toBe(4 * KiB);
     pool.give(a.subarray(0, 100 * KiB)); // any view of it
     pool.give(a); // twice: kept once
     const b = pool.take(120 * KiB)!;

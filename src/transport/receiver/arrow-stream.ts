@@ -62,6 +62,8 @@ export class ArrowStream {
   ) {
     this.decoder = host.backend.createDecoder({ maxMessageBytes: host.maxMessageBytes });
     this.baseMetadata = call.metadata;
+    // The call's messages are decompressed into pooled buffers: each goes back once read.
+    messageBuffers.retain();
   }
 
   start(): void {
@@ -231,7 +233,7 @@ export class ArrowStream {
     if (s && s.code !== status.OK) this.fail(s.code, s.message);
     else {
       this.closed = true;
-      this.decoder.close();
+      this.closeDecoder();
       this.call.end();
       this.host.streamClosed(this);
     }
@@ -241,11 +243,17 @@ export class ArrowStream {
   private fail(code: number, message: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.decoder.close();
+    this.closeDecoder();
     logStreamEnded(this.signal, code, message, this.peer());
     for (const p of [...this.pending]) p.cancel(false);
     this.call.fail(code, message);
     this.host.streamClosed(this);
+  }
+
+  /** Once, when the stream is closed: its decoder state and its hold on the buffer pool go. */
+  private closeDecoder(): void {
+    this.decoder.close();
+    messageBuffers.release();
   }
 
   private peer(): string | undefined {
@@ -259,7 +267,7 @@ export class ArrowStream {
   private close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.decoder.close();
+    this.closeDecoder();
     for (const p of [...this.pending]) p.cancel(false);
     this.host.streamClosed(this);
   }

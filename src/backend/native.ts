@@ -77,6 +77,8 @@ export interface NativeAddon {
   readParquetSet(signal: string, files: { payloadType: number; bytes: Uint8Array }[], maxItems: number): NativeTables[];
   parquetFileInfo(bytes: Uint8Array): { rows: number; rowGroups: number; metadata: [string, string][] };
   zstdCompress(data: Uint8Array, level?: number): Buffer;
+  /** Missing from addons built before it. */
+  zstdGrpcMessage?(data: Uint8Array, level: number): Buffer;
   zstdDecompress(data: Uint8Array, maxSize?: number): Buffer;
   zstdDecompressInto(data: Uint8Array, out: Uint8Array): number;
   releaseFreeMemory(): boolean;
@@ -130,7 +132,13 @@ export class NativeBackend implements Backend {
   /** The addon object behind each attribute editor this backend made (for encodeEdited). */
   private readonly editors = new WeakMap<BackendAttributeEditor, NativeAttributeEditor>();
 
-  constructor(readonly addon: NativeAddon, readonly path: string) {}
+  /** See Backend.zstdGrpcMessage; absent with an addon built before it. */
+  readonly zstdGrpcMessage?: (data: Uint8Array, level: number) => Uint8Array;
+
+  constructor(readonly addon: NativeAddon, readonly path: string) {
+    const grpcMessage = addon.zstdGrpcMessage;
+    if (typeof grpcMessage === 'function') this.zstdGrpcMessage = (data, level) => call(() => grpcMessage.call(addon, data, level));
+  }
 
   /** Loads the addon; throws with the loader's exact message when it is missing or broken. */
   static async load(path = nativeAddonPath()): Promise<NativeBackend> {

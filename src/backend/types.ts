@@ -308,6 +308,9 @@ export interface Backend {
   parquetFileInfo?(bytes: Uint8Array): ParquetFileInfo;
   /** One zstd frame of `data` (level default 3). */
   zstdCompress(data: Uint8Array, level?: number): Uint8Array;
+  /** `data` as a zstd-compressed gRPC message (flag 1, the frame's u32 big-endian length,
+   *  one zstd frame at `level`) in one buffer. Native only: the gRPC clients' compression. */
+  zstdGrpcMessage?(data: Uint8Array, level: number): Uint8Array;
   /** Decompresses zstd frames; refuses output beyond `maxSize` bytes (default 256 MiB). */
   zstdDecompress(data: Uint8Array, maxSize?: number): Uint8Array;
   /** Decompresses zstd frames into `out`: the decompressed length, or -1 when they do not

@@ -159,6 +159,16 @@ for (const name of NAMES) {
       expect(big.code).toBe('LIMIT_EXCEEDED');
       expect(b.zstdDecompress(packed).length).toBe(text.length);
     });
+
+    it('frames a compressed gRPC message in one buffer exactly as compressing, then prefixing does', () => {
+      if (!b.zstdGrpcMessage) return; // native only
+      for (const data of [new Uint8Array(0), text]) {
+        const message = Buffer.from(b.zstdGrpcMessage(data, 3));
+        const frame = Buffer.from(b.zstdCompress(data, 3));
+        expect(message.subarray(0, 5)).toEqual(Buffer.from([1, ...[0, 0, 0, 0].map((_, i) => (frame.length >>> (24 - 8 * i)) & 0xff)]));
+        expect(message.subarray(5).equals(frame)).toBe(true);
+      }
+    });
   });
 }
 

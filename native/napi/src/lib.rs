@@ -919,6 +919,14 @@ pub fn zstd_compress(env: Env, data: &[u8], level: Option<i32>) -> Result<JsByte
     otap_core::zstd_compress(data, level.unwrap_or(3)).map(JsBytes).map_err(|e| throw(&env, e))
 }
 
+/// `data` as a zstd-compressed gRPC message: flag 1, the frame's u32 big-endian length, one
+/// zstd frame at `level`; made in one buffer rather than compressed, then copied behind a
+/// prefix.
+#[napi]
+pub fn zstd_grpc_message(env: Env, data: &[u8], level: i32) -> Result<JsBytes> {
+    otap_core::grpc_zstd_message(data, level).map(JsBytes).map_err(|e| throw(&env, e))
+}
+
 /// `max_size` caps the decompressed size (default 256 MiB).
 #[napi]
 pub fn zstd_decompress(env: Env, data: &[u8], max_size: Option<f64>) -> Result<JsBytes> {

@@ -56,6 +56,8 @@ export interface ZstdCodec {
   decompress(data: Uint8Array, maxOutputBytes?: number): Uint8Array;
   /** Decompresses all frames of `data` into `out`: their length, or -1 when they do not fit. */
   decompressInto?(data: Uint8Array, out: Uint8Array): number;
+  /** `data` compressed at `level` as a whole gRPC message (flag, length, frame), in one buffer. */
+  grpcMessage?(data: Uint8Array, level: number): Uint8Array;
 }
 
 /** Value of `grpc.default_compression_algorithm` that selects zstd (after install). */
@@ -93,11 +95,12 @@ export const zlibZstdCodec: ZstdCodec = {
 };
 
 /** A backend's zstd as a ZstdCodec (no limit when `maxOutputBytes` is absent or negative). */
-export function backendZstdCodec(backend: Pick<Backend, 'zstdCompress' | 'zstdDecompress' | 'zstdDecompressInto'>): ZstdCodec {
+export function backendZstdCodec(backend: Pick<Backend, 'zstdCompress' | 'zstdDecompress' | 'zstdDecompressInto' | 'zstdGrpcMessage'>): ZstdCodec {
   return {
     compress: (data, level) => backend.zstdCompress(data, level),
     decompress: (data, max) => backend.zstdDecompress(data, max === undefined || max < 0 ? Number.MAX_SAFE_INTEGER : max),
     ...(backend.zstdDecompressInto ? { decompressInto: backend.zstdDecompressInto.bind(backend) } : {}),
+    ...(backend.zstdGrpcMessage ? { grpcMessage: backend.zstdGrpcMessage.bind(backend) } : {}),
   };
 }
 
@@ -257,6 +260,13 @@ export function decodedSizeLowerBound(compressedBytes: number): number {
 }
 
 /** A gRPC length-prefixed message: the compressed flag, the big-endian length, the body. */
+/** `message` as a zstd-compressed gRPC message: made in one buffer where the codec can. */
+export function zstdGrpcMessage(codec: ZstdCodec, message: Uint8Array, level: number): Buffer {
+  if (!codec.grpcMessage) return grpcMessageFrame(codec.compress(message, level), true);
+  const m = codec.grpcMessage(message, level);
+  return Buffer.isBuffer(m) ? m : Buffer.from(m.buffer, m.byteOffset, m.byteLength);
+}
+
 export function grpcMessageFrame(body: Uint8Array, compressed: boolean): Buffer {
   const out = Buffer.allocUnsafe(body.length + 5);
   out.writeUInt8(compressed ? 1 : 0, 0);
@@ -303,13 +313,8 @@ class ZstdHandler implements CompressionHandlerLike {
       if (compress) return message;
       message = await unframe(message);
     }
-    let body = message;
-    if (compress) {
-      const codec = await getCodec();
-      const c = codec.compress(message, state.level);
-      body = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-    }
-    return grpcMessageFrame(body, compress);
+    if (!compress) return grpcMessageFrame(message, false);
+    return zstdGrpcMessage(await getCodec(), message, state.level);
   }
 
   async readMessage(data: Buffer): Promise<Buffer> {

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ExportError } from '../exporter/errors.js';
-import { decompressMessage, grpcMessageFrame, grpcZstd } from './compression.js';
+import { decompressMessage, grpcMessageFrame, grpcZstd, zstdGrpcMessage } from './compression.js';
 import { channelEndpoint, DEFAULT_KEEPALIVE_TIMEOUT_MS, type ChannelTuning, type ConnectionOptions, type TransportSettings } from '../exporter/channel.js';
 import { keepSessionAlive, type SessionKeepalive } from './http2-keepalive.js';
 
@@ -162,7 +162,7 @@ export class UnaryChannel {
   private async compressedFrame(message: Uint8Array): Promise<Buffer> {
     if (this.compression === 'gzip') return grpcMessageFrame(await gzip(message), true);
     const { codec, level } = await grpcZstd();
-    return grpcMessageFrame(codec.compress(message, level), true);
+    return zstdGrpcMessage(codec, message, level);
   }
 
   private async decompress(message: Buffer, encoding: string | undefined): Promise<Buffer> {

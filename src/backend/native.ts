@@ -14,10 +14,19 @@ import { loadsOnFirstUse } from './optional-package.js';
 import {
   DEFAULT_MAX_DECOMPRESSED, DEFAULT_ZSTD_LEVEL,
   type ArrowDecodeResult, type Backend, type BackendAttributeEditor, type BackendDecoder, type BackendFilter, type BackendTables, type BackendTablesBuilder, type BackendEncoder, type DecodeArrowOptions,
-  type BackendParquetWriter, type DecodeResult, type DecoderOptions, type EncodeInput, type EncoderOptions, type ParquetFileBytes, type ParquetFileInfo,
+  type BackendParquetWriter, type DecodeResult, type DecoderOptions, type EncodeInput, type EncoderOptions, type HeldBatch, type ParquetFileBytes, type ParquetFileInfo,
   type ParquetWriterOptions,
 } from './types.js';
 
+
+/** The addon's HeldBar object. */
+interface NativeHeldBar {
+  readonly batchId: bigint;
+  readonly barBytes: number;
+  readonly items: number;
+  zstdGrpcMessage(level: number): Buffer;
+  take(): Buffer;
+}
 
 /** The addon's AttributeEditor object. */
 interface NativeAttributeEditor {
@@ -44,6 +53,8 @@ export interface NativeAddon {
     encodeFramedAsync?(signal: string | null, input: Uint8Array, level: number): Promise<{ frame: Buffer; batchId: bigint; barBytes: number; items: number }>;
     /** Missing from addons built before it. */
     encodeCountedAsync?(signal: string | null, input: Uint8Array): Promise<{ bar: Buffer; items: number }>;
+    /** Missing from addons built before it. */
+    encodeHeldAsync?(signal: string | null, input: Uint8Array): Promise<NativeHeldBar>;
     close(): void;
   };
   Decoder: new (options?: { maxMessageBytes?: number }) => {
@@ -180,6 +191,15 @@ export class NativeBackend implements Backend {
       } : {}),
       ...(typeof enc.encodeCountedAsync === 'function' ? {
         encodeCountedAsync: (input: EncodeInput) => callAsync(() => enc.encodeCountedAsync!(...addonInput(input))),
+      } : {}),
+      ...(typeof enc.encodeHeldAsync === 'function' ? {
+        encodeHeldAsync: (input: EncodeInput) => callAsync(() => enc.encodeHeldAsync!(...addonInput(input))).then((h): HeldBatch => ({
+          batchId: h.batchId,
+          barBytes: h.barBytes,
+          items: h.items,
+          zstdGrpcMessage: (level: number) => call(() => h.zstdGrpcMessage(level)),
+          take: () => call(() => h.take()),
+        })),
       } : {}),
       encodeColumns: (columns: Uint8Array) => call(() => enc.encodeColumns(columns)),
       close: () => enc.close(),

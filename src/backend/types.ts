@@ -68,6 +68,13 @@ export interface BackendEncoder {
    * Queued with the other async calls; present where encodeFramedAsync is.
    */
   encodeCountedAsync?(input: EncodeInput): Promise<CountedBatch>;
+  /**
+   * encodeAsync (`input.signal`) or encodeColumnsAsync (`input.columns`) answered with the
+   * batch kept in the backend's memory, for a caller that compresses it into a gRPC message
+   * on the event loop itself (when the encoder's thread is the busier one): the bytes go from
+   * there into the message and never become a JavaScript buffer of their own. Native only.
+   */
+  encodeHeldAsync?(input: EncodeInput): Promise<HeldBatch>;
   /** Releases the encoder's resources now (later calls throw). */
   close(): void;
 }
@@ -80,6 +87,20 @@ export interface CountedBatch {
   bar: Uint8Array;
   /** Its spans / log records / metric data points (rows of the item tables). */
   items: number;
+}
+
+/** A BatchArrowRecords kept in the backend's memory (BackendEncoder.encodeHeldAsync); used
+ *  once, by zstdGrpcMessage or take. */
+export interface HeldBatch {
+  readonly batchId: bigint;
+  /** The BatchArrowRecords' size. */
+  readonly barBytes: number;
+  /** Its spans / log records / metric data points (rows of the item tables). */
+  readonly items: number;
+  /** As a FramedBatch's frame: flag 1, the u32 big-endian length, the zstd frame at `level`. */
+  zstdGrpcMessage(level: number): Uint8Array;
+  /** The BatchArrowRecords bytes. */
+  take(): Uint8Array;
 }
 
 /** A BatchArrowRecords as the gRPC message a zstd-compressing client sends. */

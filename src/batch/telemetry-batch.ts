@@ -3,7 +3,7 @@
 // SDK exporter's column buffers — and converts only when another form is asked for, caching
 // the result. Item counts and sizes never serialise: bytes are scanned, objects walked, Arrow
 // tables counted.
-import type { ArrowRecordBatch, Backend, BackendAttributeEditor, BackendEncoder, BackendTables, EncodeInput, FramedBatch } from '../backend/types.js';
+import type { ArrowRecordBatch, Backend, BackendAttributeEditor, BackendEncoder, BackendTables, EncodeInput, FramedBatch, HeldBatch } from '../backend/types.js';
 import { OtelArrowError } from '../errors.js';
 import { estimateTreeBytes } from '../memory/object-size.js';
 import { countItems } from '../otlp/canonical.js';
@@ -291,6 +291,22 @@ export class TelemetryBatch<S extends Signal = Signal> {
       if (encoder.encodeCountedAsync) return encoder.encodeCountedAsync(input()).then((out) => keepItems(out).bar);
       if (this.columns) return encoder.encodeColumnsAsync!(this.columns);
       return encoder.encodeAsync!(this.signal, this.otlpBytes());
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /** `encodeOtapOffThread` answered with the batch kept in the backend's memory
+   *  (BackendEncoder.encodeHeldAsync), for a caller that compresses it itself; only where the
+   *  encoder has encodeHeldAsync and encodesOffThread(encoder). Never throws; rejects instead. */
+  encodeOtapHeld(encoder: BackendEncoder): Promise<HeldBatch> {
+    try {
+      if (this.columns) conversions.columnsEncoded++;
+      const input: EncodeInput = this.columns ? { columns: this.columns } : { signal: this.signal, otlp: this.otlpBytes() };
+      return encoder.encodeHeldAsync!(input).then((out) => {
+        this.items ??= out.items;
+        return out;
+      });
     } catch (err) {
       return Promise.reject(err as Error);
     }

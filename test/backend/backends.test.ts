@@ -436,6 +436,33 @@ for (const name of ['native', 'wasm'] as const) describeBackend(name, 'encodeAsy
     enc.close();
   });
 
+  it('encodeHeldAsync: the bytes encodeAsync gives, kept until framed as encodeFramedAsync frames them or taken, once', async () => {
+    const enc = b.createEncoder(threaded);
+    if (!enc.encodeHeldAsync) { // native only
+      enc.close();
+      return;
+    }
+    const framing = b.createEncoder(threaded);
+    const inputs = SIGNALS.flatMap((signal) => [0, 1].map((n) => ({ signal, otlp: encodeOtlp(signal, source(signal, n)) })));
+    const frames = await Promise.all(inputs.map((input) => framing.encodeFramedAsync!(input, 3)));
+    const held = await Promise.all(inputs.map((input) => enc.encodeHeldAsync!(input)));
+    for (const [i, h] of held.entries()) {
+      const want = frames[i]!;
+      expect([h.batchId, h.barBytes, h.items]).toEqual([want.batchId, want.barBytes, want.items]);
+      if (i % 2 === 0) {
+        expect(Buffer.from(h.zstdGrpcMessage(3)).equals(Buffer.from(want.frame))).toBe(true);
+      } else {
+        expect(Buffer.from(h.take()).equals(Buffer.from(b.zstdDecompress(want.frame.subarray(5))))).toBe(true);
+      }
+      expect(() => h.take()).toThrow(/already used/);
+      expect(() => h.zstdGrpcMessage(3)).toThrow(/already used/);
+    }
+    const bad = enc.encodeHeldAsync!({ signal: 'logs', otlp: new Uint8Array([0x0a, 0xff, 0xff, 0x01]) });
+    expect(((await bad.then(() => undefined, (e: unknown) => e)) as OtelArrowError).code).toBe('MALFORMED_PROTOBUF');
+    framing.close();
+    enc.close();
+  });
+
   it('encodeCountedAsync: the bytes encodeAsync gives and their items, queued in order with the other calls', async () => {
     const sync = b.createEncoder();
     const enc = b.createEncoder(threaded);

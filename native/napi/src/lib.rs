@@ -132,6 +132,7 @@ enum Encoded {
     Bytes(Vec<u8>),
     Counted { bar: Vec<u8>, items: f64 },
     Framed { frame: Vec<u8>, batch_id: i64, bar_bytes: f64, items: f64 },
+    Held(JsHeldBar),
 }
 
 /// What the caller of an async encode asked to be answered with (see `Encoded`).
@@ -141,6 +142,8 @@ enum Reply {
     Counted,
     /// The gRPC message, compressed at this zstd level.
     Framed(i32),
+    /// The bytes kept in Rust memory (`HeldBar`).
+    Held,
 }
 
 impl ToNapiValue for Encoded {
@@ -168,6 +171,7 @@ impl ToNapiValue for Encoded {
                 set_number(obj, c"items", items)?;
                 Ok(obj)
             }
+            Encoded::Held(held) => unsafe { JsHeldBar::to_napi_value(env, held) },
             Encoded::Framed { frame, batch_id, bar_bytes, items } => {
                 check(unsafe { napi::sys::napi_create_object(env, &mut obj) }, "object")?;
                 let frame = unsafe { JsBytes::to_napi_value(env, JsBytes(frame))? };
@@ -222,6 +226,11 @@ fn run_job(enc: &mut CoreEncoder, kind: &JobKind, input: &[u8], reply: Reply) ->
         Reply::Counted => {
             let bar = plain(enc, input)?;
             Encoded::Counted { bar, items: enc.last_item_count() as f64 }
+        }
+        Reply::Held => {
+            let batch_id = enc.next_batch_id();
+            let bar = plain(enc, input)?;
+            Encoded::Held(JsHeldBar { bar_bytes: bar.len() as f64, bar: Some(bar), batch_id, items: enc.last_item_count() as f64 })
         }
         Reply::Framed(level) => {
             let f = enc.encode_framed(input, level)?;
@@ -339,6 +348,16 @@ impl JsEncoder {
         self.queue(env, kind, input, Reply::Framed(level))
     }
 
+    /// `encodeAsync` (a signal) or `encodeColumnsAsync` (null) settling with a `HeldBar`: the
+    /// BatchArrowRecords kept in Rust memory with its batch id, size and items, for a caller
+    /// that compresses it into a gRPC message itself (see `HeldBar.zstdGrpcMessage`). Queued
+    /// with the other async calls.
+    #[napi(ts_return_type = "Promise<HeldBar>")]
+    pub fn encode_held_async<'e>(&mut self, env: &'e Env, signal: Option<String>, input: &[u8]) -> Result<Object<'e>> {
+        let kind = job_kind(signal)?;
+        self.queue(env, kind, input, Reply::Held)
+    }
+
     /// `encode` of the request with the editor's renames and deletions applied as it is
     /// parsed (one pass; the same bytes as encoding `editor.editOtlp`'s output).
     #[napi]
@@ -378,6 +397,55 @@ impl JsEncoder {
             }
         }
     }
+}
+
+/// A BatchArrowRecords an encoder made and keeps in Rust memory (`encodeHeldAsync`): the
+/// caller that compresses it on its own thread frames it straight from there, so the bytes
+/// never become a V8 buffer of their own (64 KB per batch of 512 metric points, external
+/// memory that only a major GC reclaims). Used once: by `zstdGrpcMessage` or `take`.
+#[napi(js_name = "HeldBar")]
+pub struct JsHeldBar {
+    bar: Option<Vec<u8>>,
+    batch_id: i64,
+    bar_bytes: f64,
+    items: f64,
+}
+
+#[napi]
+impl JsHeldBar {
+    #[napi(getter)]
+    pub fn batch_id(&self) -> BigInt {
+        BigInt::from(self.batch_id)
+    }
+
+    /// Size of the BatchArrowRecords.
+    #[napi(getter)]
+    pub fn bar_bytes(&self) -> f64 {
+        self.bar_bytes
+    }
+
+    /// Spans, log records or metric data points.
+    #[napi(getter)]
+    pub fn items(&self) -> f64 {
+        self.items
+    }
+
+    /// The bytes as a zstd-compressed gRPC message at `level` (as `zstdGrpcMessage`); frees them.
+    #[napi]
+    pub fn zstd_grpc_message(&mut self, env: Env, level: i32) -> Result<JsBytes> {
+        let bar = self.bar.take().ok_or_else(used)?;
+        otap_core::grpc_zstd_message(&bar, level).map(JsBytes).map_err(|e| throw(&env, e))
+    }
+
+    /// The bytes themselves.
+    #[napi]
+    pub fn take(&mut self) -> Result<JsBytes> {
+        self.bar.take().map(JsBytes).ok_or_else(used)
+    }
+}
+
+fn used() -> Error {
+    Error::new(Status::GenericFailure, "HeldBar was already used")
 }
 
 #[napi(object, object_from_js = false)]

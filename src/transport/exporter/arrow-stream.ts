@@ -4,7 +4,7 @@
 // matches BatchStatus acks (in any order), times out silent batches, drains and ends itself
 // gracefully.
 import * as grpc from '@grpc/grpc-js';
-import type { Backend, BackendEncoder, EncoderOptions, FramedBatch } from '../../backend/types.js';
+import type { Backend, BackendEncoder, EncoderOptions, FramedBatch, HeldBatch } from '../../backend/types.js';
 import type { TelemetryBatch } from '../../batch/telemetry-batch.js';
 import type { Signal } from '../../otlp/model.js';
 import { decodeBatchStatus, peekBatchId, type BatchStatus } from '../../otap/batch-arrow-records.js';
@@ -62,7 +62,7 @@ interface Pending {
 
 interface Queued {
   job: Job;
-  encoded?: Promise<Uint8Array | FramedBatch>;
+  encoded?: Promise<Uint8Array | FramedBatch | HeldBatch>;
 }
 
 /** Encodes waiting on the encoder's thread from which the event loop compresses instead.
@@ -168,11 +168,14 @@ export class ArrowStream {
    * loaded stream (an application's SDK exporter) never compresses on the event loop, and a
    * saturated one puts the compression on whichever thread has time.
    */
-  private encodeOffThread(job: Job): Promise<Uint8Array | FramedBatch> {
+  private encodeOffThread(job: Job): Promise<Uint8Array | FramedBatch | HeldBatch> {
     const level = this.options.frameLevel;
     const framed = level !== undefined && !!this.encoder.encodeFramedAsync && this.onEncoder < FRAME_BACKLOG;
+    // The event loop compresses this one: from the encoder's memory straight into the message.
+    const held = !framed && level !== undefined && !!this.encoder.encodeHeldAsync;
     this.onEncoder++;
-    const encoded: Promise<Uint8Array | FramedBatch> = framed ? job.batch.encodeOtapOffThread(this.encoder, level) : job.batch.encodeOtapOffThread(this.encoder);
+    const encoded: Promise<Uint8Array | FramedBatch | HeldBatch> = framed ? job.batch.encodeOtapOffThread(this.encoder, level)
+      : held ? job.batch.encodeOtapHeld(this.encoder) : job.batch.encodeOtapOffThread(this.encoder);
     const settled = (): void => {
       this.onEncoder--;
     };
@@ -203,7 +206,7 @@ export class ArrowStream {
           batchId = peekBatchId(out);
           size = out.length;
         } else {
-          bytes = preframedZstd(out.frame);
+          bytes = preframedZstd('frame' in out ? out.frame : out.zstdGrpcMessage(this.options.frameLevel!));
           batchId = out.batchId;
           size = out.barBytes;
         }

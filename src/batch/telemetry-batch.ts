@@ -278,7 +278,10 @@ export class TelemetryBatch<S extends Signal = Signal> {
   /** With `frameLevel` (where the encoder has encodeFramedAsync): as the zstd-compressed gRPC
    *  message, compressed on the encoder's thread too. */
   encodeOtapOffThread(encoder: BackendEncoder, frameLevel: number): Promise<FramedBatch>;
-  encodeOtapOffThread(encoder: BackendEncoder, frameLevel?: number): Promise<Uint8Array | FramedBatch> {
+  /** 'held' (where the encoder has encodeHeldAsync): kept in the backend's memory, for a
+   *  caller that compresses it itself. */
+  encodeOtapOffThread(encoder: BackendEncoder, held: 'held'): Promise<HeldBatch>;
+  encodeOtapOffThread(encoder: BackendEncoder, as?: number | 'held'): Promise<Uint8Array | FramedBatch | HeldBatch> {
     try {
       if (this.columns) conversions.columnsEncoded++;
       const input = (): EncodeInput => (this.columns ? { columns: this.columns } : { signal: this.signal, otlp: this.otlpBytes() });
@@ -287,26 +290,11 @@ export class TelemetryBatch<S extends Signal = Signal> {
         this.items ??= out.items;
         return out;
       };
-      if (frameLevel !== undefined) return encoder.encodeFramedAsync!(input(), frameLevel).then(keepItems);
+      if (as === 'held') return encoder.encodeHeldAsync!(input()).then(keepItems);
+      if (as !== undefined) return encoder.encodeFramedAsync!(input(), as).then(keepItems);
       if (encoder.encodeCountedAsync) return encoder.encodeCountedAsync(input()).then((out) => keepItems(out).bar);
       if (this.columns) return encoder.encodeColumnsAsync!(this.columns);
       return encoder.encodeAsync!(this.signal, this.otlpBytes());
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
-  }
-
-  /** `encodeOtapOffThread` answered with the batch kept in the backend's memory
-   *  (BackendEncoder.encodeHeldAsync), for a caller that compresses it itself; only where the
-   *  encoder has encodeHeldAsync and encodesOffThread(encoder). Never throws; rejects instead. */
-  encodeOtapHeld(encoder: BackendEncoder): Promise<HeldBatch> {
-    try {
-      if (this.columns) conversions.columnsEncoded++;
-      const input: EncodeInput = this.columns ? { columns: this.columns } : { signal: this.signal, otlp: this.otlpBytes() };
-      return encoder.encodeHeldAsync!(input).then((out) => {
-        this.items ??= out.items;
-        return out;
-      });
     } catch (err) {
       return Promise.reject(err as Error);
     }

@@ -175,7 +175,7 @@ export class ArrowStream {
     const held = !framed && level !== undefined && !!this.encoder.encodeHeldAsync;
     this.onEncoder++;
     const encoded: Promise<Uint8Array | FramedBatch | HeldBatch> = framed ? job.batch.encodeOtapOffThread(this.encoder, level)
-      : held ? job.batch.encodeOtapHeld(this.encoder) : job.batch.encodeOtapOffThread(this.encoder);
+      : held ? job.batch.encodeOtapOffThread(this.encoder, 'held') : job.batch.encodeOtapOffThread(this.encoder);
     const settled = (): void => {
       this.onEncoder--;
     };

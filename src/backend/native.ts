@@ -28,6 +28,27 @@ interface NativeHeldBar {
   take(): Buffer;
 }
 
+/** A HeldBar as a HeldBatch: the addon's errors become OtelArrowErrors (a class, so a batch
+ *  costs one small object and no closures). */
+class NativeHeldBatch implements HeldBatch {
+  readonly batchId: bigint;
+  readonly barBytes: number;
+  readonly items: number;
+  constructor(private readonly bar: NativeHeldBar) {
+    this.batchId = bar.batchId;
+    this.barBytes = bar.barBytes;
+    this.items = bar.items;
+  }
+
+  zstdGrpcMessage(level: number): Uint8Array {
+    return call(() => this.bar.zstdGrpcMessage(level));
+  }
+
+  take(): Uint8Array {
+    return call(() => this.bar.take());
+  }
+}
+
 /** The addon's AttributeEditor object. */
 interface NativeAttributeEditor {
   editOtlp(signal: string, otlp: Uint8Array): Uint8Array | null;
@@ -193,13 +214,7 @@ export class NativeBackend implements Backend {
         encodeCountedAsync: (input: EncodeInput) => callAsync(() => enc.encodeCountedAsync!(...addonInput(input))),
       } : {}),
       ...(typeof enc.encodeHeldAsync === 'function' ? {
-        encodeHeldAsync: (input: EncodeInput) => callAsync(() => enc.encodeHeldAsync!(...addonInput(input))).then((h): HeldBatch => ({
-          batchId: h.batchId,
-          barBytes: h.barBytes,
-          items: h.items,
-          zstdGrpcMessage: (level: number) => call(() => h.zstdGrpcMessage(level)),
-          take: () => call(() => h.take()),
-        })),
+        encodeHeldAsync: (input: EncodeInput) => callAsync(() => enc.encodeHeldAsync!(...addonInput(input))).then((h) => new NativeHeldBatch(h)),
       } : {}),
       encodeColumns: (columns: Uint8Array) => call(() => enc.encodeColumns(columns)),
       close: () => enc.close(),

@@ -32,7 +32,7 @@ pub mod sdk_columns;
 mod zstd;
 
 pub use crate::decode::{Decoded, DecodedTables, Decoder};
-pub use crate::encode::{EncodeInput, Encoder, EncoderOptions, FramedBatch};
+pub use crate::encode::{EncodeInput, EncodedBatch, Encoder, EncoderOptions, FramedBatch};
 pub use crate::error::OtapError;
 pub use crate::rebatch::{concat_tables, split_tables};
 pub use crate::zstd::{grpc_zstd_message, zstd_compress, zstd_decompress, zstd_decompress_into};

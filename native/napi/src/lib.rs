@@ -217,20 +217,15 @@ fn run_job(enc: &mut CoreEncoder, kind: &JobKind, input: &[u8], reply: Reply) ->
         JobKind::Otlp(signal) => EncodeInput::Otlp(signal, input),
         JobKind::Columns => EncodeInput::Columns(input),
     };
-    let plain = |enc: &mut CoreEncoder, input: EncodeInput<'_>| match input {
-        EncodeInput::Otlp(signal, otlp) => enc.encode(signal, otlp),
-        EncodeInput::Columns(columns) => enc.encode_columns(columns),
-    };
     Ok(match reply {
-        Reply::Bytes => Encoded::Bytes(plain(enc, input)?),
+        Reply::Bytes => Encoded::Bytes(enc.encode_input(input)?),
         Reply::Counted => {
-            let bar = plain(enc, input)?;
+            let bar = enc.encode_input(input)?;
             Encoded::Counted { bar, items: enc.last_item_count() as f64 }
         }
         Reply::Held => {
-            let batch_id = enc.next_batch_id();
-            let bar = plain(enc, input)?;
-            Encoded::Held(JsHeldBar { bar_bytes: bar.len() as f64, bar: Some(bar), batch_id, items: enc.last_item_count() as f64 })
+            let b = enc.encode_reported(input)?;
+            Encoded::Held(JsHeldBar { bar_bytes: b.bar.len() as f64, bar: Some(b.bar), batch_id: b.batch_id, items: b.items as f64 })
         }
         Reply::Framed(level) => {
             let f = enc.encode_framed(input, level)?;

@@ -16,6 +16,14 @@ pub enum EncodeInput<'a> {
     Columns(&'a [u8]),
 }
 
+/// A BatchArrowRecords with what a sender reports of it.
+pub struct EncodedBatch {
+    pub bar: Vec<u8>,
+    pub batch_id: i64,
+    /// Its spans / log records / metric data points.
+    pub items: usize,
+}
+
 /// A BatchArrowRecords as a zstd-compressed gRPC message.
 pub struct FramedBatch {
     /// Compressed flag, big-endian length, zstd frame ([`grpc_zstd_message`]).
@@ -28,15 +36,25 @@ pub struct FramedBatch {
 }
 
 impl Encoder {
-    /// [`Encoder::encode`] or [`Encoder::encode_columns`], compressed at zstd `level` and
-    /// framed as one gRPC message.
-    pub fn encode_framed(&mut self, input: EncodeInput<'_>, level: i32) -> Result<FramedBatch, OtapError> {
+    /// [`Encoder::encode`] or [`Encoder::encode_columns`], as `input` says.
+    pub fn encode_input(&mut self, input: EncodeInput<'_>) -> Result<Vec<u8>, OtapError> {
+        match input {
+            EncodeInput::Otlp(signal, otlp) => self.encode(signal, otlp),
+            EncodeInput::Columns(columns) => self.encode_columns(columns),
+        }
+    }
+
+    /// [`Encoder::encode_input`] with the batch id it took and the items it holds.
+    pub fn encode_reported(&mut self, input: EncodeInput<'_>) -> Result<EncodedBatch, OtapError> {
         let batch_id = self.next_batch_id();
-        let bar = match input {
-            EncodeInput::Otlp(signal, otlp) => self.encode(signal, otlp)?,
-            EncodeInput::Columns(columns) => self.encode_columns(columns)?,
-        };
-        Ok(FramedBatch { frame: grpc_zstd_message(&bar, level)?, batch_id, bar_bytes: bar.len(), items: self.last_item_count() })
+        let bar = self.encode_input(input)?;
+        Ok(EncodedBatch { bar, batch_id, items: self.last_item_count() })
+    }
+
+    /// [`Encoder::encode_reported`], compressed at zstd `level` and framed as one gRPC message.
+    pub fn encode_framed(&mut self, input: EncodeInput<'_>, level: i32) -> Result<FramedBatch, OtapError> {
+        let b = self.encode_reported(input)?;
+        Ok(FramedBatch { frame: grpc_zstd_message(&b.bar, level)?, batch_id: b.batch_id, bar_bytes: b.bar.len(), items: b.items })
     }
 }
 

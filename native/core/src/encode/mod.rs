@@ -19,7 +19,7 @@ pub mod table;
 mod tables_builder;
 pub mod traces;
 
-pub use framed::{EncodeInput, FramedBatch};
+pub use framed::{EncodeInput, EncodedBatch, FramedBatch};
 
 pub use tables_builder::TablesBuilder;
 

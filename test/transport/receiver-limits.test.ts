@@ -191,6 +191,26 @@ describe('stream memory limit', () => {
     const last = c.acks[c.acks.length - 1]!;
     expect(last.statusCode).toBe(grpc.status.RESOURCE_EXHAUSTED);
   });
+
+  it('batches refused after adding to the IPC state count too: the stream ends RESOURCE_EXHAUSTED', async () => {
+    const { receiver, port } = await startReceiver({ streamMemoryLimitMiB: 0.02 });
+    cleanup.push(() => receiver.shutdown());
+    const c = arrowCall('logs', port);
+    cleanup.push(() => c.client.close());
+    const p = new Producer();
+    // Each batch's tables (and their dictionary deltas) are read, then its repeated first
+    // payload refuses it: INVALID_ARGUMENT, with the state grown all the same.
+    for (let i = 0; i < 20; i++) {
+      const bar = p.encode('logs', generate('logs', 4, 200, i));
+      c.send({ ...bar, arrowPayloads: [...bar.arrowPayloads, bar.arrowPayloads[0]!] });
+    }
+    c.call.end();
+    const s = await c.done;
+    expect(c.acks.length).toBeGreaterThan(0);
+    expect(c.acks.every((a) => a.statusCode === grpc.status.INVALID_ARGUMENT)).toBe(true);
+    expect(s.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(s.details).toMatch(/stream memory limit/);
+  });
 });
 
 describe('shutdown', () => {

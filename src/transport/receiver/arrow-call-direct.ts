@@ -58,6 +58,10 @@ class DirectArrowCall implements ArrowCall {
   /** Messages read and not yet handed over (the call was paused meanwhile). */
   private readonly backlog: GrpcMessage[] = [];
   private paused = false;
+  /** A compressed message is being decompressed: the next waits, so that a call holds at most
+   *  one decompressed message the stream has not taken (a chunk of small zstd frames can
+   *  inflate to many times maxMessageBytes if all are decompressed before a pause). */
+  private decompressing = false;
   /** The client half-closed; halfClose() goes out once the backlog is delivered. */
   private ended = false;
   private halfCloseSent = false;
@@ -129,9 +133,10 @@ class DirectArrowCall implements ArrowCall {
   }
 
   /** Hands the messages read over while the call is not paused (a chunk may hold many: those
-   *  after a pause wait, as a grpc-js call reads one message at a time), then the half-close. */
+   *  after a pause wait, as a grpc-js call reads one message at a time) and no decompression
+   *  is under way, then the half-close. */
   private deliverBacklog(): void {
-    while (this.backlog.length > 0 && !this.paused && !this.finished) this.deliver(this.backlog.shift()!);
+    while (this.backlog.length > 0 && !this.paused && !this.finished && !this.decompressing) this.deliver(this.backlog.shift()!);
     if (this.ended && this.backlog.length === 0 && !this.halfCloseSent) {
       this.halfCloseSent = true;
       const events = this.events!;
@@ -153,8 +158,13 @@ class DirectArrowCall implements ArrowCall {
         : this.abort(status.UNIMPLEMENTED, `Received message compressed with unsupported encoding "${encoding}"`)));
       return;
     }
+    this.decompressing = true;
     this.inOrder(decompressMessage(m.body, encoding, this.maxMessageBytes).then(
-      (raw) => () => events.message(raw),
+      (raw) => () => {
+        this.decompressing = false;
+        events.message(raw);
+        this.deliverBacklog(); // the stream may have paused on this one
+      },
       (err: { code?: number; details?: string }) => () => this.abort(err.code ?? status.INTERNAL, err.details ?? String(err)),
     ));
   }

@@ -157,13 +157,18 @@ export class ArrowStream {
       // A trapped wasm instance took this stream's IPC state with it: later batches of the
       // stream cannot be decoded, so the sender must start a new stream.
       if ((err as { code?: unknown } | null)?.code === 'BACKEND_TRAPPED') this.fail(status.INTERNAL, `decoder state lost (${(err as Error).message}); open a new stream`);
+      // A refused batch may have added to the state before its error (a payload's dictionary
+      // deltas, then a payload type seen twice): refused batches must not grow it unchecked.
+      else {
+        const over = this.stateOverLimit();
+        if (over) this.fail(status.RESOURCE_EXHAUSTED, over);
+      }
       return;
     }
-    const stateBytes = this.decoder.stateBytes();
-    if (stateBytes > this.host.streamMemoryLimit) {
-      const msg = `stream Arrow state of ~${stateBytes} bytes exceeds the stream memory limit of ${this.host.streamMemoryLimit}`;
-      this.ack(id, status.RESOURCE_EXHAUSTED, msg);
-      this.fail(status.RESOURCE_EXHAUSTED, msg);
+    const over = this.stateOverLimit();
+    if (over) {
+      this.ack(id, status.RESOURCE_EXHAUSTED, over);
+      this.fail(status.RESOURCE_EXHAUSTED, over);
       return;
     }
     if (payload === undefined) {
@@ -195,6 +200,14 @@ export class ArrowStream {
       this.ack(id, s.code, s.message);
       this.updateFlow();
     }).catch((err: unknown) => logAnswerFailed('otap', this.signal, err));
+  }
+
+  /** Why the decoder's state (schemas, dictionaries) is over the stream memory limit, or
+   *  undefined when it is not. */
+  private stateOverLimit(): string | undefined {
+    const stateBytes = this.decoder.stateBytes();
+    if (stateBytes <= this.host.streamMemoryLimit) return undefined;
+    return `stream Arrow state of ~${stateBytes} bytes exceeds the stream memory limit of ${this.host.streamMemoryLimit}`;
   }
 
   /** The batch as the backend holds it: its tables when the decoder can keep them (native:

@@ -18,7 +18,7 @@ import { OtapExporter, ExportError, type ExporterOptions } from '../../src/trans
 import { OtlpGrpcClient } from '../../src/transport/otlp-client.js';
 import { TelemetryBatch } from '../../src/batch/telemetry-batch.js';
 import { loadBackend } from '../../src/backend/index.js';
-import type { Backend, EncoderOptions } from '../../src/backend/types.js';
+import type { Backend, BackendOption, EncoderOptions } from '../../src/backend/types.js';
 
 await installGrpcCompression();
 
@@ -390,6 +390,36 @@ describe('OtapExporter', () => {
     await exp.export('logs', makeRequest('logs', 2));
     expect(server.received.map((r) => [r.seq, r.stream, r.batchId])).toEqual([[0, 1, 0n], [2, 2, 0n]]);
     expect(exp.stats.streamsOpened).toBe(2);
+  });
+
+  it('an encoder failure that is not the batch\'s (a plain Error: a trapped wasm instance, a worker gone, a closed encoder): the batch goes again on a fresh stream', async () => {
+    const server = await startServer();
+    const backend = await loadBackend();
+    let encodes = 0;
+    // The stream's second encode fails as an encoder whose wasm instance trapped does.
+    const failing: Backend = Object.assign(Object.create(backend) as Backend, {
+      createEncoder: (o?: EncoderOptions) => {
+        const enc = backend.createEncoder(o);
+        return Object.assign(Object.create(enc) as typeof enc, {
+          encode: (signal: Signal, otlp: Uint8Array) => {
+            if (++encodes === 2) throw new Error('this Encoder belonged to a wasm instance that trapped');
+            return enc.encode(signal, otlp);
+          },
+        });
+      },
+    });
+    const exp = exporterFor(server.port, { numStreams: 1, encodeOffThread: false, backend: failing });
+    for (let i = 0; i < 3; i++) await exp.export('logs', makeRequest('logs', i));
+    expect(server.received.map((r) => [r.seq, r.stream])).toEqual([[0, 1], [1, 2], [2, 2]]);
+    expect(exp.stats.retries).toBe(1);
+  });
+
+  it('a backend that cannot load: export() rejects with an ExportError, FAILED_PRECONDITION', async () => {
+    const exp = exporterFor(1, { backend: 'no-such-backend' as BackendOption });
+    const err = await exp.export('logs', makeRequest('logs', 0)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExportError);
+    expect((err as ExportError).code).toBe(grpc.status.FAILED_PRECONDITION);
+    expect((err as ExportError).message).toMatch(/no OTAP backend: unknown otel-arrow backend "no-such-backend"/);
   });
 
   for (const encodeOffThread of [true, false]) it(`an encoding failure with batches queued behind it (encodeOffThread ${encodeOffThread}): those go to a fresh stream, in order, once each`, async () => {

@@ -27,6 +27,7 @@ import { Semaphore } from './semaphore.js';
 import { getLogger } from '../../log/index.js';
 import { allowedCpus } from '../../allowed-cpus.js';
 import { STATUS_NAME } from '../grpc/status-names.js';
+import { OtelArrowError } from '../../errors.js';
 import { grpcZstdLevel } from '../grpc/compression.js';
 
 const log = getLogger('exporter');
@@ -180,7 +181,11 @@ export class OtapExporter {
     if (options.payloadCompression === 'zstd') this.zstdLevel = options.payloadZstdLevel ?? 3;
     const b = options.backend;
     if (b !== undefined && typeof b === 'object') this.codec = b;
-    else loads.push(loadBackend(b).then((backend) => { this.codec = backend; }));
+    else {
+      loads.push(loadBackend(b).then((backend) => { this.codec = backend; }, (err: Error) => {
+        throw new ExportError(grpc.status.FAILED_PRECONDITION, `no OTAP backend: ${err.message}`);
+      }));
+    }
     if (loads.length) {
       this.ready = Promise.all(loads).then(() => { this.ready = undefined; });
       this.ready.catch(() => {}); // reported by export(), never an unhandled rejection
@@ -189,8 +194,14 @@ export class OtapExporter {
       onAck: (stream, job, status) => this.onAck(stream, job, status),
       onAckTimeout: (_stream, job) =>
         this.fail(job, grpc.status.DEADLINE_EXCEEDED, `no BatchStatus within ${this.cfg.timeoutMs} ms`, true),
-      onEncodeError: (_stream, job, err) =>
-        this.settle(job, new ExportError(grpc.status.INVALID_ARGUMENT, `OTAP encoding failed: ${(err as Error)?.message ?? String(err)}`, job.retries + 1)),
+      onEncodeError: (_stream, job, err) => {
+        const message = `OTAP encoding failed: ${(err as Error)?.message ?? String(err)}`;
+        // An OtelArrowError is about the batch (malformed, over a limit): sending it again
+        // fails again. Anything else is the encoder's (a trapped wasm instance, a worker that
+        // exited, a closed or poisoned encoder): the stream has ended, a new one can take it.
+        if (err instanceof OtelArrowError) this.settle(job, new ExportError(grpc.status.INVALID_ARGUMENT, message, job.retries + 1));
+        else this.fail(job, grpc.status.UNAVAILABLE, `${message}; retrying on a new stream`, true);
+      },
       onReturned: (_stream, jobs) => {
         for (const job of jobs) this.dispatch(job);
       },

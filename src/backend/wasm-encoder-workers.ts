@@ -77,7 +77,12 @@ export class EncoderWorker {
     if (this.failure) return;
     this.send({ close: id });
     if (this.encoders === 0) {
-      this.idle = setTimeout(() => void this.worker.terminate(), IDLE_MS);
+      this.idle = setTimeout(() => {
+        // Out of the pool before it is told to end: an encoder opened until its 'exit' would
+        // otherwise land on a worker that is going away.
+        this.fail(new Error(`the wasm encoder thread ended after ${IDLE_MS / 1000} s without encoders`));
+        void this.worker.terminate();
+      }, IDLE_MS);
       this.idle.unref();
     }
   }

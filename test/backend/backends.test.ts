@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   BackendTrapError, backendInfo, loadBackend, NativeBackend, probeBackends, WasmBackend,
   type Backend, type BackendName, type EncoderOptions,
@@ -550,6 +550,23 @@ describeBackend('wasm', 'the encoder worker', (b) => {
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/^encoded \d+/);
     expect(run.status).toBe(0);
+  });
+
+  it('a worker whose idle time ran out takes no new encoder, even before it has exited', async () => {
+    const otlp = encodeOtlp('traces', source('traces', 1));
+    const first = b.createEncoder({ thread: true });
+    await first.encodeAsync!('traces', otlp);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      first.close(); // the worker's last encoder: its idle timer starts
+      vi.advanceTimersByTime(31_000); // and ends it; 'exit' comes later
+    } finally {
+      vi.useRealTimers();
+    }
+    const next = b.createEncoder({ thread: true });
+    const bar = await next.encodeAsync!('traces', otlp);
+    expect(Buffer.from(bar).equals(Buffer.from(b.createEncoder().encode('traces', otlp)))).toBe(true);
+    next.close();
   });
 });
 

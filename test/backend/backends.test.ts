@@ -355,6 +355,36 @@ describeBackend('wasm', 'decodeArrow', (b) => {
   }
 });
 
+describeBackend('native', 'a panic in the Rust core', (b) => {
+  // A panic unwinding into Node-API would abort the process: it must come out as an error
+  // that closes the encoder or decoder it happened in (debugPanic*: test-only hooks).
+  interface PanickingEncoder { encode(signal: string, otlp: Uint8Array): Buffer; debugPanic(): void; debugPanicAsync(): Promise<Buffer>; encodeAsync(signal: string, otlp: Uint8Array): Promise<Buffer> }
+  interface PanickingDecoder { decode(bar: Uint8Array): unknown; debugPanic(): void }
+  const addon = (b as unknown as { addon: { Encoder: new () => PanickingEncoder; Decoder: new () => PanickingDecoder } }).addon;
+  const otlp = (): Uint8Array => encodeOtlp('logs', source('logs', 1));
+
+  it('sync: the call throws, the process lives, the encoder / decoder is closed', () => {
+    const enc = new addon.Encoder();
+    expect(() => enc.debugPanic()).toThrow(/the Encoder panicked \(debugPanic\) and is closed/);
+    expect(() => enc.encode('logs', otlp())).toThrow(/Encoder is closed/);
+    const dec = new addon.Decoder();
+    expect(() => dec.debugPanic()).toThrow(/the Decoder panicked \(debugPanic\) and is closed/);
+    expect(() => dec.decode(new Uint8Array(0))).toThrow(/Decoder is closed/);
+  });
+
+  it('on the encoder thread: that promise rejects, the jobs behind it reject as closed, the thread goes on', async () => {
+    const enc = new addon.Encoder();
+    const before = enc.encodeAsync('logs', otlp());
+    const panicking = enc.debugPanicAsync();
+    const after = enc.encodeAsync('logs', otlp());
+    expect((await before).length).toBeGreaterThan(0);
+    await expect(panicking).rejects.toThrow(/the Encoder panicked \(debugPanicAsync\) and is closed/);
+    await expect(after).rejects.toThrow(/Encoder is closed/);
+    // Another encoder (its own thread) is unaffected.
+    expect((await new addon.Encoder().encodeAsync('logs', otlp())).length).toBeGreaterThan(0);
+  });
+});
+
 describeBackend('native', 'decodeArrow', (b) => {
   for (const signal of SIGNALS) {
     it(`${signal}: record batches over external ArrayBuffers equal apache-arrow's IPC read, and outlive later calls`, async () => {

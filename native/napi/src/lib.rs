@@ -87,6 +87,19 @@ fn closed(what: &str) -> Error {
     Error::new(Status::GenericFailure, format!("{what} is closed"))
 }
 
+/// `f()`, or an error when it panics: a panic unwinding out of a Node-API call aborts the
+/// process, and the input may be a remote peer's. The caller drops the state `f` worked on.
+fn unwind_safe<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        let msg = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        Error::new(Status::GenericFailure, format!("the {what} panicked ({msg}) and is closed: create a new one. This is a bug: please report it with the input"))
+    })
+}
+
 fn parse_signal(s: &str) -> Result<Signal> {
     match s {
         "traces" => Ok(Signal::Traces),
@@ -191,6 +204,8 @@ impl ToNapiValue for Encoded {
 enum JobKind {
     Otlp(Signal),
     Columns,
+    /// Tests: panics on the encoder thread (`debugPanicAsync`).
+    DebugPanic,
 }
 
 /// One `encodeAsync` / `encodeColumnsAsync` call: its input, copied (a JS buffer may not be
@@ -216,6 +231,7 @@ fn run_job(enc: &mut CoreEncoder, kind: &JobKind, input: &[u8], reply: Reply) ->
     let input = match *kind {
         JobKind::Otlp(signal) => EncodeInput::Otlp(signal, input),
         JobKind::Columns => EncodeInput::Columns(input),
+        JobKind::DebugPanic => panic!("debugPanicAsync"),
     };
     Ok(match reply {
         Reply::Bytes => Encoded::Bytes(enc.encode_input(input)?),
@@ -241,7 +257,11 @@ impl JsEncoder {
         }
         let mut guard = self.inner.lock().map_err(|_| poisoned())?;
         let enc = guard.as_mut().ok_or_else(|| closed("Encoder"))?;
-        f(enc).map_err(|e| throw(env, e))
+        let run = unwind_safe("Encoder", || f(enc));
+        if run.is_err() {
+            *guard = None;
+        }
+        run?.map_err(|e| throw(env, e))
     }
 
     /// Encodes the jobs in the order they were queued, settling each promise on the JS thread;
@@ -254,15 +274,20 @@ impl JsEncoder {
             .spawn(move || {
                 for job in rx {
                     // None: the encoder is gone (closed, or poisoned by a panic).
-                    let result = inner
-                        .lock()
-                        .ok()
-                        .and_then(|mut guard| guard.as_mut().map(|enc| run_job(enc, &job.kind, &job.input, job.reply)));
+                    let result = inner.lock().ok().and_then(|mut guard| {
+                        let enc = guard.as_mut()?;
+                        let run = unwind_safe("Encoder", || run_job(enc, &job.kind, &job.input, job.reply));
+                        if run.is_err() {
+                            *guard = None; // its state is whatever the panic left
+                        }
+                        Some(run)
+                    });
                     drop(job.input);
                     job.deferred.resolve(Box::new(move |env| match result {
-                        Some(Ok(encoded)) => Ok(encoded),
+                        Some(Ok(Ok(encoded))) => Ok(encoded),
                         // Rejects with the same Error object (code, table, column) the sync call throws.
-                        Some(Err(e)) => Err(Error::from(error_object(&env, &e)?.into_unknown(&env)?)),
+                        Some(Ok(Err(e))) => Err(Error::from(error_object(&env, &e)?.into_unknown(&env)?)),
+                        Some(Err(panicked)) => Err(panicked),
                         None => Err(closed("Encoder")),
                     }));
                 }
@@ -381,6 +406,19 @@ impl JsEncoder {
         self.with(&env, |enc| enc.encode_tables(&tables.inner)).map(JsBytes)
     }
 
+    /// Tests only: panics inside the encoder, which must come out as an error that closes it.
+    #[napi]
+    pub fn debug_panic(&self, env: Env) -> Result<()> {
+        self.with(&env, |_| -> std::result::Result<(), OtapError> { panic!("debugPanic") })
+    }
+
+    /// Tests only: a job that panics on the encoder thread: its promise rejects, the encoder
+    /// closes, and the jobs behind it reject as closed.
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn debug_panic_async<'e>(&mut self, env: &'e Env) -> Result<Object<'e>> {
+        self.queue(env, JobKind::DebugPanic, &[], Reply::Bytes)
+    }
+
     /// Drops the core encoder now instead of at garbage collection (its thread drops it
     /// after the `encodeAsync` calls still queued, so this never waits for an encode).
     #[napi]
@@ -483,8 +521,7 @@ impl JsDecoder {
 
     #[napi]
     pub fn decode(&mut self, env: Env, bar: &[u8]) -> Result<DecodeResult> {
-        let dec = self.inner.as_mut().ok_or_else(|| closed("Decoder"))?;
-        match dec.decode(bar) {
+        match self.guarded(|dec| dec.decode(bar))? {
             Ok(d) => Ok(DecodeResult { signal: d.signal.map(|s| signal_name(s).to_string()), otlp: JsBytes(d.otlp) }),
             Err(e) => Err(throw(&env, e)),
         }
@@ -493,6 +530,24 @@ impl JsDecoder {
     #[napi]
     pub fn close(&mut self) {
         self.inner = None;
+    }
+
+    /// Tests only: panics inside the decoder, which must come out as an error that closes it.
+    #[napi]
+    pub fn debug_panic(&mut self) -> Result<()> {
+        self.guarded(|_| panic!("debugPanic"))
+    }
+}
+
+impl JsDecoder {
+    /// `f` on the core decoder, which a panic drops (see `unwind_safe`).
+    fn guarded<T>(&mut self, f: impl FnOnce(&mut CoreDecoder) -> T) -> Result<T> {
+        let dec = self.inner.as_mut().ok_or_else(|| closed("Decoder"))?;
+        let run = unwind_safe("Decoder", || f(dec));
+        if run.is_err() {
+            self.inner = None;
+        }
+        run
     }
 }
 
@@ -613,8 +668,7 @@ impl JsDecoder {
     /// record batch as a struct array (see `export_array`) over external ArrayBuffers.
     #[napi(ts_return_type = "{ signal?: string; otlp: Buffer; batches: { payloadType: number; batch: unknown }[] }")]
     pub fn decode_arrow<'e>(&mut self, env: &'e Env, bar: &[u8]) -> Result<Object<'e>> {
-        let dec = self.inner.as_mut().ok_or_else(|| closed("Decoder"))?;
-        let d = match dec.decode(bar) {
+        let d = match self.guarded(|dec| dec.decode(bar))? {
             Ok(d) => d,
             Err(e) => return Err(throw(env, e)),
         };
@@ -631,8 +685,7 @@ impl JsDecoder {
     /// batch without payloads); see `Tables`.
     #[napi]
     pub fn decode_tables(&mut self, env: Env, bar: &[u8]) -> Result<Option<JsTables>> {
-        let dec = self.inner.as_mut().ok_or_else(|| closed("Decoder"))?;
-        match dec.decode_tables(bar) {
+        match self.guarded(|dec| dec.decode_tables(bar))? {
             Ok(Some(inner)) => Ok(Some(JsTables::hold(&env, inner)?)),
             Ok(None) => Ok(None),
             Err(e) => Err(throw(&env, e)),

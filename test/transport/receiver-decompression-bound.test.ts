@@ -61,7 +61,7 @@ it('decompresses the messages of one write one at a time, each after the stream 
     let bytes = 0;
     let status: string | undefined;
     s.on('data', (c: Buffer) => (bytes += c.length));
-    s.on('trailers', (h) => (status = String(h['grpc-status'])));
+    s.on('trailers', (h: http2.IncomingHttpHeaders) => (status = String(h['grpc-status'])));
     s.on('error', () => {});
     s.on('close', () => resolve({ acks: bytes, status }));
     s.end(payload);

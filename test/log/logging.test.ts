@@ -3,9 +3,10 @@
 // and backend selection report (captured with setLogSink).
 import * as grpc from '@grpc/grpc-js';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadBackend } from '../../src/backend/index.js';
 import { getLogger, setLogSink, type LogRecord } from '../../src/log/index.js';
+import { logRefusedBatch, REFUSAL_WINDOW_MS, REFUSALS_PER_WINDOW } from '../../src/transport/receiver/refusals.js';
 import { diagSink, loadDiag } from '../../src/log/diag-sink.js';
 import { stderrSink, thresholdOf } from '../../src/log/stderr-sink.js';
 import { encodeLogsRequest } from '../../src/otlp/protobuf/index.js';
@@ -139,6 +140,31 @@ describe('receiver', () => {
     });
     expect(refused[0]!.message).toBe(`otap batch refused with INVALID_ARGUMENT: ${ack!.statusMessage}`);
     expect(refused[0]!.attributes.peer).toMatch(/127\.0\.0\.1/);
+  });
+
+  it('a flood of refusals of one kind: the first REFUSALS_PER_WINDOW one by one, then one count per window', () => {
+    const records = capture();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const refuse = (code: number, n: number): void => {
+        for (let i = 0; i < n; i++) logRefusedBatch({ protocol: 'otap', signal: 'traces', code, message: `bad batch ${i}`, batchId: BigInt(i) });
+      };
+      refuse(grpc.status.DATA_LOSS, REFUSALS_PER_WINDOW + 15);
+      refuse(grpc.status.OUT_OF_RANGE, 2); // another kind keeps its own count
+      const receiverRecords = (): LogRecord[] => records.filter((r) => r.component === 'receiver');
+      expect(receiverRecords()).toHaveLength(REFUSALS_PER_WINDOW + 2);
+      vi.advanceTimersByTime(REFUSAL_WINDOW_MS);
+      const summary = receiverRecords().slice(REFUSALS_PER_WINDOW + 2);
+      expect(summary).toHaveLength(1);
+      expect(summary[0]).toMatchObject({ level: 'warn', attributes: { protocol: 'otap', signal: 'traces', code: grpc.status.DATA_LOSS, suppressed: 15 } });
+      expect(summary[0]!.message).toBe(`15 more otap batches refused with DATA_LOSS in ${REFUSAL_WINDOW_MS / 1000} s (not logged one by one); the last: bad batch ${REFUSALS_PER_WINDOW + 14}`);
+      // A new window logs again.
+      refuse(grpc.status.DATA_LOSS, 1);
+      expect(receiverRecords()).toHaveLength(REFUSALS_PER_WINDOW + 4);
+      vi.advanceTimersByTime(REFUSAL_WINDOW_MS);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('logs a refused OTLP/HTTP request with the HTTP status; shutdown refusals only at info', async () => {

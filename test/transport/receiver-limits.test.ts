@@ -175,12 +175,17 @@ describe('flow control', () => {
 });
 
 describe('stream memory limit', () => {
-  it('IPC state above streamMemoryLimit -> RESOURCE_EXHAUSTED ack and stream status', async () => {
+  /** A logs stream to a receiver with a 20 KiB stream memory limit, and its producer. */
+  async function limitedStream(): Promise<{ c: ReturnType<typeof arrowCall>; p: Producer }> {
     const { receiver, port } = await startReceiver({ streamMemoryLimitMiB: 0.02 });
     cleanup.push(() => receiver.shutdown());
     const c = arrowCall('logs', port);
     cleanup.push(() => c.client.close());
-    const p = new Producer();
+    return { c, p: new Producer() };
+  }
+
+  it('IPC state above streamMemoryLimit -> RESOURCE_EXHAUSTED ack and stream status', async () => {
+    const { c, p } = await limitedStream();
     // Unique values grow the dictionaries batch after batch.
     for (let i = 0; i < 20; i++) {
       c.send(p.encode('logs', generate('logs', 4, 200, i)));
@@ -193,11 +198,7 @@ describe('stream memory limit', () => {
   });
 
   it('batches refused after adding to the IPC state count too: the stream ends RESOURCE_EXHAUSTED', async () => {
-    const { receiver, port } = await startReceiver({ streamMemoryLimitMiB: 0.02 });
-    cleanup.push(() => receiver.shutdown());
-    const c = arrowCall('logs', port);
-    cleanup.push(() => c.client.close());
-    const p = new Producer();
+    const { c, p } = await limitedStream();
     // Each batch's tables (and their dictionary deltas) are read, then its repeated first
     // payload refuses it: INVALID_ARGUMENT, with the state grown all the same.
     for (let i = 0; i < 20; i++) {

@@ -89,14 +89,18 @@ export interface CountedBatch {
   items: number;
 }
 
-/** A BatchArrowRecords kept in the backend's memory (BackendEncoder.encodeHeldAsync); used
- *  once, by zstdGrpcMessage or take. */
-export interface HeldBatch {
+/** What an encode that answers without the bytes in a JavaScript buffer reports of them. */
+export interface BatchReport {
   readonly batchId: bigint;
-  /** The BatchArrowRecords' size. */
+  /** The BatchArrowRecords' size before compression. */
   readonly barBytes: number;
   /** Its spans / log records / metric data points (rows of the item tables). */
   readonly items: number;
+}
+
+/** A BatchArrowRecords kept in the backend's memory (BackendEncoder.encodeHeldAsync); used
+ *  once, by zstdGrpcMessage or take. */
+export interface HeldBatch extends BatchReport {
   /** As a FramedBatch's frame: flag 1, the u32 big-endian length, the zstd frame at `level`. */
   zstdGrpcMessage(level: number): Uint8Array;
   /** The BatchArrowRecords bytes. */
@@ -104,14 +108,9 @@ export interface HeldBatch {
 }
 
 /** A BatchArrowRecords as the gRPC message a zstd-compressing client sends. */
-export interface FramedBatch {
+export interface FramedBatch extends BatchReport {
   /** Compressed flag 1, the body's length (u32, big-endian), the zstd frame of the message. */
-  frame: Uint8Array;
-  batchId: bigint;
-  /** The BatchArrowRecords' size before compression. */
-  barBytes: number;
-  /** Its spans / log records / metric data points (rows of the item tables). */
-  items: number;
+  readonly frame: Uint8Array;
 }
 
 export interface DecodeResult {

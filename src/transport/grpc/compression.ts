@@ -259,7 +259,6 @@ export function decodedSizeLowerBound(compressedBytes: number): number {
   return Math.max(0, Math.floor((compressedBytes - 32) * (1 - 1 / 8192)));
 }
 
-/** A gRPC length-prefixed message: the compressed flag, the big-endian length, the body. */
 /** `message` as a zstd-compressed gRPC message: made in one buffer where the codec can. */
 export function zstdGrpcMessage(codec: ZstdCodec, message: Uint8Array, level: number): Buffer {
   if (!codec.grpcMessage) return grpcMessageFrame(codec.compress(message, level), true);
@@ -267,6 +266,7 @@ export function zstdGrpcMessage(codec: ZstdCodec, message: Uint8Array, level: nu
   return Buffer.isBuffer(m) ? m : Buffer.from(m.buffer, m.byteOffset, m.byteLength);
 }
 
+/** A gRPC length-prefixed message: the compressed flag, the big-endian length, the body. */
 export function grpcMessageFrame(body: Uint8Array, compressed: boolean): Buffer {
   const out = Buffer.allocUnsafe(body.length + 5);
   out.writeUInt8(compressed ? 1 : 0, 0);

@@ -156,13 +156,14 @@ export class ArrowStream {
       this.ack(id, s.code, s.message);
       // A trapped wasm instance took this stream's IPC state with it: later batches of the
       // stream cannot be decoded, so the sender must start a new stream.
-      if ((err as { code?: unknown } | null)?.code === 'BACKEND_TRAPPED') this.fail(status.INTERNAL, `decoder state lost (${(err as Error).message}); open a new stream`);
+      if ((err as { code?: unknown } | null)?.code === 'BACKEND_TRAPPED') {
+        this.fail(status.INTERNAL, `decoder state lost (${(err as Error).message}); open a new stream`);
+        return;
+      }
       // A refused batch may have added to the state before its error (a payload's dictionary
       // deltas, then a payload type seen twice): refused batches must not grow it unchecked.
-      else {
-        const over = this.stateOverLimit();
-        if (over) this.fail(status.RESOURCE_EXHAUSTED, over);
-      }
+      const over = this.stateOverLimit();
+      if (over) this.fail(status.RESOURCE_EXHAUSTED, over);
       return;
     }
     const over = this.stateOverLimit();

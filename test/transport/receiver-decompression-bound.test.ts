@@ -6,9 +6,9 @@ import * as http2 from 'node:http2';
 import * as zlib from 'node:zlib';
 import { afterEach, expect, it } from 'vitest';
 import { loadBackend } from '../../src/backend/index.js';
-import { backendZstdCodec, grpcMessageFrame, installGrpcCompression } from '../../src/transport/grpc/compression.js';
+import { backendZstdCodec, grpcMessageFrame, INFLATE_CONCURRENCY, inflation, installGrpcCompression } from '../../src/transport/grpc/compression.js';
 import { messageBuffers } from '../../src/transport/grpc/message-buffers.js';
-import { arrowPath } from '../../src/transport/grpc/services.js';
+import { arrowPath, otlpPath } from '../../src/transport/grpc/services.js';
 import { OtapReceiver } from '../../src/transport/receiver/index.js';
 
 const stops: Array<() => unknown> = [];
@@ -72,4 +72,34 @@ it('decompresses the messages of one write one at a time, each after the stream 
   expect(acks).toBeGreaterThan(0);
   expect(taken).toBe(MESSAGES);
   expect(maxOut).toBe(1);
+});
+
+// node:zlib inflates a message in chunks, back on the event loop between them: concurrent
+// calls would all grow their outputs at once. Both Export paths share one bound.
+it.each([true, false])('gzip Export calls (direct path: %s) decompress at most INFLATE_CONCURRENCY messages at once', async (direct) => {
+  const receiver = new OtapReceiver({ grpcPort: 0, backend: 'js', grpcExportDirect: direct, maxMessageBytes: 16 << 20 }, async () => {});
+  const { grpcPort } = await receiver.start();
+  stops.push(() => receiver.shutdown());
+  const frame = grpcMessageFrame(zlib.gzipSync(Buffer.alloc(8 << 20)), true); // 8 MiB from about 8 KiB
+  const session = http2.connect(`http://127.0.0.1:${grpcPort}`);
+  session.on('error', () => {});
+  stops.push(() => session.close());
+  inflation.peak = 0;
+  const CALLS = 12;
+  const statuses = await Promise.all(Array.from({ length: CALLS }, () => new Promise<string | undefined>((resolve) => {
+    const s = session.request({ ':method': 'POST', ':path': otlpPath('logs'), 'content-type': 'application/grpc', te: 'trailers', 'grpc-encoding': 'gzip' });
+    let status: string | undefined;
+    s.on('response', (h: http2.IncomingHttpHeaders) => (status ??= h['grpc-status'] as string | undefined));
+    s.on('trailers', (h: http2.IncomingHttpHeaders) => (status = String(h['grpc-status'])));
+    s.on('error', () => {});
+    s.on('data', () => {});
+    s.on('close', () => resolve(status));
+    s.end(frame);
+  })));
+  // Every call was answered (8 MiB of zeros is no OTLP request: INVALID_ARGUMENT), and no more
+  // than the bound were ever inflating together.
+  expect(statuses).toEqual(Array.from({ length: CALLS }, () => '3'));
+  expect(inflation.peak).toBeGreaterThan(0);
+  expect(inflation.peak).toBeLessThanOrEqual(INFLATE_CONCURRENCY);
+  expect(inflation.running).toBe(0);
 });

@@ -240,12 +240,37 @@ export async function decompressMessage(body: Buffer, encoding: string, max: num
   if (isZstdEncoding(encoding)) return decompressZstdMessage(body, max);
   if (encoding !== 'gzip' && encoding !== 'deflate') throw statusError(grpc.status.UNIMPLEMENTED, `grpc-encoding "${encoding}" is not supported`);
   try {
-    return await (encoding === 'gzip' ? gunzipAsync : inflateAsync)(body, { maxOutputLength: max });
+    return await inflateGated(() => (encoding === 'gzip' ? gunzipAsync : inflateAsync)(body, { maxOutputLength: max }));
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
       throw statusError(grpc.status.RESOURCE_EXHAUSTED, `Received message that decompresses to a size larger than ${max}`);
     }
     throw statusError(grpc.status.INTERNAL, `Failed to decompress ${encoding}-encoded message`);
+  }
+}
+
+/** How many gzip or deflate messages this process decompresses at once. node:zlib works a
+ *  message in chunks on libuv's pool, back on the event loop between chunks, so calls started
+ *  together grow their outputs together: without a bound, N concurrent calls carrying small
+ *  gzip bombs would hold N x maxMessageBytes before any of them reached admission control.
+ *  With it, at most INFLATE_CONCURRENCY x maxMessageBytes; the rest wait with their
+ *  compressed bodies. zstd is decompressed synchronously, one message at a time, already. */
+export const INFLATE_CONCURRENCY = 2;
+
+/** Decompressions running now, their most at once (tests reset `peak`) and waiting ones. */
+export const inflation = { running: 0, peak: 0, waiting: [] as Array<() => void> };
+
+async function inflateGated<T>(run: () => Promise<T>): Promise<T> {
+  if (inflation.running < INFLATE_CONCURRENCY) inflation.running++;
+  // A finishing decompression hands its place over (running stays counted).
+  else await new Promise<void>((resolve) => inflation.waiting.push(resolve));
+  inflation.peak = Math.max(inflation.peak, inflation.running);
+  try {
+    return await run();
+  } finally {
+    const next = inflation.waiting.shift();
+    if (next) next();
+    else inflation.running--;
   }
 }
 
@@ -406,6 +431,7 @@ async function install(): Promise<void> {
 
   // Server: decompress zstd request messages; advertise the encodings we accept.
   serverProto.decompressMessage = function (message, encoding) {
+    if (encoding === 'gzip' || encoding === 'deflate') return inflateGated(async () => orig.decompressMessage.call(this, message, encoding));
     if (!isZstdEncoding(encoding)) return orig.decompressMessage.call(this, message, encoding);
     const c = state.codec ?? codec;
     const body = message.subarray(5);

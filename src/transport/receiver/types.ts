@@ -36,8 +36,9 @@ export interface ReceiverOptions {
   /** Serve the OTAP Arrow streams straight from HTTP/2 rather than through grpc-js (same
    *  answers, less CPU per batch; see receiver/arrow-call-direct.ts). Default true. With
    *  false, grpc-js decompresses every message of an HTTP/2 DATA frame before the stream can
-   *  pause (a frame of small zstd or gzip bombs is held decompressed all at once, each up to
-   *  maxMessageBytes); the direct path decompresses one message at a time: keep it for
+   *  pause (a frame of small zstd bombs is held decompressed all at once, each up to
+   *  maxMessageBytes; gzip and deflate are bounded process-wide, see INFLATE_CONCURRENCY);
+   *  the direct path decompresses one message at a time: keep it for
    *  receivers open to untrusted clients. */
   grpcArrowDirect?: boolean;
   /** A refusal decided before a request's body is read, from a lower bound of its decoded

@@ -20,7 +20,8 @@
 // them the build is the plain one. Profiles are cached in ~/.cache/otel-arrow/pgo, keyed by
 // the Rust sources, Cargo.lock, rustc and the training script.
 //
-// Cargo outputs are cached in ~/.cache/otel-arrow/cargo-target (CARGO_TARGET_DIR wins).
+// Cargo outputs are cached in ~/.cache/otel-arrow/cargo-target (CARGO_TARGET_DIR wins), those
+// of the profile-guided builds beside it (cargo-target-pgo-generate, cargo-target-pgo-use).
 // Without cargo it exits 0 with a message: the wasm or js backend is used instead.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -74,7 +75,11 @@ delete baseEnv.RUSTC_BOOTSTRAP;
 const started = Date.now();
 
 const profileData = pgoWanted ? profileForBuild() : undefined;
-const built = buildAddon(targetDir, profileData ? { RUSTFLAGS: withFlag(baseEnv.RUSTFLAGS, `-Cprofile-use=${profileData}`) } : {});
+// The profile-guided build has a target directory of its own: cargo would otherwise rebuild
+// the plain artefacts that `cargo test` and the examples share in targetDir, and back.
+const built = profileData
+  ? buildAddon(`${targetDir}-pgo-use`, { RUSTFLAGS: withFlag(baseEnv.RUSTFLAGS, `-Cprofile-use=${profileData}`) })
+  : buildAddon(targetDir, {});
 install(built);
 
 /**

@@ -1,14 +1,20 @@
 // Training run for the native addon's profile-guided build (scripts/build-native.mjs).
 // It drives an instrumented addon (OTEL_ARROW_NATIVE_PATH) through the Backend API the
 // package uses on its data paths: encode (plain and with IPC zstd), the encoder thread,
-// decode to OTLP, decode to tables and their conversions, table builders, and gRPC zstd.
-// The counters it leaves tell rustc which branches are hot; the result is the same code,
-// laid out for these paths. Run: node --import tsx scripts/pgo-train.ts
+// decode to OTLP, Arrow and tables, gRPC zstd, and what pipelines do with held tables
+// (attribute and filter processors, join / split / head, re-encoding, Parquet). The counters
+// it leaves tell rustc which branches are hot; the result is the same code, laid out for
+// these paths. A path left out here would be laid out as cold, so every path of the core
+// that carries data belongs in it. Run: node --import tsx scripts/pgo-train.ts
+import { encodeAttributeActions } from '../src/backend/attribute-actions-bytes.js';
+import { encodeFilterRules } from '../src/backend/filter-rules-bytes.js';
 import { loadBackend } from '../src/backend/index.js';
-import type { Backend, BackendEncoder } from '../src/backend/index.js';
+import type { Backend, BackendEncoder, BackendTables } from '../src/backend/index.js';
 import { generateLogs, generateMetrics, generateTraces } from '../src/otlp/generate.js';
 import type { Signal } from '../src/otlp/model.js';
 import { encodeOtlp } from '../src/otlp/signal-codec.js';
+import { parseAttributeConfig } from '../src/pipeline/nodes/processors/attribute.js';
+import { parseFilterConfig } from '../src/pipeline/nodes/processors/filter.js';
 
 const SIGNALS: readonly Signal[] = ['traces', 'logs', 'metrics'];
 /** Batch sizes as exporters send them: small SDK flushes, the batch processor's 512, large batches. */
@@ -32,12 +38,14 @@ async function stream(backend: Backend, signal: Signal, batches: Uint8Array[], z
   const threaded = backend.createEncoder({ thread: true });
   const decoder = backend.createDecoder();
   const tablesDecoder = backend.createDecoder();
+  const arrowDecoder = backend.createDecoder();
   let items = 0;
   try {
     for (const otlp of batches) {
       const bar = encoder.encode(signal, otlp);
       const decoded = decoder.decode(bar);
       if (decoded.otlp.byteLength === 0) throw new Error(`pgo-train: ${signal} decoded to nothing`);
+      arrowDecoder.decodeArrow?.(bar, { copy: true }).release();
       const tables = tablesDecoder.decodeTables?.(bar);
       if (tables) {
         items += tables.itemCount();
@@ -57,13 +65,83 @@ async function stream(backend: Backend, signal: Signal, batches: Uint8Array[], z
     threaded.close();
     decoder.close();
     tablesDecoder.close();
+    arrowDecoder.close();
   }
   return items;
+}
+
+/** Processor:attribute's actions on keys the generator writes. */
+const ACTIONS = encodeAttributeActions(parseAttributeConfig({ actions: [
+  { action: 'rename', source_key: 'http.route', destination_key: 'http.route.template' },
+  { action: 'delete', key: 'client.address' },
+  { action: 'upsert', key: 'deployment.environment', value: 'prod' },
+  { action: 'insert', key: 'server.port', value: 443 },
+  { action: 'hash', key: 'user.id' },
+] }));
+
+/** Processor:filter rules of each signal on values the generator writes. */
+const FILTERS = parseFilterConfig({
+  logs: { exclude: { match_type: 'strict', severity_number: { min: 13, match_undefined: true }, record_attributes: [{ key: 'http.request.method', value: 'GET' }] } },
+  traces: { include: { match_type: 'regexp', span_names: ['^GET', '.*query.*'], span_attributes: [{ key: 'db.system', value: 'post.*' }] } },
+  metrics: { exclude: { match_type: 'regexp', metric_names: ['.*cpu.*'] } },
+});
+
+/** What pipeline nodes do with held tables: processors, rebatching, re-encoding, Parquet. */
+function pipeline(backend: Backend, signal: Signal, batches: Uint8Array[]): void {
+  const decoder = backend.createDecoder();
+  const encoder = backend.createEncoder();
+  const builder = backend.createTablesBuilder?.();
+  const rules = FILTERS[signal];
+  const filter = rules ? backend.createFilter?.(encodeFilterRules(rules)) : undefined;
+  const editor = backend.createAttributeEditor?.(encodeAttributeActions(parseAttributeConfig({ actions: [{ action: 'delete', key: 'client.address' }] })));
+  const writer = backend.createParquetWriter?.(signal, { rowGroupRows: 4096 });
+  const held: BackendTables[] = [];
+  try {
+    const source = backend.createEncoder();
+    for (const otlp of batches) {
+      const tables = decoder.decodeTables?.(source.encode(signal, otlp));
+      if (!tables) continue;
+      held.push(tables);
+      const edited = backend.transformAttributes?.(tables, ACTIONS);
+      const kept = edited && filter ? filter.apply(edited) : edited;
+      if (kept) encoder.encodeTables?.(kept);
+      filter?.applyOtlp(signal, otlp).release?.();
+      filter?.keepOtlp?.(signal, otlp);
+      editor?.editOtlp(signal, otlp);
+      if (editor) encoder.encodeEdited?.(signal, otlp, editor);
+      builder?.build(signal, otlp).release?.();
+      writer?.write(tables);
+      backend.headTables?.(tables, 100)?.release?.();
+      for (const piece of backend.splitTables?.(tables, 100, 256) ?? []) piece.release?.();
+    }
+    source.close();
+    for (const joined of backend.concatTables?.(held) ?? []) {
+      encoder.encodeTables?.(joined);
+      joined.release?.();
+    }
+    const files = writer?.finish();
+    if (files && files.length > 0) {
+      for (const f of files) backend.parquetFileInfo?.(f.bytes);
+      for (const t of backend.readParquetSet?.(signal, files, 2048) ?? []) {
+        t.toOtlp();
+        t.release?.();
+      }
+    }
+  } finally {
+    for (const t of held) t.release?.();
+    decoder.close();
+    encoder.close();
+  }
 }
 
 async function main(): Promise<void> {
   if (!process.env.OTEL_ARROW_NATIVE_PATH) throw new Error('pgo-train: set OTEL_ARROW_NATIVE_PATH to the instrumented addon');
   const backend = await loadBackend('native');
+  // A path the training stops reaching would quietly be laid out as cold: fail instead.
+  const required = ['concatTables', 'splitTables', 'headTables', 'createFilter', 'tablesFromOtlp', 'createTablesBuilder',
+    'transformAttributes', 'createAttributeEditor', 'createParquetWriter', 'readParquetSet', 'parquetFileInfo'] as const;
+  const missing = required.filter((m) => typeof backend[m] !== 'function');
+  if (missing.length > 0) throw new Error(`pgo-train: the native backend lacks ${missing.join(', ')}`);
   const started = Date.now();
   let items = 0;
   for (const signal of SIGNALS) {
@@ -72,6 +150,7 @@ async function main(): Promise<void> {
         const batches = requests(signal, batchSize, seed);
         // The Go exporter's default (IPC bodies in zstd) on one stream, plain bodies on the other.
         items += await stream(backend, signal, batches, seed === 1 ? undefined : 1);
+        if (batchSize === 512) pipeline(backend, signal, batches);
       }
     }
     console.log(`[pgo-train] ${signal}: done`);

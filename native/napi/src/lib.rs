@@ -72,15 +72,41 @@ impl ToNapiValue for JsBytes {
         if bytes.is_empty() || bytes.len() > COPY_MAX_BYTES {
             return unsafe { Buffer::to_napi_value(env, Buffer::from(bytes)) };
         }
-        let mut out = std::ptr::null_mut();
-        let status = unsafe {
-            napi::sys::napi_create_buffer_copy(env, bytes.len(), bytes.as_ptr().cast(), std::ptr::null_mut(), &mut out)
-        };
-        if status != napi::sys::Status::napi_ok {
-            return Err(Error::new(Status::GenericFailure, format!("could not create a Buffer of {} bytes (napi status {status})", bytes.len())));
-        }
-        Ok(out)
+        unsafe { v8_copy(env, &bytes) }
     }
+}
+
+/// Output bytes for JavaScript in V8's own memory, whatever their size: for bytes made from
+/// remote input (decompressed messages). V8 collects garbage when it allocates ArrayBuffers,
+/// but not for external Buffers, which it only learns about: a burst of requests that each
+/// decompress to megabytes, all handled in one turn of the event loop, held every one of
+/// them until the next collection (120 x 16 MiB zstd bombs: 2 GB). Copied, the Rust bytes
+/// are freed at once and the copy is V8's to collect as it allocates.
+pub struct V8Bytes(Vec<u8>);
+
+impl TypeName for V8Bytes {
+    fn type_name() -> &'static str {
+        "Buffer"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+impl ToNapiValue for V8Bytes {
+    unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
+        unsafe { v8_copy(env, &val.0) }
+    }
+}
+
+/// A V8-owned Buffer holding a copy of `bytes`.
+unsafe fn v8_copy(env: napi::sys::napi_env, bytes: &[u8]) -> Result<napi::sys::napi_value> {
+    let mut out = std::ptr::null_mut();
+    let status = unsafe { napi::sys::napi_create_buffer_copy(env, bytes.len(), bytes.as_ptr().cast(), std::ptr::null_mut(), &mut out) };
+    if status != napi::sys::Status::napi_ok {
+        return Err(Error::new(Status::GenericFailure, format!("could not create a Buffer of {} bytes (napi status {status})", bytes.len())));
+    }
+    Ok(out)
 }
 
 fn closed(what: &str) -> Error {
@@ -1043,11 +1069,12 @@ pub fn zstd_grpc_message(env: Env, data: &[u8], level: i32) -> Result<JsBytes> {
     otap_core::grpc_zstd_message(data, level).map(JsBytes).map_err(|e| throw(&env, e))
 }
 
-/// `max_size` caps the decompressed size (default 256 MiB).
+/// `max_size` caps the decompressed size (default 256 MiB). The result is in V8's memory
+/// ([`V8Bytes`]): its callers decompress remote input.
 #[napi]
-pub fn zstd_decompress(env: Env, data: &[u8], max_size: Option<f64>) -> Result<JsBytes> {
+pub fn zstd_decompress(env: Env, data: &[u8], max_size: Option<f64>) -> Result<V8Bytes> {
     let max = max_size.map(|m| m.max(0.0) as usize).unwrap_or(256 << 20);
-    otap_core::zstd_decompress(data, max).map(JsBytes).map_err(|e| throw(&env, e))
+    otap_core::zstd_decompress(data, max).map(V8Bytes).map_err(|e| throw(&env, e))
 }
 
 /// Decompresses `data` into `out`: the decompressed length, or -1 when it does not fit.

@@ -184,10 +184,14 @@ function statusError(code: number, details: string): GrpcStatusError {
   return { code, details };
 }
 
-/** `body` decompressed into a reusable buffer (./message-buffers.ts) when the pool is in use
- *  and the frames declare their size; undefined otherwise (the codec allocates). */
-function decompressPooled(codec: ZstdCodec, body: Buffer, max: number): Buffer | undefined {
-  if (!codec.decompressInto || !messageBuffers.enabled) return undefined;
+/** `body` decompressed into a buffer of the size its frames declare: a reusable one
+ *  (./message-buffers.ts) when the pool is in use, else a fresh one in V8's memory, which
+ *  V8 collects as it allocates (an external buffer made by the codec it would collect only
+ *  later, so that a burst of requests handled in one turn of the event loop would all be
+ *  held at once). Undefined when the frames declare no size or it is small (the codec then
+ *  allocates) or when they lie or are corrupt (the codec then says which). */
+function decompressDeclared(codec: ZstdCodec, body: Buffer, max: number): Buffer | undefined {
+  if (!codec.decompressInto) return undefined;
   let declared: number | undefined;
   try {
     declared = walkZstdFrames(body).declaredSize;
@@ -195,8 +199,8 @@ function decompressPooled(codec: ZstdCodec, body: Buffer, max: number): Buffer |
     return undefined; // the codec reports what is wrong with the frames
   }
   if (declared === undefined || declared < POOLED_MIN_BYTES || (max >= 0 && declared > max)) return undefined;
-  const out = messageBuffers.take(declared);
-  if (!out) return undefined;
+  const pooled = messageBuffers.enabled ? messageBuffers.take(declared) : undefined;
+  const out = pooled ?? Buffer.allocUnsafeSlow(declared);
   let n: number;
   try {
     n = codec.decompressInto(body, out);
@@ -204,8 +208,7 @@ function decompressPooled(codec: ZstdCodec, body: Buffer, max: number): Buffer |
     n = -1;
   }
   if (n !== declared) {
-    // The frames lied about their size, or are corrupt: the codec says which.
-    messageBuffers.give(out);
+    if (pooled) messageBuffers.give(pooled);
     return undefined;
   }
   return out.subarray(0, n);
@@ -229,7 +232,7 @@ async function decompressZstd(codec: ZstdCodec, body: Buffer, max: number): Prom
  *  `{ code, details }`: RESOURCE_EXHAUSTED beyond `max`, INTERNAL for corrupt frames. */
 export async function decompressZstdMessage(body: Buffer, max: number): Promise<Buffer> {
   const codec = await getCodec();
-  return decompressPooled(codec, body, max) ?? decompressZstd(codec, body, max);
+  return decompressDeclared(codec, body, max) ?? decompressZstd(codec, body, max);
 }
 
 /** A compressed gRPC message body decompressed within `max` bytes, for code that frames
@@ -436,7 +439,7 @@ async function install(): Promise<void> {
     const c = state.codec ?? codec;
     const body = message.subarray(5);
     // Request messages may land in a reusable buffer, which the pipeline gives back.
-    return decompressPooled(c, body, this.maxReceiveMessageSize) ?? decompressZstd(c, body, this.maxReceiveMessageSize);
+    return decompressDeclared(c, body, this.maxReceiveMessageSize) ?? decompressZstd(c, body, this.maxReceiveMessageSize);
   };
   serverProto.sendMetadata = function (metadata) {
     const md = metadata ?? new grpc.Metadata();

@@ -6,6 +6,7 @@
 // it leaves tell rustc which branches are hot; the result is the same code, laid out for
 // these paths. A path left out here would be laid out as cold, so every path of the core
 // that carries data belongs in it. Run: node --import tsx scripts/pgo-train.ts
+import fc from 'fast-check';
 import { encodeAttributeActions } from '../src/backend/attribute-actions-bytes.js';
 import { encodeFilterRules } from '../src/backend/filter-rules-bytes.js';
 import { loadBackend } from '../src/backend/index.js';
@@ -15,6 +16,9 @@ import type { Signal } from '../src/otlp/model.js';
 import { encodeOtlp } from '../src/otlp/signal-codec.js';
 import { parseAttributeConfig } from '../src/pipeline/nodes/processors/attribute.js';
 import { parseFilterConfig } from '../src/pipeline/nodes/processors/filter.js';
+import { LogColumns } from '../src/sdk/columns/log-columns.js';
+import { SpanColumns } from '../src/sdk/columns/span-columns.js';
+import { arbLogRecords, arbSpans } from '../test/support/sdk-arbitraries.js';
 
 const SIGNALS: readonly Signal[] = ['traces', 'logs', 'metrics'];
 /** Batch sizes as exporters send them: small SDK flushes, the batch processor's 512, large batches. */
@@ -134,6 +138,33 @@ function pipeline(backend: Backend, signal: Signal, batches: Uint8Array[]): void
   }
 }
 
+/** The SDK exporters' path: spans and log records as the OTel JS SDK hands them over, in
+ *  columns (src/sdk/columns), encoded by the core. */
+async function sdkColumns(backend: Backend): Promise<void> {
+  const buffers: Uint8Array[] = [];
+  for (const spans of fc.sample(arbSpans(), { numRuns: 150, seed: 3 })) {
+    const c = new SpanColumns();
+    for (const span of spans) c.append(span);
+    buffers.push(c.finish());
+  }
+  for (const records of fc.sample(arbLogRecords(), { numRuns: 150, seed: 4 })) {
+    const c = new LogColumns();
+    for (const record of records) c.append(record);
+    buffers.push(c.finish());
+  }
+  const encoder = backend.createEncoder();
+  const threaded = backend.createEncoder({ thread: true });
+  try {
+    for (const columns of buffers) {
+      encoder.encodeColumns(columns);
+      if (threaded.encodeCountedAsync) await threaded.encodeCountedAsync({ columns });
+    }
+  } finally {
+    encoder.close();
+    threaded.close();
+  }
+}
+
 async function main(): Promise<void> {
   if (!process.env.OTEL_ARROW_NATIVE_PATH) throw new Error('pgo-train: set OTEL_ARROW_NATIVE_PATH to the instrumented addon');
   const backend = await loadBackend('native');
@@ -155,6 +186,8 @@ async function main(): Promise<void> {
     }
     console.log(`[pgo-train] ${signal}: done`);
   }
+  await sdkColumns(backend);
+  console.log('[pgo-train] SDK columns: done');
   console.log(`[pgo-train] ${items} items through decodeTables in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 

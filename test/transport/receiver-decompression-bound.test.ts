@@ -8,8 +8,9 @@ import { afterEach, expect, it } from 'vitest';
 import { loadBackend } from '../../src/backend/index.js';
 import { backendZstdCodec, grpcMessageFrame, INFLATE_CONCURRENCY, inflation, installGrpcCompression } from '../../src/transport/grpc/compression.js';
 import { messageBuffers } from '../../src/transport/grpc/message-buffers.js';
-import { arrowPath, otlpPath } from '../../src/transport/grpc/services.js';
+import { arrowPath } from '../../src/transport/grpc/services.js';
 import { OtapReceiver } from '../../src/transport/receiver/index.js';
+import { rawExport } from './receiver-support.js';
 
 const stops: Array<() => unknown> = [];
 afterEach(async () => {
@@ -86,16 +87,7 @@ it.each([true, false])('gzip Export calls (direct path: %s) decompress at most I
   stops.push(() => session.close());
   inflation.peak = 0;
   const CALLS = 12;
-  const statuses = await Promise.all(Array.from({ length: CALLS }, () => new Promise<string | undefined>((resolve) => {
-    const s = session.request({ ':method': 'POST', ':path': otlpPath('logs'), 'content-type': 'application/grpc', te: 'trailers', 'grpc-encoding': 'gzip' });
-    let status: string | undefined;
-    s.on('response', (h: http2.IncomingHttpHeaders) => (status ??= h['grpc-status'] as string | undefined));
-    s.on('trailers', (h: http2.IncomingHttpHeaders) => (status = String(h['grpc-status'])));
-    s.on('error', () => {});
-    s.on('data', () => {});
-    s.on('close', () => resolve(status));
-    s.end(frame);
-  })));
+  const statuses = await Promise.all(Array.from({ length: CALLS }, () => rawExport(session, 'logs', frame, 'gzip')));
   // Every call was answered (8 MiB of zeros is no OTLP request: INVALID_ARGUMENT), and no more
   // than the bound were ever inflating together.
   expect(statuses).toEqual(Array.from({ length: CALLS }, () => '3'));

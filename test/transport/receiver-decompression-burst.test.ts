@@ -6,8 +6,8 @@ import * as http2 from 'node:http2';
 import * as zlib from 'node:zlib';
 import { afterEach, expect, it } from 'vitest';
 import { grpcMessageFrame } from '../../src/transport/grpc/compression.js';
-import { otlpPath } from '../../src/transport/grpc/services.js';
 import { OtapReceiver } from '../../src/transport/receiver/index.js';
+import { rawExport } from './receiver-support.js';
 
 const stops: Array<() => unknown> = [];
 afterEach(async () => {
@@ -41,16 +41,7 @@ it.each([
 
   gc();
   const before = process.memoryUsage().rss;
-  const statuses = await Promise.all(Array.from({ length: CALLS }, () => new Promise<string | undefined>((resolve) => {
-    const s = session.request({ ':method': 'POST', ':path': otlpPath('logs'), 'content-type': 'application/grpc', te: 'trailers', 'grpc-encoding': 'zstd' });
-    let status: string | undefined;
-    s.on('response', (h: http2.IncomingHttpHeaders) => (status ??= h['grpc-status'] as string | undefined));
-    s.on('trailers', (h: http2.IncomingHttpHeaders) => (status = String(h['grpc-status'])));
-    s.on('error', () => {});
-    s.on('data', () => {});
-    s.on('close', () => resolve(status));
-    s.end(frame);
-  })));
+  const statuses = await Promise.all(Array.from({ length: CALLS }, () => rawExport(session, 'logs', frame, 'zstd')));
   const grown = process.memoryUsage().rss - before;
   // Each was decompressed (16 MiB of zeros is no OTLP request: INVALID_ARGUMENT) ...
   expect(statuses).toEqual(Array.from({ length: CALLS }, () => '3'));

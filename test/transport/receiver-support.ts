@@ -1,10 +1,11 @@
 // Helpers for the receiver tests: a minimal grpc-js Arrow/OTLP client built from our service
 // definitions (raw BAR bytes in, BatchStatus out) and generated OTLP data.
+import type * as http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { encodeBatchArrowRecords, type BatchArrowRecords, type BatchStatus } from '../../src/otap/batch-arrow-records.js';
 import type { Signal, SignalRequest } from '../../src/otlp/model.js';
 import { generateLogs, generateMetrics, generateTraces } from '../../src/otlp/generate.js';
-import { ARROW_METHOD_NAME, otlpServiceFor, rawArrowServiceFor } from '../../src/transport/grpc/services.js';
+import { ARROW_METHOD_NAME, otlpPath, otlpServiceFor, rawArrowServiceFor } from '../../src/transport/grpc/services.js';
 import type { ExportServiceResponse } from '../../src/transport/grpc/otlp-responses.js';
 import { OtapReceiver, type ReceivedBatch, type ReceiverOptions } from '../../src/transport/receiver/index.js';
 
@@ -114,6 +115,21 @@ export function otlpExport<S extends Signal>(
       if (err) reject(err);
       else resolve(res);
     });
+  });
+}
+
+/** One Export call of `signal` sent raw on `session`: one gRPC message `frame` (prefix
+ *  included) with `encoding`; resolves with the call's grpc-status once the call closed. */
+export function rawExport(session: http2.ClientHttp2Session, signal: Signal, frame: Buffer, encoding: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const s = session.request({ ':method': 'POST', ':path': otlpPath(signal), 'content-type': 'application/grpc', te: 'trailers', 'grpc-encoding': encoding });
+    let status: string | undefined;
+    s.on('response', (h: http2.IncomingHttpHeaders) => (status ??= h['grpc-status'] as string | undefined));
+    s.on('trailers', (h: http2.IncomingHttpHeaders) => (status = String(h['grpc-status'])));
+    s.on('error', () => {});
+    s.on('data', () => {});
+    s.on('close', () => resolve(status));
+    s.end(frame);
   });
 }
 

@@ -14,11 +14,12 @@
 //
 // Release builds are profile-guided where the tools are here: a first build instrumented by
 // rustc (-Cprofile-generate) runs scripts/pgo-train.ts, and the addon is built again with
-// its counters (-Cprofile-use), which makes encoding and decoding 20-25% faster
-// (bench/RESULTS.md). It needs llvm-profdata of rustc's LLVM major version (Debian's
+// its counters (-Cprofile-use), which makes encoding 14-22% faster (bench/RESULTS.md,
+// "Since stop 54"). It needs llvm-profdata of rustc's LLVM major version (Debian's
 // llvm-<major>, rustup's llvm-tools, or LLVM_PROFDATA) and tsx (a devDependency); without
 // them the build is the plain one. Profiles are cached in ~/.cache/otel-arrow/pgo, keyed by
-// the Rust sources, Cargo.lock, rustc and the training script.
+// the Rust sources, Cargo.lock, rustc, the training script and the data generator
+// (sourceKey).
 //
 // Cargo outputs are cached in ~/.cache/otel-arrow/cargo-target (CARGO_TARGET_DIR wins), those
 // of the profile-guided builds beside it (cargo-target-pgo-generate, cargo-target-pgo-use).

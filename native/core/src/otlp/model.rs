@@ -81,6 +81,7 @@ pub struct KeyValue<'a> {
 /// the most attributes reserved, so that a large request of large attributes reserves little.
 const ATTR_GUESS: Option<(usize, usize)> = Some((48, 32768));
 
+#[inline]
 pub fn parse_any_value<'a>(mut r: Reader<'a>) -> Result<AnyValue<'a>, OtapError> {
     let mut v = AnyValue::Empty;
     while let Some((f, wt)) = r.tag()? {
@@ -102,6 +103,7 @@ pub fn parse_any_value<'a>(mut r: Reader<'a>) -> Result<AnyValue<'a>, OtapError>
     Ok(v)
 }
 
+#[inline]
 pub fn parse_key_value<'a>(mut r: Reader<'a>) -> Result<KeyValue<'a>, OtapError> {
     let mut kv = KeyValue { key: "", value: AnyValue::Empty };
     while let Some((f, wt)) = r.tag()? {

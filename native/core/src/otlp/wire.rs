@@ -64,6 +64,43 @@ pub fn le8(b: &[u8]) -> [u8; 8] {
 }
 
 #[cold]
+fn too_many_messages() -> OtapError {
+    OtapError::limit_exceeded(format!(
+        "more than {MAX_NESTED_MESSAGES} nested messages in one protobuf message; send smaller requests"
+    ))
+}
+
+/// simdutf8's validation (SIMD where the target has it) is several times std's on longer
+/// strings; the error path asks std for nothing.
+#[inline(never)]
+fn utf8(b: &[u8]) -> Result<&str, OtapError> {
+    simdutf8::basic::from_utf8(b).map_err(|_| OtapError::malformed_protobuf("string field is not valid UTF-8"))
+}
+
+/// Whether every byte of `b` is ASCII, or-ing 8-byte words (the last one overlapping): a
+/// short string takes a load or two on every target, where std's `is_ascii` walks wasm32's
+/// 4-byte words behind an alignment prologue.
+#[inline(always)]
+fn short_is_ascii(b: &[u8]) -> bool {
+    let n = b.len();
+    if n >= 8 {
+        let word = |at: usize| u64::from_le_bytes(le8(&b[at..at + 8]));
+        let mut acc = word(n - 8);
+        let mut at = 0;
+        while at + 8 < n {
+            acc |= word(at);
+            at += 8;
+        }
+        acc & 0x8080_8080_8080_8080 == 0
+    } else if n >= 4 {
+        let half = |at: usize| u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+        (half(0) | half(n - 4)) & 0x8080_8080 == 0
+    } else {
+        b.iter().fold(0u8, |acc, &x| acc | x) < 0x80
+    }
+}
+
+#[cold]
 fn truncated() -> OtapError {
     OtapError::malformed_protobuf("truncated protobuf message")
 }
@@ -164,21 +201,21 @@ impl<'a> Reader<'a> {
         Ok(b)
     }
 
-    #[inline]
+    /// Inlined everywhere (the parsers call it for every key and string value): the length,
+    /// the ASCII check of a short string, and the rest of the validation out of line.
+    #[inline(always)]
     pub fn string(&mut self) -> Result<&'a str, OtapError> {
         let b = self.bytes()?;
         // Below 64 bytes simdutf8 hands over to std's byte-at-a-time validation; telemetry's
-        // short strings are nearly all ASCII, which a word-at-a-time check settles.
-        if b.len() < 64 && b.is_ascii() {
+        // short strings are nearly all ASCII, which a few word loads settle.
+        if b.len() < 64 && short_is_ascii(b) {
             // Safety: ASCII is valid UTF-8.
             return Ok(unsafe { std::str::from_utf8_unchecked(b) });
         }
-        // simdutf8's validation (SIMD where the target has it) is several times std's on
-        // longer strings; the error path asks std for nothing.
-        simdutf8::basic::from_utf8(b).map_err(|_| OtapError::malformed_protobuf("string field is not valid UTF-8"))
+        utf8(b)
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn message(&mut self) -> Result<Reader<'a>, OtapError> {
         let count = NESTED.with(|n| {
             let v = n.get().saturating_add(1);
@@ -186,9 +223,7 @@ impl<'a> Reader<'a> {
             v
         });
         if count > MAX_NESTED_MESSAGES {
-            return Err(OtapError::limit_exceeded(format!(
-                "more than {MAX_NESTED_MESSAGES} nested messages in one protobuf message; send smaller requests"
-            )));
+            return Err(too_many_messages());
         }
         Ok(Reader::new(self.bytes()?))
     }
@@ -333,6 +368,19 @@ mod tests {
         assert!(skip_all(&[0x0e]).is_err(), "wire type 6");
         assert!(skip_all(&[0x0a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]).is_err(), "length past the end");
         assert!(skip_all(&[0x0b, 0x10, 0x01]).is_err(), "group without its end");
+    }
+
+    #[test]
+    fn short_ascii_check_sees_every_byte() {
+        for n in 0..64usize {
+            let ascii = vec![b'a'; n];
+            assert!(short_is_ascii(&ascii), "{n} ASCII bytes");
+            for at in 0..n {
+                let mut b = ascii.clone();
+                b[at] = 0x80;
+                assert!(!short_is_ascii(&b), "byte {at} of {n}");
+            }
+        }
     }
 
     #[test]

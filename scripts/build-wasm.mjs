@@ -116,12 +116,18 @@ if (env[rustflagsVar] === undefined && env.RUSTFLAGS === undefined) env[rustflag
 const cflagsVar = `CFLAGS_${TARGET.replaceAll('-', '_')}`;
 if (env[cflagsVar] === undefined) env[cflagsVar] = '-msimd128';
 
+// Fat LTO for the module (the workspace's release profile is thin): one LLVM module across
+// std, arrow and the core inlines across crates where thin LTO's imports stop. Measured in one
+// process against the thin build (2 x 21 interleaved passes): encode 0.95-1.05x the time per
+// record, mostly faster, and a module 5% smaller (9.30 against 9.84 MiB); no slower to build.
+env.CARGO_PROFILE_RELEASE_LTO ??= 'fat';
+
 // --- build
 const targetDir = process.env.OTEL_ARROW_WASM_TARGET_DIR || join(homedir(), '.cache', 'otel-arrow', 'cargo-target-wasm');
 mkdirSync(targetDir, { recursive: true });
 env.CARGO_TARGET_DIR = targetDir;
 const cargoArgs = ['build', '-p', 'otap-wasm', '--release', '--target', TARGET, ...extra];
-log(`${toolchain}; CC=${env[ccVar]}${env[arVar] ? ` AR=${env[arVar]}` : ''}; ${rustflagsVar}=${env[rustflagsVar] ?? `(RUSTFLAGS=${env.RUSTFLAGS})`} ${cflagsVar}=${env[cflagsVar]}`);
+log(`${toolchain}; CC=${env[ccVar]}${env[arVar] ? ` AR=${env[arVar]}` : ''}; ${rustflagsVar}=${env[rustflagsVar] ?? `(RUSTFLAGS=${env.RUSTFLAGS})`} ${cflagsVar}=${env[cflagsVar]} CARGO_PROFILE_RELEASE_LTO=${env.CARGO_PROFILE_RELEASE_LTO}`);
 log(`${cargo} ${cargoArgs.join(' ')} (CARGO_TARGET_DIR=${targetDir})`);
 const started = Date.now();
 const build = spawnSync(cargo, cargoArgs, { cwd: root, env, stdio: 'inherit' });

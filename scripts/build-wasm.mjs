@@ -119,7 +119,8 @@ if (env[cflagsVar] === undefined) env[cflagsVar] = '-msimd128';
 // Fat LTO for the module (the workspace's release profile is thin): one LLVM module across
 // std, arrow and the core inlines across crates where thin LTO's imports stop. Measured in one
 // process against the thin build (2 x 21 interleaved passes): encode 0.95-1.05x the time per
-// record, mostly faster, and a module 5% smaller (9.30 against 9.84 MiB); no slower to build.
+// record, mostly faster, and a module 5% smaller (9.30 against 9.84 MiB). Cold builds took
+// 276-284 s here; after a change to the core the LTO step (one thread) is most of a rebuild.
 env.CARGO_PROFILE_RELEASE_LTO ??= 'fat';
 
 // --- build

@@ -2,10 +2,11 @@
 // It drives an instrumented addon (OTEL_ARROW_NATIVE_PATH) through the Backend API the
 // package uses on its data paths: encode (plain and with IPC zstd), the encoder thread,
 // decode to OTLP, Arrow and tables, gRPC zstd, and what pipelines do with held tables
-// (attribute and filter processors, join / split / head, re-encoding, Parquet). The counters
-// it leaves tell rustc which branches are hot; the result is the same code, laid out for
-// these paths. A path left out here would be laid out as cold, so every path of the core
-// that carries data belongs in it. Run: node --import tsx scripts/pgo-train.ts
+// (attribute and filter processors, join / split / head, re-encoding, Parquet), and the SDK
+// exporters' span and log-record columns. The counters it leaves tell rustc which branches
+// are hot; the result is the same code, laid out for these paths. A path left out here would
+// be laid out as cold, so every path of the core that carries data belongs in it.
+// Run: node --import tsx scripts/pgo-train.ts
 import fc from 'fast-check';
 import { encodeAttributeActions } from '../src/backend/attribute-actions-bytes.js';
 import { encodeFilterRules } from '../src/backend/filter-rules-bytes.js';

@@ -2,8 +2,8 @@
 //! names are mostly under 17 bytes, and the encoder hashes them once per row and compares
 //! them on every hash-table hit and run of equal values. Equality here avoids a libc `memcmp`
 //! call (the call, not the comparison, was the cost: memcmp was 10-12% of encoding traces);
-//! the hash reads at most two words and multiplies once, where the word-at-a-time hasher
-//! chained a multiply per 8 bytes.
+//! the hash reads at most two words and mixes them in one 128-bit product (two 64-bit ones on
+//! wasm32, see [`fold`]), where the word-at-a-time hasher chained a multiply per 8 bytes.
 
 use std::hash::{Hash, Hasher};
 
@@ -58,7 +58,7 @@ fn fold(a: u64, b: u64) -> u64 {
 }
 
 /// A hash of `b` (not DoS-resistant, as the maps' FxHasher is not): strings up to 16 bytes
-/// are read as two words (overlapping when shorter) mixed with their length in one multiply.
+/// are read as two words (overlapping when shorter) mixed with their length in one [`fold`].
 #[inline]
 pub fn short_hash(b: &[u8]) -> u64 {
     let n = b.len();

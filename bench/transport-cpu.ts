@@ -1,0 +1,138 @@
+// Where bench/transport's CPU goes: the same loop (our clients -> our OtapReceiver on
+// loopback, one process, IN_FLIGHT exports of pre-encoded OTLP batches), measured as records/s
+// and the process's CPU time (every thread: event loop, encoder threads and workers, libuv,
+// GC) per record, for OTLP and OTAP with native and wasm, encoding off and on the event loop.
+// On a machine whose cores the fastest protocol already keeps busy, records/s of A over B
+// cannot go much past B's CPU per record over A's, however A's work is spread over threads:
+// the "CPU bound" columns say how far that is. Then the codec's stages alone, per backend in
+// one process (passes interleaved): encode, decodeTables, and the gRPC zstd (level 3) of the
+// BatchArrowRecords both ways.
+//
+//   npx tsx bench/transport-cpu.ts [--iterations 3] [--seconds 2] [--passes 15] [--no-write]
+import { loadBackend } from '../src/backend/index.js';
+import type { Backend, BackendName } from '../src/backend/types.js';
+import type { Signal } from '../src/otlp/model.js';
+import { OtapReceiver } from '../src/transport/receiver/index.js';
+import { machineDescription, median, numberFlag, replaceSection } from './results.js';
+import { IN_FLIGHT, SIGNALS, SIZES, backendOf, drive, pool, sender, type Endpoint, type Protocol } from './transport-load.js';
+
+const ITERATIONS = numberFlag('--iterations', 3);
+const SECONDS = numberFlag('--seconds', 2);
+const PASSES = numberFlag('--passes', 15);
+const PROTOCOLS: Protocol[] = ['OTLP', 'native', 'wasm', 'native-loop', 'wasm-loop'];
+const CODECS = ['native', 'wasm'] as const;
+/** gRPC message compression's default level (src/transport/grpc/compression.ts). */
+const GRPC_ZSTD_LEVEL = 3;
+
+interface Load { recordsPerSecond: number; cpus: number; cpuMicrosPerRecord: number }
+
+/** One timed run of `protocol`: records/s and the process's CPU over the run. */
+async function measure(protocol: Protocol, signal: Signal, reqs: Uint8Array[], counts: number[], at: Endpoint): Promise<Load> {
+  const client = sender(protocol, signal, at.port);
+  await client.send(reqs[0]!); // connection, Arrow schemas, a wasm worker's start: untimed
+  const cpu0 = process.cpuUsage();
+  const { records, seconds } = await drive(client.send, reqs, counts, { seconds: SECONDS });
+  const cpu = process.cpuUsage(cpu0);
+  await client.close();
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { recordsPerSecond: records / seconds, cpus: cpuSeconds / seconds, cpuMicrosPerRecord: (cpuSeconds * 1e6) / records };
+}
+
+/** Median µs per record of each step over `passes`, the backends' order alternating. */
+function stages(backends: Backend[], signal: Signal, reqs: Uint8Array[], records: number): Record<string, number>[] {
+  const encoders = backends.map((b) => b.createEncoder());
+  const bars = backends.map((_, i) => reqs.map((bytes) => encoders[i]!.encode(signal, bytes))); // dictionaries warm
+  const frames = bars[0]!.map((bar) => backends[0]!.zstdCompress(bar, GRPC_ZSTD_LEVEL));
+  const times = backends.map(() => ({ encode: [] as number[], decodeTables: [] as number[], zstd: [] as number[], unzstd: [] as number[] }));
+  const timed = (into: number[], run: () => void): void => {
+    const t0 = performance.now();
+    run();
+    into.push(((performance.now() - t0) * 1000) / records);
+  };
+  for (let pass = 0; pass < PASSES; pass++) {
+    for (const i of pass % 2 === 0 ? [0, 1] : [1, 0]) {
+      const b = backends[i]!;
+      const t = times[i]!;
+      timed(t.encode, () => { for (const bytes of reqs) encoders[i]!.encode(signal, bytes); });
+      const decoder = b.createDecoder();
+      timed(t.decodeTables, () => { for (const bar of bars[i]!) decoder.decodeTables!(bar)?.release?.(); });
+      decoder.close();
+      timed(t.zstd, () => { for (const bar of bars[0]!) b.zstdCompress(bar, GRPC_ZSTD_LEVEL); });
+      timed(t.unzstd, () => { for (const frame of frames) b.zstdDecompress(frame); });
+    }
+  }
+  for (const e of encoders) e.close();
+  return times.map((t) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)])));
+}
+
+const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const x = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const endpoints = new Map<BackendName, Endpoint>();
+  for (const b of CODECS) {
+    const receiver = new OtapReceiver({ grpcPort: 0, requestLimitMiB: 512, backend: b, releaseAfterConsume: true }, async () => {});
+    endpoints.set(b, { receiver, port: (await receiver.start()).grpcPort });
+  }
+  const backends = await Promise.all(CODECS.map((b) => loadBackend(b)));
+  const loadRows = [
+    '| signal | batch | protocol | records/s | CPUs busy | CPU µs/record |',
+    '|---|---:|---|---:|---:|---:|',
+  ];
+  const boundRows = [
+    '| signal | batch | native / OTLP records/s | CPU bound (OTLP µs / native µs) | wasm / native records/s | CPU bound (native µs / wasm µs) | wasm / native, event loop | CPU bound, event loop |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  const stageRows = [
+    '| signal | batch | step | native µs/record | wasm µs/record | wasm / native |',
+    '|---|---:|---|---:|---:|---:|',
+  ];
+  for (const signal of SIGNALS) {
+    for (const size of SIZES) {
+      const { bytes, counts } = pool(signal, size);
+      const runs = Object.fromEntries(PROTOCOLS.map((p) => [p, [] as Load[]])) as Record<Protocol, Load[]>;
+      for (let it = 0; it < ITERATIONS; it++) {
+        for (const p of PROTOCOLS) runs[p].push(await measure(p, signal, bytes, counts, endpoints.get(p === 'OTLP' ? 'native' : backendOf(p))!));
+      }
+      const m = (p: Protocol, k: keyof Load): number => median(runs[p].map((r) => r[k]));
+      for (const p of PROTOCOLS) {
+        loadRows.push(`| ${signal} | ${size} | ${p} | ${fmt(m(p, 'recordsPerSecond'))} | ${m(p, 'cpus').toFixed(2)} | ${m(p, 'cpuMicrosPerRecord').toFixed(2)} |`);
+      }
+      const rps = (p: Protocol): number => m(p, 'recordsPerSecond');
+      const us = (p: Protocol): number => m(p, 'cpuMicrosPerRecord');
+      const bound = `| ${signal} | ${size} | ${x(rps('native'), rps('OTLP'))} | ${x(us('OTLP'), us('native'))} | ${x(rps('wasm'), rps('native'))} | ${x(us('native'), us('wasm'))} | ${x(rps('wasm-loop'), rps('native-loop'))} | ${x(us('native-loop'), us('wasm-loop'))} |`;
+      console.log(bound);
+      boundRows.push(bound);
+      const records = counts.reduce((a, b) => a + b, 0);
+      const [native, wasm] = stages(backends, signal, bytes, records) as [Record<string, number>, Record<string, number>];
+      for (const step of Object.keys(native)) {
+        const label = step === 'zstd' ? `zstd ${GRPC_ZSTD_LEVEL} of the BAR` : step === 'unzstd' ? 'zstd decompress of the BAR' : step;
+        stageRows.push(`| ${signal} | ${size} | ${label} | ${native[step]!.toFixed(3)} | ${wasm[step]!.toFixed(3)} | ${x(wasm[step]!, native[step]!)} |`);
+      }
+      console.log(stageRows.slice(-4).join('\n'));
+    }
+  }
+  for (const e of endpoints.values()) await e.receiver.shutdown();
+  const body = [
+    `Machine: ${machineDescription()}. Command: \`npx tsx bench/transport-cpu.ts --iterations ${ITERATIONS} --seconds ${SECONDS} --passes ${PASSES}\` (${new Date().toISOString().slice(0, 10)}, ${Math.round((Date.now() - started) / 1000)} s).`,
+    '',
+    `bench/transport's loop (the same clients, pool and receivers: OTLP into the native receiver, OTAP into a receiver decoding with the exporter's backend; ${IN_FLIGHT} exports in flight, ${SECONDS} s runs, protocols interleaved, medians of ${ITERATIONS}), with the process's CPU time over each run (\`process.cpuUsage\`: every thread, so the encoder threads and wasm workers, libuv and GC too). "-loop" = encodeOffThread false. Records/s of A over B cannot go much past B's CPU per record over A's once B keeps the cores busy (2 here), however A spreads its work: that quotient is the "CPU bound" column.`,
+    '',
+    ...boundRows,
+    '',
+    ...loadRows,
+    '',
+    `### The codec's steps alone, per backend`,
+    '',
+    `One process, each step over the pool (dictionaries warm), ${PASSES} passes with the backends' order alternating, medians, µs per record. The loop above runs encode and the zstd on the exporter's side, zstd decompress and decodeTables on the receiver's.`,
+    '',
+    ...stageRows,
+  ].join('\n');
+  if (!process.argv.includes('--no-write')) replaceSection('transport-cpu', 'Transport: where the CPU goes (records/s against CPU per record)', body);
+}
+
+main().then(() => process.exit(0), (err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,7 +1,8 @@
 // Where bench/transport's CPU goes: the same loop (our clients -> our OtapReceiver on
 // loopback, one process, IN_FLIGHT exports of pre-encoded OTLP batches), measured as records/s
-// and the process's CPU time (every thread: event loop, encoder threads and workers, libuv,
-// GC) per record, for OTLP and OTAP with native and wasm, encoding off and on the event loop.
+// and the process's CPU time per record (every thread: event loop, encoder threads and
+// workers, libuv, GC) and the event loop's utilization, for OTLP and OTAP with native and
+// wasm, encoding off and on the event loop.
 // On a machine whose cores the fastest protocol already keeps busy, records/s of A over B
 // cannot go much past B's CPU per record over A's, however A's work is spread over threads:
 // the "CPU bound" columns say how far that is. Then the codec's stages alone, per backend in
@@ -24,18 +25,20 @@ const CODECS = ['native', 'wasm'] as const;
 /** gRPC message compression's default level (src/transport/grpc/compression.ts). */
 const GRPC_ZSTD_LEVEL = 3;
 
-interface Load { recordsPerSecond: number; cpus: number; cpuMicrosPerRecord: number }
+interface Load { recordsPerSecond: number; cpus: number; cpuMicrosPerRecord: number; eventLoop: number }
 
 /** One timed run of `protocol`: records/s and the process's CPU over the run. */
 async function measure(protocol: Protocol, signal: Signal, reqs: Uint8Array[], counts: number[], at: Endpoint): Promise<Load> {
   const client = sender(protocol, signal, at.port);
   await client.send(reqs[0]!); // connection, Arrow schemas, a wasm worker's start: untimed
+  const loop0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   const { records, seconds } = await drive(client.send, reqs, counts, { seconds: SECONDS });
   const cpu = process.cpuUsage(cpu0);
+  const eventLoop = performance.eventLoopUtilization(loop0).utilization;
   await client.close();
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  return { recordsPerSecond: records / seconds, cpus: cpuSeconds / seconds, cpuMicrosPerRecord: (cpuSeconds * 1e6) / records };
+  return { recordsPerSecond: records / seconds, cpus: cpuSeconds / seconds, cpuMicrosPerRecord: (cpuSeconds * 1e6) / records, eventLoop };
 }
 
 /** Median µs per record of each step over `passes`, the backends' order alternating. */
@@ -77,8 +80,8 @@ async function main(): Promise<void> {
   }
   const backends = await Promise.all(CODECS.map((b) => loadBackend(b)));
   const loadRows = [
-    '| signal | batch | protocol | records/s | CPUs busy | CPU µs/record |',
-    '|---|---:|---|---:|---:|---:|',
+    '| signal | batch | protocol | records/s | CPUs busy | event loop busy | CPU µs/record |',
+    '|---|---:|---|---:|---:|---:|---:|',
   ];
   const boundRows = [
     '| signal | batch | native / OTLP records/s | CPU bound (OTLP µs / native µs) | wasm / native records/s | CPU bound (native µs / wasm µs) | wasm / native, event loop | CPU bound, event loop |',
@@ -97,7 +100,7 @@ async function main(): Promise<void> {
       }
       const m = (p: Protocol, k: keyof Load): number => median(runs[p].map((r) => r[k]));
       for (const p of PROTOCOLS) {
-        loadRows.push(`| ${signal} | ${size} | ${p} | ${fmt(m(p, 'recordsPerSecond'))} | ${m(p, 'cpus').toFixed(2)} | ${m(p, 'cpuMicrosPerRecord').toFixed(2)} |`);
+        loadRows.push(`| ${signal} | ${size} | ${p} | ${fmt(m(p, 'recordsPerSecond'))} | ${m(p, 'cpus').toFixed(2)} | ${m(p, 'eventLoop').toFixed(2)} | ${m(p, 'cpuMicrosPerRecord').toFixed(2)} |`);
       }
       const rps = (p: Protocol): number => m(p, 'recordsPerSecond');
       const us = (p: Protocol): number => m(p, 'cpuMicrosPerRecord');
@@ -117,7 +120,7 @@ async function main(): Promise<void> {
   const body = [
     `Machine: ${machineDescription()}. Command: \`npx tsx bench/transport-cpu.ts --iterations ${ITERATIONS} --seconds ${SECONDS} --passes ${PASSES}\` (${new Date().toISOString().slice(0, 10)}, ${Math.round((Date.now() - started) / 1000)} s).`,
     '',
-    `bench/transport's loop (the same clients, pool and receivers: OTLP into the native receiver, OTAP into a receiver decoding with the exporter's backend; ${IN_FLIGHT} exports in flight, ${SECONDS} s runs, protocols interleaved, medians of ${ITERATIONS}), with the process's CPU time over each run (\`process.cpuUsage\`: every thread, so the encoder threads and wasm workers, libuv and GC too). "-loop" = encodeOffThread false. Records/s of A over B cannot go much past B's CPU per record over A's once B keeps the cores busy (2 here), however A spreads its work: that quotient is the "CPU bound" column.`,
+    `bench/transport's loop (the same clients, pool and receivers: OTLP into the native receiver, OTAP into a receiver decoding with the exporter's backend; ${IN_FLIGHT} exports in flight, ${SECONDS} s runs, protocols interleaved, medians of ${ITERATIONS}), with the process's CPU time over each run (\`process.cpuUsage\`: every thread, so the encoder threads and wasm workers, libuv and GC too) and the event loop's utilization (\`performance.eventLoopUtilization\`: the share of the run it was not idle; the exporter's and the receiver's sides share it). "-loop" = encodeOffThread false. Records/s of A over B cannot go much past B's CPU per record over A's once B keeps the cores busy (2 here), however A spreads its work: that quotient is the "CPU bound" column.`,
     '',
     ...boundRows,
     '',

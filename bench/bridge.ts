@@ -20,7 +20,7 @@ import { OtapReceiver } from '../src/transport/receiver/index.js';
 import { freePorts, hasGoCollector, otlpToArrowstreamYaml, startGoCollector, type GoCollector } from '../test/interop/go-collector.js';
 import { OTAP_BIN } from '../test/support/dist.js';
 import { cpuSeconds, runPinned, waitForPort } from './process-stats.js';
-import { machineDescription, median, numberFlag, replaceSection } from './results.js';
+import { fmt, machineDescription, median, numberFlag, replaceSection } from './results.js';
 
 const ITERATIONS = numberFlag('--iterations', 3);
 const SECONDS = numberFlag('--seconds', 3);
@@ -82,10 +82,6 @@ async function drive(client: OtlpGrpcClient, signal: Signal, batches: Uint8Array
   }));
   const seconds = (performance.now() - t0) / 1000;
   return { records, seconds, cpu: cpuSeconds(pid) - cpu0 };
-}
-
-function fmt(n: number, digits = 0): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
 async function main(): Promise<void> {

@@ -29,8 +29,8 @@ import { GoBarLoad, hasGoBarLoad } from './bar-load.js';
 import { BarReplayClient } from './bar-replay.js';
 import { OtlpReplayClient } from './otlp-replay.js';
 import { runPinned, peakRssBytes, treeCpuSeconds } from './process-stats.js';
-import { machineDescription, median, numberFlag, replaceSection } from './results.js';
-import { batchLikeGoExporter, batchNote, chainDocument, drive, fmt, GO_EXPORTER_BATCH, saturationTable, type RatioColumn, startGoSystem, startOtapRun, type Cell, type Sender, type SystemUnderTest } from './saturation.js';
+import { fmt, machineDescription, median, numberFlag, replaceSection } from './results.js';
+import { batchLikeGoExporter, batchNote, chainDocument, drive, GO_EXPORTER_BATCH, saturationTable, type RatioColumn, startGoSystem, startOtapRun, type Cell, type Sender, type SystemUnderTest } from './saturation.js';
 
 const ITERATIONS = numberFlag('--iterations', 3);
 const SECONDS = numberFlag('--seconds', 3);

@@ -31,8 +31,8 @@ import { OtlpReplayClient } from './otlp-replay.js';
 import { OtapReceiver } from '../src/transport/receiver/index.js';
 import { hasGoCollector, telemetryYaml } from '../test/interop/go-collector.js';
 import { peakRssBytes, runPinned } from './process-stats.js';
-import { machineDescription, median, numberFlag, replaceSection } from './results.js';
-import { batchLikeGoExporter, batchNote, chainDocument, drive, fmt, GO_EXPORTER_BATCH, saturationTable, type RatioColumn, startGoSystem, startOtapRun, type Cell, type SystemUnderTest } from './saturation.js';
+import { fmt, machineDescription, median, numberFlag, replaceSection } from './results.js';
+import { batchLikeGoExporter, batchNote, chainDocument, drive, GO_EXPORTER_BATCH, saturationTable, type RatioColumn, startGoSystem, startOtapRun, type Cell, type SystemUnderTest } from './saturation.js';
 
 const ITERATIONS = numberFlag('--iterations', 3);
 const SECONDS = numberFlag('--seconds', 3);

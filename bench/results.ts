@@ -46,6 +46,16 @@ export function numberFlag(name: string, dflt: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 }
 
+/** `n` with thousands separators and exactly `digits` decimals, as the tables print counts. */
+export function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/** `a / b` as a table's ratio cell ("1.23x"). */
+export function ratio(a: number, b: number): string {
+  return `${(a / b).toFixed(2)}x`;
+}
+
 /** Median of a non-empty list (mean of the middle two for an even count). */
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { freePorts, startGoCollector } from '../test/interop/go-collector.js';
 import { OTAP_BIN } from '../test/support/dist.js';
 import { cpuSeconds, rssBytes, waitForPort } from './process-stats.js';
-import { median } from './results.js';
+import { fmt, median } from './results.js';
 
 export interface SystemUnderTest {
   name: string;
@@ -21,7 +21,6 @@ export interface SystemUnderTest {
 /** cpu: the system under test's CPU-seconds; loadCpu: this process's (load + downstream). */
 export interface Cell { records: number; seconds: number; cpu: number; loadCpu: number }
 
-export const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export async function measureIdle(pid: number): Promise<{ rss: number; cpuPercent: number }> {
   await new Promise((r) => setTimeout(r, 1500));

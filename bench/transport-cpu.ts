@@ -11,10 +11,11 @@
 //
 //   npx tsx bench/transport-cpu.ts [--iterations 3] [--seconds 2] [--passes 15] [--no-write]
 import { loadBackend } from '../src/backend/index.js';
-import type { Backend, BackendName } from '../src/backend/types.js';
+import type { BackendName } from '../src/backend/types.js';
 import type { Signal } from '../src/otlp/model.js';
 import { OtapReceiver } from '../src/transport/receiver/index.js';
-import { machineDescription, median, numberFlag, replaceSection } from './results.js';
+import { codecSteps, GRPC_ZSTD_LEVEL, type StepTimes } from './codec-steps.js';
+import { fmt, machineDescription, median, numberFlag, ratio as x, replaceSection } from './results.js';
 import { IN_FLIGHT, SIGNALS, SIZES, backendOf, drive, pool, sender, type Endpoint, type Protocol } from './transport-load.js';
 
 const ITERATIONS = numberFlag('--iterations', 3);
@@ -22,8 +23,6 @@ const SECONDS = numberFlag('--seconds', 2);
 const PASSES = numberFlag('--passes', 15);
 const PROTOCOLS: Protocol[] = ['OTLP', 'native', 'wasm', 'native-loop', 'wasm-loop'];
 const CODECS = ['native', 'wasm'] as const;
-/** gRPC message compression's default level (src/transport/grpc/compression.ts). */
-const GRPC_ZSTD_LEVEL = 3;
 
 interface Load { recordsPerSecond: number; cpus: number; cpuMicrosPerRecord: number; eventLoop: number }
 
@@ -40,36 +39,6 @@ async function measure(protocol: Protocol, signal: Signal, reqs: Uint8Array[], c
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   return { recordsPerSecond: records / seconds, cpus: cpuSeconds / seconds, cpuMicrosPerRecord: (cpuSeconds * 1e6) / records, eventLoop };
 }
-
-/** Median µs per record of each step over `passes`, the backends' order alternating. */
-function stages(backends: Backend[], signal: Signal, reqs: Uint8Array[], records: number): Record<string, number>[] {
-  const encoders = backends.map((b) => b.createEncoder());
-  const bars = backends.map((_, i) => reqs.map((bytes) => encoders[i]!.encode(signal, bytes))); // dictionaries warm
-  const frames = bars[0]!.map((bar) => backends[0]!.zstdCompress(bar, GRPC_ZSTD_LEVEL));
-  const times = backends.map(() => ({ encode: [] as number[], decodeTables: [] as number[], zstd: [] as number[], unzstd: [] as number[] }));
-  const timed = (into: number[], run: () => void): void => {
-    const t0 = performance.now();
-    run();
-    into.push(((performance.now() - t0) * 1000) / records);
-  };
-  for (let pass = 0; pass < PASSES; pass++) {
-    for (const i of pass % 2 === 0 ? [0, 1] : [1, 0]) {
-      const b = backends[i]!;
-      const t = times[i]!;
-      timed(t.encode, () => { for (const bytes of reqs) encoders[i]!.encode(signal, bytes); });
-      const decoder = b.createDecoder();
-      timed(t.decodeTables, () => { for (const bar of bars[i]!) decoder.decodeTables!(bar)?.release?.(); });
-      decoder.close();
-      timed(t.zstd, () => { for (const bar of bars[0]!) b.zstdCompress(bar, GRPC_ZSTD_LEVEL); });
-      timed(t.unzstd, () => { for (const frame of frames) b.zstdDecompress(frame); });
-    }
-  }
-  for (const e of encoders) e.close();
-  return times.map((t) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)])));
-}
-
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const x = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -108,10 +77,10 @@ async function main(): Promise<void> {
       console.log(bound);
       boundRows.push(bound);
       const records = counts.reduce((a, b) => a + b, 0);
-      const [native, wasm] = stages(backends, signal, bytes, records) as [Record<string, number>, Record<string, number>];
-      for (const step of Object.keys(native)) {
+      const [native, wasm] = codecSteps(backends, signal, bytes, records, PASSES) as [StepTimes, StepTimes];
+      for (const step of Object.keys(native) as (keyof StepTimes)[]) {
         const label = step === 'zstd' ? `zstd ${GRPC_ZSTD_LEVEL} of the BAR` : step === 'unzstd' ? 'zstd decompress of the BAR' : step;
-        stageRows.push(`| ${signal} | ${size} | ${label} | ${native[step]!.toFixed(3)} | ${wasm[step]!.toFixed(3)} | ${x(wasm[step]!, native[step]!)} |`);
+        stageRows.push(`| ${signal} | ${size} | ${label} | ${native[step].toFixed(3)} | ${wasm[step].toFixed(3)} | ${x(wasm[step], native[step])} |`);
       }
       console.log(stageRows.slice(-4).join('\n'));
     }

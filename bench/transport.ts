@@ -23,7 +23,7 @@ import { OtapReceiver } from '../src/transport/receiver/index.js';
 import {
   GO_COLLECTOR_ENV, goCollectorCacheDir, freePorts, otlpToArrowstreamYaml, startGoCollector, type GoCollector,
 } from '../test/interop/go-collector.js';
-import { machineDescription, median, numberFlag, recordedSubsection, replaceSection } from './results.js';
+import { fmt, machineDescription, median, numberFlag, ratio as x, recordedSubsection, replaceSection } from './results.js';
 import { IN_FLIGHT, SIGNALS, SIZES, backendOf, drive, pool, sender, type Endpoint, type Protocol } from './transport-load.js';
 
 const ITERATIONS = numberFlag('--iterations', 3);
@@ -64,10 +64,6 @@ async function wirePerRecord(protocol: Protocol, signal: Signal, reqs: Uint8Arra
   const wire = relay.counter.bytesUp;
   await client.close();
   return wire / records;
-}
-
-function fmt(n: number, digits = 0): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
 async function goLoad(): Promise<string> {
@@ -161,7 +157,6 @@ async function main(): Promise<void> {
       const rps = (p: Protocol) => median(res[p].map((r) => r.records / r.seconds));
       const wire = { OTLP: await wirePerRecord('OTLP', signal, bytes, counts, relay), native: await wirePerRecord('native', signal, bytes, counts, relay) };
       const mpr = (p: Protocol) => median(res[p].map((r) => r.messageBytes / r.records));
-      const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
       const row = `| ${signal} | ${size} | ${fmt(rps('OTLP'))} | ${fmt(rps('native'))} | ${fmt(rps('native-loop'))} | ${fmt(rps('wasm'))} | ${fmt(rps('wasm-loop'))} | ${fmt(rps('js'))} | ${x(rps('native'), rps('OTLP'))} | ${x(rps('native-loop'), rps('OTLP'))} | ${x(rps('wasm'), rps('native'))} | ${x(rps('wasm-loop'), rps('native-loop'))} | ${x(rps('js'), rps('native'))} | ${fmt(wire.OTLP, 1)} | ${fmt(wire.native, 1)} | ${x(wire.OTLP, wire.native)} | ${fmt(mpr('OTLP'), 1)} | ${fmt(mpr('native'), 1)} |`;
       console.log(row);
       rows.push(row);
